@@ -1,0 +1,145 @@
+"""Stream a CSV file as Arrow batches of strings, numbering every row as a spreadsheet does.
+
+Rows with the wrong number of fields are not dropped: they come back as :class:`BadRow` with
+their row number and text, so the loader can quarantine them. Blank lines are not rows (they
+hold no crime), but they are counted so later row numbers still match the file.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
+
+from geo.ingest._files import BOM, FileInfo
+
+_BLOCK_SIZE = 8 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class BadRow:
+    row_number: int
+    text: str
+    problem: str
+
+
+@dataclass(frozen=True)
+class CsvChunk:
+    """One block of rows: string columns plus ``row_number``; blank lines removed."""
+
+    table: pa.Table
+    bad_rows: list[BadRow]
+    blank_lines: int
+
+
+class _CountingReader(io.RawIOBase):
+    """A file wrapper that reports bytes read, for the progress bar."""
+
+    def __init__(self, path: Path, skip: int, on_read: Callable[[int], None]) -> None:
+        self._fh = path.open("rb")
+        self._fh.seek(skip)
+        self._on_read = on_read
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
+        n = self._fh.readinto(buffer)
+        if n:
+            self._on_read(n)
+        return n or 0
+
+    def close(self) -> None:
+        self._fh.close()
+        super().close()
+
+
+def stream_csv(
+    info: FileInfo, columns: list[str], on_bytes: Callable[[int], None]
+) -> Iterator[CsvChunk]:
+    """Yield chunks of ``info.path`` with ``columns`` as the (already checked) header names."""
+    bad: list[BadRow] = []
+    expected = len(columns)
+
+    def on_invalid(row: pacsv.InvalidRow) -> str:
+        bad.append(
+            BadRow(
+                row_number=row.number,
+                text=row.text,
+                problem=f"row has {row.actual_columns} fields, expected {expected}",
+            )
+        )
+        return "skip"
+
+    raw = _CountingReader(info.path, len(BOM) if info.has_bom else 0, on_bytes)
+    reader = pacsv.open_csv(
+        io.BufferedReader(raw, buffer_size=_BLOCK_SIZE),
+        read_options=pacsv.ReadOptions(
+            use_threads=False,  # keeps InvalidRow.number, which names the row in messages
+            block_size=_BLOCK_SIZE,
+            column_names=columns,
+            skip_rows=1,
+            encoding=info.encoding if info.encoding.lower() not in {"utf-8", "utf8"} else "utf8",
+        ),
+        parse_options=pacsv.ParseOptions(
+            newlines_in_values=True,
+            ignore_empty_lines=False,
+            invalid_row_handler=on_invalid,
+        ),
+        convert_options=pacsv.ConvertOptions(
+            column_types=dict.fromkeys(columns, pa.string()),
+            strings_can_be_null=False,
+            quoted_strings_can_be_null=False,
+        ),
+    )
+    next_row = 2  # the header is row 1
+    try:
+        for batch in reader:
+            chunk_bad, bad[:] = list(bad), []
+            rows = batch.num_rows
+            numbers = _number_rows(next_row, rows, {b.row_number for b in chunk_bad})
+            next_row = (int(numbers[-1]) + 1) if rows else next_row
+            if chunk_bad:
+                next_row = max(next_row, max(b.row_number for b in chunk_bad) + 1)
+            table = pa.Table.from_batches([batch]).append_column(
+                "row_number", pa.array(numbers, pa.int64())
+            )
+            table, blanks = _drop_blank(table, columns)
+            yield CsvChunk(table, chunk_bad, blanks)
+        if bad:
+            yield CsvChunk(_empty(columns), list(bad), 0)
+    finally:
+        raw.close()
+
+
+def _number_rows(start: int, count: int, skipped: set[int]) -> np.ndarray:
+    """Row numbers for ``count`` good rows from ``start``, stepping over skipped (bad) rows."""
+    if not skipped:
+        return np.arange(start, start + count, dtype=np.int64)
+    candidates = np.arange(start, start + count + len(skipped), dtype=np.int64)
+    keep = ~np.isin(candidates, np.fromiter(skipped, dtype=np.int64))
+    return candidates[keep][:count]
+
+
+def _drop_blank(table: pa.Table, columns: list[str]) -> tuple[pa.Table, int]:
+    blank = None
+    for name in columns:
+        is_empty = pc.equal(pc.utf8_length(table[name]), 0)
+        blank = is_empty if blank is None else pc.and_(blank, is_empty)
+    if blank is None:
+        return table, 0
+    n_blank = pc.sum(blank).as_py() or 0
+    if not n_blank:
+        return table, 0
+    return table.filter(pc.invert(blank)), n_blank
+
+
+def _empty(columns: list[str]) -> pa.Table:
+    arrays = [pa.array([], pa.string()) for _ in columns] + [pa.array([], pa.int64())]
+    return pa.Table.from_arrays(arrays, names=[*columns, "row_number"])

@@ -1,0 +1,111 @@
+"""File-level checks every text file passes before a row is read.
+
+A file that fails here is refused whole, with one line naming the file and the problem; the
+store is not touched. The checks read the file once, in blocks, so a large file costs one
+sequential pass: its SHA-256 checksum (which makes a repeated load a no-op), whether it is
+empty, whether it decodes in the expected encoding (naming the row of the first bad byte), and
+whether it starts with a UTF-8 byte-order mark (which Excel writes; it is ignored).
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import hashlib
+import io
+from dataclasses import dataclass
+from pathlib import Path
+
+from geo.errors import InputError
+
+_BLOCK = 4 * 1024 * 1024
+BOM = codecs.BOM_UTF8
+
+
+@dataclass(frozen=True)
+class FileInfo:
+    path: Path
+    size: int
+    checksum: str
+    encoding: str
+    has_bom: bool
+    header: tuple[str, ...]
+
+
+def inspect_text_file(path: Path, encoding: str = "utf-8") -> FileInfo:
+    """Check a CSV file and return its checksum, encoding facts and header."""
+    size = _require_file(path)
+    digest = hashlib.sha256()
+    decoder = codecs.getincrementaldecoder(encoding)()
+    lines_before = 0
+    has_bom = False
+    first = True
+    with path.open("rb") as fh:
+        while block := fh.read(_BLOCK):
+            digest.update(block)
+            if first:
+                has_bom = block.startswith(BOM)
+                first = False
+            try:
+                decoder.decode(block)
+            except UnicodeDecodeError as exc:
+                raise _encoding_error(path, encoding, block, exc, lines_before) from None
+            lines_before += block.count(b"\n")
+        try:
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError as exc:
+            raise InputError(path, f"ends in the middle of a character ({exc.reason})") from None
+    header = _read_header(path, encoding, has_bom)
+    return FileInfo(path, size, digest.hexdigest(), encoding, has_bom, header)
+
+
+def file_checksum(path: Path) -> str:
+    """SHA-256 of a file's bytes (for formats read by a library, such as Parquet)."""
+    _require_file(path)
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        while block := fh.read(_BLOCK):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _require_file(path: Path) -> int:
+    if not path.exists():
+        raise InputError(path, "file not found")
+    if not path.is_file():
+        raise InputError(path, "not a file")
+    try:
+        size = path.stat().st_size
+        with path.open("rb"):
+            pass
+    except PermissionError:
+        raise InputError(path, "permission denied; check the file's permissions") from None
+    if size == 0:
+        raise InputError(path, "file is empty (0 bytes)")
+    return size
+
+
+def _encoding_error(
+    path: Path, encoding: str, block: bytes, exc: UnicodeDecodeError, lines_before: int
+) -> InputError:
+    row = lines_before + block.count(b"\n", 0, exc.start) + 1
+    byte = block[exc.start : exc.start + 1].hex().upper()
+    hint = (
+        "re-save it as UTF-8, or pass --encoding cp1252 if it came from Excel on Windows"
+        if encoding.lower().replace("-", "") in {"utf8", "utf8sig"}
+        else f"check that the file really is {encoding}"
+    )
+    return InputError(path, f"not valid {encoding} (byte 0x{byte}); {hint}", row=row)
+
+
+def _read_header(path: Path, encoding: str, has_bom: bool) -> tuple[str, ...]:
+    with path.open("rb") as fh:
+        head = fh.read(64 * 1024)
+    if has_bom:
+        head = head[len(BOM) :]
+    text = head.decode(encoding, errors="replace")
+    line = text.splitlines()[0] if text.strip() else ""
+    if not line.strip():
+        raise InputError(path, "the first line is blank; expected a header row", row=1)
+    row = next(csv.reader(io.StringIO(line)))
+    return tuple(col.strip() for col in row)

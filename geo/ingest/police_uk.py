@@ -1,0 +1,214 @@
+"""police.uk street-level crime CSVs, exactly as published.
+
+Every row is kept: rows with coordinates are loaded; rows without are real crimes and are
+stored as *unmapped*; rows that cannot be right (a malformed number, swapped coordinates, a
+point outside Kent and Medway, an impossible month, a repeated Crime ID) go to quarantine with
+the reason. Rows without a Crime ID (anti-social behaviour) are distinct incidents.
+
+A file whose checksum is already loaded changes nothing. A different edition of a month
+replaces that month (for the force in "Reported by") from police.uk.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+from tqdm import tqdm
+
+from geo.errors import InputError
+from geo.ingest._csvstream import stream_csv
+from geo.ingest._files import FileInfo, inspect_text_file
+from geo.ingest._load import BatchReport, Chunk, LoadSpec, already_loaded, load_chunks
+from geo.ingest._stage import raw_row_sql, select_canonical
+from geo.settings import Settings
+from geo.store import Store
+
+SOURCE = "police-uk"
+HEADER = (
+    "Crime ID",
+    "Month",
+    "Reported by",
+    "Falls within",
+    "Longitude",
+    "Latitude",
+    "Location",
+    "LSOA code",
+    "LSOA name",
+    "Crime type",
+    "Last outcome category",
+    "Context",
+)
+_NAMES = [
+    "crime_id",
+    "month",
+    "reported_by",
+    "falls_within",
+    "longitude",
+    "latitude",
+    "location",
+    "lsoa_code",
+    "lsoa_name",
+    "crime_type",
+    "outcome",
+    "context",
+]
+
+
+def ingest_police_uk(
+    store: Store,
+    path: str | Path,
+    settings: Settings,
+    *,
+    encoding: str = "utf-8",
+    progress: bool | None = None,
+) -> BatchReport:
+    """Load one police.uk street-level CSV as one batch."""
+    path = Path(path)
+    info = inspect_text_file(path, encoding)
+    _check_header(info)
+    spec = LoadSpec(
+        kind="police-uk",
+        source=SOURCE,
+        file=str(path),
+        checksum=info.checksum,
+        replace="months",
+        id_label="Crime ID",
+    )
+    if (batch := already_loaded(store, spec)) is not None:
+        return BatchReport(file=spec.file, kind=spec.kind, source=SOURCE, already_loaded_as=batch)
+    with tqdm(
+        total=info.size,
+        unit="B",
+        unit_scale=True,
+        desc=path.name,
+        disable=_no_bar(progress),
+        leave=False,
+    ) as bar:
+        report = load_chunks(store, spec, _validated_chunks(info, settings, bar.update))
+    if report.rows_read == 0 and not report.skipped:
+        raise InputError(path, "has a header but no data rows")
+    if info.has_bom:
+        report.notes.append(f"{path}: starts with a UTF-8 byte-order mark; it was ignored")
+    if report.blank_lines:
+        report.notes.append(f"{path}: {report.blank_lines} blank lines skipped")
+    return report
+
+
+def _no_bar(progress: bool | None) -> bool | None:
+    # None lets tqdm decide: a bar on a terminal, silence in logs and tests.
+    return None if progress is None else not progress
+
+
+def _check_header(info: FileInfo) -> None:
+    got = tuple(h.strip().lower() for h in info.header)
+    want = tuple(h.lower() for h in HEADER)
+    if got == want:
+        return
+    missing = [h for h in HEADER if h.lower() not in got]
+    extra = [h for h in info.header if h.strip().lower() not in want]
+    detail = []
+    if missing:
+        detail.append("missing " + ", ".join(repr(m) for m in missing))
+    if extra:
+        detail.append("unexpected " + ", ".join(repr(e) for e in extra))
+    if not detail:
+        detail.append("columns in the wrong order")
+    raise InputError(
+        info.path,
+        "header is not police.uk street-level format (" + "; ".join(detail) + ")",
+        row=1,
+    )
+
+
+def _validated_chunks(info: FileInfo, settings: Settings, on_bytes) -> Iterator[Chunk]:
+    con = duckdb.connect()
+    try:
+        for part in stream_csv(info, _NAMES, on_bytes):
+            unparsed = [(b.row_number, b.problem, b.text) for b in part.bad_rows]
+            if part.table.num_rows == 0:
+                yield Chunk(_empty_canonical(con), unparsed, part.blank_lines)
+                continue
+            con.register("b", part.table)
+            table = con.sql(_VALIDATE_SQL, params=_bbox_params(settings)).to_arrow_table()
+            con.unregister("b")
+            yield Chunk(table, unparsed, part.blank_lines)
+    finally:
+        con.close()
+
+
+def _bbox_params(settings: Settings) -> dict[str, float]:
+    min_lon, min_lat, max_lon, max_lat = settings.region_bbox
+    return {"min_lon": min_lon, "min_lat": min_lat, "max_lon": max_lon, "max_lat": max_lat}
+
+
+def _empty_canonical(con: duckdb.DuckDBPyConnection) -> pa.Table:
+    return con.sql(f"SELECT {select_canonical({})} LIMIT 0").to_arrow_table()
+
+
+_REASON_SQL = """
+    CASE
+        WHEN month_s = '' THEN 'Month is empty'
+        WHEN month_d IS NULL THEN 'Month ''' || month_s || ''' is not a real month (YYYY-MM)'
+        WHEN month_d > current_date THEN 'Month ' || month_s || ' is in the future'
+        WHEN year(month_d) < 1990 THEN 'Month ' || month_s || ' is before 1990'
+        WHEN crime_type = '' THEN 'Crime type is empty'
+        WHEN lat_s = '' AND lon_s = '' THEN NULL
+        WHEN lat_s = '' THEN 'Latitude is empty but Longitude is given'
+        WHEN lon_s = '' THEN 'Longitude is empty but Latitude is given'
+        WHEN lat IS NULL OR NOT isfinite(lat) THEN 'Latitude ''' || lat_s || ''' is not a number'
+        WHEN lon IS NULL OR NOT isfinite(lon) THEN 'Longitude ''' || lon_s || ''' is not a number'
+        WHEN lat BETWEEN $min_lat AND $max_lat AND lon BETWEEN $min_lon AND $max_lon THEN NULL
+        WHEN lon BETWEEN $min_lat AND $max_lat AND lat BETWEEN $min_lon AND $max_lon
+            THEN 'Latitude and Longitude look swapped (Latitude ' || lat_s
+                 || ', Longitude ' || lon_s || ')'
+        WHEN abs(lat) > 90 OR abs(lon) > 180
+            THEN 'coordinates out of range (Latitude ' || lat_s || ', Longitude ' || lon_s || ')'
+        ELSE 'point (Latitude ' || lat_s || ', Longitude ' || lon_s
+             || ') is outside Kent and Medway'
+    END
+"""
+
+_VALIDATE_SQL = f"""
+WITH t AS (
+    SELECT *,
+        trim(month) AS month_s,
+        trim(latitude) AS lat_s,
+        trim(longitude) AS lon_s,
+        TRY_CAST(trim(latitude) AS DOUBLE) AS lat,
+        TRY_CAST(trim(longitude) AS DOUBLE) AS lon
+    FROM b
+), v AS (
+    SELECT *,
+        CASE WHEN regexp_full_match(month_s, '[0-9]{{4}}-[0-9]{{2}}')
+             THEN TRY_CAST(month_s || '-01' AS DATE) END AS month_d
+    FROM t
+), r AS (
+    SELECT *, {_REASON_SQL} AS reason_s FROM v
+)
+SELECT {
+    select_canonical(
+        {
+            "row_number": "row_number",
+            "reason": "reason_s",
+            "raw": f"CASE WHEN reason_s IS NOT NULL THEN {raw_row_sql(_NAMES)} END",
+            "source": repr(SOURCE),
+            "incident_id": "NULLIF(trim(crime_id), '')",
+            "category": "NULLIF(trim(crime_type), '')",
+            "month": "month_d",
+            "latitude": "CASE WHEN reason_s IS NULL THEN lat END",
+            "longitude": "CASE WHEN reason_s IS NULL THEN lon END",
+            "location": "NULLIF(trim(location), '')",
+            "lsoa_code": "NULLIF(trim(lsoa_code), '')",
+            "outcome": "NULLIF(trim(outcome), '')",
+            "reported_by": "NULLIF(trim(reported_by), '')",
+            "attributes": "json_object('falls_within', NULLIF(trim(falls_within), ''), "
+            "'lsoa_name', NULLIF(trim(lsoa_name), ''), "
+            "'context', NULLIF(trim(context), ''))",
+        }
+    )
+}
+FROM r
+"""

@@ -1,0 +1,171 @@
+"""The one validated settings object. The environment is read here and nowhere else.
+
+Every setting has a default that is safe for a first run on one machine; deployments override
+them with ``SOCMAP_*`` environment variables (listed in the README) or command-line options.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, fields, replace
+from pathlib import Path
+
+from geo.errors import ValidationError
+
+# Kent and Medway with a margin of a few kilometres. A point outside this box is a data error
+# (swapped or garbled coordinates, or a crime Kent Police recorded elsewhere) and is
+# quarantined; a point inside it but outside every boundary is kept and reported as outside.
+KENT_MEDWAY_BBOX = (-0.02, 50.85, 1.50, 51.56)
+
+
+def _parse_bool(name: str, raw: str) -> bool:
+    value = raw.strip().lower()
+    if value in {"1", "true", "yes", "on"}:
+        return True
+    if value in {"0", "false", "no", "off"}:
+        return False
+    raise ValidationError(f"{name}={raw!r}: expected true or false")
+
+
+def _parse_int(name: str, raw: str) -> int:
+    try:
+        return int(raw)
+    except ValueError:
+        raise ValidationError(f"{name}={raw!r}: expected a whole number") from None
+
+
+def _parse_bbox(name: str, raw: str) -> tuple[float, float, float, float]:
+    try:
+        parts = tuple(float(p) for p in raw.split(","))
+    except ValueError:
+        parts = ()
+    if len(parts) != 4:
+        raise ValidationError(f"{name}={raw!r}: expected min_lon,min_lat,max_lon,max_lat")
+    return parts  # type: ignore[return-value]
+
+
+def _parse_list(_name: str, raw: str) -> tuple[str, ...]:
+    return tuple(p.strip() for p in raw.split(",") if p.strip())
+
+
+def _parse_path(_name: str, raw: str) -> Path:
+    return Path(raw).expanduser()
+
+
+def _parse_optional_path(_name: str, raw: str) -> Path | None:
+    return Path(raw).expanduser() if raw.strip() else None
+
+
+def _parse_optional_str(_name: str, raw: str) -> str | None:
+    return raw.strip() or None
+
+
+def _parse_str(_name: str, raw: str) -> str:
+    return raw.strip()
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything configurable, validated on construction.
+
+    Build it with :meth:`from_env` (reads ``SOCMAP_*``) and adjust with :meth:`with_overrides`
+    (command-line options win over the environment).
+    """
+
+    db_path: Path = Path("data/socmap.duckdb")
+    themes_file: Path | None = None
+    region_bbox: tuple[float, float, float, float] = KENT_MEDWAY_BBOX
+    # Disclosure control for the public (Part 1) audience.
+    disclosure_k: int = 5
+    public_max_res: int = 8
+    restricted_categories: tuple[str, ...] = ("modern_slavery",)
+    restricted_display: str = "district"  # "district" totals only, or "hidden"
+    # Who may see what.
+    anonymous_access: str = "public"  # "public": anyone sees Part 1; "none": sign in first
+    trusted_header: str | None = None  # e.g. X-Remote-User from an SSO proxy; off by default
+    trusted_roles_header: str | None = None
+    secret_key: str | None = None
+    cookie_secure: bool = True
+    login_max_failures: int = 5
+    login_window_seconds: int = 900
+    # Serving.
+    host: str = "127.0.0.1"
+    port: int = 8050
+    workers: int = 4
+    basemap_style: str = "white-bg"
+    tile_url: str | None = None
+    tile_attribution: str | None = None
+    log_level: str = "info"
+
+    def __post_init__(self) -> None:
+        self._validate()
+
+    def _validate(self) -> None:
+        if not 2 <= self.disclosure_k <= 100:
+            raise ValidationError(f"disclosure k={self.disclosure_k}: expected 2 to 100")
+        if not 5 <= self.public_max_res <= 10:
+            raise ValidationError(f"public max resolution {self.public_max_res}: expected 5-10")
+        if self.restricted_display not in {"district", "hidden"}:
+            raise ValidationError(
+                f"restricted display {self.restricted_display!r}: expected district or hidden"
+            )
+        if self.anonymous_access not in {"public", "none"}:
+            raise ValidationError(
+                f"anonymous access {self.anonymous_access!r}: expected public or none"
+            )
+        min_lon, min_lat, max_lon, max_lat = self.region_bbox
+        if not (min_lon < max_lon and min_lat < max_lat):
+            raise ValidationError(f"region box {self.region_bbox}: min must be below max")
+        if not 1 <= self.port <= 65535:
+            raise ValidationError(f"port {self.port}: expected 1-65535")
+        if not 1 <= self.workers <= 64:
+            raise ValidationError(f"workers {self.workers}: expected 1-64")
+        if self.basemap_style != "white-bg" and not self.tile_url:
+            # Offline deployments can only draw white-bg; a tile style needs its own server.
+            raise ValidationError(
+                f"basemap style {self.basemap_style!r} needs SOCMAP_TILE_URL (a tile server)"
+            )
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        """Settings from ``SOCMAP_*`` variables over the defaults."""
+        env = os.environ if environ is None else environ
+        values = {}
+        for name, (var, parse) in _ENV.items():
+            if var in env:
+                values[name] = parse(var, env[var])
+        return cls(**values)
+
+    def with_overrides(self, **changes: object) -> Settings:
+        """A copy with the given settings changed; ``None`` values are ignored."""
+        known = {f.name for f in fields(self)}
+        unknown = set(changes) - known
+        if unknown:
+            raise ValidationError(f"unknown settings: {', '.join(sorted(unknown))}")
+        return replace(self, **{k: v for k, v in changes.items() if v is not None})
+
+
+_ENV = {
+    "db_path": ("SOCMAP_DB", _parse_path),
+    "themes_file": ("SOCMAP_THEMES", _parse_optional_path),
+    "region_bbox": ("SOCMAP_REGION_BBOX", _parse_bbox),
+    "disclosure_k": ("SOCMAP_DISCLOSURE_K", _parse_int),
+    "public_max_res": ("SOCMAP_PUBLIC_MAX_RES", _parse_int),
+    "restricted_categories": ("SOCMAP_RESTRICTED_CATEGORIES", _parse_list),
+    "restricted_display": ("SOCMAP_RESTRICTED_DISPLAY", _parse_str),
+    "anonymous_access": ("SOCMAP_ANONYMOUS_ACCESS", _parse_str),
+    "trusted_header": ("SOCMAP_TRUSTED_HEADER", _parse_optional_str),
+    "trusted_roles_header": ("SOCMAP_TRUSTED_ROLES_HEADER", _parse_optional_str),
+    "secret_key": ("SOCMAP_SECRET_KEY", _parse_optional_str),
+    "cookie_secure": ("SOCMAP_COOKIE_SECURE", _parse_bool),
+    "login_max_failures": ("SOCMAP_LOGIN_MAX_FAILURES", _parse_int),
+    "login_window_seconds": ("SOCMAP_LOGIN_WINDOW_SECONDS", _parse_int),
+    "host": ("SOCMAP_HOST", _parse_str),
+    "port": ("SOCMAP_PORT", _parse_int),
+    "workers": ("SOCMAP_WORKERS", _parse_int),
+    "basemap_style": ("SOCMAP_BASEMAP_STYLE", _parse_str),
+    "tile_url": ("SOCMAP_TILE_URL", _parse_optional_str),
+    "tile_attribution": ("SOCMAP_TILE_ATTRIBUTION", _parse_optional_str),
+    "log_level": ("SOCMAP_LOG_LEVEL", _parse_str),
+}

@@ -1,0 +1,121 @@
+"""The configurable mapping from stored categories to the four SOC themes.
+
+The default mapping ships as ``geo/data/themes.toml``; ``SOCMAP_THEMES`` points at a
+replacement. Categories are kept as the source published them; themes are applied at query
+time, so changing the mapping needs no reload.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+
+from geo.errors import ValidationError
+
+# Partners' own files use these category keys (after normalisation, see geo.ingest).
+PARTNER_CATEGORIES = ("knife_crime", "modern_slavery", "county_lines", "port_event")
+
+
+@dataclass(frozen=True)
+class Theme:
+    key: str
+    label: str
+    description: str
+
+
+@dataclass(frozen=True)
+class CategoryRule:
+    category: str
+    theme: str
+    proxy: bool
+    note: str
+
+
+@dataclass(frozen=True)
+class ThemeMap:
+    """Themes and the categories that feed each of them."""
+
+    themes: tuple[Theme, ...]
+    rules: tuple[CategoryRule, ...]
+
+    def theme(self, key: str) -> Theme:
+        for t in self.themes:
+            if t.key == key:
+                return t
+        known = ", ".join(t.key for t in self.themes)
+        raise ValidationError(f"unknown theme {key!r}: expected one of {known}")
+
+    def categories_for(self, theme: str) -> tuple[str, ...]:
+        self.theme(theme)
+        return tuple(r.category for r in self.rules if r.theme == theme)
+
+    def rule_for(self, category: str) -> CategoryRule | None:
+        for r in self.rules:
+            if r.category == category:
+                return r
+        return None
+
+    def theme_of(self, category: str) -> str | None:
+        rule = self.rule_for(category)
+        return rule.theme if rule else None
+
+    def is_proxy(self, category: str) -> bool:
+        rule = self.rule_for(category)
+        return bool(rule and rule.proxy)
+
+    def label(self, category: str) -> str:
+        """A category's display label, saying so when it is a proxy for a theme."""
+        rule = self.rule_for(category)
+        if rule is None:
+            return category
+        if category in PARTNER_CATEGORIES:
+            return self.theme(rule.theme).label
+        if rule.proxy:
+            return f"{category} (proxy for {self.theme(rule.theme).label.lower()})"
+        return category
+
+
+def load_themes(path: Path | None = None) -> ThemeMap:
+    """Read a themes file (the packaged default when ``path`` is None)."""
+    if path is None:
+        return _default_themes()
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ValidationError(f"{path}: cannot read themes file ({exc.strerror})") from exc
+    return _parse(text, str(path))
+
+
+@lru_cache(maxsize=1)
+def _default_themes() -> ThemeMap:
+    text = resources.files("geo").joinpath("data/themes.toml").read_text(encoding="utf-8")
+    return _parse(text, "geo/data/themes.toml")
+
+
+def _parse(text: str, name: str) -> ThemeMap:
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ValidationError(f"{name}: not valid TOML ({exc})") from exc
+    themes = tuple(
+        Theme(key, str(t.get("label", key)), str(t.get("description", "")))
+        for key, t in raw.get("themes", {}).items()
+    )
+    keys = {t.key for t in themes}
+    rules = []
+    seen: set[str] = set()
+    for i, r in enumerate(raw.get("categories", []), start=1):
+        category, theme = r.get("category"), r.get("theme")
+        if not category or theme not in keys:
+            raise ValidationError(
+                f"{name}: categories entry {i} needs a category and one of the themes "
+                f"{sorted(keys)}"
+            )
+        if category in seen:
+            raise ValidationError(f"{name}: category {category!r} is mapped twice")
+        seen.add(category)
+        rules.append(CategoryRule(category, theme, bool(r.get("proxy", False)), r.get("note", "")))
+    return ThemeMap(themes, tuple(rules))

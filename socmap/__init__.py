@@ -1,0 +1,1 @@
+"""The ``socmap`` command line: a thin layer over :mod:`geo` and :mod:`dashboard`."""

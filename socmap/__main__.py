@@ -1,0 +1,5 @@
+import sys
+
+from socmap.cli import main
+
+sys.exit(main())

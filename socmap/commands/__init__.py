@@ -1,0 +1,1 @@
+"""Subcommand groups; each module has ``register(subparsers)``."""

@@ -1,0 +1,111 @@
+"""``socmap summary``, ``socmap quarantine``, ``socmap store restore`` and ``socmap demo``."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import sys
+
+from geo.settings import Settings
+from geo.store import Store
+from geo.summary import summarize
+from geo.themes import load_themes
+from socmap.cli import EXIT_OK
+from socmap.commands._common import add_format_argument, print_json
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    summary = sub.add_parser("summary", help="what the store holds, and what was rejected")
+    add_format_argument(summary)
+    summary.set_defaults(handler=_summary)
+
+    quarantine = sub.add_parser("quarantine", help="list rejected rows with their reasons")
+    quarantine.add_argument("--file", help="only rows from this file (as it was loaded)")
+    quarantine.add_argument("--limit", type=int, default=0, help="at most N rows (0: all)")
+    add_format_argument(quarantine, ("text", "csv", "json"))
+    quarantine.set_defaults(handler=_quarantine)
+
+    store = sub.add_parser("store", help="look after the store file")
+    actions = store.add_subparsers(dest="action", metavar="ACTION", required=True)
+    restore = actions.add_parser(
+        "restore", help="put back the version before the last load (<db>.prev)"
+    )
+    restore.set_defaults(handler=_restore)
+
+    demo = sub.add_parser(
+        "demo",
+        help="fill the store with labelled synthetic data (source synthetic-demo)",
+    )
+    demo.add_argument("--seed", type=int, default=2024, help="random seed (default 2024)")
+    demo.add_argument("--months", type=int, default=24, help="months of data (default 24)")
+    demo.add_argument("--end", metavar="YYYY-MM", help="last month (default: last month)")
+    demo.set_defaults(handler=_demo)
+
+
+def _summary(args: argparse.Namespace, settings: Settings) -> int:
+    data = summarize(Store(settings.db_path), load_themes(settings.themes_file))
+    if args.format == "json":
+        print_json(data)
+        return EXIT_OK
+    print(f"store {data['store']} (version {data['data_version']})")
+    print(
+        f"rows read {data['rows_read']}: loaded {data['loaded']}, unmapped "
+        f"{data['unmapped']}, quarantined {data['quarantined']}"
+    )
+    for group in ("source", "category", "month"):
+        print(f"\nby {group}:")
+        print(f"  {'':40} {'loaded':>9} {'unmapped':>9} {'quarantined':>12}")
+        for key, c in data[f"by_{group}"].items():
+            label = key + (" (proxy)" if c.get("proxy") else "")
+            print(f"  {label[:40]:40} {c['loaded']:>9} {c['unmapped']:>9} {c['quarantined']:>12}")
+    return EXIT_OK
+
+
+def _quarantine(args: argparse.Namespace, settings: Settings) -> int:
+    sql = "SELECT file, row_number, reason, raw FROM quarantine"
+    params: list[object] = []
+    if args.file:
+        sql += " WHERE file = ?"
+        params.append(args.file)
+    sql += " ORDER BY batch_id, row_number"
+    if args.limit > 0:
+        sql += " LIMIT ?"
+        params.append(args.limit)
+    rows = Store(settings.db_path).fetch(sql, params).to_pylist()
+    if args.format == "json":
+        print_json(rows)
+    elif args.format == "csv":
+        writer = csv.DictWriter(sys.stdout, fieldnames=["file", "row_number", "reason", "raw"])
+        writer.writeheader()
+        writer.writerows(rows)
+    else:
+        for r in rows:
+            print(f"{r['file']}: row {r['row_number']}: {r['reason']}")
+            print(f"    {r['raw']}")
+        print(f"{len(rows)} quarantined rows")
+    return EXIT_OK
+
+
+def _restore(_args: argparse.Namespace, settings: Settings) -> int:
+    Store(settings.db_path).restore_previous()
+    print(f"{settings.db_path}: restored the previous version")
+    return EXIT_OK
+
+
+def _demo(args: argparse.Namespace, settings: Settings) -> int:
+    from geo.demo import load_demo  # noqa: PLC0415 - only this command needs it
+
+    report = load_demo(
+        Store(settings.db_path), settings, seed=args.seed, months=args.months, end=args.end
+    )
+    if report.skipped:
+        print(
+            f"demo data with seed {args.seed} is already loaded "
+            f"(batch {report.already_loaded_as}); nothing changed"
+        )
+    else:
+        print(
+            f"demo data (synthetic, seed {args.seed}): batch {report.batch_id}: "
+            f"{report.loaded} incidents loaded"
+        )
+    return EXIT_OK

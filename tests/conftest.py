@@ -1,0 +1,45 @@
+"""Shared fixtures. No network and no I/O at import: everything happens in fixtures.
+
+Tests that need the real Kent data find it through ``SOCMAP_SHARED_DATA`` (``.ci/run`` sets it
+to ``../shared/data``) and skip with a clear reason where it is unset.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from geo.settings import Settings
+from geo.store import Store
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    raw = os.environ.get("SOCMAP_SHARED_DATA")
+    if not raw:
+        pytest.skip("SOCMAP_SHARED_DATA is not set: point it at the shared Kent data folder")
+    path = Path(raw)
+    if not (path / "police-uk").is_dir():
+        pytest.skip(f"SOCMAP_SHARED_DATA={raw} has no police-uk/ folder")
+    return path
+
+
+@pytest.fixture(scope="session")
+def police_uk_files(shared_data: Path) -> list[Path]:
+    files = sorted((shared_data / "police-uk").glob("*.csv"))
+    assert len(files) == 3, files
+    return files
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return Settings(db_path=tmp_path / "socmap.duckdb")
+
+
+@pytest.fixture
+def store(settings: Settings) -> Store:
+    s = Store(settings.db_path)
+    yield s
+    s.close()
