@@ -38,6 +38,7 @@ from geo.errors import StoreError
 _LOCK_WAIT_SECONDS = 600
 # DuckDB needs room for its WAL and a checkpoint beside the copy.
 _DISK_HEADROOM_BYTES = 64 * 1024 * 1024
+_HEADER_BYTES = 3 * 4096  # DuckDB's file header and its two database headers
 
 
 class Store:
@@ -189,13 +190,21 @@ class _Reader:
             identity = _identity(self._path)
             if identity != self._identity:
                 self._close_when_idle()
-                self._con = _connect(self._path, read_only=True)
+                con = _connect(self._path, read_only=True)
+                try:
+                    _check_complete(con, self._path)
+                except BaseException:
+                    con.close()
+                    raise
+                self._con = con
                 self._identity = identity
             assert self._con is not None
             cur = self._con.cursor()
             self._active += 1
         try:
             yield cur
+        except duckdb.IOException as exc:
+            raise StoreError(_corrupt_message(self._path, str(exc))) from exc
         finally:
             cur.close()
             with self._cond:
@@ -235,6 +244,25 @@ def _connect(path: Path, *, read_only: bool) -> duckdb.DuckDBPyConnection:
         raise StoreError(_corrupt_message(path, text)) from exc
     except duckdb.Error as exc:
         raise StoreError(_corrupt_message(path, str(exc))) from exc
+
+
+def _check_complete(con: duckdb.DuckDBPyConnection, path: Path) -> None:
+    """Refuse a truncated file up front. DuckDB itself only notices when a query reads a
+    block past the end, which could be halfway through a dashboard request; the storage
+    catalogue says which blocks the tables use, so a short file shows at once."""
+    try:
+        block_size = int(con.execute("PRAGMA database_size").fetchone()[2])
+        tables = [r[0] for r in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()]
+        last = -1
+        for table in tables:  # names come from DuckDB's own catalogue
+            (top,) = con.execute(
+                "SELECT coalesce(max(block_id), -1) FROM pragma_storage_info(?)", [table]
+            ).fetchone()
+            last = max(last, int(top))
+    except duckdb.Error as exc:
+        raise StoreError(_corrupt_message(path, str(exc))) from exc
+    if path.stat().st_size < _HEADER_BYTES + (last + 1) * block_size:
+        raise StoreError(_corrupt_message(path, "the file is shorter than its own index says"))
 
 
 def _corrupt_message(path: Path, detail: str) -> str:

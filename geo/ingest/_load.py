@@ -19,7 +19,7 @@ import pyarrow as pa
 
 from geo import placement
 from geo.cells import incidents_to_cells
-from geo.errors import SocmapError
+from geo.errors import InputError, SocmapError
 from geo.ingest._stage import CANONICAL, STORED
 from geo.store import Store
 
@@ -123,7 +123,11 @@ def load_chunks(store: Store, spec: LoadSpec, chunks: Iterable[Chunk]) -> BatchR
             _create_staging(con)
             for chunk in chunks:
                 _stage_chunk(con, chunk, placer, report)
+            if report.rows_read == 0:
+                raise InputError(spec.file, "has a header but no data rows")
             _mark_duplicates(con, spec)
+            if spec.replace == "months":
+                _mark_already_stored(con, spec)
             batch_id = _next_batch_id(con)
             report.replaced = _remove_replaced(con, spec, batch_id)
             _insert_incidents(con, batch_id)
@@ -203,6 +207,28 @@ def _mark_duplicates(con: duckdb.DuckDBPyConnection, spec: LoadSpec) -> None:
         WHERE staged.row_number = d.row_number AND d.row_number <> d.first_row
         """,
         [spec.id_label],
+    )
+
+
+def _mark_already_stored(con: duckdb.DuckDBPyConnection, spec: LoadSpec) -> None:
+    """An id already stored for a month this file does not replace is the same crime
+    published again (police.uk repeats a few in the next month); count it once."""
+    con.execute(
+        """
+        UPDATE staged SET reason = ? || ' ' || i.incident_id || ' is already loaded for '
+                                   || strftime(i.month, '%Y-%m') || ' (batch '
+                                   || i.batch_id || ')'
+        FROM (
+            SELECT incident_id, min(month) AS month, min(batch_id) AS batch_id
+            FROM incidents
+            WHERE source = ? AND incident_id IS NOT NULL
+              AND month NOT IN (SELECT month FROM staged WHERE reason IS NULL)
+              AND incident_id IN (SELECT incident_id FROM staged WHERE reason IS NULL)
+            GROUP BY incident_id
+        ) AS i
+        WHERE staged.reason IS NULL AND staged.incident_id = i.incident_id
+        """,
+        [spec.id_label, spec.source],
     )
 
 

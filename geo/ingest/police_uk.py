@@ -88,8 +88,6 @@ def ingest_police_uk(
         leave=False,
     ) as bar:
         report = load_chunks(store, spec, _validated_chunks(info, settings, bar.update))
-    if report.rows_read == 0 and not report.skipped:
-        raise InputError(path, "has a header but no data rows")
     if info.has_bom:
         report.notes.append(f"{path}: starts with a UTF-8 byte-order mark; it was ignored")
     if report.blank_lines:

@@ -1,0 +1,103 @@
+"""The store: atomic versions, readers in other processes, clear errors on a damaged file."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+from geo import StoreError
+from geo.store import Store
+from socmap.cli import main
+
+_COUNT_IN_CHILD = textwrap.dedent(
+    """
+    import sys, time
+    from geo.store import Store
+    s = Store(sys.argv[1])
+    print(s.fetch_rows("SELECT count(*) FROM meta")[0][0], flush=True)
+    sys.stdin.readline()  # wait for the parent to commit a write
+    print(s.fetch_rows("SELECT count(*) FROM meta")[0][0], flush=True)
+    """
+)
+
+
+def _add_meta(store: Store, key: str) -> None:
+    with store.writing() as con:
+        con.execute("INSERT INTO meta VALUES (?, 'x')", [key])
+
+
+def test_a_reader_in_another_process_sees_each_committed_version(store):
+    _add_meta(store, "one")
+    child = subprocess.Popen(
+        [sys.executable, "-c", _COUNT_IN_CHILD, str(store.path)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        first = int(child.stdout.readline())
+        # The child holds the file open read-only; a write must still go through.
+        _add_meta(store, "two")
+        child.stdin.write("\n")
+        child.stdin.flush()
+        second = int(child.stdout.readline())
+    finally:
+        child.communicate(timeout=30)
+    assert second == first + 1
+
+
+def test_a_failed_write_publishes_nothing(store):
+    _add_meta(store, "one")
+    before = store.data_version()
+    with pytest.raises(RuntimeError), store.writing() as con:
+        con.execute("INSERT INTO meta VALUES ('two', 'x')")
+        raise RuntimeError("disk on fire")
+    assert store.data_version() == before
+    assert store.fetch_rows("SELECT count(*) FROM meta WHERE key = 'two'")[0][0] == 0
+
+
+def test_the_previous_version_can_be_restored(store):
+    _add_meta(store, "one")
+    _add_meta(store, "two")
+    store.restore_previous()
+    keys = {k for (k,) in store.fetch_rows("SELECT key FROM meta")}
+    assert "one" in keys and "two" not in keys
+
+
+@pytest.mark.parametrize("damage", ["garbage", "truncate"])
+def test_a_damaged_store_gives_a_clear_error(store, settings, capsys, damage):
+    _add_meta(store, "one")
+    store.close()
+    data = settings.db_path.read_bytes()
+    if damage == "garbage":
+        settings.db_path.write_bytes(b"this is not a database" * 100)
+    else:
+        settings.db_path.write_bytes(data[: len(data) // 3])
+    with pytest.raises(StoreError) as err:
+        Store(settings.db_path).fetch_rows("SELECT count(*) FROM incidents")
+    assert str(settings.db_path.resolve()) in str(err.value)
+    assert "socmap store restore" in str(err.value)
+    code = main(["--db", str(settings.db_path), "summary"])
+    out = capsys.readouterr()
+    assert code == 2
+    assert "Traceback" not in out.err
+    assert out.err.startswith("socmap: error: ")
+
+
+def test_a_missing_store_says_how_to_create_one(settings, capsys):
+    assert main(["--db", str(settings.db_path), "summary"]) == 2
+    assert "socmap demo" in capsys.readouterr().err
+
+
+def test_the_core_imports_no_user_interface():
+    code = (
+        "import sys, geo, geo.ingest, geo.summary; "
+        "bad = [m for m in ('dash', 'plotly', 'flask') if m in sys.modules]; print(bad)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout.strip()
+    assert out == "[]"
