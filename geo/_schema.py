@@ -50,6 +50,7 @@ DDL = [
         division VARCHAR,               -- ONS code; NULL outside the county council's area
         location VARCHAR,               -- police.uk's "On or near ..." description
         lsoa_code VARCHAR,
+        lsoa_name VARCHAR,
         outcome VARCHAR,
         reported_by VARCHAR,            -- police.uk's "Reported by" force, or the partner
         origin VARCHAR,                 -- county lines: the line's home area

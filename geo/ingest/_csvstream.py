@@ -1,4 +1,8 @@
-"""Stream a CSV file as Arrow batches of strings, numbering every row as a spreadsheet does.
+"""Read a CSV file as Arrow strings, numbering every row as a spreadsheet does.
+
+:func:`read_csv_table` parses the whole file on every core; when the file has malformed rows
+it parses again in order (:func:`stream_csv`), because only an in-order parse can say which
+row each malformed one was.
 
 Rows with the wrong number of fields are not dropped: they come back as :class:`BadRow` with
 their row number and text, so the loader can quarantine them. Blank lines are not rows (they
@@ -17,9 +21,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
-from geo.ingest._files import BOM, FileInfo
+from geo.errors import InputError
+from geo.ingest._files import BOM, FileInfo, encoding_error
 
-_BLOCK_SIZE = 8 * 1024 * 1024
+_BLOCK_SIZE = 16 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -78,29 +83,20 @@ def stream_csv(
         return "skip"
 
     raw = _CountingReader(info.path, len(BOM) if info.has_bom else 0, on_bytes)
-    reader = pacsv.open_csv(
-        io.BufferedReader(raw, buffer_size=_BLOCK_SIZE),
-        read_options=pacsv.ReadOptions(
-            use_threads=False,  # keeps InvalidRow.number, which names the row in messages
-            block_size=_BLOCK_SIZE,
-            column_names=columns,
-            skip_rows=1,
-            encoding=info.encoding if info.encoding.lower() not in {"utf-8", "utf8"} else "utf8",
-        ),
-        parse_options=pacsv.ParseOptions(
-            newlines_in_values=True,
-            ignore_empty_lines=False,
-            invalid_row_handler=on_invalid,
-        ),
-        convert_options=pacsv.ConvertOptions(
-            column_types=dict.fromkeys(columns, pa.string()),
-            strings_can_be_null=False,
-            quoted_strings_can_be_null=False,
-        ),
-    )
+    try:
+        reader = pacsv.open_csv(
+            io.BufferedReader(raw, buffer_size=_BLOCK_SIZE),
+            # In order, one thread: keeps InvalidRow.number, which names the row in messages.
+            read_options=_read_options(info, columns, use_threads=False),
+            parse_options=_parse_options(on_invalid),
+            convert_options=_convert_options(columns),
+        )
+    except pa.ArrowInvalid as exc:
+        raw.close()
+        raise _parse_error(info, exc) from None
     next_row = 2  # the header is row 1
     try:
-        for batch in reader:
+        for batch in _batches(reader, info):
             chunk_bad, bad[:] = list(bad), []
             rows = batch.num_rows
             numbers = _number_rows(next_row, rows, {b.row_number for b in chunk_bad})
@@ -118,6 +114,13 @@ def stream_csv(
         raw.close()
 
 
+def _batches(reader: pacsv.CSVStreamingReader, info: FileInfo) -> Iterator[pa.RecordBatch]:
+    try:
+        yield from reader
+    except pa.ArrowInvalid as exc:
+        raise _parse_error(info, exc) from None
+
+
 def _number_rows(start: int, count: int, skipped: set[int]) -> np.ndarray:
     """Row numbers for ``count`` good rows from ``start``, stepping over skipped (bad) rows."""
     if not skipped:
@@ -128,12 +131,13 @@ def _number_rows(start: int, count: int, skipped: set[int]) -> np.ndarray:
 
 
 def _drop_blank(table: pa.Table, columns: list[str]) -> tuple[pa.Table, int]:
-    blank = None
-    for name in columns:
-        is_empty = pc.equal(pc.utf8_length(table[name]), 0)
-        blank = is_empty if blank is None else pc.and_(blank, is_empty)
-    if blank is None:
+    """Remove rows whose every field is empty; return the table and how many there were."""
+    # Most files have none: look at one column first, and at the rest only if it is empty.
+    blank = pc.equal(pc.utf8_length(table[columns[0]]), 0)
+    if not pc.any(blank).as_py():
         return table, 0
+    for name in columns[1:]:
+        blank = pc.and_(blank, pc.equal(pc.utf8_length(table[name]), 0))
     n_blank = pc.sum(blank).as_py() or 0
     if not n_blank:
         return table, 0
@@ -143,3 +147,70 @@ def _drop_blank(table: pa.Table, columns: list[str]) -> tuple[pa.Table, int]:
 def _empty(columns: list[str]) -> pa.Table:
     arrays = [pa.array([], pa.string()) for _ in columns] + [pa.array([], pa.int64())]
     return pa.Table.from_arrays(arrays, names=[*columns, "row_number"])
+
+
+def read_csv_table(info: FileInfo, columns: list[str]) -> CsvChunk:
+    """The whole file as one chunk (string columns plus ``row_number``)."""
+    bad: list[pacsv.InvalidRow] = []
+
+    def on_invalid(row: pacsv.InvalidRow) -> str:
+        bad.append(row)
+        return "skip"
+
+    source = pa.memory_map(str(info.path))
+    try:
+        source.seek(len(BOM) if info.has_bom else 0)
+        table = pacsv.read_csv(
+            source,
+            read_options=_read_options(info, columns, use_threads=True),
+            parse_options=_parse_options(on_invalid),
+            convert_options=_convert_options(columns),
+        )
+    except pa.ArrowInvalid as exc:
+        raise _parse_error(info, exc) from None
+    finally:
+        source.close()
+    if bad:
+        parts = list(stream_csv(info, columns, lambda _n: None))
+        tables = [p.table for p in parts]
+        return CsvChunk(
+            pa.concat_tables(tables) if tables else _empty(columns),
+            [b for p in parts for b in p.bad_rows],
+            sum(p.blank_lines for p in parts),
+        )
+    numbers = np.arange(2, table.num_rows + 2, dtype=np.int64)
+    table, blanks = _drop_blank(table.append_column("row_number", pa.array(numbers)), columns)
+    return CsvChunk(table, [], blanks)
+
+
+def _parse_error(info: FileInfo, exc: pa.ArrowInvalid) -> InputError:
+    text = str(exc)
+    if "utf8" in text.lower().replace("-", ""):
+        return encoding_error(info.path, info.encoding)
+    return InputError(info.path, f"cannot be read as CSV ({text.splitlines()[0][:160]})")
+
+
+def _read_options(info: FileInfo, columns: list[str], *, use_threads: bool) -> pacsv.ReadOptions:
+    return pacsv.ReadOptions(
+        use_threads=use_threads,
+        block_size=_BLOCK_SIZE,
+        column_names=columns,
+        skip_rows=1,
+        encoding=info.encoding if info.encoding.lower() not in {"utf-8", "utf8"} else "utf8",
+    )
+
+
+def _parse_options(on_invalid) -> pacsv.ParseOptions:
+    return pacsv.ParseOptions(
+        newlines_in_values=True,
+        ignore_empty_lines=False,
+        invalid_row_handler=on_invalid,
+    )
+
+
+def _convert_options(columns: list[str]) -> pacsv.ConvertOptions:
+    return pacsv.ConvertOptions(
+        column_types=dict.fromkeys(columns, pa.string()),
+        strings_can_be_null=False,
+        quoted_strings_can_be_null=False,
+    )

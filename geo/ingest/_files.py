@@ -1,10 +1,10 @@
 """File-level checks every text file passes before a row is read.
 
 A file that fails here is refused whole, with one line naming the file and the problem; the
-store is not touched. The checks read the file once, in blocks, so a large file costs one
-sequential pass: its SHA-256 checksum (which makes a repeated load a no-op), whether it is
-empty, whether it decodes in the expected encoding (naming the row of the first bad byte), and
-whether it starts with a UTF-8 byte-order mark (which Excel writes; it is ignored).
+store is not touched. The checks read the file once, in blocks: its SHA-256 checksum (which
+makes a repeated load a no-op), whether it is empty, and whether it starts with a UTF-8
+byte-order mark (which Excel writes; it is ignored). A file that does not decode is named with
+the row of its first bad byte.
 """
 
 from __future__ import annotations
@@ -33,30 +33,39 @@ class FileInfo:
 
 
 def inspect_text_file(path: Path, encoding: str = "utf-8") -> FileInfo:
-    """Check a CSV file and return its checksum, encoding facts and header."""
+    """Check a CSV file is there and not empty; return its checksum, BOM and header.
+
+    The encoding is checked while the file is parsed (the parser validates every string);
+    :func:`encoding_error` then finds the row of the first bad byte.
+    """
     size = _require_file(path)
     digest = hashlib.sha256()
-    decoder = codecs.getincrementaldecoder(encoding)()
-    lines_before = 0
-    has_bom = False
-    first = True
     with path.open("rb") as fh:
+        head = fh.read(len(BOM))
+        has_bom = head == BOM
+        digest.update(head)
         while block := fh.read(_BLOCK):
             digest.update(block)
-            if first:
-                has_bom = block.startswith(BOM)
-                first = False
+    header = _read_header(path, encoding, has_bom)
+    return FileInfo(path, size, digest.hexdigest(), encoding, has_bom, header)
+
+
+def encoding_error(path: Path, encoding: str) -> InputError:
+    """The error for a file that does not decode: names the row and the first bad byte."""
+    decoder = codecs.getincrementaldecoder(encoding)()
+    lines_before = 0
+    with path.open("rb") as fh:
+        while block := fh.read(_BLOCK):
             try:
                 decoder.decode(block)
             except UnicodeDecodeError as exc:
-                raise _encoding_error(path, encoding, block, exc, lines_before) from None
+                return _encoding_error(path, encoding, block, exc, lines_before)
             lines_before += block.count(b"\n")
-        try:
-            decoder.decode(b"", final=True)
-        except UnicodeDecodeError as exc:
-            raise InputError(path, f"ends in the middle of a character ({exc.reason})") from None
-    header = _read_header(path, encoding, has_bom)
-    return FileInfo(path, size, digest.hexdigest(), encoding, has_bom, header)
+    try:
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError as exc:
+        return InputError(path, f"ends in the middle of a character ({exc.reason})")
+    return InputError(path, f"could not be read as {encoding} text")
 
 
 def file_checksum(path: Path) -> str:

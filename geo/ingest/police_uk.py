@@ -12,17 +12,20 @@ replaces that month (for the force in "Reported by") from police.uk.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pyarrow as pa
-from tqdm import tqdm
 
+from geo.cells import incidents_to_cells
 from geo.errors import InputError
-from geo.ingest._csvstream import stream_csv
+from geo.ingest._csvstream import read_csv_table
 from geo.ingest._files import FileInfo, inspect_text_file
 from geo.ingest._load import BatchReport, Chunk, LoadSpec, already_loaded, load_chunks
-from geo.ingest._stage import raw_row_sql, select_canonical
+from geo.ingest._progress import StageBar
+from geo.ingest._stage import raw_row_sql, select_canonical, text_sql
 from geo.settings import Settings
 from geo.store import Store
 
@@ -79,25 +82,14 @@ def ingest_police_uk(
     )
     if (batch := already_loaded(store, spec)) is not None:
         return BatchReport(file=spec.file, kind=spec.kind, source=SOURCE, already_loaded_as=batch)
-    with tqdm(
-        total=info.size,
-        unit="B",
-        unit_scale=True,
-        desc=path.name,
-        disable=_no_bar(progress),
-        leave=False,
-    ) as bar:
-        report = load_chunks(store, spec, _validated_chunks(info, settings, bar.update))
+    with StageBar(path.name, progress) as bar:
+        chunks = _validated_chunks(info, settings, bar.step)
+        report = load_chunks(store, spec, chunks, step=bar.step)
     if info.has_bom:
         report.notes.append(f"{path}: starts with a UTF-8 byte-order mark; it was ignored")
     if report.blank_lines:
         report.notes.append(f"{path}: {report.blank_lines} blank lines skipped")
     return report
-
-
-def _no_bar(progress: bool | None) -> bool | None:
-    # None lets tqdm decide: a bar on a terminal, silence in logs and tests.
-    return None if progress is None else not progress
 
 
 def _check_header(info: FileInfo) -> None:
@@ -121,29 +113,49 @@ def _check_header(info: FileInfo) -> None:
     )
 
 
-def _validated_chunks(info: FileInfo, settings: Settings, on_bytes) -> Iterator[Chunk]:
+def _validated_chunks(info: FileInfo, settings: Settings, step) -> Iterator[Chunk]:
+    step("reading")
+    part = read_csv_table(info, _NAMES)
+    unparsed = [(b.row_number, b.problem, b.text) for b in part.bad_rows]
+    step("validating")
+    table, cells = _validate(part.table, settings)
+    yield Chunk(table, unparsed, part.blank_lines, cells)
+
+
+def _validate(raw: pa.Table, settings: Settings) -> tuple[pa.Table, np.ndarray]:
+    """The validated rows, and H3 cells for every row whose coordinates parse.
+
+    DuckDB validates in a worker thread (it releases the GIL) while this thread runs h3's
+    Python loop, so the two largest costs of a load overlap on two cores.
+    """
     con = duckdb.connect()
     try:
-        for part in stream_csv(info, _NAMES, on_bytes):
-            unparsed = [(b.row_number, b.problem, b.text) for b in part.bad_rows]
-            if part.table.num_rows == 0:
-                yield Chunk(_empty_canonical(con), unparsed, part.blank_lines)
-                continue
-            con.register("b", part.table)
-            table = con.sql(_VALIDATE_SQL, params=_bbox_params(settings)).to_arrow_table()
-            con.unregister("b")
-            yield Chunk(table, unparsed, part.blank_lines)
+        con.register("b", raw)
+        coords = con.sql(
+            "SELECT TRY_CAST(trim(latitude) AS DOUBLE) AS lat, "
+            "TRY_CAST(trim(longitude) AS DOUBLE) AS lon FROM b"
+        ).fetchnumpy()
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            future = pool.submit(
+                lambda: con.sql(_VALIDATE_SQL, params=_bbox_params(settings)).to_arrow_table()
+            )
+            cells = incidents_to_cells(_as_floats(coords["lat"]), _as_floats(coords["lon"]))
+            table = future.result()
+        return table, cells
     finally:
         con.close()
+
+
+def _as_floats(values: np.ndarray) -> np.ndarray:
+    """DuckDB returns a masked array where values are NULL; NULL becomes NaN."""
+    if np.ma.isMaskedArray(values):
+        return values.astype(np.float64).filled(np.nan)
+    return np.asarray(values, dtype=np.float64)
 
 
 def _bbox_params(settings: Settings) -> dict[str, float]:
     min_lon, min_lat, max_lon, max_lat = settings.region_bbox
     return {"min_lon": min_lon, "min_lat": min_lat, "max_lon": max_lon, "max_lat": max_lat}
-
-
-def _empty_canonical(con: duckdb.DuckDBPyConnection) -> pa.Table:
-    return con.sql(f"SELECT {select_canonical({})} LIMIT 0").to_arrow_table()
 
 
 _REASON_SQL = """
@@ -169,6 +181,31 @@ _REASON_SQL = """
     END
 """
 
+# Each canonical column as an expression over the validated CTE below.
+_COLUMNS = {
+    "row_number": "row_number",
+    "reason": "reason_s",
+    "raw": f"CASE WHEN reason_s IS NOT NULL THEN {raw_row_sql(_NAMES)} END",
+    "source": repr(SOURCE),
+    "incident_id": text_sql("crime_id"),
+    "category": text_sql("crime_type"),
+    "month": "month_d",
+    "latitude": "CASE WHEN reason_s IS NULL THEN lat END",
+    "longitude": "CASE WHEN reason_s IS NULL THEN lon END",
+    "location": text_sql("location"),
+    "lsoa_code": text_sql("lsoa_code"),
+    "lsoa_name": text_sql("lsoa_name"),
+    "outcome": text_sql("outcome"),
+    "reported_by": text_sql("reported_by"),
+    # Only rows where "Falls within" differs from "Reported by", or with a Context, carry
+    # attributes: building JSON for every row would cost a fifth of the whole load.
+    "attributes": (
+        "CASE WHEN trim(falls_within) <> trim(reported_by) OR trim(context) <> '' "
+        "THEN json_object('falls_within', NULLIF(trim(falls_within), ''), "
+        "'context', NULLIF(trim(context), '')) END"
+    ),
+}
+
 _VALIDATE_SQL = f"""
 WITH t AS (
     SELECT *,
@@ -186,27 +223,6 @@ WITH t AS (
 ), r AS (
     SELECT *, {_REASON_SQL} AS reason_s FROM v
 )
-SELECT {
-    select_canonical(
-        {
-            "row_number": "row_number",
-            "reason": "reason_s",
-            "raw": f"CASE WHEN reason_s IS NOT NULL THEN {raw_row_sql(_NAMES)} END",
-            "source": repr(SOURCE),
-            "incident_id": "NULLIF(trim(crime_id), '')",
-            "category": "NULLIF(trim(crime_type), '')",
-            "month": "month_d",
-            "latitude": "CASE WHEN reason_s IS NULL THEN lat END",
-            "longitude": "CASE WHEN reason_s IS NULL THEN lon END",
-            "location": "NULLIF(trim(location), '')",
-            "lsoa_code": "NULLIF(trim(lsoa_code), '')",
-            "outcome": "NULLIF(trim(outcome), '')",
-            "reported_by": "NULLIF(trim(reported_by), '')",
-            "attributes": "json_object('falls_within', NULLIF(trim(falls_within), ''), "
-            "'lsoa_name', NULLIF(trim(lsoa_name), ''), "
-            "'context', NULLIF(trim(context), ''))",
-        }
-    )
-}
+SELECT {select_canonical(_COLUMNS)}
 FROM r
 """
