@@ -1,0 +1,87 @@
+"""The map: hexagons coloured by the chosen measure, boundaries, breadcrumb and caption."""
+
+from __future__ import annotations
+
+from dash import Dash, Input, Output, dcc, html
+
+from dashboard import ids
+from dashboard.figures.map_figure import map_figure
+from dashboard.state import ViewState
+from dashboard.views import map_view
+from dashboard.views.access import audience_now
+from dashboard.views.context import AppContext
+
+
+def layout() -> html.Section:
+    return html.Section(
+        className="mapcol",
+        children=[
+            html.Nav(id=ids.BREADCRUMB, className="breadcrumb", **{"aria-label": "Area"}),
+            dcc.Loading(
+                dcc.Graph(
+                    id=ids.MAP,
+                    className="map-graph",
+                    config={
+                        "displaylogo": False,
+                        "scrollZoom": True,
+                        "modeBarButtonsToRemove": ["select2d", "lasso2d"],
+                    },
+                    style={"height": "640px"},
+                ),
+                type="default",
+                delay_show=400,
+            ),
+            html.Div(id=ids.MAP_CAPTION, className="caption"),
+        ],
+    )
+
+
+def register(app: Dash, ctx: AppContext) -> None:
+    @app.callback(
+        Output(ids.MAP, "figure"),
+        Output(ids.BREADCRUMB, "children"),
+        Output(ids.MAP_CAPTION, "children"),
+        Output(ids.BANNER_TOP, "children"),
+        Output(ids.BANNER_TOP, "className"),
+        Output(ids.BANNER_BOTTOM, "children"),
+        Output(ids.BANNER_BOTTOM, "className"),
+        Output(ids.NOTICE, "children", allow_duplicate=True),
+        Input(ids.STATE, "data"),
+        prevent_initial_call=True,
+    )
+    def render(query):
+        state = ViewState.from_query(query)
+        model = map_view.map_model(ctx, state, audience_now(ctx))
+        banner_class = "banner sensitive" if model.marking != "OFFICIAL" else "banner"
+        return (
+            map_figure(model, ctx.settings),
+            _breadcrumb(model.breadcrumb),
+            _caption(model),
+            model.banner,
+            banner_class,
+            model.banner,
+            banner_class,
+            "",
+        )
+
+
+def _breadcrumb(trail: tuple[tuple[str, str | None, str], ...]) -> list:
+    items: list = []
+    for i, (level, code, name) in enumerate(trail):
+        if i:
+            items.append(html.Span(">", className="sep", **{"aria-hidden": "true"}))
+        if i == len(trail) - 1:
+            items.append(html.Span(name, className="crumb-current", **{"aria-current": "page"}))
+        else:
+            items.append(html.Button(
+                name, className="crumb",
+                id={"type": ids.CRUMB, "level": level, "code": code or ""},
+            ))
+    return items
+
+
+def _caption(model: map_view.MapModel) -> list:
+    lines = [html.P(html.Strong(model.title)), html.P(model.subtitle)]
+    lines += [html.P(note.text, className="approx" if note.warn else None)
+              for note in model.notes]
+    return lines

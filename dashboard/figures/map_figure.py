@@ -1,0 +1,137 @@
+"""The dashboard's map figure (MapLibre traces) from a :class:`MapModel`.
+
+One choropleth trace per legend class, so the legend names every class in words; boundaries
+and county lines are line traces; ports are markers. The basemap is ``white-bg`` unless the
+deployment configures a tile server, so the map draws offline.
+"""
+
+from __future__ import annotations
+
+import math
+
+import plotly.graph_objects as go
+
+from dashboard.views.map_model import MapModel
+from geo.settings import Settings
+
+_MAP_WIDTH_PX = 900
+_MAP_HEIGHT_PX = 640
+
+
+def map_figure(model: MapModel, settings: Settings) -> go.Figure:
+    fig = go.Figure()
+    for item in model.legend:
+        feats = [f for f in model.features if f.klass == item.key]
+        fig.add_trace(_class_trace(item, feats))
+    for outline in model.outlines:
+        fig.add_trace(_outline_trace(outline))
+    if model.links:
+        _add_links(fig, model)
+    if model.ports:
+        _add_ports(fig, model)
+    center, zoom = view_for_bounds(model.bounds, _MAP_WIDTH_PX, _MAP_HEIGHT_PX)
+    fig.update_layout(
+        map={"style": _style(settings), "center": center, "zoom": zoom},
+        margin={"l": 0, "r": 0, "t": 0, "b": 0},
+        legend={
+            "title": {"text": model.legend_title},
+            "x": 0.01, "y": 0.99, "xanchor": "left", "yanchor": "top",
+            "bgcolor": "rgba(255,255,255,0.9)", "bordercolor": "#d0d7de", "borderwidth": 1,
+        },
+        # Keep the user's pan and zoom while filters change; reset when the area changes.
+        uirevision="|".join(code or "" for _, code, _ in model.breadcrumb),
+        hoverlabel={"bgcolor": "white", "font": {"size": 13}},
+    )
+    if model.empty_message:
+        fig.add_annotation(text=model.empty_message, x=0.5, y=0.5, xref="paper", yref="paper",
+                           showarrow=False, font={"size": 15}, bgcolor="white")
+    return fig
+
+
+def _style(settings: Settings) -> str | dict:
+    if settings.tile_url:
+        return {
+            "version": 8,
+            "sources": {"tiles": {"type": "raster", "tiles": [settings.tile_url],
+                                  "tileSize": 256,
+                                  "attribution": settings.tile_attribution or ""}},
+            "layers": [{"id": "tiles", "type": "raster", "source": "tiles"}],
+        }
+    return "white-bg"
+
+
+def _class_trace(item, feats) -> go.Choroplethmap:
+    geojson = {
+        "type": "FeatureCollection",
+        "features": [{"type": "Feature", "id": f.key, "geometry": f.geometry} for f in feats],
+    }
+    return go.Choroplethmap(
+        geojson=geojson,
+        locations=[f.key for f in feats],
+        z=[1] * len(feats),
+        colorscale=[[0, item.colour], [1, item.colour]],
+        showscale=False,
+        marker={"line": {"width": 0.4, "color": "#8c959f"}, "opacity": 0.85},
+        name=item.label,
+        legendgroup=item.key,
+        showlegend=True,
+        customdata=[[f.cell, f.area or "", f.district or ""] for f in feats],
+        text=[f.hover for f in feats],
+        hovertemplate="%{text}<extra></extra>",
+    )
+
+
+def _outline_trace(outline) -> go.Scattermap:
+    lons: list[float | None] = []
+    lats: list[float | None] = []
+    for line in outline.coords:
+        lons += [p[0] for p in line] + [None]
+        lats += [p[1] for p in line] + [None]
+    return go.Scattermap(
+        lon=lons, lat=lats, mode="lines",
+        line={"width": outline.width, "color": outline.colour},
+        name=outline.name, hoverinfo="skip", showlegend=outline.level in {"district", "division"},
+    )
+
+
+def _add_links(fig: go.Figure, model: MapModel) -> None:
+    top = max(link.lines for link in model.links) or 1
+    for i, link in enumerate(model.links):
+        fig.add_trace(go.Scattermap(
+            lon=[link.origin_lonlat[0], link.destination_lonlat[0]],
+            lat=[link.origin_lonlat[1], link.destination_lonlat[1]],
+            mode="lines+markers",
+            marker={"size": [5, 8], "color": "#6a3d9a"},
+            line={"width": 1 + 5 * link.lines / top, "color": "rgba(106,61,154,0.65)"},
+            name="County lines", legendgroup="lines", showlegend=i == 0,
+            text=[link.label, link.label], hovertemplate="%{text}<extra></extra>",
+        ))
+
+
+def _add_ports(fig: go.Figure, model: MapModel) -> None:
+    top = max(p.events for p in model.ports) or 1
+    fig.add_trace(go.Scattermap(
+        lon=[p.lonlat[0] for p in model.ports], lat=[p.lonlat[1] for p in model.ports],
+        mode="markers+text",
+        marker={"size": [10 + 20 * math.sqrt(p.events / top) for p in model.ports],
+                "color": "#1b7837", "opacity": 0.8},
+        text=[p.name for p in model.ports], textposition="top right",
+        customdata=[p.label for p in model.ports],
+        hovertemplate="%{customdata}<extra></extra>", name="Port-of-entry events",
+    ))
+
+
+def view_for_bounds(
+    bounds: tuple[float, float, float, float], width_px: int, height_px: int
+) -> tuple[dict, float]:
+    """Centre and zoom that fit a WGS84 box in a Web Mercator view of the given size."""
+    min_lon, min_lat, max_lon, max_lat = bounds
+    centre = {"lon": (min_lon + max_lon) / 2, "lat": (min_lat + max_lat) / 2}
+
+    def merc(lat: float) -> float:
+        return math.log(math.tan(math.pi / 4 + math.radians(lat) / 2))
+
+    lon_frac = max(max_lon - min_lon, 1e-6) / 360
+    lat_frac = max(merc(max_lat) - merc(min_lat), 1e-6) / (2 * math.pi)
+    zoom = math.log2(min(width_px / 512 / lon_frac, height_px / 512 / lat_frac))
+    return centre, max(0.0, min(zoom - 0.15, 16.0))

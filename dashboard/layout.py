@@ -1,0 +1,86 @@
+"""The page: classification banners, header, filters, map and side panel."""
+
+from __future__ import annotations
+
+from html import escape
+
+from dash import dcc, html
+
+from dashboard import ids
+from dashboard.features import filters, map as map_feature, panel
+from dashboard.views.context import AppContext, options
+from geo.errors import SocmapError
+
+TITLE = "Serious and organised crime in Kent"
+
+
+def page(ctx: AppContext) -> html.Div:
+    """Built on every page load (never at import), so it reflects the store as it is now."""
+    try:
+        opts = options(ctx)
+    except SocmapError:
+        return _empty_store_page()
+    if opts.last_month is None:
+        return _empty_store_page()
+    return html.Div(
+        className="page",
+        children=[
+            dcc.Location(id=ids.URL, refresh=False),
+            dcc.Store(id=ids.STATE),
+            html.Div(id=ids.BANNER_TOP, className="banner"),
+            _header(),
+            html.Div(id=ids.NOTICE, className="notice", role="status"),
+            html.Main(
+                className="grid",
+                children=[
+                    filters.layout(ctx, opts),
+                    map_feature.layout(),
+                    panel.layout(),
+                ],
+            ),
+            html.Div(id=ids.BANNER_BOTTOM, className="banner"),
+        ],
+    )
+
+
+def _header() -> html.Header:
+    return html.Header(
+        className="topbar",
+        children=[
+            html.Div(
+                [
+                    html.H1(TITLE),
+                    html.P(
+                        "Where harm concentrates, whether a hotspot is real, how it changes.",
+                        className="tagline",
+                    ),
+                ]
+            ),
+            html.Div(id=ids.USER_MENU, className="user-menu"),
+        ],
+    )
+
+
+def _empty_store_page() -> html.Div:
+    return html.Div(
+        className="page",
+        children=[
+            _header(),
+            html.Div(
+                "There is no data loaded yet. Load data with `socmap demo` or "
+                "`socmap ingest`, then reload this page.",
+                className="notice notice-error",
+                role="alert",
+            ),
+        ],
+    )
+
+
+def error_page(message: str) -> str:
+    """A plain HTML page for the server's error handlers: one sentence, no traceback."""
+    return (
+        "<!doctype html><html lang='en'><head><meta charset='utf-8'>"
+        "<title>socmap</title><link rel='stylesheet' href='/assets/style.css'></head>"
+        f"<body><header class='topbar'><div><h1>{TITLE}</h1></div></header>"
+        f"<div class='notice notice-error' role='alert'>{escape(message)}</div></body></html>"
+    )

@@ -1,0 +1,63 @@
+"""Serve the dashboard with gunicorn: a production WSGI server with several worker processes.
+
+Workers are forked before the app is built, and each builds its own (``create_app`` reads
+nothing at import or at build time; the store is opened lazily on the first request), so no
+DuckDB handle or thread crosses a fork. A worker that dies is replaced by the master; users
+see at most one retried request.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from gunicorn.app.base import BaseApplication
+
+from geo.settings import Settings
+from geo.store import Store
+
+log = logging.getLogger("socmap.serve")
+
+
+class _Gunicorn(BaseApplication):
+    def __init__(self, settings: Settings) -> None:
+        self._settings = settings
+        super().__init__()
+
+    def load_config(self) -> None:
+        s = self._settings
+        options = {
+            "bind": f"{s.host}:{s.port}",
+            "workers": s.workers,
+            "worker_class": "sync",
+            "timeout": 120,
+            "graceful_timeout": 30,
+            "keepalive": 5,
+            # Recycle workers now and then so memory stays flat over weeks of use.
+            "max_requests": 5000,
+            "max_requests_jitter": 500,
+            "loglevel": s.log_level,
+            "accesslog": "-",
+            "errorlog": "-",
+            "proc_name": "socmap",
+        }
+        for key, value in options.items():
+            self.cfg.set(key, value)
+
+    def load(self):
+        from dashboard.app import create_app  # noqa: PLC0415 - built in each worker
+
+        return create_app(Store(self._settings.db_path), self._settings).server
+
+
+def serve(settings: Settings) -> None:
+    """Run until interrupted (the README's run command ends here)."""
+    log.info("serving %s on http://%s:%s", settings.db_path, settings.host, settings.port)
+    _Gunicorn(settings).run()
+
+
+def wsgi_app(settings: Settings | None = None):
+    """A WSGI callable for other servers: ``gunicorn 'dashboard.serve:wsgi_app()'``."""
+    from dashboard.app import create_app  # noqa: PLC0415
+
+    settings = settings or Settings.from_env()
+    return create_app(Store(settings.db_path), settings).server

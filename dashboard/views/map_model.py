@@ -1,0 +1,90 @@
+"""What a map shows, independent of how it is drawn.
+
+The dashboard draws a :class:`MapModel` with MapLibre (``figures.map_figure``); exports draw
+the same model on paper (``dashboard.export``). Everything a reader needs is in the model:
+title, period, legend, sources, the security marking, and the notes on approximate boundaries,
+proxies, synthetic data and disclosure rules.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Feature:
+    """One hexagon piece: a cell within one area (division, or district without divisions)."""
+
+    key: str  # "cell|area", unique on the map
+    cell: str  # 15-character H3 id
+    area: str | None  # the division (or district) this piece lies in
+    district: str | None
+    geometry: dict  # GeoJSON Polygon or MultiPolygon, WGS84
+    klass: str  # legend class key
+    value: float | None  # the measure's number, None where withheld
+    label: str  # the number as shown ("12", "fewer than 5", "+40%")
+    hover: str  # hover card text (HTML line breaks allowed)
+
+
+@dataclass(frozen=True)
+class LegendItem:
+    key: str
+    label: str
+    colour: str
+
+
+@dataclass(frozen=True)
+class Outline:
+    """Boundary lines: ``coords`` are (lon, lat) line strings."""
+
+    level: str  # county | district | division | context
+    coords: tuple[tuple[tuple[float, float], ...], ...]
+    width: float
+    colour: str
+    name: str
+
+
+@dataclass(frozen=True)
+class Link:
+    """A county line from its home area to the Kent place it supplies."""
+
+    origin: str
+    destination: str
+    origin_lonlat: tuple[float, float]
+    destination_lonlat: tuple[float, float]
+    lines: int  # distinct lines (or records where lines are not named)
+    label: str
+
+
+@dataclass(frozen=True)
+class PortMarker:
+    name: str
+    lonlat: tuple[float, float]
+    events: int
+    label: str
+
+
+@dataclass(frozen=True)
+class Note:
+    text: str
+    warn: bool = False  # approximate boundaries, synthetic data, proxies
+
+
+@dataclass(frozen=True)
+class MapModel:
+    title: str
+    subtitle: str  # area and period
+    measure: str
+    marking: str  # OFFICIAL (Part 1) or OFFICIAL-SENSITIVE (Part 2)
+    banner: str  # the marking with its audience, for the top and bottom of the page
+    features: tuple[Feature, ...]
+    legend: tuple[LegendItem, ...]
+    legend_title: str
+    outlines: tuple[Outline, ...]
+    bounds: tuple[float, float, float, float]  # min_lon, min_lat, max_lon, max_lat
+    notes: tuple[Note, ...]
+    breadcrumb: tuple[tuple[str, str | None, str], ...]  # (level, code, name)
+    links: tuple[Link, ...] = field(default=())
+    ports: tuple[PortMarker, ...] = field(default=())
+    resolution: int = 7
+    empty_message: str | None = None  # why nothing is drawn, when nothing is

@@ -1,0 +1,27 @@
+"""``socmap serve``: the dashboard, from the store, with a production server."""
+
+from __future__ import annotations
+
+import argparse
+
+from geo.settings import Settings
+from geo.store import Store
+from socmap.cli import EXIT_OK
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    serve = sub.add_parser("serve", help="serve the dashboard (gunicorn, several workers)")
+    serve.add_argument("--host", help="address to listen on (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, help="port (default 8050)")
+    serve.add_argument("--workers", type=int, help="worker processes (default 4)")
+    serve.set_defaults(handler=_serve)
+
+
+def _serve(args: argparse.Namespace, settings: Settings) -> int:
+    from dashboard.serve import serve  # noqa: PLC0415 - only this command needs dash
+
+    settings = settings.with_overrides(host=args.host, port=args.port, workers=args.workers)
+    # Fail now, with one clear line, rather than in every worker.
+    Store(settings.db_path).data_version()
+    serve(settings)
+    return EXIT_OK

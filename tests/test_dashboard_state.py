@@ -1,0 +1,96 @@
+"""The view state and navigation: URL round trips, forgiving parsing, drill-down rules."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from hypothesis import given, strategies as st
+
+from dashboard.state import ViewState
+from dashboard.views import navigation as nav
+from dashboard.views.context import Area, Options
+from geo.themes import load_themes
+
+OPTS = Options(
+    first_month=date(2022, 1, 1),
+    last_month=date(2023, 12, 1),
+    sources=("police-uk", "synthetic-demo"),
+    categories=("Drugs", "Possession of weapons", "knife_crime"),
+    districts=(Area("district", "E07000114", "Thanet", None),
+               Area("district", "E06000035", "Medway", None)),
+    divisions=(Area("division", "E58000720", "Margate", "E07000114"),),
+)
+
+_states = st.builds(
+    ViewState,
+    district=st.sampled_from([None, "E07000114"]),
+    division=st.sampled_from([None, "E58000720"]),
+    cell=st.sampled_from([None, "8a1948515c57fff"]),
+    themes=st.sampled_from([None, (), ("knife_crime",), ("knife_crime", "county_lines")]),
+    categories=st.sampled_from([(), ("Drugs",), ("Possession of weapons", "Drugs")]),
+    sources=st.sampled_from([(), ("police-uk",)]),
+    month_from=st.sampled_from([None, date(2022, 3, 1)]),
+    month_to=st.sampled_from([None, date(2023, 3, 1)]),
+    measure=st.sampled_from(["count", "hotspots", "change", "emerging"]),
+    res=st.sampled_from([None, 5, 9]),
+    layers=st.sampled_from([(), ("lines",), ("lines", "ports")]),
+)
+
+
+@given(_states)
+def test_the_url_restores_the_state(state):
+    assert ViewState.from_query(state.to_query()) == state
+
+
+def test_malformed_values_are_dropped_not_errors():
+    s = ViewState.from_query(
+        "?d=DROP TABLE&v=E58000720&cell=zzz&m=bogus&res=42&from=2023-13&layer=x&theme=<script>"
+    )
+    assert s == ViewState(division="E58000720")
+
+
+def test_resolve_fills_defaults_and_checks_against_the_data():
+    themes = load_themes()
+    s = nav.resolve(ViewState.from_query("?v=E58000720&cat=Nope&src=elsewhere"), OPTS, themes)
+    assert s.themes == tuple(t.key for t in themes.themes)
+    assert (s.month_from, s.month_to) == (date(2023, 1, 1), date(2023, 12, 1))
+    assert s.district == "E07000114"  # a division's district comes from the boundaries
+    assert (s.categories, s.sources) == ((), ())
+    unknown = nav.resolve(ViewState(district="E07000999"), OPTS, themes)
+    assert unknown.level == "county"
+
+
+def test_clicks_drill_down_one_level_at_a_time():
+    point = {"customdata": ["8a1948515c57fff", "E58000720", "E07000114"]}
+    county = ViewState()
+    district = nav.after_map_click(county, point)
+    assert (district.level, district.district) == ("district", "E07000114")
+    division = nav.after_map_click(district, point)
+    assert (division.level, division.division) == ("division", "E58000720")
+    cell = nav.after_map_click(division, point)
+    assert cell.cell == "8a1948515c57fff"
+    medway = nav.after_map_click(ViewState(district="E06000035"),
+                                 {"customdata": ["8a1948515c57fff", "", "E06000035"]})
+    assert medway.cell == "8a1948515c57fff"
+    assert county.go_to("county", None) == county
+
+
+def test_playback_steps_one_month_and_stops_at_the_end():
+    s = ViewState(month_from=date(2023, 10, 1), month_to=date(2023, 12, 1))
+    s, done = nav.play_step(s, OPTS)
+    assert (s.month_from, s.month_to, done) == (date(2023, 10, 1), date(2023, 10, 1), False)
+    s, done = nav.play_step(s, OPTS)
+    assert (s.month_from, done) == (date(2023, 11, 1), False)
+    s, done = nav.play_step(s, OPTS)
+    assert (s.month_from, done) == (date(2023, 12, 1), True)
+    _, done = nav.play_step(s, OPTS)
+    assert done
+
+
+def test_controls_change_filters_but_keep_the_area():
+    s = ViewState(division="E58000720", district="E07000114")
+    after = nav.from_controls(s, OPTS, themes=["knife_crime"], categories=["Drugs"], sources=[],
+                              period=[12, 14], measure="hotspots", res="auto", layers=["ports"])
+    assert after.division == "E58000720"
+    assert (after.month_from, after.month_to) == (date(2023, 1, 1), date(2023, 3, 1))
+    assert (after.measure, after.res, after.layers) == ("hotspots", None, ("ports",))
