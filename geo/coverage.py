@@ -112,9 +112,10 @@ def _county(con: duckdb.DuckDBPyConnection) -> shapely.Geometry | None:
         "WHERE level = 'district'"
     ).fetchone()
     key = (int(count), int(digest))
-    if key not in _county_cache:
-        rows = con.execute("SELECT geometry FROM areas WHERE level = 'district'").fetchall()
-        union = shapely.union_all(shapely.from_wkb([g for (g,) in rows])) if rows else None
-        _county_cache.clear()
-        _county_cache[key] = union
-    return _county_cache[key]
+    if key in _county_cache:
+        return _county_cache[key]
+    rows = con.execute("SELECT geometry FROM areas WHERE level = 'district'").fetchall()
+    union = shapely.union_all(shapely.from_wkb([g for (g,) in rows])) if rows else None
+    _county_cache.clear()  # one store's county at a time is all a process needs
+    _county_cache[key] = union
+    return union

@@ -8,6 +8,7 @@ import shapely
 
 from geo.boundaries import (
     BoundarySpec,
+    area_features,
     boundary_note,
     boundary_sets,
     load_boundaries,
@@ -282,3 +283,19 @@ def test_areas_outside_a_county_are_dropped_when_asked(store, tmp_path):
     assert report.levels == {"county": 1, "district": 2, "division": 4}
     assert "kept 4 of 4 divisions within county E10000901" in report.notes
     assert np.isin(list(areas(store, "district")), [DISTRICT_A, DISTRICT_B]).all()
+
+
+def test_area_features_for_drawing(store, tmp_path):
+    load_districts(store, tmp_path)
+    load_boundaries(store, write(divisions_frame(), tmp_path / "v.geojson"), "division")
+    features = area_features(store, "division", parent=DISTRICT_B)["features"]
+    assert [f["id"] for f in features] == ["E58000903", "E58000904"]
+    assert features[0]["properties"] == {
+        "code": "E58000903",
+        "name": "Beta South",
+        "parent": DISTRICT_B,
+    }
+    drawn = shapely.geometry.shape(features[1]["geometry"])
+    assert shapely.equals_exact(drawn, areas(store, "division")["E58000904"][2], tolerance=0)
+    simplified = area_features(store, "district", tolerance=0.01)["features"]
+    assert len(simplified) == 3

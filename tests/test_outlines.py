@@ -74,7 +74,9 @@ def test_clipped_outlines_lie_within_the_boundary(area, res):
     whole = cells_to_boundaries(cells)
     grown = area.buffer(1e-9)
     for piece, outline in zip(clipped, whole, strict=True):
-        assert grown.covers(piece)
+        # Empty where a cell holds a point of the area but does not meet it (a multipolygon's
+        # centroid can lie outside it).
+        assert piece.is_empty or grown.covers(piece)
         assert piece.area <= outline.area * (1 + 1e-9)
     # The pieces do not overlap, so together they cover no more than the area itself.
     assert sum(p.area for p in clipped) <= area.area * (1 + 1e-9)

@@ -50,6 +50,8 @@ def query_layer(
             got = page.get("features")
             if not isinstance(got, list):
                 raise SocmapError(f"{url}: the answer has no features list; is it a layer URL?")
+            if got and "attributes" in got[0]:
+                raise SocmapError(f"{url}: the service answered in Esri JSON, not GeoJSON")
             features += got
             bar.update(len(got))
             if not _exceeded(page):

@@ -66,6 +66,11 @@ def nest_divisions(
     )
     tiled, gap_warnings, gap_share = _fill_gaps(clipped, parent, district_geometries)
     warnings += [f"{file}: district {district_codes[d]}: {text}" for d, text in gap_warnings]
+    notes = _notes(gap_share, parent, district_codes)
+    return Nesting([district_codes[p] for p in parent], tiled, warnings, notes)
+
+
+def _notes(gap_share: float, parent: np.ndarray, district_codes: list[str]) -> list[str]:
     notes = []
     if gap_share > 0:
         notes.append(
@@ -79,7 +84,7 @@ def nest_divisions(
             f"{len(empty)} {has} no divisions (outside the county council's area): "
             f"{', '.join(empty)}; incidents there have a district and no division"
         )
-    return Nesting([district_codes[p] for p in parent], tiled, warnings, notes)
+    return notes
 
 
 def area_shares(geometries: np.ndarray, others: np.ndarray) -> np.ndarray:

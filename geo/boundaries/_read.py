@@ -13,6 +13,7 @@ from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import pyogrio
 from pyogrio.errors import DataLayerError, DataSourceError
 
@@ -118,11 +119,7 @@ def _to_wgs84(frame: gpd.GeoDataFrame, file: str) -> tuple[gpd.GeoDataFrame, lis
 
 
 def _present(value: object) -> bool:
-    return (
-        value is not None
-        and not (isinstance(value, float) and np.isnan(value))
-        and (str(value).strip() != "")
-    )
+    return not pd.isna(value) and str(value).strip() != ""
 
 
 def _codes(column, file: str, what: str) -> list[str]:
