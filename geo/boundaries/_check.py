@@ -94,9 +94,10 @@ def check_overlaps(
     if not len(i):
         return geometries, []
     settled = _settle(geometries, codes, i, j)
+    most = f"{share.max():.2%}" if share.max() >= 1e-4 else "under 0.01%"
     warning = (
-        f"{file}: {len(i)} pairs of {level} areas overlap slightly (at most {share.max():.3%} "
-        "of the smaller area); each overlap was given to the lower code"
+        f"{file}: {len(i)} pairs of {level} areas overlap slightly (at most {most} of the "
+        "smaller area); each overlap was given to the lower code"
     )
     return settled, [warning]
 

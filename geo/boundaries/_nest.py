@@ -32,6 +32,7 @@ MIN_SHARE = 0.5
 STRAY_WARN = 0.01  # a division this far over its district's edge is worth a warning
 MISSING_WARN = 0.05  # a gap this big (share of its district) suggests a missing division
 _EDGE = 1e-7  # degrees (about 1 cm): how close a division's edge must be to touch a gap
+_SLIVER = 1e-10  # square degrees, about 1 m²
 _SHOWN = 5
 
 
@@ -171,7 +172,11 @@ def _fill_gaps(
     for d in np.unique(parent):
         own = np.flatnonzero(parent == d)
         gap = shapely.difference(districts[d], shapely.union_all(clipped[own]))
-        pieces = [p for p in shapely.get_parts(gap) if isinstance(p, shapely.Polygon) and p.area]
+        # Slivers left by rounding are not worth an overlay each; a point in one still gets a
+        # division (the nearest of its district, see geo/placement.py).
+        pieces = [
+            p for p in shapely.get_parts(gap) if isinstance(p, shapely.Polygon) and p.area > _SLIVER
+        ]
         if not pieces:
             continue
         whole = shapely.area(districts[d])
