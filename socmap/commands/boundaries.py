@@ -141,7 +141,8 @@ def _list(args: argparse.Namespace, settings: Settings) -> int:
         return EXIT_OK
     for s in sets:
         kind = "approximate" if s["approximate"] else "official"
-        print(f"{s['level']}: {s['areas']} areas, {s['vintage']} ({kind}), from {s['source']}")
+        print(f"{s['level']}: {s['areas']} areas, {kind}; vintage: {s['vintage']}")
+        print(f"    source: {s['source']}")
         print(f"    file {s['file']}, loaded {s['loaded_at']:%Y-%m-%d %H:%M}")
     print(f"\nmap note: {note}")
     return EXIT_OK
