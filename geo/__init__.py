@@ -11,6 +11,7 @@ from geo.themes import ThemeMap, load_themes
 
 __all__ = [
     "BatchReport",
+    "BoundaryReport",
     "InputError",
     "Settings",
     "SocmapError",
@@ -18,6 +19,21 @@ __all__ = [
     "StoreError",
     "ThemeMap",
     "ValidationError",
+    "boundary_note",
+    "fetch_boundaries",
     "ingest_police_uk",
+    "load_boundaries",
     "load_themes",
 ]
+
+# Boundaries read files with geopandas (about 0.3 s to import): loaded on first use, so
+# commands that never touch boundaries do not pay for it.
+_BOUNDARIES = {"BoundaryReport", "boundary_note", "fetch_boundaries", "load_boundaries"}
+
+
+def __getattr__(name: str) -> object:
+    if name in _BOUNDARIES:
+        import geo.boundaries  # noqa: PLC0415 - deferred on purpose, see above
+
+        return getattr(geo.boundaries, name)
+    raise AttributeError(f"module 'geo' has no attribute {name!r}")

@@ -7,7 +7,7 @@ destination (the Kent place it supplies); a port event names its port.
 
 from __future__ import annotations
 
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"
 
 DDL = [
     """
@@ -106,7 +106,8 @@ DDL = [
         code VARCHAR NOT NULL,
         name VARCHAR NOT NULL,
         parent_code VARCHAR,
-        geometry BLOB NOT NULL,         -- WKB, WGS84
+        geometry BLOB NOT NULL,         -- WKB, WGS84: the shape used (divisions tile districts)
+        file_geometry BLOB NOT NULL,    -- WKB, WGS84: the shape as loaded, to nest again later
         PRIMARY KEY (level, code)
     )
     """,

@@ -4,7 +4,9 @@ An area's cells are every cell whose centre lies inside the area's boundary, plu
 holding one of the area's incidents (a cell can hold an incident of an area even when its
 centre is outside it). This is the study region for hotspot statistics and the set of cells
 drawn for an area. The county is every district together (Kent and Medway), so its region is
-the union of the districts' regions.
+the union of the districts' regions. :func:`area_cell_outlines` gives each of those cells'
+outline cut to the area's boundary, for drawing; an area's totals always come from the
+incidents placed in it, never from its hexagons.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import numpy as np
 import shapely
 
 from geo.cells import check_res, parent_sql
+from geo.outlines import cells_to_clipped_boundaries
 
 LEVELS = ("county", "district", "division")
 
@@ -24,10 +27,7 @@ def area_geometry(
 ) -> shapely.Geometry | None:
     """The area's boundary (the union of the districts for the county); None if not loaded."""
     if level == "county":
-        rows = con.execute("SELECT geometry FROM areas WHERE level = 'district'").fetchall()
-        if not rows:
-            return None
-        return shapely.union_all(shapely.from_wkb([g for (g,) in rows]))
+        return _county(con)
     _check_level(level)
     row = con.execute(
         "SELECT geometry FROM areas WHERE level = ? AND code = ?", [level, code]
@@ -84,3 +84,38 @@ def _area_clause(level: str, code: str | None) -> tuple[str, list[object]]:
 def _check_level(level: str) -> None:
     if level not in LEVELS:
         raise ValueError(f"area level {level!r}: expected one of {', '.join(LEVELS)}")
+
+
+def area_cell_outlines(
+    con: duckdb.DuckDBPyConnection, level: str, code: str | None, res: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """The area's cells (as :func:`area_cells`) and each one's outline cut to its boundary.
+
+    An outline is empty where a cell holds one of the area's incidents but does not meet its
+    boundary (a point that rounding put a hair outside); draw it, if at all, unclipped.
+    """
+    cells = area_cells(con, level, code, res)
+    geometry = area_geometry(con, level, code)
+    if geometry is None:
+        raise ValueError(f"no {level} boundary {code!r} is loaded")
+    return cells, cells_to_clipped_boundaries(cells, geometry)
+
+
+# The county outline is the union of every district: worth computing once per set of
+# districts (keyed by a hash of their shapes, so a new load, or a write in progress, misses).
+_county_cache: dict[tuple[int, int], shapely.Geometry | None] = {}
+
+
+def _county(con: duckdb.DuckDBPyConnection) -> shapely.Geometry | None:
+    count, digest = con.execute(
+        "SELECT count(*), coalesce(sum(hash(code, geometry)), 0) FROM areas "
+        "WHERE level = 'district'"
+    ).fetchone()
+    key = (int(count), int(digest))
+    if key in _county_cache:
+        return _county_cache[key]
+    rows = con.execute("SELECT geometry FROM areas WHERE level = 'district'").fetchall()
+    union = shapely.union_all(shapely.from_wkb([g for (g,) in rows])) if rows else None
+    _county_cache.clear()  # one store's county at a time is all a process needs
+    _county_cache[key] = union
+    return union

@@ -1,68 +1,124 @@
 """Placing incidents in districts and divisions by point in polygon.
 
-Vectorised with shapely's STRtree. A point on an edge shared by two areas touches both; it goes
-to exactly one, the area with the lowest code, so every point has one place. A division's
-district is its parent: an incident placed in a division is in that division's district, so
-division counts always sum to district counts. Points in no area keep NULL (reported as
-outside).
+The district comes from the district boundaries themselves, so a district's count is what an
+independent spatial join against those boundaries gives (and, on police.uk, what the LSOA
+printed on each row says for all but a handful of rows; a division-first rule, taking the
+district from the division's parent, agrees less well, because approximate division shapes
+stray over district edges).
+
+The division is then chosen among the divisions of that district only. The stored division
+shapes tile their district (the loader clips each to its district and gives the slivers
+between them to a neighbour, see ``geo/boundaries/_nest.py``), so a point in a district with
+divisions lies in one of them; a point that rounding leaves in no division of its district
+goes to the nearest. Every incident in a district with divisions therefore has exactly one,
+and division counts sum to their district's count. Medway has no divisions: its incidents
+keep a district and no division, and stay in every total.
+
+A point on an edge shared by two areas goes to the area with the lowest code. Points in no
+district are kept with no place and reported as outside.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import duckdb
 import numpy as np
 import shapely
 
+from geo._locate import PolygonLocator
+
+# Nearest-division distances are computed in blocks of this many points, to bound memory.
+_NEAREST_BLOCK = 20_000
+
 
 @dataclass(frozen=True)
 class Placer:
+    """Places points; build it with :func:`placer_from_connection` or :func:`placer_from_areas`."""
+
     district_codes: np.ndarray  # object array, sorted
-    district_tree: shapely.STRtree
-    division_codes: np.ndarray
-    division_parents: np.ndarray
-    division_tree: shapely.STRtree | None
+    districts: PolygonLocator
+    division_codes: np.ndarray  # object array, sorted
+    division_parent: np.ndarray  # index into district_codes for each division
+    divisions: PolygonLocator | None
 
     def place(self, lat: np.ndarray, lon: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """District and division codes for each point (None where outside or missing)."""
-        n = len(lat)
-        district = np.full(n, None, dtype=object)
-        division = np.full(n, None, dtype=object)
-        ok = np.isfinite(lat) & np.isfinite(lon)
-        if not ok.any():
+        district, division = self.place_indices(lat, lon)
+        return _codes(self.district_codes, district), _codes(self.division_codes, division)
+
+    def place_indices(self, lat: np.ndarray, lon: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """As :meth:`place`, as indices into the sorted code arrays (-1 for none)."""
+        x = np.asarray(lon, dtype=np.float64)
+        y = np.asarray(lat, dtype=np.float64)
+        district = self.districts.locate(x, y)
+        division = np.full(len(x), -1, dtype=np.int64)
+        if self.divisions is None:
             return district, division
-        idx = np.flatnonzero(ok)
-        points = shapely.points(lon[idx], lat[idx])
-        if self.division_tree is not None:
-            hit = _first_hit(self.division_tree, points)
-            found = hit >= 0
-            division[idx[found]] = self.division_codes[hit[found]]
-            district[idx[found]] = self.division_parents[hit[found]]
-        rest = idx[district[idx] == None]  # noqa: E711 - elementwise on an object array
-        if len(rest):
-            hit = _first_hit(self.district_tree, shapely.points(lon[rest], lat[rest]))
-            found = hit >= 0
-            district[rest[found]] = self.district_codes[hit[found]]
+        found = self.divisions.locate(x, y)
+        parent = np.where(found >= 0, self.division_parent[np.maximum(found, 0)], -2)
+        agree = (found >= 0) & (parent == district)
+        division[agree] = found[agree]
+        has_divisions = np.zeros(len(self.district_codes) + 1, dtype=bool)
+        has_divisions[self.division_parent] = True
+        # has_divisions[-1] is the padding slot, False, for points in no district.
+        missing = np.flatnonzero(~agree & has_divisions[district])
+        if len(missing):
+            division[missing] = self._nearest(x[missing], y[missing], district[missing])
         return district, division
 
+    def _nearest(self, x: np.ndarray, y: np.ndarray, district: np.ndarray) -> np.ndarray:
+        """The nearest division of each point's own district (lowest code on a tie)."""
+        assert self.divisions is not None
+        out = np.empty(len(x), dtype=np.int64)
+        for d in np.unique(district):
+            rows = np.flatnonzero(district == d)
+            own = np.flatnonzero(self.division_parent == d)
+            geoms = self.divisions.geometries[own]
+            for start in range(0, len(rows), _NEAREST_BLOCK):
+                block = rows[start : start + _NEAREST_BLOCK]
+                points = shapely.points(x[block], y[block])
+                distance = shapely.distance(geoms[:, None], points[None, :])
+                out[block] = own[np.argmin(distance, axis=0)]
+        return out
 
-def _first_hit(tree: shapely.STRtree, points: np.ndarray) -> np.ndarray:
-    """For each point, the lowest-index geometry it intersects (-1 for none)."""
-    pairs = tree.query(points, predicate="intersects")
-    hit = np.full(len(points), -1, dtype=np.int64)
-    if pairs.shape[1]:
-        # Geometries are sorted by code, so the minimum index is the lowest code.
-        order = np.lexsort((pairs[1], pairs[0]))
-        pts, geoms = pairs[0][order], pairs[1][order]
-        first = np.ones(len(pts), dtype=bool)
-        first[1:] = pts[1:] != pts[:-1]
-        hit[pts[first]] = geoms[first]
-    return hit
+
+def _codes(codes: np.ndarray, index: np.ndarray) -> np.ndarray:
+    padded = np.append(codes, None)  # index -1 picks the None at the end
+    return padded[index]
+
+
+def placer_from_areas(
+    districts: Sequence[tuple[str, shapely.Geometry]],
+    divisions: Sequence[tuple[str, str, shapely.Geometry]] = (),
+) -> Placer:
+    """A placer for ``(code, geometry)`` districts and ``(code, parent, geometry)`` divisions.
+
+    Every division's parent must be one of the districts.
+    """
+    districts = sorted(districts, key=lambda r: r[0])
+    divisions = sorted(divisions, key=lambda r: r[0])
+    district_codes = np.array([c for c, _ in districts], dtype=object)
+    position = {code: i for i, code in enumerate(district_codes)}
+    unknown = sorted({p for _, p, _ in divisions if p not in position})
+    if unknown:
+        raise ValueError(f"divisions name parents that are not districts: {unknown}")
+    return Placer(
+        district_codes=district_codes,
+        districts=PolygonLocator(np.array([g for _, g in districts], dtype=object)),
+        division_codes=np.array([c for c, _, _ in divisions], dtype=object),
+        division_parent=np.array([position[p] for _, p, _ in divisions], dtype=np.int64),
+        divisions=(
+            PolygonLocator(np.array([g for _, _, g in divisions], dtype=object))
+            if divisions
+            else None
+        ),
+    )
 
 
 def placer_from_connection(con: duckdb.DuckDBPyConnection) -> Placer | None:
-    """A placer for the boundaries in the store, or None when none are loaded."""
+    """A placer for the boundaries in the store, or None when no districts are loaded."""
     districts = con.execute(
         "SELECT code, geometry FROM areas WHERE level = 'district' ORDER BY code"
     ).fetchall()
@@ -71,16 +127,7 @@ def placer_from_connection(con: duckdb.DuckDBPyConnection) -> Placer | None:
     divisions = con.execute(
         "SELECT code, parent_code, geometry FROM areas WHERE level = 'division' ORDER BY code"
     ).fetchall()
-    d_geoms = shapely.from_wkb([g for _, g in districts])
-    shapely.prepare(d_geoms)
-    div_tree = None
-    if divisions:
-        v_geoms = shapely.from_wkb([g for _, _, g in divisions])
-        div_tree = shapely.STRtree(v_geoms)
-    return Placer(
-        district_codes=np.array([c for c, _ in districts], dtype=object),
-        district_tree=shapely.STRtree(d_geoms),
-        division_codes=np.array([c for c, _, _ in divisions], dtype=object),
-        division_parents=np.array([p for _, p, _ in divisions], dtype=object),
-        division_tree=div_tree,
+    return placer_from_areas(
+        [(c, shapely.from_wkb(g)) for c, g in districts],
+        [(c, p, shapely.from_wkb(g)) for c, p, g in divisions],
     )

@@ -58,7 +58,9 @@ def summarize(store: Store, themes: ThemeMap) -> dict[str, Any]:
         rule = themes.rule_for(category)
         counts["theme"] = rule.theme if rule else None
         counts["proxy"] = bool(rule and rule.proxy)
+    out["by_district"] = _by_area(store, "district")
     out["by_division"] = _by_area(store, "division")
+    out["outside"] = _outside(store)
     out["batches"] = _batches(store)
     return out
 
@@ -77,14 +79,39 @@ def _grouped(store: Store, name: str) -> dict[str, dict[str, int]]:
     return result
 
 
-def _by_area(store: Store, column: str) -> dict[str, dict[str, int]]:
-    # Only mapped incidents have a place; the column name comes from this module only.
+def _by_area(store: Store, column: str) -> dict[str, dict[str, Any]]:
+    """Mapped incidents per area, keyed by ONS code; every loaded area, even with none."""
+    # The column name comes from this module only; the level is a parameter.
     assert column in {"district", "division"}
     rows = store.fetch_rows(
-        f"SELECT {column}, count(*) FROM incidents WHERE {column} IS NOT NULL "
-        "GROUP BY ALL ORDER BY 1"
+        f"""
+        WITH counts AS (
+            SELECT {column} AS code, count(*) AS n FROM incidents
+            WHERE {column} IS NOT NULL GROUP BY ALL
+        ), known AS (SELECT code, name, parent_code FROM areas WHERE level = ?)
+        SELECT coalesce(k.code, c.code), k.name, k.parent_code, coalesce(c.n, 0)
+        FROM known k FULL OUTER JOIN counts c ON k.code = c.code ORDER BY 1
+        """,
+        [column],
     )
-    return {code: {"loaded": int(n)} for code, n in rows}
+    out: dict[str, dict[str, Any]] = {}
+    for code, name, parent, n in rows:
+        out[code] = {"name": name, "loaded": int(n)}
+        if column == "division":
+            out[code]["district"] = parent
+    return out
+
+
+def _outside(store: Store) -> int | None:
+    """Mapped incidents in no district (None until district boundaries are loaded)."""
+    (districts,) = store.fetch_rows("SELECT count(*) FROM areas WHERE level = 'district'")[0]
+    if not districts:
+        return None
+    return int(
+        store.fetch_rows(
+            "SELECT count(*) FROM incidents WHERE latitude IS NOT NULL AND district IS NULL"
+        )[0][0]
+    )
 
 
 def _batches(store: Store) -> list[dict[str, Any]]:

@@ -30,6 +30,7 @@ COMMAND_MODULES = [
     "socmap.commands.ingest",
     "socmap.commands.data",
     "socmap.commands.serve",
+    "socmap.commands.boundaries",
 ]
 
 

@@ -58,6 +58,11 @@ def _summary(args: argparse.Namespace, settings: Settings) -> int:
         for key, c in data[f"by_{group}"].items():
             label = key + (" (proxy)" if c.get("proxy") else "")
             print(f"  {label[:40]:40} {c['loaded']:>9} {c['unmapped']:>9} {c['quarantined']:>12}")
+    if data["by_district"]:
+        print("\nby district (incidents with a location):")
+        for code, c in data["by_district"].items():
+            print(f"  {code} {(c['name'] or '')[:30]:30} {c['loaded']:>9}")
+        print(f"  {'outside every district':40} {data['outside']:>9}")
     return EXIT_OK
 
 
