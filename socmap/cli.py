@@ -29,6 +29,7 @@ EXIT_INTERRUPTED = 130
 COMMAND_MODULES = [
     "socmap.commands.ingest",
     "socmap.commands.data",
+    "socmap.commands.users",
 ]
 
 
