@@ -3,6 +3,8 @@
 Nothing here imports a user interface; the dashboard and the command line are built on it.
 """
 
+from geo.accounts import Accounts, Role
+from geo.disclosure import Audience, DisclosurePolicy, public_counts
 from geo.errors import InputError, SocmapError, StoreError, ValidationError
 from geo.ingest import BatchReport, ingest_police_uk
 from geo.settings import Settings
@@ -10,9 +12,16 @@ from geo.store import Store
 from geo.themes import ThemeMap, load_themes
 
 __all__ = [
+    "Accounts",
+    "Audience",
     "BatchReport",
+<<<<<<< HEAD
     "BoundaryReport",
+=======
+    "DisclosurePolicy",
+>>>>>>> disclosure
     "InputError",
+    "Role",
     "Settings",
     "SocmapError",
     "Store",
@@ -24,6 +33,7 @@ __all__ = [
     "ingest_police_uk",
     "load_boundaries",
     "load_themes",
+    "public_counts",
 ]
 
 # Boundaries read files with geopandas (about 0.3 s to import): loaded on first use, so

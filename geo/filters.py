@@ -45,7 +45,9 @@ class Filters:
     """What to count. Empty tuples mean "all"; months are inclusive, first-of-month dates.
 
     ``themes`` and ``categories`` combine as a union: a row matches when its category is one
-    of ``categories`` or feeds one of ``themes``.
+    of ``categories`` or feeds one of ``themes``. ``exclude_categories`` always wins: the
+    public view uses it to drop restricted categories from "every category" (see
+    :func:`geo.disclosure.split_filters`), so a category added later is still kept out.
     """
 
     categories: tuple[str, ...] = ()
@@ -55,6 +57,7 @@ class Filters:
     month_to: date | None = None
     district: str | None = None
     division: str | None = None
+    exclude_categories: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if self.month_from and self.month_to and self.month_from > self.month_to:
@@ -93,6 +96,9 @@ class Filters:
         if self.categories or self.themes:
             clauses.append(f"{p}category IN ({_marks(cats)})" if cats else "FALSE")
             params.extend(cats)
+        if self.exclude_categories:
+            clauses.append(f"{p}category NOT IN ({_marks(self.exclude_categories)})")
+            params.extend(self.exclude_categories)
         if self.sources:
             clauses.append(f"{p}source IN ({_marks(self.sources)})")
             params.extend(self.sources)

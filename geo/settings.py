@@ -102,13 +102,22 @@ class Settings:
         self._validate()
 
     def _validate(self) -> None:
-        if not 2 <= self.disclosure_k <= 100:
-            raise ValidationError(f"disclosure k={self.disclosure_k}: expected 2 to 100")
+        # k=2 would label every small count "fewer than 2", which is to say 1.
+        if not 3 <= self.disclosure_k <= 100:
+            raise ValidationError(f"disclosure k={self.disclosure_k}: expected 3 to 100")
         if not 5 <= self.public_max_res <= 10:
             raise ValidationError(f"public max resolution {self.public_max_res}: expected 5-10")
         if self.restricted_display not in {"district", "hidden"}:
             raise ValidationError(
                 f"restricted display {self.restricted_display!r}: expected district or hidden"
+            )
+        if not 1 <= self.login_max_failures <= 1000:
+            raise ValidationError(
+                f"login max failures {self.login_max_failures}: expected 1 to 1000"
+            )
+        if not 1 <= self.login_window_seconds <= 86400:
+            raise ValidationError(
+                f"login window {self.login_window_seconds} s: expected 1 to 86400"
             )
         if self.anonymous_access not in {"public", "none"}:
             raise ValidationError(

@@ -31,6 +31,7 @@ COMMAND_MODULES = [
     "socmap.commands.data",
     "socmap.commands.serve",
     "socmap.commands.boundaries",
+    "socmap.commands.users",
 ]
 
 

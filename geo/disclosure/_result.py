@@ -1,0 +1,172 @@
+"""The suppressed tree: what each node may show, and lookups for every view.
+
+A :class:`SuppressedTree` keeps only what may be published: the values of shown nodes and the
+status of every node. The true values of withheld nodes are dropped when it is built, so a
+view or an export that serialises it cannot leak them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Mapping
+from dataclasses import replace
+from functools import cached_property
+
+import numpy as np
+
+from geo.cells import MIN_RES, cell_resolution, cells_to_parent
+from geo.disclosure._count import Count, display_text
+from geo.disclosure._group import Breakdown, suppress_breakdown
+from geo.disclosure._suppress import (
+    MERGED,
+    PRIMARY,
+    SHOWN,
+    STATUS_NAMES,
+    ZERO,
+    Bounds,
+    bounds,
+    protect,
+)
+from geo.disclosure._tree import CELL, CELL_CODE, COUNTY, DISTRICT, DIVISION, CountTree, Node
+
+
+def suppress(tree: CountTree, k: int) -> SuppressedTree:
+    """Primary and secondary suppression of every node of ``tree`` for threshold ``k``."""
+    status = protect(tree, k)
+    return SuppressedTree(tree, status, k, bounds(tree, status, k))
+
+
+class SuppressedTree:
+    """Every node's published count, by key; absent keys (areas or pieces with no incidents)
+    resolve to 0, or to "merged" when they lie inside a withheld count."""
+
+    def __init__(self, tree: CountTree, status: np.ndarray, k: int, b: Bounds) -> None:
+        self.k = k
+        self.max_res = tree.max_res
+        self._status = status
+        # What anyone can derive about each published node; a merged node's own bounds would
+        # be its true value, so it gets none.
+        merged = status == MERGED
+        self._lo = np.where(merged, 0.0, b.lo)
+        self._hi = np.where(merged, np.inf, b.hi)
+        self._value = np.where(np.isin(status, (SHOWN, ZERO)), tree.value, -1)
+        # Keep the tree's shape but not its true values: only shown values stay.
+        self._tree = replace(tree, value=self._value)
+
+    def __len__(self) -> int:
+        return len(self._status)
+
+    @property
+    def total(self) -> Count:
+        return self._count(0)
+
+    def counts(self) -> dict[str, int]:
+        """How many nodes have each status (for "rules applied" and logs)."""
+        return {name: int((self._status == i).sum()) for i, name in enumerate(STATUS_NAMES)}
+
+    def count(self, node: Node) -> Count:
+        """The published count of any node, including nodes with no incidents."""
+        if node.level == COUNTY:
+            return self._count(0)
+        if node in self._index:
+            return self._count(self._index[node])
+        if node.level == CELL:
+            return self.piece(node.area, node.cell)
+        raise KeyError(f"{node} is not an area of this tree")
+
+    def area(self, level: str, code: str | None = None) -> Count:
+        """The county (``code`` None), a district or a division."""
+        return self.count(Node(level, code))
+
+    def piece(self, area: str | None, cell: int) -> Count:
+        """The piece of ``cell`` (resolution 5 to max_res) within ``area``."""
+        res = cell_resolution(cell)
+        if not MIN_RES <= res <= self.max_res:
+            raise ValueError(f"resolution {res}: the public view allows {MIN_RES}-{self.max_res}")
+        key = Node(CELL, area, int(cell))
+        if key in self._index:
+            return self._count(self._index[key])
+        above = self._nearest_ancestor(area, int(cell), res)
+        inside = self._status[above] in (PRIMARY, MERGED)
+        status = "merged" if inside else "zero"
+        return Count(key, status, None if inside else 0, display_text(status, 0, self.k))
+
+    def range_of(self, node: Node) -> tuple[float, float]:
+        """The least and greatest value anyone can derive for ``node`` from this tree."""
+        i = self._index[node]
+        return float(self._lo[i]), float(self._hi[i])
+
+    def breakdown(self, node: Node, parts: Mapping[Hashable, int]) -> Breakdown:
+        """A side table breaking ``node``'s count down (by theme, month...), suppressed so that
+        it adds nothing to what the map tells about the node (see ``_group``)."""
+        i = self._index[node]
+        return suppress_breakdown(
+            parts, self.k, total=self._count(i), total_range=(self._lo[i], self._hi[i])
+        )
+
+    def children(self, node: Node) -> list[Count]:
+        """The published parts of ``node`` (none for a withheld node's merged parts)."""
+        i = self._index[node]
+        kids = np.flatnonzero(self._tree.parent == i)
+        return [self._count(int(j)) for j in kids if self._status[j] != MERGED]
+
+    def pieces(self, res: int, within: Node | None = None) -> list[Count]:
+        """Every piece at ``res`` with incidents, in ``within`` (default: the county).
+
+        A merged piece is replaced by the withheld count it is merged into (a coarser piece,
+        or the division or district itself), once, so a map draws "fewer than k" over the
+        whole of it and never a piece finer than the count it belongs to.
+        """
+        t = self._tree
+        if not MIN_RES <= res <= self.max_res:
+            raise ValueError(f"resolution {res}: the public view allows {MIN_RES}-{self.max_res}")
+        ids = np.flatnonzero((t.level == CELL_CODE) & (self._res == res) & self._within(within))
+        out: dict[int, Count] = {}
+        for i in ids.tolist():
+            j = self._merged_into(i) if self._status[i] == MERGED else i
+            if j not in out:
+                out[j] = self._count(j)
+        return list(out.values())
+
+    # -- private -----------------------------------------------------------------------------
+
+    def _count(self, i: int) -> Count:
+        status = STATUS_NAMES[int(self._status[i])]
+        value = int(self._value[i]) if self._value[i] >= 0 else None
+        return Count(self._tree.node(i), status, value, display_text(status, value, self.k))
+
+    @cached_property
+    def _index(self) -> dict[Node, int]:
+        return {self._tree.node(i): i for i in range(len(self._status))}
+
+    @cached_property
+    def _res(self) -> np.ndarray:
+        res = (self._tree.cell >> np.uint64(52)) & np.uint64(0xF)
+        return np.where(self._tree.level == CELL_CODE, res, 0).astype(np.int64)
+
+    def _within(self, within: Node | None) -> np.ndarray:
+        """Which nodes lie in the subtree of ``within``."""
+        t = self._tree
+        if within is None or within.level == COUNTY:
+            return np.ones(len(t), dtype=bool)
+        root = self._index[Node(within.level, within.area)]
+        inside = np.zeros(len(t), dtype=bool)
+        inside[root] = True
+        for idx in t.by_depth()[int(t.depth[root]) + 1 :]:
+            inside[idx] = inside[t.parent[idx]]
+        return inside
+
+    def _merged_into(self, i: int) -> int:
+        while self._status[i] == MERGED:
+            i = int(self._tree.parent[i])
+        return i
+
+    def _nearest_ancestor(self, area: str | None, cell: int, res: int) -> int:
+        for r in range(res - 1, MIN_RES - 1, -1):
+            key = Node(CELL, area, int(cells_to_parent(np.array([cell]), r)[0]))
+            if key in self._index:
+                return self._index[key]
+        parents = self._tree.area_parent
+        if area not in parents:
+            raise KeyError(f"area {area} is not in this tree")
+        level = DISTRICT if parents[area] is None else DIVISION
+        return self._index[Node(level, area)]

@@ -1,0 +1,116 @@
+"""The public view from the store: categories split, restricted ones only by district, one
+county-wide tree whatever area is asked for, totals equal to the store's own counts."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import h3.api.basic_int as h3i
+import numpy as np
+import pytest
+
+from geo.disclosure import DisclosurePolicy, Node, public_counts, split_filters
+from geo.filters import Filters
+from geo.themes import load_themes
+
+DIST, DIV_A, DIV_B, MEDWAY = "E07000110", "E05000001", "E05000002", "E06000035"
+THEMES = load_themes()
+
+
+@pytest.fixture
+def filled(store):
+    """A store with many small counts: 3 categories, 3 areas, cells near Maidstone."""
+    rng = np.random.default_rng(3)
+    rows = []
+    categories = ["Drugs", "Possession of weapons", "modern_slavery"]
+    for uid in range(600):
+        lat, lon = 51.27 + rng.normal(0, 0.03), 0.52 + rng.normal(0, 0.05)
+        district, division = [(DIST, DIV_A), (DIST, DIV_B), (MEDWAY, None)][uid % 3]
+        cell = h3i.latlng_to_cell(lat, lon, 10) if uid % 50 else None
+        category = categories[int(rng.integers(0, 3))]
+        rows.append((uid, "test", f"id{uid}", category, date(2024, 1 + uid % 3, 1), lat, lon,
+                     cell, district, division))  # fmt: skip
+    with store.writing() as con:
+        con.executemany(
+            "INSERT INTO incidents (uid, source, incident_id, category, month, latitude, "
+            "longitude, cell, district, division, batch_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, "
+            "?, 1)",
+            rows,
+        )
+        for level, code, parent in [("district", DIST, None), ("district", MEDWAY, None),
+                                    ("division", DIV_A, DIST), ("division", DIV_B, DIST),
+                                    ("division", "E05000003", DIST)]:  # fmt: skip
+            con.execute(
+                "INSERT INTO areas VALUES (?, ?, ?, ?, ?)", [level, code, code, parent, b"\x00"]
+            )
+    return store
+
+
+def _count(store, where: str, params=()) -> int:
+    return store.fetch_rows(f"SELECT count(*) FROM incidents WHERE {where}", list(params))[0][0]
+
+
+def test_public_map_leaves_out_restricted_categories_and_counts_like_the_store(filled):
+    policy = DisclosurePolicy(k=5, max_res=8)
+    result = public_counts(filled, Filters(), THEMES, policy)
+    located_public = "cell IS NOT NULL AND category <> 'modern_slavery'"
+    assert result.map.total.value == _count(filled, located_public)
+    division = result.map.area("division", DIV_A)
+    assert division.value == (_count(filled, f"{located_public} AND division = ?", [DIV_A]))
+    assert result.map.area("division", "E05000003").text == "0"
+    by_district = {c.key.area: c for c in result.restricted.children(Node("county"))}
+    expected = _count(filled, "cell IS NOT NULL AND category = 'modern_slavery' AND district = ?",
+                      [DIST])  # fmt: skip
+    assert by_district[DIST].value == expected
+    assert all(c.key.level == "district" for c in by_district.values())
+    rules = {r.key for r in result.rules}
+    assert {"minimum_count", "secondary_suppression", "restricted_categories"} <= rules
+
+
+def test_every_published_value_is_at_least_k_or_zero(filled):
+    policy = DisclosurePolicy(k=5, max_res=8)
+    result = public_counts(filled, Filters(month_from=date(2024, 2, 1)), THEMES, policy)
+    for res in range(5, 9):
+        for c in result.map.pieces(res):
+            assert c.value is None or c.value == 0 or c.value >= 5
+            assert c.text != "1"
+
+
+def test_the_tree_is_county_wide_whatever_area_the_filter_names(filled):
+    policy = DisclosurePolicy(k=5, max_res=7)
+    whole = public_counts(filled, Filters(), THEMES, policy).map
+    narrowed = public_counts(filled, Filters(district=DIST), THEMES, policy).map
+    within = Node("district", DIST)
+    assert [c.text for c in whole.pieces(7, within)] == [c.text for c in narrowed.pieces(7, within)]
+    assert whole.total == narrowed.total
+
+
+def test_only_restricted_categories_asked_for_gives_no_map(filled):
+    policy = DisclosurePolicy(k=5, max_res=8)
+    result = public_counts(filled, Filters(themes=("modern_slavery",)), THEMES, policy)
+    assert result.map is None
+    assert result.restricted is not None
+    hidden = DisclosurePolicy(restricted_display="hidden")
+    only = Filters(themes=("modern_slavery",))
+    assert public_counts(filled, only, THEMES, hidden).restricted is None
+
+
+def test_split_filters():
+    policy = DisclosurePolicy(restricted=("modern_slavery", "Drugs"))
+    everything = split_filters(Filters(), THEMES, policy)
+    assert everything.public.exclude_categories == ("Drugs", "modern_slavery")
+    assert everything.restricted.categories == ("Drugs", "modern_slavery")
+    mixed = split_filters(Filters(themes=("county_lines", "knife_crime")), THEMES, policy)
+    assert set(mixed.public.categories) == {"county_lines", "knife_crime", "Possession of weapons"}
+    assert mixed.restricted.categories == ("Drugs",)
+    none_restricted = split_filters(Filters(categories=("Robbery",)), THEMES, policy)
+    assert none_restricted.restricted is None and none_restricted.withheld == ()
+    hidden = DisclosurePolicy(restricted_display="hidden")
+    only = split_filters(Filters(categories=("modern_slavery",)), THEMES, hidden)
+    assert (only.public, only.restricted, only.withheld) == (None, None, ("modern_slavery",))
+
+
+def test_excluded_categories_become_sql(filled):
+    sql, params = Filters(exclude_categories=("Drugs",)).where(THEMES)
+    assert sql == "category NOT IN (?)" and params == ["Drugs"]
+    assert _count(filled, sql, params) == _count(filled, "category <> 'Drugs'")
