@@ -15,11 +15,8 @@ __all__ = [
     "Accounts",
     "Audience",
     "BatchReport",
-<<<<<<< HEAD
     "BoundaryReport",
-=======
     "DisclosurePolicy",
->>>>>>> disclosure
     "InputError",
     "Role",
     "Settings",
