@@ -7,7 +7,8 @@ from html import escape
 from dash import dcc, html
 
 from dashboard import ids
-from dashboard.features import filters, map as map_feature, panel
+from dashboard.features import filters, panel
+from dashboard.features import map as map_feature
 from dashboard.views.context import AppContext, options
 from geo.errors import SocmapError
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import date
 
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
 from dashboard.state import ViewState
 from dashboard.views import navigation as nav
@@ -16,8 +17,10 @@ OPTS = Options(
     last_month=date(2023, 12, 1),
     sources=("police-uk", "synthetic-demo"),
     categories=("Drugs", "Possession of weapons", "knife_crime"),
-    districts=(Area("district", "E07000114", "Thanet", None),
-               Area("district", "E06000035", "Medway", None)),
+    districts=(
+        Area("district", "E07000114", "Thanet", None),
+        Area("district", "E06000035", "Medway", None),
+    ),
     divisions=(Area("division", "E58000720", "Margate", "E07000114"),),
 )
 
@@ -69,8 +72,9 @@ def test_clicks_drill_down_one_level_at_a_time():
     assert (division.level, division.division) == ("division", "E58000720")
     cell = nav.after_map_click(division, point)
     assert cell.cell == "8a1948515c57fff"
-    medway = nav.after_map_click(ViewState(district="E06000035"),
-                                 {"customdata": ["8a1948515c57fff", "", "E06000035"]})
+    medway = nav.after_map_click(
+        ViewState(district="E06000035"), {"customdata": ["8a1948515c57fff", "", "E06000035"]}
+    )
     assert medway.cell == "8a1948515c57fff"
     assert county.go_to("county", None) == county
 
@@ -89,8 +93,17 @@ def test_playback_steps_one_month_and_stops_at_the_end():
 
 def test_controls_change_filters_but_keep_the_area():
     s = ViewState(division="E58000720", district="E07000114")
-    after = nav.from_controls(s, OPTS, themes=["knife_crime"], categories=["Drugs"], sources=[],
-                              period=[12, 14], measure="hotspots", res="auto", layers=["ports"])
+    after = nav.from_controls(
+        s,
+        OPTS,
+        themes=["knife_crime"],
+        categories=["Drugs"],
+        sources=[],
+        period=[12, 14],
+        measure="hotspots",
+        res="auto",
+        layers=["ports"],
+    )
     assert after.division == "E58000720"
     assert (after.month_from, after.month_to) == (date(2023, 1, 1), date(2023, 3, 1))
     assert (after.measure, after.res, after.layers) == ("hotspots", None, ("ports",))

@@ -41,7 +41,9 @@ def filled(store):
                                     ("division", DIV_A, DIST), ("division", DIV_B, DIST),
                                     ("division", "E05000003", DIST)]:  # fmt: skip
             con.execute(
-                "INSERT INTO areas VALUES (?, ?, ?, ?, ?)", [level, code, code, parent, b"\x00"]
+                "INSERT INTO areas (level, code, name, parent_code, geometry, file_geometry) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                [level, code, code, parent, b"\x00", b"\x00"],
             )
     return store
 

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from dash import Dash, Input, Output, dcc, html
+from dashboard.views.access import audience_now
 
 from dashboard import ids
 from dashboard.figures.map_figure import map_figure
 from dashboard.state import ViewState
 from dashboard.views import map_view
-from dashboard.views.access import audience_now
 from dashboard.views.context import AppContext
 
 
