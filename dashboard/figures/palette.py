@@ -14,10 +14,11 @@ import numpy as np
 
 NO_DATA = "#f2f2f2"
 ZERO = "#ffffff"
+WITHHELD = "#c6c6c6"  # grey, not a colour of any scale: "a count is here, not shown"
 YLORRD = ["#ffffb2", "#fecc5c", "#fd8d3c", "#f03b20", "#bd0026"]
 RDBU = {
-    "hot99": "#b2182b", "hot95": "#ef8a62", "hot90": "#fddbc7", "ns": "#e8e8e8",
-    "cold90": "#d1e5f0", "cold95": "#67a9cf", "cold99": "#2166ac",
+    "hot_99": "#b2182b", "hot_95": "#ef8a62", "hot_90": "#fddbc7", "not_significant": "#ededed",
+    "cold_90": "#d1e5f0", "cold_95": "#67a9cf", "cold_99": "#2166ac",
 }
 PUOR = {
     "up_sig": "#b35806", "up": "#fdb863", "same": "#f7f7f7", "down": "#b2abd2",
@@ -63,13 +64,13 @@ def _spread(palette: list[str], n: int) -> list[str]:
 
 
 HOTSPOT_CLASSES = [
-    LegendClass("hot99", "Hot spot, 99% confidence", RDBU["hot99"]),
-    LegendClass("hot95", "Hot spot, 95% confidence", RDBU["hot95"]),
-    LegendClass("hot90", "Hot spot, 90% confidence", RDBU["hot90"]),
-    LegendClass("ns", "Not significant", RDBU["ns"]),
-    LegendClass("cold90", "Cold spot, 90% confidence", RDBU["cold90"]),
-    LegendClass("cold95", "Cold spot, 95% confidence", RDBU["cold95"]),
-    LegendClass("cold99", "Cold spot, 99% confidence", RDBU["cold99"]),
+    LegendClass(key, label, RDBU[key])
+    for key, label in [
+        ("hot_99", "Hot spot, 99% confidence"), ("hot_95", "Hot spot, 95% confidence"),
+        ("hot_90", "Hot spot, 90% confidence"), ("not_significant", "Not significant"),
+        ("cold_90", "Cold spot, 90% confidence"), ("cold_95", "Cold spot, 95% confidence"),
+        ("cold_99", "Cold spot, 99% confidence"),
+    ]
 ]
 
 CHANGE_CLASSES = [
@@ -90,5 +91,5 @@ EMERGING_CLASSES = (
                                                                              strict=True)]
     + [LegendClass(f"{p}_cold", f"{p.capitalize()} cold spot", c)
        for p, c in zip(_PATTERNS, _COLD, strict=True)]
-    + [LegendClass("no_pattern", "No pattern detected", RDBU["ns"])]
+    + [LegendClass("no_pattern", "No pattern detected", RDBU["not_significant"])]
 )

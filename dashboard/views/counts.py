@@ -1,0 +1,123 @@
+"""Counts a view may show, for either audience, behind one interface.
+
+Restricted (Part 2) readers get exact counts straight from the store. The public (Part 1)
+audience gets only what :func:`geo.disclosure.public_counts` publishes: one county-wide
+suppressed tree per filter, so every level and every resolution of one filter draws from the
+same protected figures. Both hand out :class:`geo.disclosure.Count` objects, so a view never
+sees a withheld number.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from dashboard.views.context import AppContext
+from geo.cells import parent_sql
+from geo.disclosure import Audience, Count, DisclosurePolicy, Node, public_counts
+from geo.disclosure._count import display_text
+from geo.filters import Filters
+
+
+@dataclass(frozen=True)
+class ViewCounts:
+    """Counts of one filter (whatever area the view shows)."""
+
+    audience: Audience
+    k: int
+    _exact: _Exact | None = None
+    _public: object | None = None  # geo.disclosure.PublicCounts
+
+    @property
+    def rules(self) -> tuple:
+        return self._public.rules if self._public is not None else ()
+
+    @property
+    def split(self):
+        return self._public.split if self._public is not None else None
+
+    def area(self, level: str, code: str | None) -> Count:
+        node = Node(level, code if level != "county" else None)
+        if self._exact is not None:
+            return self._exact.area(node)
+        tree = self._public.map
+        if tree is None:
+            return _shown(node, 0)
+        try:
+            return tree.count(node)
+        except KeyError:
+            return _shown(node, 0)
+
+    def piece(self, leaf: str | None, cell: int) -> Count:
+        if self._exact is not None:
+            return self._exact.piece(leaf, cell)
+        tree = self._public.map
+        if tree is None:
+            return _shown(Node("cell", leaf, cell), 0)
+        try:
+            return tree.piece(leaf, int(cell))
+        except KeyError:
+            return _shown(Node("cell", leaf, cell), 0)
+
+    def breakdown(self, level: str, code: str | None, parts: dict) -> dict[object, Count]:
+        """Parts of an area's count (by theme, by month): exact for Part 2; for Part 1
+        suppressed against the published count of the area, so they add nothing to it."""
+        if self._exact is not None:
+            return {k: _shown(k, n) for k, n in parts.items()}
+        tree = self._public.map
+        if tree is None or not parts:
+            return {}
+        node = Node(level, code if level != "county" else None)
+        return dict(tree.breakdown(node, parts).parts)
+
+    def restricted_districts(self) -> object | None:
+        """Public only: the restricted categories' district totals, when shown at all."""
+        return self._public.restricted if self._public is not None else None
+
+
+@dataclass
+class _Exact:
+    areas: dict[Node, int]
+    pieces: dict[tuple[str | None, int], int]
+
+    def area(self, node: Node) -> Count:
+        return _shown(node, self.areas.get(node, 0))
+
+    def piece(self, leaf: str | None, cell: int) -> Count:
+        return _shown(Node("cell", leaf, cell), self.pieces.get((leaf, int(cell)), 0))
+
+
+def _shown(key: object, n: int) -> Count:
+    status = "shown" if n else "zero"
+    return Count(key, status, int(n), display_text(status, int(n), 3))
+
+
+def view_counts(ctx: AppContext, filters: Filters, audience: Audience, res: int) -> ViewCounts:
+    """Counts for ``filters`` (its area is ignored: counts are county-wide) at ``res``."""
+    whole = replace(filters, district=None, division=None)
+    policy = DisclosurePolicy.from_settings(ctx.settings)
+    if audience is Audience.PUBLIC:
+        result = ctx.cached(("public", whole),
+                            lambda: public_counts(ctx.store, whole, ctx.themes, policy))
+        return ViewCounts(Audience.PUBLIC, policy.k, _public=result)
+    exact = ctx.cached(("exact", whole, res), lambda: _exact_counts(ctx, whole, res))
+    return ViewCounts(Audience.RESTRICTED, policy.k, _exact=exact)
+
+
+def _exact_counts(ctx: AppContext, filters: Filters, res: int) -> _Exact:
+    where, params = filters.where(ctx.themes)
+    expr, expr_params = parent_sql("cell", res)
+    rows = ctx.store.fetch_rows(
+        f"SELECT district, division, {expr} AS cell, count(*) FROM incidents "
+        f"WHERE cell IS NOT NULL AND {where} GROUP BY ALL",
+        [*expr_params, *params],
+    )
+    areas: dict[Node, int] = {}
+    pieces: dict[tuple[str | None, int], int] = {}
+    for district, division, cell, n in rows:
+        areas[Node("county", None)] = areas.get(Node("county", None), 0) + n
+        areas[Node("district", district)] = areas.get(Node("district", district), 0) + n
+        if division:
+            areas[Node("division", division)] = areas.get(Node("division", division), 0) + n
+        leaf = division or district
+        pieces[(leaf, int(cell))] = pieces.get((leaf, int(cell)), 0) + n
+    return _Exact(areas, pieces)

@@ -1,0 +1,147 @@
+"""Shapes for the map: the leaf areas hexagons are cut to, each piece's outline, boundaries.
+
+A map shows *pieces*: a hexagon cut to one leaf area (a division, or a district with no
+divisions such as Medway), at every level, so a piece's count is the incidents placed in that
+area and that hexagon, pieces add up exactly to area totals, and a click on a piece says which
+area it is in. Shapes depend only on the boundaries and the resolution, so they are computed
+once per data version and reused by every filter.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import shapely
+
+from dashboard.views.context import AppContext, options
+from geo.cells import cells_to_str, parent_sql
+from geo.coverage import cells_by_centre
+from geo.outlines import cells_to_boundaries, cells_to_clipped_boundaries
+
+OUTSIDE = ""  # the leaf key of incidents outside every area
+_DIGITS = 5  # about a metre: plenty for a screen or a printed page
+_OUTLINE_TOLERANCE = 0.0004  # degrees (~40 m) for drawn boundary lines
+
+
+@dataclass(frozen=True)
+class Leaf:
+    code: str  # division or district code; OUTSIDE for outside every area
+    district: str | None
+    geometry: shapely.Geometry | None
+
+
+@dataclass(frozen=True)
+class PieceShapes:
+    """The pieces of one leaf at one resolution: cells, hex ids and GeoJSON geometries."""
+
+    cells: np.ndarray
+    hexes: list[str]
+    geometries: list[dict]
+
+
+def leaves(ctx: AppContext) -> dict[str, Leaf]:
+    """Every leaf area, by code (divisions, districts without divisions, and outside)."""
+    return ctx.cached("leaves", lambda: _read_leaves(ctx))
+
+
+def _read_leaves(ctx: AppContext) -> dict[str, Leaf]:
+    rows = ctx.store.fetch_rows("SELECT level, code, parent_code, geometry FROM areas "
+                                "WHERE level IN ('district', 'division')")
+    with_divisions = {parent for level, _, parent, _ in rows if level == "division"}
+    out = {OUTSIDE: Leaf(OUTSIDE, None, None)}
+    for level, code, parent, wkb in rows:
+        if level == "division":
+            out[code] = Leaf(code, parent, shapely.from_wkb(wkb))
+        elif code not in with_divisions:
+            out[code] = Leaf(code, code, shapely.from_wkb(wkb))
+    return out
+
+
+def leaves_in(ctx: AppContext, level: str, code: str | None) -> list[Leaf]:
+    """The leaves making up the county, a district or a division."""
+    all_leaves = leaves(ctx)
+    if level == "county":
+        return list(all_leaves.values())
+    if level == "division":
+        return [all_leaves[code]] if code in all_leaves else []
+    return [leaf for leaf in all_leaves.values() if leaf.district == code]
+
+
+def piece_shapes(ctx: AppContext, leaf: Leaf, res: int) -> PieceShapes:
+    """Pieces covering a leaf: cells by centre inside it, plus cells holding its incidents,
+    each cut to the leaf's boundary (outside pieces are whole hexagons)."""
+    return ctx.cached(("pieces", leaf.code, res), lambda: _piece_shapes(ctx, leaf, res))
+
+
+def _piece_shapes(ctx: AppContext, leaf: Leaf, res: int) -> PieceShapes:
+    with_incidents = _cells_with_incidents(ctx, res).get(leaf.code, np.array([], np.uint64))
+    if leaf.geometry is None:
+        cells = with_incidents
+        outlines = cells_to_boundaries(cells)
+    else:
+        cells = np.union1d(cells_by_centre(leaf.geometry, res), with_incidents).astype(np.uint64)
+        outlines = cells_to_clipped_boundaries(cells, leaf.geometry)
+        # A cell holding an incident a hair over the edge has no clipped shape: draw it whole.
+        empty = np.array([o is None or o.is_empty for o in outlines], dtype=bool)
+        if empty.any():
+            outlines[empty] = cells_to_boundaries(cells[empty])
+    return PieceShapes(cells, cells_to_str(cells), [_geojson(o) for o in outlines])
+
+
+def _cells_with_incidents(ctx: AppContext, res: int) -> dict[str, np.ndarray]:
+    """For each leaf, the cells at ``res`` holding any of its incidents (one query)."""
+    def compute() -> dict[str, np.ndarray]:
+        expr, params = parent_sql("cell", res)
+        rows = ctx.store.fetch_rows(
+            f"SELECT coalesce(division, district, ''), list(DISTINCT {expr}) FROM incidents "
+            "WHERE cell IS NOT NULL GROUP BY 1",
+            params,
+        )
+        return {code: np.array(sorted(cells), dtype=np.uint64) for code, cells in rows}
+
+    return ctx.cached(("cells-with-incidents", res), compute)
+
+
+def _geojson(shape: shapely.Geometry) -> dict:
+    rounded = shapely.set_precision(shape, 10**-_DIGITS, mode="pointwise")
+    return shapely.geometry.mapping(rounded)
+
+
+def outline_lines(
+    ctx: AppContext, level: str, parent: str | None = None
+) -> tuple[tuple[tuple[float, float], ...], ...]:
+    """Boundary lines (simplified for display) of the districts, or of one district's
+    divisions, as (lon, lat) line strings."""
+    return ctx.cached(("outlines", level, parent), lambda: _outline_lines(ctx, level, parent))
+
+
+def _outline_lines(ctx, level, parent):
+    sql = "SELECT geometry FROM areas WHERE level = ?"
+    params: list[object] = [level]
+    if parent is not None:
+        sql += " AND parent_code = ?"
+        params.append(parent)
+    lines = []
+    for (wkb,) in ctx.store.fetch_rows(sql, params):
+        shape = shapely.simplify(shapely.from_wkb(wkb), _OUTLINE_TOLERANCE)
+        for ring in shapely.get_rings(shapely.get_parts(shape)):
+            coords = np.round(shapely.get_coordinates(ring), _DIGITS)
+            lines.append(tuple(map(tuple, coords.tolist())))
+    return tuple(lines)
+
+
+def area_bounds(ctx: AppContext, level: str, code: str | None) -> tuple[float, ...] | None:
+    """The area's bounding box (the union of the leaves for the county)."""
+    def compute():
+        shapes = [leaf.geometry for leaf in leaves_in(ctx, level, code) if leaf.geometry]
+        if not shapes:
+            return None
+        return tuple(float(v) for v in shapely.total_bounds(shapes))
+
+    return ctx.cached(("bounds", level, code), compute)
+
+
+def area_names(ctx: AppContext) -> dict[str, str]:
+    opts = options(ctx)
+    return {a.code: a.name for a in (*opts.districts, *opts.divisions)}

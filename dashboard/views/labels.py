@@ -1,0 +1,127 @@
+"""The words around a map: titles, the period, the breadcrumb, sources and caveats.
+
+Every map says what it shows (title, period, sources, the security marking) and warns where
+the data or the boundaries are approximate, where a category is only a proxy for a theme,
+where data is synthetic and which disclosure rules hid what.
+"""
+
+from __future__ import annotations
+
+from dashboard.state import ViewState
+from dashboard.views.context import AppContext, options
+from dashboard.views.counts import ViewCounts
+from dashboard.views.map_model import Note
+from geo.disclosure import Audience, rules_text
+from geo.filters import month_str
+
+COUNTY_NAME = "Kent and Medway"
+SOURCE_NAMES = {
+    "police-uk": "police.uk street-level crime (Open Government Licence v3.0; locations are "
+                 "police.uk's anonymised snap points)",
+    "synthetic-demo": "synthetic demo data (not real incidents)",
+}
+# Approximate area of an H3 cell by resolution, in square kilometres.
+CELL_AREA_KM2 = {5: 252.9, 6: 36.13, 7: 5.16, 8: 0.737, 9: 0.105, 10: 0.015}
+
+
+def marking(audience: Audience) -> str:
+    return "OFFICIAL-SENSITIVE" if audience is Audience.RESTRICTED else "OFFICIAL"
+
+
+def period_text(state: ViewState) -> str:
+    if state.month_from is None or state.month_to is None:
+        return "no data loaded"
+    if state.month_from == state.month_to:
+        return f"{state.month_from:%B %Y}"
+    return f"{state.month_from:%B %Y} to {state.month_to:%B %Y}"
+
+
+def area_name(ctx: AppContext, level: str, code: str | None) -> str:
+    if level == "county" or code is None:
+        return COUNTY_NAME
+    area = options(ctx).area(level, code)
+    return area.name if area else code
+
+
+def area_title(ctx: AppContext, state: ViewState) -> str:
+    name = area_name(ctx, state.level, state.area_code)
+    if state.level == "division":
+        return f"{name} division, {area_name(ctx, 'district', state.district)}"
+    return name
+
+
+def breadcrumb(ctx: AppContext, state: ViewState) -> tuple[tuple[str, str | None, str], ...]:
+    trail = [("county", None, COUNTY_NAME)]
+    if state.district:
+        trail.append(("district", state.district, area_name(ctx, "district", state.district)))
+    if state.division:
+        trail.append(("division", state.division, area_name(ctx, "division", state.division)))
+    if state.cell:
+        trail.append(("cell", state.cell, f"Hexagon {state.cell}"))
+    return tuple(trail)
+
+
+def selection_text(ctx: AppContext, state: ViewState) -> str:
+    """What is counted, in words: "Knife crime and county lines", "Drugs (proxy ...)"."""
+    parts = [ctx.themes.theme(t).label for t in (state.themes or ())]
+    parts += [ctx.themes.label(c) for c in state.categories]
+    if not parts:
+        return "Nothing selected"
+    text = parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+    return text[0].upper() + text[1:]
+
+
+def sources_in_view(ctx: AppContext, state: ViewState) -> list[str]:
+    filters = state.filters()
+
+    def compute() -> list[str]:
+        where, params = filters.where(ctx.themes)
+        rows = ctx.store.fetch_rows(
+            f"SELECT DISTINCT source FROM incidents WHERE {where} ORDER BY 1", params)
+        return [r[0] for r in rows]
+
+    return ctx.cached(("sources", filters), compute)
+
+
+def data_notes(ctx: AppContext, state: ViewState, audience: Audience, counts: ViewCounts,
+               res: int, measure_notes: list[str]) -> list[Note]:
+    notes: list[Note] = []
+    sources = sources_in_view(ctx, state)
+    if sources:
+        notes.append(Note("Sources: " + "; ".join(SOURCE_NAMES.get(s, f"{s} (partner data)")
+                                                   for s in sources) + "."))
+    if "synthetic-demo" in sources:
+        notes.append(Note("Synthetic demo data: these are not real incidents.", warn=True))
+    notes += [Note(n, warn=True) for n in _proxy_notes(ctx, state, sources)]
+    notes.append(Note(
+        f"Hexagons: H3 resolution {res} (about {CELL_AREA_KM2[res]:g} km² each), cut at "
+        "division boundaries, so each hexagon's count is the incidents placed in that "
+        "division and adds up to the area totals."))
+    boundary = _boundary_note(ctx)
+    if boundary:
+        notes.append(Note(boundary, warn=boundary.lower().startswith("boundaries approximate")))
+    notes += [Note(n) for n in measure_notes]
+    if audience is Audience.PUBLIC:
+        notes += [Note(text) for text in rules_text(counts.rules)]
+    return notes
+
+
+def _proxy_notes(ctx: AppContext, state: ViewState, sources: list[str]) -> list[str]:
+    chosen = state.filters().category_set(ctx.themes)
+    used = set(options(ctx).categories)
+    out = []
+    for category in chosen:
+        rule = ctx.themes.rule_for(category)
+        if rule and rule.proxy and category in used and rule.note:
+            out.append("Proxy: " + rule.note)
+    return out
+
+
+def _boundary_note(ctx: AppContext) -> str | None:
+    from geo.boundaries import boundary_note  # noqa: PLC0415 - geopandas loads on first use
+
+    return ctx.cached("boundary-note", lambda: boundary_note(ctx.store))
+
+
+def month_label(state: ViewState) -> str:
+    return month_str(state.month_from) if state.month_from else ""

@@ -1,0 +1,128 @@
+"""The map of one view state: pieces, values and classes, outlines, legend and notes.
+
+A plain function of the store, the state and the audience (no Dash), so exports draw exactly
+what the dashboard draws and tests check its numbers against the store.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from dashboard.state import ViewState
+from dashboard.views import geometry as geo_view
+from dashboard.views import measures
+from dashboard.views.context import AppContext, options
+from dashboard.views.counts import ViewCounts, view_counts
+from dashboard.views.labels import (
+    area_title,
+    breadcrumb,
+    data_notes,
+    marking,
+    period_text,
+    selection_text,
+)
+from dashboard.views.map_model import Feature, LegendItem, MapModel, Outline
+from dashboard.views.navigation import resolve
+from dashboard.views.overlays import county_lines, ports
+from geo.disclosure import Audience, DisclosurePolicy
+
+KENT_BOUNDS = (-0.02, 50.85, 1.50, 51.56)
+
+
+def map_model(ctx: AppContext, state: ViewState, audience: Audience) -> MapModel:
+    opts = options(ctx)
+    state = resolve(state, opts, ctx.themes)
+    policy = DisclosurePolicy.from_settings(ctx.settings)
+    res = policy.resolution(audience, state.resolution())
+    counts = view_counts(ctx, state.filters(), audience, res)
+    pieces = _pieces(ctx, state, res, counts)
+    values = measures.classify(ctx, state, audience, res, counts, pieces)
+    features = tuple(_feature(p, values, ctx) for p in pieces)
+    present = {f.klass for f in features}
+    legend = tuple(
+        LegendItem(c.key, c.label, c.colour) for c in values.legend if c.key in present
+    )
+    return MapModel(
+        title=f"{selection_text(ctx, state)}: {values.title}",
+        subtitle=f"{area_title(ctx, state)}, {period_text(state)}",
+        measure=state.measure,
+        marking=marking(audience),
+        banner=_banner(audience),
+        features=features,
+        legend=legend,
+        legend_title=values.legend_title,
+        outlines=_outlines(ctx, state),
+        bounds=geo_view.area_bounds(ctx, state.level, state.area_code) or KENT_BOUNDS,
+        notes=tuple(data_notes(ctx, state, audience, counts, res, values.notes)),
+        breadcrumb=breadcrumb(ctx, state),
+        links=county_lines(ctx, state, audience) if "lines" in state.layers else (),
+        ports=ports(ctx, state, audience) if "ports" in state.layers else (),
+        resolution=res,
+        empty_message=_empty_message(state, counts, features),
+    )
+
+
+def _pieces(ctx: AppContext, state: ViewState, res: int, counts: ViewCounts) -> list[dict]:
+    """Every piece of the area at ``res`` with its published count."""
+    if state.themes == () and not state.categories:
+        return []
+    out = []
+    for leaf in geo_view.leaves_in(ctx, state.level, state.area_code):
+        shapes = geo_view.piece_shapes(ctx, leaf, res)
+        leaf_key = leaf.code or None
+        for cell, hex_id, geometry in zip(shapes.cells, shapes.hexes, shapes.geometries,
+                                          strict=True):
+            count = counts.piece(leaf_key, int(cell))
+            if leaf_key is None and count.value == 0:
+                continue  # outside every area, draw only hexagons that hold incidents
+            out.append({"cell": int(cell), "hex": hex_id, "leaf": leaf_key,
+                        "district": leaf.district, "geometry": geometry, "count": count})
+    return out
+
+
+def _feature(piece: dict, values: measures.Classified, ctx: AppContext) -> Feature:
+    key = f"{piece['hex']}|{piece['leaf'] or ''}"
+    klass, value, label, detail = values.by_piece[key]
+    names = geo_view.area_names(ctx)
+    place = names.get(piece["leaf"] or "", "Outside Kent and Medway boundaries")
+    if piece["district"] and piece["district"] != piece["leaf"]:
+        place += f" ({names.get(piece['district'], piece['district'])})"
+    hover = f"<b>{place}</b><br>Hexagon {piece['hex']}<br>{detail}"
+    return Feature(key=key, cell=piece["hex"], area=piece["leaf"], district=piece["district"],
+                   geometry=piece["geometry"], klass=klass, value=value, label=label,
+                   hover=hover)
+
+
+def _outlines(ctx: AppContext, state: ViewState) -> tuple[Outline, ...]:
+    districts = geo_view.outline_lines(ctx, "district")
+    out = [Outline("district", districts, 1.6 if state.level == "county" else 0.8, "#24292f",
+                   "District boundaries")]
+    if state.level == "county":
+        divisions = geo_view.outline_lines(ctx, "division")
+        out.insert(0, Outline("division", divisions, 0.4, "#8c959f", "Division boundaries"))
+    elif state.district:
+        divisions = geo_view.outline_lines(ctx, "division", state.district)
+        out.insert(0, Outline("division", divisions, 0.9, "#57606a", "Division boundaries"))
+    return tuple(o for o in out if o.coords)
+
+
+def _banner(audience: Audience) -> str:
+    if audience is Audience.RESTRICTED:
+        return "OFFICIAL-SENSITIVE: Part 2 (exempt). Not for publication."
+    return "OFFICIAL: Part 1 (unrestricted). Small counts are suppressed."
+
+
+def _empty_message(state: ViewState, counts: ViewCounts, features) -> str | None:
+    if state.themes == () and not state.categories:
+        return "Nothing selected: tick a theme or add a category."
+    if counts.split is not None and counts.split.public is None:
+        return ("The chosen categories are restricted: the public view shows them only as "
+                "district totals (see the side panel).")
+    if not any(f.value for f in features) and all(f.klass in {"0", "no_data"} for f in features):
+        return "No incidents match these filters in this area and period."
+    return None
+
+
+def with_area(state: ViewState, level: str, code: str | None) -> ViewState:
+    """The state moved to another area (for exports of every district)."""
+    return replace(state.go_to(level, code), cell=None)

@@ -1,0 +1,188 @@
+"""The four measures a map can show, as a class, a value and a hover line per piece.
+
+* count: the published count of the piece, in whole-number classes;
+* hotspots: the cell's Getis-Ord Gi* class (false-discovery-rate adjusted);
+* change: the piece's count against the previous period of the same length, with an exact
+  test of whether the change is more than chance;
+* emerging: the cell's emerging hot spot category (ArcGIS Pro's definitions).
+
+Public (Part 1) figures come only from the suppressed counts: a change is shown only where
+both periods' counts are published.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+
+from dashboard.figures import palette
+from dashboard.state import ViewState
+from dashboard.views.context import AppContext
+from dashboard.views.counts import ViewCounts, view_counts
+from geo.disclosure import Audience
+from geo.filters import Filters
+
+PERMUTATIONS = 999
+SEED = 0
+
+
+@dataclass
+class Classified:
+    title: str
+    legend_title: str
+    legend: list[palette.LegendClass]
+    by_piece: dict[str, tuple[str, float | None, str, str]] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+
+def classify(ctx: AppContext, state: ViewState, audience: Audience, res: int,
+             counts: ViewCounts, pieces: list[dict]) -> Classified:
+    if state.measure == "hotspots":
+        return _hotspots(ctx, state, audience, res, counts, pieces)
+    if state.measure == "change":
+        return _change(ctx, state, audience, res, counts, pieces)
+    if state.measure == "emerging":
+        return _emerging(ctx, state, audience, res, counts, pieces)
+    return _counts(counts, pieces)
+
+
+def piece_key(piece: dict) -> str:
+    return f"{piece['hex']}|{piece['leaf'] or ''}"
+
+
+def _withheld(k: int) -> palette.LegendClass:
+    return palette.LegendClass("withheld", f"Fewer than {k}, or withheld", palette.WITHHELD)
+
+
+def _counts(counts: ViewCounts, pieces: list[dict]) -> Classified:
+    shown = np.array([p["count"].value or 0 for p in pieces], dtype=float)
+    legend, index = palette.count_classes(shown)
+    out = Classified("incidents", "Incidents per hexagon", [*legend, _withheld(counts.k)])
+    for p, i in zip(pieces, index, strict=True):
+        c = p["count"]
+        klass = "withheld" if c.withheld else legend[i].key
+        out.by_piece[piece_key(p)] = (klass, c.value, c.text, f"Incidents: {c.text}")
+    return out
+
+
+def stats_filters(ctx: AppContext, state: ViewState, audience: Audience) -> Filters | None:
+    """The filters statistics run on: the public ones leave restricted categories out."""
+    filters = state.filters()
+    if audience is Audience.RESTRICTED:
+        return filters
+    counts = view_counts(ctx, filters, audience, 8)
+    public = counts.split.public if counts.split is not None else filters
+    if public is None:
+        return None
+    return replace(public, district=filters.district, division=filters.division)
+
+
+def _hotspots(ctx, state, audience, res, counts, pieces) -> Classified:
+    from geo.gistar import CLASS_LABELS  # noqa: PLC0415 - statistics load on first use
+
+    out = Classified("hot spots (Getis-Ord Gi*)", "Gi* hot and cold spots",
+                     list(palette.HOTSPOT_CLASSES))
+    filters = stats_filters(ctx, state, audience)
+    if filters is None:
+        return out
+    result = hotspot_result(ctx, filters, res)
+    frame = result.cells
+    by_cell = dict(zip(frame["cell"].astype(np.uint64).tolist(),
+                       zip(frame["class"], frame["gi_z"], frame["gi_q"], strict=True),
+                       strict=True))
+    for p in pieces:
+        klass, z, q = by_cell.get(p["cell"], ("not_significant", np.nan, np.nan))
+        z = float(z) if np.isfinite(z) else None
+        stats = f"Gi* z = {z:.2f}, adjusted p = {q:.3f}" if z is not None else "Gi* z: n/a"
+        detail = f"Incidents: {p['count'].text}<br>{CLASS_LABELS[klass]}<br>{stats}"
+        out.by_piece[piece_key(p)] = (klass, z, CLASS_LABELS[klass], detail)
+    out.notes.append(
+        f"Hot spots: Getis-Ord Gi* on resolution-{res} hexagons, neighbours one step away, "
+        f"classes from Benjamini-Hochberg adjusted p-values; {PERMUTATIONS} permutations "
+        f"(seed {SEED}) give the pseudo p-value in the hover card."
+    )
+    out.notes.extend(result.notes)
+    return out
+
+
+def _change(ctx, state, audience, res, counts, pieces) -> Classified:
+    from geo.change import change_table  # noqa: PLC0415
+
+    out = Classified("change on the previous period", "Change on the previous period",
+                     [*palette.CHANGE_CLASSES, _withheld(counts.k)])
+    before = state.filters().previous_period()
+    previous = view_counts(ctx, before, audience, res)
+    now_c = [p["count"] for p in pieces]
+    then_c = [previous.piece(p["leaf"], p["cell"]) for p in pieces]
+    ok = [not (a.withheld or b.withheld) for a, b in zip(now_c, then_c, strict=True)]
+    a = np.array([c.value if o else 0 for c, o in zip(now_c, ok, strict=True)], dtype=np.int64)
+    b = np.array([c.value if o else 0 for c, o in zip(then_c, ok, strict=True)], dtype=np.int64)
+    table = change_table(a, b)
+    for i, p in enumerate(pieces):
+        if not ok[i]:
+            detail = f"This period: {now_c[i].text}; previous: {then_c[i].text}"
+            out.by_piece[piece_key(p)] = ("withheld", None, "withheld", detail)
+            continue
+        row = table.iloc[i]
+        klass = _change_class(int(row.current), int(row.previous), bool(row.significant))
+        detail = (f"This period: {int(row.current)}; previous: {int(row.previous)}"
+                  f"<br>{row.label} (exact test, p = {row.p:.3f})")
+        value = float(row.pct_change) if np.isfinite(row.pct_change) else None
+        out.by_piece[piece_key(p)] = (klass, value, row.label, detail)
+    out.notes.append(
+        f"Change: {before.month_from:%b %Y} to {before.month_to:%b %Y} against this period; "
+        "significance by an exact conditional binomial test with Benjamini-Hochberg "
+        "adjustment across the hexagons shown."
+    )
+    return out
+
+
+def _change_class(current: int, previous: int, significant: bool) -> str:
+    if current == previous:
+        return "same"
+    up = current > previous
+    if significant:
+        return "up_sig" if up else "down_sig"
+    return "up" if up else "down"
+
+
+def _emerging(ctx, state, audience, res, counts, pieces) -> Classified:
+    from geo.emerging import CATEGORY_LABELS  # noqa: PLC0415
+
+    out = Classified("emerging hot spots", "Emerging hot spot pattern",
+                     list(palette.EMERGING_CLASSES))
+    filters = stats_filters(ctx, state, audience)
+    if filters is None:
+        return out
+    result = emerging_result(ctx, filters, res)
+    by_cell = {int(r.cell): r for r in result.cells.itertuples(index=False)}
+    for p in pieces:
+        row = by_cell.get(p["cell"])
+        klass = row.category if row is not None else "no_pattern"
+        trend = (f"<br>Trend in Gi* z: Mann-Kendall z = {row.trend_z:.2f}"
+                 if row is not None and np.isfinite(row.trend_z) else "")
+        detail = f"Incidents: {p['count'].text}<br>{CATEGORY_LABELS[klass]}{trend}"
+        out.by_piece[piece_key(p)] = (klass, None, CATEGORY_LABELS[klass], detail)
+    out.notes.append(
+        f"Emerging hot spots: Gi* for each of {len(result.months)} months, Mann-Kendall trend "
+        "and ArcGIS Pro's Emerging Hot Spot Analysis categories."
+    )
+    out.notes.extend(result.notes)
+    return out
+
+
+def hotspot_result(ctx: AppContext, filters: Filters, res: int):
+    """Gi* for the filters' area at ``res`` (cached per data version)."""
+    from geo.hotspots import find_hotspots  # noqa: PLC0415 - statistics load on first use
+
+    return ctx.cached(("gi", filters, res), lambda: find_hotspots(
+        ctx.store, filters, res, ctx.themes, permutations=PERMUTATIONS, seed=SEED))
+
+
+def emerging_result(ctx: AppContext, filters: Filters, res: int):
+    """Emerging hot spot categories for the filters' area and period (cached)."""
+    from geo.emerging import emerging_hotspots  # noqa: PLC0415
+
+    return ctx.cached(("emerging", filters, res),
+                      lambda: emerging_hotspots(ctx.store, filters, res, ctx.themes))
