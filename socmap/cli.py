@@ -32,6 +32,8 @@ COMMAND_MODULES = [
     "socmap.commands.serve",
     "socmap.commands.boundaries",
     "socmap.commands.users",
+    "socmap.commands.hotspots",
+    "socmap.commands.trends",
 ]
 
 

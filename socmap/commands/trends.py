@@ -1,0 +1,168 @@
+"""``socmap emerging``, ``socmap change`` and ``socmap evaluate``: hot spots over time."""
+
+from __future__ import annotations
+
+import argparse
+
+from geo.change import STAT_COLUMNS, change
+from geo.emerging import CATEGORY_LABELS, NO_PATTERN, emerging_hotspots
+from geo.evaluate import METRICS, evaluate
+from geo.filters import month_str
+from geo.hexes import months_loaded
+from geo.settings import Settings
+from geo.store import Store
+from geo.themes import load_themes
+from socmap.cli import EXIT_OK
+from socmap.commands._common import add_filter_arguments, add_format_argument, filters_from_args
+from socmap.commands._tables import filters_dict, print_notes, records, write_csv, write_json
+
+_EMERGING_COLUMNS = [
+    "cell_hex",
+    "count",
+    "category",
+    "label",
+    "hot_months",
+    "cold_months",
+    "final_z",
+    "trend_z",
+    "trend_p",
+    "count_trend_z",
+    "count_trend_p",
+    "count_slope",
+]
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    em = sub.add_parser(
+        "emerging", help="emerging hot spot analysis (ArcGIS Pro's categories) by month"
+    )
+    _common(em)
+    em.add_argument("--alpha", type=float, default=0.10, help="FDR level of a hot month (0.10)")
+    em.add_argument("--trend-alpha", type=float, default=0.05, help="trend level (0.05)")
+    em.add_argument("--all", action="store_true", help="include cells with no pattern")
+    em.set_defaults(handler=_emerging)
+
+    ch = sub.add_parser(
+        "change",
+        help="a period against the previous period of the same length, with exact tests",
+        description="Without --from/--to, the last loaded month against the one before.",
+    )
+    _common(ch)
+    ch.add_argument("--by", choices=("area", "cell"), default="area", help="rows (area)")
+    ch.add_argument("--alpha", type=float, default=0.05, help="FDR level (0.05)")
+    ch.set_defaults(handler=_change)
+
+    ev = sub.add_parser("evaluate", help="rolling backtest: hit rate, PAI, PEI, RRI per method")
+    _common(ev)
+    ev.add_argument("--train-months", type=int, default=3, help="training months k (3)")
+    ev.add_argument("--coverage", type=float, default=0.03, help="share of the area (0.03)")
+    ev.add_argument("--bandwidth", type=int, default=2, help="kernel bandwidth in rings (2)")
+    ev.add_argument("--seed", type=int, default=0, help="random seed for ties (0)")
+    ev.add_argument("--folds", action="store_true", help="one row per test month and method")
+    ev.set_defaults(handler=_evaluate)
+
+
+def _common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--res", type=int, required=True, metavar="R", help="H3 resolution, 5 to 10"
+    )
+    add_filter_arguments(parser)
+    add_format_argument(parser, ("csv", "json"))
+
+
+def _emerging(args: argparse.Namespace, settings: Settings) -> int:
+    filters = filters_from_args(args)
+    result = emerging_hotspots(
+        Store(settings.db_path),
+        filters,
+        args.res,
+        load_themes(settings.themes_file),
+        alpha=args.alpha,
+        trend_alpha=args.trend_alpha,
+    )
+    cells = result.cells.assign(label=result.cells["category"].map(CATEGORY_LABELS))
+    if not args.all:
+        cells = cells[cells["category"] != NO_PATTERN]
+    print_notes(result.notes)
+    if args.format == "json":
+        write_json(
+            {
+                "resolution": args.res,
+                "filters": filters_dict(filters),
+                "months": [month_str(m) for m in result.months],
+                "alpha": result.alpha,
+                "trend_alpha": result.trend_alpha,
+                "categories": result.counts_by_category(),
+                "notes": list(result.notes),
+                "cells": records(cells, _EMERGING_COLUMNS),
+            }
+        )
+    else:
+        write_csv(cells, _EMERGING_COLUMNS, {"cell_hex": "cell"})
+    return EXIT_OK
+
+
+def _change(args: argparse.Namespace, settings: Settings) -> int:
+    store = Store(settings.db_path)
+    filters = filters_from_args(args)
+    if filters.month_from is None and filters.month_to is None:
+        loaded = months_loaded(store)
+        if loaded:
+            filters = filters.with_period(loaded[-1], loaded[-1])
+    elif filters.month_from is None or filters.month_to is None:
+        month = filters.month_from or filters.month_to
+        filters = filters.with_period(month, month)
+    result = change(store, filters, args.res, load_themes(settings.themes_file), alpha=args.alpha)
+    print_notes(result.notes)
+    key = ["cell_hex"] if args.by == "cell" else ["level", "code", "name"]
+    frame = result.cells if args.by == "cell" else result.areas
+    columns = [*key, *STAT_COLUMNS]
+    if args.format == "json":
+        write_json(
+            {
+                "resolution": args.res,
+                "filters": filters_dict(filters),
+                "period": [month_str(m) for m in result.period],
+                "previous_period": [month_str(m) for m in result.previous_period],
+                "alpha": result.alpha,
+                "notes": list(result.notes),
+                "rows": records(frame, columns),
+            }
+        )
+    else:
+        write_csv(frame, columns, {"cell_hex": "cell"})
+    return EXIT_OK
+
+
+def _evaluate(args: argparse.Namespace, settings: Settings) -> int:
+    filters = filters_from_args(args)
+    result = evaluate(
+        Store(settings.db_path),
+        filters,
+        args.res,
+        load_themes(settings.themes_file),
+        train_months=args.train_months,
+        coverage=args.coverage,
+        bandwidth=args.bandwidth,
+        seed=args.seed,
+    )
+    print_notes(result.notes)
+    frame = result.folds if args.folds else result.summary
+    columns = list(frame.columns)
+    if args.format == "json":
+        write_json(
+            {
+                "resolution": args.res,
+                "filters": filters_dict(filters),
+                "coverage": result.coverage,
+                "train_months": result.train_months,
+                "seed": result.seed,
+                "metrics": list(METRICS),
+                "notes": list(result.notes),
+                "summary": records(result.summary, list(result.summary.columns)),
+                "folds": records(result.folds, list(result.folds.columns)),
+            }
+        )
+    else:
+        write_csv(frame, columns, {})
+    return EXIT_OK
