@@ -23,7 +23,7 @@ import pandas as pd
 from scipy import stats
 
 from geo.filters import Filters, add_months, month_str, months_between
-from geo.gistar import benjamini_hochberg
+from geo.gistar import benjamini_hochberg, check_alpha
 from geo.hexes import hex_counts, months_loaded
 from geo.store import Store
 from geo.themes import ThemeMap
@@ -76,6 +76,7 @@ def change(
 ) -> ChangeResult:
     """The filters' period against the previous one of the same length, per cell at ``res``
     and per area (the county, and every district and division inside the filters' area)."""
+    check_alpha(alpha)
     before = filters.previous_period()
     now_cells = hex_counts(store, filters, res, themes).to_pandas()
     then_cells = hex_counts(store, before, res, themes).to_pandas()

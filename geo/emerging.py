@@ -105,6 +105,8 @@ def emerging_hotspots(
 ) -> EmergingResult:
     """Emerging hot spot analysis of the filtered incidents over the filters' area and period
     (all loaded months when the filters give no period)."""
+    gistar.check_alpha(alpha)
+    gistar.check_alpha(trend_alpha)
     region = study_region(store, *filters.area, res)
     months, notes = cube_months(store, filters)
     counts = monthly_cube(store, filters, res, themes, region=region, months=months)

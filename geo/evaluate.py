@@ -38,6 +38,7 @@ import pandas as pd
 
 from geo import surfaces
 from geo.cube import cube_months, monthly_cube
+from geo.errors import ValidationError
 from geo.filters import Filters, month_str
 from geo.grid import study_region
 from geo.store import Store
@@ -78,9 +79,11 @@ def evaluate(
 ) -> EvaluationResult:
     """The rolling backtest of every method over the filters' area and period."""
     if not 0 < coverage < 1:
-        raise ValueError("coverage is a share of the area, between 0 and 1 (e.g. 0.03)")
+        raise ValidationError("coverage is a share of the area, between 0 and 1 (e.g. 0.03)")
     if train_months < 1:
-        raise ValueError("train_months must be at least 1")
+        raise ValidationError("train_months must be at least 1")
+    if bandwidth < 0:
+        raise ValidationError("bandwidth is a number of rings, 0 or more")
     region = study_region(store, *filters.area, res)
     months, notes = cube_months(store, filters)
     cube = monthly_cube(store, filters, res, themes, region=region, months=months)

@@ -18,6 +18,7 @@ from __future__ import annotations
 import numpy as np
 from scipy import stats
 
+from geo.errors import ValidationError
 from geo.grid import StudyRegion
 
 # (confidence, alpha) from the strictest down: a class is the first level the value passes.
@@ -135,6 +136,13 @@ def benjamini_hochberg(p: np.ndarray) -> np.ndarray:
     scaled = p[order] * m / np.arange(1, m + 1)
     q[order] = np.minimum(np.minimum.accumulate(scaled[::-1])[::-1], 1.0)
     return q
+
+
+def check_alpha(alpha: float) -> float:
+    """A significance level must lie strictly between 0 and 1."""
+    if not 0 < alpha < 1:
+        raise ValidationError(f"significance level {alpha!r}: expected between 0 and 1")
+    return alpha
 
 
 def classify(z: np.ndarray, p: np.ndarray) -> np.ndarray:

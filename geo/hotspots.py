@@ -22,6 +22,7 @@ import pandas as pd
 
 from geo import gistar
 from geo.cells import cells_to_str
+from geo.errors import ValidationError
 from geo.filters import Filters
 from geo.grid import StudyRegion, study_region
 from geo.hexes import hex_counts
@@ -81,9 +82,9 @@ def hotspots(
 ) -> HotspotResult:
     """Gi* hot and cold spots of the filtered incidents at ``res`` over the filters' area."""
     if class_by not in CLASS_BY:
-        raise ValueError(f"class_by {class_by!r}: expected one of {', '.join(CLASS_BY)}")
+        raise ValidationError(f"class_by {class_by!r}: expected one of {', '.join(CLASS_BY)}")
     if permutations < 0:
-        raise ValueError("permutations must be 0 (analytic only) or more")
+        raise ValidationError("permutations must be 0 (analytic only) or more")
     region = study_region(store, *filters.area, res)
     counts = hex_counts(store, filters, res, themes)
     y = region.align(counts["cell"].to_numpy(), counts["count"].to_numpy())

@@ -1,4 +1,5 @@
-"""Writing statistics tables: CSV (safe in a spreadsheet) or JSON with what was asked.
+"""The statistics commands' shared parts: the resolution option, and writing tables as CSV
+(safe in a spreadsheet) or JSON with what was asked.
 
 Notes that qualify a result (a missing boundary, too few months) go to standard error, so
 standard output stays a clean table for a pipe or a file.
@@ -6,6 +7,7 @@ standard output stays a clean table for a pipe or a file.
 
 from __future__ import annotations
 
+import argparse
 import csv
 import dataclasses
 import math
@@ -16,8 +18,20 @@ from typing import Any
 
 import pandas as pd
 
+from geo.cells import FINE_RES, MIN_RES
 from geo.filters import Filters, month_str
 from socmap.commands._common import print_json
+
+
+def add_res_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--res",
+        type=int,
+        required=True,
+        choices=range(MIN_RES, FINE_RES + 1),
+        metavar="R",
+        help=f"H3 resolution, {MIN_RES} (large hexagons) to {FINE_RES} (small)",
+    )
 
 
 def filters_dict(filters: Filters) -> dict[str, Any]:

@@ -14,7 +14,14 @@ from geo.store import Store
 from geo.themes import load_themes
 from socmap.cli import EXIT_OK
 from socmap.commands._common import add_filter_arguments, add_format_argument, filters_from_args
-from socmap.commands._tables import filters_dict, print_notes, records, write_csv, write_json
+from socmap.commands._tables import (
+    add_res_argument,
+    filters_dict,
+    print_notes,
+    records,
+    write_csv,
+    write_json,
+)
 
 _HOT_COLUMNS = [c for c in COLUMNS if c != "cell"]
 _PLACE_OUT = ["place_label", *PLACE_COLUMNS[1:]]
@@ -24,7 +31,7 @@ _RENAME = {"cell_hex": "cell", "place_label": "place", "place": "location"}
 
 def register(sub: argparse._SubParsersAction) -> None:
     hexes = sub.add_parser("hexes", help="incidents per H3 hexagon at a resolution")
-    _add_res(hexes)
+    add_res_argument(hexes)
     add_filter_arguments(hexes)
     add_format_argument(hexes, ("csv", "json"))
     hexes.set_defaults(handler=_hexes)
@@ -35,7 +42,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         description="Gi* per cell of the area's study region, with analytic, permutation and "
         "FDR-adjusted p-values and a class; see docs/statistics.md.",
     )
-    _add_res(hot)
+    add_res_argument(hot)
     add_filter_arguments(hot)
     hot.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     hot.add_argument(
@@ -57,12 +64,6 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     add_format_argument(hot, ("csv", "json"))
     hot.set_defaults(handler=_hotspots)
-
-
-def _add_res(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--res", type=int, required=True, metavar="R", help="H3 resolution, 5 to 10"
-    )
 
 
 def _hexes(args: argparse.Namespace, settings: Settings) -> int:

@@ -14,7 +14,14 @@ from geo.store import Store
 from geo.themes import load_themes
 from socmap.cli import EXIT_OK
 from socmap.commands._common import add_filter_arguments, add_format_argument, filters_from_args
-from socmap.commands._tables import filters_dict, print_notes, records, write_csv, write_json
+from socmap.commands._tables import (
+    add_res_argument,
+    filters_dict,
+    print_notes,
+    records,
+    write_csv,
+    write_json,
+)
 
 _EMERGING_COLUMNS = [
     "cell_hex",
@@ -63,9 +70,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--res", type=int, required=True, metavar="R", help="H3 resolution, 5 to 10"
-    )
+    add_res_argument(parser)
     add_filter_arguments(parser)
     add_format_argument(parser, ("csv", "json"))
 
