@@ -4,9 +4,16 @@ Nothing here imports a user interface; the dashboard and the command line are bu
 """
 
 from geo.accounts import Accounts, Role
+from geo.change import ChangeResult, compare_periods
 from geo.disclosure import Audience, DisclosurePolicy, public_counts
+from geo.emerging import EmergingResult, emerging_hotspots
 from geo.errors import InputError, SocmapError, StoreError, ValidationError
+from geo.evaluate import BacktestResult, backtest
+from geo.grid import StudyRegion, study_region
+from geo.hexes import cell_month_counts, hex_counts
+from geo.hotspots import HotspotResult, find_hotspots
 from geo.ingest import BatchReport, ingest_police_uk
+from geo.places import cells_to_places
 from geo.settings import Settings
 from geo.store import Store
 from geo.themes import ThemeMap, load_themes
@@ -14,23 +21,36 @@ from geo.themes import ThemeMap, load_themes
 __all__ = [
     "Accounts",
     "Audience",
+    "BacktestResult",
     "BatchReport",
     "BoundaryReport",
+    "ChangeResult",
     "DisclosurePolicy",
+    "EmergingResult",
+    "HotspotResult",
     "InputError",
     "Role",
     "Settings",
     "SocmapError",
     "Store",
     "StoreError",
+    "StudyRegion",
     "ThemeMap",
     "ValidationError",
+    "backtest",
     "boundary_note",
+    "cell_month_counts",
+    "cells_to_places",
+    "compare_periods",
+    "emerging_hotspots",
     "fetch_boundaries",
+    "find_hotspots",
+    "hex_counts",
     "ingest_police_uk",
     "load_boundaries",
     "load_themes",
     "public_counts",
+    "study_region",
 ]
 
 # Boundaries read files with geopandas (about 0.3 s to import): loaded on first use, so

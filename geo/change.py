@@ -71,7 +71,7 @@ class ChangeResult:
     notes: tuple[str, ...] = field(default=())
 
 
-def change(
+def compare_periods(
     store: Store, filters: Filters, res: int, themes: ThemeMap, *, alpha: float = 0.05
 ) -> ChangeResult:
     """The filters' period against the previous one of the same length, per cell at ``res``

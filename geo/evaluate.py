@@ -49,7 +49,7 @@ METRICS = ("hit_rate", "pai", "pei", "rri")
 
 
 @dataclass(frozen=True)
-class EvaluationResult:
+class BacktestResult:
     """``folds``: one row per test month and method with ``test_month`` (YYYY-MM),
     ``method``, ``cells`` (a), ``region_cells`` (A), ``n``, ``N``, ``n_best`` (n*),
     ``n_train``, ``N_train`` and :data:`METRICS`. ``summary``: one row per method with the
@@ -66,7 +66,7 @@ class EvaluationResult:
     notes: tuple[str, ...] = field(default=())
 
 
-def evaluate(
+def backtest(
     store: Store,
     filters: Filters,
     res: int,
@@ -76,7 +76,7 @@ def evaluate(
     coverage: float = 0.03,
     bandwidth: int = 2,
     seed: int | None = 0,
-) -> EvaluationResult:
+) -> BacktestResult:
     """The rolling backtest of every method over the filters' area and period."""
     if not 0 < coverage < 1:
         raise ValidationError("coverage is a share of the area, between 0 and 1 (e.g. 0.03)")
@@ -102,7 +102,7 @@ def evaluate(
     if not rows:
         notes += (f"{len(months)} months loaded: a backtest needs at least {train_months + 1}",)
     folds = pd.DataFrame(rows, columns=_FOLD_COLUMNS)
-    return EvaluationResult(
+    return BacktestResult(
         folds=folds,
         summary=_summary(folds),
         res=res,

@@ -70,7 +70,7 @@ class HotspotResult:
         return {name: int(counts.get(name, 0)) for name in gistar.CLASS_LABELS}
 
 
-def hotspots(
+def find_hotspots(
     store: Store,
     filters: Filters,
     res: int,

@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats
 
-from geo.change import change, change_table, rate_change_p, rate_ratio_ci
+from geo.change import change_table, compare_periods, rate_change_p, rate_ratio_ci
 from geo.filters import Filters
 from geo.store import Store
 from geo.themes import load_themes
@@ -80,7 +80,7 @@ def changed(tmp_path):
 def test_change_per_area_equals_pandas(changed):
     store, frame = changed
     filters = Filters(month_from=date(2018, 4, 1), month_to=date(2018, 6, 1))
-    result = change(store, filters, 8, THEMES)
+    result = compare_periods(store, filters, 8, THEMES)
     areas = result.areas.set_index(["level", "code"])
     after = frame["month"] >= date(2018, 4, 1)
     assert areas.loc[("county", "county"), "current"] == after.sum()
@@ -100,7 +100,7 @@ def test_change_per_area_equals_pandas(changed):
 def test_change_per_cell_sums_to_the_periods_and_notes_missing_months(changed):
     store, _frame = changed
     filters = Filters(categories=("Drugs",), month_from=date(2018, 5, 1), month_to=date(2018, 8, 1))
-    result = change(store, filters, 9, THEMES)
+    result = compare_periods(store, filters, 9, THEMES)
     assert result.cells["current"].sum() == 320
     assert result.cells["previous"].sum() == 100 + 100 + 100 + 160  # January to April
     assert any("2018-07, 2018-08" in n for n in result.notes)
@@ -112,4 +112,4 @@ def test_change_per_cell_sums_to_the_periods_and_notes_missing_months(changed):
 def test_change_needs_a_closed_period(changed):
     store, _ = changed
     with pytest.raises(Exception, match="closed period"):
-        change(store, Filters(), 8, THEMES)
+        compare_periods(store, Filters(), 8, THEMES)

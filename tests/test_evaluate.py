@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from geo.evaluate import METHODS, evaluate, hotspot_metrics, select_top
+from geo.evaluate import METHODS, backtest, hotspot_metrics, select_top
 from geo.filters import Filters
 from geo.grid import region_from_cells
 from geo.store import Store
@@ -83,7 +83,7 @@ def steady(tmp_path):
 
 
 def test_backtest_folds_methods_and_a_steady_cluster(steady):
-    result = evaluate(steady, Filters(), 8, load_themes(), train_months=3, coverage=0.05, seed=1)
+    result = backtest(steady, Filters(), 8, load_themes(), train_months=3, coverage=0.05, seed=1)
     assert list(result.summary["method"]) == list(METHODS)
     assert set(result.folds["test_month"]) == {f"2018-0{m}" for m in range(4, 9)}
     assert (result.summary["folds"] == 5).all()
@@ -92,12 +92,12 @@ def test_backtest_folds_methods_and_a_steady_cluster(steady):
     # and PAI is far above 1 (what a random map would score).
     assert (summary["pai"] > 5).all()
     assert (summary["pei"] <= 1).all() and (summary["pei"] > 0.8).all()
-    again = evaluate(steady, Filters(), 8, load_themes(), train_months=3, coverage=0.05, seed=1)
+    again = backtest(steady, Filters(), 8, load_themes(), train_months=3, coverage=0.05, seed=1)
     pd.testing.assert_frame_equal(result.folds, again.folds)
 
 
 def test_backtest_with_too_few_months_says_so(steady):
-    result = evaluate(
+    result = backtest(
         steady,
         Filters(month_from=date(2018, 1, 1), month_to=date(2018, 2, 1)),
         8,

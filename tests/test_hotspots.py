@@ -13,7 +13,7 @@ from geo.errors import ValidationError
 from geo.filters import Filters
 from geo.grid import study_region
 from geo.hexes import filtered_total
-from geo.hotspots import COLUMNS, hotspots
+from geo.hotspots import COLUMNS, find_hotspots
 from geo.store import Store
 from geo.themes import load_themes
 from tests._synthetic import MAIDSTONE, disk_polygon, insert_area, insert_incidents, points_in_cell
@@ -49,7 +49,7 @@ def planted(tmp_path_factory):
 
 def test_region_has_empty_cells_and_every_cell_with_an_incident(planted):
     region = study_region(planted, "district", DISTRICT, 8)
-    result = hotspots(planted, Filters(district=DISTRICT), 8, THEMES, permutations=0)
+    result = find_hotspots(planted, Filters(district=DISTRICT), 8, THEMES, permutations=0)
     assert list(result.cells.columns) == list(COLUMNS)
     assert len(result.cells) == region.n
     assert (result.cells["count"] == 0).sum() > 10  # quiet cells take part
@@ -61,7 +61,7 @@ def test_region_has_empty_cells_and_every_cell_with_an_incident(planted):
 
 def test_planted_cluster_is_the_hottest_and_z_equals_esda(planted):
     filters = Filters(categories=("Possession of weapons",), district=DISTRICT)
-    result = hotspots(planted, filters, 8, THEMES, permutations=199, seed=3)
+    result = find_hotspots(planted, filters, 8, THEMES, permutations=199, seed=3)
     top = result.cells.iloc[0]
     assert h3i.grid_distance(int(top["cell"]), CENTRE) <= 1
     assert top["class"] == "hot_99" and top["gi_p_sim"] == pytest.approx(1 / 200)
@@ -77,25 +77,25 @@ def test_planted_cluster_is_the_hottest_and_z_equals_esda(planted):
 
 def test_seed_makes_permutations_repeatable_and_class_by_changes_the_driver(planted):
     filters = Filters(categories=("Drugs",), district=DISTRICT)
-    a = hotspots(planted, filters, 8, THEMES, permutations=99, seed=1)
-    b = hotspots(planted, filters, 8, THEMES, permutations=99, seed=1)
+    a = find_hotspots(planted, filters, 8, THEMES, permutations=99, seed=1)
+    b = find_hotspots(planted, filters, 8, THEMES, permutations=99, seed=1)
     pd.testing.assert_frame_equal(a.cells, b.cells)
-    by_p = hotspots(planted, filters, 8, THEMES, permutations=0, class_by="p")
-    by_q = hotspots(planted, filters, 8, THEMES, permutations=0, class_by="q")
+    by_p = find_hotspots(planted, filters, 8, THEMES, permutations=0, class_by="p")
+    by_q = find_hotspots(planted, filters, 8, THEMES, permutations=0, class_by="q")
     # Unadjusted p-values flag at least as many cells as FDR-adjusted ones.
     assert (by_p.cells["class"] != "not_significant").sum() >= (
         by_q.cells["class"] != "not_significant"
     ).sum()
     assert by_q.cells["gi_p_sim"].isna().all()
     with pytest.raises(ValidationError, match="class_by"):
-        hotspots(planted, filters, 8, THEMES, class_by="z")
+        find_hotspots(planted, filters, 8, THEMES, class_by="z")
 
 
 def test_no_incidents_and_no_boundary_are_explained(planted):
-    result = hotspots(planted, Filters(categories=("Robbery",)), 8, THEMES, permutations=0)
+    result = find_hotspots(planted, Filters(categories=("Robbery",)), 8, THEMES, permutations=0)
     assert any("no incidents match" in n for n in result.notes)
     assert (result.cells["class"] == "not_significant").all()
-    nowhere = hotspots(planted, Filters(division="E58000720"), 8, THEMES, permutations=0)
+    nowhere = find_hotspots(planted, Filters(division="E58000720"), 8, THEMES, permutations=0)
     assert any("no boundary is loaded for division E58000720" in n for n in nowhere.notes)
     assert any("study region is empty" in n for n in nowhere.notes)
     assert nowhere.cells.empty

@@ -17,7 +17,7 @@ from geo import Settings, Store, ingest_police_uk
 from geo.filters import Filters, parse_month
 from geo.grid import study_region
 from geo.hexes import hex_counts
-from geo.hotspots import hotspots
+from geo.hotspots import find_hotspots
 from geo.themes import load_themes
 from socmap.cli import main
 from tests._kent import load_kent_areas
@@ -91,7 +91,7 @@ def test_counts_equal_h3_py_from_the_raw_files(kent, raw, res, filters):
 )
 def test_gi_star_z_equals_esda_on_police_uk(kent, filters, res):
     store, _ = kent
-    result = hotspots(store, filters, res, THEMES, permutations=0)
+    result = find_hotspots(store, filters, res, THEMES, permutations=0)
     region = study_region(store, *filters.area, res)
     by_cell = result.cells.set_index("cell").loc[region.cells]
     expected = _esda_z(by_cell["count"].to_numpy(float), region)

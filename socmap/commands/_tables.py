@@ -46,10 +46,14 @@ def filters_dict(filters: Filters) -> dict[str, Any]:
     return out
 
 
-def records(frame: pd.DataFrame, columns: Sequence[str]) -> list[dict[str, Any]]:
-    """Rows as plain JSON values: NaN and infinity become None, numpy scalars Python ones."""
+def records(
+    frame: pd.DataFrame, columns: Sequence[str], rename: dict[str, str] | None = None
+) -> list[dict[str, Any]]:
+    """Rows as plain JSON values (NaN and infinity become None), keys renamed as in the CSV
+    (``cell`` is always the hex id)."""
+    rename = {"cell_hex": "cell", **(rename or {})}
     rows = frame[list(columns)].astype(object).to_dict(orient="records")
-    return [{k: _plain(v) for k, v in row.items()} for row in rows]
+    return [{rename.get(k, k): _plain(v) for k, v in row.items()} for row in rows]
 
 
 def write_csv(frame: pd.DataFrame, columns: Sequence[str], rename: dict[str, str]) -> None:

@@ -7,7 +7,7 @@ import argparse
 import pandas as pd
 
 from geo.hexes import hex_counts
-from geo.hotspots import COLUMNS, hotspots
+from geo.hotspots import COLUMNS, find_hotspots
 from geo.places import PLACE_COLUMNS, cells_to_places, place_label
 from geo.settings import Settings
 from geo.store import Store
@@ -87,7 +87,7 @@ def _hexes(args: argparse.Namespace, settings: Settings) -> int:
 def _hotspots(args: argparse.Namespace, settings: Settings) -> int:
     store = Store(settings.db_path)
     filters = filters_from_args(args)
-    result = hotspots(
+    result = find_hotspots(
         store,
         filters,
         args.res,
@@ -112,10 +112,7 @@ def _hotspots(args: argparse.Namespace, settings: Settings) -> int:
                 "region_cells": len(result.cells),
                 "classes": result.counts_by_class(),
                 "notes": list(result.notes),
-                "cells": [
-                    {_RENAME.get(k, k): v for k, v in row.items()}
-                    for row in records(cells, columns)
-                ],
+                "cells": records(cells, columns, _RENAME),
             }
         )
     else:

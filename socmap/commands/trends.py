@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import argparse
 
-from geo.change import STAT_COLUMNS, change
+from geo.change import STAT_COLUMNS, compare_periods
 from geo.emerging import CATEGORY_LABELS, NO_PATTERN, emerging_hotspots
-from geo.evaluate import METRICS, evaluate
+from geo.evaluate import METRICS, backtest
 from geo.filters import month_str
 from geo.hexes import months_loaded
 from geo.settings import Settings
@@ -117,7 +117,8 @@ def _change(args: argparse.Namespace, settings: Settings) -> int:
     elif filters.month_from is None or filters.month_to is None:
         month = filters.month_from or filters.month_to
         filters = filters.with_period(month, month)
-    result = change(store, filters, args.res, load_themes(settings.themes_file), alpha=args.alpha)
+    themes = load_themes(settings.themes_file)
+    result = compare_periods(store, filters, args.res, themes, alpha=args.alpha)
     print_notes(result.notes)
     key = ["cell_hex"] if args.by == "cell" else ["level", "code", "name"]
     frame = result.cells if args.by == "cell" else result.areas
@@ -141,7 +142,7 @@ def _change(args: argparse.Namespace, settings: Settings) -> int:
 
 def _evaluate(args: argparse.Namespace, settings: Settings) -> int:
     filters = filters_from_args(args)
-    result = evaluate(
+    result = backtest(
         Store(settings.db_path),
         filters,
         args.res,
