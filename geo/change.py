@@ -5,7 +5,7 @@ question "did the rate change?" is answered exactly by conditioning on the total
 if the rate did not change, ``a`` is Binomial(n, 1/2) (the periods have the same number of
 months). The two-sided p-value is scipy's exact binomial test of that; the rate ratio
 ``a / b`` gets the exact (Clopper-Pearson) confidence interval carried over from the binomial
-proportion, ``ratio = pi / (1 - pi)`` (Fay and Feuer; Ulm 1990).
+proportion, ``ratio = pi / (1 - pi)`` (Przyborowski and Wilenski 1940; Clopper and Pearson 1934).
 
 Many cells are tested at once, so each cell's p-value is adjusted with Benjamini-Hochberg over
 the cells that had any incident in either period, and a change is called significant when

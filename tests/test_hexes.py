@@ -137,8 +137,6 @@ def test_columns_and_hex_ids(data):
     for cell, text in zip(table["cell"].to_pylist(), table["cell_hex"].to_pylist(), strict=True):
         assert h3.int_to_str(cell) == text
         assert len(text) == 15
-    counts = table["count"].to_pylist()
-    assert counts == sorted(counts, reverse=True)
 
 
 def test_cell_month_counts_add_up_to_the_cell_counts(data):

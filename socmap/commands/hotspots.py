@@ -70,6 +70,7 @@ def _hexes(args: argparse.Namespace, settings: Settings) -> int:
     filters = filters_from_args(args)
     themes = load_themes(settings.themes_file)
     frame = hex_counts(Store(settings.db_path), filters, args.res, themes).to_pandas()
+    frame = frame.sort_values(["count", "cell"], ascending=[False, True], ignore_index=True)
     if args.format == "json":
         write_json(
             {
