@@ -78,27 +78,18 @@ def backtest(
     seed: int | None = 0,
 ) -> BacktestResult:
     """The rolling backtest of every method over the filters' area and period."""
-    if not 0 < coverage < 1:
-        raise ValidationError("coverage is a share of the area, between 0 and 1 (e.g. 0.03)")
-    if train_months < 1:
-        raise ValidationError("train_months must be at least 1")
-    if bandwidth < 0:
-        raise ValidationError("bandwidth is a number of rings, 0 or more")
+    _check(coverage, train_months, bandwidth)
     region = study_region(store, *filters.area, res)
     months, notes = cube_months(store, filters)
     cube = monthly_cube(store, filters, res, themes, region=region, months=months)
-    scorers = surfaces.scorers(region, bandwidth)
-    rng = np.random.default_rng(seed)
-    rows = []
-    for t in range(train_months, len(months)):
-        window = cube[:, t - train_months : t]
-        test = cube[:, t]
-        for method in METHODS:
-            train = window[:, -1:] if method == "last_month" else window
-            score = scorers[method](train.sum(axis=1))
-            chosen = select_top(score, coverage, rng)
-            row = hotspot_metrics(test, train.sum(axis=1), chosen)
-            rows.append({"test_month": month_str(months[t]), "method": method, **row})
+    rows = _folds(
+        cube,
+        [month_str(m) for m in months],
+        surfaces.scorers(region, bandwidth),
+        train_months=train_months,
+        coverage=coverage,
+        rng=np.random.default_rng(seed),
+    )
     if not rows:
         notes += (f"{len(months)} months loaded: a backtest needs at least {train_months + 1}",)
     folds = pd.DataFrame(rows, columns=_FOLD_COLUMNS)
@@ -112,6 +103,36 @@ def backtest(
         seed=seed,
         notes=region.notes + notes,
     )
+
+
+def _check(coverage: float, train_months: int, bandwidth: int) -> None:
+    if not 0 < coverage < 1:
+        raise ValidationError("coverage is a share of the area, between 0 and 1 (e.g. 0.03)")
+    if train_months < 1:
+        raise ValidationError("train_months must be at least 1")
+    if bandwidth < 0:
+        raise ValidationError("bandwidth is a number of rings, 0 or more")
+
+
+def _folds(
+    cube: np.ndarray,
+    months: list[str],
+    scorers: dict,
+    *,
+    train_months: int,
+    coverage: float,
+    rng: np.random.Generator,
+) -> list[dict]:
+    """One row per test month and method: train on the months before, test on the month."""
+    rows = []
+    for t in range(train_months, len(months)):
+        window = cube[:, t - train_months : t]
+        for method in METHODS:
+            train = (window[:, -1:] if method == "last_month" else window).sum(axis=1)
+            chosen = select_top(scorers[method](train), coverage, rng)
+            row = hotspot_metrics(cube[:, t], train, chosen)
+            rows.append({"test_month": months[t], "method": method, **row})
+    return rows
 
 
 _FOLD_COLUMNS = [
