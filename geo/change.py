@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from geo.cells import cells_to_str
 from geo.filters import Filters, add_months, month_str, months_between
 from geo.gistar import benjamini_hochberg, check_alpha
 from geo.hexes import hex_counts, months_loaded
@@ -78,17 +79,15 @@ def compare_periods(
     and per area (the county, and every district and division inside the filters' area)."""
     check_alpha(alpha)
     before = filters.previous_period()
-    now_cells = hex_counts(store, filters, res, themes).to_pandas()
-    then_cells = hex_counts(store, before, res, themes).to_pandas()
-    cells = now_cells[["cell", "cell_hex", "count"]].merge(
-        then_cells[["cell", "cell_hex", "count"]],
-        on=["cell", "cell_hex"],
-        how="outer",
-        suffixes=("_now", "_then"),
+    now = _cell_counts(store, filters, res, themes)
+    then = _cell_counts(store, before, res, themes)
+    cell_ids = np.union1d(now.index, then.index).astype(np.uint64)
+    cell_stats = change_table(
+        now.reindex(cell_ids, fill_value=0), then.reindex(cell_ids, fill_value=0), alpha=alpha
     )
-    cells = cells.fillna({"count_now": 0, "count_then": 0})
-    cell_stats = change_table(cells["count_now"], cells["count_then"], alpha=alpha)
-    cells = pd.concat([cells[["cell", "cell_hex"]], cell_stats], axis=1)
+    cells = pd.concat(
+        [pd.DataFrame({"cell": cell_ids, "cell_hex": cells_to_str(cell_ids)}), cell_stats], axis=1
+    )
     cells = cells.sort_values(["p", "cell"], ignore_index=True)
     areas = _areas(store, filters, before, themes, alpha)
     return ChangeResult(
@@ -100,6 +99,12 @@ def compare_periods(
         alpha=alpha,
         notes=_coverage_notes(store, filters, before),
     )
+
+
+def _cell_counts(store: Store, filters: Filters, res: int, themes: ThemeMap) -> pd.Series:
+    table = hex_counts(store, filters, res, themes)
+    cells = table["cell"].to_numpy().astype(np.uint64)
+    return pd.Series(table["count"].to_numpy(), index=cells, dtype=np.int64)
 
 
 def change_table(current, previous, *, alpha: float = 0.05) -> pd.DataFrame:
@@ -175,21 +180,37 @@ def _label(current: int, previous: int, significant: bool) -> str:
 def _areas(
     store: Store, now: Filters, before: Filters, themes: ThemeMap, alpha: float
 ) -> pd.DataFrame:
+    """Rows for the county and every district and division inside the filters' area, those
+    with no incident in either period included (a committee table lists every area)."""
+    names = _area_names(store, now)
     frames = []
     for level in _levels(now):
         counts = [_area_counts(store, f, themes, level) for f in (now, before)]
-        merged = counts[0].merge(counts[1], on="code", how="outer", suffixes=("_now", "_then"))
-        merged = merged.fillna({"n_now": 0, "n_then": 0})
-        stats_ = change_table(merged["n_now"], merged["n_then"], alpha=alpha)
-        frames.append(pd.concat([merged[["code"]].assign(level=level), stats_], axis=1))
-    areas = pd.concat(frames, ignore_index=True)
-    rows = store.fetch_rows("SELECT level, code, name FROM areas")
-    names = {(level, code): name for level, code, name in rows}
-    areas["name"] = [
-        _COUNTY_NAME if lv == "county" else names.get((lv, c), c)
-        for lv, c in zip(areas["level"], areas["code"], strict=True)
-    ]
-    return areas[["level", "code", "name", *STAT_COLUMNS]]
+        codes = sorted(set(counts[0].index) | set(counts[1].index) | set(names.get(level, {})))
+        stats_ = change_table(
+            counts[0].reindex(codes, fill_value=0),
+            counts[1].reindex(codes, fill_value=0),
+            alpha=alpha,
+        )
+        labels = [names.get(level, {}).get(code, code) for code in codes]
+        frames.append(pd.DataFrame({"level": level, "code": codes, "name": labels}).join(stats_))
+    return pd.concat(frames, ignore_index=True)[["level", "code", "name", *STAT_COLUMNS]]
+
+
+def _area_names(store: Store, filters: Filters) -> dict[str, dict[str, str]]:
+    """Loaded areas inside the filters' area, by level: {level: {code: name}}."""
+    level, code = filters.area
+    rows = store.fetch_rows("SELECT level, code, name, parent_code FROM areas")
+    names: dict[str, dict[str, str]] = {"county": {"county": _COUNTY_NAME}}
+    for lv, c, name, parent in rows:
+        inside = (
+            level == "county"
+            or (level == "district" and (code in (c, parent)))
+            or (level == "division" and c == code)
+        )
+        if inside and lv in ("district", "division"):
+            names.setdefault(lv, {})[c] = name
+    return names
 
 
 def _levels(filters: Filters) -> tuple[str, ...]:
@@ -201,7 +222,7 @@ def _levels(filters: Filters) -> tuple[str, ...]:
     }[level]
 
 
-def _area_counts(store: Store, filters: Filters, themes: ThemeMap, level: str) -> pd.DataFrame:
+def _area_counts(store: Store, filters: Filters, themes: ThemeMap, level: str) -> pd.Series:
     """Incidents per area code, from where each incident was placed (never from hexagons).
 
     The county counts every incident matching the filters, unmapped ones included."""
@@ -214,7 +235,8 @@ def _area_counts(store: Store, filters: Filters, themes: ThemeMap, level: str) -
             SELECT {level} AS code, count(*) AS n FROM incidents
             WHERE {where} AND {level} IS NOT NULL GROUP BY 1
         """
-    return store.fetch(sql, params).to_pandas()
+    rows = store.fetch_rows(sql, params)
+    return pd.Series({code: int(n) for code, n in rows}, dtype=np.int64)
 
 
 def _coverage_notes(store: Store, now: Filters, before: Filters) -> tuple[str, ...]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
 import numpy as np
@@ -79,6 +80,8 @@ def changed(tmp_path):
 
 def test_change_per_area_equals_pandas(changed):
     store, frame = changed
+    quiet = disk_polygon((MAIDSTONE[0] + 0.03, MAIDSTONE[1]), 1)
+    insert_area(store, "division", "E58000721", "Quiet", quiet, parent="E07000110")
     filters = Filters(month_from=date(2018, 4, 1), month_to=date(2018, 6, 1))
     result = compare_periods(store, filters, 8, THEMES)
     areas = result.areas.set_index(["level", "code"])
@@ -93,6 +96,10 @@ def test_change_per_area_equals_pandas(changed):
     other = areas.loc[("district", "E07000111")]
     assert other["label"] == "no change" and other["name"] == "E07000111"
     assert areas.loc[("division", "E58000720"), "current"] == 480
+    quiet_row = areas.loc[("division", "E58000721")]
+    assert (quiet_row["current"], quiet_row["previous"], quiet_row["label"]) == (0, 0, "no change")
+    in_district = compare_periods(store, replace(filters, district="E07000110"), 8, THEMES)
+    assert set(in_district.areas["code"]) == {"E07000110", "E58000720", "E58000721"}
     assert result.previous_period == (date(2018, 1, 1), date(2018, 3, 1))
     assert result.notes == ()
 
