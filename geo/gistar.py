@@ -58,6 +58,31 @@ def gi_star(y: np.ndarray, region: StudyRegion) -> tuple[np.ndarray, np.ndarray]
     return z, p
 
 
+def gi_star_cube(counts: np.ndarray, region: StudyRegion) -> tuple[np.ndarray, np.ndarray]:
+    """Gi* of every bin of a space-time cube (cells x time steps) against the whole cube.
+
+    Each bin's neighbourhood is its cell's neighbourhood in the same time step, as in
+    :func:`gi_star`, but the mean, the standard deviation and ``n`` are those of all the
+    cube's bins: ArcGIS's "entire cube" global window. A place whose counts do not change
+    keeps the same z-score when another place heats up elsewhere, which a month-by-month
+    reference would not give it. Returns z and two-sided p, both cells x time steps.
+    """
+    y = np.asarray(counts, dtype=np.float64)
+    n_bins = y.size
+    nan = np.full(y.shape, np.nan)
+    if n_bins < 2:
+        return nan, nan.copy()
+    card = region.cardinality.astype(np.float64)[:, None]
+    lag = region.weights @ y
+    mean = y.mean()
+    s = np.sqrt(max((y * y).mean() - mean * mean, 0.0))
+    spread = card * (n_bins - card) / (n_bins - 1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        z = (lag - card * mean) / (s * np.sqrt(spread))
+    z = np.where((s > 0) & (spread > 0), z, np.nan)
+    return z, 2.0 * stats.norm.sf(np.abs(z))
+
+
 def gi_star_p_sim(
     y: np.ndarray, region: StudyRegion, permutations: int, rng: np.random.Generator
 ) -> np.ndarray:

@@ -12,6 +12,7 @@ import pytest
 
 from geo.emerging import CATEGORIES, classify_series, emerging_from_cube, emerging_hotspots
 from geo.filters import Filters
+from geo.gistar import gi_star, gi_star_cube
 from geo.grid import region_from_cells
 from geo.store import Store
 from geo.themes import load_themes
@@ -117,15 +118,37 @@ def _cube(category: str):
     return counts, region
 
 
+@pytest.mark.parametrize("window", ["cube", "month"])
 @pytest.mark.parametrize("category", CATEGORIES)
-def test_constructed_cube_gives_the_designed_category(category):
+def test_constructed_cube_gives_the_designed_category(category, window):
     counts, region = _cube(category)
     copy = counts.copy()
-    frame, z = emerging_from_cube(counts, region)
+    frame, z = emerging_from_cube(counts, region, global_window=window)
     centre = frame.set_index("cell").loc[np.uint64(CENTRE)]
     assert centre["category"] == category, centre.to_dict()
     assert z.shape == (region.n, T)
     assert np.array_equal(counts, copy)
+
+
+def test_a_steady_hot_spot_stays_persistent_when_another_emerges():
+    """Against the whole cube a steady place keeps a steady z; against each month alone the
+    new hot spot's extra spread lowers the steady one's z and reads as a falling trend."""
+    counts, region = _cube("intensifying_hot")
+    steady = np.searchsorted(region.cells, np.uint64(h3i.grid_ring(CENTRE, 5)[0]))
+    by_cube, z_cube = emerging_from_cube(counts, region, global_window="cube")
+    by_month, _ = emerging_from_cube(counts, region, global_window="month")
+    cell = region.cells[steady]
+    assert np.ptp(z_cube[steady]) == pytest.approx(0)
+    assert by_cube.set_index("cell").loc[cell, "category"] == "persistent_hot"
+    assert by_month.set_index("cell").loc[cell, "category"] == "diminishing_hot"
+
+
+def test_cube_gi_star_of_a_single_month_is_plain_gi_star():
+    counts, region = _cube("persistent_hot")
+    z_cube, p_cube = gi_star_cube(counts[:, :1], region)
+    z, p = gi_star(counts[:, 0], region)
+    np.testing.assert_allclose(z_cube[:, 0], z, atol=1e-12)
+    np.testing.assert_allclose(p_cube[:, 0], p, atol=1e-12)
 
 
 def test_count_trend_and_sen_slope_are_reported():

@@ -46,6 +46,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     _common(em)
     em.add_argument("--alpha", type=float, default=0.10, help="FDR level of a hot month (0.10)")
     em.add_argument("--trend-alpha", type=float, default=0.05, help="trend level (0.05)")
+    em.add_argument(
+        "--global-window",
+        choices=("cube", "month"),
+        default="cube",
+        help="compare each month with the whole cube (default) or with itself",
+    )
     em.add_argument("--all", action="store_true", help="include cells with no pattern")
     em.set_defaults(handler=_emerging)
 
@@ -84,6 +90,7 @@ def _emerging(args: argparse.Namespace, settings: Settings) -> int:
         load_themes(settings.themes_file),
         alpha=args.alpha,
         trend_alpha=args.trend_alpha,
+        global_window=args.global_window,
     )
     cells = result.cells.assign(label=result.cells["category"].map(CATEGORY_LABELS))
     if not args.all:
@@ -97,6 +104,7 @@ def _emerging(args: argparse.Namespace, settings: Settings) -> int:
                 "months": [month_str(m) for m in result.months],
                 "alpha": result.alpha,
                 "trend_alpha": result.trend_alpha,
+                "global_window": result.global_window,
                 "categories": result.counts_by_category(),
                 "notes": list(result.notes),
                 "cells": records(cells, _EMERGING_COLUMNS),
