@@ -3,17 +3,12 @@
 Nothing here imports a user interface; the dashboard and the command line are built on it.
 """
 
+import importlib
+
 from geo.accounts import Accounts, Role
-from geo.change import ChangeResult, compare_periods
 from geo.disclosure import Audience, DisclosurePolicy, public_counts
-from geo.emerging import EmergingResult, emerging_hotspots
 from geo.errors import InputError, SocmapError, StoreError, ValidationError
-from geo.evaluate import BacktestResult, backtest
-from geo.grid import StudyRegion, study_region
-from geo.hexes import cell_month_counts, hex_counts
-from geo.hotspots import HotspotResult, find_hotspots
 from geo.ingest import BatchReport, ingest_police_uk
-from geo.places import cells_to_places
 from geo.settings import Settings
 from geo.store import Store
 from geo.themes import ThemeMap, load_themes
@@ -58,9 +53,29 @@ __all__ = [
 _BOUNDARIES = {"BoundaryReport", "boundary_note", "fetch_boundaries", "load_boundaries"}
 
 
+# The statistics need scipy and pandas (about 0.7 s to import), so they load on first use too.
+_STATISTICS = {
+    "BacktestResult": "geo.evaluate",
+    "backtest": "geo.evaluate",
+    "ChangeResult": "geo.change",
+    "compare_periods": "geo.change",
+    "EmergingResult": "geo.emerging",
+    "emerging_hotspots": "geo.emerging",
+    "HotspotResult": "geo.hotspots",
+    "find_hotspots": "geo.hotspots",
+    "StudyRegion": "geo.grid",
+    "study_region": "geo.grid",
+    "cell_month_counts": "geo.hexes",
+    "hex_counts": "geo.hexes",
+    "cells_to_places": "geo.places",
+}
+
+
 def __getattr__(name: str) -> object:
     if name in _BOUNDARIES:
         import geo.boundaries  # noqa: PLC0415 - deferred on purpose, see above
 
         return getattr(geo.boundaries, name)
+    if name in _STATISTICS:
+        return getattr(importlib.import_module(_STATISTICS[name]), name)
     raise AttributeError(f"module 'geo' has no attribute {name!r}")

@@ -32,8 +32,7 @@ COMMAND_MODULES = [
     "socmap.commands.serve",
     "socmap.commands.boundaries",
     "socmap.commands.users",
-    "socmap.commands.hotspots",
-    "socmap.commands.trends",
+    "socmap.commands.stats",
 ]
 
 

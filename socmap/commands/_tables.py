@@ -14,13 +14,14 @@ import math
 import sys
 from collections.abc import Iterable, Sequence
 from datetime import date
-from typing import Any
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from geo.cells import FINE_RES, MIN_RES
 from geo.filters import Filters, month_str
 from socmap.commands._common import print_json
+
+if TYPE_CHECKING:  # pandas costs 0.2 s to import; only the statistics commands need it
+    import pandas as pd
 
 
 def add_res_argument(parser: argparse.ArgumentParser) -> None:

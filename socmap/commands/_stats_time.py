@@ -1,4 +1,7 @@
-"""``socmap emerging``, ``socmap change`` and ``socmap evaluate``: hot spots over time."""
+"""Running ``socmap emerging``, ``change`` and ``evaluate``.
+
+The options are in :mod:`socmap.commands.stats`.
+"""
 
 from __future__ import annotations
 
@@ -13,9 +16,8 @@ from geo.settings import Settings
 from geo.store import Store
 from geo.themes import load_themes
 from socmap.cli import EXIT_OK
-from socmap.commands._common import add_filter_arguments, add_format_argument, filters_from_args
+from socmap.commands._common import filters_from_args
 from socmap.commands._tables import (
-    add_res_argument,
     filters_dict,
     print_notes,
     records,
@@ -39,49 +41,7 @@ _EMERGING_COLUMNS = [
 ]
 
 
-def register(sub: argparse._SubParsersAction) -> None:
-    em = sub.add_parser(
-        "emerging", help="emerging hot spot analysis (ArcGIS Pro's categories) by month"
-    )
-    _common(em)
-    em.add_argument("--alpha", type=float, default=0.10, help="FDR level of a hot month (0.10)")
-    em.add_argument("--trend-alpha", type=float, default=0.05, help="trend level (0.05)")
-    em.add_argument(
-        "--global-window",
-        choices=("cube", "month"),
-        default="cube",
-        help="compare each month with the whole cube (default) or with itself",
-    )
-    em.add_argument("--all", action="store_true", help="include cells with no pattern")
-    em.set_defaults(handler=_emerging)
-
-    ch = sub.add_parser(
-        "change",
-        help="a period against the previous period of the same length, with exact tests",
-        description="Without --from/--to, the last loaded month against the one before.",
-    )
-    _common(ch)
-    ch.add_argument("--by", choices=("area", "cell"), default="area", help="rows (area)")
-    ch.add_argument("--alpha", type=float, default=0.05, help="FDR level (0.05)")
-    ch.set_defaults(handler=_change)
-
-    ev = sub.add_parser("evaluate", help="rolling backtest: hit rate, PAI, PEI, RRI per method")
-    _common(ev)
-    ev.add_argument("--train-months", type=int, default=3, help="training months k (3)")
-    ev.add_argument("--coverage", type=float, default=0.03, help="share of the area (0.03)")
-    ev.add_argument("--bandwidth", type=int, default=2, help="kernel bandwidth in rings (2)")
-    ev.add_argument("--seed", type=int, default=0, help="random seed for ties (0)")
-    ev.add_argument("--folds", action="store_true", help="one row per test month and method")
-    ev.set_defaults(handler=_evaluate)
-
-
-def _common(parser: argparse.ArgumentParser) -> None:
-    add_res_argument(parser)
-    add_filter_arguments(parser)
-    add_format_argument(parser, ("csv", "json"))
-
-
-def _emerging(args: argparse.Namespace, settings: Settings) -> int:
+def run_emerging(args: argparse.Namespace, settings: Settings) -> int:
     filters = filters_from_args(args)
     result = emerging_hotspots(
         Store(settings.db_path),
@@ -115,7 +75,7 @@ def _emerging(args: argparse.Namespace, settings: Settings) -> int:
     return EXIT_OK
 
 
-def _change(args: argparse.Namespace, settings: Settings) -> int:
+def run_change(args: argparse.Namespace, settings: Settings) -> int:
     store = Store(settings.db_path)
     filters = filters_from_args(args)
     if filters.month_from is None and filters.month_to is None:
@@ -148,7 +108,7 @@ def _change(args: argparse.Namespace, settings: Settings) -> int:
     return EXIT_OK
 
 
-def _evaluate(args: argparse.Namespace, settings: Settings) -> int:
+def run_evaluate(args: argparse.Namespace, settings: Settings) -> int:
     filters = filters_from_args(args)
     result = backtest(
         Store(settings.db_path),

@@ -1,4 +1,4 @@
-"""``socmap hexes`` (counts per H3 cell) and ``socmap hotspots`` (Getis-Ord Gi*)."""
+"""Running ``socmap hexes`` and ``socmap hotspots`` (options in :mod:`socmap.commands.stats`)."""
 
 from __future__ import annotations
 
@@ -13,15 +13,8 @@ from geo.settings import Settings
 from geo.store import Store
 from geo.themes import load_themes
 from socmap.cli import EXIT_OK
-from socmap.commands._common import add_filter_arguments, add_format_argument, filters_from_args
-from socmap.commands._tables import (
-    add_res_argument,
-    filters_dict,
-    print_notes,
-    records,
-    write_csv,
-    write_json,
-)
+from socmap.commands._common import filters_from_args
+from socmap.commands._tables import filters_dict, print_notes, records, write_csv, write_json
 
 _HOT_COLUMNS = [c for c in COLUMNS if c != "cell"]
 _PLACE_OUT = ["place_label", *PLACE_COLUMNS[1:]]
@@ -29,44 +22,7 @@ _PLACE_OUT = ["place_label", *PLACE_COLUMNS[1:]]
 _RENAME = {"cell_hex": "cell", "place_label": "place", "place": "location"}
 
 
-def register(sub: argparse._SubParsersAction) -> None:
-    hexes = sub.add_parser("hexes", help="incidents per H3 hexagon at a resolution")
-    add_res_argument(hexes)
-    add_filter_arguments(hexes)
-    add_format_argument(hexes, ("csv", "json"))
-    hexes.set_defaults(handler=_hexes)
-
-    hot = sub.add_parser(
-        "hotspots",
-        help="Getis-Ord Gi* hot and cold spots on the hexagon grid",
-        description="Gi* per cell of the area's study region, with analytic, permutation and "
-        "FDR-adjusted p-values and a class; see docs/statistics.md.",
-    )
-    add_res_argument(hot)
-    add_filter_arguments(hot)
-    hot.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
-    hot.add_argument(
-        "--permutations",
-        type=int,
-        default=999,
-        help="permutations for gi_p_sim (default 999; 0 for analytic only)",
-    )
-    hot.add_argument(
-        "--class-by",
-        choices=("q", "p", "p_sim"),
-        default="q",
-        help="which p-value sets the class (default q, the FDR-adjusted one)",
-    )
-    hot.add_argument(
-        "--all",
-        action="store_true",
-        help="list every cell of the study region (default: significant cells only)",
-    )
-    add_format_argument(hot, ("csv", "json"))
-    hot.set_defaults(handler=_hotspots)
-
-
-def _hexes(args: argparse.Namespace, settings: Settings) -> int:
+def run_hexes(args: argparse.Namespace, settings: Settings) -> int:
     filters = filters_from_args(args)
     themes = load_themes(settings.themes_file)
     frame = hex_counts(Store(settings.db_path), filters, args.res, themes).to_pandas()
@@ -85,7 +41,7 @@ def _hexes(args: argparse.Namespace, settings: Settings) -> int:
     return EXIT_OK
 
 
-def _hotspots(args: argparse.Namespace, settings: Settings) -> int:
+def run_hotspots(args: argparse.Namespace, settings: Settings) -> int:
     store = Store(settings.db_path)
     filters = filters_from_args(args)
     result = find_hotspots(
