@@ -22,15 +22,14 @@ import time
 import warnings
 from pathlib import Path
 
-import geopandas as gpd
 import h3.api.basic_int as h3i
 import numpy as np
-import shapely
 from esda.getisord import G_Local
 from libpysal.weights import W
 
-from geo import Settings, Store, find_hotspots, ingest_police_uk
+from geo import Settings, Store, coverage, find_hotspots, ingest_police_uk
 from geo import grid as grid_module
+from geo.boundaries import fetch_boundaries
 from geo.filters import Filters
 from geo.gistar import gi_star, gi_star_p_sim
 from geo.grid import region_from_cells, study_region
@@ -52,13 +51,7 @@ def median_ms(fn, repeat: int, setup=None) -> float:
 def kent_store(shared: Path, folder: Path) -> Store:
     settings = Settings(db_path=folder / "kent.duckdb")
     store = Store(settings.db_path)
-    districts = gpd.read_file(
-        shared / "boundaries/kent_medway_districts_lad21_oa_dissolved.geojson"
-    )
-    rows = [("district", r.lad_code, r.lad_name, None, shapely.to_wkb(r.geometry))
-            for r in districts.itertuples()]  # fmt: skip
-    with store.writing() as con:
-        con.executemany("INSERT INTO areas VALUES (?, ?, ?, ?, ?)", rows)
+    fetch_boundaries(store, from_dir=shared / "boundaries")
     for f in sorted((shared / "police-uk").glob("*.csv")):
         ingest_police_uk(store, f, settings, progress=False)
     return store
@@ -77,7 +70,9 @@ def bench_real(store: Store, repeat: int) -> tuple:
     filters = Filters()
 
     def clear() -> None:
+        # Both caches: socmap's study regions and the county outline (a union of districts).
         grid_module._cache.clear()
+        coverage._county_cache.clear()
 
     def run() -> None:
         find_hotspots(store, filters, 8, themes, permutations=0)

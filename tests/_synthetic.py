@@ -55,10 +55,13 @@ def insert_incidents(store: Store, frame: pd.DataFrame, batch_id: int = 1) -> No
 
 
 def insert_area(store: Store, level: str, code: str, name: str, geometry, parent=None) -> None:
+    """One area straight into ``areas`` (the shape used and the shape as loaded are one)."""
+    wkb = shapely.to_wkb(geometry)
     with store.writing() as con:
         con.execute(
-            "INSERT INTO areas VALUES (?, ?, ?, ?, ?)",
-            [level, code, name, parent, shapely.to_wkb(geometry)],
+            "INSERT INTO areas (level, code, name, parent_code, geometry, file_geometry) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            [level, code, name, parent, wkb, wkb],
         )
 
 

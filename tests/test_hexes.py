@@ -45,6 +45,8 @@ def _reference(frame: pd.DataFrame, filters: Filters, res: int) -> pd.Series:
     keep = frame["latitude"].notna()
     if filters.categories or filters.themes:
         keep &= frame["category"].isin(cats)
+    if filters.exclude_categories:
+        keep &= ~frame["category"].isin(filters.exclude_categories)
     if filters.sources:
         keep &= frame["source"].isin(filters.sources)
     if filters.month_from:
@@ -74,6 +76,7 @@ filters_strategy = st.builds(
     month_from=st.sampled_from([None, *MONTHS[:3]]),
     month_to=st.sampled_from([None, *MONTHS[3:]]),
     district=st.sampled_from([None, "E07000110"]),
+    exclude_categories=st.lists(st.sampled_from(CATEGORIES), max_size=1).map(tuple),
 )
 
 
