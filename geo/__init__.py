@@ -3,6 +3,8 @@
 Nothing here imports a user interface; the dashboard and the command line are built on it.
 """
 
+import importlib
+
 from geo.accounts import Accounts, Role
 from geo.disclosure import Audience, DisclosurePolicy, public_counts
 from geo.errors import InputError, SocmapError, StoreError, ValidationError
@@ -14,23 +16,36 @@ from geo.themes import ThemeMap, load_themes
 __all__ = [
     "Accounts",
     "Audience",
+    "BacktestResult",
     "BatchReport",
     "BoundaryReport",
+    "ChangeResult",
     "DisclosurePolicy",
+    "EmergingResult",
+    "HotspotResult",
     "InputError",
     "Role",
     "Settings",
     "SocmapError",
     "Store",
     "StoreError",
+    "StudyRegion",
     "ThemeMap",
     "ValidationError",
+    "backtest",
     "boundary_note",
+    "cell_month_counts",
+    "cells_to_places",
+    "compare_periods",
+    "emerging_hotspots",
     "fetch_boundaries",
+    "find_hotspots",
+    "hex_counts",
     "ingest_police_uk",
     "load_boundaries",
     "load_themes",
     "public_counts",
+    "study_region",
 ]
 
 # Boundaries read files with geopandas (about 0.3 s to import): loaded on first use, so
@@ -38,9 +53,29 @@ __all__ = [
 _BOUNDARIES = {"BoundaryReport", "boundary_note", "fetch_boundaries", "load_boundaries"}
 
 
+# The statistics need scipy and pandas (about 0.7 s to import), so they load on first use too.
+_STATISTICS = {
+    "BacktestResult": "geo.evaluate",
+    "backtest": "geo.evaluate",
+    "ChangeResult": "geo.change",
+    "compare_periods": "geo.change",
+    "EmergingResult": "geo.emerging",
+    "emerging_hotspots": "geo.emerging",
+    "HotspotResult": "geo.hotspots",
+    "find_hotspots": "geo.hotspots",
+    "StudyRegion": "geo.grid",
+    "study_region": "geo.grid",
+    "cell_month_counts": "geo.hexes",
+    "hex_counts": "geo.hexes",
+    "cells_to_places": "geo.places",
+}
+
+
 def __getattr__(name: str) -> object:
     if name in _BOUNDARIES:
         import geo.boundaries  # noqa: PLC0415 - deferred on purpose, see above
 
         return getattr(geo.boundaries, name)
+    if name in _STATISTICS:
+        return getattr(importlib.import_module(_STATISTICS[name]), name)
     raise AttributeError(f"module 'geo' has no attribute {name!r}")

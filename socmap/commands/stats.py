@@ -1,0 +1,108 @@
+"""``socmap hexes``, ``hotspots``, ``emerging``, ``change`` and ``evaluate``: the statistics.
+
+Only the options are defined here. The commands run in ``_stats_hot`` and ``_stats_time``,
+imported when one of them is used: they need scipy and pandas (about 0.7 s to import), which
+every other command would otherwise pay for. Methods: docs/statistics.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+from collections.abc import Callable
+
+from geo.settings import Settings
+from socmap.commands._common import add_filter_arguments, add_format_argument
+from socmap.commands._tables import add_res_argument
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    _register_hotspots(sub)
+    _register_trends(sub)
+
+
+def _lazy(module: str, name: str) -> Callable[[argparse.Namespace, Settings], int]:
+    def handler(args: argparse.Namespace, settings: Settings) -> int:
+        run = getattr(importlib.import_module(f"socmap.commands.{module}"), name)
+        return run(args, settings)
+
+    return handler
+
+
+def _register_hotspots(sub: argparse._SubParsersAction) -> None:
+    hexes = sub.add_parser("hexes", help="incidents per H3 hexagon at a resolution")
+    add_res_argument(hexes)
+    add_filter_arguments(hexes)
+    add_format_argument(hexes, ("csv", "json"))
+    hexes.set_defaults(handler=_lazy("_stats_hot", "run_hexes"))
+
+    hot = sub.add_parser(
+        "hotspots",
+        help="Getis-Ord Gi* hot and cold spots on the hexagon grid",
+        description="Gi* per cell of the area's study region, with analytic, permutation and "
+        "FDR-adjusted p-values and a class; see docs/statistics.md.",
+    )
+    add_res_argument(hot)
+    add_filter_arguments(hot)
+    hot.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    hot.add_argument(
+        "--permutations",
+        type=int,
+        default=999,
+        help="permutations for gi_p_sim (default 999; 0 for analytic only)",
+    )
+    hot.add_argument(
+        "--class-by",
+        choices=("q", "p", "p_sim"),
+        default="q",
+        help="which p-value sets the class (default q, the FDR-adjusted one)",
+    )
+    hot.add_argument(
+        "--all",
+        action="store_true",
+        help="list every cell of the study region (default: significant cells only)",
+    )
+    add_format_argument(hot, ("csv", "json"))
+    hot.set_defaults(handler=_lazy("_stats_hot", "run_hotspots"))
+
+
+def _register_trends(sub: argparse._SubParsersAction) -> None:
+    em = sub.add_parser(
+        "emerging", help="emerging hot spot analysis (ArcGIS Pro's categories) by month"
+    )
+    _common(em)
+    em.add_argument("--alpha", type=float, default=0.10, help="FDR level of a hot month (0.10)")
+    em.add_argument("--trend-alpha", type=float, default=0.05, help="trend level (0.05)")
+    em.add_argument(
+        "--global-window",
+        choices=("cube", "month"),
+        default="cube",
+        help="compare each month with the whole cube (default) or with itself",
+    )
+    em.add_argument("--all", action="store_true", help="include cells with no pattern")
+    em.set_defaults(handler=_lazy("_stats_time", "run_emerging"))
+
+    ch = sub.add_parser(
+        "change",
+        help="a period against the previous period of the same length, with exact tests",
+        description="Without --from/--to, the last loaded month against the one before.",
+    )
+    _common(ch)
+    ch.add_argument("--by", choices=("area", "cell"), default="area", help="rows (area)")
+    ch.add_argument("--alpha", type=float, default=0.05, help="FDR level (0.05)")
+    ch.set_defaults(handler=_lazy("_stats_time", "run_change"))
+
+    ev = sub.add_parser("evaluate", help="rolling backtest: hit rate, PAI, PEI, RRI per method")
+    _common(ev)
+    ev.add_argument("--train-months", type=int, default=3, help="training months k (3)")
+    ev.add_argument("--coverage", type=float, default=0.03, help="share of the area (0.03)")
+    ev.add_argument("--bandwidth", type=int, default=2, help="kernel bandwidth in rings (2)")
+    ev.add_argument("--seed", type=int, default=0, help="random seed for ties (0)")
+    ev.add_argument("--folds", action="store_true", help="one row per test month and method")
+    ev.set_defaults(handler=_lazy("_stats_time", "run_evaluate"))
+
+
+def _common(parser: argparse.ArgumentParser) -> None:
+    add_res_argument(parser)
+    add_filter_arguments(parser)
+    add_format_argument(parser, ("csv", "json"))

@@ -1,0 +1,131 @@
+"""The statistics commands: columns, formats, notes on stderr, and clear errors."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from datetime import date
+
+import h3.api.basic_int as h3i
+import numpy as np
+import pandas as pd
+import pytest
+
+from geo.filters import Filters
+from geo.hexes import hex_counts
+from geo.store import Store
+from geo.themes import load_themes
+from socmap.cli import main
+from tests._synthetic import MAIDSTONE, disk_polygon, insert_area, insert_incidents, points_in_cell
+
+CENTRE = h3i.latlng_to_cell(*MAIDSTONE, 8)
+
+
+@pytest.fixture(scope="module")
+def db(tmp_path_factory):
+    """Six months around Maidstone with a weapons cluster; one location is hostile text."""
+    path = tmp_path_factory.mktemp("cli") / "socmap.duckdb"
+    store = Store(path)
+    insert_area(store, "district", "E07000110", "Maidstone", disk_polygon(MAIDSTONE, 5))
+    rng = np.random.default_rng(9)
+    rows = []
+    for m in range(1, 7):
+        for cell in h3i.grid_disk(CENTRE, 5):
+            near = h3i.grid_distance(cell, CENTRE) <= 1
+            k = rng.poisson(5 if near else 0.3)
+            if k:
+                lat, lon = points_in_cell(h3i.int_to_str(cell), k, rng)
+                rows += [(date(2018, m, 1), a, b) for a, b in zip(lat, lon, strict=True)]
+    frame = pd.DataFrame(rows, columns=["month", "latitude", "longitude"])
+    frame["category"] = "Possession of weapons"
+    frame["district"] = "E07000110"
+    frame["location"] = "On or near High Street"
+    frame.loc[frame.index[:3], "location"] = "=HYPERLINK(evil)"
+    insert_incidents(store, frame)
+    store.close()
+    return path
+
+
+def _run(db, *args, capsys) -> tuple[int, str, str]:
+    code = main(["--db", str(db), *args])
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+def _csv(text: str) -> list[dict[str, str]]:
+    return list(csv.DictReader(io.StringIO(text)))
+
+
+def test_hexes_csv_and_json(db, capsys):
+    code, out, _ = _run(db, "hexes", "--res", "7", "--theme", "knife_crime", capsys=capsys)
+    assert code == 0
+    assert out.splitlines()[0] == "cell,count"
+    expected = hex_counts(Store(db), Filters(themes=("knife_crime",)), 7, load_themes())
+    assert {r["cell"]: int(r["count"]) for r in _csv(out)} == dict(
+        zip(expected["cell_hex"].to_pylist(), expected["count"].to_pylist(), strict=True)
+    )
+    code, out, _ = _run(
+        db, "hexes", "--res", "9", "--from", "2018-03", "--format", "json", capsys=capsys
+    )
+    payload = json.loads(out)
+    assert payload["resolution"] == 9 and payload["filters"]["month_from"] == "2018-03"
+    assert payload["total"] == sum(c["count"] for c in payload["cells"])
+
+
+def test_hotspots_columns_places_and_csv_safety(db, capsys):
+    code, out, err = _run(db, "hotspots", "--res", "8", "--permutations", "99", capsys=capsys)
+    assert code == 0 and err == ""
+    header = out.splitlines()[0].split(",")
+    assert header[:7] == ["cell", "count", "gi_z", "gi_p", "gi_p_sim", "gi_q", "class"]
+    rows = _csv(out)
+    assert rows and all(r["class"] != "not_significant" for r in rows)
+    assert rows[0]["cell"] == h3i.int_to_str(CENTRE) or rows[0]["class"] == "hot_99"
+    assert all(r["district_name"] == "Maidstone" for r in rows if r["class"].startswith("hot"))
+    assert not any(r["location"].startswith("=") for r in rows)
+    _, everything, _ = _run(
+        db, "hotspots", "--res", "8", "--all", "--permutations", "0", capsys=capsys
+    )
+    assert len(_csv(everything)) > len(rows)
+
+
+def test_emerging_change_and_evaluate(db, capsys):
+    code, out, err = _run(db, "emerging", "--res", "8", capsys=capsys)
+    assert code == 0
+    assert out.splitlines()[0].startswith("cell,count,category,label,hot_months")
+    assert "fewer than 10 months" in err
+    code, out, _ = _run(db, "change", "--res", "8", capsys=capsys)
+    rows = _csv(out)
+    assert rows[0]["level"] == "county" and rows[0]["name"] == "Kent and Medway"
+    code, out, _ = _run(
+        db,
+        "change",
+        "--res",
+        "8",
+        "--by",
+        "cell",
+        "--from",
+        "2018-04",
+        "--to",
+        "2018-06",
+        "--format",
+        "json",
+        capsys=capsys,
+    )
+    payload = json.loads(out)
+    assert payload["previous_period"] == ["2018-01", "2018-03"]
+    assert {"cell", "current", "previous", "label", "q"} <= set(payload["rows"][0])
+    code, out, _ = _run(db, "evaluate", "--res", "8", "--train-months", "2", capsys=capsys)
+    assert code == 0
+    summary = _csv(out)
+    assert [r["method"] for r in summary] == ["counts", "gi_star", "kernel", "last_month"]
+    assert all(int(r["folds"]) == 4 for r in summary)
+
+
+def test_bad_options_are_one_line_errors(db, capsys):
+    code, _, err = _run(db, "evaluate", "--res", "8", "--coverage", "3", capsys=capsys)
+    assert code == 2 and "coverage is a share" in err and "Traceback" not in err
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--db", str(db), "hexes", "--res", "11"])
+    assert exit_info.value.code == 2
+    assert "invalid choice" in capsys.readouterr().err
