@@ -1,21 +1,27 @@
 """The app factory: ``create_app(store, settings)`` builds the Dash app.
 
+Two Dash apps share one Flask server: the public (Part 1) view at ``/`` and the restricted
+(Part 2) view at ``/restricted/``. The audience is fixed per app, not chosen per request, and
+the guard in :mod:`dashboard.auth` refuses every restricted request (page, callback or
+download) from anyone who is not a signed-in analyst, before any of it runs.
+
 Nothing is read at import or while building: the layout is a function evaluated per page
-load, and every callback reads the store when it runs. Each feature module owns its layout
-pieces and registers its own thin callbacks.
+load, and every callback reads the store when it runs.
 """
 
 from __future__ import annotations
 
 import logging
-import secrets
 from pathlib import Path
 
 from dash import Dash, set_props
+from flask import Flask
 
-from dashboard import ids, layout
+from dashboard import auth, ids, layout
 from dashboard.features import FEATURES
 from dashboard.views.context import AppContext
+from geo.accounts import Accounts
+from geo.disclosure import Audience
 from geo.errors import SocmapError
 from geo.settings import Settings
 from geo.store import Store
@@ -27,33 +33,36 @@ TITLE = "Serious and organised crime in Kent"
 
 
 def create_app(store: Store, settings: Settings) -> Dash:
-    ctx = AppContext.create(store, settings)
+    """The public app; its ``.server`` (Flask) also serves the restricted app and sign-in."""
+    server = Flask(__name__, static_folder=None)
+    server.config["MAX_CONTENT_LENGTH"] = 2 * 1024 * 1024
+    accounts = Accounts.from_settings(settings)
+    auth.install(server, settings, accounts)
+    _error_pages(server)
+    public = _dash_app(server, AppContext.create(store, settings, Audience.PUBLIC), "/")
+    _dash_app(server, AppContext.create(store, settings, Audience.RESTRICTED),
+              auth.RESTRICTED_PREFIX)
+    return public
+
+
+def _dash_app(server: Flask, ctx: AppContext, prefix: str) -> Dash:
     app = Dash(
         __name__,
+        server=server,
+        url_base_pathname=prefix,
         title=f"socmap: {TITLE}",
         assets_folder=str(ASSETS),
         update_title=None,
         serve_locally=True,
         on_error=_on_callback_error,
     )
-    _configure_server(app, settings)
     app.layout = lambda: layout.page(ctx)
     for feature in FEATURES:
         feature.register(app, ctx)
     return app
 
 
-def _configure_server(app: Dash, settings: Settings) -> None:
-    server = app.server
-    server.config.update(
-        # Without a configured key each worker would sign sessions differently.
-        SECRET_KEY=settings.secret_key or secrets.token_hex(32),
-        SESSION_COOKIE_SECURE=settings.cookie_secure,
-        SESSION_COOKIE_HTTPONLY=True,
-        SESSION_COOKIE_SAMESITE="Lax",
-        MAX_CONTENT_LENGTH=2 * 1024 * 1024,
-    )
-
+def _error_pages(server: Flask) -> None:
     @server.errorhandler(SocmapError)
     def _socmap_error(exc: SocmapError):
         log.error("request failed: %s", exc)
@@ -61,10 +70,10 @@ def _configure_server(app: Dash, settings: Settings) -> None:
 
     @server.errorhandler(Exception)
     def _unexpected(exc: Exception):
-        log.exception("unexpected error")
-        code = getattr(exc, "code", 500)
+        code = getattr(exc, "code", None)
         if isinstance(code, int) and code < 500:
-            return exc  # 404, 405 and friends keep their normal answers
+            return exc  # 401, 403, 404 and friends keep their normal answers
+        log.exception("unexpected error")
         return layout.error_page("Something went wrong on the server. Please try again."), 500
 
 
@@ -74,7 +83,7 @@ def _on_callback_error(exc: Exception) -> None:
         log.error("callback failed: %s", exc)
         message = _plain(exc)
     else:
-        log.exception("callback failed", exc_info=exc)
+        log.error("callback failed", exc_info=exc)
         message = "Something went wrong while updating the view. Please try again."
     set_props(ids.NOTICE, {"children": message, "className": "notice notice-error"})
 

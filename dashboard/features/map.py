@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dash import Dash, Input, Output, dcc, html
-from dashboard.views.access import audience_now
 
 from dashboard import ids
 from dashboard.figures.map_figure import map_figure
@@ -51,7 +50,7 @@ def register(app: Dash, ctx: AppContext) -> None:
     )
     def render(query):
         state = ViewState.from_query(query)
-        model = map_view.map_model(ctx, state, audience_now(ctx))
+        model = map_view.map_model(ctx, state, ctx.audience)
         banner_class = "banner sensitive" if model.marking != "OFFICIAL" else "banner"
         return (
             map_figure(model, ctx.settings),

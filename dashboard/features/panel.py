@@ -99,7 +99,8 @@ def _trend_figure(m: PanelModel) -> go.Figure:
         margin={"l": 36, "r": 8, "t": 30, "b": 30},
         legend={"orientation": "h", "y": -0.25, "font": {"size": 11}},
         yaxis={"rangemode": "tozero", "title": None},
-        xaxis={"title": None},
+        xaxis={"title": None, "tickformat": "%b %Y", "dtick": "M1" if len(m.trend_months) <= 6
+               else "M3"},
         plot_bgcolor="white",
     )
     return fig

@@ -35,7 +35,8 @@ def map_figure(model: MapModel, settings: Settings) -> go.Figure:
         margin={"l": 0, "r": 0, "t": 0, "b": 0},
         legend={
             "title": {"text": model.legend_title},
-            "x": 0.01, "y": 0.99, "xanchor": "left", "yanchor": "top",
+            # Bottom right is sea off Kent's south-east coast: the legend hides no land there.
+            "x": 0.99, "y": 0.01, "xanchor": "right", "yanchor": "bottom",
             "bgcolor": "rgba(255,255,255,0.9)", "bordercolor": "#d0d7de", "borderwidth": 1,
         },
         # Keep the user's pan and zoom while filters change; reset when the area changes.

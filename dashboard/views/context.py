@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, TypeVar
 
+from geo.disclosure import Audience
 from geo.settings import Settings
 from geo.store import Store
 from geo.themes import ThemeMap, load_themes
@@ -26,12 +27,16 @@ class AppContext:
     store: Store
     settings: Settings
     themes: ThemeMap
+    audience: Audience = Audience.PUBLIC
     _cache: OrderedDict[Hashable, Any] = field(default_factory=OrderedDict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     @classmethod
-    def create(cls, store: Store, settings: Settings) -> AppContext:
-        return cls(store=store, settings=settings, themes=load_themes(settings.themes_file))
+    def create(
+        cls, store: Store, settings: Settings, audience: Audience = Audience.PUBLIC
+    ) -> AppContext:
+        return cls(store=store, settings=settings, themes=load_themes(settings.themes_file),
+                   audience=audience)
 
     def cached(self, key: Hashable, compute: Callable[[], T]) -> T:
         """``compute()`` once per data version and key (least recently used first out)."""

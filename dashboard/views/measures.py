@@ -18,8 +18,9 @@ import numpy as np
 
 from dashboard.figures import palette
 from dashboard.state import ViewState
-from dashboard.views.context import AppContext
+from dashboard.views.context import AppContext, options
 from dashboard.views.counts import ViewCounts, view_counts
+from dashboard.views.navigation import previous_period_loaded
 from geo.disclosure import Audience
 from geo.filters import Filters
 
@@ -112,6 +113,16 @@ def _change(ctx, state, audience, res, counts, pieces) -> Classified:
     out = Classified("change on the previous period", "Change on the previous period",
                      [*palette.CHANGE_CLASSES, _withheld(counts.k)])
     before = state.filters().previous_period()
+    if not previous_period_loaded(state, options(ctx)):
+        out.notes.append(
+            f"Change: no data is loaded for {before.month_from:%b %Y} to "
+            f"{before.month_to:%b %Y}, the period before this one; choose a later period.")
+        for p in pieces:
+            out.by_piece[piece_key(p)] = ("no_data", None, "no earlier data",
+                                          f"Incidents: {p['count'].text}<br>No earlier data")
+        out.legend.append(palette.LegendClass("no_data", "No earlier data to compare",
+                                              palette.NO_DATA))
+        return out
     previous = view_counts(ctx, before, audience, res)
     now_c = [p["count"] for p in pieces]
     then_c = [previous.piece(p["leaf"], p["cell"]) for p in pieces]
@@ -119,17 +130,19 @@ def _change(ctx, state, audience, res, counts, pieces) -> Classified:
     a = np.array([c.value if o else 0 for c, o in zip(now_c, ok, strict=True)], dtype=np.int64)
     b = np.array([c.value if o else 0 for c, o in zip(then_c, ok, strict=True)], dtype=np.int64)
     table = change_table(a, b)
+    pct = table["pct_change"].to_numpy(dtype=float)
+    sig = table["significant"].to_numpy(dtype=bool)
+    labels, pvalues = table["label"].tolist(), table["p"].to_numpy(dtype=float)
     for i, p in enumerate(pieces):
         if not ok[i]:
             detail = f"This period: {now_c[i].text}; previous: {then_c[i].text}"
             out.by_piece[piece_key(p)] = ("withheld", None, "withheld", detail)
             continue
-        row = table.iloc[i]
-        klass = _change_class(int(row.current), int(row.previous), bool(row.significant))
-        detail = (f"This period: {int(row.current)}; previous: {int(row.previous)}"
-                  f"<br>{row.label} (exact test, p = {row.p:.3f})")
-        value = float(row.pct_change) if np.isfinite(row.pct_change) else None
-        out.by_piece[piece_key(p)] = (klass, value, row.label, detail)
+        klass = _change_class(int(a[i]), int(b[i]), bool(sig[i]))
+        detail = (f"This period: {a[i]}; previous: {b[i]}"
+                  f"<br>{labels[i]} (exact test, p = {pvalues[i]:.3f})")
+        value = float(pct[i]) if np.isfinite(pct[i]) else None
+        out.by_piece[piece_key(p)] = (klass, value, labels[i], detail)
     out.notes.append(
         f"Change: {before.month_from:%b %Y} to {before.month_to:%b %Y} against this period; "
         "significance by an exact conditional binomial test with Benjamini-Hochberg "

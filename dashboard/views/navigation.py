@@ -112,3 +112,12 @@ def play_step(state: ViewState, opts: Options) -> tuple[ViewState, bool]:
     if month > opts.last_month:
         return state, True
     return replace(state, month_from=month, month_to=month), month >= opts.last_month
+
+
+def previous_period_loaded(state: ViewState, opts: Options) -> bool:
+    """Whether the period before this one (same length) lies within the loaded months: a
+    change against months with no data would read as a rise from nothing."""
+    if not (state.month_from and state.month_to and opts.first_month):
+        return False
+    n = months_between(state.month_from, state.month_to)
+    return add_months(state.month_from, -n) >= opts.first_month

@@ -18,7 +18,7 @@ from dashboard.views.context import AppContext, options
 from dashboard.views.counts import view_counts
 from dashboard.views.labels import area_title, period_text
 from dashboard.views.measures import emerging_result, hotspot_result, stats_filters
-from dashboard.views.navigation import resolve
+from dashboard.views.navigation import previous_period_loaded, resolve
 from geo.disclosure import Audience, Count, DisclosurePolicy
 from geo.filters import Filters, add_months, months_between
 
@@ -69,7 +69,8 @@ def panel_model(ctx: AppContext, state: ViewState, audience: Audience) -> PanelM
     model = PanelModel(area_title(ctx, state), period_text(state), total.text)
     detailed = audience is Audience.RESTRICTED or state.level != "division"
     if state.month_from and detailed:
-        model.themes = theme_rows(ctx, state, audience)
+        model.themes = theme_rows(ctx, state, audience,
+                                  compare=previous_period_loaded(state, options(ctx)))
         model.trend_months, model.trend = trend(ctx, state, audience, total)
     elif not detailed:
         model.notes.append("Breakdowns by theme and by month are published for the county "
@@ -124,13 +125,18 @@ def _theme_parts(ctx: AppContext, filters: Filters, state: ViewState) -> dict[st
     return parts
 
 
-def theme_rows(ctx: AppContext, state: ViewState, audience: Audience) -> list[ThemeRow]:
+def theme_rows(
+    ctx: AppContext, state: ViewState, audience: Audience, *, compare: bool = True
+) -> list[ThemeRow]:
     from geo.change import change_table  # noqa: PLC0415 - statistics load on first use
 
     filters = _visible_filters(ctx, state, audience)
     if filters is None:
         return []
     now = _published(ctx, state, audience, filters, _theme_parts(ctx, filters, state))
+    if not compare:
+        return [ThemeRow(k, c.text, "not loaded", "no earlier data to compare", None)
+                for k, c in sorted(now.items())]
     before_filters = filters.previous_period()
     before = _published(ctx, state, audience, before_filters,
                         _theme_parts(ctx, before_filters, state))
