@@ -5,11 +5,15 @@ from __future__ import annotations
 from html import escape
 
 from dash import dcc, html
+from flask import g, has_request_context
 
 from dashboard import ids
+from dashboard.auth import csrf_token
 from dashboard.features import filters, panel
 from dashboard.features import map as map_feature
 from dashboard.views.context import AppContext, options
+from geo.accounts import Role
+from geo.disclosure import Audience
 from geo.errors import SocmapError
 
 TITLE = "Serious and organised crime in Kent"
@@ -29,7 +33,7 @@ def page(ctx: AppContext) -> html.Div:
             dcc.Location(id=ids.URL, refresh=False),
             dcc.Store(id=ids.STATE),
             html.Div(id=ids.BANNER_TOP, className="banner"),
-            _header(),
+            _header(_user_menu(ctx)),
             html.Div(id=ids.NOTICE, className="notice", role="status"),
             html.Main(
                 className="grid",
@@ -44,7 +48,26 @@ def page(ctx: AppContext) -> html.Div:
     )
 
 
-def _header() -> html.Header:
+def _user_menu(ctx: AppContext) -> list:
+    """Who is signed in, the other view they may open, and sign in or out."""
+    identity = g.get("identity") if has_request_context() else None
+    restricted = ctx.audience is Audience.RESTRICTED
+    if identity is None:
+        return [html.A("Analyst sign-in", href="/login?next=/restricted/")]
+    items: list = [html.Span(f"{identity.name} ({identity.role.value})")]
+    if restricted:
+        items.append(html.A("Public view (Part 1)", href="/"))
+    elif identity.role is Role.ANALYST:
+        items.append(html.A("Restricted view (Part 2)", href="/restricted/"))
+    if identity.via == "password":
+        items.append(html.Form(method="post", action="/logout", className="inline", children=[
+            html.Input(type="hidden", name="csrf", value=csrf_token()),
+            html.Button("Sign out", type="submit", className="link-button light"),
+        ]))
+    return items
+
+
+def _header(menu: list | None = None) -> html.Header:
     return html.Header(
         className="topbar",
         children=[
@@ -57,7 +80,7 @@ def _header() -> html.Header:
                     ),
                 ]
             ),
-            html.Div(id=ids.USER_MENU, className="user-menu"),
+            html.Div(menu or [], id=ids.USER_MENU, className="user-menu"),
         ],
     )
 
