@@ -21,7 +21,7 @@ import secrets
 from datetime import timedelta
 from html import escape
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from flask import Flask, abort, g, redirect, request, session
 
@@ -105,7 +105,8 @@ def _refusal(path: str, identity: Identity | None, settings: Settings):
     restricted = path.startswith(RESTRICTED_PREFIX) or path == RESTRICTED_PREFIX.rstrip("/")
     if identity is None and (restricted or settings.anonymous_access == "none"):
         if request.method == "GET" and not path.startswith(("/_dash", RESTRICTED_PREFIX + "_")):
-            return redirect(f"/login?next={path}", code=302)
+            target = request.full_path.rstrip("?")
+            return redirect(f"/login?next={quote(target, safe='/')}", code=302)
         abort(401)
     if restricted and identity is not None and identity.role is not Role.ANALYST:
         abort(403)

@@ -61,7 +61,7 @@ def _user_menu(ctx: AppContext) -> list:
         items.append(html.A("Restricted view (Part 2)", href="/restricted/"))
     if identity.via == "password":
         items.append(html.Form(method="post", action="/logout", className="inline", children=[
-            html.Input(type="hidden", name="csrf", value=csrf_token()),
+            dcc.Input(type="hidden", name="csrf", value=csrf_token()),
             html.Button("Sign out", type="submit", className="link-button light"),
         ]))
     return items

@@ -34,25 +34,56 @@ class LegendClass:
 
 
 def count_classes(values: np.ndarray, n_classes: int = 5) -> tuple[list[LegendClass], np.ndarray]:
-    """Classes for counts: "0", then up to ``n_classes`` quantile classes of positive counts
-    with whole-number breaks. Returns the legend and each value's class index."""
+    """Classes for counts: "0", then up to ``n_classes`` natural-breaks (Fisher-Jenks)
+    classes of the positive counts. Returns the legend and each value's class index."""
     values = np.asarray(values, dtype=float)
     positive = values[values > 0]
     legend = [LegendClass("0", "0", ZERO)]
     index = np.zeros(len(values), dtype=int)
     if positive.size == 0:
         return legend, index
-    qs = np.quantile(positive, np.linspace(0, 1, n_classes + 1)[1:])
-    uppers = sorted({int(np.ceil(q)) for q in qs})
+    uppers = jenks_breaks(positive, n_classes)
     lower = 1
     colours = _spread(YLORRD, len(uppers))
     for i, upper in enumerate(uppers):
         label = f"{lower}" if upper == lower else f"{lower} to {upper}"
         legend.append(LegendClass(f"c{i + 1}", label, colours[i]))
-        in_class = (values >= lower) & (values <= upper)
-        index[in_class] = i + 1
+        index[(values >= lower) & (values <= upper)] = i + 1
         lower = upper + 1
     return legend, index
+
+
+def jenks_breaks(values: np.ndarray, k: int) -> list[int]:
+    """Upper bounds of the Fisher-Jenks optimal classes (least within-class squared error).
+
+    Counts repeat a lot, so the exact dynamic programme runs over the distinct values with
+    their frequencies: milliseconds, where mapclassify's pure-Python version (without numba)
+    takes seconds on a county map. Tests check it against mapclassify.
+    """
+    uniq, freq = np.unique(np.asarray(values, dtype=float), return_counts=True)
+    u = len(uniq)
+    k = min(k, u)
+    w = np.concatenate([[0.0], np.cumsum(freq)])
+    s1 = np.concatenate([[0.0], np.cumsum(freq * uniq)])
+    s2 = np.concatenate([[0.0], np.cumsum(freq * uniq**2)])
+
+    def sse(i: int, j: int) -> float:  # values i..j-1
+        n = w[j] - w[i]
+        return s2[j] - s2[i] - (s1[j] - s1[i]) ** 2 / n
+
+    cost = np.full((k + 1, u + 1), np.inf)
+    cut = np.zeros((k + 1, u + 1), dtype=int)
+    cost[0, 0] = 0.0
+    for c in range(1, k + 1):
+        for j in range(c, u + 1):
+            options = [cost[c - 1, i] + sse(i, j) for i in range(c - 1, j)]
+            best = int(np.argmin(options))
+            cost[c, j], cut[c, j] = options[best], best + c - 1
+    bounds, j = [], u
+    for c in range(k, 0, -1):
+        bounds.append(int(uniq[j - 1]))
+        j = cut[c, j]
+    return sorted(bounds)
 
 
 def _spread(palette: list[str], n: int) -> list[str]:
