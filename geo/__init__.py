@@ -6,7 +6,7 @@ Nothing here imports a user interface; the dashboard and the command line are bu
 from geo.accounts import Accounts, Role
 from geo.disclosure import Audience, DisclosurePolicy, public_counts
 from geo.errors import InputError, SocmapError, StoreError, ValidationError
-from geo.ingest import BatchReport, ingest_police_uk
+from geo.ingest import BatchReport, ingest_incidents, ingest_police_uk
 from geo.settings import Settings
 from geo.store import Store
 from geo.themes import ThemeMap, load_themes
@@ -27,6 +27,7 @@ __all__ = [
     "ValidationError",
     "boundary_note",
     "fetch_boundaries",
+    "ingest_incidents",
     "ingest_police_uk",
     "load_boundaries",
     "load_themes",

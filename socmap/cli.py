@@ -32,6 +32,7 @@ COMMAND_MODULES = [
     "socmap.commands.serve",
     "socmap.commands.boundaries",
     "socmap.commands.users",
+    "socmap.commands.ports",
 ]
 
 

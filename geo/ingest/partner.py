@@ -1,0 +1,188 @@
+"""Partners' own incident files: knife crime, modern slavery, county lines, port events.
+
+The format is documented in ``docs/partner-format.md``. In short: one row per incident with
+``incident_id``, ``category`` and ``date``, a location as latitude/longitude (WGS84) or
+easting/northing (British National Grid), and for county lines an origin and a destination,
+for port events a port. Headers and category names are forgiving; any other column is kept in
+the incident's ``attributes``.
+
+Every row is loaded, stored unmapped (no location given and none to look up), or quarantined
+with a one-line reason. A file already loaded changes nothing; a file whose ids are already
+stored from its source replaces those rows. A file-level problem (missing, empty, not UTF-8,
+no usable columns) refuses the file and leaves the store as it was.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from datetime import date
+from itertools import chain
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+import pyarrow.compute as pc
+from tqdm import tqdm
+
+from geo.errors import ValidationError
+from geo.ingest._load import BatchReport, Chunk, LoadSpec, already_loaded, load_chunks
+from geo.ingest._partner_columns import ColumnMap, map_columns
+from geo.ingest._partner_formats import OpenedFile, RawPart, open_partner_file
+from geo.ingest._partner_rules import register_lookups, validate_params, validate_sql
+from geo.ingest._partner_sql import prep_sql, project
+from geo.ingest._stage import select_canonical
+from geo.ports import Port, packaged_ports, ports_from_connection, seed_ports
+from geo.settings import Settings
+from geo.store import Store
+
+KIND = "incidents"
+DEFAULT_SOURCE = "partner"
+
+
+def ingest_incidents(
+    store: Store,
+    path: str | Path,
+    settings: Settings,
+    *,
+    source: str | None = None,
+    encoding: str = "utf-8",
+    progress: bool | None = None,
+) -> BatchReport:
+    """Load one partner file (CSV, GeoJSON or Parquet) as one batch.
+
+    ``source`` names the supplier; without it the file's ``source`` column (its first value)
+    names it, else ``"partner"``.
+    """
+    path = Path(path)
+    given = _clean_source(source)
+    opened = open_partner_file(path, encoding)
+    cols = map_columns(
+        path, opened.headers, source_given=given is not None, geometry=opened.layout.geometry
+    )
+    bar = tqdm(
+        total=opened.total,
+        unit=opened.unit,
+        unit_scale=opened.unit == "B",
+        desc=path.name,
+        disable=None if progress is None else not progress,  # None: a bar on a terminal only
+        leave=False,
+    )
+    parts = opened.read(bar.update)
+    try:
+        # Peek at the first block: a file's source column names its source.
+        first = next(parts, None)
+        file_source = given or _source_in(first, cols) or DEFAULT_SOURCE
+        checker = _Checker(cols, opened, settings, file_source)
+        spec = LoadSpec(
+            kind=KIND,
+            source=file_source,
+            file=str(path),
+            checksum=opened.checksum,
+            replace="ids",
+            id_label="incident_id",
+            prepare=checker.prepare,
+        )
+        if (batch := already_loaded(store, spec)) is not None:
+            return BatchReport(str(path), KIND, file_source, already_loaded_as=batch)
+        blocks = chain([first], parts) if first is not None else iter(())
+        report = load_chunks(store, spec, checker.chunks(blocks))
+    finally:
+        parts.close()
+        bar.close()
+    report.notes.extend(_notes(path, opened, checker, report))
+    return report
+
+
+def _clean_source(source: str | None) -> str | None:
+    if source is None:
+        return None
+    if not source.strip():
+        raise ValidationError("--source must name the supplying organisation, not be blank")
+    return source.strip()
+
+
+def _source_in(part: RawPart | None, cols: ColumnMap) -> str | None:
+    if part is None or not cols.has("source"):
+        return None
+    values = pc.utf8_trim_whitespace(part.table[cols.roles["source"]])
+    present = pc.filter(values, pc.not_equal(values, ""))
+    return present[0].as_py() if len(present) else None
+
+
+def _notes(path: Path, opened: OpenedFile, checker: _Checker, report: BatchReport) -> list[str]:
+    notes = list(opened.notes)
+    if report.blank_lines:
+        notes.append(f"{path}: {report.blank_lines} blank lines skipped")
+    if checker.unplaced:
+        notes.append(
+            f"{path}: {checker.unplaced} county-lines rows have no coordinates and a "
+            "destination that is not in the gazetteer; they are stored unmapped"
+        )
+    return notes
+
+
+class _Checker:
+    """Turns raw blocks into validated chunks (see _partner_sql and _partner_rules)."""
+
+    def __init__(
+        self, cols: ColumnMap, opened: OpenedFile, settings: Settings, source: str
+    ) -> None:
+        has_source = cols.has("source")
+        self._prep = prep_sql(cols, opened.layout)
+        self._validate = validate_sql(cols, opened.layout, has_source)
+        self._params = validate_params(cols, opened.layout, source, date.today())
+        self._bbox = settings.region_bbox
+        self._ports: tuple[Port, ...] | None = None
+        self._seen: set[str] = set()
+        self.unplaced = 0
+
+    def prepare(self, con: duckdb.DuckDBPyConnection) -> None:
+        # Runs in the load's transaction, before the first block is validated: events are
+        # checked against the very ports that commit with them.
+        seed_ports(con)
+        self._ports = ports_from_connection(con)
+
+    def chunks(self, parts: Iterable[RawPart]) -> Iterator[Chunk]:
+        con = duckdb.connect()
+        try:
+            register_lookups(con, self._ports or packaged_ports())
+            for part in parts:
+                yield self._check(con, part)
+        finally:
+            con.close()
+
+    def _check(self, con: duckdb.DuckDBPyConnection, part: RawPart) -> Chunk:
+        if part.table.num_rows == 0:
+            empty = con.sql(f"SELECT {select_canonical({})} LIMIT 0").to_arrow_table()
+            return Chunk(empty, part.unparsed, part.blank_lines)
+        con.register("b", part.table)
+        try:
+            prepped = con.sql(self._prep).to_arrow_table()
+        finally:
+            con.unregister("b")
+        prepped = prepped.append_column("_repeat", self._repeats(prepped["id_s"]))
+        con.register("p", project(prepped, self._bbox))
+        try:
+            table = con.sql(self._validate, params=self._params).to_arrow_table()
+        finally:
+            con.unregister("p")
+        self.unplaced += _count_unplaced(table)
+        return Chunk(table, part.unparsed, part.blank_lines)
+
+    def _repeats(self, ids: pa.ChunkedArray) -> pa.Array:
+        """Rows whose id came earlier in the file. The loader rejects repeats only after every
+        block is staged; marking them here keeps their raw text for the quarantine."""
+        seen, out = self._seen, []
+        for value in ids.to_pylist():
+            out.append(value in seen)
+            if value:
+                seen.add(value)
+        return pa.array(out, pa.bool_())
+
+
+def _count_unplaced(table: pa.Table) -> int:
+    mask = pc.and_(
+        pc.and_(pc.is_null(table["reason"]), pc.is_null(table["latitude"])),
+        pc.equal(table["category"], "county_lines"),
+    )
+    return int(pc.sum(mask).as_py() or 0)
