@@ -16,6 +16,7 @@ import pyproj
 import pytest
 
 from geo import InputError, ingest_incidents
+from geo.ingest import _partner_formats
 from geo.ingest._partner_sql import bng_to_wgs84
 from tests.partner_helpers import MAIDSTONE, feature, one, write_csv, write_geojson
 
@@ -289,3 +290,25 @@ def test_the_documented_examples_load_as_documented(tmp_path, store, settings):
 def test_the_documented_grid_example_is_in_maidstone():
     lon, lat = bng_to_wgs84(np.array([575400.0]), np.array([155600.0]))
     assert metres_between(lat[0], lon[0], *MAIDSTONE) < 1500
+
+
+def test_repeats_across_blocks_keep_their_raw_row(tmp_path, store, settings, monkeypatch):
+    monkeypatch.setattr(_partner_formats, "_BLOCK_ROWS", 2)
+    props = [{"incident_id": i, "category": "knife_crime", "date": "2024-01-01"}
+             for i in ("a", "b", "c", "a", "b", "a", "")]  # fmt: skip
+    features = [feature(p, [0.5227, 51.2704]) for p in props]
+    path = write_geojson(tmp_path / "blocks.geojson", features)
+    report = ingest_incidents(store, path, settings)
+    assert (report.loaded, report.quarantined) == (3, 4)
+    rows = store.fetch_rows("SELECT row_number, reason, raw FROM quarantine ORDER BY row_number")
+    assert [(n, r) for n, r, _ in rows] == [
+        (4, "duplicate incident_id a (first at row 1)"),
+        (5, "duplicate incident_id b (first at row 2)"),
+        (6, "duplicate incident_id a (first at row 1)"),
+        (7, "incident_id is empty"),
+    ]
+    assert all(json.loads(raw)["type"] == "Feature" for _, _, raw in rows)
+    pq.write_table(pa.table({k: [p[k] for p in props] for k in props[0]} | {
+        "latitude": [51.27] * 7, "longitude": [0.52] * 7}), tmp_path / "b.parquet")  # fmt: skip
+    report = ingest_incidents(store, tmp_path / "b.parquet", settings, source="pq")
+    assert (report.rows_read, report.loaded, report.quarantined) == (7, 3, 4)

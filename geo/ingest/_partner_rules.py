@@ -8,6 +8,8 @@ the origin's own coordinates. Each reason is one line that names the field and i
 
 from __future__ import annotations
 
+import json
+
 import duckdb
 import pyarrow as pa
 
@@ -55,51 +57,76 @@ def register_lookups(con: duckdb.DuckDBPyConnection, ports: tuple[Port, ...]) ->
 
 
 def validate_sql(cols: ColumnMap, layout: Layout, has_source_column: bool) -> str:
+    # Lookups and dates are worked out once per distinct value, then joined back: a file has
+    # far fewer distinct categories, places and dates than rows.
     return f"""
-WITH j AS (
-    SELECT p.*, cat.category AS cat_key,
-           d.name AS dest_name, d.latitude AS dest_lat, d.longitude AS dest_lon,
-           o.name AS origin_name, o.code AS origin_gz_code,
-           o.latitude AS origin_gz_lat, o.longitude AS origin_gz_lon,
-           pt.port_id AS port_id, pt.latitude AS port_lat, pt.longitude AS port_lon,
+WITH cats AS (
+    SELECT v.cat_s, lu.category AS cat_key
+    FROM (SELECT DISTINCT cat_s FROM p) v LEFT JOIN cat_lu lu ON lu.key = name_key(v.cat_s)
+), dests AS (
+    SELECT v.dest_s, lu.name AS dest_name, lu.latitude AS dest_lat, lu.longitude AS dest_lon
+    FROM (SELECT DISTINCT dest_s FROM p) v LEFT JOIN dest_lu lu ON lu.key = name_key(v.dest_s)
+), origins AS (
+    SELECT v.origin_s, lu.name AS origin_name, lu.code AS origin_gz_code,
+           lu.latitude AS origin_gz_lat, lu.longitude AS origin_gz_lon
+    FROM (SELECT DISTINCT origin_s FROM p) v
+    LEFT JOIN origin_lu lu ON lu.key = name_key(v.origin_s)
+), ports AS (
+    SELECT v.port_s, lu.port_id, lu.latitude AS port_lat, lu.longitude AS port_lon
+    FROM (SELECT DISTINCT port_s FROM p) v LEFT JOIN port_lu lu ON lu.key = name_key(v.port_s)
+), dates AS (
+    {_dates_sql()}
+), r AS (
+    SELECT p.*, cats.cat_key, dests.* EXCLUDE (dest_s), origins.* EXCLUDE (origin_s),
+           ports.* EXCLUDE (port_s), dates.* EXCLUDE (date_s),
            TRY_CAST(olat_s AS DOUBLE) AS olat, TRY_CAST(olon_s AS DOUBLE) AS olon,
-           regexp_extract(date_s, '{_ISO_DAY}', ['y', 'm', 'd']) AS iso,
-           regexp_extract(date_s, '{_UK_DAY}', ['d', 'm', 'y']) AS uk,
-           regexp_extract(date_s, '{_ISO_MONTH}', ['y', 'm']) AS iso_m,
-           regexp_extract(date_s, '{_UK_MONTH}', ['m', 'y']) AS uk_m,
            CASE WHEN loc_kind = 'xy' THEN 'x' WHEN grid THEN 'easting' ELSE 'longitude' END
                AS x_label,
            CASE WHEN loc_kind = 'xy' THEN 'y' WHEN grid THEN 'northing' ELSE 'latitude' END
                AS y_label
     FROM p
-    LEFT JOIN cat_lu cat ON cat.key = name_key(p.cat_s)
-    LEFT JOIN dest_lu d ON d.key = name_key(p.dest_s)
-    LEFT JOIN origin_lu o ON o.key = name_key(p.origin_s)
-    LEFT JOIN port_lu pt ON pt.key = name_key(p.port_s)
-), d AS (
-    SELECT *,
-        CASE WHEN iso.y <> '' OR uk.y <> '' THEN 'day'
-             WHEN iso_m.y <> '' OR uk_m.y <> '' THEN 'month' END AS date_kind,
-        concat(iso.y, uk.y, iso_m.y, uk_m.y) || '-'
-            || lpad(concat(iso.m, uk.m, iso_m.m, uk_m.m), 2, '0') || '-'
-            || lpad(coalesce(nullif(concat(iso.d, uk.d), ''), '1'), 2, '0') AS date_iso,
-        CASE WHEN x_label = 'longitude'
-             THEN 'latitude ' || y_s || ', longitude ' || x_s
-             ELSE x_label || ' ' || x_s || ', ' || y_label || ' ' || y_s END AS pair_s,
-        CASE WHEN x_label = 'longitude' THEN 'latitude and longitude'
-             ELSE x_label || ' and ' || y_label END AS pair_names
-    FROM j
-), t AS (
-    SELECT *,
-        CASE WHEN date_kind = 'day' THEN TRY_CAST(date_iso AS DATE) END AS date_d,
-        CAST(date_trunc('month', TRY_CAST(date_iso AS DATE)) AS DATE) AS month_d
-    FROM d
-), r AS (
-    SELECT *, {_reason_sql(has_source_column)} AS reason_s FROM t
+    LEFT JOIN cats USING (cat_s) LEFT JOIN dests USING (dest_s)
+    LEFT JOIN origins USING (origin_s) LEFT JOIN ports USING (port_s)
+    LEFT JOIN dates USING (date_s)
+), v AS (
+    SELECT *, {_reason_sql(has_source_column)} AS reason_s FROM r
 )
 SELECT {select_canonical(_canonical(cols, layout))}
-FROM r
+FROM v
 """
+
+
+def _dates_sql() -> str:
+    return f"""SELECT date_s, date_kind,
+        CASE WHEN date_kind = 'day' THEN TRY_CAST(date_iso AS DATE) END AS date_d,
+        CAST(date_trunc('month', TRY_CAST(date_iso AS DATE)) AS DATE) AS month_d
+    FROM (
+        SELECT date_s,
+            CASE WHEN iso.y <> '' OR uk.y <> '' THEN 'day'
+                 WHEN iso_m.y <> '' OR uk_m.y <> '' THEN 'month' END AS date_kind,
+            concat(iso.y, uk.y, iso_m.y, uk_m.y) || '-'
+                || lpad(concat(iso.m, uk.m, iso_m.m, uk_m.m), 2, '0') || '-'
+                || lpad(coalesce(nullif(concat(iso.d, uk.d), ''), '1'), 2, '0') AS date_iso
+        FROM (
+            SELECT date_s,
+                regexp_extract(date_s, '{_ISO_DAY}', ['y', 'm', 'd']) AS iso,
+                regexp_extract(date_s, '{_UK_DAY}', ['d', 'm', 'y']) AS uk,
+                regexp_extract(date_s, '{_ISO_MONTH}', ['y', 'm']) AS iso_m,
+                regexp_extract(date_s, '{_UK_MONTH}', ['m', 'y']) AS uk_m
+            FROM (SELECT DISTINCT date_s FROM p)
+        )
+    )"""
+
+
+# Only rows with a coordinate problem build these strings (they sit inside CASE branches).
+_PAIR = (
+    "(CASE WHEN x_label = 'longitude' THEN 'latitude ' || y_s || ', longitude ' || x_s "
+    "ELSE x_label || ' ' || x_s || ', ' || y_label || ' ' || y_s END)"
+)
+_PAIR_NAMES = (
+    "(CASE WHEN x_label = 'longitude' THEN 'latitude and longitude' "
+    "ELSE x_label || ' and ' || y_label END)"
+)
 
 
 def _reason_sql(has_source_column: bool) -> str:
@@ -126,16 +153,16 @@ def _reason_sql(has_source_column: bool) -> str:
             THEN x_label || ' ''' || x_s || ''' is not a number'
         WHEN {located} AND (y IS NULL OR NOT isfinite(y))
             THEN y_label || ' ''' || y_s || ''' is not a number'
-        WHEN {bad_point} AND swap_ok THEN pair_names || ' look swapped (' || pair_s || ')'
-        WHEN {bad_point} AND alt_ok AND grid THEN pair_names || ' look like longitude and '
-            || 'latitude in degrees, not British National Grid metres (' || pair_s || ')'
-        WHEN {bad_point} AND alt_ok THEN pair_names || ' look like British National Grid '
-            || 'metres: give them as easting and northing (' || pair_s || ')'
+        WHEN {bad_point} AND swap_ok THEN {_PAIR_NAMES} || ' look swapped (' || {_PAIR} || ')'
+        WHEN {bad_point} AND alt_ok AND grid THEN {_PAIR_NAMES} || ' look like longitude and '
+            || 'latitude in degrees, not British National Grid metres (' || {_PAIR} || ')'
+        WHEN {bad_point} AND alt_ok THEN {_PAIR_NAMES} || ' look like British National Grid '
+            || 'metres: give them as easting and northing (' || {_PAIR} || ')'
         WHEN {bad_point} AND NOT grid AND (abs(y) > 90 OR abs(x) > 180)
-            THEN 'coordinates out of range (' || pair_s || ')'
+            THEN 'coordinates out of range (' || {_PAIR} || ')'
         WHEN {bad_point} AND grid AND NOT (x BETWEEN 0 AND 700000 AND y BETWEEN 0 AND 1300000)
-            THEN 'coordinates outside the British National Grid (' || pair_s || ')'
-        WHEN {bad_point} THEN 'point (' || pair_s || ') is outside Kent and Medway'
+            THEN 'coordinates outside the British National Grid (' || {_PAIR} || ')'
+        WHEN {bad_point} THEN 'point (' || {_PAIR} || ') is outside Kent and Medway'
         WHEN cat_key = 'county_lines' AND origin_s = '' AND dest_s = ''
             THEN 'county-lines row without origin or destination'
         WHEN cat_key = 'county_lines' AND origin_s = '' THEN 'county-lines row without origin'
@@ -205,15 +232,11 @@ def _attributes(cols: ColumnMap) -> str:
         "x": "CASE WHEN loc_kind = 'xy' THEN x_s END",
         "y": "CASE WHEN loc_kind = 'xy' THEN y_s END",
     }
-    entries = [f"{{'k': '{k}', 'v': CAST(({v}) AS VARCHAR)}}" for k, v in ours.items()]
-    # A file's own column names are parameters, never SQL text.
-    entries += [
-        f"{{'k': $a{i}, 'v': NULLIF(trim({n}), '')}}" for i, (_, n) in enumerate(cols.extras)
-    ]
-    return (
-        "to_json(map_from_entries(list_filter([" + ", ".join(entries) + "], "
-        "lambda e: e.v IS NOT NULL)))"
-    )
+    # JSON built as text: concat_ws skips NULLs, so absent values leave no key. Our keys are
+    # literals; a file's own column names arrive as parameters, already JSON-encoded.
+    entries = [f"""'"{k}":' || to_json(CAST(({v}) AS VARCHAR))""" for k, v in ours.items()]
+    entries += [f"$a{i} || to_json(NULLIF(trim({n}), ''))" for i, (_, n) in enumerate(cols.extras)]
+    return "'{' || concat_ws(',', " + ", ".join(entries) + ") || '}'"
 
 
 def _raw(cols: ColumnMap, layout: Layout) -> str:
@@ -257,7 +280,7 @@ def validate_params(
     cols: ColumnMap, layout: Layout, source: str, today: object
 ) -> dict[str, object]:
     params: dict[str, object] = {"source": source, "today": today}
-    params.update({f"a{i}": key for i, (key, _) in enumerate(cols.extras)})
+    params.update({f"a{i}": json.dumps(key) + ":" for i, (key, _) in enumerate(cols.extras)})
     if layout.raw == "json":
         params.update({f"h{i}": h for i, h in enumerate(cols.headers)})
     return params

@@ -20,11 +20,12 @@ from itertools import chain
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 from tqdm import tqdm
 
-from geo.errors import ValidationError
+from geo.errors import SocmapError, ValidationError
 from geo.ingest._load import BatchReport, Chunk, LoadSpec, already_loaded, load_chunks
 from geo.ingest._partner_columns import ColumnMap, map_columns
 from geo.ingest._partner_formats import OpenedFile, RawPart, open_partner_file
@@ -59,38 +60,45 @@ def ingest_incidents(
     cols = map_columns(
         path, opened.headers, source_given=given is not None, geometry=opened.layout.geometry
     )
-    bar = tqdm(
+    with _progress_bar(opened, progress) as bar:
+        parts = opened.read(bar.update)
+        try:
+            # Peek at the first block: a file's source column names its source.
+            first = next(parts, None)
+            file_source = given or _source_in(first, cols) or DEFAULT_SOURCE
+            checker = _Checker(cols, opened, settings, file_source)
+            spec = _spec(opened, file_source, checker)
+            if (batch := already_loaded(store, spec)) is not None:
+                return BatchReport(spec.file, KIND, file_source, already_loaded_as=batch)
+            blocks = chain([first], parts) if first is not None else iter(())
+            report = load_chunks(store, spec, checker.chunks(blocks))
+        finally:
+            parts.close()
+    report.notes.extend(_notes(path, opened, checker, report))
+    return report
+
+
+def _progress_bar(opened: OpenedFile, progress: bool | None) -> tqdm:
+    return tqdm(
         total=opened.total,
         unit=opened.unit,
         unit_scale=opened.unit == "B",
-        desc=path.name,
+        desc=opened.path.name,
         disable=None if progress is None else not progress,  # None: a bar on a terminal only
         leave=False,
     )
-    parts = opened.read(bar.update)
-    try:
-        # Peek at the first block: a file's source column names its source.
-        first = next(parts, None)
-        file_source = given or _source_in(first, cols) or DEFAULT_SOURCE
-        checker = _Checker(cols, opened, settings, file_source)
-        spec = LoadSpec(
-            kind=KIND,
-            source=file_source,
-            file=str(path),
-            checksum=opened.checksum,
-            replace="ids",
-            id_label="incident_id",
-            prepare=checker.prepare,
-        )
-        if (batch := already_loaded(store, spec)) is not None:
-            return BatchReport(str(path), KIND, file_source, already_loaded_as=batch)
-        blocks = chain([first], parts) if first is not None else iter(())
-        report = load_chunks(store, spec, checker.chunks(blocks))
-    finally:
-        parts.close()
-        bar.close()
-    report.notes.extend(_notes(path, opened, checker, report))
-    return report
+
+
+def _spec(opened: OpenedFile, source: str, checker: _Checker) -> LoadSpec:
+    return LoadSpec(
+        kind=KIND,
+        source=source,
+        file=str(opened.path),
+        checksum=opened.checksum,
+        replace="ids",
+        id_label="incident_id",
+        prepare=checker.prepare,
+    )
 
 
 def _clean_source(source: str | None) -> str | None:
@@ -133,7 +141,7 @@ class _Checker:
         self._params = validate_params(cols, opened.layout, source, date.today())
         self._bbox = settings.region_bbox
         self._ports: tuple[Port, ...] | None = None
-        self._seen: set[str] = set()
+        self._earlier: list[pa.Array] = []  # distinct ids of the blocks already checked
         self.unplaced = 0
 
     def prepare(self, con: duckdb.DuckDBPyConnection) -> None:
@@ -144,6 +152,7 @@ class _Checker:
 
     def chunks(self, parts: Iterable[RawPart]) -> Iterator[Chunk]:
         con = duckdb.connect()
+        con.execute("SET enable_progress_bar = false")  # DuckDB would draw it on stdout
         try:
             register_lookups(con, self._ports or packaged_ports())
             for part in parts:
@@ -166,18 +175,29 @@ class _Checker:
             table = con.sql(self._validate, params=self._params).to_arrow_table()
         finally:
             con.unregister("p")
+        if table.num_rows != part.table.num_rows:  # every row read must come out
+            raise SocmapError(
+                f"internal error: validation returned {table.num_rows} of "
+                f"{part.table.num_rows} rows; nothing was loaded"
+            )
         self.unplaced += _count_unplaced(table)
         return Chunk(table, part.unparsed, part.blank_lines)
 
     def _repeats(self, ids: pa.ChunkedArray) -> pa.Array:
         """Rows whose id came earlier in the file. The loader rejects repeats only after every
         block is staged; marking them here keeps their raw text for the quarantine."""
-        seen, out = self._seen, []
-        for value in ids.to_pylist():
-            out.append(value in seen)
-            if value:
-                seen.add(value)
-        return pa.array(out, pa.bool_())
+        ids = ids.combine_chunks()
+        order = pc.sort_indices(ids)  # stable: the first of equal ids comes first
+        ordered = ids.take(order)
+        repeat = np.zeros(len(ids), dtype=bool)
+        same = pc.equal(ordered[1:], ordered[:-1]).to_numpy(zero_copy_only=False)
+        repeat[order.to_numpy()[1:][same]] = True
+        if self._earlier:
+            repeat |= pc.is_in(ids, value_set=pa.concat_arrays(self._earlier)).to_numpy(
+                zero_copy_only=False
+            )
+        self._earlier.append(pc.unique(ids))
+        return pa.array(repeat & pc.not_equal(ids, "").to_numpy(zero_copy_only=False))
 
 
 def _count_unplaced(table: pa.Table) -> int:
