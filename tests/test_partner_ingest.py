@@ -8,7 +8,7 @@ from datetime import date
 
 import pytest
 
-from geo import InputError, ingest_incidents
+from geo import InputError, ValidationError, ingest_incidents
 from geo.ingest import _load
 from tests.partner_helpers import (
     CANTERBURY,
@@ -332,3 +332,14 @@ def test_progress_bar_runs(tmp_path, store, settings, capsys):
     )
     assert report.loaded == 1
     assert "p.csv" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("reserved", ["police-uk", "Synthetic-Demo"])
+def test_reserved_sources_are_refused(tmp_path, store, settings, reserved):
+    path = write_csv(tmp_path / "r.csv", [knife("a")])
+    with pytest.raises(ValidationError, match="reserved for socmap's own loaders"):
+        ingest_incidents(store, path, settings, source=reserved)
+    rows = [[*knife("a"), reserved]]
+    with pytest.raises(ValidationError, match="reserved"):
+        ingest_incidents(store, write_csv(tmp_path / "c.csv", rows, (*HEADER, "source")), settings)
+    assert not settings.db_path.exists()

@@ -38,6 +38,7 @@ from geo.store import Store
 
 KIND = "incidents"
 DEFAULT_SOURCE = "partner"
+RESERVED_SOURCES = ("police-uk", "synthetic-demo")
 
 
 def ingest_incidents(
@@ -65,7 +66,7 @@ def ingest_incidents(
         try:
             # Peek at the first block: a file's source column names its source.
             first = next(parts, None)
-            file_source = given or _source_in(first, cols) or DEFAULT_SOURCE
+            file_source = _not_reserved(given or _source_in(first, cols) or DEFAULT_SOURCE)
             checker = _Checker(cols, opened, settings, file_source)
             spec = _spec(opened, file_source, checker)
             if (batch := already_loaded(store, spec)) is not None:
@@ -107,6 +108,16 @@ def _clean_source(source: str | None) -> str | None:
     if not source.strip():
         raise ValidationError("--source must name the supplying organisation, not be blank")
     return source.strip()
+
+
+def _not_reserved(source: str) -> str:
+    # A partner batch replaces rows by id within its source: it must never touch police.uk
+    # rows or the demo's.
+    if source.lower() in RESERVED_SOURCES:
+        raise ValidationError(
+            f"source {source!r} is reserved for socmap's own loaders; name the partner instead"
+        )
+    return source
 
 
 def _source_in(part: RawPart | None, cols: ColumnMap) -> str | None:
