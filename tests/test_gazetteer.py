@@ -183,12 +183,14 @@ def test_a_deployments_port_beats_the_packaged_one_of_the_same_name(store, setti
          "row 3: port id x repeats row 2"),
         ([["x", "X", "51.1", "1.3", "hovercraft"]], ("port_id", "name", "lat", "lon", "kind"),
          "kind 'hovercraft' is not one of"),
+        ([["x", "Caf\u00e9", "51.1", "1.3"]], None, "row 2: not valid utf-8 (byte 0xE9)"),
     ],
 )  # fmt: skip
 def test_a_bad_ports_file_is_refused_whole(
     store, settings, tmp_path, capsys, rows, header, message
 ):
-    path = write_csv(tmp_path / "p.csv", rows, header or ("port_id", "name", "lat", "lon"))
+    header = header or ("port_id", "name", "lat", "lon")
+    path = write_csv(tmp_path / "p.csv", rows, header, encoding="latin-1")
     assert run_cli(settings.db_path, "ports", "load", str(path)) == 2
     err = capsys.readouterr().err.strip()
     assert message in err and len(err.splitlines()) == 1

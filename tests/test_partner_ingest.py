@@ -241,6 +241,11 @@ FILE_ERRORS = [
         "row 2: not valid utf-8 (byte 0xE9)",
     ),
     (lambda p: p.write_bytes(b"PK\x03\x04rest of a workbook") and p, "is an Excel workbook"),
+    (
+        # A bad byte in a row that also has the wrong number of fields.
+        lambda p: p.write_bytes(b"incident_id,category,date,lat,lon\nbad,\xff\xfe,only\n") and p,
+        "row 2: not valid utf-8 (byte 0xFF)",
+    ),
 ]
 
 
