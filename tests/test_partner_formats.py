@@ -9,6 +9,7 @@ import re
 from datetime import UTC, date, datetime
 from pathlib import Path
 
+import h3
 import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -16,6 +17,7 @@ import pyproj
 import pytest
 
 from geo import InputError, ingest_incidents
+from geo.cells import FINE_RES
 from geo.ingest import _partner_formats
 from geo.ingest._partner_sql import bng_to_wgs84
 from tests.partner_helpers import MAIDSTONE, feature, one, write_csv, write_geojson
@@ -281,6 +283,11 @@ def test_the_documented_examples_load_as_documented(tmp_path, store, settings):
     assert got["MS-0001"] == (None, None, None, None)
     assert got["CL-0001"][:2] == (51.3813, "E09000023")  # Margate; Lewisham
     assert got["PE-0001"][2:] == ("dover-eastern-docks", date(2024, 3, 20))
+    # H3 cells are computed beside validation and lined up after it: check every one.
+    for lat, lon, cell in store.fetch_rows(
+        "SELECT latitude, longitude, cell FROM incidents WHERE latitude IS NOT NULL"
+    ):
+        assert cell == h3.str_to_int(h3.latlng_to_cell(lat, lon, FINE_RES))
     geo_path = tmp_path / "example.geojson"
     geo_path.write_text(_doc_block("json"))
     report = ingest_incidents(store, geo_path, settings, source="geojson-example")
@@ -312,3 +319,25 @@ def test_repeats_across_blocks_keep_their_raw_row(tmp_path, store, settings, mon
         "latitude": [51.27] * 7, "longitude": [0.52] * 7}), tmp_path / "b.parquet")  # fmt: skip
     report = ingest_incidents(store, tmp_path / "b.parquet", settings, source="pq")
     assert (report.rows_read, report.loaded, report.quarantined) == (7, 3, 4)
+
+
+def test_cells_match_h3_when_a_join_reorders_rows(tmp_path, store, settings):
+    rng = np.random.default_rng(3)
+    header = ("id", "category", "date", "latitude", "longitude", "origin", "destination", "port")
+    rows = []
+    for i in range(3000):
+        kind = i % 3
+        lat, lon = rng.uniform(51.0, 51.4), rng.uniform(0.3, 1.3)
+        if kind == 0:
+            rows.append([f"k{i}", "knife_crime", "2024-01-01", lat, lon, "", "", ""])
+        elif kind == 1:
+            town = ["Margate", "Dover", "Chatham", "Ashford"][i % 4]
+            rows.append([f"c{i}", "county_lines", "2024-01-01", "", "", "Lewisham", town, ""])
+        else:
+            port = ["Dover", "Channel Tunnel", "Ramsgate"][i % 3]
+            rows.append([f"p{i}", "port_event", "2024-01-01", "", "", "", "", port])
+    ingest_incidents(store, write_csv(tmp_path / "mix.csv", rows, header), settings)
+    got = store.fetch_rows("SELECT latitude, longitude, cell FROM incidents")
+    assert len(got) == 3000
+    for lat, lon, cell in got:
+        assert cell == h3.str_to_int(h3.latlng_to_cell(lat, lon, FINE_RES))

@@ -43,7 +43,11 @@ class Layout:
 
 def prep_sql(cols: ColumnMap, layout: Layout) -> str:
     def text(role: str) -> str:
-        return f"trim({cols.roles[role]})" if cols.has(role) else "''"
+        if not cols.has(role):
+            return "''"
+        c = cols.roles[role]
+        # Trimming allocates a new string: only padded values are trimmed.
+        return f"CASE WHEN starts_with({c}, ' ') OR ends_with({c}, ' ') THEN trim({c}) ELSE {c} END"
 
     fields = ",\n".join(f"{text(role)} AS {alias}" for alias, role in _TEXT_ROLES.items())
     gx, gy = ("trim(_gx)", "trim(_gy)") if layout.geometry else ("''", "''")
@@ -70,6 +74,8 @@ WITH s AS (
     SELECT *, TRY_CAST(x_s AS DOUBLE) AS x, TRY_CAST(y_s AS DOUBLE) AS y FROM c
 )
 SELECT *,
+    -- 0 for no id; a repeated id has a repeated hash (a collision only costs a raw text)
+    CASE WHEN id_s = '' THEN 0 ELSE hash(id_s) END AS id_hash,
     CASE loc_kind WHEN 'geometry' THEN {grid} WHEN 'grid' THEN true
          -- x/y: degrees when they fit degrees; no Kent point fits both readings
          WHEN 'xy' THEN NOT coalesce(abs(x) <= 180 AND abs(y) <= 90, false)

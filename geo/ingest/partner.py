@@ -15,6 +15,7 @@ no usable columns) refuses the file and leaves the store as it was.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from itertools import chain
 from pathlib import Path
@@ -25,6 +26,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from tqdm import tqdm
 
+from geo.cells import incidents_to_cells
 from geo.errors import SocmapError, ValidationError
 from geo.ingest._load import BatchReport, Chunk, LoadSpec, already_loaded, load_chunks
 from geo.ingest._partner_columns import ColumnMap, map_columns
@@ -72,7 +74,7 @@ def ingest_incidents(
             if (batch := already_loaded(store, spec)) is not None:
                 return BatchReport(spec.file, KIND, file_source, already_loaded_as=batch)
             blocks = chain([first], parts) if first is not None else iter(())
-            report = load_chunks(store, spec, checker.chunks(blocks))
+            report = load_chunks(store, spec, checker.chunks(blocks), step=bar.set_postfix_str)
         finally:
             parts.close()
     report.notes.extend(_notes(path, opened, checker, report))
@@ -152,7 +154,7 @@ class _Checker:
         self._params = validate_params(cols, opened.layout, source, date.today())
         self._bbox = settings.region_bbox
         self._ports: tuple[Port, ...] | None = None
-        self._earlier: list[pa.Array] = []  # distinct ids of the blocks already checked
+        self._seen: list[np.ndarray] = []  # id hashes of the blocks already checked, sorted
         self.unplaced = 0
 
     def prepare(self, con: duckdb.DuckDBPyConnection) -> None:
@@ -180,10 +182,11 @@ class _Checker:
             prepped = con.sql(self._prep).to_arrow_table()
         finally:
             con.unregister("b")
-        prepped = prepped.append_column("_repeat", self._repeats(prepped["id_s"]))
-        con.register("p", project(prepped, self._bbox))
+        prepped = prepped.append_column("_repeat", self._repeats(prepped["id_hash"]))
+        projected = project(prepped, self._bbox)
+        con.register("p", projected)
         try:
-            table = con.sql(self._validate, params=self._params).to_arrow_table()
+            table, cells = self._validate_with_cells(con, projected)
         finally:
             con.unregister("p")
         if table.num_rows != part.table.num_rows:  # every row read must come out
@@ -192,23 +195,50 @@ class _Checker:
                 f"{part.table.num_rows} rows; nothing was loaded"
             )
         self.unplaced += _count_unplaced(table)
-        return Chunk(table, part.unparsed, part.blank_lines)
+        return Chunk(table, part.unparsed, part.blank_lines, cells)
 
-    def _repeats(self, ids: pa.ChunkedArray) -> pa.Array:
-        """Rows whose id came earlier in the file. The loader rejects repeats only after every
-        block is staged; marking them here keeps their raw text for the quarantine."""
-        ids = ids.combine_chunks()
-        order = pc.sort_indices(ids)  # stable: the first of equal ids comes first
-        ordered = ids.take(order)
-        repeat = np.zeros(len(ids), dtype=bool)
-        same = pc.equal(ordered[1:], ordered[:-1]).to_numpy(zero_copy_only=False)
-        repeat[order.to_numpy()[1:][same]] = True
-        if self._earlier:
-            repeat |= pc.is_in(ids, value_set=pa.concat_arrays(self._earlier)).to_numpy(
-                zero_copy_only=False
+    def _validate_with_cells(
+        self, con: duckdb.DuckDBPyConnection, projected: pa.Table
+    ) -> tuple[pa.Table, np.ndarray]:
+        """Validate in DuckDB's threads while this one computes H3 cells (h3-py is a Python
+        loop), then line the cells up with the validated rows, which a join may reorder."""
+        lat = _floats(projected["lat_c"])
+        lon = _floats(projected["lon_c"])
+        inside = projected["in_box"].to_numpy(zero_copy_only=False)
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            future = pool.submit(
+                lambda: con.sql(self._validate, params=self._params).to_arrow_table()
             )
-        self._earlier.append(pc.unique(ids))
-        return pa.array(repeat & pc.not_equal(ids, "").to_numpy(zero_copy_only=False))
+            cells = incidents_to_cells(np.where(inside, lat, np.nan), lon)
+            table = future.result()
+        rows = projected["row_number"].to_numpy()
+        order = np.argsort(rows)
+        at = order[np.searchsorted(rows, table["row_number"].to_numpy(), sorter=order)]
+        cells, lat, lon = cells[at], lat[at], lon[at]
+        # Rows placed from a gazetteer (a destination, a port) get their cells now.
+        out_lat, out_lon = _floats(table["latitude"]), _floats(table["longitude"])
+        redo = np.isfinite(out_lat) & ~((out_lat == lat) & (out_lon == lon))
+        cells[redo] = incidents_to_cells(out_lat[redo], out_lon[redo])
+        return table, cells
+
+    def _repeats(self, id_hash: pa.ChunkedArray) -> pa.Array:
+        """Rows whose id came earlier in the file. The loader rejects repeats only after every
+        block is staged; marking them here keeps their raw text for the quarantine. Ids are
+        compared by 64-bit hash: a collision only keeps one more raw text."""
+        hashes = id_hash.to_numpy()
+        order = np.argsort(hashes, kind="stable")  # the first of equal ids comes first
+        ordered = hashes[order]
+        repeat = np.zeros(len(hashes), dtype=bool)
+        repeat[order[1:][ordered[1:] == ordered[:-1]]] = True
+        for seen in self._seen:  # sorted hashes of each earlier block
+            at = np.minimum(np.searchsorted(seen, hashes), len(seen) - 1)
+            repeat |= seen[at] == hashes
+        self._seen.append(ordered)
+        return pa.array(repeat & (hashes != 0))
+
+
+def _floats(column: pa.ChunkedArray) -> np.ndarray:
+    return pc.fill_null(column, np.nan).to_numpy(zero_copy_only=False).astype(np.float64)
 
 
 def _count_unplaced(table: pa.Table) -> int:
