@@ -68,6 +68,15 @@ def test_each_town_lies_in_its_district(shared_data):
         assert shape.covers(point), (town.name, town.code)
 
 
+def test_each_packaged_port_lies_on_land_in_kent_and_medway(shared_data):
+    """So that port events placed at a port are counted in a district."""
+    land = gpd.read_file(
+        shared_data / "boundaries" / "kent_medway_districts_lad21_oa_dissolved.geojson"
+    ).union_all()
+    for port in packaged_ports():
+        assert land.covers(shapely.Point(port.longitude, port.latitude)), port.port_id
+
+
 def test_find_place_prefers_names_then_aliases_then_order():
     assert find_place("london borough of lewisham", origins()).code == "E09000023"
     assert find_place("Royal Tunbridge Wells", kent_places()).kind == "town"

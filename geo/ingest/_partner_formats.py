@@ -103,21 +103,7 @@ def _open_geojson(path: Path, encoding: str) -> OpenedFile:
     data = path.read_bytes()
     checksum = hashlib.sha256(data).hexdigest()
     has_bom = data.startswith(BOM)
-    body = data[len(BOM) :] if has_bom else data
-    try:
-        text = body.decode(encoding)
-    except UnicodeDecodeError as exc:
-        line = body.count(b"\n", 0, exc.start) + 1
-        byte = body[exc.start : exc.start + 1].hex().upper()
-        raise InputError(
-            path, f"line {line}: not valid {encoding} (byte 0x{byte}); GeoJSON must be UTF-8"
-        ) from None
-    try:
-        doc = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise InputError(
-            path, f"line {exc.lineno}: not valid JSON ({exc.msg}, column {exc.colno})"
-        ) from None
+    doc = _parse_json(path, data[len(BOM) :] if has_bom else data, encoding)
     features = _features(path, doc)
     grid = _crs_is_grid(path, doc.get("crs"))
     headers = tuple(dict.fromkeys(k for f in features for k in _properties(f)[0]))
@@ -135,6 +121,23 @@ def _open_geojson(path: Path, encoding: str) -> OpenedFile:
     return OpenedFile(
         path, "geojson", checksum, headers, layout, len(features), "features", tuple(notes), read
     )
+
+
+def _parse_json(path: Path, body: bytes, encoding: str) -> object:
+    try:
+        text = body.decode(encoding)
+    except UnicodeDecodeError as exc:
+        line = body.count(b"\n", 0, exc.start) + 1
+        byte = body[exc.start : exc.start + 1].hex().upper()
+        raise InputError(
+            path, f"line {line}: not valid {encoding} (byte 0x{byte}); GeoJSON must be UTF-8"
+        ) from None
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InputError(
+            path, f"line {exc.lineno}: not valid JSON ({exc.msg}, column {exc.colno})"
+        ) from None
 
 
 def _features(path: Path, doc: object) -> list:
