@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import uuid
 from pathlib import Path
 
 import pyarrow as pa
@@ -51,10 +52,12 @@ _PROFILE = hsettings(
 
 
 def _fresh(tmp_path: Path) -> tuple[Store, Settings, tuple]:
-    """A store holding one good row, and what it looks like before the garbage."""
-    db = tmp_path / "g.duckdb"
-    for leftover in tmp_path.glob("g.duckdb*"):
-        leftover.unlink()
+    """A store holding one good row, and what it looks like before the garbage.
+
+    Every example gets its own file: DuckDB caches open databases by path, so reusing a
+    path while an earlier example's reader is alive would read a stale database.
+    """
+    db = tmp_path / f"g-{uuid.uuid4().hex}.duckdb"
     settings = Settings(db_path=db)
     store = Store(db)
     ingest_incidents(store, write_csv(tmp_path / "keep.csv", [knife("keep")]), settings)
@@ -71,13 +74,18 @@ def _state(store: Store) -> tuple:
 
 def _load_and_check(store, settings, path, before, expected_rows) -> None:
     try:
+        _check_load(store, settings, path, before, expected_rows)
+    finally:
+        store.close()
+
+
+def _check_load(store, settings, path, before, expected_rows) -> None:
+    try:
         report = ingest_incidents(store, path, settings, progress=False)
     except InputError:
         # A refused file changes nothing.
         assert _state(store) == before
         return
-    finally:
-        store.close()
     version, n_inc, n_q = _state(store)
     assert report.rows_read == report.loaded + report.unmapped + report.quarantined
     if expected_rows is not None:
@@ -85,6 +93,8 @@ def _load_and_check(store, settings, path, before, expected_rows) -> None:
     assert n_inc == before[1] + report.loaded + report.unmapped - report.replaced
     assert n_q == before[2] + report.quarantined
     assert version != before[0]
+    reasons = [r for (r,) in store.fetch_rows("SELECT reason FROM quarantine")]
+    assert all(len(r.splitlines()) == 1 and len(r) < 400 for r in reasons), reasons
 
 
 def _row(header: tuple[str, ...]) -> st.SearchStrategy:

@@ -187,7 +187,8 @@ def _point(feature: object) -> tuple[str, str, str]:
     if kind == "MultiPoint" and isinstance(coords, list) and len(coords) == 1:
         kind, coords = "Point", coords[0]
     if kind != "Point":
-        return "", "", f"geometry is a {kind}, expected a Point"
+        shown = kind if isinstance(kind, str) else json.dumps(kind)
+        return "", "", f"geometry is a {' '.join(shown.split())[:40]}, expected a Point"
     ok = isinstance(coords, list) and len(coords) >= 2
     try:
         if ok and all(_is_number(c) for c in coords[:2]):

@@ -28,9 +28,21 @@ _ISO_MONTH = r"^([0-9]{4})[-/]([0-9]{1,2})$"
 _UK_MONTH = r"^([0-9]{1,2})/([0-9]{4})$"
 
 
+# Characters that break a line somewhere (C0 and C1 controls, Unicode line separators).
+CONTROL = r"[\x00-\x1f\x7f-\x9f\x{2028}\x{2029}]"
+# A value quoted in a reason: one line, and short, whatever the file holds.
+SHOWN_MACRO = f"""
+CREATE OR REPLACE MACRO shown(s) AS CASE
+    WHEN length(s) > 60 THEN left(regexp_replace(s, '{CONTROL}', ' ', 'g'), 57) || '...'
+    ELSE regexp_replace(s, '{CONTROL}', ' ', 'g') END
+"""
+
+
 def register_lookups(con: duckdb.DuckDBPyConnection, ports: tuple[Port, ...]) -> None:
-    """Category, destination, origin and port tables keyed by name_key (one row per key)."""
+    """Category, destination, origin and port tables keyed by name_key (one row per key),
+    and the macros the rules use."""
     con.execute(NAME_KEY_MACRO)
+    con.execute(SHOWN_MACRO)
     terms = [(t, c) for c, names in CATEGORY_NAMES.items() for t in (c, *names)]
     categories = pa.table(
         {
@@ -120,8 +132,8 @@ def _dates_sql() -> str:
 
 # Only rows with a coordinate problem build these strings (they sit inside CASE branches).
 _PAIR = (
-    "(CASE WHEN x_label = 'longitude' THEN 'latitude ' || y_s || ', longitude ' || x_s "
-    "ELSE x_label || ' ' || x_s || ', ' || y_label || ' ' || y_s END)"
+    "(CASE WHEN x_label = 'longitude' THEN 'latitude ' || shown(y_s) || ', longitude ' || x_s "
+    "ELSE x_label || ' ' || shown(x_s) || ', ' || y_label || ' ' || y_s END)"
 )
 _PAIR_NAMES = (
     "(CASE WHEN x_label = 'longitude' THEN 'latitude and longitude' "
@@ -135,24 +147,27 @@ def _reason_sql(has_source_column: bool) -> str:
     bad_point = f"{located} AND NOT in_box"
     return f"""CASE
         WHEN problem_s <> '' THEN problem_s
-        WHEN {mismatch} THEN 'source ''' || src_s || ''' differs from this file''s source '''
-            || $source || ''' (a file holds one source: split it, or pass --source)'
+        WHEN {mismatch} THEN 'source ''' || shown(src_s) || ''' differs from this file''s source '''
+            || shown($source) || ''' (a file holds one source: split it, or pass --source)'
         WHEN id_s = '' THEN 'incident_id is empty'
+        WHEN regexp_matches(id_s, '{CONTROL}')
+            THEN 'incident_id ''' || shown(id_s) || ''' contains a control character'
         WHEN cat_s = '' THEN 'category is empty'
-        WHEN cat_key IS NULL THEN 'unknown category ''' || cat_s || ''' (expected '
+        WHEN cat_key IS NULL THEN 'unknown category ''' || shown(cat_s) || ''' (expected '
             || 'knife_crime, modern_slavery, county_lines or port_event)'
         WHEN date_s = '' THEN 'date is empty'
-        WHEN date_kind IS NULL THEN 'date ''' || date_s || ''' is not a date '
+        WHEN date_kind IS NULL THEN 'date ''' || shown(date_s) || ''' is not a date '
             || '(expected YYYY-MM-DD, YYYY-MM or DD/MM/YYYY)'
-        WHEN month_d IS NULL THEN 'date ''' || date_s || ''' is impossible (no such day or month)'
-        WHEN coalesce(date_d, month_d) > $today THEN 'date ' || date_s || ' is in the future'
-        WHEN year(month_d) < 1990 THEN 'date ' || date_s || ' is before 1990'
+        WHEN month_d IS NULL
+            THEN 'date ''' || shown(date_s) || ''' is impossible (no such day or month)'
+        WHEN coalesce(date_d, month_d) > $today THEN 'date ' || shown(date_s) || ' is in the future'
+        WHEN year(month_d) < 1990 THEN 'date ' || shown(date_s) || ' is before 1990'
         WHEN {located} AND x_s = '' THEN x_label || ' is empty but ' || y_label || ' is given'
         WHEN {located} AND y_s = '' THEN y_label || ' is empty but ' || x_label || ' is given'
         WHEN {located} AND (x IS NULL OR NOT isfinite(x))
-            THEN x_label || ' ''' || x_s || ''' is not a number'
+            THEN x_label || ' ''' || shown(x_s) || ''' is not a number'
         WHEN {located} AND (y IS NULL OR NOT isfinite(y))
-            THEN y_label || ' ''' || y_s || ''' is not a number'
+            THEN y_label || ' ''' || shown(y_s) || ''' is not a number'
         WHEN {bad_point} AND swap_ok THEN {_PAIR_NAMES} || ' look swapped (' || {_PAIR} || ')'
         WHEN {bad_point} AND alt_ok AND grid THEN {_PAIR_NAMES} || ' look like longitude and '
             || 'latitude in degrees, not British National Grid metres (' || {_PAIR} || ')'
@@ -170,7 +185,7 @@ def _reason_sql(has_source_column: bool) -> str:
             THEN 'county-lines row without destination'
         WHEN cat_key = 'port_event' AND port_s = '' THEN 'port event without a port'
         WHEN cat_key = 'port_event' AND port_id IS NULL
-            THEN 'unknown port ''' || port_s || ''' (see `socmap ports list`)'
+            THEN 'unknown port ''' || shown(port_s) || ''' (see `socmap ports list`)'
         {_origin_reasons()}
     END"""
 
@@ -178,14 +193,14 @@ def _reason_sql(has_source_column: bool) -> str:
 def _origin_reasons() -> str:
     min_lon, min_lat, max_lon, max_lat = _GB_BOX
     given = "(olat_s <> '' OR olon_s <> '')"
-    pair = "' (origin_latitude ' || olat_s || ', origin_longitude ' || olon_s || ')'"
+    pair = "' (origin_latitude ' || shown(olat_s) || ', origin_longitude ' || shown(olon_s) || ')'"
     return f"""
         WHEN {given} AND (olat_s = '' OR olon_s = '')
             THEN 'origin_latitude and origin_longitude must both be given'
         WHEN {given} AND (olat IS NULL OR NOT isfinite(olat))
-            THEN 'origin_latitude ''' || olat_s || ''' is not a number'
+            THEN 'origin_latitude ''' || shown(olat_s) || ''' is not a number'
         WHEN {given} AND (olon IS NULL OR NOT isfinite(olon))
-            THEN 'origin_longitude ''' || olon_s || ''' is not a number'
+            THEN 'origin_longitude ''' || shown(olon_s) || ''' is not a number'
         WHEN {given} AND (abs(olat) > 90 OR abs(olon) > 180)
             THEN 'origin coordinates out of range' || {pair}
         WHEN {given} AND NOT (olat BETWEEN {min_lat} AND {max_lat}
@@ -205,7 +220,7 @@ _LOCATION_FROM = """CASE loc_kind
         WHEN cat_key = 'county_lines' AND dest_lat IS NOT NULL
             THEN 'destination gazetteer: ' || dest_name || ' (approximate)'
         WHEN cat_key = 'county_lines'
-            THEN 'none: destination ''' || dest_s || ''' is not in the gazetteer'
+            THEN 'none: destination ''' || shown(dest_s) || ''' is not in the gazetteer'
         WHEN cat_key = 'port_event' AND port_id IS NOT NULL THEN 'port: ' || port_id
         ELSE 'none given' END
 END"""

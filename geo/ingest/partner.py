@@ -14,6 +14,7 @@ no usable columns) refuses the file and leaves the store as it was.
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date
@@ -27,7 +28,7 @@ import pyarrow.compute as pc
 from tqdm import tqdm
 
 from geo.cells import incidents_to_cells
-from geo.errors import SocmapError, ValidationError
+from geo.errors import InputError, SocmapError, ValidationError
 from geo.ingest._load import BatchReport, Chunk, LoadSpec, already_loaded, load_chunks
 from geo.ingest._partner_columns import ColumnMap, map_columns
 from geo.ingest._partner_formats import OpenedFile, RawPart, open_partner_file
@@ -68,7 +69,7 @@ def ingest_incidents(
         try:
             # Peek at the first block: a file's source column names its source.
             first = next(parts, None)
-            file_source = _not_reserved(given or _source_in(first, cols) or DEFAULT_SOURCE)
+            file_source = _not_reserved(given or _source_in(path, first, cols) or DEFAULT_SOURCE)
             checker = _Checker(cols, opened, settings, file_source)
             spec = _spec(opened, file_source, checker)
             if (batch := already_loaded(store, spec)) is not None:
@@ -107,9 +108,14 @@ def _spec(opened: OpenedFile, source: str, checker: _Checker) -> LoadSpec:
 def _clean_source(source: str | None) -> str | None:
     if source is None:
         return None
-    if not source.strip():
-        raise ValidationError("--source must name the supplying organisation, not be blank")
+    if not source.strip() or _has_control(source):
+        raise ValidationError(f"--source {source!r}: name the supplying organisation")
     return source.strip()
+
+
+def _has_control(text: str) -> bool:
+    # Cc: control characters; Zl, Zp: Unicode line and paragraph separators.
+    return any(unicodedata.category(c) in {"Cc", "Zl", "Zp"} for c in text)
 
 
 def _not_reserved(source: str) -> str:
@@ -122,12 +128,21 @@ def _not_reserved(source: str) -> str:
     return source
 
 
-def _source_in(part: RawPart | None, cols: ColumnMap) -> str | None:
+def _source_in(path: Path, part: RawPart | None, cols: ColumnMap) -> str | None:
     if part is None or not cols.has("source"):
         return None
     values = pc.utf8_trim_whitespace(part.table[cols.roles["source"]])
     present = pc.filter(values, pc.not_equal(values, ""))
-    return present[0].as_py() if len(present) else None
+    if not len(present):
+        return None
+    source = present[0].as_py()
+    if _has_control(source):
+        raise InputError(
+            path,
+            f"the source column's first value {source!r} contains a line break or control "
+            "character; correct it or pass --source",
+        )
+    return source
 
 
 def _notes(path: Path, opened: OpenedFile, checker: _Checker, report: BatchReport) -> list[str]:
