@@ -7,13 +7,12 @@ import json
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pyproj
 import pytest
 
-from geo import Settings, Store, ValidationError
+from geo import Settings, Store, ValidationError, load_boundaries
 from geo._demo_generate import generate
 from geo.demo import (
     PLANTED,
@@ -175,14 +174,8 @@ def test_the_default_end_is_the_last_complete_month():
 def test_with_boundaries_loaded_points_stay_on_land(tmp_path, shared_data):
     settings = Settings(db_path=tmp_path / "b.duckdb")
     store = Store(settings.db_path)
-    districts = gpd.read_file(
-        shared_data / "boundaries" / "kent_medway_districts_lad21_oa_dissolved.geojson"
-    )
-    with store.writing() as con:
-        for code, name, geom in zip(districts.lad_code, districts.lad_name, districts.geometry,
-                                    strict=True):  # fmt: skip
-            con.execute("INSERT INTO areas VALUES ('district', ?, ?, NULL, ?)",
-                        [code, name, geom.wkb])  # fmt: skip
+    districts = shared_data / "boundaries" / "kent_medway_districts_lad21_oa_dissolved.geojson"
+    load_boundaries(store, districts, "district", approximate=True)
     load_demo(store, settings, seed=3, months=12, end=END)
     counts = store.fetch_rows(
         "SELECT category, count(*) FILTER (WHERE latitude IS NOT NULL AND district IS NULL) "

@@ -35,16 +35,29 @@ def map_figure(model: MapModel, settings: Settings) -> go.Figure:
         margin={"l": 0, "r": 0, "t": 0, "b": 0},
         legend={
             "title": {"text": model.legend_title},
-            "x": 0.01, "y": 0.99, "xanchor": "left", "yanchor": "top",
-            "bgcolor": "rgba(255,255,255,0.9)", "bordercolor": "#d0d7de", "borderwidth": 1,
+            "x": 0.01,
+            "y": 0.99,
+            "xanchor": "left",
+            "yanchor": "top",
+            "bgcolor": "rgba(255,255,255,0.9)",
+            "bordercolor": "#d0d7de",
+            "borderwidth": 1,
         },
         # Keep the user's pan and zoom while filters change; reset when the area changes.
         uirevision="|".join(code or "" for _, code, _ in model.breadcrumb),
         hoverlabel={"bgcolor": "white", "font": {"size": 13}},
     )
     if model.empty_message:
-        fig.add_annotation(text=model.empty_message, x=0.5, y=0.5, xref="paper", yref="paper",
-                           showarrow=False, font={"size": 15}, bgcolor="white")
+        fig.add_annotation(
+            text=model.empty_message,
+            x=0.5,
+            y=0.5,
+            xref="paper",
+            yref="paper",
+            showarrow=False,
+            font={"size": 15},
+            bgcolor="white",
+        )
     return fig
 
 
@@ -52,9 +65,14 @@ def _style(settings: Settings) -> str | dict:
     if settings.tile_url:
         return {
             "version": 8,
-            "sources": {"tiles": {"type": "raster", "tiles": [settings.tile_url],
-                                  "tileSize": 256,
-                                  "attribution": settings.tile_attribution or ""}},
+            "sources": {
+                "tiles": {
+                    "type": "raster",
+                    "tiles": [settings.tile_url],
+                    "tileSize": 256,
+                    "attribution": settings.tile_attribution or "",
+                }
+            },
             "layers": [{"id": "tiles", "type": "raster", "source": "tiles"}],
         }
     return "white-bg"
@@ -88,37 +106,54 @@ def _outline_trace(outline) -> go.Scattermap:
         lons += [p[0] for p in line] + [None]
         lats += [p[1] for p in line] + [None]
     return go.Scattermap(
-        lon=lons, lat=lats, mode="lines",
+        lon=lons,
+        lat=lats,
+        mode="lines",
         line={"width": outline.width, "color": outline.colour},
-        name=outline.name, hoverinfo="skip", showlegend=outline.level in {"district", "division"},
+        name=outline.name,
+        hoverinfo="skip",
+        showlegend=outline.level in {"district", "division"},
     )
 
 
 def _add_links(fig: go.Figure, model: MapModel) -> None:
     top = max(link.lines for link in model.links) or 1
     for i, link in enumerate(model.links):
-        fig.add_trace(go.Scattermap(
-            lon=[link.origin_lonlat[0], link.destination_lonlat[0]],
-            lat=[link.origin_lonlat[1], link.destination_lonlat[1]],
-            mode="lines+markers",
-            marker={"size": [5, 8], "color": "#6a3d9a"},
-            line={"width": 1 + 5 * link.lines / top, "color": "rgba(106,61,154,0.65)"},
-            name="County lines", legendgroup="lines", showlegend=i == 0,
-            text=[link.label, link.label], hovertemplate="%{text}<extra></extra>",
-        ))
+        fig.add_trace(
+            go.Scattermap(
+                lon=[link.origin_lonlat[0], link.destination_lonlat[0]],
+                lat=[link.origin_lonlat[1], link.destination_lonlat[1]],
+                mode="lines+markers",
+                marker={"size": [5, 8], "color": "#6a3d9a"},
+                line={"width": 1 + 5 * link.lines / top, "color": "rgba(106,61,154,0.65)"},
+                name="County lines",
+                legendgroup="lines",
+                showlegend=i == 0,
+                text=[link.label, link.label],
+                hovertemplate="%{text}<extra></extra>",
+            )
+        )
 
 
 def _add_ports(fig: go.Figure, model: MapModel) -> None:
     top = max(p.events for p in model.ports) or 1
-    fig.add_trace(go.Scattermap(
-        lon=[p.lonlat[0] for p in model.ports], lat=[p.lonlat[1] for p in model.ports],
-        mode="markers+text",
-        marker={"size": [10 + 20 * math.sqrt(p.events / top) for p in model.ports],
-                "color": "#1b7837", "opacity": 0.8},
-        text=[p.name for p in model.ports], textposition="top right",
-        customdata=[p.label for p in model.ports],
-        hovertemplate="%{customdata}<extra></extra>", name="Port-of-entry events",
-    ))
+    fig.add_trace(
+        go.Scattermap(
+            lon=[p.lonlat[0] for p in model.ports],
+            lat=[p.lonlat[1] for p in model.ports],
+            mode="markers+text",
+            marker={
+                "size": [10 + 20 * math.sqrt(p.events / top) for p in model.ports],
+                "color": "#1b7837",
+                "opacity": 0.8,
+            },
+            text=[p.name for p in model.ports],
+            textposition="top right",
+            customdata=[p.label for p in model.ports],
+            hovertemplate="%{customdata}<extra></extra>",
+            name="Port-of-entry events",
+        )
+    )
 
 
 def view_for_bounds(

@@ -16,11 +16,19 @@ NO_DATA = "#f2f2f2"
 ZERO = "#ffffff"
 YLORRD = ["#ffffb2", "#fecc5c", "#fd8d3c", "#f03b20", "#bd0026"]
 RDBU = {
-    "hot99": "#b2182b", "hot95": "#ef8a62", "hot90": "#fddbc7", "ns": "#e8e8e8",
-    "cold90": "#d1e5f0", "cold95": "#67a9cf", "cold99": "#2166ac",
+    "hot99": "#b2182b",
+    "hot95": "#ef8a62",
+    "hot90": "#fddbc7",
+    "ns": "#e8e8e8",
+    "cold90": "#d1e5f0",
+    "cold95": "#67a9cf",
+    "cold99": "#2166ac",
 }
 PUOR = {
-    "up_sig": "#b35806", "up": "#fdb863", "same": "#f7f7f7", "down": "#b2abd2",
+    "up_sig": "#b35806",
+    "up": "#fdb863",
+    "same": "#f7f7f7",
+    "down": "#b2abd2",
     "down_sig": "#542788",
 }
 
@@ -83,12 +91,24 @@ CHANGE_CLASSES = [
 # Emerging hot spot categories: hot patterns in reds, cold in blues, lightness by pattern.
 _HOT = ["#67000d", "#a50f15", "#cb181d", "#ef3b2c", "#fb6a4a", "#fc9272", "#fcbba1", "#fee0d2"]
 _COLD = ["#08306b", "#08519c", "#2171b5", "#4292c6", "#6baed6", "#9ecae1", "#c6dbef", "#deebf7"]
-_PATTERNS = ["intensifying", "persistent", "consecutive", "new", "sporadic", "oscillating",
-             "diminishing", "historical"]
+_PATTERNS = [
+    "intensifying",
+    "persistent",
+    "consecutive",
+    "new",
+    "sporadic",
+    "oscillating",
+    "diminishing",
+    "historical",
+]
 EMERGING_CLASSES = (
-    [LegendClass(f"{p}_hot", f"{p.capitalize()} hot spot", c) for p, c in zip(_PATTERNS, _HOT,
-                                                                             strict=True)]
-    + [LegendClass(f"{p}_cold", f"{p.capitalize()} cold spot", c)
-       for p, c in zip(_PATTERNS, _COLD, strict=True)]
+    [
+        LegendClass(f"{p}_hot", f"{p.capitalize()} hot spot", c)
+        for p, c in zip(_PATTERNS, _HOT, strict=True)
+    ]
+    + [
+        LegendClass(f"{p}_cold", f"{p.capitalize()} cold spot", c)
+        for p, c in zip(_PATTERNS, _COLD, strict=True)
+    ]
     + [LegendClass("no_pattern", "No pattern detected", RDBU["ns"])]
 )
