@@ -8,7 +8,7 @@ import importlib
 from geo.accounts import Accounts, Role
 from geo.disclosure import Audience, DisclosurePolicy, public_counts
 from geo.errors import InputError, SocmapError, StoreError, ValidationError
-from geo.ingest import BatchReport, ingest_police_uk
+from geo.ingest import BatchReport, ingest_incidents, ingest_police_uk
 from geo.settings import Settings
 from geo.store import Store
 from geo.themes import ThemeMap, load_themes
@@ -41,6 +41,7 @@ __all__ = [
     "fetch_boundaries",
     "find_hotspots",
     "hex_counts",
+    "ingest_incidents",
     "ingest_police_uk",
     "load_boundaries",
     "load_themes",

@@ -7,7 +7,7 @@ destination (the Kent place it supplies); a port event names its port.
 
 from __future__ import annotations
 
-SCHEMA_VERSION = "2"
+SCHEMA_VERSION = "3"  # 3: quarantine.incident_id, ports.aliases
 
 DDL = [
     """
@@ -73,7 +73,8 @@ DDL = [
         reason VARCHAR NOT NULL,
         raw VARCHAR NOT NULL,
         month DATE,                     -- where it could be read, for accounting by month
-        category VARCHAR                -- where it could be read, for accounting by category
+        category VARCHAR,               -- where it could be read, for accounting by category
+        incident_id VARCHAR             -- where it could be read: a corrected row replaces it
     )
     """,
     """
@@ -85,7 +86,8 @@ DDL = [
         latitude DOUBLE NOT NULL,
         longitude DOUBLE NOT NULL,
         precision_note VARCHAR,
-        source VARCHAR NOT NULL
+        source VARCHAR NOT NULL,        -- the packaged list or the file it was loaded from
+        aliases VARCHAR[] NOT NULL      -- other names partners use for it
     )
     """,
     """

@@ -236,7 +236,11 @@ def _identity(path: Path) -> tuple[int, ...]:
 
 def _connect(path: Path, *, read_only: bool) -> duckdb.DuckDBPyConnection:
     try:
-        return duckdb.connect(str(path), read_only=read_only)
+        # DuckDB draws a progress bar on stdout for queries over 2 s, terminal or not, which
+        # would corrupt `--format json` output; socmap shows its own progress.
+        con = duckdb.connect(str(path), read_only=read_only)
+        con.execute("SET enable_progress_bar = false")
+        return con
     except duckdb.IOException as exc:
         text = str(exc)
         if "lock" in text.lower():

@@ -33,6 +33,7 @@ COMMAND_MODULES = [
     "socmap.commands.boundaries",
     "socmap.commands.users",
     "socmap.commands.stats",
+    "socmap.commands.ports",
 ]
 
 

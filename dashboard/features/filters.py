@@ -28,58 +28,97 @@ def layout(ctx: AppContext, opts: Options) -> html.Aside:
         **{"aria-label": "Filters"},
         children=[
             html.H2("What to show"),
-            _field("Themes", dcc.Checklist(
-                id=ids.THEMES,
-                options=[{"label": t.label, "value": t.key} for t in ctx.themes.themes],
-                className="checklist",
-            )),
-            _field("Categories", dcc.Dropdown(
-                id=ids.CATEGORIES,
-                multi=True,
-                placeholder="Add police.uk or partner categories",
-                options=[{"label": ctx.themes.label(c), "value": c} for c in opts.categories
-                         if c not in PARTNER_CATEGORIES],
-            ), hint="Proxies for a theme are marked; see the notes under the map."),
-            _field("Sources", dcc.Checklist(
-                id=ids.SOURCES,
-                options=[{"label": _source_label(s), "value": s} for s in opts.sources],
-                className="checklist",
-            ), hint="None ticked means every source."),
-            _field("Period", html.Div([
-                html.Div(id=ids.PERIOD_LABEL, className="period-label"),
-                dcc.RangeSlider(
-                    id=ids.PERIOD, min=0, max=max(n_months - 1, 0), step=1,
-                    marks=_month_marks(opts, n_months), allowCross=False,
-                    tooltip=None, updatemode="mouseup",
+            _field(
+                "Themes",
+                dcc.Checklist(
+                    id=ids.THEMES,
+                    options=[{"label": t.label, "value": t.key} for t in ctx.themes.themes],
+                    className="checklist",
                 ),
-                html.Button("Play month by month", id=ids.PLAY, className="button",
-                            n_clicks=0),
-                dcc.Interval(id=ids.PLAY_TICK, interval=1500, disabled=True),
-            ])),
-            _field("Measure", dcc.RadioItems(
-                id=ids.MEASURE,
-                options=[{"label": v, "value": k} for k, v in MEASURE_LABELS.items()],
-                className="radio",
-            )),
-            _field("Hexagon size", dcc.Dropdown(
-                id=ids.RESOLUTION,
-                clearable=False,
-                options=[{"label": "Automatic (by level)", "value": "auto"}]
-                + [{"label": f"Resolution {r}", "value": r} for r in range(5, 11)],
-            )),
-            _field("Layers", dcc.Checklist(
-                id=ids.LAYERS,
-                options=[{"label": v, "value": k} for k, v in LAYER_LABELS.items()],
-                className="checklist",
-            )),
-            _field("Go to an area", dcc.Dropdown(
-                id=ids.AREA_PICKER,
-                placeholder="District or division",
-                options=[{"label": "Kent and Medway", "value": "county:"}]
-                + [{"label": a.name, "value": f"district:{a.code}"} for a in opts.districts]
-                + [{"label": f"{a.name} (division)", "value": f"division:{a.code}"}
-                   for a in opts.divisions],
-            )),
+            ),
+            _field(
+                "Categories",
+                dcc.Dropdown(
+                    id=ids.CATEGORIES,
+                    multi=True,
+                    placeholder="Add police.uk or partner categories",
+                    options=[
+                        {"label": ctx.themes.label(c), "value": c}
+                        for c in opts.categories
+                        if c not in PARTNER_CATEGORIES
+                    ],
+                ),
+                hint="Proxies for a theme are marked; see the notes under the map.",
+            ),
+            _field(
+                "Sources",
+                dcc.Checklist(
+                    id=ids.SOURCES,
+                    options=[{"label": _source_label(s), "value": s} for s in opts.sources],
+                    className="checklist",
+                ),
+                hint="None ticked means every source.",
+            ),
+            _field(
+                "Period",
+                html.Div(
+                    [
+                        html.Div(id=ids.PERIOD_LABEL, className="period-label"),
+                        dcc.RangeSlider(
+                            id=ids.PERIOD,
+                            min=0,
+                            max=max(n_months - 1, 0),
+                            step=1,
+                            marks=_month_marks(opts, n_months),
+                            allowCross=False,
+                            tooltip=None,
+                            updatemode="mouseup",
+                        ),
+                        html.Button(
+                            "Play month by month", id=ids.PLAY, className="button", n_clicks=0
+                        ),
+                        dcc.Interval(id=ids.PLAY_TICK, interval=1500, disabled=True),
+                    ]
+                ),
+            ),
+            _field(
+                "Measure",
+                dcc.RadioItems(
+                    id=ids.MEASURE,
+                    options=[{"label": v, "value": k} for k, v in MEASURE_LABELS.items()],
+                    className="radio",
+                ),
+            ),
+            _field(
+                "Hexagon size",
+                dcc.Dropdown(
+                    id=ids.RESOLUTION,
+                    clearable=False,
+                    options=[{"label": "Automatic (by level)", "value": "auto"}]
+                    + [{"label": f"Resolution {r}", "value": r} for r in range(5, 11)],
+                ),
+            ),
+            _field(
+                "Layers",
+                dcc.Checklist(
+                    id=ids.LAYERS,
+                    options=[{"label": v, "value": k} for k, v in LAYER_LABELS.items()],
+                    className="checklist",
+                ),
+            ),
+            _field(
+                "Go to an area",
+                dcc.Dropdown(
+                    id=ids.AREA_PICKER,
+                    placeholder="District or division",
+                    options=[{"label": "Kent and Medway", "value": "county:"}]
+                    + [{"label": a.name, "value": f"district:{a.code}"} for a in opts.districts]
+                    + [
+                        {"label": f"{a.name} (division)", "value": f"division:{a.code}"}
+                        for a in opts.divisions
+                    ],
+                ),
+            ),
         ],
     )
 
@@ -108,8 +147,12 @@ def _month_marks(opts: Options, n_months: int) -> dict[int, str]:
 
 
 _CONTROLS = [
-    (ids.THEMES, "value"), (ids.CATEGORIES, "value"), (ids.SOURCES, "value"),
-    (ids.PERIOD, "value"), (ids.MEASURE, "value"), (ids.RESOLUTION, "value"),
+    (ids.THEMES, "value"),
+    (ids.CATEGORIES, "value"),
+    (ids.SOURCES, "value"),
+    (ids.PERIOD, "value"),
+    (ids.MEASURE, "value"),
+    (ids.RESOLUTION, "value"),
     (ids.LAYERS, "value"),
 ]
 
@@ -134,8 +177,24 @@ def register(app: Dash, ctx: AppContext) -> None:
         State(ids.STATE, "data"),
         State(ids.PLAY_TICK, "disabled"),
     )
-    def sync(search, themes, cats, sources, period, measure, res, layers,
-             click, _crumbs, _links, picked, _play, _tick, current, stopped):
+    def sync(
+        search,
+        themes,
+        cats,
+        sources,
+        period,
+        measure,
+        res,
+        layers,
+        click,
+        _crumbs,
+        _links,
+        picked,
+        _play,
+        _tick,
+        current,
+        stopped,
+    ):
         opts = options(ctx)
         trigger = callback_context.triggered_id
         state = ViewState.from_query(current if isinstance(current, str) else search)
@@ -143,17 +202,28 @@ def register(app: Dash, ctx: AppContext) -> None:
         if trigger in (None, ids.URL):
             state = ViewState.from_query(search)
         elif trigger in {cid for cid, _ in _CONTROLS}:
-            state = nav.from_controls(state, opts, themes=themes, categories=cats,
-                                      sources=sources, period=period, measure=measure,
-                                      res=res, layers=layers)
+            state = nav.from_controls(
+                state,
+                opts,
+                themes=themes,
+                categories=cats,
+                sources=sources,
+                period=period,
+                measure=measure,
+                res=res,
+                layers=layers,
+            )
         elif trigger == ids.MAP:
             state = nav.after_map_click(state, (click or {}).get("points", [{}])[0])
         elif isinstance(trigger, dict) and _clicked():
             state = state.go_to(trigger["level"], trigger["code"] or None)
         elif trigger == ids.AREA_PICKER and picked:
             level, _, code = picked.partition(":")
-            parent = (opts.area("division", code).parent
-                      if level == "division" and opts.area("division", code) else None)
+            parent = (
+                opts.area("division", code).parent
+                if level == "division" and opts.area("division", code)
+                else None
+            )
             state = state.go_to(level, code or None, parent=parent)
         elif trigger == ids.PLAY:
             playing = not playing
@@ -175,7 +245,8 @@ def _outputs(state: ViewState, opts: Options, playing: bool) -> tuple:
     query = state.to_query()
     period = [nav.month_index(opts, state.month_from), nav.month_index(opts, state.month_to)]
     label = (
-        month_str(state.month_from) if state.month_from == state.month_to
+        month_str(state.month_from)
+        if state.month_from == state.month_to
         else f"{state.month_from:%b %Y} to {state.month_to:%b %Y}"
     )
     return (

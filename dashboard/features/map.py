@@ -72,15 +72,17 @@ def _breadcrumb(trail: tuple[tuple[str, str | None, str], ...]) -> list:
         if i == len(trail) - 1:
             items.append(html.Span(name, className="crumb-current", **{"aria-current": "page"}))
         else:
-            items.append(html.Button(
-                name, className="crumb",
-                id={"type": ids.CRUMB, "level": level, "code": code or ""},
-            ))
+            items.append(
+                html.Button(
+                    name,
+                    className="crumb",
+                    id={"type": ids.CRUMB, "level": level, "code": code or ""},
+                )
+            )
     return items
 
 
 def _caption(model: map_view.MapModel) -> list:
     lines = [html.P(html.Strong(model.title)), html.P(model.subtitle)]
-    lines += [html.P(note.text, className="approx" if note.warn else None)
-              for note in model.notes]
+    lines += [html.P(note.text, className="approx" if note.warn else None) for note in model.notes]
     return lines

@@ -86,10 +86,13 @@ def options(ctx: AppContext) -> Options:
 
 def _read_options(store: Store) -> Options:
     first, last = store.fetch_rows("SELECT min(month), max(month) FROM incidents")[0]
-    sources = tuple(r[0] for r in store.fetch_rows(
-        "SELECT source FROM incidents GROUP BY 1 ORDER BY count(*) DESC"))
-    categories = tuple(r[0] for r in store.fetch_rows(
-        "SELECT category FROM incidents GROUP BY 1 ORDER BY 1"))
+    sources = tuple(
+        r[0]
+        for r in store.fetch_rows("SELECT source FROM incidents GROUP BY 1 ORDER BY count(*) DESC")
+    )
+    categories = tuple(
+        r[0] for r in store.fetch_rows("SELECT category FROM incidents GROUP BY 1 ORDER BY 1")
+    )
     areas = store.fetch_rows(
         "SELECT level, code, name, parent_code FROM areas "
         "WHERE level IN ('district', 'division') ORDER BY name"

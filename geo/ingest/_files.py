@@ -68,6 +68,23 @@ def encoding_error(path: Path, encoding: str) -> InputError:
     return InputError(path, f"could not be read as {encoding} text")
 
 
+def require_decodable(path: Path, encoding: str) -> None:
+    """Refuse a file that does not decode, naming the row and the first bad byte.
+
+    For readers that cannot rely on the CSV parser's own check: a bad byte inside a row with
+    the wrong number of fields reaches pyarrow's invalid-row callback, which fails on it
+    (printing a traceback) and reports a parse error instead of the encoding.
+    """
+    decoder = codecs.getincrementaldecoder(encoding)()
+    with path.open("rb") as fh:
+        try:
+            while block := fh.read(_BLOCK):
+                decoder.decode(block)
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            raise encoding_error(path, encoding) from None
+
+
 def file_checksum(path: Path) -> str:
     """SHA-256 of a file's bytes (for formats read by a library, such as Parquet)."""
     _require_file(path)

@@ -32,8 +32,13 @@ class LoadSpec:
     """What is being loaded and how it replaces what is already there.
 
     ``replace`` is ``"months"`` for police.uk (a corrected edition of a month replaces that
-    month from that source and force) or ``"ids"`` for partner files (a row whose id is
-    already stored from that source replaces it).
+    month from that source and force), ``"ids"`` for partner files (a row whose id is
+    already stored from that source replaces it, and a quarantined row with that id is
+    dropped: the new file's version of that record is the one that counts) or ``"source"``
+    for generated data (the batch replaces everything from its source).
+
+    ``prepare`` runs inside the load's transaction before any chunk is read, so reference
+    data a load validates against (the ports table) commits or rolls back with it.
     """
 
     kind: str
@@ -42,6 +47,7 @@ class LoadSpec:
     checksum: str
     replace: str
     id_label: str
+    prepare: Callable[[duckdb.DuckDBPyConnection], None] | None = None
 
 
 @dataclass
@@ -134,6 +140,8 @@ def load_chunks(
     try:
         with store.writing() as con:
             _refuse_repeat(con, spec)
+            if spec.prepare is not None:
+                spec.prepare(con)
             staged = _stage(con, chunks, report, step)
             if report.rows_read == 0:
                 raise InputError(spec.file, "has a header but no data rows")
@@ -296,7 +304,9 @@ def _remove_replaced(con: duckdb.DuckDBPyConnection, spec: LoadSpec, batch_id: i
     if spec.replace == "months":
         return _replace_months(con, spec.source, batch_id)
     if spec.replace == "ids":
-        return _replace_ids(con, spec.source)
+        return _replace_ids(con, spec.source, batch_id)
+    if spec.replace == "source":
+        return _replace_source(con, spec.source, batch_id)
     raise ValueError(f"unknown replace policy {spec.replace!r}")
 
 
@@ -335,17 +345,49 @@ def _replace_months(con: duckdb.DuckDBPyConnection, source: str, batch_id: int) 
     return int(replaced)
 
 
-def _replace_ids(con: duckdb.DuckDBPyConnection, source: str) -> int:
-    return int(
-        con.execute(
-            """
-            DELETE FROM incidents
-            WHERE source = ? AND incident_id IN (
-                SELECT incident_id FROM staged
-                WHERE reason IS NULL AND incident_id IS NOT NULL)
-            """,
-            [source],
-        ).fetchone()[0]
+def _replace_ids(con: duckdb.DuckDBPyConnection, source: str, batch_id: int) -> int:
+    """Good rows replace stored rows with their ids. Only good rows do: a bad row in a new
+    edition must not delete the good one already stored. Any row with an id (good or bad)
+    replaces an earlier quarantined row with that id, which it corrects or repeats."""
+    replaced = con.execute(
+        """
+        DELETE FROM incidents
+        WHERE source = ? AND incident_id IN (
+            SELECT incident_id FROM staged
+            WHERE reason IS NULL AND incident_id IS NOT NULL)
+        """,
+        [source],
+    ).fetchone()[0]
+    con.execute(
+        """
+        DELETE FROM quarantine
+        WHERE source = ? AND incident_id IN (
+            SELECT incident_id FROM staged WHERE incident_id IS NOT NULL)
+        """,
+        [source],
+    )
+    _supersede_emptied_batches(con, source, batch_id)
+    return int(replaced)
+
+
+def _replace_source(con: duckdb.DuckDBPyConnection, source: str, batch_id: int) -> int:
+    replaced = con.execute("DELETE FROM incidents WHERE source = ?", [source]).fetchone()[0]
+    con.execute("DELETE FROM quarantine WHERE source = ?", [source])
+    _supersede_emptied_batches(con, source, batch_id)
+    return int(replaced)
+
+
+def _supersede_emptied_batches(con: duckdb.DuckDBPyConnection, source: str, batch_id: int) -> None:
+    # A batch with nothing left is superseded, so loading its file again is a real load
+    # (the newest load wins) rather than "already loaded".
+    con.execute(
+        """
+        UPDATE batches SET status = 'superseded', superseded_by = ?
+        WHERE source = ? AND status = 'active'
+          AND batch_id NOT IN (SELECT batch_id FROM incidents WHERE source = ?)
+          AND batch_id NOT IN (SELECT batch_id FROM quarantine WHERE source = ?)
+        """,
+        [batch_id, source, source, source],
     )
 
 
@@ -373,7 +415,9 @@ def _insert_quarantine(con: duckdb.DuckDBPyConnection, spec: LoadSpec, batch_id:
     con.execute(
         """
         INSERT INTO quarantine
-        SELECT ?, coalesce(source, ?), ?, row_number, reason, coalesce(raw, ''), month, category
+            (batch_id, source, file, row_number, reason, raw, month, category, incident_id)
+        SELECT ?, coalesce(source, ?), ?, row_number, reason, coalesce(raw, ''), month,
+               category, incident_id
         FROM staged WHERE reason IS NOT NULL ORDER BY row_number
         """,
         [batch_id, spec.source, spec.file],

@@ -110,7 +110,7 @@ def _demo(args: argparse.Namespace, settings: Settings) -> int:
         )
     else:
         print(
-            f"demo data (synthetic, seed {args.seed}): batch {report.batch_id}: "
-            f"{report.loaded} incidents loaded"
+            f"{report.file}: batch {report.batch_id}: {report.loaded} incidents loaded, "
+            f"{report.unmapped} without a location (synthetic, source synthetic-demo)"
         )
     return EXIT_OK

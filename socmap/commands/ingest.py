@@ -26,7 +26,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     partner = kinds.add_parser(
         "incidents",
-        help="partners' own incident files (CSV, GeoJSON or Parquet; see the README)",
+        help="partners' own incident files (CSV, GeoJSON or Parquet; see docs/partner-format.md)",
     )
     partner.add_argument("files", nargs="+", type=Path, metavar="FILE")
     partner.add_argument(

@@ -1,0 +1,141 @@
+"""Validating a block of partner rows: two DuckDB statements around one pyproj call.
+
+1. ``prep``: trim every field, choose each row's coordinates (GeoJSON geometry, then
+   latitude/longitude, then easting/northing, then x/y) and read them as numbers.
+2. :func:`project`: British National Grid to WGS84 with pyproj, vectorised, and the checks
+   that need a projection (is the point in Kent and Medway; would it be if swapped; would it
+   be if read in the other coordinate system).
+3. ``validate``: match categories, places and ports, read dates, and give every bad row one
+   reason; the result has exactly the canonical columns (see :mod:`geo.ingest._stage`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyproj
+
+from geo.ingest._partner_columns import ColumnMap
+
+_TEXT_ROLES = {
+    "src_s": "source", "id_s": "incident_id", "cat_s": "category", "sub_s": "subcategory",
+    "date_s": "date", "place_s": "location", "lsoa_s": "lsoa_code", "outcome_s": "outcome",
+    "reporter_s": "reported_by", "origin_s": "origin", "origin_code_s": "origin_code",
+    "olat_s": "origin_latitude", "olon_s": "origin_longitude", "dest_s": "destination",
+    "line_s": "line_name", "port_s": "port", "lat_in": "latitude", "lon_in": "longitude",
+    "e_in": "easting", "n_in": "northing", "x_in": "x", "y_in": "y",
+}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Layout:
+    """What a reader adds beside the file's own columns, and how a raw row is rebuilt."""
+
+    geometry: bool = False  # _gx, _gy hold a GeoJSON point's coordinates as text
+    geometry_grid: bool = False  # the GeoJSON names EPSG:27700
+    problem: bool = False  # _problem holds a structural problem found by the reader
+    raw: str = "csv"  # csv: rebuild the CSV line; column: _raw; json: a JSON object
+
+
+def prep_sql(cols: ColumnMap, layout: Layout) -> str:
+    def text(role: str) -> str:
+        if not cols.has(role):
+            return "''"
+        c = cols.roles[role]
+        # Trimming allocates a new string: only padded values are trimmed.
+        return f"CASE WHEN starts_with({c}, ' ') OR ends_with({c}, ' ') THEN trim({c}) ELSE {c} END"
+
+    fields = ",\n".join(f"{text(role)} AS {alias}" for alias, role in _TEXT_ROLES.items())
+    gx, gy = ("trim(_gx)", "trim(_gy)") if layout.geometry else ("''", "''")
+    problem = "_problem" if layout.problem else "''"
+    grid = "true" if layout.geometry_grid else "false"
+    return f"""
+WITH s AS (
+    SELECT *, {fields}, {gx} AS gx_in, {gy} AS gy_in, {problem} AS problem_s FROM b
+), k AS (
+    SELECT *,
+        CASE WHEN gx_in <> '' OR gy_in <> '' THEN 'geometry'
+             WHEN lat_in <> '' OR lon_in <> '' THEN 'latlon'
+             WHEN e_in <> '' OR n_in <> '' THEN 'grid'
+             WHEN x_in <> '' OR y_in <> '' THEN 'xy' ELSE 'none' END AS loc_kind
+    FROM s
+), c AS (
+    SELECT *,
+        CASE loc_kind WHEN 'geometry' THEN gx_in WHEN 'latlon' THEN lon_in
+             WHEN 'grid' THEN e_in WHEN 'xy' THEN x_in ELSE '' END AS x_s,
+        CASE loc_kind WHEN 'geometry' THEN gy_in WHEN 'latlon' THEN lat_in
+             WHEN 'grid' THEN n_in WHEN 'xy' THEN y_in ELSE '' END AS y_s
+    FROM k
+), n AS (
+    SELECT *, TRY_CAST(x_s AS DOUBLE) AS x, TRY_CAST(y_s AS DOUBLE) AS y FROM c
+)
+SELECT *,
+    -- 0 for no id; a repeated id has a repeated hash (a collision only costs a raw text)
+    CASE WHEN id_s = '' THEN 0 ELSE hash(id_s) END AS id_hash,
+    CASE loc_kind WHEN 'geometry' THEN {grid} WHEN 'grid' THEN true
+         -- x/y: degrees when they fit degrees; no Kent point fits both readings
+         WHEN 'xy' THEN NOT coalesce(abs(x) <= 180 AND abs(y) <= 90, false)
+         ELSE false END AS grid
+FROM n
+"""
+
+
+@lru_cache(maxsize=1)
+def _bng_to_wgs84() -> pyproj.Transformer:
+    return pyproj.Transformer.from_crs("EPSG:27700", "EPSG:4326", always_xy=True)
+
+
+def bng_to_wgs84(easting: np.ndarray, northing: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """British National Grid metres to WGS84 (longitude, latitude), vectorised."""
+    lon, lat = _bng_to_wgs84().transform(easting, northing, errcheck=False)
+    return np.asarray(lon, dtype=np.float64), np.asarray(lat, dtype=np.float64)
+
+
+def _as_wgs84(x: np.ndarray, y: np.ndarray, grid: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    lon, lat = x.astype(np.float64), y.astype(np.float64)
+    if grid.any():
+        lon, lat = lon.copy(), lat.copy()
+        lon[grid], lat[grid] = bng_to_wgs84(x[grid], y[grid])
+    return lon, lat
+
+
+def project(table: pa.Table, bbox: tuple[float, float, float, float]) -> pa.Table:
+    """Add lat_c/lon_c (the point as given) and in_box, swap_ok, alt_ok (would it be in
+    Kent and Medway as given, swapped, or read in the other coordinate system)."""
+    x = _floats(table["x"])
+    y = _floats(table["y"])
+    grid = pc.fill_null(table["grid"], False).to_numpy(zero_copy_only=False).astype(bool)
+    lon, lat = _as_wgs84(x, y, grid)
+    in_box = _inside((lon, lat), bbox)
+    swap_ok = np.zeros(len(x), dtype=bool)
+    alt_ok = np.zeros(len(x), dtype=bool)
+    # Only rows that failed need the other readings; in a clean file that is none.
+    bad = np.flatnonzero(~in_box & np.isfinite(x) & np.isfinite(y))
+    if len(bad):
+        bx, by, bg = x[bad], y[bad], grid[bad]
+        swap_ok[bad] = _inside(_as_wgs84(by, bx, bg), bbox)
+        alt_ok[bad] = _inside(_as_wgs84(bx, by, ~bg), bbox) | _inside(_as_wgs84(by, bx, ~bg), bbox)
+    for name, values in (
+        ("lat_c", lat),
+        ("lon_c", lon),
+        ("in_box", in_box),
+        ("swap_ok", swap_ok),
+        ("alt_ok", alt_ok),
+    ):
+        table = table.append_column(name, pa.array(values))
+    return table
+
+
+def _floats(column: pa.ChunkedArray) -> np.ndarray:
+    return pc.fill_null(column, np.nan).to_numpy(zero_copy_only=False).astype(np.float64)
+
+
+def _inside(lon_lat: tuple[np.ndarray, np.ndarray], bbox: tuple[float, ...]) -> np.ndarray:
+    lon, lat = lon_lat
+    min_lon, min_lat, max_lon, max_lat = bbox
+    with np.errstate(invalid="ignore"):
+        return (lat >= min_lat) & (lat <= max_lat) & (lon >= min_lon) & (lon <= max_lon)
