@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import warnings
 
+import mapclassify
 import numpy as np
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from dashboard.figures.palette import count_classes, jenks_breaks
 
@@ -13,8 +15,6 @@ from dashboard.figures.palette import count_classes, jenks_breaks
 @given(st.lists(st.integers(1, 60), min_size=6, max_size=120), st.integers(2, 5))
 @settings(max_examples=60, deadline=None)
 def test_jenks_breaks_equal_mapclassify(values, k):
-    import mapclassify
-
     y = np.array(values)
     if len(np.unique(y)) <= k:
         return
