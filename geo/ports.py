@@ -19,7 +19,7 @@ import pyarrow as pa
 
 from geo.errors import InputError
 from geo.gazetteer import name_key, read_package_csv, split_aliases
-from geo.ingest._files import inspect_text_file, require_decodable
+from geo.ingest._files import inspect_text_file
 from geo.settings import Settings
 from geo.store import Store
 
@@ -143,7 +143,6 @@ def load_ports(store: Store, path: str | Path, settings: Settings) -> PortsLoad:
 def read_ports_csv(path: Path, settings: Settings) -> tuple[Port, ...]:
     """Ports from a CSV with at least an id (port_id or locode), name, latitude, longitude."""
     info = inspect_text_file(path)
-    require_decodable(path, "utf-8")
     columns = _match_columns(path, info.header)
     ports: list[Port] = []
     seen: dict[str, int] = {}

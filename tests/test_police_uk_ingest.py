@@ -221,3 +221,17 @@ def test_a_crime_published_again_next_month_is_counted_once(tmp_path, store, set
     )
     assert (report.loaded, report.quarantined) == (1, 1)
     assert "Crime ID same is already loaded for 2018-11 (batch 1)" in report.messages[0]
+
+
+def test_rejected_repeats_keep_the_row_as_the_file_had_it(tmp_path, store, settings):
+    ingest_police_uk(
+        store, write_csv(tmp_path / "nov.csv", [row("same", month="2018-11")]), settings
+    )
+    rows = [
+        row("same", month="2018-12"),
+        row("dup", month="2018-12"),
+        row("dup", month="2018-12", lon_lat=CANTERBURY),
+    ]
+    ingest_police_uk(store, write_csv(tmp_path / "dec.csv", rows), settings)
+    raws = [r[0] for r in store.fetch_rows("SELECT raw FROM quarantine ORDER BY row_number")]
+    assert raws == [",".join(rows[0]), ",".join(rows[2])]

@@ -33,19 +33,24 @@ class FileInfo:
 
 
 def inspect_text_file(path: Path, encoding: str = "utf-8") -> FileInfo:
-    """Check a CSV file is there and not empty; return its checksum, BOM and header.
-
-    The encoding is checked while the file is parsed (the parser validates every string);
-    :func:`encoding_error` then finds the row of the first bad byte.
-    """
+    """Check a CSV file is there, not empty and decodable; return its checksum, BOM and
+    header. One pass: each block is hashed and decoded (the parser cannot be left to find a
+    bad byte: one inside a malformed row breaks its error handling)."""
     size = _require_file(path)
     digest = hashlib.sha256()
+    decoder = codecs.getincrementaldecoder(encoding)()
     with path.open("rb") as fh:
         head = fh.read(len(BOM))
         has_bom = head == BOM
         digest.update(head)
-        while block := fh.read(_BLOCK):
-            digest.update(block)
+        try:
+            decoder.decode(head)
+            while block := fh.read(_BLOCK):
+                digest.update(block)
+                decoder.decode(block)
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            raise encoding_error(path, encoding) from None
     header = _read_header(path, encoding, has_bom)
     return FileInfo(path, size, digest.hexdigest(), encoding, has_bom, header)
 
@@ -66,23 +71,6 @@ def encoding_error(path: Path, encoding: str) -> InputError:
     except UnicodeDecodeError as exc:
         return InputError(path, f"ends in the middle of a character ({exc.reason})")
     return InputError(path, f"could not be read as {encoding} text")
-
-
-def require_decodable(path: Path, encoding: str) -> None:
-    """Refuse a file that does not decode, naming the row and the first bad byte.
-
-    For readers that cannot rely on the CSV parser's own check: a bad byte inside a row with
-    the wrong number of fields reaches pyarrow's invalid-row callback, which fails on it
-    (printing a traceback) and reports a parse error instead of the encoding.
-    """
-    decoder = codecs.getincrementaldecoder(encoding)()
-    with path.open("rb") as fh:
-        try:
-            while block := fh.read(_BLOCK):
-                decoder.decode(block)
-            decoder.decode(b"", final=True)
-        except UnicodeDecodeError:
-            raise encoding_error(path, encoding) from None
 
 
 def file_checksum(path: Path) -> str:

@@ -83,7 +83,7 @@ def ingest_police_uk(
     if (batch := already_loaded(store, spec)) is not None:
         return BatchReport(file=spec.file, kind=spec.kind, source=SOURCE, already_loaded_as=batch)
     with StageBar(path.name, progress) as bar:
-        chunks = _validated_chunks(info, settings, bar.step)
+        chunks = _validated_chunks(info, settings, bar.step, store)
         report = load_chunks(store, spec, chunks, step=bar.step)
     if info.has_bom:
         report.notes.append(f"{path}: starts with a UTF-8 byte-order mark; it was ignored")
@@ -113,16 +113,40 @@ def _check_header(info: FileInfo) -> None:
     )
 
 
-def _validated_chunks(info: FileInfo, settings: Settings, step) -> Iterator[Chunk]:
+def _validated_chunks(info: FileInfo, settings: Settings, step, store: Store) -> Iterator[Chunk]:
     step("reading")
     part = read_csv_table(info, _NAMES)
     unparsed = [(b.row_number, b.problem, b.text) for b in part.bad_rows]
     step("validating")
-    table, cells = _validate(part.table, settings)
+    table, cells = _validate(part.table, settings, _ids_to_keep_raw(part.table, store))
     yield Chunk(table, unparsed, part.blank_lines, cells)
 
 
-def _validate(raw: pa.Table, settings: Settings) -> tuple[pa.Table, np.ndarray]:
+def _ids_to_keep_raw(raw: pa.Table, store: Store) -> pa.Table:
+    """Crime IDs that may turn out to be repeats: those seen twice in the file, and those
+    already stored. Their rows keep their raw text, so a rejected repeat is quarantined as
+    the file had it (a superset is cheap; every other row skips building it)."""
+    con = duckdb.connect()
+    try:
+        con.register("b", raw)
+        twice = con.sql(
+            "SELECT crime_id AS id FROM b WHERE crime_id <> '' GROUP BY 1 HAVING count(*) > 1"
+        ).to_arrow_table()
+        ids = con.sql("SELECT DISTINCT crime_id AS id FROM b WHERE crime_id <> ''").to_arrow_table()
+    finally:
+        con.close()
+    if not store.exists() or ids.num_rows == 0:
+        return twice
+    with store.reading() as cur:
+        cur.register("file_ids", ids)
+        stored = cur.sql(
+            "SELECT DISTINCT incident_id AS id FROM incidents "
+            "WHERE source = 'police-uk' AND incident_id IN (SELECT id FROM file_ids)"
+        ).to_arrow_table()
+    return pa.concat_tables([twice, stored])
+
+
+def _validate(raw: pa.Table, settings: Settings, keep_raw: pa.Table) -> tuple[pa.Table, np.ndarray]:
     """The validated rows, and H3 cells for every row whose coordinates parse.
 
     DuckDB validates in a worker thread (it releases the GIL) while this thread runs h3's
@@ -131,6 +155,7 @@ def _validate(raw: pa.Table, settings: Settings) -> tuple[pa.Table, np.ndarray]:
     con = duckdb.connect()
     try:
         con.register("b", raw)
+        con.register("keep_raw", keep_raw)
         coords = con.sql(
             "SELECT TRY_CAST(trim(latitude) AS DOUBLE) AS lat, "
             "TRY_CAST(trim(longitude) AS DOUBLE) AS lon FROM b"
@@ -185,7 +210,10 @@ _REASON_SQL = """
 _COLUMNS = {
     "row_number": "row_number",
     "reason": "reason_s",
-    "raw": f"CASE WHEN reason_s IS NOT NULL THEN {raw_row_sql(_NAMES)} END",
+    "raw": (
+        "CASE WHEN reason_s IS NOT NULL OR crime_id IN (SELECT id FROM keep_raw) "
+        f"THEN {raw_row_sql(_NAMES)} END"
+    ),
     "source": repr(SOURCE),
     "incident_id": text_sql("crime_id"),
     "category": text_sql("crime_type"),
