@@ -240,6 +240,10 @@ def _connect(path: Path, *, read_only: bool) -> duckdb.DuckDBPyConnection:
         # would corrupt `--format json` output; socmap shows its own progress.
         con = duckdb.connect(str(path), read_only=read_only)
         con.execute("SET enable_progress_bar = false")
+        if not read_only:
+            # A load already holds its rows in memory (Arrow); DuckDB's own share is capped
+            # so a large load spills its sort to disk instead of doubling peak memory.
+            con.execute("SET memory_limit = '500MB'")
         return con
     except duckdb.IOException as exc:
         text = str(exc)

@@ -119,7 +119,9 @@ def _validated_chunks(info: FileInfo, settings: Settings, step, store: Store) ->
     unparsed = [(b.row_number, b.problem, b.text) for b in part.bad_rows]
     step("validating")
     table, cells = _validate(part.table, settings, _ids_to_keep_raw(part.table, store))
-    yield Chunk(table, unparsed, part.blank_lines, cells)
+    blank_lines = part.blank_lines
+    del part  # the raw strings are not needed once validated: a quarter of peak memory
+    yield Chunk(table, unparsed, blank_lines, cells)
 
 
 def _ids_to_keep_raw(raw: pa.Table, store: Store) -> pa.Table:
