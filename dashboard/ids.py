@@ -18,6 +18,7 @@ LAYERS = "filter-layers"
 # Map and navigation
 MAP = "map"
 MAP_CAPTION = "map-caption"
+MAP_LEGEND = "map-legend"
 BREADCRUMB = "breadcrumb"
 CRUMB = "crumb"  # pattern-matching: {"type": CRUMB, "level": ..., "code": ...}
 AREA_LINK = "area-link"  # pattern-matching: {"type": AREA_LINK, "level": ..., "code": ...}

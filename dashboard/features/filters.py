@@ -141,8 +141,10 @@ def _month_marks(opts: Options, n_months: int) -> dict[int, str]:
     marks = {}
     for i in range(n_months):
         m = nav.month_at(opts, i)
-        if m.month == 1 or i in (0, n_months - 1):
-            marks[i] = m.strftime("%b %Y") if i in (0, n_months - 1) else str(m.year)
+        ends = i in (0, n_months - 1)
+        near_end = min(i, n_months - 1 - i) < 4
+        if ends or (m.month == 1 and not near_end):
+            marks[i] = m.strftime("%b %Y") if ends else str(m.year)
     return marks
 
 

@@ -30,6 +30,7 @@ def layout() -> html.Section:
                 type="default",
                 delay_show=400,
             ),
+            html.Div(id=ids.MAP_LEGEND, className="legend", role="list"),
             html.Div(id=ids.MAP_CAPTION, className="caption"),
         ],
     )
@@ -39,6 +40,7 @@ def register(app: Dash, ctx: AppContext) -> None:
     @app.callback(
         Output(ids.MAP, "figure"),
         Output(ids.BREADCRUMB, "children"),
+        Output(ids.MAP_LEGEND, "children"),
         Output(ids.MAP_CAPTION, "children"),
         Output(ids.BANNER_TOP, "children"),
         Output(ids.BANNER_TOP, "className"),
@@ -55,6 +57,7 @@ def register(app: Dash, ctx: AppContext) -> None:
         return (
             map_figure(model, ctx.settings),
             _breadcrumb(model.breadcrumb),
+            legend(model),
             _caption(model),
             model.banner,
             banner_class,
@@ -79,6 +82,23 @@ def _breadcrumb(trail: tuple[tuple[str, str | None, str], ...]) -> list:
                     id={"type": ids.CRUMB, "level": level, "code": code or ""},
                 )
             )
+    return items
+
+
+def legend(model: map_view.MapModel) -> list:
+    """The legend as page text: a swatch and words for every class, line and marker."""
+    items = [html.Span(model.legend_title, className="legend-title")]
+    items += [
+        html.Span([html.Span(className="swatch", style={"background": item.colour}), item.label],
+                  className="legend-item", role="listitem")
+        for item in model.legend
+    ]
+    if model.links:
+        items.append(html.Span([html.Span(className="swatch line"), "County lines "
+                                "(wider: more lines)"], className="legend-item"))
+    if model.ports:
+        items.append(html.Span([html.Span(className="swatch dot"), "Port-of-entry events "
+                                "(larger: more events)"], className="legend-item"))
     return items
 
 

@@ -33,12 +33,8 @@ def map_figure(model: MapModel, settings: Settings) -> go.Figure:
     fig.update_layout(
         map={"style": _style(settings), "center": center, "zoom": zoom},
         margin={"l": 0, "r": 0, "t": 0, "b": 0},
-        legend={
-            "title": {"text": model.legend_title},
-            # Bottom right is sea off Kent's south-east coast: the legend hides no land there.
-            "x": 0.99, "y": 0.01, "xanchor": "right", "yanchor": "bottom",
-            "bgcolor": "rgba(255,255,255,0.9)", "bordercolor": "#d0d7de", "borderwidth": 1,
-        },
+        # The legend is drawn in the page beside the map (readable, never over the coast).
+        showlegend=False,
         # Keep the user's pan and zoom while filters change; reset when the area changes.
         uirevision="|".join(code or "" for _, code, _ in model.breadcrumb),
         hoverlabel={"bgcolor": "white", "font": {"size": 13}},
@@ -96,27 +92,39 @@ def _outline_trace(outline) -> go.Scattermap:
 
 
 def _add_links(fig: go.Figure, model: MapModel) -> None:
+    """County lines, a few traces by width class (one trace per link would be hundreds)."""
     top = max(link.lines for link in model.links) or 1
-    for i, link in enumerate(model.links):
+    for width in (1.0, 2.0, 3.5, 5.0):
+        links = [k for k in model.links if _width(k.lines, top) == width]
+        if not links:
+            continue
+        lons, lats, texts = [], [], []
+        for k in links:
+            lons += [k.origin_lonlat[0], k.destination_lonlat[0], None]
+            lats += [k.origin_lonlat[1], k.destination_lonlat[1], None]
+            texts += [k.label, k.label, None]
         fig.add_trace(go.Scattermap(
-            lon=[link.origin_lonlat[0], link.destination_lonlat[0]],
-            lat=[link.origin_lonlat[1], link.destination_lonlat[1]],
-            mode="lines+markers",
-            marker={"size": [5, 8], "color": "#6a3d9a"},
-            line={"width": 1 + 5 * link.lines / top, "color": "rgba(106,61,154,0.65)"},
-            name="County lines", legendgroup="lines", showlegend=i == 0,
-            text=[link.label, link.label], hovertemplate="%{text}<extra></extra>",
+            lon=lons, lat=lats, mode="lines+markers", text=texts,
+            marker={"size": 6, "color": "#6a3d9a"},
+            line={"width": width, "color": "rgba(106,61,154,0.45)"},
+            name="County lines (width: number of lines)", legendgroup="lines",
+            showlegend=width == _width(top, top), hovertemplate="%{text}<extra></extra>",
         ))
+
+
+def _width(lines: int, top: int) -> float:
+    share = lines / top
+    return 5.0 if share > 0.75 else 3.5 if share > 0.5 else 2.0 if share > 0.25 else 1.0
 
 
 def _add_ports(fig: go.Figure, model: MapModel) -> None:
     top = max(p.events for p in model.ports) or 1
     fig.add_trace(go.Scattermap(
         lon=[p.lonlat[0] for p in model.ports], lat=[p.lonlat[1] for p in model.ports],
-        mode="markers+text",
+        # Markers only: map text needs glyphs from a font server, which offline maps lack.
+        mode="markers",
         marker={"size": [10 + 20 * math.sqrt(p.events / top) for p in model.ports],
                 "color": "#1b7837", "opacity": 0.8},
-        text=[p.name for p in model.ports], textposition="top right",
         customdata=[p.label for p in model.ports],
         hovertemplate="%{customdata}<extra></extra>", name="Port-of-entry events",
     ))

@@ -27,6 +27,7 @@ from dashboard.views.overlays import county_lines, ports
 from geo.disclosure import Audience, DisclosurePolicy
 
 KENT_BOUNDS = (-0.02, 50.85, 1.50, 51.56)
+NEAR_ORIGIN_WEST, NEAR_ORIGIN_NORTH = -0.8, 51.9  # roughly London and the home counties
 
 
 def map_model(ctx: AppContext, state: ViewState, audience: Audience) -> MapModel:
@@ -42,6 +43,8 @@ def map_model(ctx: AppContext, state: ViewState, audience: Audience) -> MapModel
     legend = tuple(
         LegendItem(c.key, c.label, c.colour) for c in values.legend if c.key in present
     )
+    links = county_lines(ctx, state, audience) if "lines" in state.layers else ()
+    bounds = geo_view.area_bounds(ctx, state.level, state.area_code) or KENT_BOUNDS
     return MapModel(
         title=f"{selection_text(ctx, state)}: {values.title}",
         subtitle=f"{area_title(ctx, state)}, {period_text(state)}",
@@ -52,14 +55,26 @@ def map_model(ctx: AppContext, state: ViewState, audience: Audience) -> MapModel
         legend=legend,
         legend_title=values.legend_title,
         outlines=_outlines(ctx, state),
-        bounds=geo_view.area_bounds(ctx, state.level, state.area_code) or KENT_BOUNDS,
+        bounds=_with_origins(bounds, links),
         notes=tuple(data_notes(ctx, state, audience, counts, res, values.notes)),
         breadcrumb=breadcrumb(ctx, state),
-        links=county_lines(ctx, state, audience) if "lines" in state.layers else (),
+        links=links,
         ports=ports(ctx, state, audience) if "ports" in state.layers else (),
         resolution=res,
         empty_message=_empty_message(state, counts, features),
     )
+
+
+def _with_origins(bounds: tuple[float, ...], links) -> tuple[float, ...]:
+    """Widen the view to show where county lines come from when that is near (London and
+    the home counties); lines from further away run off the map, named in their hover."""
+    near = [k.origin_lonlat for k in links if k.origin_lonlat[0] > NEAR_ORIGIN_WEST
+            and k.origin_lonlat[1] < NEAR_ORIGIN_NORTH]
+    if not near:
+        return bounds
+    lons = [bounds[0], bounds[2], *(lon for lon, _ in near)]
+    lats = [bounds[1], bounds[3], *(lat for _, lat in near)]
+    return (min(lons), min(lats), max(lons), max(lats))
 
 
 def _pieces(ctx: AppContext, state: ViewState, res: int, counts: ViewCounts) -> list[dict]:
