@@ -68,6 +68,8 @@ def install(server: Flask, settings: Settings, accounts: Accounts) -> None:
             session.permanent = True
             session["user"] = result.user.name
             session["stamp"] = result.user.session_stamp
+            if target.startswith(RESTRICTED_PREFIX) and result.user.role is not Role.ANALYST:
+                target = "/"  # a viewer may see the public view only
             return redirect(target, code=303)
         if result.reason in {"slowed", "locked"}:
             wait = max(1, round(result.retry_after))
@@ -109,6 +111,8 @@ def _refusal(path: str, identity: Identity | None, settings: Settings):
             return redirect(f"/login?next={quote(target, safe='/')}", code=302)
         abort(401)
     if restricted and identity is not None and identity.role is not Role.ANALYST:
+        if request.method == "GET" and not path.startswith(RESTRICTED_PREFIX + "_"):
+            return _forbidden_page(), 403
         abort(403)
     return None
 
@@ -148,6 +152,17 @@ def _secret_key(db_path: Path) -> str:
     with os.fdopen(fd, "w", encoding="ascii") as fh:
         fh.write(secrets.token_hex(32))
     return path.read_text(encoding="ascii").strip()
+
+
+def _forbidden_page() -> str:
+    return (
+        "<!doctype html><html lang='en'><head><meta charset='utf-8'><title>socmap</title>"
+        "<link rel='stylesheet' href='/assets/style.css'></head><body>"
+        "<header class='topbar'><div><h1>Serious and organised crime in Kent</h1></div>"
+        "</header><main class='login'><h2>Restricted view</h2><p>Your account can see the "
+        "public (Part 1) view only. Ask a socmap administrator if you need the restricted "
+        "view.</p><p><a href='/'>Open the public view</a></p></main></body></html>"
+    )
 
 
 def _login_page(target: str, message: str | None) -> str:

@@ -43,3 +43,22 @@ def store(settings: Settings) -> Store:
     s = Store(settings.db_path)
     yield s
     s.close()
+
+
+@pytest.fixture(scope="session")
+def dashboard_store(shared_data: Path, tmp_path_factory) -> Settings:
+    """A store as a deployment has it: the shared boundaries, the synthetic demo (24 months)
+    and the three real police.uk months. Built once per test session."""
+    from geo.boundaries import fetch_boundaries
+    from geo.demo import load_demo
+    from geo.ingest import ingest_police_uk
+
+    settings = Settings(db_path=tmp_path_factory.mktemp("dash") / "socmap.duckdb",
+                        cookie_secure=False)
+    store = Store(settings.db_path)
+    fetch_boundaries(store, from_dir=shared_data / "boundaries")
+    load_demo(store, settings, seed=2024, months=24, end="2026-10")
+    for path in sorted((shared_data / "police-uk").glob("*.csv")):
+        ingest_police_uk(store, path, settings, progress=False)
+    store.close()
+    return settings

@@ -138,13 +138,16 @@ def _source_label(source: str) -> str:
 
 
 def _month_marks(opts: Options, n_months: int) -> dict[int, str]:
-    marks = {}
-    for i in range(n_months):
+    """The two ends, and Januaries spaced so that about five labels fit the slider."""
+    marks = {0: f"{nav.month_at(opts, 0):%b %Y}"}
+    if n_months > 1:
+        marks[n_months - 1] = f"{nav.month_at(opts, n_months - 1):%b %Y}"
+    step = max(1, -(-n_months // 60))  # years between labels
+    gap = max(4, n_months // 8)  # months kept clear of the end labels
+    for i in range(gap, n_months - gap):
         m = nav.month_at(opts, i)
-        ends = i in (0, n_months - 1)
-        near_end = min(i, n_months - 1 - i) < 4
-        if ends or (m.month == 1 and not near_end):
-            marks[i] = m.strftime("%b %Y") if ends else str(m.year)
+        if m.month == 1 and m.year % step == 0:
+            marks[i] = str(m.year)
     return marks
 
 
@@ -157,6 +160,9 @@ _CONTROLS = [
     (ids.RESOLUTION, "value"),
     (ids.LAYERS, "value"),
 ]
+
+
+_CONTROL_IDS = frozenset(cid for cid, _ in _CONTROLS)
 
 
 def register(app: Dash, ctx: AppContext) -> None:
@@ -201,31 +207,21 @@ def register(app: Dash, ctx: AppContext) -> None:
         trigger = callback_context.triggered_id
         state = ViewState.from_query(current if isinstance(current, str) else search)
         playing = not stopped
-        if trigger in (None, ids.URL):
+        if isinstance(trigger, dict):
+            if _clicked():
+                state = state.go_to(trigger["level"], trigger["code"] or None)
+        elif trigger in (None, ids.URL):
             state = ViewState.from_query(search)
-        elif trigger in {cid for cid, _ in _CONTROLS}:
-            state = nav.from_controls(
-                state,
-                opts,
-                themes=themes,
-                categories=cats,
-                sources=sources,
-                period=period,
-                measure=measure,
-                res=res,
-                layers=layers,
-            )
+        elif trigger in _CONTROL_IDS:
+            state = nav.from_controls(state, opts, themes=themes, categories=cats,
+                                      sources=sources, period=period, measure=measure,
+                                      res=res, layers=layers)
         elif trigger == ids.MAP:
             state = nav.after_map_click(state, (click or {}).get("points", [{}])[0])
-        elif isinstance(trigger, dict) and _clicked():
-            state = state.go_to(trigger["level"], trigger["code"] or None)
         elif trigger == ids.AREA_PICKER and picked:
             level, _, code = picked.partition(":")
-            parent = (
-                opts.area("division", code).parent
-                if level == "division" and opts.area("division", code)
-                else None
-            )
+            parent = (opts.area("division", code).parent
+                      if level == "division" and opts.area("division", code) else None)
             state = state.go_to(level, code or None, parent=parent)
         elif trigger == ids.PLAY:
             playing = not playing

@@ -103,6 +103,11 @@ def _trend_figure(m: PanelModel) -> go.Figure:
                else "M3"},
         plot_bgcolor="white",
     )
+    if not m.trend:
+        fig.update_layout(xaxis={"visible": False}, yaxis={"visible": False})
+        fig.add_annotation(text="Monthly figures are published for the county and districts",
+                           x=0.5, y=0.5, xref="paper", yref="paper", showarrow=False,
+                           font={"size": 12, "color": "#57606a"})
     return fig
 
 

@@ -9,6 +9,7 @@ once per data version and reused by every filter.
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 
 import numpy as np
@@ -19,6 +20,7 @@ from geo.cells import cells_to_str, parent_sql
 from geo.coverage import cells_by_centre
 from geo.outlines import cells_to_boundaries, cells_to_clipped_boundaries
 
+_SHAPES_LOCK = threading.Lock()
 OUTSIDE = ""  # the leaf key of incidents outside every area
 _DIGITS = 5  # about a metre: plenty for a screen or a printed page
 _OUTLINE_TOLERANCE = 0.0004  # degrees (~40 m) for drawn boundary lines
@@ -75,6 +77,13 @@ def piece_shapes(ctx: AppContext, leaf: Leaf, res: int) -> PieceShapes:
 
 
 def _piece_shapes(ctx: AppContext, leaf: Leaf, res: int) -> PieceShapes:
+    # GEOS prepared geometries are not safe to build from two threads at once (a threaded
+    # server could crash); shapes are built once per version, so a lock costs nothing.
+    with _SHAPES_LOCK:
+        return _build_piece_shapes(ctx, leaf, res)
+
+
+def _build_piece_shapes(ctx: AppContext, leaf: Leaf, res: int) -> PieceShapes:
     with_incidents = _cells_with_incidents(ctx, res).get(leaf.code, np.array([], np.uint64))
     if leaf.geometry is None:
         cells = with_incidents

@@ -12,7 +12,6 @@ from dashboard.views.context import AppContext, options
 from dashboard.views.counts import ViewCounts
 from dashboard.views.map_model import Note
 from geo.disclosure import Audience, rules_text
-from geo.filters import month_str
 
 COUNTY_NAME = "Kent and Medway"
 SOURCE_NAMES = {
@@ -106,22 +105,25 @@ def data_notes(ctx: AppContext, state: ViewState, audience: Audience, counts: Vi
     return notes
 
 
-def _proxy_notes(ctx: AppContext, state: ViewState, sources: list[str]) -> list[str]:
-    chosen = state.filters().category_set(ctx.themes)
-    used = set(options(ctx).categories)
+def _proxy_notes(ctx: AppContext, state: ViewState, _sources: list[str]) -> list[str]:
+    """A proxy's caveat, where the view really counts some of it."""
+    filters = state.filters()
+    present = set(ctx.cached(("categories", filters), lambda: _categories_in(ctx, filters)))
     out = []
-    for category in chosen:
+    for category in filters.category_set(ctx.themes):
         rule = ctx.themes.rule_for(category)
-        if rule and rule.proxy and category in used and rule.note:
+        if rule and rule.proxy and category in present and rule.note:
             out.append("Proxy: " + rule.note)
     return out
+
+
+def _categories_in(ctx: AppContext, filters) -> list[str]:
+    where, params = filters.where(ctx.themes)
+    rows = ctx.store.fetch_rows(f"SELECT DISTINCT category FROM incidents WHERE {where}", params)
+    return [r[0] for r in rows]
 
 
 def _boundary_note(ctx: AppContext) -> str | None:
     from geo.boundaries import boundary_note  # noqa: PLC0415 - geopandas loads on first use
 
     return ctx.cached("boundary-note", lambda: boundary_note(ctx.store))
-
-
-def month_label(state: ViewState) -> str:
-    return month_str(state.month_from) if state.month_from else ""

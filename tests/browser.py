@@ -1,0 +1,104 @@
+"""Helpers for browser tests: serve socmap for real, drive Debian's Chromium with Playwright.
+
+The server is ``socmap serve`` (gunicorn, two workers) in a subprocess on a free port on
+127.0.0.1. Screenshots go to ``$SOCMAP_TEST_ARTIFACTS`` (default ./test-artifacts).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+        "--disable-background-networking", "--disable-component-update", "--no-first-run"]
+
+
+def require_chromium() -> None:
+    if not Path(CHROMIUM).exists() and not shutil.which("chromium"):
+        pytest.skip("Debian's chromium is not installed (scripts/install-system installs it)")
+
+
+def artifacts() -> Path:
+    path = Path(os.environ.get("SOCMAP_TEST_ARTIFACTS", "test-artifacts"))
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextmanager
+def served(db: Path, *, workers: int = 2, env: dict | None = None):
+    """``socmap serve`` on a free port; yields the base URL; stops it afterwards."""
+    port = free_port()
+    full_env = {**os.environ, "SOCMAP_DB": str(db), "SOCMAP_COOKIE_SECURE": "false",
+                "SOCMAP_LOG_LEVEL": "warning", **(env or {})}
+    log = (artifacts() / f"server-{port}.log").open("w")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "socmap", "serve", "--port", str(port), "--workers",
+         str(workers)],
+        env=full_env, stdout=log, stderr=subprocess.STDOUT,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        _wait_for(base + "/healthz", proc)
+        yield base
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
+
+
+def _wait_for(url: str, proc: subprocess.Popen, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"socmap serve exited with {proc.returncode}")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as r:  # noqa: S310 - 127.0.0.1 only
+                if r.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.3)
+    raise RuntimeError(f"{url} did not answer within {timeout} s")
+
+
+# JavaScript run in the page: what the map draws, and where a piece is on screen.
+MAP_DATA_JS = """() => {
+  const gd = document.querySelector('#map .js-plotly-plot');
+  if (!gd || !gd.data) return null;
+  const pieces = [];
+  for (const t of gd.data) {
+    if (t.type !== 'choroplethmap') continue;
+    const byId = {};
+    for (const f of t.geojson.features) byId[f.id] = f;
+    t.locations.forEach((id, i) => pieces.push({id, custom: t.customdata[i], name: t.name,
+                                                text: t.text[i], geometry: byId[id].geometry}));
+  }
+  return {pieces, traces: gd.data.length};
+}"""
+
+PROJECT_JS = """([lon, lat]) => {
+  const gd = document.querySelector('#map .js-plotly-plot');
+  const map = gd._fullLayout.map._subplot.map;
+  const p = map.project([lon, lat]);
+  const box = map.getCanvas().getBoundingClientRect();
+  return {x: box.left + p.x, y: box.top + p.y, w: box.width, h: box.height,
+          left: box.left, top: box.top};
+}"""

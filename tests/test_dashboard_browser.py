@@ -1,0 +1,188 @@
+"""The dashboard in Debian's Chromium, driven by Playwright, against ``socmap serve``.
+
+Screenshots of each step are saved in $SOCMAP_TEST_ARTIFACTS for people to look at.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from playwright.sync_api import expect
+
+from geo.accounts import Accounts
+from tests.browser import ARGS, CHROMIUM, MAP_DATA_JS, PROJECT_JS, artifacts, require_chromium
+from tests.browser import served as serve
+
+pytestmark = [pytest.mark.browser, pytest.mark.shared_data]
+
+THANET = "E07000114"
+PERIOD = "from=2025-11&to=2026-10"
+WAIT = 30_000
+
+
+@pytest.fixture(scope="module")
+def server(dashboard_store):
+    require_chromium()
+    accounts = Accounts.from_settings(dashboard_store)
+    for name, role in (("ana", "analyst"), ("vic", "viewer")):
+        if accounts.get_user(name) is None:
+            accounts.add_user(name, role, f"{name}-password-123", by="test", client="test")
+    with serve(dashboard_store.db_path) as base:
+        yield base
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    require_chromium()
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser, request):
+    context = browser.new_context(viewport={"width": 1500, "height": 1000})
+    pg = context.new_page()
+    errors: list[str] = []
+    pg.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    pg.on("pageerror", lambda e: errors.append(str(e)))
+    yield pg
+    pg.screenshot(path=str(artifacts() / f"{request.node.name}.png"), full_page=True)
+    context.close()
+    assert errors == [], f"errors in the browser console: {errors}"
+
+
+def map_data(pg) -> dict:
+    pg.wait_for_function(f"({MAP_DATA_JS})() && ({MAP_DATA_JS})().pieces.length > 0",
+                         timeout=WAIT)
+    pg.wait_for_timeout(500)  # let MapLibre finish drawing
+    return pg.evaluate(MAP_DATA_JS)
+
+
+def wait_settled(pg) -> None:
+    pg.wait_for_load_state("networkidle")
+    pg.wait_for_function("!document.querySelector('[data-dash-is-loading=\"true\"]')",
+                         timeout=WAIT)
+
+
+def click_piece(pg, piece: dict) -> None:
+    ring = piece["geometry"]["coordinates"][0]
+    if piece["geometry"]["type"] == "MultiPolygon":
+        ring = ring[0]
+    lon = sum(p[0] for p in ring[:-1]) / (len(ring) - 1)
+    lat = sum(p[1] for p in ring[:-1]) / (len(ring) - 1)
+    at = pg.evaluate(PROJECT_JS, [lon, lat])
+    assert at["left"] < at["x"] < at["left"] + at["w"], "piece is off screen"
+    pg.mouse.click(at["x"], at["y"])
+
+
+def inner_piece(pieces: list[dict], *, district: str | None = None,
+                division: str | None = None) -> dict:
+    """A piece of the area that is a whole hexagon (not cut), nearest the area's middle."""
+    chosen = [p for p in pieces
+              if (district is None or p["custom"][2] == district)
+              and (division is None or p["custom"][1] == division)
+              and p["geometry"]["type"] == "Polygon" and len(p["geometry"]["coordinates"][0]) == 7]
+    assert chosen
+    mid_lon = sum(p["geometry"]["coordinates"][0][0][0] for p in chosen) / len(chosen)
+    mid_lat = sum(p["geometry"]["coordinates"][0][0][1] for p in chosen) / len(chosen)
+    return min(chosen, key=lambda p: (p["geometry"]["coordinates"][0][0][0] - mid_lon) ** 2
+               + (p["geometry"]["coordinates"][0][0][1] - mid_lat) ** 2)
+
+
+def test_the_map_draws_hexagons_and_a_filter_changes_them(server, page):
+    page.goto(f"{server}/?{PERIOD}")
+    before = map_data(page)
+    assert len(before["pieces"]) > 500
+    page.screenshot(path=str(artifacts() / "county-all-themes.png"), full_page=True)
+    page.locator("#filter-themes input[value=knife_crime]").click()
+    page.wait_for_function("!location.search.includes('knife_crime')", timeout=WAIT)
+    assert "theme=county_lines" in page.url
+    old = "|".join(p["text"] for p in before["pieces"])
+    # The map is redrawn with other counts: its hover texts change.
+    page.wait_for_function(
+        f"(old) => ({MAP_DATA_JS})().pieces.map(p => p.text).join('|') !== old", arg=old,
+        timeout=WAIT,
+    )
+    page.screenshot(path=str(artifacts() / "county-without-knife-crime.png"), full_page=True)
+
+
+def test_clicks_drill_down_and_the_breadcrumb_and_panel_follow(server, page):
+    page.goto(f"{server}/?{PERIOD}")
+    click_piece(page, inner_piece(map_data(page)["pieces"], district=THANET))
+    page.wait_for_url(re.compile(f"d={THANET}"), timeout=WAIT)
+    wait_settled(page)
+    crumbs = page.locator("#breadcrumb")
+    expect(crumbs.locator(".crumb-current")).to_have_text("Thanet", timeout=WAIT)
+    expect(page.locator("#panel-title")).to_contain_text("Thanet", timeout=WAIT)
+    page.screenshot(path=str(artifacts() / "district-thanet.png"), full_page=True)
+    pieces = map_data(page)["pieces"]
+    assert {p["custom"][2] for p in pieces} == {THANET}
+    target = inner_piece(pieces, district=THANET)
+    click_piece(page, target)
+    page.wait_for_url(re.compile(f"v={target['custom'][1]}"), timeout=WAIT)
+    expect(crumbs.locator(".crumb")).to_have_count(2, timeout=WAIT)
+    names = crumbs.inner_text().replace("\n", " ").split(">")
+    assert [n.strip() for n in names[:2]] == ["Kent and Medway", "Thanet"]
+    assert len(names) == 3
+    expect(page.locator("#panel-title")).to_contain_text(names[2].strip(), timeout=WAIT)
+    page.screenshot(path=str(artifacts() / "division.png"), full_page=True)
+    page.get_by_role("button", name="Kent and Medway").click()
+    page.wait_for_function("!location.search.includes('d=')", timeout=WAIT)
+
+
+def test_a_shared_link_restores_the_view(server, page):
+    url = f"{server}/?d={THANET}&theme=knife_crime&m=hotspots&{PERIOD}"
+    page.goto(url)
+    map_data(page)
+    expect(page.locator("#breadcrumb .crumb-current")).to_have_text("Thanet", timeout=WAIT)
+    assert page.locator("#filter-measure input[value=hotspots]").is_checked()
+    assert page.locator("#filter-themes input[value=knife_crime]").is_checked()
+    assert not page.locator("#filter-themes input[value=county_lines]").is_checked()
+    assert "Oct 2026" in page.locator("#filter-period-label").inner_text()
+    legend = page.locator("#map-legend").inner_text()
+    assert "Gi* hot and cold spots" in legend
+
+
+def test_restricted_view_needs_an_analyst(server, page):
+    page.goto(f"{server}/restricted/?d={THANET}&{PERIOD}")
+    assert "/login" in page.url
+    page.fill("#name", "vic")
+    page.fill("#password", "vic-password-123")
+    page.click("button[type=submit]")
+    page.wait_for_url(re.compile(r":\d+/$"), timeout=WAIT)  # a viewer lands on the public view
+    map_data(page)
+    assert "vic (viewer)" in page.locator("#user-menu").inner_text()
+    assert page.request.get(f"{server}/restricted/_dash-layout").status == 403
+    assert page.request.get(f"{server}/restricted/").status == 403
+
+
+def test_an_analyst_sees_exact_counts_and_the_public_only_suppressed_ones(server, page):
+    division = "?v={}&" + PERIOD
+    page.goto(f"{server}/login?next=/restricted/")
+    page.fill("#name", "ana")
+    page.fill("#password", "ana-password-123")
+    page.click("button[type=submit]")
+    page.wait_for_url(re.compile("/restricted/"), timeout=WAIT)
+    pieces = map_data(page)["pieces"]
+    code = inner_piece(pieces, district=THANET)["custom"][1]
+    page.goto(f"{server}/restricted/" + division.format(code))
+    wait_settled(page)
+    exact = map_data(page)
+    assert "OFFICIAL-SENSITIVE" in page.locator("#banner-top").inner_text()
+    small = [p for p in exact["pieces"] if re.search(r"Incidents: [1-4]<", p["text"] + "<")]
+    assert small, "a division of demo data has some hexagons with 1 to 4 incidents"
+    page.screenshot(path=str(artifacts() / "restricted-division.png"), full_page=True)
+    page.goto(f"{server}/" + division.format(code))
+    wait_settled(page)
+    public = map_data(page)
+    texts = " ".join(p["text"] for p in public["pieces"])
+    assert not re.search(r"Incidents: [1-4]\b", texts)
+    assert "fewer than 5" in texts or "not shown separately" in texts
+    assert "OFFICIAL: Part 1" in page.locator("#banner-top").inner_text()
+    page.screenshot(path=str(artifacts() / "public-division.png"), full_page=True)

@@ -1,0 +1,149 @@
+"""The dashboard's view functions as plain functions: every number they show is checked
+against the store by an independent query (pandas over the raw incident rows)."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+import pandas as pd
+import pytest
+
+from dashboard.state import ViewState
+from dashboard.views.context import AppContext
+from dashboard.views.map_view import map_model
+from dashboard.views.panel_view import panel_model
+from geo.disclosure import Audience
+from geo.store import Store
+
+pytestmark = pytest.mark.shared_data
+
+THANET, MARGATE = "E07000114", None  # Margate's code is looked up below
+PERIOD = "from=2025-11&to=2026-10"
+
+
+@pytest.fixture(scope="module")
+def ctx(dashboard_store):
+    c = AppContext.create(Store(dashboard_store.db_path), dashboard_store)
+    yield c
+    c.store.close()
+
+
+@pytest.fixture(scope="module")
+def incidents(ctx) -> pd.DataFrame:
+    """Every located incident, straight from the table (no socmap query code)."""
+    return ctx.store.fetch(
+        "SELECT category, month, district, division, cell, incident_id FROM incidents "
+        "WHERE cell IS NOT NULL"
+    ).to_pandas()
+
+
+def _soc(df: pd.DataFrame, months: tuple[date, date]) -> pd.DataFrame:
+    cats = {"knife_crime", "county_lines", "modern_slavery", "port_event"}
+    m = pd.to_datetime(df["month"]).dt.date
+    return df[df["category"].isin(cats) & (m >= months[0]) & (m <= months[1])]
+
+
+def _division_in(ctx, district: str) -> str:
+    return ctx.store.fetch_rows(
+        "SELECT code FROM areas WHERE level = 'division' AND parent_code = ? ORDER BY code",
+        [district],
+    )[0][0]
+
+
+@pytest.mark.parametrize("level", ["county", "district", "division"])
+def test_map_pieces_add_up_to_the_area_total_the_store_has(ctx, incidents, level):
+    query = {"county": "", "district": f"d={THANET}&",
+             "division": f"v={_division_in(ctx, THANET)}&"}[level]
+    state = ViewState.from_query(f"?{query}{PERIOD}")
+    model = map_model(ctx, state, Audience.RESTRICTED)
+    panel = panel_model(ctx, state, Audience.RESTRICTED)
+    want = _soc(incidents, (date(2025, 11, 1), date(2026, 10, 1)))
+    if level == "district":
+        want = want[want["district"] == THANET]
+    elif level == "division":
+        want = want[want["division"] == state.division]
+    assert sum(f.value for f in model.features) == len(want)
+    assert panel.total == f"{len(want):,}"
+    # Each piece equals the incidents of its division (or district) in its hexagon.
+    got = {(f.area, f.cell): f.value for f in model.features if f.value}
+    res = model.resolution
+    from geo.cells import cells_to_parent, cells_to_str
+
+    keys = zip(want["division"].fillna(want["district"]).where(lambda s: s.notna(), None),
+               cells_to_str(cells_to_parent(want["cell"].to_numpy(), res)), strict=True)
+    expected = pd.Series(list(keys)).value_counts().to_dict()
+    assert got == expected
+
+
+def test_theme_totals_and_change_equal_the_store(ctx, incidents):
+    state = ViewState.from_query(f"?d={THANET}&{PERIOD}")
+    panel = panel_model(ctx, state, Audience.RESTRICTED)
+    now = _soc(incidents, (date(2025, 11, 1), date(2026, 10, 1)))
+    before = _soc(incidents, (date(2024, 11, 1), date(2025, 10, 1)))
+    labels = {"knife_crime": "Knife crime", "county_lines": "County lines",
+              "modern_slavery": "Modern slavery", "port_event": "Port-of-entry events"}
+    for frame, column in ((now, "current"), (before, "previous")):
+        counts = frame[frame["district"] == THANET]["category"].map(labels).value_counts()
+        for row in panel.themes:
+            assert getattr(row, column) == f"{counts.get(row.label, 0):,}", row
+
+
+def test_monthly_trend_equals_the_store(ctx, incidents):
+    state = ViewState.from_query(f"?d={THANET}&theme=knife_crime&{PERIOD}")
+    panel = panel_model(ctx, state, Audience.RESTRICTED)
+    kc = incidents[(incidents["category"] == "knife_crime") & (incidents["district"] == THANET)]
+    by_month = pd.to_datetime(kc["month"]).dt.date.value_counts()
+    assert panel.trend["Knife crime"] == [int(by_month.get(m, 0)) for m in panel.trend_months]
+    assert len(panel.trend_months) == 12
+
+
+def test_public_map_shows_no_small_count_and_no_record(ctx, incidents):
+    k = ctx.settings.disclosure_k
+    ids = set(incidents["incident_id"].dropna())
+    for query in ["", f"d={THANET}&", f"v={_division_in(ctx, THANET)}&", "m=change&",
+                  "layer=lines&layer=ports&", "res=10&"]:
+        state = ViewState.from_query(f"?{query}{PERIOD}")
+        model = map_model(ctx, state, Audience.PUBLIC)
+        panel = panel_model(ctx, state, Audience.PUBLIC)
+        text = repr(model) + repr(panel)
+        for f in model.features:
+            assert f.value is None or f.value == 0 or f.value >= k or model.measure != "count"
+            for n in re.findall(r"Incidents: ([0-9,]+)", f.hover):
+                assert int(n.replace(",", "")) == 0 or int(n.replace(",", "")) >= k
+        assert not any(i in text for i in list(ids)[:2000])
+        assert model.resolution <= ctx.settings.public_max_res
+        assert model.marking == "OFFICIAL"
+
+
+def test_public_points_are_public_hexagon_centres(ctx):
+    import h3.api.basic_int as h3i
+
+    state = ViewState.from_query(f"?layer=lines&layer=ports&{PERIOD}")
+    model = map_model(ctx, state, Audience.PUBLIC)
+    points = [k.origin_lonlat for k in model.links] + [k.destination_lonlat for k in model.links]
+    points += [p.lonlat for p in model.ports]
+    assert points
+    for lon, lat in points:
+        centre = h3i.cell_to_latlng(h3i.latlng_to_cell(lat, lon, 8))
+        assert (round(centre[1], 5), round(centre[0], 5)) == (lon, lat)
+
+
+def test_restricted_view_is_marked_and_exact(ctx):
+    state = ViewState.from_query(f"?d={THANET}&{PERIOD}")
+    model = map_model(ctx, state, Audience.RESTRICTED)
+    assert model.marking == "OFFICIAL-SENSITIVE"
+    assert any(f.value and f.value < ctx.settings.disclosure_k for f in model.features)
+
+
+def test_every_map_says_what_it_shows(ctx):
+    state = ViewState.from_query(f"?cat=Possession of weapons&theme=none&{PERIOD}")
+    model = map_model(ctx, state, Audience.PUBLIC)
+    notes = " ".join(n.text for n in model.notes)
+    assert "proxy" in model.title.lower()
+    assert "Boundaries approximate" in notes
+    assert "police.uk" in notes
+    assert "fewer than" in notes.lower()
+    demo = map_model(ctx, ViewState.from_query(f"?{PERIOD}"), Audience.PUBLIC)
+    assert any("Synthetic demo data" in n.text and n.warn for n in demo.notes)
+    assert demo.subtitle.endswith("November 2025 to October 2026")
