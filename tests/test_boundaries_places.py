@@ -130,7 +130,7 @@ def test_loading_other_levels_keeps_divisions_consistent(store, settings, tmp_pa
     if level == "district":
         load_boundaries(store, write(districts_frame(), tmp_path / "d2.geojson"), "district")
     else:
-        from tests.boundary_helpers import county_frame  # noqa: PLC0415
+        from tests.boundary_helpers import county_frame
 
         load_boundaries(store, write(county_frame(), tmp_path / "c.geojson"), "county")
     assert places(store) == EXPECTED

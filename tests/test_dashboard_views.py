@@ -53,8 +53,11 @@ def _division_in(ctx, district: str) -> str:
 
 @pytest.mark.parametrize("level", ["county", "district", "division"])
 def test_map_pieces_add_up_to_the_area_total_the_store_has(ctx, incidents, level):
-    query = {"county": "", "district": f"d={THANET}&",
-             "division": f"v={_division_in(ctx, THANET)}&"}[level]
+    query = {
+        "county": "",
+        "district": f"d={THANET}&",
+        "division": f"v={_division_in(ctx, THANET)}&",
+    }[level]
     state = ViewState.from_query(f"?{query}{PERIOD}")
     model = map_model(ctx, state, Audience.RESTRICTED)
     panel = panel_model(ctx, state, Audience.RESTRICTED)
@@ -70,8 +73,11 @@ def test_map_pieces_add_up_to_the_area_total_the_store_has(ctx, incidents, level
     res = model.resolution
     from geo.cells import cells_to_parent, cells_to_str
 
-    keys = zip(want["division"].fillna(want["district"]).where(lambda s: s.notna(), None),
-               cells_to_str(cells_to_parent(want["cell"].to_numpy(), res)), strict=True)
+    keys = zip(
+        want["division"].fillna(want["district"]).where(lambda s: s.notna(), None),
+        cells_to_str(cells_to_parent(want["cell"].to_numpy(), res)),
+        strict=True,
+    )
     expected = pd.Series(list(keys)).value_counts().to_dict()
     assert got == expected
 
@@ -81,8 +87,12 @@ def test_theme_totals_and_change_equal_the_store(ctx, incidents):
     panel = panel_model(ctx, state, Audience.RESTRICTED)
     now = _soc(incidents, (date(2025, 11, 1), date(2026, 10, 1)))
     before = _soc(incidents, (date(2024, 11, 1), date(2025, 10, 1)))
-    labels = {"knife_crime": "Knife crime", "county_lines": "County lines",
-              "modern_slavery": "Modern slavery", "port_event": "Port-of-entry events"}
+    labels = {
+        "knife_crime": "Knife crime",
+        "county_lines": "County lines",
+        "modern_slavery": "Modern slavery",
+        "port_event": "Port-of-entry events",
+    }
     for frame, column in ((now, "current"), (before, "previous")):
         counts = frame[frame["district"] == THANET]["category"].map(labels).value_counts()
         for row in panel.themes:
@@ -101,8 +111,14 @@ def test_monthly_trend_equals_the_store(ctx, incidents):
 def test_public_map_shows_no_small_count_and_no_record(ctx, incidents):
     k = ctx.settings.disclosure_k
     ids = set(incidents["incident_id"].dropna())
-    for query in ["", f"d={THANET}&", f"v={_division_in(ctx, THANET)}&", "m=change&",
-                  "layer=lines&layer=ports&", "res=10&"]:
+    for query in [
+        "",
+        f"d={THANET}&",
+        f"v={_division_in(ctx, THANET)}&",
+        "m=change&",
+        "layer=lines&layer=ports&",
+        "res=10&",
+    ]:
         state = ViewState.from_query(f"?{query}{PERIOD}")
         model = map_model(ctx, state, Audience.PUBLIC)
         panel = panel_model(ctx, state, Audience.PUBLIC)
@@ -137,13 +153,15 @@ def test_restricted_view_is_marked_and_exact(ctx):
 
 
 def test_every_map_says_what_it_shows(ctx):
-    state = ViewState.from_query(f"?cat=Possession of weapons&theme=none&{PERIOD}")
+    state = ViewState.from_query("?cat=Possession of weapons&theme=none&from=2018-10&to=2018-12")
     model = map_model(ctx, state, Audience.PUBLIC)
     notes = " ".join(n.text for n in model.notes)
     assert "proxy" in model.title.lower()
+    assert "Proxy: police.uk 'Possession of weapons'" in notes
     assert "Boundaries approximate" in notes
     assert "police.uk" in notes
     assert "fewer than" in notes.lower()
     demo = map_model(ctx, ViewState.from_query(f"?{PERIOD}"), Audience.PUBLIC)
     assert any("Synthetic demo data" in n.text and n.warn for n in demo.notes)
+    assert not any(n.text.startswith("Proxy") for n in demo.notes)  # no police.uk rows then
     assert demo.subtitle.endswith("November 2025 to October 2026")
