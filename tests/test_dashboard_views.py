@@ -165,3 +165,19 @@ def test_every_map_says_what_it_shows(ctx):
     assert any("Synthetic demo data" in n.text and n.warn for n in demo.notes)
     assert not any(n.text.startswith("Proxy") for n in demo.notes)  # no police.uk rows then
     assert demo.subtitle.endswith("November 2025 to October 2026")
+
+
+def test_a_hexagons_incident_list_is_for_part_2_only(ctx, incidents):
+    from geo.cells import cells_to_parent, cells_to_str
+
+    division = _division_in(ctx, THANET)
+    rows = _soc(incidents, (date(2025, 11, 1), date(2026, 10, 1)))
+    rows = rows[rows["division"] == division]
+    hexes = pd.Series(cells_to_str(cells_to_parent(rows["cell"].to_numpy(), 9)))
+    busiest, n = hexes.value_counts().index[0], int(hexes.value_counts().iloc[0])
+    state = ViewState.from_query(f"?v={division}&cell={busiest}&{PERIOD}")
+    restricted = panel_model(ctx, state, Audience.RESTRICTED).cell
+    assert restricted["count"] == str(n)
+    assert len(restricted["incidents"]) == n
+    public = panel_model(ctx, state, Audience.PUBLIC).cell
+    assert public is None or public["incidents"] == []

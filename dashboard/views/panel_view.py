@@ -260,8 +260,8 @@ def _incidents_in(ctx, state: ViewState, cell: int, res: int, limit: int = 100) 
     expr, params = parent_sql("cell", res)
     where, wparams = state.filters().where(ctx.themes)
     return ctx.store.fetch_rows(
-        f"SELECT strftime(coalesce(date, month), CASE WHEN date IS NULL THEN '%Y-%m' "
-        f"ELSE '%Y-%m-%d' END), category, coalesce(incident_id, '(no id)'), "
+        f"SELECT CASE WHEN date IS NULL THEN strftime(month, '%Y-%m') "
+        f"ELSE strftime(date, '%Y-%m-%d') END, category, coalesce(incident_id, '(no id)'), "
         f"coalesce(location, destination, port, ''), source "
         f"FROM incidents WHERE {expr} = ? AND {where} ORDER BY month DESC, date DESC LIMIT ?",
         [*params, cell, *wparams, limit],
