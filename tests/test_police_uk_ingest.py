@@ -235,3 +235,29 @@ def test_rejected_repeats_keep_the_row_as_the_file_had_it(tmp_path, store, setti
     ingest_police_uk(store, write_csv(tmp_path / "dec.csv", rows), settings)
     raws = [r[0] for r in store.fetch_rows("SELECT raw FROM quarantine ORDER BY row_number")]
     assert raws == [",".join(rows[0]), ",".join(rows[2])]
+
+
+def test_a_large_file_keeps_each_cell_with_its_own_row(tmp_path, store, settings):
+    """Large enough for DuckDB to validate in parallel, which does not keep row order."""
+    import numpy as np
+    import pandas as pd
+
+    from geo.cells import incidents_to_cells
+
+    rng = np.random.default_rng(3)
+    n = 300_000
+    lat = rng.uniform(51.05, 51.40, n).round(6)
+    lon = rng.uniform(0.30, 1.30, n).round(6)
+    frame = pd.DataFrame(dict.fromkeys(HEADER, ""), index=range(n))
+    frame["Crime ID"] = [f"id{i}" for i in range(n)]
+    frame["Month"] = "2018-10"
+    frame["Crime type"] = "Drugs"
+    # Long rows make a file of several parse blocks, which DuckDB scans on both cores.
+    frame["Location"] = "On or near " + "A Very Long Road Name " * 8
+    frame["Latitude"], frame["Longitude"] = lat.astype(str), lon.astype(str)
+    path = tmp_path / "big.csv"
+    frame.to_csv(path, index=False)
+    ingest_police_uk(store, path, settings)
+    got = store.fetch("SELECT latitude, longitude, cell FROM incidents").to_pandas()
+    want = incidents_to_cells(got["latitude"].to_numpy(), got["longitude"].to_numpy())
+    assert np.array_equal(got["cell"].to_numpy().astype(np.uint64), want)

@@ -204,12 +204,24 @@ def _stage_chunk(chunk: Chunk, placer: placement.Placer | None, report: BatchRep
     lon = np.where(good, _floats(table["longitude"]), np.nan)
     cells = incidents_to_cells(lat, lon) if chunk.cells is None else chunk.cells
     cells = np.where(np.isfinite(lat), cells, 0).astype(np.uint64)
+    if chunk.cells is not None:
+        _check_cells(cells, lat, lon)
     district, division = placer.place(lat, lon) if placer is not None else (None, None)
     return (
         table.append_column("cell", pa.array(cells, pa.uint64(), mask=cells == 0))
         .append_column("district", _strings(district, table.num_rows))
         .append_column("division", _strings(division, table.num_rows))
     )
+
+
+def _check_cells(cells: np.ndarray, lat: np.ndarray, lon: np.ndarray, sample: int = 2000) -> None:
+    """Cells a format computed beside validation must belong to their own rows: recompute a
+    spread sample and refuse the load (it rolls back) if any differs. A parallel query that
+    reorders rows once put cells on the wrong incidents; this makes that impossible to miss."""
+    at = np.flatnonzero(np.isfinite(lat))
+    at = at[np.linspace(0, len(at) - 1, min(sample, len(at))).astype(int)] if len(at) else at
+    if len(at) and not np.array_equal(cells[at], incidents_to_cells(lat[at], lon[at])):
+        raise SocmapError("internal error: H3 cells do not match their rows; nothing was loaded")
 
 
 def _floats(column: pa.ChunkedArray) -> np.ndarray:

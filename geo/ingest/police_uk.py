@@ -149,18 +149,19 @@ def _ids_to_keep_raw(raw: pa.Table, store: Store) -> pa.Table:
 
 
 def _validate(raw: pa.Table, settings: Settings, keep_raw: pa.Table) -> tuple[pa.Table, np.ndarray]:
-    """The validated rows, and H3 cells for every row whose coordinates parse.
+    """The validated rows, and the H3 cell of each of them (0 where none).
 
     DuckDB validates in a worker thread (it releases the GIL) while this thread runs h3's
-    Python loop, so the two largest costs of a load overlap on two cores.
+    Python loop, so the two largest costs of a load overlap on two cores. A parallel query
+    does not keep row order, so cells are matched to rows by row number, never by position.
     """
     con = duckdb.connect()
     try:
         con.register("b", raw)
         con.register("keep_raw", keep_raw)
         coords = con.sql(
-            "SELECT TRY_CAST(trim(latitude) AS DOUBLE) AS lat, "
-            "TRY_CAST(trim(longitude) AS DOUBLE) AS lon FROM b"
+            "SELECT row_number, TRY_CAST(trim(latitude) AS DOUBLE) AS lat, "
+            "TRY_CAST(trim(longitude) AS DOUBLE) AS lon FROM b ORDER BY row_number"
         ).fetchnumpy()
         with ThreadPoolExecutor(max_workers=1) as pool:
             future = pool.submit(
@@ -168,7 +169,9 @@ def _validate(raw: pa.Table, settings: Settings, keep_raw: pa.Table) -> tuple[pa
             )
             cells = incidents_to_cells(_as_floats(coords["lat"]), _as_floats(coords["lon"]))
             table = future.result()
-        return table, cells
+        rows = np.asarray(coords["row_number"], dtype=np.int64)
+        wanted = table["row_number"].to_numpy(zero_copy_only=False)
+        return table, cells[np.searchsorted(rows, wanted)]
     finally:
         con.close()
 
