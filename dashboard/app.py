@@ -40,8 +40,9 @@ def create_app(store: Store, settings: Settings) -> Dash:
     auth.install(server, settings, accounts)
     _error_pages(server)
     public = _dash_app(server, AppContext.create(store, settings, Audience.PUBLIC), "/")
-    _dash_app(server, AppContext.create(store, settings, Audience.RESTRICTED),
-              auth.RESTRICTED_PREFIX)
+    _dash_app(
+        server, AppContext.create(store, settings, Audience.RESTRICTED), auth.RESTRICTED_PREFIX
+    )
     return public
 
 

@@ -166,8 +166,9 @@ def _forbidden_page() -> str:
 
 
 def _login_page(target: str, message: str | None) -> str:
-    error = f"<div class='notice notice-error' role='alert'>{escape(message)}</div>" if message \
-        else ""
+    error = (
+        f"<div class='notice notice-error' role='alert'>{escape(message)}</div>" if message else ""
+    )
     return (
         "<!doctype html><html lang='en'><head><meta charset='utf-8'><title>Sign in: socmap"
         "</title><link rel='stylesheet' href='/assets/style.css'></head><body>"

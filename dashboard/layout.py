@@ -60,10 +60,17 @@ def _user_menu(ctx: AppContext) -> list:
     elif identity.role is Role.ANALYST:
         items.append(html.A("Restricted view (Part 2)", href="/restricted/"))
     if identity.via == "password":
-        items.append(html.Form(method="post", action="/logout", className="inline", children=[
-            dcc.Input(type="hidden", name="csrf", value=csrf_token()),
-            html.Button("Sign out", type="submit", className="link-button light"),
-        ]))
+        items.append(
+            html.Form(
+                method="post",
+                action="/logout",
+                className="inline",
+                children=[
+                    dcc.Input(type="hidden", name="csrf", value=csrf_token()),
+                    html.Button("Sign out", type="submit", className="link-button light"),
+                ],
+            )
+        )
     return items
 
 

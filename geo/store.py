@@ -47,6 +47,7 @@ class Store:
     def __init__(self, path: str | os.PathLike[str]) -> None:
         self.path = Path(path).resolve()
         self._reader = _Reader(self.path)
+        self._version: tuple[tuple[int, ...], str] | None = None
 
     def __repr__(self) -> str:
         return f"Store({str(self.path)!r})"
@@ -72,9 +73,19 @@ class Store:
             return cur.execute(sql, params or []).fetchall()
 
     def data_version(self) -> str:
-        """An id that changes with every committed write (for caches and audit records)."""
+        """An id that changes with every committed write (for caches and audit records).
+
+        Read once per version of the file: views ask for it on every cache lookup, and a
+        stat is far cheaper than a query.
+        """
+        identity = _identity(self.path)
+        cached = self._version
+        if cached is not None and cached[0] == identity:
+            return cached[1]
         rows = self.fetch_rows("SELECT value FROM meta WHERE key = 'data_version'")
-        return rows[0][0] if rows else "empty"
+        version = rows[0][0] if rows else "empty"
+        self._version = (identity, version)
+        return version
 
     # -- writing -----------------------------------------------------------------------------
 

@@ -213,15 +213,26 @@ def register(app: Dash, ctx: AppContext) -> None:
         elif trigger in (None, ids.URL):
             state = ViewState.from_query(search)
         elif trigger in _CONTROL_IDS:
-            state = nav.from_controls(state, opts, themes=themes, categories=cats,
-                                      sources=sources, period=period, measure=measure,
-                                      res=res, layers=layers)
+            state = nav.from_controls(
+                state,
+                opts,
+                themes=themes,
+                categories=cats,
+                sources=sources,
+                period=period,
+                measure=measure,
+                res=res,
+                layers=layers,
+            )
         elif trigger == ids.MAP:
             state = nav.after_map_click(state, (click or {}).get("points", [{}])[0])
         elif trigger == ids.AREA_PICKER and picked:
             level, _, code = picked.partition(":")
-            parent = (opts.area("division", code).parent
-                      if level == "division" and opts.area("division", code) else None)
+            parent = (
+                opts.area("division", code).parent
+                if level == "division" and opts.area("division", code)
+                else None
+            )
             state = state.go_to(level, code or None, parent=parent)
         elif trigger == ids.PLAY:
             playing = not playing

@@ -89,16 +89,27 @@ def legend(model: map_view.MapModel) -> list:
     """The legend as page text: a swatch and words for every class, line and marker."""
     items = [html.Span(model.legend_title, className="legend-title")]
     items += [
-        html.Span([html.Span(className="swatch", style={"background": item.colour}), item.label],
-                  className="legend-item", role="listitem")
+        html.Span(
+            [html.Span(className="swatch", style={"background": item.colour}), item.label],
+            className="legend-item",
+            role="listitem",
+        )
         for item in model.legend
     ]
     if model.links:
-        items.append(html.Span([html.Span(className="swatch line"), "County lines "
-                                "(wider: more lines)"], className="legend-item"))
+        items.append(
+            html.Span(
+                [html.Span(className="swatch line"), "County lines (wider: more lines)"],
+                className="legend-item",
+            )
+        )
     if model.ports:
-        items.append(html.Span([html.Span(className="swatch dot"), "Port-of-entry events "
-                                "(larger: more events)"], className="legend-item"))
+        items.append(
+            html.Span(
+                [html.Span(className="swatch dot"), "Port-of-entry events (larger: more events)"],
+                className="legend-item",
+            )
+        )
     return items
 
 

@@ -9,7 +9,7 @@ from dash import Dash, Input, Output, dcc, html
 from dashboard import ids
 from dashboard.state import ViewState
 from dashboard.views.context import AppContext
-from dashboard.views.panel_view import PanelModel, panel_model
+from dashboard.views.panel_view import PanelModel, hotspot_summary, panel_model
 
 _TREND_COLOURS = ["#0b4f8a", "#b35806", "#1b7837", "#762a83", "#57606a"]  # Okabe-Ito-like
 
@@ -22,8 +22,7 @@ def layout() -> html.Aside:
         children=[
             html.H2(id=ids.PANEL_TITLE),
             html.Div(id=ids.TOTALS),
-            dcc.Graph(id=ids.TREND, config={"displayModeBar": False},
-                      style={"height": "220px"}),
+            dcc.Graph(id=ids.TREND, config={"displayModeBar": False}, style={"height": "220px"}),
             html.Div(id=ids.HOTSPOT_SUMMARY),
             html.Div(id=ids.TOP_AREAS),
             html.Div(id=ids.TOP_CELLS),
@@ -33,11 +32,12 @@ def layout() -> html.Aside:
 
 
 def register(app: Dash, ctx: AppContext) -> None:
+    _register_hotspots(app, ctx)
+
     @app.callback(
         Output(ids.PANEL_TITLE, "children"),
         Output(ids.TOTALS, "children"),
         Output(ids.TREND, "figure"),
-        Output(ids.HOTSPOT_SUMMARY, "children"),
         Output(ids.TOP_AREAS, "children"),
         Output(ids.TOP_CELLS, "children"),
         Output(ids.CELL_DETAIL, "children"),
@@ -50,14 +50,33 @@ def register(app: Dash, ctx: AppContext) -> None:
             [m.title, html.Div(m.period, className="small")],
             _totals(m),
             _trend_figure(m),
-            _section("Hot spots", [html.P(line) for line in m.hotspots]),
             _top_areas(m),
-            _section("Busiest hexagons",
-                     [html.Ol([html.Li(f"{place}: {text} ({hex_id})")
-                               for hex_id, place, text in m.top_cells])] if m.top_cells
-                     else [html.P("No incidents.", className="small")]),
+            _section(
+                "Busiest hexagons",
+                [
+                    html.Ol(
+                        [
+                            html.Li(f"{place}: {text} ({hex_id})")
+                            for hex_id, place, text in m.top_cells
+                        ]
+                    )
+                ]
+                if m.top_cells
+                else [html.P("No incidents.", className="small")],
+            ),
             _cell(m),
         )
+
+
+def _register_hotspots(app: Dash, ctx: AppContext) -> None:
+    @app.callback(
+        Output(ids.HOTSPOT_SUMMARY, "children"),
+        Input(ids.STATE, "data"),
+        prevent_initial_call=True,
+    )
+    def render_hotspots(query):
+        lines = hotspot_summary(ctx, ViewState.from_query(query), ctx.audience)
+        return _section("Hot spots", [html.P(line) for line in lines])
 
 
 def _section(title: str, children: list) -> list:
@@ -65,14 +84,23 @@ def _section(title: str, children: list) -> list:
 
 
 def _totals(m: PanelModel) -> list:
-    head = html.Tr([html.Th("Theme"), html.Th("This period", className="num"),
-                    html.Th("Previous", className="num"), html.Th("Change")])
+    head = html.Tr(
+        [
+            html.Th("Theme"),
+            html.Th("This period", className="num"),
+            html.Th("Previous", className="num"),
+            html.Th("Change"),
+        ]
+    )
     rows = [
-        html.Tr([
-            html.Td(r.label), html.Td(r.current, className="num"),
-            html.Td(r.previous, className="num"),
-            html.Td(r.change, className="sig" if r.significant else "notsig"),
-        ])
+        html.Tr(
+            [
+                html.Td(r.label),
+                html.Td(r.current, className="num"),
+                html.Td(r.previous, className="num"),
+                html.Td(r.change, className="sig" if r.significant else "notsig"),
+            ]
+        )
         for r in m.themes
     ]
     out = [html.P([html.Strong(f"Total: {m.total}"), " incidents with a location"])]
@@ -80,34 +108,61 @@ def _totals(m: PanelModel) -> list:
         out.append(html.Table([html.Thead(head), html.Tbody(rows)], className="totals"))
     out += [html.P(note, className="small") for note in m.notes]
     if m.restricted_districts:
-        out += _section("Restricted category: district totals only", [html.Table(
-            [html.Tbody([html.Tr([html.Td(n), html.Td(t, className="num")])
-                         for n, t in m.restricted_districts])], className="totals")])
+        out += _section(
+            "Restricted category: district totals only",
+            [
+                html.Table(
+                    [
+                        html.Tbody(
+                            [
+                                html.Tr([html.Td(n), html.Td(t, className="num")])
+                                for n, t in m.restricted_districts
+                            ]
+                        )
+                    ],
+                    className="totals",
+                )
+            ],
+        )
     return out
 
 
 def _trend_figure(m: PanelModel) -> go.Figure:
     fig = go.Figure()
     for i, (name, values) in enumerate(m.trend.items()):
-        fig.add_trace(go.Scatter(
-            x=m.trend_months, y=values, name=name, mode="lines+markers",
-            line={"color": _TREND_COLOURS[i % len(_TREND_COLOURS)], "width": 2},
-            connectgaps=False,
-        ))
+        fig.add_trace(
+            go.Scatter(
+                x=m.trend_months,
+                y=values,
+                name=name,
+                mode="lines+markers",
+                line={"color": _TREND_COLOURS[i % len(_TREND_COLOURS)], "width": 2},
+                connectgaps=False,
+            )
+        )
     fig.update_layout(
         title={"text": "Incidents by month", "font": {"size": 13}},
         margin={"l": 36, "r": 8, "t": 30, "b": 30},
         legend={"orientation": "h", "y": -0.25, "font": {"size": 11}},
         yaxis={"rangemode": "tozero", "title": None},
-        xaxis={"title": None, "tickformat": "%b %Y", "dtick": "M1" if len(m.trend_months) <= 6
-               else "M3"},
+        xaxis={
+            "title": None,
+            "tickformat": "%b %Y",
+            "dtick": "M1" if len(m.trend_months) <= 6 else "M3",
+        },
         plot_bgcolor="white",
     )
     if not m.trend:
         fig.update_layout(xaxis={"visible": False}, yaxis={"visible": False})
-        fig.add_annotation(text="Monthly figures are published for the county and districts",
-                           x=0.5, y=0.5, xref="paper", yref="paper", showarrow=False,
-                           font={"size": 12, "color": "#57606a"})
+        fig.add_annotation(
+            text="Monthly figures are published for the county and districts",
+            x=0.5,
+            y=0.5,
+            xref="paper",
+            yref="paper",
+            showarrow=False,
+            font={"size": 12, "color": "#57606a"},
+        )
     return fig
 
 
@@ -115,11 +170,16 @@ def _top_areas(m: PanelModel) -> list:
     if not m.top_areas:
         return []
     items = [
-        html.Li([
-            html.Button(r.name, className="link-button",
-                        id={"type": ids.AREA_LINK, "level": r.level, "code": r.code}),
-            f": {r.count}",
-        ])
+        html.Li(
+            [
+                html.Button(
+                    r.name,
+                    className="link-button",
+                    id={"type": ids.AREA_LINK, "level": r.level, "code": r.code},
+                ),
+                f": {r.count}",
+            ]
+        )
         for r in m.top_areas
     ]
     return _section(m.top_areas_title, [html.Ol(items)])
@@ -131,10 +191,15 @@ def _cell(m: PanelModel) -> list:
     c = m.cell
     children = [html.P(f"Incidents in this hexagon in the period: {c['count']}")]
     if c["incidents"]:
-        children.append(html.Table(
-            [html.Thead(html.Tr([html.Th(h) for h in ("When", "Category", "Id", "Where",
-                                                      "Source")])),
-             html.Tbody([html.Tr([html.Td(v) for v in row]) for row in c["incidents"]])],
-            className="totals",
-        ))
+        children.append(
+            html.Table(
+                [
+                    html.Thead(
+                        html.Tr([html.Th(h) for h in ("When", "Category", "Id", "Where", "Source")])
+                    ),
+                    html.Tbody([html.Tr([html.Td(v) for v in row]) for row in c["incidents"]]),
+                ],
+                className="totals",
+            )
+        )
     return _section(f"Hexagon {c['hex']}", children)

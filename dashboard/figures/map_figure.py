@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import math
 
-import plotly.graph_objects as go
-
 from dashboard.views.map_model import MapModel
 from geo.settings import Settings
 
@@ -18,82 +16,105 @@ _MAP_WIDTH_PX = 900
 _MAP_HEIGHT_PX = 640
 
 
-def map_figure(model: MapModel, settings: Settings) -> go.Figure:
-    fig = go.Figure()
+def map_figure(model: MapModel, settings: Settings) -> dict:
+    """The figure as a plain dict: Dash sends it as it is, without plotly's validation,
+    which costs more than building the map itself on a county of hexagons."""
+    data: list[dict] = []
     for item in model.legend:
         feats = [f for f in model.features if f.klass == item.key]
-        fig.add_trace(_class_trace(item, feats))
-    for outline in model.outlines:
-        fig.add_trace(_outline_trace(outline))
+        data.append(_class_trace(item, feats))
+    data += [_outline_trace(outline) for outline in model.outlines]
     if model.links:
-        _add_links(fig, model)
+        data += _link_traces(model)
     if model.ports:
-        _add_ports(fig, model)
+        data.append(_port_trace(model))
     center, zoom = view_for_bounds(model.bounds, _MAP_WIDTH_PX, _MAP_HEIGHT_PX)
-    fig.update_layout(
-        map={"style": _style(settings), "center": center, "zoom": zoom},
-        margin={"l": 0, "r": 0, "t": 0, "b": 0},
+    layout = {
+        "map": {"style": _style(settings), "center": center, "zoom": zoom},
+        "margin": {"l": 0, "r": 0, "t": 0, "b": 0},
         # The legend is drawn in the page beside the map (readable, never over the coast).
-        showlegend=False,
+        "showlegend": False,
         # Keep the user's pan and zoom while filters change; reset when the area changes.
-        uirevision="|".join(code or "" for _, code, _ in model.breadcrumb),
-        hoverlabel={"bgcolor": "white", "font": {"size": 13}},
-    )
+        "uirevision": "|".join(code or "" for _, code, _ in model.breadcrumb),
+        "hoverlabel": {"bgcolor": "white", "font": {"size": 13}},
+    }
     if model.empty_message:
-        fig.add_annotation(text=model.empty_message, x=0.5, y=0.5, xref="paper", yref="paper",
-                           showarrow=False, font={"size": 15}, bgcolor="white")
-    return fig
+        layout["annotations"] = [
+            {
+                "text": model.empty_message,
+                "x": 0.5,
+                "y": 0.5,
+                "xref": "paper",
+                "yref": "paper",
+                "showarrow": False,
+                "font": {"size": 15},
+                "bgcolor": "white",
+            }
+        ]
+    return {"data": data, "layout": layout}
 
 
 def _style(settings: Settings) -> str | dict:
     if settings.tile_url:
         return {
             "version": 8,
-            "sources": {"tiles": {"type": "raster", "tiles": [settings.tile_url],
-                                  "tileSize": 256,
-                                  "attribution": settings.tile_attribution or ""}},
+            "sources": {
+                "tiles": {
+                    "type": "raster",
+                    "tiles": [settings.tile_url],
+                    "tileSize": 256,
+                    "attribution": settings.tile_attribution or "",
+                }
+            },
             "layers": [{"id": "tiles", "type": "raster", "source": "tiles"}],
         }
     return "white-bg"
 
 
-def _class_trace(item, feats) -> go.Choroplethmap:
+def _class_trace(item, feats) -> dict:
     geojson = {
         "type": "FeatureCollection",
         "features": [{"type": "Feature", "id": f.key, "geometry": f.geometry} for f in feats],
     }
-    return go.Choroplethmap(
-        geojson=geojson,
-        locations=[f.key for f in feats],
-        z=[1] * len(feats),
-        colorscale=[[0, item.colour], [1, item.colour]],
-        showscale=False,
-        marker={"line": {"width": 0.4, "color": "#8c959f"}, "opacity": 0.85},
-        name=item.label,
-        legendgroup=item.key,
-        showlegend=True,
-        customdata=[[f.cell, f.area or "", f.district or ""] for f in feats],
-        text=[f.hover for f in feats],
-        hovertemplate="%{text}<extra></extra>",
-    )
+    return {
+        "type": "choroplethmap",
+        "geojson": geojson,
+        "locations": [f.key for f in feats],
+        "z": [1] * len(feats),
+        "colorscale": [[0, item.colour], [1, item.colour]],
+        "showscale": False,
+        "marker": {"line": {"width": 0.4, "color": "#8c959f"}, "opacity": 0.85},
+        "name": item.label,
+        "legendgroup": item.key,
+        "showlegend": True,
+        "customdata": [[f.cell, f.area or "", f.district or ""] for f in feats],
+        "text": [f.hover for f in feats],
+        "hovertemplate": "%{text}<extra></extra>",
+    }
 
 
-def _outline_trace(outline) -> go.Scattermap:
+def _outline_trace(outline) -> dict:
     lons: list[float | None] = []
     lats: list[float | None] = []
     for line in outline.coords:
         lons += [p[0] for p in line] + [None]
         lats += [p[1] for p in line] + [None]
-    return go.Scattermap(
-        lon=lons, lat=lats, mode="lines",
-        line={"width": outline.width, "color": outline.colour},
-        name=outline.name, hoverinfo="skip", showlegend=outline.level in {"district", "division"},
-    )
+    return {
+        "type": "scattermap",
+        "lon": lons,
+        "lat": lats,
+        "mode": "lines",
+        "line": {"width": outline.width, "color": outline.colour},
+        "name": outline.name,
+        "hoverinfo": "skip",
+        "showlegend": outline.level in {"district", "division"},
+    }
 
 
-def _add_links(fig: go.Figure, model: MapModel) -> None:
+def _link_traces(model: MapModel) -> list[dict]:
     """County lines, a few traces by width class (one trace per link would be hundreds)."""
     top = max(link.lines for link in model.links) or 1
+    traces = []
     for width in (1.0, 2.0, 3.5, 5.0):
         links = [k for k in model.links if _width(k.lines, top) == width]
         if not links:
@@ -103,13 +124,22 @@ def _add_links(fig: go.Figure, model: MapModel) -> None:
             lons += [k.origin_lonlat[0], k.destination_lonlat[0], None]
             lats += [k.origin_lonlat[1], k.destination_lonlat[1], None]
             texts += [k.label, k.label, None]
-        fig.add_trace(go.Scattermap(
-            lon=lons, lat=lats, mode="lines+markers", text=texts,
-            marker={"size": 6, "color": "#6a3d9a"},
-            line={"width": width, "color": "rgba(106,61,154,0.45)"},
-            name="County lines (width: number of lines)", legendgroup="lines",
-            showlegend=width == _width(top, top), hovertemplate="%{text}<extra></extra>",
-        ))
+        traces.append(
+            {
+                "type": "scattermap",
+                "lon": lons,
+                "lat": lats,
+                "mode": "lines+markers",
+                "text": texts,
+                "marker": {"size": 6, "color": "#6a3d9a"},
+                "line": {"width": width, "color": "rgba(106,61,154,0.45)"},
+                "name": "County lines (width: number of lines)",
+                "legendgroup": "lines",
+                "showlegend": width == _width(top, top),
+                "hovertemplate": "%{text}<extra></extra>",
+            }
+        )
+    return traces
 
 
 def _width(lines: int, top: int) -> float:
@@ -117,17 +147,23 @@ def _width(lines: int, top: int) -> float:
     return 5.0 if share > 0.75 else 3.5 if share > 0.5 else 2.0 if share > 0.25 else 1.0
 
 
-def _add_ports(fig: go.Figure, model: MapModel) -> None:
+def _port_trace(model: MapModel) -> dict:
     top = max(p.events for p in model.ports) or 1
-    fig.add_trace(go.Scattermap(
-        lon=[p.lonlat[0] for p in model.ports], lat=[p.lonlat[1] for p in model.ports],
+    return {
+        "type": "scattermap",
+        "lon": [p.lonlat[0] for p in model.ports],
+        "lat": [p.lonlat[1] for p in model.ports],
         # Markers only: map text needs glyphs from a font server, which offline maps lack.
-        mode="markers",
-        marker={"size": [10 + 20 * math.sqrt(p.events / top) for p in model.ports],
-                "color": "#1b7837", "opacity": 0.8},
-        customdata=[p.label for p in model.ports],
-        hovertemplate="%{customdata}<extra></extra>", name="Port-of-entry events",
-    ))
+        "mode": "markers",
+        "marker": {
+            "size": [10 + 20 * math.sqrt(p.events / top) for p in model.ports],
+            "color": "#1b7837",
+            "opacity": 0.8,
+        },
+        "customdata": [p.label for p in model.ports],
+        "hovertemplate": "%{customdata}<extra></extra>",
+        "name": "Port-of-entry events",
+    }
 
 
 def view_for_bounds(

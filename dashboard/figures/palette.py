@@ -17,11 +17,19 @@ ZERO = "#ffffff"
 WITHHELD = "#c6c6c6"  # grey, not a colour of any scale: "a count is here, not shown"
 YLORRD = ["#ffffb2", "#fecc5c", "#fd8d3c", "#f03b20", "#bd0026"]
 RDBU = {
-    "hot_99": "#b2182b", "hot_95": "#ef8a62", "hot_90": "#fddbc7", "not_significant": "#ededed",
-    "cold_90": "#d1e5f0", "cold_95": "#67a9cf", "cold_99": "#2166ac",
+    "hot_99": "#b2182b",
+    "hot_95": "#ef8a62",
+    "hot_90": "#fddbc7",
+    "not_significant": "#ededed",
+    "cold_90": "#d1e5f0",
+    "cold_95": "#67a9cf",
+    "cold_99": "#2166ac",
 }
 PUOR = {
-    "up_sig": "#b35806", "up": "#fdb863", "same": "#f7f7f7", "down": "#b2abd2",
+    "up_sig": "#b35806",
+    "up": "#fdb863",
+    "same": "#f7f7f7",
+    "down": "#b2abd2",
     "down_sig": "#542788",
 }
 
@@ -67,18 +75,17 @@ def jenks_breaks(values: np.ndarray, k: int) -> list[int]:
     s1 = np.concatenate([[0.0], np.cumsum(freq * uniq)])
     s2 = np.concatenate([[0.0], np.cumsum(freq * uniq**2)])
 
-    def sse(i: int, j: int) -> float:  # values i..j-1
-        n = w[j] - w[i]
-        return s2[j] - s2[i] - (s1[j] - s1[i]) ** 2 / n
-
     cost = np.full((k + 1, u + 1), np.inf)
     cut = np.zeros((k + 1, u + 1), dtype=int)
     cost[0, 0] = 0.0
     for c in range(1, k + 1):
         for j in range(c, u + 1):
-            options = [cost[c - 1, i] + sse(i, j) for i in range(c - 1, j)]
+            i = np.arange(c - 1, j)  # the last class holds distinct values i..j-1
+            n = w[j] - w[i]
+            sse = s2[j] - s2[i] - (s1[j] - s1[i]) ** 2 / n
+            options = cost[c - 1, i] + sse
             best = int(np.argmin(options))
-            cost[c, j], cut[c, j] = options[best], best + c - 1
+            cost[c, j], cut[c, j] = options[best], i[best]
     bounds, j = [], u
     for c in range(k, 0, -1):
         bounds.append(int(uniq[j - 1]))
@@ -97,9 +104,12 @@ def _spread(palette: list[str], n: int) -> list[str]:
 HOTSPOT_CLASSES = [
     LegendClass(key, label, RDBU[key])
     for key, label in [
-        ("hot_99", "Hot spot, 99% confidence"), ("hot_95", "Hot spot, 95% confidence"),
-        ("hot_90", "Hot spot, 90% confidence"), ("not_significant", "Not significant"),
-        ("cold_90", "Cold spot, 90% confidence"), ("cold_95", "Cold spot, 95% confidence"),
+        ("hot_99", "Hot spot, 99% confidence"),
+        ("hot_95", "Hot spot, 95% confidence"),
+        ("hot_90", "Hot spot, 90% confidence"),
+        ("not_significant", "Not significant"),
+        ("cold_90", "Cold spot, 90% confidence"),
+        ("cold_95", "Cold spot, 95% confidence"),
         ("cold_99", "Cold spot, 99% confidence"),
     ]
 ]
@@ -115,12 +125,24 @@ CHANGE_CLASSES = [
 # Emerging hot spot categories: hot patterns in reds, cold in blues, lightness by pattern.
 _HOT = ["#67000d", "#a50f15", "#cb181d", "#ef3b2c", "#fb6a4a", "#fc9272", "#fcbba1", "#fee0d2"]
 _COLD = ["#08306b", "#08519c", "#2171b5", "#4292c6", "#6baed6", "#9ecae1", "#c6dbef", "#deebf7"]
-_PATTERNS = ["intensifying", "persistent", "consecutive", "new", "sporadic", "oscillating",
-             "diminishing", "historical"]
+_PATTERNS = [
+    "intensifying",
+    "persistent",
+    "consecutive",
+    "new",
+    "sporadic",
+    "oscillating",
+    "diminishing",
+    "historical",
+]
 EMERGING_CLASSES = (
-    [LegendClass(f"{p}_hot", f"{p.capitalize()} hot spot", c) for p, c in zip(_PATTERNS, _HOT,
-                                                                             strict=True)]
-    + [LegendClass(f"{p}_cold", f"{p.capitalize()} cold spot", c)
-       for p, c in zip(_PATTERNS, _COLD, strict=True)]
+    [
+        LegendClass(f"{p}_hot", f"{p.capitalize()} hot spot", c)
+        for p, c in zip(_PATTERNS, _HOT, strict=True)
+    ]
+    + [
+        LegendClass(f"{p}_cold", f"{p.capitalize()} cold spot", c)
+        for p, c in zip(_PATTERNS, _COLD, strict=True)
+    ]
     + [LegendClass("no_pattern", "No pattern detected", RDBU["not_significant"])]
 )

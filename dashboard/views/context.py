@@ -35,8 +35,12 @@ class AppContext:
     def create(
         cls, store: Store, settings: Settings, audience: Audience = Audience.PUBLIC
     ) -> AppContext:
-        return cls(store=store, settings=settings, themes=load_themes(settings.themes_file),
-                   audience=audience)
+        return cls(
+            store=store,
+            settings=settings,
+            themes=load_themes(settings.themes_file),
+            audience=audience,
+        )
 
     def cached(self, key: Hashable, compute: Callable[[], T]) -> T:
         """``compute()`` once per data version and key (least recently used first out)."""

@@ -96,8 +96,9 @@ def view_counts(ctx: AppContext, filters: Filters, audience: Audience, res: int)
     whole = replace(filters, district=None, division=None)
     policy = DisclosurePolicy.from_settings(ctx.settings)
     if audience is Audience.PUBLIC:
-        result = ctx.cached(("public", whole),
-                            lambda: public_counts(ctx.store, whole, ctx.themes, policy))
+        result = ctx.cached(
+            ("public", whole), lambda: public_counts(ctx.store, whole, ctx.themes, policy)
+        )
         return ViewCounts(Audience.PUBLIC, policy.k, _public=result)
     exact = ctx.cached(("exact", whole, res), lambda: _exact_counts(ctx, whole, res))
     return ViewCounts(Audience.RESTRICTED, policy.k, _exact=exact)

@@ -48,8 +48,10 @@ def leaves(ctx: AppContext) -> dict[str, Leaf]:
 
 
 def _read_leaves(ctx: AppContext) -> dict[str, Leaf]:
-    rows = ctx.store.fetch_rows("SELECT level, code, parent_code, geometry FROM areas "
-                                "WHERE level IN ('district', 'division')")
+    rows = ctx.store.fetch_rows(
+        "SELECT level, code, parent_code, geometry FROM areas "
+        "WHERE level IN ('district', 'division')"
+    )
     with_divisions = {parent for level, _, parent, _ in rows if level == "division"}
     out = {OUTSIDE: Leaf(OUTSIDE, None, None)}
     for level, code, parent, wkb in rows:
@@ -100,6 +102,7 @@ def _build_piece_shapes(ctx: AppContext, leaf: Leaf, res: int) -> PieceShapes:
 
 def _cells_with_incidents(ctx: AppContext, res: int) -> dict[str, np.ndarray]:
     """For each leaf, the cells at ``res`` holding any of its incidents (one query)."""
+
     def compute() -> dict[str, np.ndarray]:
         expr, params = parent_sql("cell", res)
         rows = ctx.store.fetch_rows(
@@ -142,6 +145,7 @@ def _outline_lines(ctx, level, parent):
 
 def area_bounds(ctx: AppContext, level: str, code: str | None) -> tuple[float, ...] | None:
     """The area's bounding box (the union of the leaves for the county)."""
+
     def compute():
         shapes = [leaf.geometry for leaf in leaves_in(ctx, level, code) if leaf.geometry]
         if not shapes:
@@ -152,5 +156,8 @@ def area_bounds(ctx: AppContext, level: str, code: str | None) -> tuple[float, .
 
 
 def area_names(ctx: AppContext) -> dict[str, str]:
-    opts = options(ctx)
-    return {a.code: a.name for a in (*opts.districts, *opts.divisions)}
+    def compute() -> dict[str, str]:
+        opts = options(ctx)
+        return {a.code: a.name for a in (*opts.districts, *opts.divisions)}
+
+    return ctx.cached("area-names", compute)

@@ -16,7 +16,7 @@ from geo.disclosure import Audience, rules_text
 COUNTY_NAME = "Kent and Medway"
 SOURCE_NAMES = {
     "police-uk": "police.uk street-level crime (Open Government Licence v3.0; locations are "
-                 "police.uk's anonymised snap points)",
+    "police.uk's anonymised snap points)",
     "synthetic-demo": "synthetic demo data (not real incidents)",
 }
 # Approximate area of an H3 cell by resolution, in square kilometres.
@@ -76,26 +76,41 @@ def sources_in_view(ctx: AppContext, state: ViewState) -> list[str]:
     def compute() -> list[str]:
         where, params = filters.where(ctx.themes)
         rows = ctx.store.fetch_rows(
-            f"SELECT DISTINCT source FROM incidents WHERE {where} ORDER BY 1", params)
+            f"SELECT DISTINCT source FROM incidents WHERE {where} ORDER BY 1", params
+        )
         return [r[0] for r in rows]
 
     return ctx.cached(("sources", filters), compute)
 
 
-def data_notes(ctx: AppContext, state: ViewState, audience: Audience, counts: ViewCounts,
-               res: int, measure_notes: list[str]) -> list[Note]:
+def data_notes(
+    ctx: AppContext,
+    state: ViewState,
+    audience: Audience,
+    counts: ViewCounts,
+    res: int,
+    measure_notes: list[str],
+) -> list[Note]:
     notes: list[Note] = []
     sources = sources_in_view(ctx, state)
     if sources:
-        notes.append(Note("Sources: " + "; ".join(SOURCE_NAMES.get(s, f"{s} (partner data)")
-                                                   for s in sources) + "."))
+        notes.append(
+            Note(
+                "Sources: "
+                + "; ".join(SOURCE_NAMES.get(s, f"{s} (partner data)") for s in sources)
+                + "."
+            )
+        )
     if "synthetic-demo" in sources:
         notes.append(Note("Synthetic demo data: these are not real incidents.", warn=True))
     notes += [Note(n, warn=True) for n in _proxy_notes(ctx, state, sources)]
-    notes.append(Note(
-        f"Hexagons: H3 resolution {res} (about {CELL_AREA_KM2[res]:g} km² each), cut at "
-        "division boundaries, so each hexagon's count is the incidents placed in that "
-        "division and adds up to the area totals."))
+    notes.append(
+        Note(
+            f"Hexagons: H3 resolution {res} (about {CELL_AREA_KM2[res]:g} km² each), cut at "
+            "division boundaries, so each hexagon's count is the incidents placed in that "
+            "division and adds up to the area totals."
+        )
+    )
     boundary = _boundary_note(ctx)
     if boundary:
         notes.append(Note(boundary, warn=boundary.lower().startswith("boundaries approximate")))

@@ -38,11 +38,10 @@ def map_model(ctx: AppContext, state: ViewState, audience: Audience) -> MapModel
     counts = view_counts(ctx, state.filters(), audience, res)
     pieces = _pieces(ctx, state, res, counts)
     values = measures.classify(ctx, state, audience, res, counts, pieces)
-    features = tuple(_feature(p, values, ctx) for p in pieces)
+    names = geo_view.area_names(ctx)
+    features = tuple(_feature(p, values, names) for p in pieces)
     present = {f.klass for f in features}
-    legend = tuple(
-        LegendItem(c.key, c.label, c.colour) for c in values.legend if c.key in present
-    )
+    legend = tuple(LegendItem(c.key, c.label, c.colour) for c in values.legend if c.key in present)
     links = county_lines(ctx, state, audience) if "lines" in state.layers else ()
     bounds = geo_view.area_bounds(ctx, state.level, state.area_code) or KENT_BOUNDS
     return MapModel(
@@ -68,8 +67,11 @@ def map_model(ctx: AppContext, state: ViewState, audience: Audience) -> MapModel
 def _with_origins(bounds: tuple[float, ...], links) -> tuple[float, ...]:
     """Widen the view to show where county lines come from when that is near (London and
     the home counties); lines from further away run off the map, named in their hover."""
-    near = [k.origin_lonlat for k in links if k.origin_lonlat[0] > NEAR_ORIGIN_WEST
-            and k.origin_lonlat[1] < NEAR_ORIGIN_NORTH]
+    near = [
+        k.origin_lonlat
+        for k in links
+        if k.origin_lonlat[0] > NEAR_ORIGIN_WEST and k.origin_lonlat[1] < NEAR_ORIGIN_NORTH
+    ]
     if not near:
         return bounds
     lons = [bounds[0], bounds[2], *(lon for lon, _ in near)]
@@ -85,33 +87,56 @@ def _pieces(ctx: AppContext, state: ViewState, res: int, counts: ViewCounts) -> 
     for leaf in geo_view.leaves_in(ctx, state.level, state.area_code):
         shapes = geo_view.piece_shapes(ctx, leaf, res)
         leaf_key = leaf.code or None
-        for cell, hex_id, geometry in zip(shapes.cells, shapes.hexes, shapes.geometries,
-                                          strict=True):
+        for cell, hex_id, geometry in zip(
+            shapes.cells, shapes.hexes, shapes.geometries, strict=True
+        ):
             count = counts.piece(leaf_key, int(cell))
             if leaf_key is None and count.value == 0:
                 continue  # outside every area, draw only hexagons that hold incidents
-            out.append({"cell": int(cell), "hex": hex_id, "leaf": leaf_key,
-                        "district": leaf.district, "geometry": geometry, "count": count})
+            out.append(
+                {
+                    "cell": int(cell),
+                    "hex": hex_id,
+                    "leaf": leaf_key,
+                    "district": leaf.district,
+                    "geometry": geometry,
+                    "count": count,
+                }
+            )
     return out
 
 
-def _feature(piece: dict, values: measures.Classified, ctx: AppContext) -> Feature:
+def _feature(piece: dict, values: measures.Classified, names: dict[str, str]) -> Feature:
     key = f"{piece['hex']}|{piece['leaf'] or ''}"
     klass, value, label, detail = values.by_piece[key]
-    names = geo_view.area_names(ctx)
     place = names.get(piece["leaf"] or "", "Outside Kent and Medway boundaries")
     if piece["district"] and piece["district"] != piece["leaf"]:
         place += f" ({names.get(piece['district'], piece['district'])})"
     hover = f"<b>{place}</b><br>Hexagon {piece['hex']}<br>{detail}"
-    return Feature(key=key, cell=piece["hex"], area=piece["leaf"], district=piece["district"],
-                   geometry=piece["geometry"], klass=klass, value=value, label=label,
-                   hover=hover)
+    return Feature(
+        key=key,
+        cell=piece["hex"],
+        area=piece["leaf"],
+        district=piece["district"],
+        geometry=piece["geometry"],
+        klass=klass,
+        value=value,
+        label=label,
+        hover=hover,
+    )
 
 
 def _outlines(ctx: AppContext, state: ViewState) -> tuple[Outline, ...]:
     districts = geo_view.outline_lines(ctx, "district")
-    out = [Outline("district", districts, 1.6 if state.level == "county" else 0.8, "#24292f",
-                   "District boundaries")]
+    out = [
+        Outline(
+            "district",
+            districts,
+            1.6 if state.level == "county" else 0.8,
+            "#24292f",
+            "District boundaries",
+        )
+    ]
     if state.level == "county":
         divisions = geo_view.outline_lines(ctx, "division")
         out.insert(0, Outline("division", divisions, 0.4, "#8c959f", "Division boundaries"))
@@ -131,8 +156,10 @@ def _empty_message(state: ViewState, counts: ViewCounts, features) -> str | None
     if state.themes == () and not state.categories:
         return "Nothing selected: tick a theme or add a category."
     if counts.split is not None and counts.split.public is None:
-        return ("The chosen categories are restricted: the public view shows them only as "
-                "district totals (see the side panel).")
+        return (
+            "The chosen categories are restricted: the public view shows them only as "
+            "district totals (see the side panel)."
+        )
     if not any(f.value for f in features) and all(f.klass in {"0", "no_data"} for f in features):
         return "No incidents match these filters in this area and period."
     return None

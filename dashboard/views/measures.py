@@ -37,8 +37,14 @@ class Classified:
     notes: list[str] = field(default_factory=list)
 
 
-def classify(ctx: AppContext, state: ViewState, audience: Audience, res: int,
-             counts: ViewCounts, pieces: list[dict]) -> Classified:
+def classify(
+    ctx: AppContext,
+    state: ViewState,
+    audience: Audience,
+    res: int,
+    counts: ViewCounts,
+    pieces: list[dict],
+) -> Classified:
     if state.measure == "hotspots":
         return _hotspots(ctx, state, audience, res, counts, pieces)
     if state.measure == "change":
@@ -82,16 +88,21 @@ def stats_filters(ctx: AppContext, state: ViewState, audience: Audience) -> Filt
 def _hotspots(ctx, state, audience, res, counts, pieces) -> Classified:
     from geo.gistar import CLASS_LABELS  # noqa: PLC0415 - statistics load on first use
 
-    out = Classified("hot spots (Getis-Ord Gi*)", "Gi* hot and cold spots",
-                     list(palette.HOTSPOT_CLASSES))
+    out = Classified(
+        "hot spots (Getis-Ord Gi*)", "Gi* hot and cold spots", list(palette.HOTSPOT_CLASSES)
+    )
     filters = stats_filters(ctx, state, audience)
     if filters is None:
         return out
     result = hotspot_result(ctx, filters, res)
     frame = result.cells
-    by_cell = dict(zip(frame["cell"].astype(np.uint64).tolist(),
-                       zip(frame["class"], frame["gi_z"], frame["gi_q"], strict=True),
-                       strict=True))
+    by_cell = dict(
+        zip(
+            frame["cell"].astype(np.uint64).tolist(),
+            zip(frame["class"], frame["gi_z"], frame["gi_q"], strict=True),
+            strict=True,
+        )
+    )
     for p in pieces:
         klass, z, q = by_cell.get(p["cell"], ("not_significant", np.nan, np.nan))
         z = float(z) if np.isfinite(z) else None
@@ -110,18 +121,27 @@ def _hotspots(ctx, state, audience, res, counts, pieces) -> Classified:
 def _change(ctx, state, audience, res, counts, pieces) -> Classified:
     from geo.change import change_table  # noqa: PLC0415
 
-    out = Classified("change on the previous period", "Change on the previous period",
-                     [*palette.CHANGE_CLASSES, _withheld(counts.k)])
+    out = Classified(
+        "change on the previous period",
+        "Change on the previous period",
+        [*palette.CHANGE_CLASSES, _withheld(counts.k)],
+    )
     before = state.filters().previous_period()
     if not previous_period_loaded(state, options(ctx)):
         out.notes.append(
             f"Change: no data is loaded for {before.month_from:%b %Y} to "
-            f"{before.month_to:%b %Y}, the period before this one; choose a later period.")
+            f"{before.month_to:%b %Y}, the period before this one; choose a later period."
+        )
         for p in pieces:
-            out.by_piece[piece_key(p)] = ("no_data", None, "no earlier data",
-                                          f"Incidents: {p['count'].text}<br>No earlier data")
-        out.legend.append(palette.LegendClass("no_data", "No earlier data to compare",
-                                              palette.NO_DATA))
+            out.by_piece[piece_key(p)] = (
+                "no_data",
+                None,
+                "no earlier data",
+                f"Incidents: {p['count'].text}<br>No earlier data",
+            )
+        out.legend.append(
+            palette.LegendClass("no_data", "No earlier data to compare", palette.NO_DATA)
+        )
         return out
     previous = view_counts(ctx, before, audience, res)
     now_c = [p["count"] for p in pieces]
@@ -139,8 +159,10 @@ def _change(ctx, state, audience, res, counts, pieces) -> Classified:
             out.by_piece[piece_key(p)] = ("withheld", None, "withheld", detail)
             continue
         klass = _change_class(int(a[i]), int(b[i]), bool(sig[i]))
-        detail = (f"This period: {a[i]}; previous: {b[i]}"
-                  f"<br>{labels[i]} (exact test, p = {pvalues[i]:.3f})")
+        detail = (
+            f"This period: {a[i]}; previous: {b[i]}"
+            f"<br>{labels[i]} (exact test, p = {pvalues[i]:.3f})"
+        )
         value = float(pct[i]) if np.isfinite(pct[i]) else None
         out.by_piece[piece_key(p)] = (klass, value, labels[i], detail)
     out.notes.append(
@@ -163,8 +185,9 @@ def _change_class(current: int, previous: int, significant: bool) -> str:
 def _emerging(ctx, state, audience, res, counts, pieces) -> Classified:
     from geo.emerging import CATEGORY_LABELS  # noqa: PLC0415
 
-    out = Classified("emerging hot spots", "Emerging hot spot pattern",
-                     list(palette.EMERGING_CLASSES))
+    out = Classified(
+        "emerging hot spots", "Emerging hot spot pattern", list(palette.EMERGING_CLASSES)
+    )
     filters = stats_filters(ctx, state, audience)
     if filters is None:
         return out
@@ -173,8 +196,11 @@ def _emerging(ctx, state, audience, res, counts, pieces) -> Classified:
     for p in pieces:
         row = by_cell.get(p["cell"])
         klass = row.category if row is not None else "no_pattern"
-        trend = (f"<br>Trend in Gi* z: Mann-Kendall z = {row.trend_z:.2f}"
-                 if row is not None and np.isfinite(row.trend_z) else "")
+        trend = (
+            f"<br>Trend in Gi* z: Mann-Kendall z = {row.trend_z:.2f}"
+            if row is not None and np.isfinite(row.trend_z)
+            else ""
+        )
         detail = f"Incidents: {p['count'].text}<br>{CATEGORY_LABELS[klass]}{trend}"
         out.by_piece[piece_key(p)] = (klass, None, CATEGORY_LABELS[klass], detail)
     out.notes.append(
@@ -189,13 +215,18 @@ def hotspot_result(ctx: AppContext, filters: Filters, res: int):
     """Gi* for the filters' area at ``res`` (cached per data version)."""
     from geo.hotspots import find_hotspots  # noqa: PLC0415 - statistics load on first use
 
-    return ctx.cached(("gi", filters, res), lambda: find_hotspots(
-        ctx.store, filters, res, ctx.themes, permutations=PERMUTATIONS, seed=SEED))
+    return ctx.cached(
+        ("gi", filters, res),
+        lambda: find_hotspots(
+            ctx.store, filters, res, ctx.themes, permutations=PERMUTATIONS, seed=SEED
+        ),
+    )
 
 
 def emerging_result(ctx: AppContext, filters: Filters, res: int):
     """Emerging hot spot categories for the filters' area and period (cached)."""
     from geo.emerging import emerging_hotspots  # noqa: PLC0415
 
-    return ctx.cached(("emerging", filters, res),
-                      lambda: emerging_hotspots(ctx.store, filters, res, ctx.themes))
+    return ctx.cached(
+        ("emerging", filters, res), lambda: emerging_hotspots(ctx.store, filters, res, ctx.themes)
+    )

@@ -55,14 +55,17 @@ def county_lines(ctx: AppContext, state: ViewState, audience: Audience) -> tuple
         count = shown[(origin, dest)]
         if count.status == "zero":
             continue
-        links.append(Link(
-            origin=origin, destination=dest,
-            origin_lonlat=_snap(olon, olat, audience, policy.max_res),
-            destination_lonlat=_snap(dlon, dlat, audience, policy.max_res),
-            # A withheld count must not show through the line's width either.
-            lines=count.value or 1,
-            label=f"<b>{origin} to {dest}</b><br>County lines: {count.text}",
-        ))
+        links.append(
+            Link(
+                origin=origin,
+                destination=dest,
+                origin_lonlat=_snap(olon, olat, audience, policy.max_res),
+                destination_lonlat=_snap(dlon, dlat, audience, policy.max_res),
+                # A withheld count must not show through the line's width either.
+                lines=count.value or 1,
+                label=f"<b>{origin} to {dest}</b><br>County lines: {count.text}",
+            )
+        )
     return tuple(links)
 
 
@@ -83,11 +86,14 @@ def ports(ctx: AppContext, state: ViewState, audience: Audience) -> tuple[PortMa
         count = shown[name]
         if count.status == "zero":
             continue
-        out.append(PortMarker(
-            name=name, lonlat=_snap(lon, lat, audience, policy.max_res),
-            events=count.value or 1,
-            label=f"<b>{name}</b><br>Port-of-entry events: {count.text}",
-        ))
+        out.append(
+            PortMarker(
+                name=name,
+                lonlat=_snap(lon, lat, audience, policy.max_res),
+                events=count.value or 1,
+                label=f"<b>{name}</b><br>Port-of-entry events: {count.text}",
+            )
+        )
     return tuple(out)
 
 

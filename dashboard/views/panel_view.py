@@ -57,7 +57,6 @@ class PanelModel:
     notes: list[str] = field(default_factory=list)
     restricted_districts: list[tuple[str, str]] = field(default_factory=list)
     cell: dict | None = None
-    hotspots: list[str] = field(default_factory=list)
 
 
 def panel_model(ctx: AppContext, state: ViewState, audience: Audience) -> PanelModel:
@@ -69,25 +68,30 @@ def panel_model(ctx: AppContext, state: ViewState, audience: Audience) -> PanelM
     model = PanelModel(area_title(ctx, state), period_text(state), total.text)
     detailed = audience is Audience.RESTRICTED or state.level != "division"
     if state.month_from and detailed:
-        model.themes = theme_rows(ctx, state, audience,
-                                  compare=previous_period_loaded(state, options(ctx)))
+        model.themes = theme_rows(
+            ctx, state, audience, compare=previous_period_loaded(state, options(ctx))
+        )
         model.trend_months, model.trend = trend(ctx, state, audience, total)
     elif not detailed:
-        model.notes.append("Breakdowns by theme and by month are published for the county "
-                           "and districts only.")
+        model.notes.append(
+            "Breakdowns by theme and by month are published for the county and districts only."
+        )
     model.top_cells = top_cells(ctx, state, audience, res)
     model.top_areas_title, model.top_areas = top_areas(ctx, state, audience, res)
     if audience is Audience.PUBLIC:
         model.restricted_districts = _restricted_districts(ctx, counts)
     model.cell = cell_detail(ctx, state, audience)
-    model.hotspots = hotspot_summary(ctx, state, audience, res)
     return model
 
 
-def hotspot_summary(ctx, state: ViewState, audience: Audience, res: int) -> list[str]:
-    """How many hot and cold cells, and which emerging patterns, in the area."""
+def hotspot_summary(ctx, state: ViewState, audience: Audience) -> list[str]:
+    """How many hot and cold cells, and which emerging patterns, in the area (its own
+    callback: the statistics take longer than the rest of the panel)."""
     from geo.emerging import CATEGORY_LABELS  # noqa: PLC0415 - statistics load on first use
 
+    state = resolve(state, options(ctx), ctx.themes)
+    policy = DisclosurePolicy.from_settings(ctx.settings)
+    res = policy.resolution(audience, state.resolution())
     filters = stats_filters(ctx, state, audience)
     if filters is None or state.month_from is None:
         return []
@@ -100,8 +104,9 @@ def hotspot_summary(ctx, state: ViewState, audience: Audience, res: int) -> list
         f"Gi* cold spots: {sum(cold.values())} hexagons",
     ]
     emerging = emerging_result(ctx, filters, res).counts_by_category()
-    patterns = [f"{CATEGORY_LABELS[k].lower()}: {v}" for k, v in emerging.items()
-                if v and k != "no_pattern"]
+    patterns = [
+        f"{CATEGORY_LABELS[k].lower()}: {v}" for k, v in emerging.items() if v and k != "no_pattern"
+    ]
     lines.append("Emerging patterns: " + ("; ".join(patterns) if patterns else "none found"))
     return lines
 
@@ -111,7 +116,9 @@ def _parts(ctx: AppContext, filters: Filters, key_sql: str, params: list) -> dic
     where, wparams = filters.where(ctx.themes)
     rows = ctx.store.fetch_rows(
         f"SELECT {key_sql} AS k, count(*) FROM incidents WHERE cell IS NOT NULL AND {where} "
-        "GROUP BY 1", [*params, *wparams])
+        "GROUP BY 1",
+        [*params, *wparams],
+    )
     return {k: int(n) for k, n in rows}
 
 
@@ -135,11 +142,14 @@ def theme_rows(
         return []
     now = _published(ctx, state, audience, filters, _theme_parts(ctx, filters, state))
     if not compare:
-        return [ThemeRow(k, c.text, "not loaded", "no earlier data to compare", None)
-                for k, c in sorted(now.items())]
+        return [
+            ThemeRow(k, c.text, "not loaded", "no earlier data to compare", None)
+            for k, c in sorted(now.items())
+        ]
     before_filters = filters.previous_period()
-    before = _published(ctx, state, audience, before_filters,
-                        _theme_parts(ctx, before_filters, state))
+    before = _published(
+        ctx, state, audience, before_filters, _theme_parts(ctx, before_filters, state)
+    )
     rows = []
     for key in sorted(set(now) | set(before)):
         a = now.get(key) or _zero(key)
@@ -166,8 +176,9 @@ def _visible_filters(ctx, state: ViewState, audience: Audience) -> Filters | Non
     return replace(split.public, district=filters.district, division=filters.division)
 
 
-def _published(ctx, state: ViewState, audience: Audience, filters: Filters,
-               parts: dict) -> dict[object, Count]:
+def _published(
+    ctx, state: ViewState, audience: Audience, filters: Filters, parts: dict
+) -> dict[object, Count]:
     """Parts of the area's count under ``filters`` (whose period may differ from the view's)."""
     counts = view_counts(ctx, filters, audience, 8)
     return counts.breakdown(state.level, state.area_code, parts)
@@ -175,8 +186,10 @@ def _published(ctx, state: ViewState, audience: Audience, filters: Filters,
 
 def trend(ctx, state: ViewState, audience: Audience, total: Count):
     """Monthly counts in the period: by theme for Part 2, the published total for Part 1."""
-    months = [add_months(state.month_from, i)
-              for i in range(months_between(state.month_from, state.month_to))]
+    months = [
+        add_months(state.month_from, i)
+        for i in range(months_between(state.month_from, state.month_to))
+    ]
     filters = _visible_filters(ctx, state, audience)
     if filters is None:
         return months, {}
