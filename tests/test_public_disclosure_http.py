@@ -66,6 +66,8 @@ def _payload(app, query: str, which: str) -> dict:
             else:
                 inputs = [{"id": "view-state", "property": "data", "value": query}]
                 state, changed = [], ["view-state.data"]
+            if not key.startswith(".."):
+                outputs = outputs[0]  # a single output is sent as one object, not a list
             return {"output": key, "outputs": outputs, "inputs": inputs,
                     "changedPropIds": changed, "state": state}
     raise KeyError(which)
