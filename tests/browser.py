@@ -19,8 +19,14 @@ from pathlib import Path
 import pytest
 
 CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-        "--disable-background-networking", "--disable-component-update", "--no-first-run"]
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
 
 
 def require_chromium() -> None:
@@ -44,13 +50,19 @@ def free_port() -> int:
 def served(db: Path, *, workers: int = 2, env: dict | None = None):
     """``socmap serve`` on a free port; yields the base URL; stops it afterwards."""
     port = free_port()
-    full_env = {**os.environ, "SOCMAP_DB": str(db), "SOCMAP_COOKIE_SECURE": "false",
-                "SOCMAP_LOG_LEVEL": "warning", **(env or {})}
+    full_env = {
+        **os.environ,
+        "SOCMAP_DB": str(db),
+        "SOCMAP_COOKIE_SECURE": "false",
+        "SOCMAP_LOG_LEVEL": "warning",
+        **(env or {}),
+    }
     log = (artifacts() / f"server-{port}.log").open("w")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "socmap", "serve", "--port", str(port), "--workers",
-         str(workers)],
-        env=full_env, stdout=log, stderr=subprocess.STDOUT,
+        [sys.executable, "-m", "socmap", "serve", "--port", str(port), "--workers", str(workers)],
+        env=full_env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
     base = f"http://127.0.0.1:{port}"
     try:

@@ -53,8 +53,9 @@ def dashboard_store(shared_data: Path, tmp_path_factory) -> Settings:
     from geo.demo import load_demo
     from geo.ingest import ingest_police_uk
 
-    settings = Settings(db_path=tmp_path_factory.mktemp("dash") / "socmap.duckdb",
-                        cookie_secure=False)
+    settings = Settings(
+        db_path=tmp_path_factory.mktemp("dash") / "socmap.duckdb", cookie_secure=False
+    )
     store = Store(settings.db_path)
     fetch_boundaries(store, from_dir=shared_data / "boundaries")
     load_demo(store, settings, seed=2024, months=24, end="2026-10")

@@ -57,16 +57,14 @@ def page(browser, request):
 
 
 def map_data(pg) -> dict:
-    pg.wait_for_function(f"({MAP_DATA_JS})() && ({MAP_DATA_JS})().pieces.length > 0",
-                         timeout=WAIT)
+    pg.wait_for_function(f"({MAP_DATA_JS})() && ({MAP_DATA_JS})().pieces.length > 0", timeout=WAIT)
     pg.wait_for_timeout(500)  # let MapLibre finish drawing
     return pg.evaluate(MAP_DATA_JS)
 
 
 def wait_settled(pg) -> None:
     pg.wait_for_load_state("networkidle")
-    pg.wait_for_function("!document.querySelector('[data-dash-is-loading=\"true\"]')",
-                         timeout=WAIT)
+    pg.wait_for_function("!document.querySelector('[data-dash-is-loading=\"true\"]')", timeout=WAIT)
 
 
 def click_piece(pg, piece: dict) -> None:
@@ -80,18 +78,28 @@ def click_piece(pg, piece: dict) -> None:
     pg.mouse.click(at["x"], at["y"])
 
 
-def inner_piece(pieces: list[dict], *, district: str | None = None,
-                division: str | None = None) -> dict:
+def inner_piece(
+    pieces: list[dict], *, district: str | None = None, division: str | None = None
+) -> dict:
     """A piece of the area that is a whole hexagon (not cut), nearest the area's middle."""
-    chosen = [p for p in pieces
-              if (district is None or p["custom"][2] == district)
-              and (division is None or p["custom"][1] == division)
-              and p["geometry"]["type"] == "Polygon" and len(p["geometry"]["coordinates"][0]) == 7]
+    chosen = [
+        p
+        for p in pieces
+        if (district is None or p["custom"][2] == district)
+        and (division is None or p["custom"][1] == division)
+        and p["geometry"]["type"] == "Polygon"
+        and len(p["geometry"]["coordinates"][0]) == 7
+    ]
     assert chosen
     mid_lon = sum(p["geometry"]["coordinates"][0][0][0] for p in chosen) / len(chosen)
     mid_lat = sum(p["geometry"]["coordinates"][0][0][1] for p in chosen) / len(chosen)
-    return min(chosen, key=lambda p: (p["geometry"]["coordinates"][0][0][0] - mid_lon) ** 2
-               + (p["geometry"]["coordinates"][0][0][1] - mid_lat) ** 2)
+    return min(
+        chosen,
+        key=lambda p: (
+            (p["geometry"]["coordinates"][0][0][0] - mid_lon) ** 2
+            + (p["geometry"]["coordinates"][0][0][1] - mid_lat) ** 2
+        ),
+    )
 
 
 def test_the_map_draws_hexagons_and_a_filter_changes_them(server, page):
@@ -105,7 +113,8 @@ def test_the_map_draws_hexagons_and_a_filter_changes_them(server, page):
     old = "|".join(p["text"] for p in before["pieces"])
     # The map is redrawn with other counts: its hover texts change.
     page.wait_for_function(
-        f"(old) => ({MAP_DATA_JS})().pieces.map(p => p.text).join('|') !== old", arg=old,
+        f"(old) => ({MAP_DATA_JS})().pieces.map(p => p.text).join('|') !== old",
+        arg=old,
         timeout=WAIT,
     )
     page.screenshot(path=str(artifacts() / "county-without-knife-crime.png"), full_page=True)

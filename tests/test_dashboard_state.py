@@ -107,3 +107,12 @@ def test_controls_change_filters_but_keep_the_area():
     assert after.division == "E58000720"
     assert (after.month_from, after.month_to) == (date(2023, 1, 1), date(2023, 3, 1))
     assert (after.measure, after.res, after.layers) == ("hotspots", None, ("ports",))
+
+
+def test_the_area_picker_goes_to_known_areas_only():
+    s = ViewState()
+    assert nav.after_area_pick(s, OPTS, "division:E58000720").district == "E07000114"
+    assert nav.after_area_pick(s, OPTS, "district:E06000035").level == "district"
+    assert nav.after_area_pick(s, OPTS, "district:E07009999") == s
+    assert nav.after_area_pick(s, OPTS, "nonsense") == s
+    assert nav.after_area_pick(ViewState(district="E07000114"), OPTS, "county:").level == "county"

@@ -19,10 +19,20 @@ pytestmark = pytest.mark.shared_data
 
 THANET = "E07000114"
 VIEWS = [
-    "", f"d={THANET}", "v={division}", "m=hotspots", "m=change", "m=emerging",
-    f"d={THANET}&m=change", "layer=lines&layer=ports", "res=10", f"d={THANET}&res=9",
-    "theme=modern_slavery", "cat=Possession of weapons&theme=none&from=2018-10&to=2018-12",
-    "from=2026-10&to=2026-10", f"d={THANET}&from=2026-09&to=2026-10&theme=knife_crime",
+    "",
+    f"d={THANET}",
+    "v={division}",
+    "m=hotspots",
+    "m=change",
+    "m=emerging",
+    f"d={THANET}&m=change",
+    "layer=lines&layer=ports",
+    "res=10",
+    f"d={THANET}&res=9",
+    "theme=modern_slavery",
+    "cat=Possession of weapons&theme=none&from=2018-10&to=2018-12",
+    "from=2026-10&to=2026-10",
+    f"d={THANET}&from=2026-09&to=2026-10&theme=knife_crime",
     "cell={cell}&v={division}",
 ]
 
@@ -40,11 +50,14 @@ def client(app):
 @pytest.fixture(scope="module")
 def facts(dashboard_store):
     store = Store(dashboard_store.db_path)
-    ids = {r[0] for r in store.fetch_rows(
-        "SELECT incident_id FROM incidents WHERE incident_id IS NOT NULL")}
+    ids = {
+        r[0]
+        for r in store.fetch_rows("SELECT incident_id FROM incidents WHERE incident_id IS NOT NULL")
+    }
     division, cell = store.fetch_rows(
-        "SELECT division, cell FROM incidents WHERE division IS NOT NULL AND district = ? "
-        "LIMIT 1", [THANET])[0]
+        "SELECT division, cell FROM incidents WHERE division IS NOT NULL AND district = ? LIMIT 1",
+        [THANET],
+    )[0]
     store.close()
     return {"ids": ids, "division": division, "cell": h3i.int_to_str(h3i.cell_to_parent(cell, 8))}
 
@@ -52,24 +65,38 @@ def facts(dashboard_store):
 def _payload(app, query: str, which: str) -> dict:
     for key, spec in app.callback_map.items():
         if which in key:
-            outputs = [{"id": o.split(".")[0], "property": o.split(".")[1]}
-                       for o in key.strip(".").split("...")]
+            outputs = [
+                {"id": o.split(".")[0], "property": o.split(".")[1]}
+                for o in key.strip(".").split("...")
+            ]
             outputs = [{"id": o["id"], "property": o["property"].split("@")[0]} for o in outputs]
             if which == "url.search":
-                inputs = [{"id": i["id"], "property": i["property"],
-                           "value": query if i["id"] == "url" else
-                           ([] if i["id"].startswith("{") else None)}
-                          for i in spec["inputs"]]
-                state = [{"id": s["id"], "property": s["property"], "value": None}
-                         for s in spec["state"]]
+                inputs = [
+                    {
+                        "id": i["id"],
+                        "property": i["property"],
+                        "value": query
+                        if i["id"] == "url"
+                        else ([] if i["id"].startswith("{") else None),
+                    }
+                    for i in spec["inputs"]
+                ]
+                state = [
+                    {"id": s["id"], "property": s["property"], "value": None} for s in spec["state"]
+                ]
                 changed = ["url.search"]
             else:
                 inputs = [{"id": "view-state", "property": "data", "value": query}]
                 state, changed = [], ["view-state.data"]
             if not key.startswith(".."):
                 outputs = outputs[0]  # a single output is sent as one object, not a list
-            return {"output": key, "outputs": outputs, "inputs": inputs,
-                    "changedPropIds": changed, "state": state}
+            return {
+                "output": key,
+                "outputs": outputs,
+                "inputs": inputs,
+                "changedPropIds": changed,
+                "state": state,
+            }
     raise KeyError(which)
 
 
@@ -167,8 +194,10 @@ def test_restricted_callbacks_refuse_without_an_analyst(app, client, dashboard_s
     viewer = app.server.test_client()
     login = viewer.get("/login")
     token = re.search(r"name='csrf' value='([^']+)'", login.get_data(as_text=True)).group(1)
-    viewer.post("/login", data={"name": "viewer1", "password": "viewer1-password",
-                                "csrf": token, "next": "/"})
+    viewer.post(
+        "/login",
+        data={"name": "viewer1", "password": "viewer1-password", "csrf": token, "next": "/"},
+    )
     assert viewer.post("/restricted/_dash-update-component", json=payload).status_code == 403
     assert viewer.post("/_dash-update-component", json=payload).status_code == 200
 
@@ -179,10 +208,15 @@ def test_a_wrong_password_is_refused_and_repeated_failures_are_slowed(app, dashb
         accounts.add_user("target", "analyst", "right-password-1", by="test", client="test")
     c = app.server.test_client()
     c.environ_base["REMOTE_ADDR"] = "192.0.2.7"  # its own address, so its lockout is its own
-    token = re.search(r"name='csrf' value='([^']+)'",
-                      c.get("/login").get_data(as_text=True)).group(1)
-    codes = [c.post("/login", data={"name": "target", "password": f"wrong{i}", "csrf": token,
-                                    "next": "/"}).status_code for i in range(8)]
+    token = re.search(r"name='csrf' value='([^']+)'", c.get("/login").get_data(as_text=True)).group(
+        1
+    )
+    codes = [
+        c.post(
+            "/login", data={"name": "target", "password": f"wrong{i}", "csrf": token, "next": "/"}
+        ).status_code
+        for i in range(8)
+    ]
     assert codes[0] == 401
     assert 429 in codes
     assert c.get("/restricted/_dash-layout").status_code == 401
@@ -196,10 +230,18 @@ def test_the_checks_catch_what_the_restricted_view_shows(app, dashboard_store, f
     if accounts.get_user("analyst1") is None:
         accounts.add_user("analyst1", "analyst", "analyst1-password", by="test", client="test")
     c = app.server.test_client()
-    token = re.search(r"name='csrf' value='([^']+)'",
-                      c.get("/login").get_data(as_text=True)).group(1)
-    c.post("/login", data={"name": "analyst1", "password": "analyst1-password", "csrf": token,
-                           "next": "/restricted/"})
+    token = re.search(r"name='csrf' value='([^']+)'", c.get("/login").get_data(as_text=True)).group(
+        1
+    )
+    c.post(
+        "/login",
+        data={
+            "name": "analyst1",
+            "password": "analyst1-password",
+            "csrf": token,
+            "next": "/restricted/",
+        },
+    )
     query = "?v={division}&cell={cell}&from=2024-11&to=2026-10".format(**facts)
     synced = _call(c, app, query, "url.search", prefix="/restricted/").get_json()
     canonical = synced["response"]["view-state"]["data"]

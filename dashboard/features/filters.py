@@ -227,13 +227,7 @@ def register(app: Dash, ctx: AppContext) -> None:
         elif trigger == ids.MAP:
             state = nav.after_map_click(state, (click or {}).get("points", [{}])[0])
         elif trigger == ids.AREA_PICKER and picked:
-            level, _, code = picked.partition(":")
-            parent = (
-                opts.area("division", code).parent
-                if level == "division" and opts.area("division", code)
-                else None
-            )
-            state = state.go_to(level, code or None, parent=parent)
+            state = nav.after_area_pick(state, opts, picked)
         elif trigger == ids.PLAY:
             playing = not playing
             if playing:

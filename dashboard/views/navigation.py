@@ -103,6 +103,17 @@ def after_map_click(state: ViewState, point: dict | None) -> ViewState:
     return replace(state, cell=cell)
 
 
+def after_area_pick(state: ViewState, opts: Options, picked: str) -> ViewState:
+    """ "Go to an area": values are "county:", "district:CODE" or "division:CODE"."""
+    level, _, code = picked.partition(":")
+    if level not in {"county", "district", "division"}:
+        return state
+    area = opts.area(level, code) if level != "county" else None
+    if level != "county" and area is None:
+        return state
+    return state.go_to(level, code or None, parent=area.parent if area else None)
+
+
 def play_step(state: ViewState, opts: Options) -> tuple[ViewState, bool]:
     """One step of playback: a single month, moving on by one. Returns (state, finished)."""
     if opts.last_month is None or state.month_to is None:
