@@ -34,6 +34,7 @@ COMMAND_MODULES = [
     "socmap.commands.users",
     "socmap.commands.stats",
     "socmap.commands.ports",
+    "socmap.commands.export",
 ]
 
 

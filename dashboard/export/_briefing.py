@@ -1,0 +1,178 @@
+"""What a briefing pack says: plain data gathered from the dashboard's view functions.
+
+The pack covers the county for one period: the overview and hot spot maps, every district
+and division with change on the previous period, the hot spot and emerging hot spot summary,
+monthly trends by theme, one page per district and the method notes. Every number comes from
+the same functions the dashboard uses (:mod:`dashboard.views`), so for the public audience
+every figure is a published (suppressed) one, and for the restricted audience an exact one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import date
+
+import numpy as np
+
+from dashboard.export._rows import AreaRow, area_rows, view_resolution
+from dashboard.state import ViewState
+from dashboard.views.context import AppContext, options
+from dashboard.views.labels import period_text
+from dashboard.views.map_model import MapModel
+from dashboard.views.map_view import map_model
+from dashboard.views.measures import emerging_result, hotspot_result, stats_filters
+from dashboard.views.navigation import previous_period_loaded, resolve
+from dashboard.views.panel_view import PanelModel, panel_model, trend
+from geo.cells import str_to_cell
+from geo.disclosure import Audience
+
+TOP_HOT = 10
+
+
+@dataclass
+class DistrictPage:
+    code: str
+    name: str
+    state: ViewState
+    model: MapModel
+    panel: PanelModel
+    areas: list[AreaRow]
+
+
+@dataclass
+class HotCell:
+    hex: str
+    place: str
+    klass: str
+    z: float
+    count: str
+
+
+@dataclass
+class Briefing:
+    state: ViewState
+    audience: Audience
+    period: str
+    previous_period: str | None
+    overview: MapModel
+    hotspots: MapModel
+    emerging: MapModel
+    panel: PanelModel
+    areas: list[AreaRow]
+    hot_cells: list[HotCell]
+    hot_classes: dict[str, int]
+    emerging_categories: dict[str, int]
+    emerging_notes: list[str]
+    trend_months: list[date]
+    trends: dict[str, list[int | None]]
+    withheld_themes: list[str]
+    districts: list[DistrictPage] = field(default_factory=list)
+
+
+def briefing_model(ctx: AppContext, state: ViewState, audience: Audience,
+                   progress=None) -> Briefing:
+    """Everything the pack shows for the county view ``state`` (its area is ignored)."""
+    opts = options(ctx)
+    state = resolve(state.go_to("county", None), opts, ctx.themes)
+    months, trends, withheld = theme_trends(ctx, state, audience)
+    hot = _hotspot_summary(ctx, state, audience)
+    brief = Briefing(
+        state=state, audience=audience, period=period_text(state),
+        previous_period=_previous_text(state, opts),
+        overview=map_model(ctx, state, audience),
+        hotspots=map_model(ctx, replace(state, measure="hotspots"), audience),
+        emerging=map_model(ctx, replace(state, measure="emerging"), audience),
+        panel=panel_model(ctx, state, audience),
+        areas=area_rows(ctx, state, audience),
+        hot_cells=hot[0], hot_classes=hot[1], emerging_categories=hot[2],
+        emerging_notes=hot[3], trend_months=months, trends=trends, withheld_themes=withheld,
+    )
+    for area in opts.districts:
+        if progress:
+            progress(f"district {area.name}")
+        brief.districts.append(district_page(ctx, state, audience, area.code, area.name))
+    return brief
+
+
+def district_page(ctx: AppContext, county: ViewState, audience: Audience, code: str,
+                  name: str) -> DistrictPage:
+    state = county.go_to("district", code)
+    return DistrictPage(code, name, state, map_model(ctx, state, audience),
+                        panel_model(ctx, state, audience), area_rows(ctx, state, audience))
+
+
+def _previous_text(state: ViewState, opts) -> str | None:
+    if not previous_period_loaded(state, opts):
+        return None
+    before = state.filters().previous_period()
+    return period_text(replace(state, month_from=before.month_from, month_to=before.month_to))
+
+
+def theme_trends(ctx: AppContext, state: ViewState, audience: Audience):
+    """Monthly counts of each theme for the county: exact for Part 2; for Part 1 each theme's
+    published monthly figures (suppressed against its published county total), and none for
+    restricted themes, which the public sees only as district totals."""
+    series: dict[str, list[int | None]] = {}
+    withheld: list[str] = []
+    months: list[date] = []
+    for key in state.themes or ():
+        single = replace(state, themes=(key,), categories=())
+        months, by_label = trend(ctx, single, audience, None)
+        label = ctx.themes.theme(key).label
+        values = next(iter(by_label.values()), None) if by_label else None
+        if values is None:
+            withheld.append(label)
+        else:
+            series[label] = list(values)
+    return months, series, withheld
+
+
+def _hotspot_summary(ctx: AppContext, state: ViewState, audience: Audience):
+    """The hottest cells with their place, class and published count; class and pattern
+    counts; and the emerging analysis' notes."""
+    from geo.places import cells_to_places  # noqa: PLC0415 - statistics load on first use
+
+    filters = stats_filters(ctx, state, audience)
+    if filters is None:
+        return [], {}, {}, []
+    res = view_resolution(ctx, state, audience)
+    gi = hotspot_result(ctx, filters, res)
+    hot = gi.hot().head(TOP_HOT)
+    places = cells_to_places(ctx.store, hot["cell"].to_numpy(np.uint64), res)
+    places = places.set_index("cell")
+    counts = cell_counts(map_model(ctx, state, audience))
+    cells = []
+    for row in hot.to_dict("records"):
+        p = places.loc[np.uint64(row["cell"])]
+        cells.append(HotCell(row["cell_hex"], _place(p, audience), row["class"],
+                             float(row["gi_z"]), counts.get(int(row["cell"]), "0")))
+    emerging = emerging_result(ctx, filters, res)
+    return (cells, gi.counts_by_class(), emerging.counts_by_category(),
+            list(emerging.notes))
+
+
+def _place(p, audience: Audience) -> str:
+    """Division (district); for Part 2 also the street police.uk or the partner gave."""
+    area = p["division_name"] or p["district_name"] or "outside Kent and Medway"
+    if p["division_name"] and p["district_name"]:
+        area += f" ({p['district_name']})"
+    if audience is Audience.RESTRICTED and p["place"]:
+        return f"{p['place']}, {area}"
+    return area
+
+
+def cell_counts(model: MapModel) -> dict[int, str]:
+    """Each cell's published count: the sum of its pieces (a cell cut by boundaries has
+    several), with "+ withheld" where a piece's count is withheld."""
+    pieces: dict[int, list] = {}
+    for f in model.features:
+        pieces.setdefault(str_to_cell(f.cell), []).append(f)
+    out = {}
+    for cell, feats in pieces.items():
+        shown = sum(int(f.value) for f in feats if f.value is not None)
+        if all(f.value is not None for f in feats):
+            out[cell] = f"{shown:,}"
+        else:
+            out[cell] = f"{shown:,} + withheld" if shown else "withheld"
+    return out
+

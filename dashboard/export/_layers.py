@@ -1,0 +1,186 @@
+"""Tables and GIS layers of a view: CSV, GeoJSON and GeoPackage.
+
+Two layers: ``hexagons`` (the pieces on the map, with the published count and every
+measure's class and value) and ``areas`` (the view's area, districts and divisions with
+their count and the change on the previous period). Each row carries the security marking,
+so a feature copied into another dataset keeps it.
+
+* CSV: both layers in one table (``layer`` column), no geometry but each hexagon's centre;
+  opens safely in a spreadsheet: no cell can start a formula (see :func:`spreadsheet_safe`).
+* GeoJSON: WGS84 longitude/latitude (RFC 7946), the export record as a ``socmap`` member.
+* GeoPackage: British National Grid (EPSG:27700) declared in the file, the export record in
+  an ``export_info`` table and in each layer's description.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import tempfile
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+import shapely
+
+from dashboard.export._meta import ExportInfo
+from dashboard.export._rows import AreaRow, PieceRow
+from dashboard.state import MEASURES
+from dashboard.views.context import AppContext
+from geo.disclosure import Audience
+
+LAYER_FORMATS = ("csv", "geojson", "gpkg")
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")
+_DIGITS = 6  # about 0.1 m in WGS84: more than the boundaries' own precision
+
+
+def piece_frame(rows: list[PieceRow], info: ExportInfo) -> gpd.GeoDataFrame:
+    public = info.audience == Audience.PUBLIC
+    records = []
+    for r in rows:
+        rec = {"marking": info.marking, "hex": r.hex, "resolution": r.resolution,
+               "area_code": r.area, "area_name": r.area_name, "district_code": r.district,
+               "district_name": r.district_name, "count": r.count.value,
+               "count_label": r.count.text, "centre_lat": r.centre[0],
+               "centre_lon": r.centre[1]}
+        for m in MEASURES:
+            if m == "count":
+                continue
+            klass, label, value, _ = r.measures[m]
+            rec[f"{m}_class"] = klass
+            rec[f"{m}_label"] = label
+            # Public statistics at the precision the dashboard prints, no finer.
+            rec[f"{m}_value"] = None if value is None else round(value, 2 if public else 6)
+        records.append(rec)
+    geoms = [shapely.geometry.shape(r.geometry) for r in rows]
+    frame = pd.DataFrame.from_records(records)
+    return gpd.GeoDataFrame(_nullable(frame), geometry=geoms, crs="EPSG:4326")
+
+
+def area_frame(ctx: AppContext, rows: list[AreaRow], info: ExportInfo) -> gpd.GeoDataFrame:
+    shapes = _area_shapes(ctx)
+    records = []
+    for r in rows:
+        ch = r.change
+        records.append({
+            "marking": info.marking, "level": r.level, "code": r.code or "", "name": r.name,
+            "parent_code": r.parent, "count": r.count.value, "count_label": r.count.text,
+            "previous": ch.previous.value if ch else None,
+            "previous_label": ch.previous.text if ch else "not loaded",
+            "change_pct": None if ch is None or ch.pct is None else round(ch.pct, 1),
+            "change_label": ch.label if ch else "no earlier data to compare",
+            "significant": None if ch is None else ch.significant,
+            "p_value": None if ch is None or ch.p is None else round(ch.p, 4),
+            "q_value": None if ch is None or ch.q is None else round(ch.q, 4),
+        })
+    geoms = [shapes.get((r.level, r.code)) for r in rows]
+    frame = pd.DataFrame.from_records(records)
+    return gpd.GeoDataFrame(_nullable(frame), geometry=geoms, crs="EPSG:4326")
+
+
+def _nullable(frame: pd.DataFrame) -> pd.DataFrame:
+    """Whole-number columns stay whole numbers where some values are withheld."""
+    for col in ("count", "previous"):
+        if col in frame:
+            frame[col] = frame[col].astype("Int64")
+    if "significant" in frame:
+        frame["significant"] = frame["significant"].astype("boolean")
+    return frame
+
+
+def _area_shapes(ctx: AppContext) -> dict:
+    def compute():
+        rows = ctx.store.fetch_rows("SELECT level, code, geometry FROM areas "
+                                    "WHERE level IN ('district', 'division')")
+        shapes = {(lv, code): shapely.from_wkb(wkb) for lv, code, wkb in rows}
+        districts = [s for (lv, _), s in shapes.items() if lv == "district"]
+        if districts:
+            shapes[("county", None)] = shapely.union_all(districts)
+        return shapes
+
+    return ctx.cached("export-area-shapes", compute)
+
+
+# -- writers ---------------------------------------------------------------------------------
+
+
+def spreadsheet_safe(value: object) -> str:
+    """A cell's text that no spreadsheet runs as a formula: text starting with = + - @ or a
+    tab or line break gets a leading apostrophe; numbers (-12.5 too) stay numbers."""
+    if value is None or (isinstance(value, float) and value != value):  # noqa: PLR0124
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    text = str(value)
+    if text.startswith(_FORMULA_START) and not _is_number(value):
+        return "'" + text
+    return text
+
+
+def _is_number(value: object) -> bool:
+    if isinstance(value, int | float):
+        return True
+    try:
+        float(str(value))
+    except ValueError:
+        return False
+    return not str(value).strip().startswith(("+", "="))
+
+
+def csv_bytes(pieces: gpd.GeoDataFrame, areas: gpd.GeoDataFrame, info: ExportInfo) -> bytes:
+    """Header lines (``#``: the marking and what the table shows), then one table of areas
+    and hexagons. UTF-8 with a byte-order mark, so a spreadsheet reads "km²" rightly."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    for line in _header_lines(info):
+        writer.writerow([spreadsheet_safe("# " + line)])
+    a = pd.DataFrame(areas.drop(columns="geometry")).assign(layer="area")
+    p = pd.DataFrame(pieces.drop(columns="geometry")).assign(layer="hexagon")
+    table = pd.concat([a, p], ignore_index=True)
+    columns = ["layer", *[c for c in table.columns if c != "layer"]]
+    writer.writerow(columns)
+    for row in table[columns].astype(object).itertuples(index=False):
+        writer.writerow([spreadsheet_safe(None if v is pd.NA else v) for v in row])
+    return out.getvalue().encode("utf-8-sig")
+
+
+def _header_lines(info: ExportInfo) -> list[str]:
+    lines = [info.marking, info.title, f"Period: {info.period}",
+             f"Audience: {info.audience}; export {info.reference}; data version "
+             f"{info.data_version}; produced {info.produced_at}"]
+    lines += [r["text"] for r in info.rules]
+    return lines
+
+
+def geojson_bytes(pieces: gpd.GeoDataFrame, areas: gpd.GeoDataFrame, info: ExportInfo) -> bytes:
+    features = []
+    for layer, frame in (("area", areas), ("hexagon", pieces)):
+        # Rounded vertex by vertex (RFC 7946 suggests 6 decimals; shapes are not altered).
+        rounded = frame.set_geometry(
+            shapely.set_precision(frame.geometry.values, 10**-_DIGITS, mode="pointwise"))
+        for feat in json.loads(rounded.to_json(na="null", drop_id=True))["features"]:
+            feat["properties"] = {"layer": layer, **feat["properties"]}
+            features.append(feat)
+    doc = {"type": "FeatureCollection", "name": info.title, "socmap": info.as_dict(),
+           "features": features}
+    return json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def gpkg_bytes(pieces: gpd.GeoDataFrame, areas: gpd.GeoDataFrame, info: ExportInfo) -> bytes:
+    import pyogrio  # noqa: PLC0415
+
+    description = f"{info.marking}. {info.title}. {info.period}. Export {info.reference}."
+    with tempfile.TemporaryDirectory(prefix="socmap-gpkg-") as tmp:
+        path = Path(tmp) / "export.gpkg"
+        for layer, frame in (("hexagons", pieces), ("areas", areas)):
+            pyogrio.write_dataframe(
+                frame.to_crs("EPSG:27700"), path, layer=layer, driver="GPKG",
+                layer_options={"DESCRIPTION": description},
+                metadata={"socmap_export": info.as_json(), "marking": info.marking})
+        record = info.as_dict()
+        meta = pd.DataFrame({"key": list(record),
+                             "value": [v if isinstance(v, str) else json.dumps(v)
+                                       for v in record.values()]})
+        pyogrio.write_dataframe(meta, path, layer="export_info", driver="GPKG")
+        return path.read_bytes()

@@ -1,0 +1,119 @@
+"""The map export: the dashboard's map of one view, on one sheet, as PDF or PNG."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from html import escape
+
+import shapely
+from shapely.ops import polylabel
+
+from dashboard.export import _meta
+from dashboard.export._bng import bounds_to_bng
+from dashboard.export._context import pinned
+from dashboard.export._meta import ExportInfo
+from dashboard.export._print_figure import Label, print_figure
+from dashboard.export._renderer import CSS_DPI, Renderer
+from dashboard.export._sheet import PAPERS, Paper, document, sheet_html
+from dashboard.state import ViewState
+from dashboard.views.context import AppContext, options
+from dashboard.views.counts import view_counts
+from dashboard.views.labels import area_name
+from dashboard.views.map_model import MapModel
+from dashboard.views.map_view import map_model
+from dashboard.views.navigation import resolve
+from geo.disclosure import Audience, DisclosurePolicy
+
+MAP_FORMATS = ("pdf", "png")
+MIME = {"pdf": "application/pdf", "png": "image/png", "csv": "text/csv",
+        "gpkg": "application/geopackage+sqlite3", "geojson": "application/geo+json"}
+MIN_DPI = 200
+
+
+@dataclass(frozen=True)
+class Export:
+    """One exported file: its bytes, a file name that says what it is, and its record."""
+
+    data: bytes
+    filename: str
+    mime: str
+    info: ExportInfo
+
+
+def export_map(ctx: AppContext, state: ViewState, audience: Audience, fmt: str, *,
+               renderer: Renderer, user: str, client: str, paper: str = "a4-landscape",
+               dpi: int = 300) -> Export:
+    """The view's map as a PDF (vector, real text) or a PNG at ``dpi``; audited."""
+    if fmt not in MAP_FORMATS:
+        raise ValueError(f"map format {fmt!r}: expected pdf or png")
+    if dpi < MIN_DPI:
+        raise ValueError(f"dpi {dpi}: at least {MIN_DPI} for print")
+    sheet = PAPERS[paper]
+    renderer.start()  # Chromium starts while the map is computed
+    ctx = pinned(ctx)
+    state = resolve(state, options(ctx), ctx.themes)
+    model = map_model(ctx, state, audience)
+    info = _meta.new_info(ctx, state, audience, kind="map", fmt=fmt, title=model.title,
+                          user=user, client=client, rules=rules_for(ctx, state, audience))
+    body = map_sheet(ctx, state, model, info, renderer, sheet)
+    html = document(f"{model.title}: {model.subtitle}", body, sheet)
+    if fmt == "pdf":
+        data = _meta.pdf_with_metadata(renderer.pdf(html), info)
+    else:
+        png = renderer.png(html, sheet.px(sheet.width_mm), sheet.px(sheet.height_mm),
+                           dpi / CSS_DPI)
+        data = _meta.png_with_metadata(png, info, dpi)
+    _meta.record(ctx, info, data)
+    name = _meta.filename(info, area_name(ctx, state.level, state.area_code), fmt)
+    return Export(data, name, MIME[fmt], info)
+
+
+def rules_for(ctx: AppContext, state: ViewState, audience: Audience):
+    """The rules applied to this view's figures (public: with how many each rule withheld)."""
+    if audience is Audience.PUBLIC:
+        res = DisclosurePolicy.from_settings(ctx.settings).resolution(audience,
+                                                                      state.resolution())
+        return view_counts(ctx, state.filters(), audience, res).rules
+    return None
+
+
+def map_sheet(ctx: AppContext, state: ViewState, model: MapModel, info: ExportInfo,
+              renderer: Renderer, paper: Paper, *, banners: bool = True,
+              heading: str | None = None) -> str:
+    """One sheet (an HTML section) with the model's map drawn as SVG."""
+    frame = paper.map_frame
+    figure = print_figure(model, frame, area_labels(ctx, state))
+    svg = renderer.svg(figure, frame.width, frame.height)
+    return sheet_html(model, info, paper, svg, banners=banners, heading=heading)
+
+
+def area_labels(ctx: AppContext, state: ViewState) -> tuple[Label, ...]:
+    """District names on the county map, division names on a district's map."""
+    if state.level == "county":
+        level, parent, size = "district", None, 11
+    elif state.level == "district":
+        level, parent, size = "division", state.district, 8
+    else:
+        return ()
+    points = ctx.cached(("label-points", level, parent),
+                        lambda: _label_points(ctx, level, parent))
+    # Escaped: plotly reads a little HTML in text, and names come from boundary files.
+    return tuple(Label(escape(name), lon, lat, size, width) for name, lon, lat, width in points)
+
+
+def _label_points(ctx: AppContext, level: str, parent: str | None):
+    sql = "SELECT code, geometry FROM areas WHERE level = ?"
+    params: list[object] = [level]
+    if parent is not None:
+        sql += " AND parent_code = ?"
+        params.append(parent)
+    out = []
+    for code, wkb in ctx.store.fetch_rows(sql, params):
+        shape = shapely.from_wkb(wkb)
+        largest = max(shapely.get_parts(shape), key=lambda p: p.area)
+        # The pole of inaccessibility: inside the area, far from its edges (a centroid can
+        # fall outside a crescent-shaped district).
+        point = polylabel(largest, tolerance=0.002)
+        x0, _, x1, _ = bounds_to_bng(largest.bounds)
+        out.append((area_name(ctx, level, code), point.x, point.y, x1 - x0))
+    return out

@@ -1,0 +1,152 @@
+"""The briefing pack as one PDF: HTML pages printed by the export's headless Chromium, maps
+and charts embedded as vector SVG, the marking in the header and footer of every page."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from html import escape
+
+from dashboard.export import _meta
+from dashboard.export._briefing import Briefing, DistrictPage, briefing_model
+from dashboard.export._charts import trend_figure
+from dashboard.export._context import pinned
+from dashboard.export._map_export import MIME, Export, area_labels, map_sheet, rules_for
+from dashboard.export._meta import ExportInfo
+from dashboard.export._method import method_notes
+from dashboard.export._print_figure import Frame, print_figure
+from dashboard.export._renderer import Renderer
+from dashboard.export._rows import view_resolution
+from dashboard.export._sheet import PAPERS, Paper, document, environment, fluid_svg
+from dashboard.state import ViewState
+from dashboard.views.context import AppContext
+from dashboard.views.labels import selection_text
+from geo.disclosure import Audience
+
+MARGINS_MM = (12, 0, 12, 0)  # top, right, bottom, left: the header and footer live here
+SHEET = Paper("pack-sheet", 210, 297 - MARGINS_MM[0] - MARGINS_MM[2] - 1)
+DISTRICT_FRAME = Frame(688, 529)  # 182 x 140 mm
+CONTENT_WIDTH_PX = 688
+_COLOURS = {"OFFICIAL": "#1f6f43", "OFFICIAL-SENSITIVE": "#9a1c1c"}
+_HANDLING = {
+    Audience.PUBLIC: (
+        "Part 1 (unrestricted). Every figure in this pack is a published one: counts from 1 to "
+        "{k1} are shown as 'fewer than {k}', and some others are withheld so that no small "
+        "count can be worked out by subtraction. Restricted categories appear only as district "
+        "totals. The method notes list the rules applied."),
+    Audience.RESTRICTED: (
+        "Part 2 (exempt): not for publication. This pack holds exact counts, including counts "
+        "small enough to identify a victim. Handle as OFFICIAL-SENSITIVE; share only with those "
+        "entitled to see Part 2 papers, and do not copy figures into a Part 1 report."),
+}
+
+
+@dataclass(frozen=True)
+class _District:
+    page: DistrictPage
+    svg: str
+    total: str
+    note: str
+
+
+def export_briefing(ctx: AppContext, state: ViewState, audience: Audience, *,
+                    renderer: Renderer, user: str, client: str, progress=None) -> Export:
+    """The county briefing pack for the period (and selection) of ``state``; audited."""
+    renderer.start()  # Chromium starts while the figures are gathered
+    ctx = pinned(ctx)
+    brief = briefing_model(ctx, state, audience, progress)
+    title = f"Serious and organised crime in Kent and Medway: briefing, {brief.period}"
+    info = _meta.new_info(ctx, brief.state, audience, kind="briefing", fmt="pdf", title=title,
+                          user=user, client=client,
+                          rules=rules_for(ctx, brief.state, audience))
+    if progress:
+        progress("drawing maps and charts")
+    html = briefing_html(ctx, brief, info, renderer)
+    pdf = renderer.pdf(html, header=_header(info), footer=_footer(info))
+    data = _meta.pdf_with_metadata(pdf, info)
+    _meta.record(ctx, info, data)
+    return Export(data, _meta.filename(info, "kent-and-medway", "pdf"), MIME["pdf"], info)
+
+
+def briefing_html(ctx: AppContext, brief: Briefing, info: ExportInfo,
+                  renderer: Renderer) -> str:
+    """The whole pack as one HTML document (tests read its tables)."""
+    from geo.emerging import CATEGORY_LABELS  # noqa: PLC0415 - statistics load on first use
+    from geo.gistar import CLASS_LABELS  # noqa: PLC0415
+
+    audience = brief.audience
+    k = _k(ctx)
+    sheets = {
+        name: map_sheet(ctx, replace(brief.state, measure=measure), model, info, renderer,
+                        SHEET, banners=False, heading=heading)
+        for name, measure, model, heading in (
+            ("overview", "count", brief.overview, "2. County overview map"),
+            ("hotspots", "hotspots", brief.hotspots, "4.1 Hot spot map (Getis-Ord Gi*)"),
+            ("emerging", "emerging", brief.emerging, "4.3 Emerging hot spot map"),
+        )
+    }
+    body = environment().get_template("briefing.html.j2").render(
+        b=brief, info=info, audience=str(audience), sensitive=audience is Audience.RESTRICTED,
+        part="Part 2 (exempt)" if audience is Audience.RESTRICTED else "Part 1 (unrestricted)",
+        selection=selection_text(ctx, brief.state),
+        handling=_HANDLING[audience].format(k=k, k1=k - 1),
+        compare=brief.previous_period is not None,
+        county_total=brief.panel.total,
+        class_labels=CLASS_LABELS, category_labels=CATEGORY_LABELS,
+        trend_svg=_trend_svg(brief, renderer),
+        districts=[_district(ctx, d, renderer) for d in brief.districts],
+        method=method_notes(ctx, brief.state, audience, info,
+                            view_resolution(ctx, brief.state, audience),
+                            _district_res(ctx, brief)),
+        **sheets,
+    )
+    return document(info.title, body, PAPERS["a4-portrait"], margins_mm=MARGINS_MM,
+                    body_class="doc")
+
+
+def _district_res(ctx: AppContext, brief: Briefing) -> int:
+    if brief.districts:
+        return view_resolution(ctx, brief.districts[0].state, brief.audience)
+    return view_resolution(ctx, brief.state, brief.audience)
+
+
+def _k(ctx: AppContext) -> int:
+    from geo.disclosure import DisclosurePolicy  # noqa: PLC0415
+
+    return DisclosurePolicy.from_settings(ctx.settings).k
+
+
+def _trend_svg(brief: Briefing, renderer: Renderer) -> str | None:
+    if not brief.trends or not brief.trend_months:
+        return None
+    fig = trend_figure(brief.trend_months, brief.trends, CONTENT_WIDTH_PX)
+    return renderer.svg(fig, CONTENT_WIDTH_PX, int(fig.layout.height))
+
+
+def _district(ctx: AppContext, page: DistrictPage, renderer: Renderer) -> _District:
+    fig = print_figure(page.model, DISTRICT_FRAME, area_labels(ctx, page.state))
+    svg = fluid_svg(renderer.svg(fig, DISTRICT_FRAME.width, DISTRICT_FRAME.height))
+    res_note = next((n.text for n in page.model.notes if n.text.startswith("Hexagons:")), "")
+    note = f"{res_note} Sources, caveats and the rules applied: see the method notes."
+    return _District(page, svg, page.panel.total, note.strip())
+
+
+def _header(info: ExportInfo) -> str:
+    colour = _COLOURS.get(info.marking, "#1f2328")
+    return (
+        "<div style=\"width:100%;text-align:center;font-family:'Liberation Sans',Arial,"
+        f"sans-serif;font-size:9pt;font-weight:700;letter-spacing:0.08em;color:{colour};"
+        f"-webkit-print-color-adjust:exact\">{escape(info.marking)}</div>"
+    )
+
+
+def _footer(info: ExportInfo) -> str:
+    colour = _COLOURS.get(info.marking, "#1f2328")
+    return (
+        "<div style=\"width:100%;margin:0 14mm;display:flex;justify-content:space-between;"
+        "font-family:'Liberation Sans',Arial,sans-serif;font-size:7.5pt;color:#57606a\">"
+        f"<span>{escape(info.reference)}</span>"
+        f"<span style=\"font-weight:700;letter-spacing:0.08em;color:{colour}\">"
+        f"{escape(info.marking)}</span>"
+        "<span>Page <span class=\"pageNumber\"></span> of <span class=\"totalPages\"></span>"
+        "</span></div>"
+    )
