@@ -24,7 +24,7 @@ from geo.disclosure import Audience
 
 MARGINS_MM = (12, 0, 12, 0)  # top, right, bottom, left: the header and footer live here
 SHEET = Paper("pack-sheet", 210, 297 - MARGINS_MM[0] - MARGINS_MM[2] - 1)
-DISTRICT_FRAME = Frame(688, 529)  # 182 x 140 mm
+DISTRICT_FRAME = Frame(688, 472)  # 182 x 125 mm
 CONTENT_WIDTH_PX = 688
 _COLOURS = {"OFFICIAL": "#1f6f43", "OFFICIAL-SENSITIVE": "#9a1c1c"}
 _HANDLING = {

@@ -77,7 +77,7 @@ def print_figure(model: MapModel, frame: Frame, labels: tuple[Label, ...] = ()) 
     if shown:
         fig.add_trace(_label_trace(shown))
     _add_scale_bar(fig, extent, frame)
-    _add_north_arrow(fig)
+    _add_north_arrow(fig, frame)
     _layout(fig, extent, frame)
     if model.empty_message:
         fig.add_annotation(text=model.empty_message, x=0.5, y=0.5, xref="paper", yref="paper",
@@ -201,12 +201,19 @@ def _distance_text(metres: float, *, final: bool) -> str:
     return text + unit if final else text
 
 
-def _add_north_arrow(fig: go.Figure) -> None:
-    fig.add_annotation(x=0.975, y=0.9, xref="paper", yref="paper", ax=0, ay=46,
-                       showarrow=True, arrowhead=2, arrowsize=1.4, arrowwidth=2.2,
-                       arrowcolor="#1f2328", text="", bgcolor="rgba(255,255,255,0)")
-    fig.add_annotation(x=0.975, y=0.9, xref="paper", yref="paper", yanchor="bottom",
-                       showarrow=False, text="<b>N</b>", font={"size": 15, "family": FONT})
+def _add_north_arrow(fig: go.Figure, frame: Frame) -> None:
+    """Grid north, top right, on a white box so it reads over any hexagon."""
+    x = 1 - 26 / frame.width
+    top = 1 - 10 / frame.height
+    fig.add_shape(type="rect", xref="paper", yref="paper", x0=x - 14 / frame.width,
+                  x1=x + 14 / frame.width, y0=top - 72 / frame.height, y1=top,
+                  fillcolor="rgba(255,255,255,0.9)", line={"width": 0}, layer="above")
+    fig.add_annotation(x=x, y=top - 26 / frame.height, xref="paper", yref="paper", ax=0,
+                       ay=40, showarrow=True, arrowhead=2, arrowsize=1.3, arrowwidth=2.2,
+                       arrowcolor="#1f2328", text="")
+    fig.add_annotation(x=x, y=top - 2 / frame.height, xref="paper", yref="paper",
+                       yanchor="top", showarrow=False, text="<b>N</b>",
+                       font={"size": 14, "family": FONT})
 
 
 def _layout(fig: go.Figure, extent: Extent, frame: Frame) -> None:

@@ -1,0 +1,141 @@
+"""Map exports: PDF with real text and the marking, PNG at print size with the hexagons'
+colours, the file's metadata and the audit log."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+from collections import Counter
+
+import pytest
+from PIL import Image
+
+from dashboard.export import Renderer, export_map
+from dashboard.export._print_figure import Frame, nice_length, print_figure
+from dashboard.export._sheet import document
+from dashboard.state import ViewState
+from dashboard.views.context import AppContext
+from dashboard.views.map_view import map_model
+from geo.accounts import Accounts
+from geo.disclosure import Audience
+from geo.settings import Settings
+from geo.store import Store
+from tests._export_check import pdf_export_record, pdf_info, pdf_text, rendered_pages
+from tests._export_store import DIST_A, PERIOD, fill_export_store
+
+VIEW = ViewState.from_query(f"?from={PERIOD[0]}&to={PERIOD[1]}")
+
+
+@pytest.fixture(scope="module")
+def settings(tmp_path_factory) -> Settings:
+    s = Settings(db_path=tmp_path_factory.mktemp("export-maps") / "socmap.duckdb")
+    fill_export_store(Store(s.db_path))
+    return s
+
+
+@pytest.fixture(scope="module")
+def renderer():
+    with Renderer() as r:
+        yield r
+
+
+def _ctx(settings, audience):
+    return AppContext.create(Store(settings.db_path), settings, audience)
+
+
+@pytest.mark.parametrize("audience", list(Audience))
+def test_map_pdf_has_title_period_marking_and_caveats_as_text(settings, renderer, audience):
+    ctx = _ctx(settings, audience)
+    out = export_map(ctx, VIEW, audience, "pdf", renderer=renderer, user="ana", client="test")
+    text = " ".join(pdf_text(out.data).split())
+    model = map_model(ctx, VIEW, audience)
+    assert model.title in text
+    assert "April 2024 to June 2024" in text
+    marking = "OFFICIAL-SENSITIVE: Part 2" if audience is Audience.RESTRICTED else "OFFICIAL: Part 1"
+    assert text.count(marking) >= 2  # at the top and at the bottom
+    for words in ("North arrow: grid north", "km", "Produced", out.info.reference):
+        assert words in text, words
+    if audience is Audience.PUBLIC:
+        assert "Counts from 1 to 4 are shown as 'fewer than 5'" in text
+    info = pdf_info(out.data)
+    assert info["Pages"] == "1"
+    assert info["Page size"].startswith("841.92 x 59")  # A4 landscape
+    assert len(rendered_pages(out.data)) == 1
+
+
+def test_map_pdf_metadata_and_audit_entry_say_what_was_exported(settings, renderer):
+    ctx = _ctx(settings, Audience.RESTRICTED)
+    state = VIEW.go_to("district", DIST_A)
+    out = export_map(ctx, state, Audience.RESTRICTED, "pdf", renderer=renderer, user="ana",
+                     client="10.0.0.7")
+    record = pdf_export_record(out.data)
+    assert record["marking"] == "OFFICIAL-SENSITIVE"
+    assert record["audience"] == "restricted"
+    assert record["data_version"] == ctx.store.data_version()
+    assert f"d={DIST_A}" in record["view"] and record["month_from"] == PERIOD[0]
+    entry = next(e for e in Accounts.from_settings(settings).read(event="export")
+                 if e.detail["reference"] == out.info.reference)
+    assert (entry.user, entry.client) == ("ana", "10.0.0.7")
+    assert entry.detail["sha256"] == hashlib.sha256(out.data).hexdigest()
+    assert entry.detail["kind"] == "map" and entry.detail["format"] == "pdf"
+    assert entry.detail["period"] == "April 2024 to June 2024"
+
+
+def test_map_png_is_a4_at_print_resolution_with_its_metadata(settings, renderer):
+    ctx = _ctx(settings, Audience.PUBLIC)
+    out = export_map(ctx, VIEW, Audience.PUBLIC, "png", renderer=renderer, user="ana",
+                     client="test", dpi=300)
+    with Image.open(io.BytesIO(out.data)) as image:
+        width, height = image.size
+        assert abs(width - 297 / 25.4 * 300) < 3 and abs(height - 210 / 25.4 * 300) < 3
+        assert width >= 8.27 * 200  # at least 200 dpi across A4
+        assert round(image.info["dpi"][0]) == 300
+        record = json.loads(image.info["socmap:export"])
+        colours = Counter(image.convert("RGB").get_flattened_data())
+    assert record["marking"] == "OFFICIAL" and record["format"] == "png"
+    assert len(colours) > 50  # not blank
+    assert colours[(0x1F, 0x6F, 0x43)] > 1000  # the OFFICIAL banners' green
+
+
+@pytest.mark.parametrize("audience", list(Audience))
+def test_the_drawn_map_shows_every_class_in_its_legend_colour(settings, renderer, audience):
+    """The map alone (no legend swatches beside it): each legend class present on the map
+    covers many pixels of exactly its colour."""
+    ctx = _ctx(settings, audience)
+    model = map_model(ctx, VIEW, audience)
+    frame = Frame(600, 400)
+    svg = renderer.svg(print_figure(model, frame), frame.width, frame.height)
+    png = renderer.png(document("map", svg, _Paper()), frame.width, frame.height, 2)
+    with Image.open(io.BytesIO(png)) as image:
+        colours = Counter(image.convert("RGB").get_flattened_data())
+    drawn = Counter(f.klass for f in model.features)
+    for item in model.legend:
+        if item.key == "0" or drawn[item.key] < 2:
+            continue
+        rgb = tuple(int(item.colour[i:i + 2], 16) for i in (1, 3, 5))
+        assert colours[rgb] > 200 * drawn[item.key] ** 0.5, (item.label, colours[rgb])
+
+
+class _Paper:
+    width_mm = 600 / 96 * 25.4
+    height_mm = 400 / 96 * 25.4
+
+
+def test_scale_bar_lengths_are_round_numbers():
+    assert nice_length(23_000) == 20_000
+    assert nice_length(4_100) == 2_500
+    assert nice_length(999) == 500
+    assert nice_length(1) == 1
+
+
+def test_one_browser_serves_many_exports(settings):
+    ctx = _ctx(settings, Audience.PUBLIC)
+    with Renderer() as r:
+        first = export_map(ctx, VIEW, Audience.PUBLIC, "pdf", renderer=r, user="a", client="t")
+        process = r._kaleido  # noqa: SLF001 - the browser object itself
+        second = export_map(ctx, VIEW.go_to("district", DIST_A), Audience.PUBLIC, "pdf",
+                            renderer=r, user="a", client="t")
+        assert r._kaleido is process  # noqa: SLF001
+    assert first.data[:4] == second.data[:4] == b"%PDF"
+    assert not r.running
