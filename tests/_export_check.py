@@ -39,8 +39,11 @@ def rendered_pages(data: bytes) -> list[Path]:
     tmp = Path(tempfile.mkdtemp(prefix="socmap-pages-"))
     pdf = tmp / "doc.pdf"
     pdf.write_bytes(data)
-    subprocess.run(["pdftoppm", "-r", "30", "-png", str(pdf), str(tmp / "page")], check=True,
-                   capture_output=True)
+    subprocess.run(
+        ["pdftoppm", "-r", "30", "-png", str(pdf), str(tmp / "page")],
+        check=True,
+        capture_output=True,
+    )
     return sorted(tmp.glob("page-*.png"))
 
 
@@ -56,14 +59,12 @@ def csv_rows(data: bytes) -> list[list[str]]:
 
 def formula_cells(rows: list[list[str]]) -> list[str]:
     """Cells a spreadsheet would run as a formula (a plain number, even negative, is fine)."""
-    bad = []
-    for row in rows:
-        for cell in row:
-            if cell[:1] in ("=", "+", "@", "\t", "\r") or (
-                cell[:1] == "-" and not _is_float(cell)
-            ):
-                bad.append(cell)
-    return bad
+    return [
+        cell
+        for row in rows
+        for cell in row
+        if cell[:1] in ("=", "+", "@", "\t", "\r") or (cell[:1] == "-" and not _is_float(cell))
+    ]
 
 
 def _is_float(text: str) -> bool:
@@ -76,17 +77,13 @@ def _is_float(text: str) -> bool:
 
 def small_numbers(texts, k: int) -> list[str]:
     """Whole numbers from 1 to k-1 among count cells."""
-    out = []
-    for t in texts:
-        t = t.strip()
-        if NUMBER.match(t) and 1 <= int(t.replace(",", "")) < k:
-            out.append(t)
-    return out
+    stripped = (t.strip() for t in texts)
+    return [t for t in stripped if NUMBER.match(t) and 1 <= int(t.replace(",", "")) < k]
 
 
 def is_public_centre(lat: float, lon: float, max_res: int) -> bool:
     """Whether (lat, lon) is the centre of an H3 cell no finer than ``max_res`` (to 5 dp)."""
-    for res in range(0, max_res + 1):
+    for res in range(max_res + 1):
         c_lat, c_lon = h3.cell_to_latlng(h3.latlng_to_cell(lat, lon, res))
         if abs(c_lat - lat) < 2e-5 and abs(c_lon - lon) < 2e-5:
             return True
@@ -96,7 +93,7 @@ def is_public_centre(lat: float, lon: float, max_res: int) -> bool:
 class TableCells(HTMLParser):
     """Rows of the briefing's tables: ``rows[(level, code)]`` and ``themes[label]`` list every
     table row of that area or theme (a dict from ``data-col`` to the cell's text);
-    ``numbers`` is every ``td.num`` text."""
+    ``numbers`` is the text of every ``td.num`` holding a count of incidents."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -132,7 +129,8 @@ class TableCells(HTMLParser):
 
     def handle_endtag(self, tag):
         if tag == "td":
-            if self._num:
+            # Numbers of hexagons in a class and Gi* z-scores are not counts of incidents.
+            if self._num and self._col not in {"hexagons", "z"}:
                 self.numbers.append(self._text.strip())
             if self._col and self._row is not None:
                 self._row[self._col] = self._text.strip()

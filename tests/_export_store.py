@@ -24,8 +24,14 @@ ID_PREFIX = "INC-"
 MONTHS = [date(2024, m, 1) for m in range(1, 7)]
 PERIOD = ("2024-04", "2024-06")  # the previous three months are loaded too
 HOT_POINT = (51.26, 0.45)  # lat, lon inside DIV_1
-CATEGORIES = ("Possession of weapons", "Drugs", "knife_crime", "county_lines",
-              "modern_slavery", "Burglary")
+CATEGORIES = (
+    "Possession of weapons",
+    "Drugs",
+    "knife_crime",
+    "county_lines",
+    "modern_slavery",
+    "Burglary",
+)
 _BOXES = {
     DIV_1: (0.40, 51.22, 0.50, 51.30),
     DIV_2: (0.50, 51.22, 0.60, 51.30),
@@ -47,19 +53,35 @@ def fill_export_store(store: Store, seed: int = 7) -> None:
             category = CATEGORIES[int(rng.integers(0, len(CATEGORIES)))]
             month = MONTHS[int(rng.integers(0, len(MONTHS)))]
             cell = h3i.latlng_to_cell(lat, lon, 10)
-            rows.append((uid, "police-uk" if category[0].isupper() else "partner-a",
-                         f"{ID_PREFIX}{uid:06d}", category, month, float(lat), float(lon),
-                         cell, district, division, SECRET_STREET))
+            rows.append(
+                (
+                    uid,
+                    "police-uk" if category[0].isupper() else "partner-a",
+                    f"{ID_PREFIX}{uid:06d}",
+                    category,
+                    month,
+                    float(lat),
+                    float(lon),
+                    cell,
+                    district,
+                    division,
+                    SECRET_STREET,
+                )
+            )
     with store.writing() as con:
         con.executemany(
             "INSERT INTO incidents (uid, source, incident_id, category, month, latitude, "
             "longitude, cell, district, division, location, batch_id) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)", rows)
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)",
+            rows,
+        )
         for level, code, name, parent, geom in _areas():
             wkb = shapely.to_wkb(geom)
             con.execute(
                 "INSERT INTO areas (level, code, name, parent_code, geometry, file_geometry) "
-                "VALUES (?, ?, ?, ?, ?, ?)", [level, code, name, parent, wkb, wkb])
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                [level, code, name, parent, wkb, wkb],
+            )
 
 
 def _points(rng, box, n: int, *, hot: bool):
@@ -96,13 +118,17 @@ def exact_counts(store: Store, months: tuple[str, str], categories: tuple[str, .
     """Incidents with a location per district and per division: straight from SQL."""
     lo, hi = (date.fromisoformat(m + "-01") for m in months)
     marks = ", ".join("?" * len(categories))
-    sql = (f"SELECT {{col}}, count(*) FROM incidents WHERE cell IS NOT NULL AND month "
-           f"BETWEEN ? AND ? AND category IN ({marks}) AND {{col}} IS NOT NULL GROUP BY 1")
+    sql = (
+        f"SELECT {{col}}, count(*) FROM incidents WHERE cell IS NOT NULL AND month "
+        f"BETWEEN ? AND ? AND category IN ({marks}) AND {{col}} IS NOT NULL GROUP BY 1"
+    )
     out = {}
     for col in ("district", "division"):
         out.update(dict(store.fetch_rows(sql.format(col=col), [lo, hi, *categories])))
     total = store.fetch_rows(
         f"SELECT count(*) FROM incidents WHERE cell IS NOT NULL AND month BETWEEN ? AND ? "
-        f"AND category IN ({marks})", [lo, hi, *categories])[0][0]
+        f"AND category IN ({marks})",
+        [lo, hi, *categories],
+    )[0][0]
     out[None] = total
     return out

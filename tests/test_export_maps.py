@@ -52,7 +52,9 @@ def test_map_pdf_has_title_period_marking_and_caveats_as_text(settings, renderer
     model = map_model(ctx, VIEW, audience)
     assert model.title in text
     assert "April 2024 to June 2024" in text
-    marking = "OFFICIAL-SENSITIVE: Part 2" if audience is Audience.RESTRICTED else "OFFICIAL: Part 1"
+    marking = (
+        "OFFICIAL-SENSITIVE: Part 2" if audience is Audience.RESTRICTED else "OFFICIAL: Part 1"
+    )
     assert text.count(marking) >= 2  # at the top and at the bottom
     for words in ("North arrow: grid north", "km", "Produced", out.info.reference):
         assert words in text, words
@@ -67,15 +69,19 @@ def test_map_pdf_has_title_period_marking_and_caveats_as_text(settings, renderer
 def test_map_pdf_metadata_and_audit_entry_say_what_was_exported(settings, renderer):
     ctx = _ctx(settings, Audience.RESTRICTED)
     state = VIEW.go_to("district", DIST_A)
-    out = export_map(ctx, state, Audience.RESTRICTED, "pdf", renderer=renderer, user="ana",
-                     client="10.0.0.7")
+    out = export_map(
+        ctx, state, Audience.RESTRICTED, "pdf", renderer=renderer, user="ana", client="10.0.0.7"
+    )
     record = pdf_export_record(out.data)
     assert record["marking"] == "OFFICIAL-SENSITIVE"
     assert record["audience"] == "restricted"
     assert record["data_version"] == ctx.store.data_version()
     assert f"d={DIST_A}" in record["view"] and record["month_from"] == PERIOD[0]
-    entry = next(e for e in Accounts.from_settings(settings).read(event="export")
-                 if e.detail["reference"] == out.info.reference)
+    entry = next(
+        e
+        for e in Accounts.from_settings(settings).read(event="export")
+        if e.detail["reference"] == out.info.reference
+    )
     assert (entry.user, entry.client) == ("ana", "10.0.0.7")
     assert entry.detail["sha256"] == hashlib.sha256(out.data).hexdigest()
     assert entry.detail["kind"] == "map" and entry.detail["format"] == "pdf"
@@ -84,8 +90,9 @@ def test_map_pdf_metadata_and_audit_entry_say_what_was_exported(settings, render
 
 def test_map_png_is_a4_at_print_resolution_with_its_metadata(settings, renderer):
     ctx = _ctx(settings, Audience.PUBLIC)
-    out = export_map(ctx, VIEW, Audience.PUBLIC, "png", renderer=renderer, user="ana",
-                     client="test", dpi=300)
+    out = export_map(
+        ctx, VIEW, Audience.PUBLIC, "png", renderer=renderer, user="ana", client="test", dpi=300
+    )
     with Image.open(io.BytesIO(out.data)) as image:
         width, height = image.size
         assert abs(width - 297 / 25.4 * 300) < 3 and abs(height - 210 / 25.4 * 300) < 3
@@ -113,7 +120,7 @@ def test_the_drawn_map_shows_every_class_in_its_legend_colour(settings, renderer
     for item in model.legend:
         if item.key == "0" or drawn[item.key] < 2:
             continue
-        rgb = tuple(int(item.colour[i:i + 2], 16) for i in (1, 3, 5))
+        rgb = tuple(int(item.colour[i : i + 2], 16) for i in (1, 3, 5))
         assert colours[rgb] > 200 * drawn[item.key] ** 0.5, (item.label, colours[rgb])
 
 
@@ -133,9 +140,16 @@ def test_one_browser_serves_many_exports(settings):
     ctx = _ctx(settings, Audience.PUBLIC)
     with Renderer() as r:
         first = export_map(ctx, VIEW, Audience.PUBLIC, "pdf", renderer=r, user="a", client="t")
-        process = r._kaleido  # noqa: SLF001 - the browser object itself
-        second = export_map(ctx, VIEW.go_to("district", DIST_A), Audience.PUBLIC, "pdf",
-                            renderer=r, user="a", client="t")
-        assert r._kaleido is process  # noqa: SLF001
+        process = r._kaleido
+        second = export_map(
+            ctx,
+            VIEW.go_to("district", DIST_A),
+            Audience.PUBLIC,
+            "pdf",
+            renderer=r,
+            user="a",
+            client="t",
+        )
+        assert r._kaleido is process
     assert first.data[:4] == second.data[:4] == b"%PDF"
     assert not r.running

@@ -43,8 +43,9 @@ def geometry_to_bng(geometry: dict | shapely.Geometry) -> shapely.Geometry:
 def shapes_to_bng(geometries: list) -> np.ndarray:
     """GeoJSON mappings or shapely geometries in WGS84 as BNG geometries (one vectorised
     transform), rings oriented so that holes stay holes when filled with the non-zero rule."""
-    shapes = np.array([shapely.geometry.shape(g) if isinstance(g, dict) else g
-                       for g in geometries], dtype=object)
+    shapes = np.array(
+        [shapely.geometry.shape(g) if isinstance(g, dict) else g for g in geometries], dtype=object
+    )
     return shapely.orient_polygons(shapely.transform(shapes, _transform_xy))
 
 

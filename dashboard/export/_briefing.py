@@ -69,23 +69,31 @@ class Briefing:
     districts: list[DistrictPage] = field(default_factory=list)
 
 
-def briefing_model(ctx: AppContext, state: ViewState, audience: Audience,
-                   progress=None) -> Briefing:
+def briefing_model(
+    ctx: AppContext, state: ViewState, audience: Audience, progress=None
+) -> Briefing:
     """Everything the pack shows for the county view ``state`` (its area is ignored)."""
     opts = options(ctx)
     state = resolve(state.go_to("county", None), opts, ctx.themes)
     months, trends, withheld = theme_trends(ctx, state, audience)
     hot = _hotspot_summary(ctx, state, audience)
     brief = Briefing(
-        state=state, audience=audience, period=period_text(state),
+        state=state,
+        audience=audience,
+        period=period_text(state),
         previous_period=_previous_text(state, opts),
         overview=map_model(ctx, state, audience),
         hotspots=map_model(ctx, replace(state, measure="hotspots"), audience),
         emerging=map_model(ctx, replace(state, measure="emerging"), audience),
         panel=panel_model(ctx, state, audience),
         areas=area_rows(ctx, state, audience),
-        hot_cells=hot[0], hot_classes=hot[1], emerging_categories=hot[2],
-        emerging_notes=hot[3], trend_months=months, trends=trends, withheld_themes=withheld,
+        hot_cells=hot[0],
+        hot_classes=hot[1],
+        emerging_categories=hot[2],
+        emerging_notes=hot[3],
+        trend_months=months,
+        trends=trends,
+        withheld_themes=withheld,
     )
     for area in opts.districts:
         if progress:
@@ -94,11 +102,18 @@ def briefing_model(ctx: AppContext, state: ViewState, audience: Audience,
     return brief
 
 
-def district_page(ctx: AppContext, county: ViewState, audience: Audience, code: str,
-                  name: str) -> DistrictPage:
+def district_page(
+    ctx: AppContext, county: ViewState, audience: Audience, code: str, name: str
+) -> DistrictPage:
     state = county.go_to("district", code)
-    return DistrictPage(code, name, state, map_model(ctx, state, audience),
-                        panel_model(ctx, state, audience), area_rows(ctx, state, audience))
+    return DistrictPage(
+        code,
+        name,
+        state,
+        map_model(ctx, state, audience),
+        panel_model(ctx, state, audience),
+        area_rows(ctx, state, audience),
+    )
 
 
 def _previous_text(state: ViewState, opts) -> str | None:
@@ -144,11 +159,17 @@ def _hotspot_summary(ctx: AppContext, state: ViewState, audience: Audience):
     cells = []
     for row in hot.to_dict("records"):
         p = places.loc[np.uint64(row["cell"])]
-        cells.append(HotCell(row["cell_hex"], _place(p, audience), row["class"],
-                             float(row["gi_z"]), counts.get(int(row["cell"]), "0")))
+        cells.append(
+            HotCell(
+                row["cell_hex"],
+                _place(p, audience),
+                row["class"],
+                float(row["gi_z"]),
+                counts.get(int(row["cell"]), "0"),
+            )
+        )
     emerging = emerging_result(ctx, filters, res)
-    return (cells, gi.counts_by_class(), emerging.counts_by_category(),
-            list(emerging.notes))
+    return (cells, gi.counts_by_class(), emerging.counts_by_category(), list(emerging.notes))
 
 
 def _place(p, audience: Audience) -> str:
@@ -175,4 +196,3 @@ def cell_counts(model: MapModel) -> dict[int, str]:
         else:
             out[cell] = f"{shown:,} + withheld" if shown else "withheld"
     return out
-

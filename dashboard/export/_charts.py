@@ -21,26 +21,57 @@ def trend_figure(months: list[date], series: dict[str, list[int | None]], width:
     names = list(series)
     cols = 2 if len(names) > 1 else 1
     rows = max(1, math.ceil(len(names) / cols))
-    fig = make_subplots(rows=rows, cols=cols, subplot_titles=names, horizontal_spacing=0.1,
-                        vertical_spacing=0.16 if rows > 1 else 0.1)
+    fig = make_subplots(
+        rows=rows,
+        cols=cols,
+        subplot_titles=names,
+        horizontal_spacing=0.1,
+        vertical_spacing=0.16 if rows > 1 else 0.1,
+    )
     for i, name in enumerate(names):
         values = series[name]
-        fig.add_trace(go.Scatter(
-            x=months, y=values, mode="lines+markers+text", name=name, connectgaps=False,
-            line={"color": COLOURS[i % len(COLOURS)], "width": 2},
-            marker={"size": 6}, text=[f"{v:,}" if v is not None else "" for v in values],
-            textposition="top center", textfont={"size": 9, "family": FONT},
-            cliponaxis=False,
-        ), row=i // cols + 1, col=i % cols + 1)
+        fig.add_trace(
+            go.Scatter(
+                x=months,
+                y=values,
+                mode="lines+markers+text",
+                name=name,
+                connectgaps=False,
+                line={"color": COLOURS[i % len(COLOURS)], "width": 2},
+                marker={"size": 6},
+                text=[f"{v:,}" if v is not None else "" for v in values],
+                textposition="top center",
+                textfont={"size": 9, "family": FONT},
+                cliponaxis=False,
+            ),
+            row=i // cols + 1,
+            col=i % cols + 1,
+        )
         top = max((v for v in values if v is not None), default=0)
         # Room above the highest point for its label; at least 0 to 5 for an empty series.
         fig.update_yaxes(range=[0, max(top * 1.25, 5)], row=i // cols + 1, col=i % cols + 1)
-    fig.update_yaxes(gridcolor="#e6e9ed", zeroline=True, zerolinecolor="#8c959f",
-                     tickfont={"size": 9}, autorange=False)
-    fig.update_xaxes(tickformat="%b %Y", tickfont={"size": 9}, showgrid=False, ticks="outside",
-                     dtick="M1" if len(months) <= 8 else "M3")
+    fig.update_yaxes(
+        gridcolor="#e6e9ed",
+        zeroline=True,
+        zerolinecolor="#8c959f",
+        tickfont={"size": 9},
+        autorange=False,
+    )
+    fig.update_xaxes(
+        tickformat="%b %Y",
+        tickfont={"size": 9},
+        showgrid=False,
+        ticks="outside",
+        dtick="M1" if len(months) <= 8 else "M3",
+    )
     fig.update_annotations(font={"size": 11, "family": FONT})
-    fig.update_layout(width=width, height=PANEL_HEIGHT_PX * rows, showlegend=False,
-                      margin={"l": 40, "r": 12, "t": 28, "b": 30}, paper_bgcolor="white",
-                      plot_bgcolor="white", font={"family": FONT, "color": "#1f2328"})
+    fig.update_layout(
+        width=width,
+        height=PANEL_HEIGHT_PX * rows,
+        showlegend=False,
+        margin={"l": 40, "r": 12, "t": 28, "b": 30},
+        paper_bgcolor="white",
+        plot_bgcolor="white",
+        font={"family": FONT, "color": "#1f2328"},
+    )
     return fig

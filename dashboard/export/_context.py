@@ -32,6 +32,11 @@ def pinned(ctx: AppContext) -> AppContext:
     """A context for one export: the same store, settings, themes and cache."""
     if isinstance(ctx.store, _PinnedStore):
         return ctx
-    return AppContext(store=_PinnedStore(ctx.store), settings=ctx.settings,  # type: ignore[arg-type]
-                      themes=ctx.themes, audience=ctx.audience, _cache=ctx._cache,
-                      _lock=ctx._lock)
+    return AppContext(
+        store=_PinnedStore(ctx.store),
+        settings=ctx.settings,  # type: ignore[arg-type]
+        themes=ctx.themes,
+        audience=ctx.audience,
+        _cache=ctx._cache,
+        _lock=ctx._lock,
+    )

@@ -12,22 +12,32 @@ from dashboard.views.labels import area_name, area_title, period_text, selection
 from dashboard.views.navigation import resolve
 from geo.disclosure import Audience
 
-_WRITERS = {"csv": _layers.csv_bytes, "geojson": _layers.geojson_bytes,
-            "gpkg": _layers.gpkg_bytes}
+_WRITERS = {"csv": _layers.csv_bytes, "geojson": _layers.geojson_bytes, "gpkg": _layers.gpkg_bytes}
 
 
-def export_data(ctx: AppContext, state: ViewState, audience: Audience, fmt: str, *,
-                user: str, client: str) -> Export:
+def export_data(
+    ctx: AppContext, state: ViewState, audience: Audience, fmt: str, *, user: str, client: str
+) -> Export:
     """Areas and hexagon pieces of the view, with counts and statistics; audited."""
     if fmt not in _WRITERS:
         raise ValueError(f"data format {fmt!r}: expected csv, geojson or gpkg")
     ctx = pinned(ctx)
     state = resolve(state, options(ctx), ctx.themes)
-    title = (f"{selection_text(ctx, state)}: incidents and statistics, "
-             f"{area_title(ctx, state)}, {period_text(state)}")
-    info = _meta.new_info(ctx, state, audience, kind="table" if fmt == "csv" else "layers",
-                          fmt=fmt, title=title, user=user, client=client,
-                          rules=rules_for(ctx, state, audience))
+    title = (
+        f"{selection_text(ctx, state)}: incidents and statistics, "
+        f"{area_title(ctx, state)}, {period_text(state)}"
+    )
+    info = _meta.new_info(
+        ctx,
+        state,
+        audience,
+        kind="table" if fmt == "csv" else "layers",
+        fmt=fmt,
+        title=title,
+        user=user,
+        client=client,
+        rules=rules_for(ctx, state, audience),
+    )
     pieces = _layers.piece_frame(piece_rows(ctx, state, audience), info)
     areas = _layers.area_frame(ctx, area_rows(ctx, state, audience), info)
     data = _WRITERS[fmt](pieces, areas, info)

@@ -33,17 +33,26 @@ from geo.disclosure import Audience
 LAYER_FORMATS = ("csv", "geojson", "gpkg")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")
 _DIGITS = 6  # about 0.1 m in WGS84: more than the boundaries' own precision
+_HEADER_TEXT = str.maketrans({",": ";", '"': "'", "\r": " ", "\n": " ", "\t": " "})
 
 
 def piece_frame(rows: list[PieceRow], info: ExportInfo) -> gpd.GeoDataFrame:
     public = info.audience == Audience.PUBLIC
     records = []
     for r in rows:
-        rec = {"marking": info.marking, "hex": r.hex, "resolution": r.resolution,
-               "area_code": r.area, "area_name": r.area_name, "district_code": r.district,
-               "district_name": r.district_name, "count": r.count.value,
-               "count_label": r.count.text, "centre_lat": r.centre[0],
-               "centre_lon": r.centre[1]}
+        rec = {
+            "marking": info.marking,
+            "hex": r.hex,
+            "resolution": r.resolution,
+            "area_code": r.area,
+            "area_name": r.area_name,
+            "district_code": r.district,
+            "district_name": r.district_name,
+            "count": r.count.value,
+            "count_label": r.count.text,
+            "centre_lat": r.centre[0],
+            "centre_lon": r.centre[1],
+        }
         for m in MEASURES:
             if m == "count":
                 continue
@@ -63,17 +72,24 @@ def area_frame(ctx: AppContext, rows: list[AreaRow], info: ExportInfo) -> gpd.Ge
     records = []
     for r in rows:
         ch = r.change
-        records.append({
-            "marking": info.marking, "level": r.level, "code": r.code or "", "name": r.name,
-            "parent_code": r.parent, "count": r.count.value, "count_label": r.count.text,
-            "previous": ch.previous.value if ch else None,
-            "previous_label": ch.previous.text if ch else "not loaded",
-            "change_pct": None if ch is None or ch.pct is None else round(ch.pct, 1),
-            "change_label": ch.label if ch else "no earlier data to compare",
-            "significant": None if ch is None else ch.significant,
-            "p_value": None if ch is None or ch.p is None else round(ch.p, 4),
-            "q_value": None if ch is None or ch.q is None else round(ch.q, 4),
-        })
+        records.append(
+            {
+                "marking": info.marking,
+                "level": r.level,
+                "code": r.code or "",
+                "name": r.name,
+                "parent_code": r.parent,
+                "count": r.count.value,
+                "count_label": r.count.text,
+                "previous": ch.previous.value if ch else None,
+                "previous_label": ch.previous.text if ch else "not loaded",
+                "change_pct": None if ch is None or ch.pct is None else round(ch.pct, 1),
+                "change_label": ch.label if ch else "no earlier data to compare",
+                "significant": None if ch is None else ch.significant,
+                "p_value": None if ch is None or ch.p is None else round(ch.p, 4),
+                "q_value": None if ch is None or ch.q is None else round(ch.q, 4),
+            }
+        )
     geoms = [shapes.get((r.level, r.code)) for r in rows]
     frame = pd.DataFrame.from_records(records)
     return gpd.GeoDataFrame(_nullable(frame), geometry=geoms, crs="EPSG:4326")
@@ -81,7 +97,7 @@ def area_frame(ctx: AppContext, rows: list[AreaRow], info: ExportInfo) -> gpd.Ge
 
 def _nullable(frame: pd.DataFrame) -> pd.DataFrame:
     """Whole-number columns stay whole numbers where some values are withheld."""
-    for col in ("count", "previous"):
+    for col in ("count", "previous", "resolution"):
         if col in frame:
             frame[col] = frame[col].astype("Int64")
     if "significant" in frame:
@@ -91,8 +107,9 @@ def _nullable(frame: pd.DataFrame) -> pd.DataFrame:
 
 def _area_shapes(ctx: AppContext) -> dict:
     def compute():
-        rows = ctx.store.fetch_rows("SELECT level, code, geometry FROM areas "
-                                    "WHERE level IN ('district', 'division')")
+        rows = ctx.store.fetch_rows(
+            "SELECT level, code, geometry FROM areas WHERE level IN ('district', 'division')"
+        )
         shapes = {(lv, code): shapely.from_wkb(wkb) for lv, code, wkb in rows}
         districts = [s for (lv, _), s in shapes.items() if lv == "district"]
         if districts:
@@ -130,14 +147,17 @@ def _is_number(value: object) -> bool:
 
 def csv_bytes(pieces: gpd.GeoDataFrame, areas: gpd.GeoDataFrame, info: ExportInfo) -> bytes:
     """Header lines (``#``: the marking and what the table shows), then one table of areas
-    and hexagons. UTF-8 with a byte-order mark, so a spreadsheet reads "km²" rightly."""
+    and hexagons. UTF-8 with a byte-order mark, so a spreadsheet reads "km²" rightly.
+    Every cell goes through :func:`spreadsheet_safe`."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     for line in _header_lines(info):
-        writer.writerow([spreadsheet_safe("# " + line)])
+        # No commas or quotes, so the line is never quoted and starts with "#": one cell in
+        # a spreadsheet, and skipped by ``pandas.read_csv(..., comment="#")``.
+        out.write("# " + line.translate(_HEADER_TEXT) + "\r\n")
     a = pd.DataFrame(areas.drop(columns="geometry")).assign(layer="area")
     p = pd.DataFrame(pieces.drop(columns="geometry")).assign(layer="hexagon")
-    table = pd.concat([a, p], ignore_index=True)
+    table = _nullable(pd.concat([a, p], ignore_index=True))
     columns = ["layer", *[c for c in table.columns if c != "layer"]]
     writer.writerow(columns)
     for row in table[columns].astype(object).itertuples(index=False):
@@ -146,9 +166,13 @@ def csv_bytes(pieces: gpd.GeoDataFrame, areas: gpd.GeoDataFrame, info: ExportInf
 
 
 def _header_lines(info: ExportInfo) -> list[str]:
-    lines = [info.marking, info.title, f"Period: {info.period}",
-             f"Audience: {info.audience}; export {info.reference}; data version "
-             f"{info.data_version}; produced {info.produced_at}"]
+    lines = [
+        info.marking,
+        info.title,
+        f"Period: {info.period}",
+        f"Audience: {info.audience}; export {info.reference}; data version "
+        f"{info.data_version}; produced {info.produced_at}",
+    ]
     lines += [r["text"] for r in info.rules]
     return lines
 
@@ -158,12 +182,17 @@ def geojson_bytes(pieces: gpd.GeoDataFrame, areas: gpd.GeoDataFrame, info: Expor
     for layer, frame in (("area", areas), ("hexagon", pieces)):
         # Rounded vertex by vertex (RFC 7946 suggests 6 decimals; shapes are not altered).
         rounded = frame.set_geometry(
-            shapely.set_precision(frame.geometry.values, 10**-_DIGITS, mode="pointwise"))
+            shapely.set_precision(frame.geometry.values, 10**-_DIGITS, mode="pointwise")
+        )
         for feat in json.loads(rounded.to_json(na="null", drop_id=True))["features"]:
             feat["properties"] = {"layer": layer, **feat["properties"]}
             features.append(feat)
-    doc = {"type": "FeatureCollection", "name": info.title, "socmap": info.as_dict(),
-           "features": features}
+    doc = {
+        "type": "FeatureCollection",
+        "name": info.title,
+        "socmap": info.as_dict(),
+        "features": features,
+    }
     return json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
@@ -175,12 +204,19 @@ def gpkg_bytes(pieces: gpd.GeoDataFrame, areas: gpd.GeoDataFrame, info: ExportIn
         path = Path(tmp) / "export.gpkg"
         for layer, frame in (("hexagons", pieces), ("areas", areas)):
             pyogrio.write_dataframe(
-                frame.to_crs("EPSG:27700"), path, layer=layer, driver="GPKG",
+                frame.to_crs("EPSG:27700"),
+                path,
+                layer=layer,
+                driver="GPKG",
                 layer_options={"DESCRIPTION": description},
-                metadata={"socmap_export": info.as_json(), "marking": info.marking})
+                metadata={"socmap_export": info.as_json(), "marking": info.marking},
+            )
         record = info.as_dict()
-        meta = pd.DataFrame({"key": list(record),
-                             "value": [v if isinstance(v, str) else json.dumps(v)
-                                       for v in record.values()]})
+        meta = pd.DataFrame(
+            {
+                "key": list(record),
+                "value": [v if isinstance(v, str) else json.dumps(v) for v in record.values()],
+            }
+        )
         pyogrio.write_dataframe(meta, path, layer="export_info", driver="GPKG")
         return path.read_bytes()

@@ -25,8 +25,13 @@ from dashboard.views.navigation import resolve
 from geo.disclosure import Audience, DisclosurePolicy
 
 MAP_FORMATS = ("pdf", "png")
-MIME = {"pdf": "application/pdf", "png": "image/png", "csv": "text/csv",
-        "gpkg": "application/geopackage+sqlite3", "geojson": "application/geo+json"}
+MIME = {
+    "pdf": "application/pdf",
+    "png": "image/png",
+    "csv": "text/csv",
+    "gpkg": "application/geopackage+sqlite3",
+    "geojson": "application/geo+json",
+}
 MIN_DPI = 200
 
 
@@ -40,9 +45,18 @@ class Export:
     info: ExportInfo
 
 
-def export_map(ctx: AppContext, state: ViewState, audience: Audience, fmt: str, *,
-               renderer: Renderer, user: str, client: str, paper: str = "a4-landscape",
-               dpi: int = 300) -> Export:
+def export_map(
+    ctx: AppContext,
+    state: ViewState,
+    audience: Audience,
+    fmt: str,
+    *,
+    renderer: Renderer,
+    user: str,
+    client: str,
+    paper: str = "a4-landscape",
+    dpi: int = 300,
+) -> Export:
     """The view's map as a PDF (vector, real text) or a PNG at ``dpi``; audited."""
     if fmt not in MAP_FORMATS:
         raise ValueError(f"map format {fmt!r}: expected pdf or png")
@@ -53,15 +67,23 @@ def export_map(ctx: AppContext, state: ViewState, audience: Audience, fmt: str, 
     ctx = pinned(ctx)
     state = resolve(state, options(ctx), ctx.themes)
     model = map_model(ctx, state, audience)
-    info = _meta.new_info(ctx, state, audience, kind="map", fmt=fmt, title=model.title,
-                          user=user, client=client, rules=rules_for(ctx, state, audience))
+    info = _meta.new_info(
+        ctx,
+        state,
+        audience,
+        kind="map",
+        fmt=fmt,
+        title=model.title,
+        user=user,
+        client=client,
+        rules=rules_for(ctx, state, audience),
+    )
     body = map_sheet(ctx, state, model, info, renderer, sheet)
     html = document(f"{model.title}: {model.subtitle}", body, sheet)
     if fmt == "pdf":
         data = _meta.pdf_with_metadata(renderer.pdf(html), info)
     else:
-        png = renderer.png(html, sheet.px(sheet.width_mm), sheet.px(sheet.height_mm),
-                           dpi / CSS_DPI)
+        png = renderer.png(html, sheet.px(sheet.width_mm), sheet.px(sheet.height_mm), dpi / CSS_DPI)
         data = _meta.png_with_metadata(png, info, dpi)
     _meta.record(ctx, info, data)
     name = _meta.filename(info, area_name(ctx, state.level, state.area_code), fmt)
@@ -71,15 +93,22 @@ def export_map(ctx: AppContext, state: ViewState, audience: Audience, fmt: str, 
 def rules_for(ctx: AppContext, state: ViewState, audience: Audience):
     """The rules applied to this view's figures (public: with how many each rule withheld)."""
     if audience is Audience.PUBLIC:
-        res = DisclosurePolicy.from_settings(ctx.settings).resolution(audience,
-                                                                      state.resolution())
+        res = DisclosurePolicy.from_settings(ctx.settings).resolution(audience, state.resolution())
         return view_counts(ctx, state.filters(), audience, res).rules
     return None
 
 
-def map_sheet(ctx: AppContext, state: ViewState, model: MapModel, info: ExportInfo,
-              renderer: Renderer, paper: Paper, *, banners: bool = True,
-              heading: str | None = None) -> str:
+def map_sheet(
+    ctx: AppContext,
+    state: ViewState,
+    model: MapModel,
+    info: ExportInfo,
+    renderer: Renderer,
+    paper: Paper,
+    *,
+    banners: bool = True,
+    heading: str | None = None,
+) -> str:
     """One sheet (an HTML section) with the model's map drawn as SVG."""
     frame = paper.map_frame
     figure = print_figure(model, frame, area_labels(ctx, state))
@@ -95,8 +124,7 @@ def area_labels(ctx: AppContext, state: ViewState) -> tuple[Label, ...]:
         level, parent, size = "division", state.district, 8
     else:
         return ()
-    points = ctx.cached(("label-points", level, parent),
-                        lambda: _label_points(ctx, level, parent))
+    points = ctx.cached(("label-points", level, parent), lambda: _label_points(ctx, level, parent))
     # Escaped: plotly reads a little HTML in text, and names come from boundary files.
     return tuple(Label(escape(name), lon, lat, size, width) for name, lon, lat, width in points)
 

@@ -64,19 +64,34 @@ class ExportInfo:
 
     def line(self) -> str:
         """The production line printed on every page."""
-        return (f"Produced {self.produced_text} with socmap from data version "
-                f"{self.data_version[:12]}; export reference {self.reference} "
-                "(recorded in the socmap audit log).")
+        return (
+            f"Produced {self.produced_text} with socmap from data version "
+            f"{self.data_version[:12]}; export reference {self.reference} "
+            "(recorded in the socmap audit log)."
+        )
 
 
-def new_info(ctx: AppContext, state: ViewState, audience: Audience, *, kind: str, fmt: str,
-             title: str, user: str, client: str, rules=None) -> ExportInfo:
+def new_info(
+    ctx: AppContext,
+    state: ViewState,
+    audience: Audience,
+    *,
+    kind: str,
+    fmt: str,
+    title: str,
+    user: str,
+    client: str,
+    rules=None,
+) -> ExportInfo:
     """The record of one export of ``state`` (already resolved) for ``audience``."""
     policy = DisclosurePolicy.from_settings(ctx.settings)
     applied = rules if rules is not None else rules_applied(policy, audience, ctx.themes)
     return ExportInfo(
         reference=f"EXP-{secrets.token_hex(4).upper()}",
-        kind=kind, format=fmt, title=title, audience=str(audience),
+        kind=kind,
+        format=fmt,
+        title=title,
+        audience=str(audience),
         marking=policy.marking(audience),
         period=period_text(state),
         month_from=month_str(state.month_from) if state.month_from else None,
@@ -84,7 +99,8 @@ def new_info(ctx: AppContext, state: ViewState, audience: Audience, *, kind: str
         view=state.to_query(),
         data_version=ctx.store.data_version(),
         produced_at=datetime.now(UTC).isoformat(timespec="seconds"),
-        user=user, client=client,
+        user=user,
+        client=client,
         rules=[r.as_dict() for r in applied],
     )
 
@@ -94,7 +110,8 @@ def record(ctx: AppContext, info: ExportInfo, data: bytes) -> int:
     later can be matched to its entry."""
     detail = {**info.as_dict(), "bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()}
     return Accounts.from_settings(ctx.settings).record(
-        "export", user=info.user, client=info.client, detail=detail)
+        "export", user=info.user, client=info.client, detail=detail
+    )
 
 
 def slug(*parts: str) -> str:
@@ -113,14 +130,16 @@ def pdf_with_metadata(pdf: bytes, info: ExportInfo) -> bytes:
     from pypdf import PdfWriter  # noqa: PLC0415 - exports only
 
     writer = PdfWriter(clone_from=io.BytesIO(pdf))
-    writer.add_metadata({
-        "/Title": info.title,
-        "/Subject": f"{info.marking}. {info.period}. Export {info.reference}.",
-        "/Keywords": f"{info.marking}, socmap, {info.audience}",
-        "/Author": "socmap",
-        "/Creator": PRODUCER,
-        "/SocmapExport": info.as_json(),
-    })
+    writer.add_metadata(
+        {
+            "/Title": info.title,
+            "/Subject": f"{info.marking}. {info.period}. Export {info.reference}.",
+            "/Keywords": f"{info.marking}, socmap, {info.audience}",
+            "/Author": "socmap",
+            "/Creator": PRODUCER,
+            "/SocmapExport": info.as_json(),
+        }
+    )
     out = io.BytesIO()
     writer.write(out)
     return out.getvalue()

@@ -19,8 +19,14 @@ class Section:
     paragraphs: list[str]
 
 
-def method_notes(ctx: AppContext, state: ViewState, audience: Audience, info: ExportInfo,
-                 res: int, district_res: int) -> list[Section]:
+def method_notes(
+    ctx: AppContext,
+    state: ViewState,
+    audience: Audience,
+    info: ExportInfo,
+    res: int,
+    district_res: int,
+) -> list[Section]:
     return [
         Section("Sources", _sources(ctx, state)),
         Section("What is counted", _definitions(ctx, state)),
@@ -34,8 +40,10 @@ def method_notes(ctx: AppContext, state: ViewState, audience: Audience, info: Ex
 
 def _sources(ctx: AppContext, state: ViewState) -> list[str]:
     used = sources_in_view(ctx, state)
-    out = [f"{name}: {SOURCE_NAMES.get(name, 'partner data supplied to Kent County Council')}."
-           for name in used] or ["No incidents are loaded for this period."]
+    out = [
+        f"{name}: {SOURCE_NAMES.get(name, 'partner data supplied to Kent County Council')}."
+        for name in used
+    ] or ["No incidents are loaded for this period."]
     if "synthetic-demo" in used:
         out.append("This pack contains synthetic demo data: these are not real incidents.")
     return out
@@ -52,8 +60,10 @@ def _definitions(ctx: AppContext, state: ViewState) -> list[str]:
             if rule and rule.proxy and rule.note:
                 out.append(f"Proxy: {rule.note}")
     out += [f"Also counted: {ctx.themes.label(c)}." for c in state.categories]
-    out.append("Only incidents with a location are counted (a few police.uk records have "
-               "none); each is counted once, in the division or district it was placed in.")
+    out.append(
+        "Only incidents with a location are counted (a few police.uk records have "
+        "none); each is counted once, in the division or district it was placed in."
+    )
     return out
 
 
@@ -103,8 +113,10 @@ def _disclosure(ctx: AppContext, audience: Audience, info: ExportInfo) -> list[s
             f"{DisclosurePolicy.from_settings(ctx.settings).k} and others are withheld there.",
         ]
     out = [r["text"] for r in info.rules]
-    out += [f"'{label}' means {meaning}." for label, meaning in
-            legend_notes(DisclosurePolicy.from_settings(ctx.settings).k)]
+    out += [
+        f"'{label}' means {meaning}."
+        for label, meaning in legend_notes(DisclosurePolicy.from_settings(ctx.settings).k)
+    ]
     out.append("Hot spot classes are computed from exact counts and shown as classes only.")
     return out
 

@@ -32,11 +32,13 @@ _HANDLING = {
         "Part 1 (unrestricted). Every figure in this pack is a published one: counts from 1 to "
         "{k1} are shown as 'fewer than {k}', and some others are withheld so that no small "
         "count can be worked out by subtraction. Restricted categories appear only as district "
-        "totals. The method notes list the rules applied."),
+        "totals. The method notes list the rules applied."
+    ),
     Audience.RESTRICTED: (
         "Part 2 (exempt): not for publication. This pack holds exact counts, including counts "
         "small enough to identify a victim. Handle as OFFICIAL-SENSITIVE; share only with those "
-        "entitled to see Part 2 papers, and do not copy figures into a Part 1 report."),
+        "entitled to see Part 2 papers, and do not copy figures into a Part 1 report."
+    ),
 }
 
 
@@ -48,16 +50,32 @@ class _District:
     note: str
 
 
-def export_briefing(ctx: AppContext, state: ViewState, audience: Audience, *,
-                    renderer: Renderer, user: str, client: str, progress=None) -> Export:
+def export_briefing(
+    ctx: AppContext,
+    state: ViewState,
+    audience: Audience,
+    *,
+    renderer: Renderer,
+    user: str,
+    client: str,
+    progress=None,
+) -> Export:
     """The county briefing pack for the period (and selection) of ``state``; audited."""
     renderer.start()  # Chromium starts while the figures are gathered
     ctx = pinned(ctx)
     brief = briefing_model(ctx, state, audience, progress)
     title = f"Serious and organised crime in Kent and Medway: briefing, {brief.period}"
-    info = _meta.new_info(ctx, brief.state, audience, kind="briefing", fmt="pdf", title=title,
-                          user=user, client=client,
-                          rules=rules_for(ctx, brief.state, audience))
+    info = _meta.new_info(
+        ctx,
+        brief.state,
+        audience,
+        kind="briefing",
+        fmt="pdf",
+        title=title,
+        user=user,
+        client=client,
+        rules=rules_for(ctx, brief.state, audience),
+    )
     if progress:
         progress("drawing maps and charts")
     html = briefing_html(ctx, brief, info, renderer)
@@ -67,8 +85,7 @@ def export_briefing(ctx: AppContext, state: ViewState, audience: Audience, *,
     return Export(data, _meta.filename(info, "kent-and-medway", "pdf"), MIME["pdf"], info)
 
 
-def briefing_html(ctx: AppContext, brief: Briefing, info: ExportInfo,
-                  renderer: Renderer) -> str:
+def briefing_html(ctx: AppContext, brief: Briefing, info: ExportInfo, renderer: Renderer) -> str:
     """The whole pack as one HTML document (tests read its tables)."""
     from geo.emerging import CATEGORY_LABELS  # noqa: PLC0415 - statistics load on first use
     from geo.gistar import CLASS_LABELS  # noqa: PLC0415
@@ -76,31 +93,53 @@ def briefing_html(ctx: AppContext, brief: Briefing, info: ExportInfo,
     audience = brief.audience
     k = _k(ctx)
     sheets = {
-        name: map_sheet(ctx, replace(brief.state, measure=measure), model, info, renderer,
-                        SHEET, banners=False, heading=heading)
+        name: map_sheet(
+            ctx,
+            replace(brief.state, measure=measure),
+            model,
+            info,
+            renderer,
+            SHEET,
+            banners=False,
+            heading=heading,
+        )
         for name, measure, model, heading in (
             ("overview", "count", brief.overview, "2. County overview map"),
             ("hotspots", "hotspots", brief.hotspots, "4.1 Hot spot map (Getis-Ord Gi*)"),
             ("emerging", "emerging", brief.emerging, "4.3 Emerging hot spot map"),
         )
     }
-    body = environment().get_template("briefing.html.j2").render(
-        b=brief, info=info, audience=str(audience), sensitive=audience is Audience.RESTRICTED,
-        part="Part 2 (exempt)" if audience is Audience.RESTRICTED else "Part 1 (unrestricted)",
-        selection=selection_text(ctx, brief.state),
-        handling=_HANDLING[audience].format(k=k, k1=k - 1),
-        compare=brief.previous_period is not None,
-        county_total=brief.panel.total,
-        class_labels=CLASS_LABELS, category_labels=CATEGORY_LABELS,
-        trend_svg=_trend_svg(brief, renderer),
-        districts=[_district(ctx, d, renderer) for d in brief.districts],
-        method=method_notes(ctx, brief.state, audience, info,
-                            view_resolution(ctx, brief.state, audience),
-                            _district_res(ctx, brief)),
-        **sheets,
+    body = (
+        environment()
+        .get_template("briefing.html.j2")
+        .render(
+            b=brief,
+            info=info,
+            audience=str(audience),
+            sensitive=audience is Audience.RESTRICTED,
+            part="Part 2 (exempt)" if audience is Audience.RESTRICTED else "Part 1 (unrestricted)",
+            selection=selection_text(ctx, brief.state),
+            handling=_HANDLING[audience].format(k=k, k1=k - 1),
+            compare=brief.previous_period is not None,
+            county_total=brief.panel.total,
+            class_labels=CLASS_LABELS,
+            category_labels=CATEGORY_LABELS,
+            trend_svg=_trend_svg(brief, renderer),
+            districts=[_district(ctx, d, renderer) for d in brief.districts],
+            method=method_notes(
+                ctx,
+                brief.state,
+                audience,
+                info,
+                view_resolution(ctx, brief.state, audience),
+                _district_res(ctx, brief),
+            ),
+            **sheets,
+        )
     )
-    return document(info.title, body, PAPERS["a4-portrait"], margins_mm=MARGINS_MM,
-                    body_class="doc")
+    return document(
+        info.title, body, PAPERS["a4-portrait"], margins_mm=MARGINS_MM, body_class="doc"
+    )
 
 
 def _district_res(ctx: AppContext, brief: Briefing) -> int:
@@ -135,18 +174,18 @@ def _header(info: ExportInfo) -> str:
     return (
         "<div style=\"width:100%;text-align:center;font-family:'Liberation Sans',Arial,"
         f"sans-serif;font-size:9pt;font-weight:700;letter-spacing:0.08em;color:{colour};"
-        f"-webkit-print-color-adjust:exact\">{escape(info.marking)}</div>"
+        f'-webkit-print-color-adjust:exact">{escape(info.marking)}</div>'
     )
 
 
 def _footer(info: ExportInfo) -> str:
     colour = _COLOURS.get(info.marking, "#1f2328")
     return (
-        "<div style=\"width:100%;margin:0 14mm;display:flex;justify-content:space-between;"
+        '<div style="width:100%;margin:0 14mm;display:flex;justify-content:space-between;'
         "font-family:'Liberation Sans',Arial,sans-serif;font-size:7.5pt;color:#57606a\">"
         f"<span>{escape(info.reference)}</span>"
-        f"<span style=\"font-weight:700;letter-spacing:0.08em;color:{colour}\">"
+        f'<span style="font-weight:700;letter-spacing:0.08em;color:{colour}">'
         f"{escape(info.marking)}</span>"
-        "<span>Page <span class=\"pageNumber\"></span> of <span class=\"totalPages\"></span>"
+        '<span>Page <span class="pageNumber"></span> of <span class="totalPages"></span>'
         "</span></div>"
     )

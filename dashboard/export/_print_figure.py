@@ -80,8 +80,16 @@ def print_figure(model: MapModel, frame: Frame, labels: tuple[Label, ...] = ()) 
     _add_north_arrow(fig, frame)
     _layout(fig, extent, frame)
     if model.empty_message:
-        fig.add_annotation(text=model.empty_message, x=0.5, y=0.5, xref="paper", yref="paper",
-                           showarrow=False, font={"size": 14}, bgcolor="white")
+        fig.add_annotation(
+            text=model.empty_message,
+            x=0.5,
+            y=0.5,
+            xref="paper",
+            yref="paper",
+            showarrow=False,
+            font={"size": 14},
+            bgcolor="white",
+        )
     return fig
 
 
@@ -100,8 +108,14 @@ def fit_extent(bounds: tuple[float, ...], frame: Frame) -> Extent:
 def _class_trace(item: LegendItem, feats: list[Feature]) -> go.Scatter:
     x, y = _bng.rings_xy(_bng.shapes_to_bng([f.geometry for f in feats]) if feats else [])
     return go.Scatter(
-        x=x, y=y, mode="lines", fill="toself", fillcolor=item.colour,
-        line={"width": 0.3, "color": PIECE_EDGE}, name=item.label, hoverinfo="skip",
+        x=x,
+        y=y,
+        mode="lines",
+        fill="toself",
+        fillcolor=item.colour,
+        line={"width": 0.3, "color": PIECE_EDGE},
+        name=item.label,
+        hoverinfo="skip",
         showlegend=False,
     )
 
@@ -120,9 +134,15 @@ def _lines_xy(coords) -> tuple[np.ndarray, np.ndarray]:
 
 def _outline_trace(outline: Outline) -> go.Scatter:
     x, y = _lines_xy(outline.coords)
-    return go.Scatter(x=x, y=y, mode="lines", hoverinfo="skip", showlegend=False,
-                      line={"width": outline.width, "color": outline.colour},
-                      name=outline.name)
+    return go.Scatter(
+        x=x,
+        y=y,
+        mode="lines",
+        hoverinfo="skip",
+        showlegend=False,
+        line={"width": outline.width, "color": outline.colour},
+        name=outline.name,
+    )
 
 
 def _add_links(fig: go.Figure, model: MapModel) -> None:
@@ -131,36 +151,64 @@ def _add_links(fig: go.Figure, model: MapModel) -> None:
     top = max(link.lines for link in model.links) or 1
     for link in model.links:
         x, y = _lines_xy([(link.origin_lonlat, link.destination_lonlat)])
-        fig.add_trace(go.Scatter(
-            x=x[:2], y=y[:2], mode="lines+markers", hoverinfo="skip", showlegend=False,
-            marker={"size": [4, 7], "color": "#6a3d9a"},
-            line={"width": 1 + 4 * link.lines / top, "color": LINK_COLOUR},
-        ))
+        fig.add_trace(
+            go.Scatter(
+                x=x[:2],
+                y=y[:2],
+                mode="lines+markers",
+                hoverinfo="skip",
+                showlegend=False,
+                marker={"size": [4, 7], "color": "#6a3d9a"},
+                line={"width": 1 + 4 * link.lines / top, "color": LINK_COLOUR},
+            )
+        )
 
 
 def _add_ports(fig: go.Figure, model: MapModel) -> None:
     if not model.ports:
         return
     top = max(p.events for p in model.ports) or 1
-    x, y = _bng.lonlat_to_bng([p.lonlat[0] for p in model.ports],
-                              [p.lonlat[1] for p in model.ports])
-    fig.add_trace(go.Scatter(
-        x=x.tolist(), y=y.tolist(), mode="markers+text", hoverinfo="skip", showlegend=False,
-        marker={"size": [8 + 14 * math.sqrt(p.events / top) for p in model.ports],
-                "color": PORT_COLOUR, "opacity": 0.85, "line": {"width": 1, "color": "white"}},
-        text=[p.name for p in model.ports], textposition="middle right",
-        textfont={"family": FONT, "size": 10, "color": "#0f3d1e", "shadow": "auto"},
-    ))
+    x, y = _bng.lonlat_to_bng(
+        [p.lonlat[0] for p in model.ports], [p.lonlat[1] for p in model.ports]
+    )
+    fig.add_trace(
+        go.Scatter(
+            x=x.tolist(),
+            y=y.tolist(),
+            mode="markers+text",
+            hoverinfo="skip",
+            showlegend=False,
+            marker={
+                "size": [8 + 14 * math.sqrt(p.events / top) for p in model.ports],
+                "color": PORT_COLOUR,
+                "opacity": 0.85,
+                "line": {"width": 1, "color": "white"},
+            },
+            text=[p.name for p in model.ports],
+            textposition="middle right",
+            textfont={"family": FONT, "size": 10, "color": "#0f3d1e", "shadow": "auto"},
+        )
+    )
 
 
 def _label_trace(labels: tuple[Label, ...]) -> go.Scatter:
     x, y = _bng.lonlat_to_bng([lb.lon for lb in labels], [lb.lat for lb in labels])
     return go.Scatter(
-        x=x.tolist(), y=y.tolist(), mode="text", text=[lb.text for lb in labels],
-        hoverinfo="skip", showlegend=False, cliponaxis=True,
+        x=x.tolist(),
+        y=y.tolist(),
+        mode="text",
+        text=[lb.text for lb in labels],
+        hoverinfo="skip",
+        showlegend=False,
+        cliponaxis=True,
         # A white halo keeps names legible over any class colour.
-        textfont={"family": FONT, "size": [lb.size for lb in labels], "color": "#1f2328",
-                  "weight": 600, "shadow": "0px 0px 2px #ffffff"},
+        textfont={
+            "family": FONT,
+            "size": [lb.size for lb in labels],
+            "color": "#1f2328",
+            "weight": 600,
+            "shadow": "0px 0px 2px #ffffff",
+        },
     )
 
 
@@ -178,18 +226,39 @@ def _add_scale_bar(fig: go.Figure, extent: Extent, frame: Frame) -> None:
     left = right - length
     base = extent.y0 + 22 * per_px
     bar_h = 5 * per_px
-    fig.add_shape(type="rect", x0=left - 10 * per_px, x1=right + 22 * per_px, y0=base - 8 * per_px,
-                  y1=base + 26 * per_px, fillcolor="rgba(255,255,255,0.9)", line={"width": 0},
-                  layer="above")
+    fig.add_shape(
+        type="rect",
+        x0=left - 10 * per_px,
+        x1=right + 22 * per_px,
+        y0=base - 8 * per_px,
+        y1=base + 26 * per_px,
+        fillcolor="rgba(255,255,255,0.9)",
+        line={"width": 0},
+        layer="above",
+    )
     for i in range(4):
         seg = length / 4
-        fig.add_shape(type="rect", x0=left + i * seg, x1=left + (i + 1) * seg, y0=base,
-                      y1=base + bar_h, fillcolor="#1f2328" if i % 2 == 0 else "white",
-                      line={"width": 0.8, "color": "#1f2328"}, layer="above")
+        fig.add_shape(
+            type="rect",
+            x0=left + i * seg,
+            x1=left + (i + 1) * seg,
+            y0=base,
+            y1=base + bar_h,
+            fillcolor="#1f2328" if i % 2 == 0 else "white",
+            line={"width": 0.8, "color": "#1f2328"},
+            layer="above",
+        )
     for frac in (0, 0.5, 1):
         text = _distance_text(length * frac, final=frac == 1)
-        fig.add_annotation(x=left + frac * length, y=base + bar_h, text=text, showarrow=False,
-                           yanchor="bottom", yshift=1, font={"size": 10, "family": FONT})
+        fig.add_annotation(
+            x=left + frac * length,
+            y=base + bar_h,
+            text=text,
+            showarrow=False,
+            yanchor="bottom",
+            yshift=1,
+            font={"size": 10, "family": FONT},
+        )
 
 
 def _distance_text(metres: float, *, final: bool) -> str:
@@ -205,25 +274,54 @@ def _add_north_arrow(fig: go.Figure, frame: Frame) -> None:
     """Grid north, top right, on a white box so it reads over any hexagon."""
     x = 1 - 26 / frame.width
     top = 1 - 10 / frame.height
-    fig.add_shape(type="rect", xref="paper", yref="paper", x0=x - 14 / frame.width,
-                  x1=x + 14 / frame.width, y0=top - 72 / frame.height, y1=top,
-                  fillcolor="rgba(255,255,255,0.9)", line={"width": 0}, layer="above")
-    fig.add_annotation(x=x, y=top - 26 / frame.height, xref="paper", yref="paper", ax=0,
-                       ay=40, showarrow=True, arrowhead=2, arrowsize=1.3, arrowwidth=2.2,
-                       arrowcolor="#1f2328", text="")
-    fig.add_annotation(x=x, y=top - 2 / frame.height, xref="paper", yref="paper",
-                       yanchor="top", showarrow=False, text="<b>N</b>",
-                       font={"size": 14, "family": FONT})
+    fig.add_shape(
+        type="rect",
+        xref="paper",
+        yref="paper",
+        x0=x - 14 / frame.width,
+        x1=x + 14 / frame.width,
+        y0=top - 72 / frame.height,
+        y1=top,
+        fillcolor="rgba(255,255,255,0.9)",
+        line={"width": 0},
+        layer="above",
+    )
+    fig.add_annotation(
+        x=x,
+        y=top - 26 / frame.height,
+        xref="paper",
+        yref="paper",
+        ax=0,
+        ay=40,
+        showarrow=True,
+        arrowhead=2,
+        arrowsize=1.3,
+        arrowwidth=2.2,
+        arrowcolor="#1f2328",
+        text="",
+    )
+    fig.add_annotation(
+        x=x,
+        y=top - 2 / frame.height,
+        xref="paper",
+        yref="paper",
+        yanchor="top",
+        showarrow=False,
+        text="<b>N</b>",
+        font={"size": 14, "family": FONT},
+    )
 
 
 def _layout(fig: go.Figure, extent: Extent, frame: Frame) -> None:
     hidden = {"visible": False, "showgrid": False, "zeroline": False, "fixedrange": True}
     fig.update_layout(
-        width=frame.width, height=frame.height,
+        width=frame.width,
+        height=frame.height,
         margin={"l": 0, "r": 0, "t": 0, "b": 0, "pad": 0},
-        paper_bgcolor="white", plot_bgcolor="white", showlegend=False,
+        paper_bgcolor="white",
+        plot_bgcolor="white",
+        showlegend=False,
         font={"family": FONT, "color": "#1f2328"},
         xaxis={**hidden, "range": [extent.x0, extent.x1]},
-        yaxis={**hidden, "range": [extent.y0, extent.y1], "scaleanchor": "x",
-               "scaleratio": 1},
+        yaxis={**hidden, "range": [extent.y0, extent.y1], "scaleanchor": "x", "scaleratio": 1},
     )

@@ -60,8 +60,9 @@ class Renderer:
         if self.running:
             return
         self._loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(target=self._loop.run_forever, daemon=True,
-                                        name="socmap-renderer")
+        self._thread = threading.Thread(
+            target=self._loop.run_forever, daemon=True, name="socmap-renderer"
+        )
         self._thread.start()
         self._opening = asyncio.run_coroutine_threadsafe(self._open(), self._loop)
 
@@ -139,28 +140,41 @@ class Renderer:
         await _command(self._tab, "Page.navigate", {"url": path.as_uri()})
         await loaded
         # Text is measured with the final fonts only once they have loaded.
-        await _command(self._tab, "Runtime.evaluate",
-                       {"expression": "document.fonts.ready.then(() => true)",
-                        "awaitPromise": True})
+        await _command(
+            self._tab,
+            "Runtime.evaluate",
+            {"expression": "document.fonts.ready.then(() => true)", "awaitPromise": True},
+        )
 
     async def _pdf(self, html: str, header: str, footer: str) -> bytes:
         await self._load(html)
-        params: dict[str, Any] = {"printBackground": True, "preferCSSPageSize": True,
-                                  "transferMode": "ReturnAsBase64"}
+        params: dict[str, Any] = {
+            "printBackground": True,
+            "preferCSSPageSize": True,
+            "transferMode": "ReturnAsBase64",
+        }
         if header or footer:
-            params.update(displayHeaderFooter=True, headerTemplate=header or "<span></span>",
-                          footerTemplate=footer or "<span></span>")
+            params.update(
+                displayHeaderFooter=True,
+                headerTemplate=header or "<span></span>",
+                footerTemplate=footer or "<span></span>",
+            )
         result = await _command(self._tab, "Page.printToPDF", params)
         return base64.b64decode(result["data"])
 
     async def _png(self, html: str, width: int, height: int, scale: float) -> bytes:
-        await _command(self._tab, "Emulation.setDeviceMetricsOverride",
-                       {"width": width, "height": height, "deviceScaleFactor": scale,
-                        "mobile": False})
+        await _command(
+            self._tab,
+            "Emulation.setDeviceMetricsOverride",
+            {"width": width, "height": height, "deviceScaleFactor": scale, "mobile": False},
+        )
         try:
             await self._load(html)
-            result = await _command(self._tab, "Page.captureScreenshot",
-                                    {"format": "png", "captureBeyondViewport": False})
+            result = await _command(
+                self._tab,
+                "Page.captureScreenshot",
+                {"format": "png", "captureBeyondViewport": False},
+            )
         finally:
             await _command(self._tab, "Emulation.clearDeviceMetricsOverride")
         return base64.b64decode(result["data"])

@@ -63,8 +63,10 @@ def area_rows(ctx: AppContext, state: ViewState, audience: Audience) -> list[Are
     areas = areas_in_view(options(ctx), state)
     now = [counts.area(level, code) for level, code, _, _ in areas]
     changes = _changes(areas, now, before)
-    return [AreaRow(level, code, name, parent, c, ch)
-            for (level, code, name, parent), c, ch in zip(areas, now, changes, strict=True)]
+    return [
+        AreaRow(level, code, name, parent, c, ch)
+        for (level, code, name, parent), c, ch in zip(areas, now, changes, strict=True)
+    ]
 
 
 def areas_in_view(opts: Options, state: ViewState) -> list[tuple[str, str | None, str, str | None]]:
@@ -91,18 +93,21 @@ def _changes(areas, now: list[Count], before: ViewCounts | None) -> list[Change 
     if before is None:
         return [None] * len(areas)
     then = [before.area(level, code) for level, code, _, _ in areas]
-    out: list[Change | None] = [Change(b, None, "not published", None, None, None)
-                                for b in then]
+    out: list[Change | None] = [Change(b, None, "not published", None, None, None) for b in then]
     for level in ("county", "district", "division"):
-        idx = [i for i, a in enumerate(areas) if a[0] == level
-               and not now[i].withheld and not then[i].withheld]
+        idx = [
+            i
+            for i, a in enumerate(areas)
+            if a[0] == level and not now[i].withheld and not then[i].withheld
+        ]
         if not idx:
             continue
         table = change_table([now[i].value for i in idx], [then[i].value for i in idx])
         for i, row in zip(idx, table.itertuples(index=False), strict=True):
             pct = float(row.pct_change) if row.pct_change == row.pct_change else None
-            out[i] = Change(then[i], pct, row.label, float(row.p), float(row.q),
-                            bool(row.significant))
+            out[i] = Change(
+                then[i], pct, row.label, float(row.p), float(row.q), bool(row.significant)
+            )
     return out
 
 
@@ -133,18 +138,25 @@ def piece_rows(ctx: AppContext, state: ViewState, audience: Audience) -> list[Pi
     for f in models["count"].features:
         cell = str_to_cell(f.cell)
         lat, lon = h3i.cell_to_latlng(cell)
-        rows.append(PieceRow(
-            hex=f.cell, resolution=res, area=f.area,
-            area_name=names.get(f.area or "", OUTSIDE_NAME) if f.area else OUTSIDE_NAME,
-            district=f.district, district_name=names.get(f.district or "", ""),
-            count=counts.piece(f.area, cell),
-            measures={m: classes[m].get(f.key, ("", "", None, "")) for m in MEASURES},
-            centre=(round(lat, 5), round(lon, 5)), geometry=f.geometry,
-        ))
+        rows.append(
+            PieceRow(
+                hex=f.cell,
+                resolution=res,
+                area=f.area,
+                area_name=names.get(f.area or "", OUTSIDE_NAME) if f.area else OUTSIDE_NAME,
+                district=f.district,
+                district_name=names.get(f.district or "", ""),
+                count=counts.piece(f.area, cell),
+                measures={m: classes[m].get(f.key, ("", "", None, "")) for m in MEASURES},
+                centre=(round(lat, 5), round(lon, 5)),
+                geometry=f.geometry,
+            )
+        )
     return rows
 
 
 def _by_key(model: MapModel) -> dict[str, tuple[str, str, float | None, str]]:
     labels = {item.key: item.label for item in model.legend}
-    return {f.key: (f.klass, labels.get(f.klass, f.klass), f.value, f.label)
-            for f in model.features}
+    return {
+        f.key: (f.klass, labels.get(f.klass, f.klass), f.value, f.label) for f in model.features
+    }

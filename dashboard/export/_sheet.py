@@ -53,8 +53,12 @@ PAPERS = {p.name: p for p in (Paper("a4-landscape", 297, 210), Paper("a4-portrai
 @cache
 def environment() -> jinja2.Environment:
     # Autoescape: place names and categories come from data files and must not become markup.
-    return jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES),
-                              autoescape=True, trim_blocks=True, lstrip_blocks=True)
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATES),
+        autoescape=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
 
 
 @cache
@@ -64,12 +68,20 @@ def stylesheet() -> str:
 
 def fluid_svg(svg: str) -> str:
     """A plotly SVG that scales to its box (its viewBox keeps the proportions)."""
-    return _SVG_SIZE.sub(r'\1 width="100%" height="100%" preserveAspectRatio="xMidYMid meet"',
-                         svg, count=1)
+    return _SVG_SIZE.sub(
+        r'\1 width="100%" height="100%" preserveAspectRatio="xMidYMid meet"', svg, count=1
+    )
 
 
-def sheet_html(model: MapModel, info: ExportInfo, paper: Paper, svg: str, *,
-               banners: bool = True, heading: str | None = None) -> str:
+def sheet_html(
+    model: MapModel,
+    info: ExportInfo,
+    paper: Paper,
+    svg: str,
+    *,
+    banners: bool = True,
+    heading: str | None = None,
+) -> str:
     """One map sheet as an HTML fragment (a ``section``). ``banners``: the marking at the
     top and bottom of the sheet (off in the pack, whose every page carries it anyway)."""
     context = {
@@ -90,8 +102,9 @@ def sheet_html(model: MapModel, info: ExportInfo, paper: Paper, svg: str, *,
 
 def grid_text(model: MapModel) -> str:
     """What the north arrow and the scale bar mean, at the map's centre."""
-    facts = grid_facts((model.bounds[0] + model.bounds[2]) / 2,
-                       (model.bounds[1] + model.bounds[3]) / 2)
+    facts = grid_facts(
+        (model.bounds[0] + model.bounds[2]) / 2, (model.bounds[1] + model.bounds[3]) / 2
+    )
     return (
         f"North arrow: grid north (British National Grid). True north is "
         f"{facts.convergence_deg:.1f}° {facts.true_north} of grid north here. Scale bar in "
@@ -99,9 +112,19 @@ def grid_text(model: MapModel) -> str:
     )
 
 
-def document(title: str, body: str, paper: Paper, *, margins_mm: tuple = (0, 0, 0, 0),
-             body_class: str = "") -> str:
+def document(
+    title: str, body: str, paper: Paper, *, margins_mm: tuple = (0, 0, 0, 0), body_class: str = ""
+) -> str:
     """A whole HTML document around ``body``, for Chromium to print at ``paper`` size."""
-    return environment().get_template("document.html.j2").render(
-        title=title, body=body, paper=paper, css=stylesheet(), margins=margins_mm,
-        body_class=body_class)
+    return (
+        environment()
+        .get_template("document.html.j2")
+        .render(
+            title=title,
+            body=body,
+            paper=paper,
+            css=stylesheet(),
+            margins=margins_mm,
+            body_class=body_class,
+        )
+    )

@@ -93,7 +93,7 @@ def _hotspots(ctx, state, audience, res, counts, pieces) -> Classified:
     )
     filters = stats_filters(ctx, state, audience)
     if filters is None:
-        return out
+        return _nothing_public(out, pieces, "not_significant")
     result = hotspot_result(ctx, filters, res)
     frame = result.cells
     by_cell = dict(
@@ -190,7 +190,7 @@ def _emerging(ctx, state, audience, res, counts, pieces) -> Classified:
     )
     filters = stats_filters(ctx, state, audience)
     if filters is None:
-        return out
+        return _nothing_public(out, pieces, "no_pattern")
     result = emerging_result(ctx, filters, res)
     by_cell = {int(r.cell): r for r in result.cells.itertuples(index=False)}
     for p in pieces:
@@ -208,6 +208,15 @@ def _emerging(ctx, state, audience, res, counts, pieces) -> Classified:
         "and ArcGIS Pro's Emerging Hot Spot Analysis categories."
     )
     out.notes.extend(result.notes)
+    return out
+
+
+def _nothing_public(out: Classified, pieces: list[dict], klass: str) -> Classified:
+    """Only restricted categories chosen: the public map shows no statistic (every piece
+    is still drawn, so the map and its empty message agree)."""
+    for p in pieces:
+        out.by_piece[piece_key(p)] = (klass, None, "not shown", "Restricted categories: "
+                                      "district totals only")
     return out
 
 

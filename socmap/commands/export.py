@@ -32,15 +32,23 @@ def register(sub: argparse._SubParsersAction) -> None:
     m = kinds.add_parser("map", help="the map of a view as PDF (vector) or PNG (print dpi)")
     _view_arguments(m)
     m.add_argument("--measure", choices=MEASURES, default="count", help="what the map shows")
-    m.add_argument("--layer", action="append", choices=("lines", "ports"), default=[],
-                   help="also draw county lines or ports (repeatable)")
+    m.add_argument(
+        "--layer",
+        action="append",
+        choices=("lines", "ports"),
+        default=[],
+        help="also draw county lines or ports (repeatable)",
+    )
     m.add_argument("--paper", choices=("a4-landscape", "a4-portrait"), default="a4-landscape")
     m.add_argument("--dpi", type=int, default=300, help="PNG resolution (at least 200)")
     _output_arguments(m, MAP_FORMATS)
     m.set_defaults(handler=_run_map)
 
-    d = kinds.add_parser("data", help="the view's areas and hexagons as CSV, GeoJSON or "
-                                      "GeoPackage, with counts and statistics")
+    d = kinds.add_parser(
+        "data",
+        help="the view's areas and hexagons as CSV, GeoJSON or "
+        "GeoPackage, with counts and statistics",
+    )
     _view_arguments(d)
     _output_arguments(d, DATA_FORMATS)
     d.set_defaults(handler=_run_data, measure="count", layer=[])
@@ -48,33 +56,59 @@ def register(sub: argparse._SubParsersAction) -> None:
     b = kinds.add_parser("briefing", help="the county briefing pack as one PDF")
     b.add_argument("--from", dest="month_from", metavar="YYYY-MM", help="first month")
     b.add_argument("--to", dest="month_to", metavar="YYYY-MM", help="last month")
-    b.add_argument("--theme", action="append", default=[], metavar="T",
-                   help="limit to SOC themes (repeatable; default all)")
-    b.add_argument("--source", action="append", default=[], metavar="S",
-                   help="limit to sources (repeatable)")
+    b.add_argument(
+        "--theme",
+        action="append",
+        default=[],
+        metavar="T",
+        help="limit to SOC themes (repeatable; default all)",
+    )
+    b.add_argument(
+        "--source", action="append", default=[], metavar="S", help="limit to sources (repeatable)"
+    )
     _audience_argument(b)
     b.add_argument("--out", type=Path, required=True, metavar="FILE.pdf")
-    b.set_defaults(handler=_run_briefing, category=[], district=None, division=None, res=None,
-                   measure="count", layer=[], format="pdf")
+    b.set_defaults(
+        handler=_run_briefing,
+        category=[],
+        district=None,
+        division=None,
+        res=None,
+        measure="count",
+        layer=[],
+        format="pdf",
+    )
 
 
 def _view_arguments(parser: argparse.ArgumentParser) -> None:
     add_filter_arguments(parser)
-    parser.add_argument("--res", type=int, choices=range(5, 11), metavar="R",
-                        help="H3 resolution (default by level: county 7, district 8, "
-                             "division 9; public capped at 8)")
+    parser.add_argument(
+        "--res",
+        type=int,
+        choices=range(5, 11),
+        metavar="R",
+        help="H3 resolution (default by level: county 7, district 8, "
+        "division 9; public capped at 8)",
+    )
     _audience_argument(parser)
 
 
 def _audience_argument(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--audience", choices=("public", "restricted"), default="public",
-                        help="public: Part 1, published figures (default); restricted: Part 2, "
-                             "exact figures, OFFICIAL-SENSITIVE")
+    parser.add_argument(
+        "--audience",
+        choices=("public", "restricted"),
+        default="public",
+        help="public: Part 1, published figures (default); restricted: Part 2, "
+        "exact figures, OFFICIAL-SENSITIVE",
+    )
 
 
 def _output_arguments(parser: argparse.ArgumentParser, formats: tuple[str, ...]) -> None:
-    parser.add_argument("--format", choices=formats,
-                        help=f"{' or '.join(formats)} (default: from the --out file's suffix)")
+    parser.add_argument(
+        "--format",
+        choices=formats,
+        help=f"{' or '.join(formats)} (default: from the --out file's suffix)",
+    )
     parser.add_argument("--out", type=Path, required=True, metavar="FILE")
 
 
@@ -87,8 +121,9 @@ def _run_map(args: argparse.Namespace, settings: Settings) -> int:
         from dashboard.export import export_map  # noqa: PLC0415
 
         ctx, state, audience = _view(args, settings)
-        result = export_map(ctx, state, audience, fmt, renderer=renderer, paper=args.paper,
-                            dpi=args.dpi, **_who())
+        result = export_map(
+            ctx, state, audience, fmt, renderer=renderer, paper=args.paper, dpi=args.dpi, **_who()
+        )
     return _write(args.out, result)
 
 
@@ -110,8 +145,9 @@ def _run_briefing(args: argparse.Namespace, settings: Settings) -> int:
         from dashboard.export import export_briefing  # noqa: PLC0415
 
         ctx, state, audience = _view(args, settings)
-        result = export_briefing(ctx, state, audience, renderer=renderer, progress=_progress,
-                                 **_who())
+        result = export_briefing(
+            ctx, state, audience, renderer=renderer, progress=_progress, **_who()
+        )
     return _write(args.out, result)
 
 
@@ -119,8 +155,10 @@ def _format(args: argparse.Namespace, formats: tuple[str, ...]) -> str:
     suffix = args.out.suffix.lower().lstrip(".")
     fmt = args.format or suffix
     if fmt not in formats:
-        raise InputError(str(args.out), f"say --format {' or '.join(formats)} (or name the "
-                                        "file with that suffix)")
+        raise InputError(
+            str(args.out),
+            f"say --format {' or '.join(formats)} (or name the file with that suffix)",
+        )
     if suffix and suffix != fmt:
         raise InputError(str(args.out), f"the file is named .{suffix} but --format is {fmt}")
     return fmt
@@ -136,12 +174,16 @@ def _view(args: argparse.Namespace, settings: Settings):
 
     audience = Audience(args.audience)
     state = ViewState(
-        district=args.district, division=args.division,
-        themes=tuple(args.theme) or None, categories=tuple(args.category),
+        district=args.district,
+        division=args.division,
+        themes=tuple(args.theme) or None,
+        categories=tuple(args.category),
         sources=tuple(args.source),
         month_from=parse_month(args.month_from) if args.month_from else None,
         month_to=parse_month(args.month_to) if args.month_to else None,
-        measure=args.measure, res=args.res, layers=tuple(args.layer),
+        measure=args.measure,
+        res=args.res,
+        layers=tuple(args.layer),
     )
     ctx = AppContext.create(Store(settings.db_path), settings, audience)
     return ctx, state, audience
@@ -166,6 +208,8 @@ def _write(path: Path, result) -> int:
     size = len(result.data) / 1024
     print(f"wrote {path} ({info.marking}, {size:,.0f} KiB, export {info.reference})")
     if info.marking != "OFFICIAL":
-        print("socmap: note: OFFICIAL-SENSITIVE (Part 2, exempt): not for publication",
-              file=sys.stderr)
+        print(
+            "socmap: note: OFFICIAL-SENSITIVE (Part 2, exempt): not for publication",
+            file=sys.stderr,
+        )
     return EXIT_OK

@@ -1,0 +1,185 @@
+"""The briefing pack: every page renders and carries the marking; the text a reader needs is
+real text; the tables' numbers are the store's (Part 2) or the published ones (Part 1)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from dashboard.export import Renderer, briefing_html, export_briefing
+from dashboard.export._briefing import briefing_model
+from dashboard.export._meta import new_info
+from dashboard.state import ViewState
+from dashboard.views.context import AppContext
+from geo.disclosure import Audience, DisclosurePolicy, Node, public_counts
+from geo.filters import Filters
+from geo.settings import Settings
+from geo.store import Store
+from geo.themes import load_themes
+from tests._export_check import (
+    pdf_export_record,
+    pdf_info,
+    pdf_text,
+    rendered_pages,
+    small_numbers,
+    table_cells,
+)
+from tests._export_store import (
+    DIST_A,
+    DIST_B,
+    DIV_1,
+    DIV_2,
+    ID_PREFIX,
+    PERIOD,
+    SECRET_STREET,
+    TRICKY_NAME,
+    exact_counts,
+    fill_export_store,
+    theme_categories,
+)
+
+VIEW = ViewState.from_query(f"?from={PERIOD[0]}&to={PERIOD[1]}")
+PREVIOUS = ("2024-01", "2024-03")
+THEMES = load_themes()
+AREAS = [
+    ("county", None),
+    ("district", DIST_A),
+    ("district", DIST_B),
+    ("division", DIV_1),
+    ("division", DIV_2),
+]
+
+
+@pytest.fixture(scope="module")
+def settings(tmp_path_factory) -> Settings:
+    s = Settings(db_path=tmp_path_factory.mktemp("export-briefing") / "socmap.duckdb")
+    fill_export_store(Store(s.db_path))
+    return s
+
+
+@pytest.fixture(scope="module")
+def renderer():
+    with Renderer() as r:
+        yield r
+
+
+@pytest.fixture(scope="module")
+def packs(settings, renderer):
+    """Each audience's pack (PDF) and its HTML, built once for the module."""
+    out = {}
+    for audience in Audience:
+        ctx = AppContext.create(Store(settings.db_path), settings, audience)
+        pdf = export_briefing(ctx, VIEW, audience, renderer=renderer, user="ana", client="t")
+        brief = briefing_model(ctx, VIEW, audience)
+        info = new_info(
+            ctx,
+            brief.state,
+            audience,
+            kind="briefing",
+            fmt="pdf",
+            title="t",
+            user="ana",
+            client="t",
+        )
+        out[audience] = (pdf, briefing_html(ctx, brief, info, renderer))
+    return out
+
+
+@pytest.mark.parametrize("audience", list(Audience))
+def test_every_page_renders_and_carries_the_marking(packs, audience):
+    pdf = packs[audience][0].data
+    pages = int(pdf_info(pdf)["Pages"])
+    assert pages >= 10
+    assert len(rendered_pages(pdf)) == pages
+    marking = "OFFICIAL-SENSITIVE" if audience is Audience.RESTRICTED else "OFFICIAL"
+    for page in range(1, pages + 1):
+        text = pdf_text(pdf, page)
+        assert text.count(marking) >= 2, page  # header and footer
+        assert f"Page {page} of {pages}" in text
+        if audience is Audience.PUBLIC:
+            assert "OFFICIAL-SENSITIVE" not in text
+
+
+@pytest.mark.parametrize("audience", list(Audience))
+def test_the_pack_says_what_it_is_in_real_text(packs, audience):
+    export, _ = packs[audience]
+    text = " ".join(pdf_text(export.data).split())
+    for words in (
+        "Serious and organised crime in Kent and Medway",
+        "April 2024 to June 2024",
+        "January 2024 to March 2024",
+        "1. Summary",
+        "2. County overview map",
+        "3. Districts and divisions",
+        "Hot spots and emerging hot spots",
+        "5. Monthly trends by theme",
+        "6.1 Maidstone",
+        "6.2 Medway",
+        "7. Method notes",
+        "Disclosure control",
+        "Statistics used",
+        "Boundaries",
+        "Getis-Ord Gi*",
+        "Benjamini-Hochberg",
+        export.info.reference,
+        TRICKY_NAME,
+    ):
+        assert words in text, words
+    record = pdf_export_record(export.data)
+    assert record["kind"] == "briefing" and record["audience"] == str(audience)
+
+
+def test_restricted_tables_hold_the_stores_counts(packs, settings):
+    html = packs[Audience.RESTRICTED][1]
+    cells = table_cells(html)
+    store = Store(settings.db_path)
+    now = exact_counts(store, PERIOD, theme_categories())
+    before = exact_counts(store, PREVIOUS, theme_categories())
+    for level, code in AREAS:
+        rows = cells.rows[(level, code)]
+        assert rows, (level, code)
+        for row in rows:  # the county table and the district pages agree
+            assert row["count"] == f"{now[code]:,}", (level, code)
+            assert row["previous"] == f"{before[code]:,}", (level, code)
+    slavery = store.fetch_rows(
+        "SELECT count(*) FROM incidents WHERE cell IS NOT NULL AND category = 'modern_slavery' "
+        "AND month BETWEEN ? AND ?",
+        [date(2024, 4, 1), date(2024, 6, 1)],
+    )[0][0]
+    assert cells.themes["Modern slavery"][0]["count"] == f"{slavery:,}"
+
+
+def test_public_tables_hold_only_published_counts(packs, settings):
+    html = packs[Audience.PUBLIC][1]
+    cells = table_cells(html)
+    policy = DisclosurePolicy.from_settings(settings)
+    filters = Filters(
+        themes=tuple(t.key for t in THEMES.themes),
+        month_from=date(2024, 4, 1),
+        month_to=date(2024, 6, 1),
+    )
+    result = public_counts(Store(settings.db_path), filters, THEMES, policy)
+    for level, code in AREAS:
+        node = Node(level, code)
+        for row in cells.rows[(level, code)]:
+            assert row["count"] == result.map.count(node).text, (level, code)
+    for district, text in cells.restricted.items():
+        code = DIST_A if district == "Maidstone" else DIST_B
+        assert text == result.restricted.area("district", code).text
+    assert "Modern slavery" not in cells.themes  # only as district totals
+    assert small_numbers(cells.numbers, policy.k) == []
+
+
+def test_public_pack_has_no_small_counts_ids_or_streets(packs, settings):
+    export, html = packs[Audience.PUBLIC]
+    text = pdf_text(export.data)
+    assert ID_PREFIX not in text and ID_PREFIX not in html
+    assert "Secret Lane" not in text and "Secret Lane" not in html
+    k = DisclosurePolicy.from_settings(settings).k
+    assert small_numbers(table_cells(html).numbers, k) == []
+
+
+def test_restricted_pack_names_the_street_of_hot_spots(packs):
+    _, html = packs[Audience.RESTRICTED]
+    assert SECRET_STREET.removeprefix("On or near ") in html
