@@ -39,3 +39,8 @@ BANNER_TOP = "banner-top"
 BANNER_BOTTOM = "banner-bottom"
 NOTICE = "notice"
 USER_MENU = "user-menu"
+
+# Downloads
+DOWNLOAD = "download"  # pattern-matching: {"type": DOWNLOAD, "kind": ...}
+DOWNLOAD_FILE = "download-file"
+DOWNLOAD_STATUS = "download-status"

@@ -8,6 +8,7 @@ browser (:class:`Renderer`) is kept open across a batch.
 """
 
 from dashboard.export._data_export import export_data
+from dashboard.export._downloads import DOWNLOADS, export_view, shared_renderer
 from dashboard.export._layers import LAYER_FORMATS, spreadsheet_safe
 from dashboard.export._map_export import MAP_FORMATS, Export, export_map
 from dashboard.export._meta import ExportInfo
@@ -16,6 +17,7 @@ from dashboard.export._renderer import Renderer, RenderError
 from dashboard.export._sheet import PAPERS
 
 __all__ = [
+    "DOWNLOADS",
     "LAYER_FORMATS",
     "MAP_FORMATS",
     "PAPERS",
@@ -27,5 +29,7 @@ __all__ = [
     "export_briefing",
     "export_data",
     "export_map",
+    "export_view",
+    "shared_renderer",
     "spreadsheet_safe",
 ]

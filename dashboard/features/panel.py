@@ -7,6 +7,7 @@ import plotly.graph_objects as go
 from dash import Dash, Input, Output, dcc, html
 
 from dashboard import ids
+from dashboard.features import downloads
 from dashboard.state import ViewState
 from dashboard.views.context import AppContext
 from dashboard.views.panel_view import PanelModel, hotspot_summary, panel_model
@@ -27,6 +28,7 @@ def layout() -> html.Aside:
             html.Div(id=ids.TOP_AREAS),
             html.Div(id=ids.TOP_CELLS),
             html.Div(id=ids.CELL_DETAIL),
+            downloads.layout(),
         ],
     )
 
