@@ -153,3 +153,17 @@ def test_one_browser_serves_many_exports(settings):
         assert r._kaleido is process
     assert first.data[:4] == second.data[:4] == b"%PDF"
     assert not r.running
+
+
+def test_a_closed_renderer_starts_again_when_next_needed():
+    import plotly.graph_objects as go  # noqa: PLC0415
+
+    figure = go.Figure(go.Scatter(x=[0, 1], y=[0, 1], text=["a", "b"], mode="text"))
+    r = Renderer()
+    try:
+        assert "<svg" in r.svg(figure, 200, 100)
+        r.close()
+        assert not r.running
+        assert "<svg" in r.svg(figure, 200, 100)  # the dashboard's idle close, then a download
+    finally:
+        r.close()

@@ -40,8 +40,8 @@ class Renderer:
         self._tab: Any = None
         self._opening: Future | None = None
         # One job at a time: the dashboard's request threads share one browser tab.
-        self._lock = threading.Lock()
-        self._tmp = tempfile.TemporaryDirectory(prefix="socmap-render-")
+        self._lock = threading.RLock()
+        self._tmp: tempfile.TemporaryDirectory | None = None
 
     def __enter__(self) -> Renderer:
         self.start()
@@ -59,6 +59,7 @@ class Renderer:
         figures while Chromium starts, and its first drawing waits for it."""
         if self.running:
             return
+        self._tmp = tempfile.TemporaryDirectory(prefix="socmap-render-")
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(
             target=self._loop.run_forever, daemon=True, name="socmap-renderer"
@@ -67,6 +68,10 @@ class Renderer:
         self._opening = asyncio.run_coroutine_threadsafe(self._open(), self._loop)
 
     def close(self) -> None:
+        with self._lock:  # never under a job that is drawing
+            self._close()
+
+    def _close(self) -> None:
         if self._loop is None:
             return
         try:
@@ -74,7 +79,9 @@ class Renderer:
                 with contextlib.suppress(Exception):
                     self._opening.result(timeout=_TIMEOUT_S)
             if self._kaleido is not None:
-                self._run(self._kaleido.close())
+                closing = asyncio.run_coroutine_threadsafe(self._kaleido.close(), self._loop)
+                with contextlib.suppress(Exception):
+                    closing.result(timeout=_TIMEOUT_S)
         finally:
             self._kaleido = self._tab = self._opening = None
             self._loop.call_soon_threadsafe(self._loop.stop)
@@ -134,6 +141,7 @@ class Renderer:
         return data.decode("utf-8")
 
     async def _load(self, html: str) -> None:
+        assert self._tmp is not None
         path = Path(self._tmp.name) / "page.html"
         path.write_text(html, encoding="utf-8")
         loaded = self._tab.subscribe_once("Page.loadEventFired")
