@@ -48,7 +48,7 @@ def rendered_pages(data: bytes) -> list[Path]:
 
 
 def pdf_export_record(data: bytes) -> dict:
-    from pypdf import PdfReader  # noqa: PLC0415
+    from pypdf import PdfReader
 
     return json.loads(PdfReader(io.BytesIO(data)).metadata["/SocmapExport"])
 

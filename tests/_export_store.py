@@ -108,7 +108,7 @@ def _areas():
 
 def theme_categories() -> tuple[str, ...]:
     """The categories the default view (every SOC theme) counts."""
-    from geo.themes import load_themes  # noqa: PLC0415
+    from geo.themes import load_themes
 
     themes = load_themes()
     return tuple(c for t in themes.themes for c in themes.categories_for(t.key))

@@ -75,6 +75,35 @@ def test_a_public_download_through_the_app_is_public_and_audited(settings):
     assert entry.detail["audience"] == "public" and f"d={DIST_A}" in entry.detail["view"]
 
 
+@pytest.mark.parametrize(
+    "query",
+    [
+        QUERY,
+        f"{QUERY}&res=10",
+        f"{QUERY}&theme=modern_slavery&m=hotspots",
+        f"?from={PERIOD[0]}&to={PERIOD[1]}&cat=modern_slavery&cat=Drugs&res=9",
+    ],
+)
+@pytest.mark.parametrize("kind", ["csv", "geojson"])
+def test_public_downloads_over_http_hold_no_small_counts_ids_or_points(settings, query, kind):
+    client = create_app(Store(settings.db_path), settings).server.test_client()
+    response = client.post("/_dash-update-component", json=_payload(kind, query))
+    assert response.status_code == 200
+    data = base64.b64decode(response.get_json()["response"][ids.DOWNLOAD_FILE]["data"]["content"])
+    assert b"INC-" not in data and b"Secret Lane" not in data
+    policy = DisclosurePolicy.from_settings(settings)
+    if kind == "csv":
+        table = pd.read_csv(io.BytesIO(data), comment="#")
+        counts = table["count"].dropna()
+        assert not ((counts >= 1) & (counts < policy.k)).any()
+        assert table["resolution"].dropna().max() <= policy.max_res
+    else:
+        doc = json.loads(data)
+        assert {f["geometry"]["type"] for f in doc["features"]} <= {"Polygon", "MultiPolygon"}
+        counts = [f["properties"]["count"] for f in doc["features"]]
+        assert not [c for c in counts if c is not None and 1 <= c < policy.k]
+
+
 def test_restricted_downloads_answer_no_one_without_an_analysts_session(settings):
     app = create_app(Store(settings.db_path), settings)
     client = app.server.test_client()

@@ -56,7 +56,7 @@ def test_export_map_png_portrait_for_a_district_and_measure(db, tmp_path):
         str(out),
     ]
     assert main(args) == 0
-    from PIL import Image  # noqa: PLC0415
+    from PIL import Image
 
     with Image.open(out) as image:
         assert image.height > image.width >= 8.27 * 200 - 2

@@ -156,7 +156,7 @@ def test_one_browser_serves_many_exports(settings):
 
 
 def test_a_closed_renderer_starts_again_when_next_needed():
-    import plotly.graph_objects as go  # noqa: PLC0415
+    import plotly.graph_objects as go
 
     figure = go.Figure(go.Scatter(x=[0, 1], y=[0, 1], text=["a", "b"], mode="text"))
     r = Renderer()

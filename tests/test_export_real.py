@@ -45,7 +45,7 @@ def renderer():
 
 
 def _pack(settings, renderer, audience):
-    from dashboard.export import export_briefing  # noqa: PLC0415
+    from dashboard.export import export_briefing
 
     ctx = AppContext.create(Store(settings.db_path), settings, audience)
     export = export_briefing(ctx, VIEW, audience, renderer=renderer, user="t", client="t")
