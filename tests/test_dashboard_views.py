@@ -130,6 +130,10 @@ def test_public_map_shows_no_small_count_and_no_record(ctx, incidents):
         assert not any(i in text for i in list(ids)[:2000])
         assert model.resolution <= ctx.settings.public_max_res
         assert model.marking == "OFFICIAL"
+        for item in model.legend:  # no legend class may suggest a count from 1 to k-1
+            first = re.match(r"(\d+)", item.label)
+            assert first is None or int(first.group(1)) == 0 or int(first.group(1)) >= k
+        assert "Modern slavery" not in model.title
 
 
 def test_public_points_are_public_hexagon_centres(ctx):

@@ -24,7 +24,7 @@ def export_data(
     ctx = pinned(ctx)
     state = resolve(state, options(ctx), ctx.themes)
     title = (
-        f"{selection_text(ctx, state)}: incidents and statistics, "
+        f"{selection_text(ctx, state, audience)}: incidents and statistics, "
         f"{area_title(ctx, state)}, {period_text(state)}"
     )
     info = _meta.new_info(

@@ -118,7 +118,7 @@ def briefing_html(ctx: AppContext, brief: Briefing, info: ExportInfo, renderer: 
             audience=str(audience),
             sensitive=audience is Audience.RESTRICTED,
             part="Part 2 (exempt)" if audience is Audience.RESTRICTED else "Part 1 (unrestricted)",
-            selection=selection_text(ctx, brief.state),
+            selection=selection_text(ctx, brief.state, audience),
             handling=_HANDLING[audience].format(k=k, k1=k - 1),
             compare=brief.previous_period is not None,
             county_total=brief.panel.total,

@@ -51,7 +51,9 @@ def count_classes(values: np.ndarray, n_classes: int = 5) -> tuple[list[LegendCl
     if positive.size == 0:
         return legend, index
     uppers = jenks_breaks(positive, n_classes)
-    lower = 1
+    # The first class starts at the smallest count shown: in the public view that is k,
+    # so the legend never suggests that counts from 1 to k-1 appear.
+    lower = int(positive.min())
     colours = _spread(YLORRD, len(uppers))
     for i, upper in enumerate(uppers):
         label = f"{lower}" if upper == lower else f"{lower} to {upper}"

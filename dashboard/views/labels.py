@@ -11,7 +11,7 @@ from dashboard.state import ViewState
 from dashboard.views.context import AppContext, options
 from dashboard.views.counts import ViewCounts
 from dashboard.views.map_model import Note
-from geo.disclosure import Audience, rules_text
+from geo.disclosure import Audience, DisclosurePolicy, rules_text
 
 COUNTY_NAME = "Kent and Medway"
 SOURCE_NAMES = {
@@ -60,10 +60,19 @@ def breadcrumb(ctx: AppContext, state: ViewState) -> tuple[tuple[str, str | None
     return tuple(trail)
 
 
-def selection_text(ctx: AppContext, state: ViewState) -> str:
-    """What is counted, in words: "Knife crime and county lines", "Drugs (proxy ...)"."""
-    parts = [ctx.themes.theme(t).label for t in (state.themes or ())]
-    parts += [ctx.themes.label(c) for c in state.categories]
+def selection_text(
+    ctx: AppContext, state: ViewState, audience: Audience = Audience.RESTRICTED
+) -> str:
+    """What is counted, in words: "Knife crime and county lines", "Drugs (proxy ...)".
+
+    For the public audience, themes and categories it does not map (restricted ones) are
+    left out of the words, as they are left out of the counts."""
+    hidden: set[str] = set()
+    if audience is Audience.PUBLIC:
+        hidden = set(DisclosurePolicy.from_settings(ctx.settings).restricted_categories(ctx.themes))
+    themes = [t for t in (state.themes or ()) if not set(ctx.themes.categories_for(t)) <= hidden]
+    parts = [ctx.themes.theme(t).label for t in themes]
+    parts += [ctx.themes.label(c) for c in state.categories if c not in hidden]
     if not parts:
         return "Nothing selected"
     text = parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]

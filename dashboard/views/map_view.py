@@ -45,7 +45,7 @@ def map_model(ctx: AppContext, state: ViewState, audience: Audience) -> MapModel
     links = county_lines(ctx, state, audience) if "lines" in state.layers else ()
     bounds = geo_view.area_bounds(ctx, state.level, state.area_code) or KENT_BOUNDS
     return MapModel(
-        title=f"{selection_text(ctx, state)}: {values.title}",
+        title=f"{selection_text(ctx, state, audience)}: {values.title}",
         subtitle=f"{area_title(ctx, state)}, {period_text(state)}",
         measure=state.measure,
         marking=marking(audience),

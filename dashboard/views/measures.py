@@ -112,7 +112,7 @@ def _hotspots(ctx, state, audience, res, counts, pieces) -> Classified:
     out.notes.append(
         f"Hot spots: Getis-Ord Gi* on resolution-{res} hexagons, neighbours one step away, "
         f"classes from Benjamini-Hochberg adjusted p-values; {PERMUTATIONS} permutations "
-        f"(seed {SEED}) give the pseudo p-value in the hover card."
+        f"(seed {SEED}) give each hexagon's pseudo p-value."
     )
     out.notes.extend(result.notes)
     return out
@@ -215,8 +215,12 @@ def _nothing_public(out: Classified, pieces: list[dict], klass: str) -> Classifi
     """Only restricted categories chosen: the public map shows no statistic (every piece
     is still drawn, so the map and its empty message agree)."""
     for p in pieces:
-        out.by_piece[piece_key(p)] = (klass, None, "not shown", "Restricted categories: "
-                                      "district totals only")
+        out.by_piece[piece_key(p)] = (
+            klass,
+            None,
+            "not shown",
+            "Restricted categories: district totals only",
+        )
     return out
 
 
