@@ -122,6 +122,8 @@ def test_the_pack_says_what_it_is_in_real_text(packs, audience):
         "Boundaries",
         "Getis-Ord Gi*",
         "Benjamini-Hochberg",
+        "Gi* hot spots:",  # the summary page's hotspot lines
+        "Emerging patterns:",
         export.info.reference,
         TRICKY_NAME,
     ):

@@ -22,7 +22,7 @@ from dashboard.views.map_model import MapModel
 from dashboard.views.map_view import map_model
 from dashboard.views.measures import emerging_result, hotspot_result, stats_filters
 from dashboard.views.navigation import previous_period_loaded, resolve
-from dashboard.views.panel_view import PanelModel, panel_model, trend
+from dashboard.views.panel_view import PanelModel, hotspot_summary, panel_model, trend
 from geo.cells import str_to_cell
 from geo.disclosure import Audience
 
@@ -66,6 +66,7 @@ class Briefing:
     trend_months: list[date]
     trends: dict[str, list[int | None]]
     withheld_themes: list[str]
+    hotspot_lines: list[str] = field(default_factory=list)
     districts: list[DistrictPage] = field(default_factory=list)
 
 
@@ -94,6 +95,7 @@ def briefing_model(
         trend_months=months,
         trends=trends,
         withheld_themes=withheld,
+        hotspot_lines=hotspot_summary(ctx, state, audience),
     )
     for area in opts.districts:
         if progress:

@@ -58,6 +58,8 @@ def environment() -> jinja2.Environment:
         autoescape=True,
         trim_blocks=True,
         lstrip_blocks=True,
+        # A field the model lacks must fail the export, not print as an empty section.
+        undefined=jinja2.StrictUndefined,
     )
 
 
