@@ -12,12 +12,12 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass
 
+import h3.api.basic_int as h3i
 import numpy as np
 import shapely
 
 from dashboard.views.context import AppContext, options
 from geo.cells import cells_to_str, parent_sql
-from geo.coverage import cells_by_centre
 from geo.outlines import cells_to_boundaries, cells_to_clipped_boundaries
 
 _SHAPES_LOCK = threading.Lock()
@@ -91,13 +91,28 @@ def _build_piece_shapes(ctx: AppContext, leaf: Leaf, res: int) -> PieceShapes:
         cells = with_incidents
         outlines = cells_to_boundaries(cells)
     else:
-        cells = np.union1d(cells_by_centre(leaf.geometry, res), with_incidents).astype(np.uint64)
+        cells = np.union1d(_cells_overlapping(leaf.geometry, res), with_incidents)
+        cells = cells.astype(np.uint64)
         outlines = cells_to_clipped_boundaries(cells, leaf.geometry)
+        empty = np.array([o is None or o.is_empty or o.area == 0 for o in outlines], dtype=bool)
         # A cell holding an incident a hair over the edge has no clipped shape: draw it whole.
-        empty = np.array([o is None or o.is_empty for o in outlines], dtype=bool)
-        if empty.any():
-            outlines[empty] = cells_to_boundaries(cells[empty])
+        # A cell that only grazes the boundary has none either, and nothing to draw.
+        whole = empty & np.isin(cells, with_incidents)
+        outlines[whole] = cells_to_boundaries(cells[whole])
+        keep = ~empty | whole
+        cells, outlines = cells[keep], outlines[keep]
     return PieceShapes(cells, cells_to_str(cells), [_geojson(o) for o in outlines])
+
+
+def _cells_overlapping(geometry: shapely.Geometry, res: int) -> np.ndarray:
+    """Every cell that overlaps the area, so its pieces cover it with no gaps at the edge
+    (cells by centre alone leave slivers where a hexagon's centre falls just outside)."""
+    cells: set[int] = set()
+    for part in shapely.get_parts(geometry):
+        if isinstance(part, shapely.Polygon) and not part.is_empty:
+            shape = h3i.geo_to_h3shape(part)
+            cells.update(h3i.h3shape_to_cells_experimental(shape, res, contain="overlap"))
+    return np.array(sorted(cells), dtype=np.uint64)
 
 
 def _cells_with_incidents(ctx: AppContext, res: int) -> dict[str, np.ndarray]:
