@@ -17,6 +17,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import duckdb
 import numpy as np
 
 from geo.ingest import ingest_police_uk
@@ -208,6 +209,30 @@ def _size(path: Path) -> int | None:
         return path.stat().st_size
     except FileNotFoundError:
         return None
+
+
+DAMAGE = ("garbage", "truncate", "scribble", "foreign")
+
+
+def damage_store(path: Path, how: str) -> None:
+    """Damage a store file in place, one of :data:`DAMAGE` ways."""
+    data = path.read_bytes()
+    if how == "garbage":
+        path.write_bytes(b"this is not a database" * 100)
+    elif how == "truncate":
+        path.write_bytes(data[: len(data) // 3])
+    elif how == "scribble":  # the header is fine; every block after it fails its checksum
+        with path.open("r+b") as fh:
+            for offset in range(3 * 4096 + 1000, len(data), 256 * 1024):
+                fh.seek(offset)
+                fh.write(b"\xff" * 64)
+    elif how == "foreign":  # a good DuckDB file, but not a socmap store
+        path.unlink()
+        con = duckdb.connect(str(path))
+        con.execute("CREATE TABLE other (a INTEGER)")
+        con.close()
+    else:
+        raise ValueError(how)
 
 
 def leftovers(db: Path) -> set[str]:

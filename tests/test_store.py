@@ -6,13 +6,13 @@ import subprocess
 import sys
 import textwrap
 
-import duckdb
 import pytest
 
 from geo import StoreError
 from geo.ingest.police_uk import HEADER
 from geo.store import Store
 from socmap.cli import main
+from tests._faults import DAMAGE, damage_store
 
 _COUNT_IN_CHILD = textwrap.dedent(
     """
@@ -69,7 +69,6 @@ def test_the_previous_version_can_be_restored(store):
     assert "one" in keys and "two" not in keys
 
 
-DAMAGE = ["garbage", "truncate", "scribble", "foreign"]
 # Commands that read the store, each as a user would type it after `socmap --db FILE`.
 READERS = [
     ["summary"],
@@ -80,29 +79,11 @@ READERS = [
 ]
 
 
-def _damage(path, how: str) -> None:
-    data = path.read_bytes()
-    if how == "garbage":
-        path.write_bytes(b"this is not a database" * 100)
-    elif how == "truncate":
-        path.write_bytes(data[: len(data) // 3])
-    elif how == "scribble":  # the header is fine; every block after it fails its checksum
-        with path.open("r+b") as fh:
-            for offset in range(3 * 4096 + 1000, len(data), 256 * 1024):
-                fh.seek(offset)
-                fh.write(b"\xff" * 64)
-    else:  # a good DuckDB file, but not a socmap store
-        path.unlink()
-        con = duckdb.connect(str(path))
-        con.execute("CREATE TABLE other (a INTEGER)")
-        con.close()
-
-
 @pytest.mark.parametrize("damage", DAMAGE)
 def test_a_damaged_store_gives_a_clear_error(store, settings, capsys, damage, tmp_path):
     _add_meta(store, "one")
     store.close()
-    _damage(settings.db_path, damage)
+    damage_store(settings.db_path, damage)
     with pytest.raises(StoreError) as err:
         Store(settings.db_path).fetch_rows("SELECT count(*) FROM incidents")
     assert str(settings.db_path.resolve()) in str(err.value)
@@ -124,7 +105,7 @@ def test_a_damaged_store_gives_a_clear_error(store, settings, capsys, damage, tm
 def test_the_server_refuses_to_start_on_a_damaged_store(store, settings):
     _add_meta(store, "one")
     store.close()
-    _damage(settings.db_path, "truncate")
+    damage_store(settings.db_path, "truncate")
     done = subprocess.run(
         [sys.executable, "-m", "socmap", "--db", str(settings.db_path), "serve", "--port", "1"],
         capture_output=True, text=True, timeout=120, check=False,
@@ -138,7 +119,7 @@ def test_a_damaged_store_is_put_right_by_restore(store, settings, capsys):
     _add_meta(store, "one")
     _add_meta(store, "two")
     store.close()
-    _damage(settings.db_path, "scribble")
+    damage_store(settings.db_path, "scribble")
     assert main(["--db", str(settings.db_path), "store", "restore"]) == 0
     assert main(["--db", str(settings.db_path), "summary"]) == 0
     keys = {k for (k,) in Store(settings.db_path).fetch_rows("SELECT key FROM meta")}
