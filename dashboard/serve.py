@@ -46,7 +46,18 @@ class _Gunicorn(BaseApplication):
     def load(self):
         from dashboard.app import create_app  # noqa: PLC0415 - built in each worker
 
+        _log_to_server_log()
         return create_app(Store(self._settings.db_path), self._settings).server
+
+
+def _log_to_server_log() -> None:
+    """socmap's own log lines (why a request failed) go to gunicorn's error log, with its
+    time stamp, worker pid and level; without this Python prints them bare on stderr."""
+    server_log = logging.getLogger("gunicorn.error")
+    ours = logging.getLogger("socmap")
+    ours.handlers[:] = server_log.handlers
+    ours.setLevel(server_log.level)
+    ours.propagate = False
 
 
 def serve(settings: Settings) -> None:

@@ -14,6 +14,7 @@ import pytest
 from dashboard.app import create_app
 from geo.accounts import Accounts
 from geo.store import Store
+from tests._callbacks import payload as _payload
 
 pytestmark = pytest.mark.shared_data
 
@@ -60,44 +61,6 @@ def facts(dashboard_store):
     )[0]
     store.close()
     return {"ids": ids, "division": division, "cell": h3i.int_to_str(h3i.cell_to_parent(cell, 8))}
-
-
-def _payload(app, query: str, which: str) -> dict:
-    for key, spec in app.callback_map.items():
-        if which in key:
-            outputs = [
-                {"id": o.split(".")[0], "property": o.split(".")[1]}
-                for o in key.strip(".").split("...")
-            ]
-            outputs = [{"id": o["id"], "property": o["property"].split("@")[0]} for o in outputs]
-            if which == "url.search":
-                inputs = [
-                    {
-                        "id": i["id"],
-                        "property": i["property"],
-                        "value": query
-                        if i["id"] == "url"
-                        else ([] if i["id"].startswith("{") else None),
-                    }
-                    for i in spec["inputs"]
-                ]
-                state = [
-                    {"id": s["id"], "property": s["property"], "value": None} for s in spec["state"]
-                ]
-                changed = ["url.search"]
-            else:
-                inputs = [{"id": "view-state", "property": "data", "value": query}]
-                state, changed = [], ["view-state.data"]
-            if not key.startswith(".."):
-                outputs = outputs[0]  # a single output is sent as one object, not a list
-            return {
-                "output": key,
-                "outputs": outputs,
-                "inputs": inputs,
-                "changedPropIds": changed,
-                "state": state,
-            }
-    raise KeyError(which)
 
 
 def _call(client, app, query: str, which: str, prefix: str = "/"):
