@@ -160,6 +160,9 @@ def test_a_shared_link_restores_the_view(server, page):
 def test_restricted_view_needs_an_analyst(server, page):
     page.goto(f"{server}/restricted/?d={THANET}&{PERIOD}")
     assert "/login" in page.url
+    expect(page.locator(".banner").first).to_contain_text("OFFICIAL")
+    expect(page.get_by_role("link", name="Back to the public view (Part 1)").first).to_be_visible()
+    page.screenshot(path=str(artifacts() / "sign-in.png"), full_page=True)
     page.fill("#name", "vic")
     page.fill("#password", "vic-password-123")
     page.click("button[type=submit]")

@@ -104,6 +104,15 @@ def test_public_downloads_over_http_hold_no_small_counts_ids_or_points(settings,
         assert not [c for c in counts if c is not None and 1 <= c < policy.k]
 
 
+def test_the_sign_in_page_is_marked_and_leads_back_to_the_public_view(settings):
+    client = create_app(Store(settings.db_path), settings).server.test_client()
+    page = client.get("/login?next=/restricted/").get_data(as_text=True)
+    banners = re.findall(r"<div class='banner'>([^<]*)</div>", page)
+    assert len(banners) == 2 and all(b.startswith("OFFICIAL:") for b in banners)
+    assert page.index(banners[0]) < page.index("<form") < page.rindex(banners[1])
+    assert "<a href='/'>Back to the public view (Part 1)</a>" in page
+
+
 def test_restricted_downloads_answer_no_one_without_an_analysts_session(settings):
     app = create_app(Store(settings.db_path), settings)
     client = app.server.test_client()
