@@ -10,6 +10,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from dashboard import ids
 from geo.accounts import Accounts
 from tests.browser import ARGS, CHROMIUM, MAP_DATA_JS, PROJECT_JS, artifacts, require_chromium
 from tests.browser import served as serve
@@ -140,6 +141,11 @@ def test_clicks_drill_down_and_the_breadcrumb_and_panel_follow(server, page):
     assert len(names) == 3
     expect(page.locator("#panel-title")).to_contain_text(names[2].strip(), timeout=WAIT)
     page.screenshot(path=str(artifacts() / "division.png"), full_page=True)
+    # The public trend chart of a division is a note, and the whole note shows.
+    note = page.locator(f"#{ids.TREND} .annotation")
+    expect(note).to_contain_text("for the county and districts only", timeout=WAIT)
+    inner, outer = note.bounding_box(), page.locator(f"#{ids.TREND}").bounding_box()
+    assert outer["x"] <= inner["x"] and inner["x"] + inner["width"] <= outer["x"] + outer["width"]
     page.get_by_role("button", name="Kent and Medway").click()
     page.wait_for_function("!location.search.includes('d=')", timeout=WAIT)
 

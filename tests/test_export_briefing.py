@@ -185,3 +185,16 @@ def test_public_pack_has_no_small_counts_ids_or_streets(packs, settings):
 def test_restricted_pack_names_the_street_of_hot_spots(packs):
     _, html = packs[Audience.RESTRICTED]
     assert SECRET_STREET.removeprefix("On or near ") in html
+
+
+def test_a_district_without_publishable_hexagons_says_so(packs):
+    """Medway's hexagons all hold fewer than k in the public pack: the page says why none is
+    listed, instead of "No incidents" beside a total of dozens."""
+    _, html = packs[Audience.PUBLIC]
+    page = html[html.index(f'id="district-{DIST_B}"') :]
+    page = page[: page.index("</section>")]
+    assert "No hexagon has a count that can be published (all below 5 or withheld)" in page
+    assert "No incidents." not in page
+    _, restricted = packs[Audience.RESTRICTED]
+    page = restricted[restricted.index(f'id="district-{DIST_B}"') :]
+    assert "No hexagon has a count" not in page[: page.index("</section>")]

@@ -12,6 +12,7 @@ from dashboard.state import ViewState
 from dashboard.views.context import AppContext
 from dashboard.views.panel_view import PanelModel, hotspot_summary, panel_model
 
+EMPTY_TREND = "Monthly figures are published<br>for the county and districts only."
 _TREND_COLOURS = ["#0b4f8a", "#b35806", "#1b7837", "#762a83", "#57606a"]  # Okabe-Ito-like
 
 
@@ -64,7 +65,7 @@ def register(app: Dash, ctx: AppContext) -> None:
                     )
                 ]
                 if m.top_cells
-                else [html.P("No incidents.", className="small")],
+                else [html.P(m.top_cells_note, className="small")],
             ),
             _cell(m),
         )
@@ -157,7 +158,8 @@ def _trend_figure(m: PanelModel) -> go.Figure:
     if not m.trend:
         fig.update_layout(xaxis={"visible": False}, yaxis={"visible": False})
         fig.add_annotation(
-            text="Monthly figures are published for the county and districts",
+            # Two short lines: the panel is narrow, and plotly does not wrap annotations.
+            text=EMPTY_TREND,
             x=0.5,
             y=0.5,
             xref="paper",

@@ -52,6 +52,7 @@ class PanelModel:
     trend_months: list[date] = field(default_factory=list)
     trend: dict[str, list[int | None]] = field(default_factory=dict)
     top_cells: list[tuple[str, str, str]] = field(default_factory=list)  # hex, place, count
+    top_cells_note: str = ""  # why no hexagon is listed, when none is
     top_areas: list[AreaRow] = field(default_factory=list)
     top_areas_title: str = ""
     notes: list[str] = field(default_factory=list)
@@ -77,6 +78,8 @@ def panel_model(ctx: AppContext, state: ViewState, audience: Audience) -> PanelM
             "Breakdowns by theme and by month are published for the county and districts only."
         )
     model.top_cells = top_cells(ctx, state, audience, res)
+    if not model.top_cells:
+        model.top_cells_note = _no_top_cells(total, policy.k)
     model.top_areas_title, model.top_areas = top_areas(ctx, state, audience, res)
     if audience is Audience.PUBLIC:
         model.restricted_districts = _restricted_districts(ctx, counts)
@@ -221,6 +224,13 @@ def top_cells(ctx, state: ViewState, audience: Audience, res: int) -> list[tuple
                 found.append((c.value, hex_id, names.get(leaf.code, "outside"), c.text))
     found.sort(key=lambda t: (-t[0], t[1]))
     return [(h, place, text) for _, h, place, text in found[:TOP_N]]
+
+
+def _no_top_cells(total: Count, k: int) -> str:
+    """Why the busiest-hexagons list is empty: no incidents, or none publishable."""
+    if total.status == "zero":
+        return "No incidents."
+    return f"No hexagon has a count that can be published (all below {k} or withheld)."
 
 
 def top_areas(ctx, state: ViewState, audience: Audience, res: int):
