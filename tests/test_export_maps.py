@@ -167,3 +167,34 @@ def test_a_closed_renderer_starts_again_when_next_needed():
         assert "<svg" in r.svg(figure, 200, 100)  # the dashboard's idle close, then a download
     finally:
         r.close()
+
+
+@pytest.mark.parametrize(
+    ("query", "audience", "want"),
+    [
+        # No port events are loaded: the theme is left out of the words.
+        ("", Audience.RESTRICTED, "Knife crime, County lines and Modern slavery"),
+        ("", Audience.PUBLIC, "Knife crime and County lines"),
+        (
+            "&src=police-uk",
+            Audience.PUBLIC,
+            "Knife crime and County lines (police.uk proxies: Possession of weapons, Drugs)",
+        ),
+        (
+            "&src=police-uk&theme=knife_crime",
+            Audience.RESTRICTED,
+            "Knife crime (police.uk proxy: Possession of weapons)",
+        ),
+        ("&src=partner-a&theme=county_lines", Audience.PUBLIC, "County lines"),
+    ],
+)
+def test_titles_name_only_what_is_counted(settings, query, audience, want):
+    from dashboard.views.context import options
+    from dashboard.views.labels import selection_text
+    from dashboard.views.navigation import resolve
+
+    ctx = _ctx(settings, audience)
+    state = ViewState.from_query(f"?from={PERIOD[0]}&to={PERIOD[1]}{query}")
+    state = resolve(state, options(ctx), ctx.themes)
+    assert selection_text(ctx, state, audience) == want
+    assert map_model(ctx, state, audience).title.startswith(want + ":")
