@@ -185,3 +185,29 @@ def test_a_hexagons_incident_list_is_for_part_2_only(ctx, incidents):
     assert len(restricted["incidents"]) == n
     public = panel_model(ctx, state, Audience.PUBLIC).cell
     assert public is None or public["incidents"] == []
+
+
+@pytest.mark.parametrize("audience", list(Audience))
+def test_incidents_outside_every_boundary_are_counted_not_drawn(ctx, incidents, audience):
+    """police.uk snaps some incidents to points over the county edge or out at sea: no
+    hexagon is drawn outside the boundaries, the notes say how many are left off, and the
+    county total still holds them."""
+    state = ViewState.from_query(
+        "?src=police-uk&from=2018-10&to=2018-12&cat=Violence+and+sexual+offences"
+    )
+    model = map_model(ctx, state, audience)
+    assert model.features and all(f.area for f in model.features)
+    cats = {"Possession of weapons", "Drugs", "Violence and sexual offences"}
+    m = pd.to_datetime(incidents["month"]).dt.date
+    want = incidents[incidents["category"].isin(cats) & (m <= date(2018, 12, 1))]
+    outside = int(want["district"].isna().sum())
+    assert outside > 5, "the real police.uk months have incidents outside every district"
+    notes = " ".join(n.text for n in model.notes)
+    said = f"{outside} incidents lie" if audience is Audience.RESTRICTED else "incidents lie"
+    assert f"{said} outside every district boundary" in notes
+    assert "not drawn on the map; they are counted in the Kent and Medway total" in notes
+    assert "adds up to the district and division totals" in notes
+    panel = panel_model(ctx, state, audience)
+    assert panel.total == f"{len(want):,}"
+    if audience is Audience.RESTRICTED:
+        assert sum(f.value for f in model.features) == len(want) - outside

@@ -72,6 +72,11 @@ def leaves_in(ctx: AppContext, level: str, code: str | None) -> list[Leaf]:
     return [leaf for leaf in all_leaves.values() if leaf.district == code]
 
 
+def drawn_leaves(ctx: AppContext, level: str, code: str | None) -> list[Leaf]:
+    """The leaves a map draws: those of the area, less "outside every area"."""
+    return [leaf for leaf in leaves_in(ctx, level, code) if leaf.code != OUTSIDE]
+
+
 def piece_shapes(ctx: AppContext, leaf: Leaf, res: int) -> PieceShapes:
     """Pieces covering a leaf: cells by centre inside it, plus cells holding its incidents,
     each cut to the leaf's boundary (outside pieces are whole hexagons)."""

@@ -144,13 +144,19 @@ def data_notes(
     if "synthetic-demo" in sources:
         notes.append(Note("Synthetic demo data: these are not real incidents.", warn=True))
     notes += [Note(n, warn=True) for n in _proxy_notes(ctx, state, sources)]
+    outside = counts.area("district", None) if state.level == "county" else None
+    drawn = "the area totals"
+    if outside is not None and outside.status != "zero":
+        drawn = "the district and division totals"
     notes.append(
         Note(
             f"Hexagons: H3 resolution {res} (about {CELL_AREA_KM2[res]:g} km² each), cut at "
             "division boundaries, so each hexagon's count is the incidents placed in that "
-            "division and adds up to the area totals."
+            f"division and adds up to {drawn}."
         )
     )
+    if drawn != "the area totals":
+        notes.append(Note(outside_text(outside), warn=True))
     boundary = _boundary_note(ctx)
     if boundary:
         notes.append(Note(boundary, warn=boundary.lower().startswith("boundaries approximate")))
@@ -158,6 +164,22 @@ def data_notes(
     if audience is Audience.PUBLIC:
         notes += [Note(text) for text in rules_text(counts.rules)]
     return notes
+
+
+def outside_text(outside) -> str:
+    """The note on incidents placed outside every district boundary (a published Count)."""
+    if outside.withheld:
+        many = f"Some incidents ({outside.text}) lie"
+    else:
+        many = (
+            f"{outside.text} incident lies"
+            if outside.value == 1
+            else f"{outside.text} incidents lie"
+        )
+    return (
+        f"{many} outside every district boundary (at sea, or just over the county "
+        f"edge) and are not drawn on the map; they are counted in the {COUNTY_NAME} total."
+    )
 
 
 def _proxy_notes(ctx: AppContext, state: ViewState, _sources: list[str]) -> list[str]:

@@ -84,15 +84,16 @@ def _pieces(ctx: AppContext, state: ViewState, res: int, counts: ViewCounts) -> 
     if state.themes == () and not state.categories:
         return []
     out = []
-    for leaf in geo_view.leaves_in(ctx, state.level, state.area_code):
+    # Incidents outside every boundary are not drawn: no area of the map holds them, and a
+    # whole hexagon over the coast or the county edge would read as part of Kent. The notes
+    # say how many there are; they stay in the county total.
+    for leaf in geo_view.drawn_leaves(ctx, state.level, state.area_code):
         shapes = geo_view.piece_shapes(ctx, leaf, res)
-        leaf_key = leaf.code or None
+        leaf_key = leaf.code
         for cell, hex_id, geometry in zip(
             shapes.cells, shapes.hexes, shapes.geometries, strict=True
         ):
             count = counts.piece(leaf_key, int(cell))
-            if leaf_key is None and count.value == 0:
-                continue  # outside every area, draw only hexagons that hold incidents
             out.append(
                 {
                     "cell": int(cell),

@@ -216,12 +216,12 @@ def top_cells(ctx, state: ViewState, audience: Audience, res: int) -> list[tuple
     counts = view_counts(ctx, state.filters(), audience, res)
     names = geo_view.area_names(ctx)
     found = []
-    for leaf in geo_view.leaves_in(ctx, state.level, state.area_code):
+    for leaf in geo_view.drawn_leaves(ctx, state.level, state.area_code):
         shapes = geo_view.piece_shapes(ctx, leaf, res)
         for cell, hex_id in zip(shapes.cells, shapes.hexes, strict=True):
-            c = counts.piece(leaf.code or None, int(cell))
+            c = counts.piece(leaf.code, int(cell))
             if c.value:
-                found.append((c.value, hex_id, names.get(leaf.code, "outside"), c.text))
+                found.append((c.value, hex_id, names.get(leaf.code, leaf.code), c.text))
     found.sort(key=lambda t: (-t[0], t[1]))
     return [(h, place, text) for _, h, place, text in found[:TOP_N]]
 
