@@ -211,3 +211,38 @@ def test_incidents_outside_every_boundary_are_counted_not_drawn(ctx, incidents, 
     assert panel.total == f"{len(want):,}"
     if audience is Audience.RESTRICTED:
         assert sum(f.value for f in model.features) == len(want) - outside
+
+
+DOVER = "E07000108"
+
+
+@pytest.mark.parametrize(("query", "res"), [(f"d={DOVER}&", 8), ("", 7)])
+def test_a_hexagons_detail_sums_its_pieces_at_district_and_county_level(ctx, incidents, query, res):
+    """A hexagon at district or county level is selected without a division: its count is
+    the sum of its pieces in the area, the same figure the busiest-hexagons list gives, and
+    the map outlines it."""
+    from geo.cells import cells_to_parent, cells_to_str
+
+    base = ViewState.from_query(f"?{query}{PERIOD}")
+    top_hex, _, top_text = panel_model(ctx, base, Audience.PUBLIC).top_cells[0]
+    state = ViewState.from_query(f"?{query}cell={top_hex}&{PERIOD}")
+    rows = _soc(incidents, (date(2025, 11, 1), date(2026, 10, 1)))
+    if query:
+        rows = rows[rows["district"] == DOVER]
+    rows = rows[rows["district"].notna()]
+    hexes = cells_to_str(cells_to_parent(rows["cell"].to_numpy(), res))
+    in_cell = rows[[h == top_hex for h in hexes]]
+    restricted = panel_model(ctx, state, Audience.RESTRICTED).cell
+    assert restricted["count"] == f"{len(in_cell):,}"
+    assert "Dover" in restricted["place"]
+    public = panel_model(ctx, state, Audience.PUBLIC).cell
+    if in_cell["division"].nunique() == 1:
+        assert public["count"] == top_text  # the hexagon's one piece, as the list says
+    else:
+        shown = [t for _, t in public["parts"]]
+        assert (
+            public["count"] in {f"{len(in_cell):,}", *shown} or "not published" in (public["count"])
+        )
+    model = map_model(ctx, state, Audience.PUBLIC)
+    selected = [o for o in model.outlines if o.level == "selected"]
+    assert len(selected) == 1 and len(selected[0].coords[0]) == 7

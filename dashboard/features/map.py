@@ -96,6 +96,13 @@ def legend(model: map_view.MapModel) -> list:
         )
         for item in model.legend
     ]
+    if any(o.level == "selected" for o in model.outlines):
+        items.append(
+            html.Span(
+                [html.Span(className="swatch selected"), "Selected hexagon"],
+                className="legend-item",
+            )
+        )
     if model.links:
         items.append(
             html.Span(

@@ -193,7 +193,25 @@ def _cell(m: PanelModel) -> list:
     if not m.cell:
         return []
     c = m.cell
-    children = [html.P(f"Incidents in this hexagon in the period: {c['count']}")]
+    children = [
+        html.P(f"Incidents in this hexagon in the period: {c['count']}"),
+    ]
+    if c["parts"]:
+        children.append(
+            html.Table(
+                [
+                    html.Thead(html.Tr([html.Th("Part in division"), html.Th("Incidents")])),
+                    html.Tbody(
+                        [
+                            html.Tr([html.Td(name), html.Td(text, className="num")])
+                            for name, text in c["parts"]
+                        ]
+                    ),
+                ],
+                className="totals",
+            )
+        )
+    children.append(html.P(f"H3 cell {c['hex']}", className="small"))
     if c["incidents"]:
         children.append(
             html.Table(
@@ -206,4 +224,4 @@ def _cell(m: PanelModel) -> list:
                 className="totals",
             )
         )
-    return _section(f"Hexagon {c['hex']}", children)
+    return _section(f"Selected hexagon: {c['place']}", children)

@@ -56,7 +56,7 @@ def breadcrumb(ctx: AppContext, state: ViewState) -> tuple[tuple[str, str | None
     if state.division:
         trail.append(("division", state.division, area_name(ctx, "division", state.division)))
     if state.cell:
-        trail.append(("cell", state.cell, f"Hexagon {state.cell}"))
+        trail.append(("cell", state.cell, "Selected hexagon"))
     return tuple(trail)
 
 

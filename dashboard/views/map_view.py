@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import h3.api.basic_int as h3i
+
 from dashboard.state import ViewState
 from dashboard.views import geometry as geo_view
 from dashboard.views import measures
@@ -24,6 +26,7 @@ from dashboard.views.labels import (
 from dashboard.views.map_model import Feature, LegendItem, MapModel, Outline
 from dashboard.views.navigation import resolve
 from dashboard.views.overlays import county_lines, ports
+from geo.cells import str_to_cell
 from geo.disclosure import Audience, DisclosurePolicy
 
 KENT_BOUNDS = (-0.02, 50.85, 1.50, 51.56)
@@ -53,7 +56,7 @@ def map_model(ctx: AppContext, state: ViewState, audience: Audience) -> MapModel
         features=features,
         legend=legend,
         legend_title=values.legend_title,
-        outlines=_outlines(ctx, state),
+        outlines=_outlines(ctx, state) + _selected(state, audience, policy),
         bounds=_with_origins(bounds, links),
         notes=tuple(data_notes(ctx, state, audience, counts, res, values.notes)),
         breadcrumb=breadcrumb(ctx, state),
@@ -145,6 +148,17 @@ def _outlines(ctx: AppContext, state: ViewState) -> tuple[Outline, ...]:
         divisions = geo_view.outline_lines(ctx, "division", state.district)
         out.insert(0, Outline("division", divisions, 0.9, "#57606a", "Division boundaries"))
     return tuple(o for o in out if o.coords)
+
+
+def _selected(state: ViewState, audience: Audience, policy) -> tuple[Outline, ...]:
+    """The selected hexagon's outline, drawn over everything (none finer than public)."""
+    if not state.cell:
+        return ()
+    cell = str_to_cell(state.cell)
+    if audience is Audience.PUBLIC and h3i.get_resolution(cell) > policy.max_res:
+        return ()
+    ring = [(round(lon, 5), round(lat, 5)) for lat, lon in h3i.cell_to_boundary(cell)]
+    return (Outline("selected", (tuple(ring + ring[:1]),), 3.0, "#000000", "Selected hexagon"),)
 
 
 def _banner(audience: Audience) -> str:
