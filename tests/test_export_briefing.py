@@ -198,3 +198,23 @@ def test_a_district_without_publishable_hexagons_says_so(packs):
     _, restricted = packs[Audience.RESTRICTED]
     page = restricted[restricted.index(f'id="district-{DIST_B}"') :]
     assert "No hexagon has a count" not in page[: page.index("</section>")]
+
+
+def test_every_page_of_a_pack_with_demo_data_says_so(tmp_path, renderer):
+    """Synthetic demo data is named on the cover, the summary and every page's footer, not
+    first on page 3."""
+    s = Settings(db_path=tmp_path / "socmap.duckdb")
+    store = Store(s.db_path)
+    fill_export_store(store)
+    with store.writing() as con:
+        con.execute("UPDATE incidents SET source = 'synthetic-demo' WHERE source = 'partner-a'")
+    ctx = AppContext.create(Store(s.db_path), s, Audience.PUBLIC)
+    pdf = export_briefing(ctx, VIEW, Audience.PUBLIC, renderer=renderer, user="a", client="t")
+    pages = int(pdf_info(pdf.data)["Pages"])
+    for page in range(1, pages + 1):
+        text = " ".join(pdf_text(pdf.data, page).split()).lower()
+        assert "synthetic demo data" in text, page
+    cover = " ".join(pdf_text(pdf.data, 1).split())
+    assert "Synthetic demo data: these are not real incidents." in cover
+    summary = " ".join(pdf_text(pdf.data, 2).split())
+    assert "1. Summary" in summary and "Synthetic demo data: these are not real" in summary
