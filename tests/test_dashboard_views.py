@@ -246,3 +246,16 @@ def test_a_hexagons_detail_sums_its_pieces_at_district_and_county_level(ctx, inc
     model = map_model(ctx, state, Audience.PUBLIC)
     selected = [o for o in model.outlines if o.level == "selected"]
     assert len(selected) == 1 and len(selected[0].coords[0]) == 7
+
+
+@pytest.mark.parametrize("measure", ["count", "hotspots", "change"])
+def test_hover_cards_name_places_not_h3_ids(ctx, measure):
+    state = ViewState.from_query(f"?d={THANET}&m={measure}&{PERIOD}")
+    model = map_model(ctx, state, Audience.PUBLIC)
+    hovers = [f.hover for f in model.features]
+    assert not [h for h in hovers if re.search(r"\b8[0-9a-f]{14}\b", h)]
+    assert all("(Thanet)" in h for h in hovers)
+    assert all(re.search(r"Hexagon (in or near|about \d+ km from) [A-Z]", h) for h in hovers)
+    assert not [h for h in hovers if "p = 0.000" in h]
+    if measure == "hotspots":
+        assert any("adjusted p < 0.001" in h for h in hovers)

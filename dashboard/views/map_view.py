@@ -26,6 +26,7 @@ from dashboard.views.labels import (
 from dashboard.views.map_model import Feature, LegendItem, MapModel, Outline
 from dashboard.views.navigation import resolve
 from dashboard.views.overlays import county_lines, ports
+from dashboard.views.places import nearest_towns
 from geo.cells import str_to_cell
 from geo.disclosure import Audience, DisclosurePolicy
 
@@ -42,7 +43,11 @@ def map_model(ctx: AppContext, state: ViewState, audience: Audience) -> MapModel
     pieces = _pieces(ctx, state, res, counts)
     values = measures.classify(ctx, state, audience, res, counts, pieces)
     names = geo_view.area_names(ctx)
-    features = tuple(_feature(p, values, names) for p in pieces)
+    towns = ctx.cached(
+        ("towns", state.level, state.area_code, res, len(pieces)),
+        lambda: nearest_towns([p["cell"] for p in pieces]),
+    )
+    features = tuple(_feature(p, values, names, t) for p, t in zip(pieces, towns, strict=True))
     present = {f.klass for f in features}
     legend = tuple(LegendItem(c.key, c.label, c.colour) for c in values.legend if c.key in present)
     links = county_lines(ctx, state, audience) if "lines" in state.layers else ()
@@ -110,13 +115,14 @@ def _pieces(ctx: AppContext, state: ViewState, res: int, counts: ViewCounts) -> 
     return out
 
 
-def _feature(piece: dict, values: measures.Classified, names: dict[str, str]) -> Feature:
+def _feature(piece: dict, values: measures.Classified, names: dict[str, str], town: str):
     key = f"{piece['hex']}|{piece['leaf'] or ''}"
     klass, value, label, detail = values.by_piece[key]
     place = names.get(piece["leaf"] or "", "Outside Kent and Medway boundaries")
     if piece["district"] and piece["district"] != piece["leaf"]:
         place += f" ({names.get(piece['district'], piece['district'])})"
-    hover = f"<b>{place}</b><br>Hexagon {piece['hex']}<br>{detail}"
+    # Place names, not the H3 id: "Margate (Thanet)", "in or near Margate".
+    hover = f"<b>{place}</b><br>Hexagon {town}<br>{detail}"
     return Feature(
         key=key,
         cell=piece["hex"],
