@@ -16,6 +16,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from dashboard.export import _bng
+from dashboard.figures.palette import WITHHELD_HATCH
 from dashboard.views.map_model import Feature, LegendItem, MapModel, Outline
 
 FONT = "Liberation Sans, Arial, Helvetica, sans-serif"
@@ -107,12 +108,20 @@ def fit_extent(bounds: tuple[float, ...], frame: Frame) -> Extent:
 
 def _class_trace(item: LegendItem, feats: list[Feature]) -> go.Scatter:
     x, y = _bng.rings_xy(_bng.shapes_to_bng([f.geometry for f in feats]) if feats else [])
+    # Withheld counts are hatched on paper: light, and plainly not a colour of the scale.
+    hatch = (
+        {"shape": "/", "bgcolor": item.colour, "fgcolor": WITHHELD_HATCH, "size": 7,
+         "solidity": 0.12}
+        if item.key == "withheld"
+        else None
+    )  # fmt: skip
     return go.Scatter(
         x=x,
         y=y,
         mode="lines",
         fill="toself",
         fillcolor=item.colour,
+        fillpattern=hatch,
         line={"width": 0.3, "color": PIECE_EDGE},
         name=item.label,
         hoverinfo="skip",

@@ -66,7 +66,19 @@ def piece_key(piece: dict) -> str:
 
 
 def _withheld(k: int) -> palette.LegendClass:
-    return palette.LegendClass("withheld", f"Fewer than {k}, or withheld", palette.WITHHELD)
+    return palette.LegendClass(
+        "withheld",
+        f"Fewer than {k} in all, or withheld (shaded over the whole area it covers)",
+        palette.WITHHELD,
+    )
+
+
+def withheld_note(k: int) -> str:
+    return (
+        f"Grey: a count from 1 to {k - 1} (or withheld) is shaded over the whole area it "
+        "belongs to, a division or a larger hexagon, since its parts are not published; "
+        "most of a grey area may hold no incident at all."
+    )
 
 
 def _counts(counts: ViewCounts, pieces: list[dict]) -> Classified:
@@ -77,6 +89,8 @@ def _counts(counts: ViewCounts, pieces: list[dict]) -> Classified:
         c = p["count"]
         klass = "withheld" if c.withheld else legend[i].key
         out.by_piece[piece_key(p)] = (klass, c.value, c.text, f"Incidents: {_said(c, counts.k)}")
+    if any(p["count"].withheld for p in pieces):
+        out.notes.append(withheld_note(counts.k))
     return out
 
 
