@@ -106,18 +106,33 @@ def legend(model: map_view.MapModel) -> list:
     if model.links:
         items.append(
             html.Span(
-                [html.Span(className="swatch line"), "County lines (wider: more lines)"],
+                [html.Span(className="swatch line"), links_key(model)],
                 className="legend-item",
             )
         )
     if model.ports:
         items.append(
             html.Span(
-                [html.Span(className="swatch dot"), "Port-of-entry events (larger: more events)"],
+                [
+                    html.Span(className="swatch dot"),
+                    "Port-of-entry events"
+                    + (
+                        " (larger: more events)" if len({p.events for p in model.ports}) > 1 else ""
+                    ),
+                ],
                 className="legend-item",
             )
         )
     return items
+
+
+def links_key(model: map_view.MapModel) -> str:
+    """The county lines' key; widths are explained only where they differ (in the public
+    view every route may be "fewer than 5", all drawn alike)."""
+    text = "County lines: home area to Kent place"
+    if len({k.lines for k in model.links}) > 1:
+        text += " (wider: more lines)"
+    return text + "; hover a line for its home area"
 
 
 def _caption(model: map_view.MapModel) -> list:
