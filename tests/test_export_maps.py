@@ -253,7 +253,8 @@ def test_area_names_stay_inside_their_area_or_are_left_off():
     fits = Label("Tiny", 1.1, 51.2, 11, box.buffer(10_000))
     too_big = Label("A very long division name indeed", 1.1, 51.2, 11, box)
     # Wide enough for the name, but a sliver: the name would cross its boundary lines.
-    sliver = Label("Thin", 1.1, 51.2, 11, shapely.box(x - 5000, y - 100, x + 5000, y + 100))
+    sx, sy = (float(v) for v in lonlat_to_bng(0.6, 51.3))
+    sliver = Label("Thin", 0.6, 51.3, 11, shapely.box(sx - 5000, sy - 100, sx + 5000, sy + 100))
     labels = (fits, too_big, sliver)
     fig = print_figure(replace(model, links=(), ports=()), Frame(600, 400), labels)
     (text,) = [t for t in fig.data if t.mode == "text"]
