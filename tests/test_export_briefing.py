@@ -218,3 +218,21 @@ def test_every_page_of_a_pack_with_demo_data_says_so(tmp_path, renderer):
     assert "Synthetic demo data: these are not real incidents." in cover
     summary = " ".join(pdf_text(pdf.data, 2).split())
     assert "1. Summary" in summary and "Synthetic demo data: these are not real" in summary
+
+
+@pytest.mark.parametrize("audience", list(Audience))
+def test_hot_hexagons_are_named_by_place_with_incidents_first(packs, audience):
+    import re
+
+    _, html = packs[audience]
+    table = html[html.index('<table class="data hot">') :]
+    table = table[: table.index("</table>")]
+    rows = re.findall(r"<tr><td>(.*?)</td>.*?data-col=\"count\">([^<]*)</td></tr>", table)
+    assert rows, "the export store has a hot spot"
+    for where, _ in rows:
+        assert re.search(r"(in or near|km from) [A-Z]", where), where
+        assert not re.match(r"\s*8[0-9a-f]{14}", where), where  # a place first, not the id
+    held = [count != "0" for _, count in rows]
+    assert held == sorted(held, reverse=True)  # hexagons with incidents come first
+    assert "+ withheld" not in html
+    assert "A hexagon can be a hot spot with no incidents of its own" in html

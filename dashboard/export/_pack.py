@@ -20,11 +20,13 @@ from dashboard.export._sheet import PAPERS, Paper, document, environment, fluid_
 from dashboard.state import ViewState
 from dashboard.views.context import AppContext
 from dashboard.views.labels import selection_text, sources_in_view
+from dashboard.views.places import nearest_towns
+from geo.cells import str_to_cell
 from geo.disclosure import Audience
 
 MARGINS_MM = (12, 0, 12, 0)  # top, right, bottom, left: the header and footer live here
 SHEET = Paper("pack-sheet", 210, 297 - MARGINS_MM[0] - MARGINS_MM[2] - 1)
-DISTRICT_FRAME = Frame(688, 472)  # 182 x 125 mm
+DISTRICT_FRAME = Frame(688, 400)  # 182 x 106 mm: room for a full-width division table
 CONTENT_WIDTH_PX = 688
 SYNTHETIC = "Synthetic demo data: these are not real incidents."
 _COLOURS = {"OFFICIAL": "#1f6f43", "OFFICIAL-SENSITIVE": "#9a1c1c"}
@@ -44,11 +46,20 @@ _HANDLING = {
 
 
 @dataclass(frozen=True)
+class _Cell:
+    hex: str
+    place: str  # the division
+    town: str  # "in or near Margate"
+    text: str  # the published count
+
+
+@dataclass(frozen=True)
 class _District:
     page: DistrictPage
     svg: str
     total: str
     note: str
+    cells: list[_Cell]
 
 
 def export_briefing(
@@ -173,7 +184,10 @@ def _district(ctx: AppContext, page: DistrictPage, renderer: Renderer) -> _Distr
     svg = fluid_svg(renderer.svg(fig, DISTRICT_FRAME.width, DISTRICT_FRAME.height))
     res_note = next((n.text for n in page.model.notes if n.text.startswith("Hexagons:")), "")
     note = f"{res_note} Sources, caveats and the rules applied: see the method notes."
-    return _District(page, svg, page.panel.total, note.strip())
+    top = page.panel.top_cells
+    towns = nearest_towns([str_to_cell(h) for h, _, _ in top])
+    cells = [_Cell(h, place, town, text) for (h, place, text), town in zip(top, towns, strict=True)]
+    return _District(page, svg, page.panel.total, note.strip(), cells)
 
 
 def _header(info: ExportInfo) -> str:
