@@ -203,3 +203,34 @@ def test_an_analyst_sees_exact_counts_and_the_public_only_suppressed_ones(server
     assert "fewer than 5" in texts or "not shown separately" in texts
     assert "OFFICIAL: Part 1" in page.locator("#banner-top").inner_text()
     page.screenshot(path=str(artifacts() / "public-division.png"), full_page=True)
+
+
+FITS_JS = """() => {
+  const gd = document.querySelector('#map .js-plotly-plot');
+  const map = gd._fullLayout.map._subplot.map;
+  const b = map.getBounds();
+  const [x0, y0, x1, y1] = gd.layout.meta.bounds;
+  return {view: [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()], area: [x0, y0, x1, y1]};
+}"""
+
+
+@pytest.mark.parametrize("size", [(1280, 720), (1440, 900)])
+@pytest.mark.parametrize("query", ["", f"d={THANET}&"])
+def test_the_map_fits_its_area_at_any_window_size(server, browser, size, query):
+    """The whole area (Kent with Thanet's east coast, or one district) is inside the visible
+    map, whatever the window's size: the zoom is fitted in the page, not fixed."""
+    context = browser.new_context(viewport={"width": size[0], "height": size[1]})
+    pg = context.new_page()
+    try:
+        pg.goto(f"{server}/?{query}{PERIOD}")
+        map_data(pg)
+        wait_settled(pg)
+        pg.wait_for_timeout(800)  # MapLibre moves to the fitted view
+        got = pg.evaluate(FITS_JS)
+        pg.screenshot(path=str(artifacts() / f"fit-{size[0]}x{size[1]}-{query[:1] or 'k'}.png"))
+    finally:
+        context.close()
+    (w, s, e, n), (x0, y0, x1, y1) = got["view"], got["area"]
+    assert w <= x0 and e >= x1 and s <= y0 and n >= y1, got
+    # Fitted, not merely zoomed far out: the area fills most of the map's width or height.
+    assert (x1 - x0) / (e - w) > 0.7 or (y1 - y0) / (n - s) > 0.7, got

@@ -39,6 +39,9 @@ def map_figure(model: MapModel, settings: Settings) -> dict:
             code or "" for level, code, _ in model.breadcrumb if level != "cell"
         ),
         "hoverlabel": {"bgcolor": "white", "font": {"size": 13}},
+        # The area's box: the page fits the map to it at the map's real size (the zoom
+        # above is for a typical size, until the page has measured the map).
+        "meta": {"bounds": list(model.bounds)},
     }
     if model.empty_message:
         layout["annotations"] = [
