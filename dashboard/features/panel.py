@@ -11,6 +11,8 @@ from dashboard.features import downloads
 from dashboard.state import ViewState
 from dashboard.views.context import AppContext
 from dashboard.views.panel_view import PanelModel, hotspot_summary, panel_model
+from dashboard.views.places import nearest_towns
+from geo.cells import str_to_cell
 
 EMPTY_TREND = "Monthly figures are published<br>for the county and districts only."
 _TREND_COLOURS = ["#0b4f8a", "#b35806", "#1b7837", "#762a83", "#57606a"]  # Okabe-Ito-like
@@ -56,19 +58,21 @@ def register(app: Dash, ctx: AppContext) -> None:
             _top_areas(m),
             _section(
                 "Busiest hexagons",
-                [
-                    html.Ol(
-                        [
-                            html.Li(f"{place}: {text} ({hex_id})")
-                            for hex_id, place, text in m.top_cells
-                        ]
-                    )
-                ]
+                [html.Ol([html.Li(line) for line in _top_cell_lines(m)])]
                 if m.top_cells
                 else [html.P(m.top_cells_note, className="small")],
             ),
             _cell(m),
         )
+
+
+def _top_cell_lines(m: PanelModel) -> list[str]:
+    """ "Dover Town, in or near Dover: 301": places, not H3 ids."""
+    towns = nearest_towns([str_to_cell(h) for h, _, _ in m.top_cells])
+    return [
+        f"{place}, {town}: {text}"
+        for (_, place, text), town in zip(m.top_cells, towns, strict=True)
+    ]
 
 
 def _register_hotspots(app: Dash, ctx: AppContext) -> None:

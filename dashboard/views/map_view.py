@@ -23,7 +23,7 @@ from dashboard.views.labels import (
     period_text,
     selection_text,
 )
-from dashboard.views.map_model import Feature, LegendItem, MapModel, Outline
+from dashboard.views.map_model import Feature, LegendItem, MapModel, Note, Outline
 from dashboard.views.navigation import resolve
 from dashboard.views.overlays import county_lines, ports
 from dashboard.views.places import nearest_towns
@@ -63,12 +63,35 @@ def map_model(ctx: AppContext, state: ViewState, audience: Audience) -> MapModel
         legend_title=values.legend_title,
         outlines=_outlines(ctx, state) + _selected(state, audience, policy),
         bounds=_with_origins(bounds, links),
-        notes=tuple(data_notes(ctx, state, audience, counts, res, values.notes)),
+        notes=tuple(data_notes(ctx, state, audience, counts, res, values.notes))
+        + _far_origins(links),
         breadcrumb=breadcrumb(ctx, state),
         links=links,
         ports=ports(ctx, state, audience) if "ports" in state.layers else (),
         resolution=res,
         empty_message=_empty_message(state, counts, features),
+    )
+
+
+def _far_origins(links) -> tuple[Note, ...]:
+    """Say which county lines run off the map (their home areas are too far to show)."""
+    far = _far(links)
+    if not far:
+        return ()
+    return (
+        Note(f"County lines from {', '.join(far)} run to the map's edge (too far away to show)."),
+    )
+
+
+def _far(links) -> list[str]:
+    return list(
+        dict.fromkeys(
+            k.origin
+            for k in links
+            if not (
+                k.origin_lonlat[0] > NEAR_ORIGIN_WEST and k.origin_lonlat[1] < NEAR_ORIGIN_NORTH
+            )
+        )
     )
 
 
