@@ -10,6 +10,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from dashboard import ids
 from geo.accounts import Accounts
 from tests.browser import ARGS, CHROMIUM, MAP_DATA_JS, PROJECT_JS, artifacts, require_chromium
 from tests.browser import served as serve
@@ -140,6 +141,11 @@ def test_clicks_drill_down_and_the_breadcrumb_and_panel_follow(server, page):
     assert len(names) == 3
     expect(page.locator("#panel-title")).to_contain_text(names[2].strip(), timeout=WAIT)
     page.screenshot(path=str(artifacts() / "division.png"), full_page=True)
+    # The public trend chart of a division is a note, and the whole note shows.
+    note = page.locator(f"#{ids.TREND} .annotation")
+    expect(note).to_contain_text("for the county and districts only", timeout=WAIT)
+    inner, outer = note.bounding_box(), page.locator(f"#{ids.TREND}").bounding_box()
+    assert outer["x"] <= inner["x"] and inner["x"] + inner["width"] <= outer["x"] + outer["width"]
     page.get_by_role("button", name="Kent and Medway").click()
     page.wait_for_function("!location.search.includes('d=')", timeout=WAIT)
 
@@ -160,6 +166,9 @@ def test_a_shared_link_restores_the_view(server, page):
 def test_restricted_view_needs_an_analyst(server, page):
     page.goto(f"{server}/restricted/?d={THANET}&{PERIOD}")
     assert "/login" in page.url
+    expect(page.locator(".banner").first).to_contain_text("OFFICIAL")
+    expect(page.get_by_role("link", name="Back to the public view (Part 1)").first).to_be_visible()
+    page.screenshot(path=str(artifacts() / "sign-in.png"), full_page=True)
     page.fill("#name", "vic")
     page.fill("#password", "vic-password-123")
     page.click("button[type=submit]")
@@ -194,3 +203,34 @@ def test_an_analyst_sees_exact_counts_and_the_public_only_suppressed_ones(server
     assert "fewer than 5" in texts or "not shown separately" in texts
     assert "OFFICIAL: Part 1" in page.locator("#banner-top").inner_text()
     page.screenshot(path=str(artifacts() / "public-division.png"), full_page=True)
+
+
+FITS_JS = """() => {
+  const gd = document.querySelector('#map .js-plotly-plot');
+  const map = gd._fullLayout.map._subplot.map;
+  const b = map.getBounds();
+  const [x0, y0, x1, y1] = gd.layout.meta.bounds;
+  return {view: [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()], area: [x0, y0, x1, y1]};
+}"""
+
+
+@pytest.mark.parametrize("size", [(1280, 720), (1440, 900)])
+@pytest.mark.parametrize("query", ["", f"d={THANET}&"])
+def test_the_map_fits_its_area_at_any_window_size(server, browser, size, query):
+    """The whole area (Kent with Thanet's east coast, or one district) is inside the visible
+    map, whatever the window's size: the zoom is fitted in the page, not fixed."""
+    context = browser.new_context(viewport={"width": size[0], "height": size[1]})
+    pg = context.new_page()
+    try:
+        pg.goto(f"{server}/?{query}{PERIOD}")
+        map_data(pg)
+        wait_settled(pg)
+        pg.wait_for_timeout(800)  # MapLibre moves to the fitted view
+        got = pg.evaluate(FITS_JS)
+        pg.screenshot(path=str(artifacts() / f"fit-{size[0]}x{size[1]}-{query[:1] or 'k'}.png"))
+    finally:
+        context.close()
+    (w, s, e, n), (x0, y0, x1, y1) = got["view"], got["area"]
+    assert w <= x0 and e >= x1 and s <= y0 and n >= y1, got
+    # Fitted, not merely zoomed far out: the area fills most of the map's width or height.
+    assert (x1 - x0) / (e - w) > 0.7 or (y1 - y0) / (n - s) > 0.7, got

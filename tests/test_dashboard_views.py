@@ -185,3 +185,77 @@ def test_a_hexagons_incident_list_is_for_part_2_only(ctx, incidents):
     assert len(restricted["incidents"]) == n
     public = panel_model(ctx, state, Audience.PUBLIC).cell
     assert public is None or public["incidents"] == []
+
+
+@pytest.mark.parametrize("audience", list(Audience))
+def test_incidents_outside_every_boundary_are_counted_not_drawn(ctx, incidents, audience):
+    """police.uk snaps some incidents to points over the county edge or out at sea: no
+    hexagon is drawn outside the boundaries, the notes say how many are left off, and the
+    county total still holds them."""
+    state = ViewState.from_query(
+        "?src=police-uk&from=2018-10&to=2018-12&cat=Violence+and+sexual+offences"
+    )
+    model = map_model(ctx, state, audience)
+    assert model.features and all(f.area for f in model.features)
+    cats = {"Possession of weapons", "Drugs", "Violence and sexual offences"}
+    m = pd.to_datetime(incidents["month"]).dt.date
+    want = incidents[incidents["category"].isin(cats) & (m <= date(2018, 12, 1))]
+    outside = int(want["district"].isna().sum())
+    assert outside > 5, "the real police.uk months have incidents outside every district"
+    notes = " ".join(n.text for n in model.notes)
+    said = f"{outside} incidents lie" if audience is Audience.RESTRICTED else "incidents lie"
+    assert f"{said} outside every district boundary" in notes
+    assert "not drawn on the map; they are counted in the Kent and Medway total" in notes
+    assert "adds up to the district and division totals" in notes
+    panel = panel_model(ctx, state, audience)
+    assert panel.total == f"{len(want):,}"
+    if audience is Audience.RESTRICTED:
+        assert sum(f.value for f in model.features) == len(want) - outside
+
+
+DOVER = "E07000108"
+
+
+@pytest.mark.parametrize(("query", "res"), [(f"d={DOVER}&", 8), ("", 7)])
+def test_a_hexagons_detail_sums_its_pieces_at_district_and_county_level(ctx, incidents, query, res):
+    """A hexagon at district or county level is selected without a division: its count is
+    the sum of its pieces in the area, the same figure the busiest-hexagons list gives, and
+    the map outlines it."""
+    from geo.cells import cells_to_parent, cells_to_str
+
+    base = ViewState.from_query(f"?{query}{PERIOD}")
+    top_hex, _, top_text = panel_model(ctx, base, Audience.PUBLIC).top_cells[0]
+    state = ViewState.from_query(f"?{query}cell={top_hex}&{PERIOD}")
+    rows = _soc(incidents, (date(2025, 11, 1), date(2026, 10, 1)))
+    if query:
+        rows = rows[rows["district"] == DOVER]
+    rows = rows[rows["district"].notna()]
+    hexes = cells_to_str(cells_to_parent(rows["cell"].to_numpy(), res))
+    in_cell = rows[[h == top_hex for h in hexes]]
+    restricted = panel_model(ctx, state, Audience.RESTRICTED).cell
+    assert restricted["count"] == f"{len(in_cell):,}"
+    assert "Dover" in restricted["place"]
+    public = panel_model(ctx, state, Audience.PUBLIC).cell
+    if in_cell["division"].nunique() == 1:
+        assert public["count"] == top_text  # the hexagon's one piece, as the list says
+    else:
+        shown = [t for _, t in public["parts"]]
+        assert (
+            public["count"] in {f"{len(in_cell):,}", *shown} or "not published" in (public["count"])
+        )
+    model = map_model(ctx, state, Audience.PUBLIC)
+    selected = [o for o in model.outlines if o.level == "selected"]
+    assert len(selected) == 1 and len(selected[0].coords[0]) == 7
+
+
+@pytest.mark.parametrize("measure", ["count", "hotspots", "change"])
+def test_hover_cards_name_places_not_h3_ids(ctx, measure):
+    state = ViewState.from_query(f"?d={THANET}&m={measure}&{PERIOD}")
+    model = map_model(ctx, state, Audience.PUBLIC)
+    hovers = [f.hover for f in model.features]
+    assert not [h for h in hovers if re.search(r"\b8[0-9a-f]{14}\b", h)]
+    assert all("(Thanet)" in h for h in hovers)
+    assert all(re.search(r"Hexagon (in or near|about \d+ km from) [A-Z]", h) for h in hovers)
+    assert not [h for h in hovers if "p = 0.000" in h]
+    if measure == "hotspots":
+        assert any("adjusted p < 0.001" in h for h in hovers)

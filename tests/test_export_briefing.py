@@ -185,3 +185,54 @@ def test_public_pack_has_no_small_counts_ids_or_streets(packs, settings):
 def test_restricted_pack_names_the_street_of_hot_spots(packs):
     _, html = packs[Audience.RESTRICTED]
     assert SECRET_STREET.removeprefix("On or near ") in html
+
+
+def test_a_district_without_publishable_hexagons_says_so(packs):
+    """Medway's hexagons all hold fewer than k in the public pack: the page says why none is
+    listed, instead of "No incidents" beside a total of dozens."""
+    _, html = packs[Audience.PUBLIC]
+    page = html[html.index(f'id="district-{DIST_B}"') :]
+    page = page[: page.index("</section>")]
+    assert "No hexagon has a count that can be published (all below 5 or withheld)" in page
+    assert "No incidents." not in page
+    _, restricted = packs[Audience.RESTRICTED]
+    page = restricted[restricted.index(f'id="district-{DIST_B}"') :]
+    assert "No hexagon has a count" not in page[: page.index("</section>")]
+
+
+def test_every_page_of_a_pack_with_demo_data_says_so(tmp_path, renderer):
+    """Synthetic demo data is named on the cover, the summary and every page's footer, not
+    first on page 3."""
+    s = Settings(db_path=tmp_path / "socmap.duckdb")
+    store = Store(s.db_path)
+    fill_export_store(store)
+    with store.writing() as con:
+        con.execute("UPDATE incidents SET source = 'synthetic-demo' WHERE source = 'partner-a'")
+    ctx = AppContext.create(Store(s.db_path), s, Audience.PUBLIC)
+    pdf = export_briefing(ctx, VIEW, Audience.PUBLIC, renderer=renderer, user="a", client="t")
+    pages = int(pdf_info(pdf.data)["Pages"])
+    for page in range(1, pages + 1):
+        text = " ".join(pdf_text(pdf.data, page).split()).lower()
+        assert "synthetic demo data" in text, page
+    cover = " ".join(pdf_text(pdf.data, 1).split())
+    assert "Synthetic demo data: these are not real incidents." in cover
+    summary = " ".join(pdf_text(pdf.data, 2).split())
+    assert "1. Summary" in summary and "Synthetic demo data: these are not real" in summary
+
+
+@pytest.mark.parametrize("audience", list(Audience))
+def test_hot_hexagons_are_named_by_place_with_incidents_first(packs, audience):
+    import re
+
+    _, html = packs[audience]
+    table = html[html.index('<table class="data hot">') :]
+    table = table[: table.index("</table>")]
+    rows = re.findall(r"<tr><td>(.*?)</td>.*?data-col=\"count\">([^<]*)</td></tr>", table)
+    assert rows, "the export store has a hot spot"
+    for where, _ in rows:
+        assert re.search(r"(in or near|km from) [A-Z]", where), where
+        assert not re.match(r"\s*8[0-9a-f]{14}", where), where  # a place first, not the id
+    held = [count != "0" for _, count in rows]
+    assert held == sorted(held, reverse=True)  # hexagons with incidents come first
+    assert "+ withheld" not in html
+    assert "A hexagon can be a hot spot with no incidents of its own" in html

@@ -23,6 +23,7 @@ from dashboard.views.map_view import map_model
 from dashboard.views.measures import emerging_result, hotspot_result, stats_filters
 from dashboard.views.navigation import previous_period_loaded, resolve
 from dashboard.views.panel_view import PanelModel, hotspot_summary, panel_model, trend
+from dashboard.views.places import nearest_towns
 from geo.cells import str_to_cell
 from geo.disclosure import Audience
 
@@ -46,6 +47,7 @@ class HotCell:
     klass: str
     z: float
     count: str
+    town: str = ""  # "in or near Dover"
 
 
 @dataclass
@@ -154,12 +156,17 @@ def _hotspot_summary(ctx: AppContext, state: ViewState, audience: Audience):
         return [], {}, {}, []
     res = view_resolution(ctx, state, audience)
     gi = hotspot_result(ctx, filters, res)
-    hot = gi.hot().head(TOP_HOT)
+    counts = cell_counts(map_model(ctx, state, audience))
+    hot = gi.hot()
+    # Hot cells holding incidents first (a cell with none can be hot through its
+    # neighbours: the table says so), each group by Gi* z as the statistic ranks them.
+    held = [counts.get(int(c), "0") != "0" for c in hot["cell"]]
+    hot = hot.assign(_held=held).sort_values(["_held", "gi_z"], ascending=False).head(TOP_HOT)
     places = cells_to_places(ctx.store, hot["cell"].to_numpy(np.uint64), res)
     places = places.set_index("cell")
-    counts = cell_counts(map_model(ctx, state, audience))
+    towns = nearest_towns(hot["cell"].to_numpy(np.uint64))
     cells = []
-    for row in hot.to_dict("records"):
+    for row, town in zip(hot.to_dict("records"), towns, strict=True):
         p = places.loc[np.uint64(row["cell"])]
         cells.append(
             HotCell(
@@ -168,6 +175,7 @@ def _hotspot_summary(ctx: AppContext, state: ViewState, audience: Audience):
                 row["class"],
                 float(row["gi_z"]),
                 counts.get(int(row["cell"]), "0"),
+                town,
             )
         )
     emerging = emerging_result(ctx, filters, res)
@@ -186,7 +194,7 @@ def _place(p, audience: Audience) -> str:
 
 def cell_counts(model: MapModel) -> dict[int, str]:
     """Each cell's published count: the sum of its pieces (a cell cut by boundaries has
-    several), with "+ withheld" where a piece's count is withheld."""
+    several); "at least N" where a piece's count is withheld (the sum of the others)."""
     pieces: dict[int, list] = {}
     for f in model.features:
         pieces.setdefault(str_to_cell(f.cell), []).append(f)
@@ -196,5 +204,5 @@ def cell_counts(model: MapModel) -> dict[int, str]:
         if all(f.value is not None for f in feats):
             out[cell] = f"{shown:,}"
         else:
-            out[cell] = f"{shown:,} + withheld" if shown else "withheld"
+            out[cell] = f"at least {shown:,}" if shown else "withheld"
     return out

@@ -9,7 +9,7 @@ import shapely
 from shapely.ops import polylabel
 
 from dashboard.export import _meta
-from dashboard.export._bng import bounds_to_bng
+from dashboard.export._bng import geometry_to_bng
 from dashboard.export._context import pinned
 from dashboard.export._meta import ExportInfo
 from dashboard.export._print_figure import Label, print_figure
@@ -126,7 +126,7 @@ def area_labels(ctx: AppContext, state: ViewState) -> tuple[Label, ...]:
         return ()
     points = ctx.cached(("label-points", level, parent), lambda: _label_points(ctx, level, parent))
     # Escaped: plotly reads a little HTML in text, and names come from boundary files.
-    return tuple(Label(escape(name), lon, lat, size, width) for name, lon, lat, width in points)
+    return tuple(Label(escape(name), lon, lat, size, shape) for name, lon, lat, shape in points)
 
 
 def _label_points(ctx: AppContext, level: str, parent: str | None):
@@ -142,6 +142,8 @@ def _label_points(ctx: AppContext, level: str, parent: str | None):
         # The pole of inaccessibility: inside the area, far from its edges (a centroid can
         # fall outside a crescent-shaped district).
         point = polylabel(largest, tolerance=0.002)
-        x0, _, x1, _ = bounds_to_bng(largest.bounds)
-        out.append((area_name(ctx, level, code), point.x, point.y, x1 - x0))
+        # The area in grid metres, a little shrunk, so a name that fits stays clear of
+        # the boundary line.
+        inner = geometry_to_bng(largest.simplify(0.0005)).buffer(-100)
+        out.append((area_name(ctx, level, code), point.x, point.y, inner))
     return out

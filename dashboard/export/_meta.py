@@ -5,7 +5,7 @@ Every export gets an :class:`ExportInfo`: its reference (printed on the page), t
 the store's data version, who asked and when, and the disclosure rules applied. It goes into
 the append-only audit log beside the store (the store itself is replaced on every load and is
 read-only to the dashboard) and into the file: PDF document information, PNG text chunks,
-a GeoPackage table, GeoJSON members, CSV header lines.
+a GeoPackage table, GeoJSON members, CSV note rows.
 """
 
 from __future__ import annotations

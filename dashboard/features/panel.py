@@ -11,7 +11,10 @@ from dashboard.features import downloads
 from dashboard.state import ViewState
 from dashboard.views.context import AppContext
 from dashboard.views.panel_view import PanelModel, hotspot_summary, panel_model
+from dashboard.views.places import nearest_towns
+from geo.cells import str_to_cell
 
+EMPTY_TREND = "Monthly figures are published<br>for the county and districts only."
 _TREND_COLOURS = ["#0b4f8a", "#b35806", "#1b7837", "#762a83", "#57606a"]  # Okabe-Ito-like
 
 
@@ -55,19 +58,21 @@ def register(app: Dash, ctx: AppContext) -> None:
             _top_areas(m),
             _section(
                 "Busiest hexagons",
-                [
-                    html.Ol(
-                        [
-                            html.Li(f"{place}: {text} ({hex_id})")
-                            for hex_id, place, text in m.top_cells
-                        ]
-                    )
-                ]
+                [html.Ol([html.Li(line) for line in _top_cell_lines(m)])]
                 if m.top_cells
-                else [html.P("No incidents.", className="small")],
+                else [html.P(m.top_cells_note, className="small")],
             ),
             _cell(m),
         )
+
+
+def _top_cell_lines(m: PanelModel) -> list[str]:
+    """ "Dover Town, in or near Dover: 301": places, not H3 ids."""
+    towns = nearest_towns([str_to_cell(h) for h, _, _ in m.top_cells])
+    return [
+        f"{place}, {town}: {text}"
+        for (_, place, text), town in zip(m.top_cells, towns, strict=True)
+    ]
 
 
 def _register_hotspots(app: Dash, ctx: AppContext) -> None:
@@ -157,7 +162,8 @@ def _trend_figure(m: PanelModel) -> go.Figure:
     if not m.trend:
         fig.update_layout(xaxis={"visible": False}, yaxis={"visible": False})
         fig.add_annotation(
-            text="Monthly figures are published for the county and districts",
+            # Two short lines: the panel is narrow, and plotly does not wrap annotations.
+            text=EMPTY_TREND,
             x=0.5,
             y=0.5,
             xref="paper",
@@ -191,7 +197,25 @@ def _cell(m: PanelModel) -> list:
     if not m.cell:
         return []
     c = m.cell
-    children = [html.P(f"Incidents in this hexagon in the period: {c['count']}")]
+    children = [
+        html.P(f"Incidents in this hexagon in the period: {c['count']}"),
+    ]
+    if c["parts"]:
+        children.append(
+            html.Table(
+                [
+                    html.Thead(html.Tr([html.Th("Part in division"), html.Th("Incidents")])),
+                    html.Tbody(
+                        [
+                            html.Tr([html.Td(name), html.Td(text, className="num")])
+                            for name, text in c["parts"]
+                        ]
+                    ),
+                ],
+                className="totals",
+            )
+        )
+    children.append(html.P(f"H3 cell {c['hex']}", className="small"))
     if c["incidents"]:
         children.append(
             html.Table(
@@ -204,4 +228,4 @@ def _cell(m: PanelModel) -> list:
                 className="totals",
             )
         )
-    return _section(f"Hexagon {c['hex']}", children)
+    return _section(f"Selected hexagon: {c['place']}", children)

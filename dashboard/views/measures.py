@@ -54,12 +54,31 @@ def classify(
     return _counts(counts, pieces)
 
 
+def p_text(p: float) -> str:
+    """A p-value as printed: "= 0.042", or "< 0.001" (never "= 0.000")."""
+    if not np.isfinite(p):
+        return "= n/a"
+    return "< 0.001" if p < 0.001 else f"= {p:.3f}"
+
+
 def piece_key(piece: dict) -> str:
     return f"{piece['hex']}|{piece['leaf'] or ''}"
 
 
 def _withheld(k: int) -> palette.LegendClass:
-    return palette.LegendClass("withheld", f"Fewer than {k}, or withheld", palette.WITHHELD)
+    return palette.LegendClass(
+        "withheld",
+        f"Fewer than {k} in all, or withheld (shaded over the whole area it covers)",
+        palette.WITHHELD,
+    )
+
+
+def withheld_note(k: int) -> str:
+    return (
+        f"Grey: a count from 1 to {k - 1} (or withheld) is shaded over the whole area it "
+        "belongs to, a division or a larger hexagon, since its parts are not published; "
+        "most of a grey area may hold no incident at all."
+    )
 
 
 def _counts(counts: ViewCounts, pieces: list[dict]) -> Classified:
@@ -69,8 +88,17 @@ def _counts(counts: ViewCounts, pieces: list[dict]) -> Classified:
     for p, i in zip(pieces, index, strict=True):
         c = p["count"]
         klass = "withheld" if c.withheld else legend[i].key
-        out.by_piece[piece_key(p)] = (klass, c.value, c.text, f"Incidents: {c.text}")
+        out.by_piece[piece_key(p)] = (klass, c.value, c.text, f"Incidents: {_said(c, counts.k)}")
+    if any(p["count"].withheld for p in pieces):
+        out.notes.append(withheld_note(counts.k))
     return out
+
+
+def _said(count, k: int) -> str:
+    """A piece's count for its hover card; a merged piece says what the grey stands for."""
+    if count.status == "merged":
+        return f"part of a larger area with fewer than {k} in all (see the legend)"
+    return count.text
 
 
 def stats_filters(ctx: AppContext, state: ViewState, audience: Audience) -> Filters | None:
@@ -106,7 +134,7 @@ def _hotspots(ctx, state, audience, res, counts, pieces) -> Classified:
     for p in pieces:
         klass, z, q = by_cell.get(p["cell"], ("not_significant", np.nan, np.nan))
         z = float(z) if np.isfinite(z) else None
-        stats = f"Gi* z = {z:.2f}, adjusted p = {q:.3f}" if z is not None else "Gi* z: n/a"
+        stats = f"Gi* z = {z:.2f}, adjusted p {p_text(q)}" if z is not None else "Gi* z: n/a"
         detail = f"Incidents: {p['count'].text}<br>{CLASS_LABELS[klass]}<br>{stats}"
         out.by_piece[piece_key(p)] = (klass, z, CLASS_LABELS[klass], detail)
     out.notes.append(
@@ -161,7 +189,7 @@ def _change(ctx, state, audience, res, counts, pieces) -> Classified:
         klass = _change_class(int(a[i]), int(b[i]), bool(sig[i]))
         detail = (
             f"This period: {a[i]}; previous: {b[i]}"
-            f"<br>{labels[i]} (exact test, p = {pvalues[i]:.3f})"
+            f"<br>{labels[i]} (exact test, p {p_text(pvalues[i])})"
         )
         value = float(pct[i]) if np.isfinite(pct[i]) else None
         out.by_piece[piece_key(p)] = (klass, value, labels[i], detail)

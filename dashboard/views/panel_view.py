@@ -52,6 +52,7 @@ class PanelModel:
     trend_months: list[date] = field(default_factory=list)
     trend: dict[str, list[int | None]] = field(default_factory=dict)
     top_cells: list[tuple[str, str, str]] = field(default_factory=list)  # hex, place, count
+    top_cells_note: str = ""  # why no hexagon is listed, when none is
     top_areas: list[AreaRow] = field(default_factory=list)
     top_areas_title: str = ""
     notes: list[str] = field(default_factory=list)
@@ -77,6 +78,8 @@ def panel_model(ctx: AppContext, state: ViewState, audience: Audience) -> PanelM
             "Breakdowns by theme and by month are published for the county and districts only."
         )
     model.top_cells = top_cells(ctx, state, audience, res)
+    if not model.top_cells:
+        model.top_cells_note = _no_top_cells(total, policy.k)
     model.top_areas_title, model.top_areas = top_areas(ctx, state, audience, res)
     if audience is Audience.PUBLIC:
         model.restricted_districts = _restricted_districts(ctx, counts)
@@ -213,14 +216,21 @@ def top_cells(ctx, state: ViewState, audience: Audience, res: int) -> list[tuple
     counts = view_counts(ctx, state.filters(), audience, res)
     names = geo_view.area_names(ctx)
     found = []
-    for leaf in geo_view.leaves_in(ctx, state.level, state.area_code):
+    for leaf in geo_view.drawn_leaves(ctx, state.level, state.area_code):
         shapes = geo_view.piece_shapes(ctx, leaf, res)
         for cell, hex_id in zip(shapes.cells, shapes.hexes, strict=True):
-            c = counts.piece(leaf.code or None, int(cell))
+            c = counts.piece(leaf.code, int(cell))
             if c.value:
-                found.append((c.value, hex_id, names.get(leaf.code, "outside"), c.text))
+                found.append((c.value, hex_id, names.get(leaf.code, leaf.code), c.text))
     found.sort(key=lambda t: (-t[0], t[1]))
     return [(h, place, text) for _, h, place, text in found[:TOP_N]]
+
+
+def _no_top_cells(total: Count, k: int) -> str:
+    """Why the busiest-hexagons list is empty: no incidents, or none publishable."""
+    if total.status == "zero":
+        return "No incidents."
+    return f"No hexagon has a count that can be published (all below {k} or withheld)."
 
 
 def top_areas(ctx, state: ViewState, audience: Audience, res: int):
@@ -248,7 +258,13 @@ def _restricted_districts(ctx, counts) -> list[tuple[str, str]]:
 
 
 def cell_detail(ctx, state: ViewState, audience: Audience) -> dict | None:
-    """The selected hexagon: its published count and, for Part 2 only, its incidents."""
+    """The selected hexagon: its published count and, for Part 2 only, its incidents.
+
+    A hexagon at county or district level can span divisions, and counts are kept by piece
+    (the hexagon within one division), so its count is the sum of its pieces in the view's
+    area. For Part 1 every number shown is a published one: the sum only where every piece
+    is shown (it adds nothing to them) or where a single piece holds all its incidents (the
+    sum is that piece); otherwise each division's piece is listed and the total withheld."""
     if not state.cell:
         return None
     from geo.cells import cell_resolution, str_to_cell  # noqa: PLC0415
@@ -259,12 +275,46 @@ def cell_detail(ctx, state: ViewState, audience: Audience) -> dict | None:
     policy = DisclosurePolicy.from_settings(ctx.settings)
     if audience is Audience.PUBLIC and res > policy.max_res:
         return None
-    leaf = state.division or state.district
-    count = view_counts(ctx, state.filters(), audience, res).piece(leaf, cell)
-    detail = {"hex": state.cell, "count": count.text, "incidents": []}
+    counts = view_counts(ctx, state.filters(), audience, res)
+    names = geo_view.area_names(ctx)
+    parts = [
+        (leaf, counts.piece(leaf.code, cell)) for leaf in geo_view.leaves_of_cell(ctx, state, cell)
+    ]
+    detail = {
+        "hex": state.cell,
+        "count": _cell_total([c for _, c in parts]),
+        "place": _cell_place(parts, names),
+        "parts": [(names.get(leaf.code, leaf.code), c.text) for leaf, c in parts]
+        if len(parts) > 1
+        else [],
+        "incidents": [],
+    }
     if policy.allows_records(audience):
         detail["incidents"] = _incidents_in(ctx, state, cell, res)
     return detail
+
+
+def _cell_total(parts: list[Count]) -> str:
+    if not parts:
+        return "0"
+    if all(not c.withheld for c in parts):
+        return f"{sum(c.value for c in parts):,}"
+    held = [c for c in parts if c.withheld or c.value]
+    if len(held) == 1:
+        return held[0].text
+    return "not published (a part is withheld; see each division below)"
+
+
+def _cell_place(parts, names: dict[str, str]) -> str:
+    """Where the hexagon is: its division(s) and district."""
+    if not parts:
+        return "outside the area shown"
+    divisions = [names.get(leaf.code, leaf.code) for leaf, _ in parts]
+    district = parts[0][0].district
+    text = " and ".join(divisions) if len(divisions) <= 2 else ", ".join(divisions)
+    if district and district != parts[0][0].code:
+        text += f" ({names.get(district, district)})"
+    return text
 
 
 def _incidents_in(ctx, state: ViewState, cell: int, res: int, limit: int = 100) -> list[tuple]:
