@@ -158,9 +158,12 @@ def test_restricted_view_is_marked_and_exact(ctx):
 
 def test_every_map_says_what_it_shows(ctx):
     state = ViewState.from_query("?cat=Possession of weapons&theme=none&from=2018-10&to=2018-12")
+    assert "proxy" in map_model(ctx, state, Audience.RESTRICTED).title.lower()
+    # The public view shows the category's whole theme, and says which part is a proxy.
     model = map_model(ctx, state, Audience.PUBLIC)
     notes = " ".join(n.text for n in model.notes)
-    assert "proxy" in model.title.lower()
+    assert model.title.startswith("Knife crime")
+    assert model.subtitle.endswith("Q3 2018/19 (October to December 2018)")
     assert "Proxy: police.uk 'Possession of weapons'" in notes
     assert "Boundaries approximate" in notes
     assert "police.uk" in notes
@@ -168,7 +171,11 @@ def test_every_map_says_what_it_shows(ctx):
     demo = map_model(ctx, ViewState.from_query(f"?{PERIOD}"), Audience.PUBLIC)
     assert any("Synthetic demo data" in n.text and n.warn for n in demo.notes)
     assert not any(n.text.startswith("Proxy") for n in demo.notes)  # no police.uk rows then
-    assert demo.subtitle.endswith("November 2025 to October 2026")
+    # October 2026 does not complete Q3 2026/27: the latest complete quarter is shown.
+    assert demo.subtitle.endswith("Q2 2026/27 (July to September 2026)")
+    assert "fixed periods (quarters of the year starting in April" in " ".join(
+        n.text for n in demo.notes
+    )
 
 
 def test_a_hexagons_incident_list_is_for_part_2_only(ctx, incidents):
