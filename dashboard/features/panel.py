@@ -155,7 +155,7 @@ def _trend_figure(m: PanelModel) -> go.Figure:
     if not m.trend:
         fig.update_layout(xaxis={"visible": False}, yaxis={"visible": False})
         fig.add_annotation(
-            text=f"{m.trend_title} is published for the county and districts",
+            text="Published for the county<br>and districts only",
             x=0.5,
             y=0.5,
             xref="paper",
