@@ -16,12 +16,12 @@ from dashboard.export._print_figure import Label, print_figure
 from dashboard.export._renderer import CSS_DPI, Renderer
 from dashboard.export._sheet import PAPERS, Paper, document, sheet_html
 from dashboard.state import ViewState
-from dashboard.views.context import AppContext, options
+from dashboard.views.context import AppContext
 from dashboard.views.counts import view_counts
 from dashboard.views.labels import area_name
 from dashboard.views.map_model import MapModel
 from dashboard.views.map_view import map_model
-from dashboard.views.navigation import resolve
+from dashboard.views.public import resolve_view
 from geo.disclosure import Audience, DisclosurePolicy
 
 MAP_FORMATS = ("pdf", "png")
@@ -65,7 +65,7 @@ def export_map(
     sheet = PAPERS[paper]
     renderer.start()  # Chromium starts while the map is computed
     ctx = pinned(ctx)
-    state = resolve(state, options(ctx), ctx.themes)
+    state = resolve_view(ctx, state, audience)
     model = map_model(ctx, state, audience)
     info = _meta.new_info(
         ctx,

@@ -22,7 +22,7 @@ from zoneinfo import ZoneInfo
 
 from dashboard.state import ViewState
 from dashboard.views.context import AppContext
-from dashboard.views.labels import period_text
+from dashboard.views.public import period_label
 from geo.accounts import Accounts
 from geo.disclosure import Audience, DisclosurePolicy, rules_applied
 from geo.filters import month_str
@@ -93,7 +93,7 @@ def new_info(
         title=title,
         audience=str(audience),
         marking=policy.marking(audience),
-        period=period_text(state),
+        period=period_label(ctx, state, audience),
         month_from=month_str(state.month_from) if state.month_from else None,
         month_to=month_str(state.month_to) if state.month_to else None,
         view=state.to_query(),

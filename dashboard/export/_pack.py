@@ -138,6 +138,8 @@ def briefing_html(ctx: AppContext, brief: Briefing, info: ExportInfo, renderer: 
             class_labels=CLASS_LABELS,
             category_labels=CATEGORY_LABELS,
             trend_svg=_trend_svg(brief, renderer),
+            trend_unit=_trend_unit(ctx, audience),
+            trend_title=_TREND_TITLES[_trend_unit(ctx, audience)],
             districts=[_district(ctx, d, renderer) for d in brief.districts],
             method=method_notes(
                 ctx,
@@ -160,6 +162,24 @@ def _synthetic(ctx: AppContext, brief: Briefing) -> bool:
     return "synthetic-demo" in sources_in_view(ctx, brief.state)
 
 
+_TREND_TITLES = {
+    "month": "Monthly",
+    "quarter": "Quarterly",
+    "half-year": "Half-yearly",
+    "year": "Yearly",
+}
+
+
+def _trend_unit(ctx: AppContext, audience: Audience) -> str:
+    """What one point of the trend charts is: a month (Part 2), or a published block."""
+    if audience is Audience.RESTRICTED:
+        return "month"
+    from dashboard.views.panel_view import BLOCK_UNITS  # noqa: PLC0415
+    from geo.disclosure import DisclosurePolicy  # noqa: PLC0415
+
+    return BLOCK_UNITS[DisclosurePolicy.from_settings(ctx.settings).period_months]
+
+
 def _district_res(ctx: AppContext, brief: Briefing) -> int:
     if brief.districts:
         return view_resolution(ctx, brief.districts[0].state, brief.audience)
@@ -175,7 +195,9 @@ def _k(ctx: AppContext) -> int:
 def _trend_svg(brief: Briefing, renderer: Renderer) -> str | None:
     if not brief.trends or not brief.trend_months:
         return None
-    fig = trend_figure(brief.trend_months, brief.trends, CONTENT_WIDTH_PX)
+    fig = trend_figure(
+        brief.trend_months, brief.trends, CONTENT_WIDTH_PX, brief.trend_labels or None
+    )
     return renderer.svg(fig, CONTENT_WIDTH_PX, int(fig.layout.height))
 
 

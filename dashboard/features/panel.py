@@ -14,7 +14,7 @@ from dashboard.views.panel_view import PanelModel, hotspot_summary, panel_model
 from dashboard.views.places import nearest_towns
 from geo.cells import str_to_cell
 
-EMPTY_TREND = "Monthly figures are published<br>for the county and districts only."
+EMPTY_TREND = "Figures are published<br>for the county and districts only."
 _TREND_COLOURS = ["#0b4f8a", "#b35806", "#1b7837", "#762a83", "#57606a"]  # Okabe-Ito-like
 
 
@@ -110,7 +110,7 @@ def _totals(m: PanelModel) -> list:
         )
         for r in m.themes
     ]
-    out = [html.P([html.Strong(f"Total: {m.total}"), " incidents with a location"])]
+    out = [html.P([html.Strong(f"{m.total_label}: {m.total}"), " incidents with a location"])]
     if rows:
         out.append(html.Table([html.Thead(head), html.Tbody(rows)], className="totals"))
     out += [html.P(note, className="small") for note in m.notes]
@@ -136,10 +136,12 @@ def _totals(m: PanelModel) -> list:
 
 def _trend_figure(m: PanelModel) -> go.Figure:
     fig = go.Figure()
+    # Public: one point per period block, named as the block is ("Q2 2026/27").
+    x = m.trend_labels or m.trend_months
     for i, (name, values) in enumerate(m.trend.items()):
         fig.add_trace(
             go.Scatter(
-                x=m.trend_months,
+                x=x,
                 y=values,
                 name=name,
                 mode="lines+markers",
@@ -148,15 +150,11 @@ def _trend_figure(m: PanelModel) -> go.Figure:
             )
         )
     fig.update_layout(
-        title={"text": "Incidents by month", "font": {"size": 13}},
-        margin={"l": 36, "r": 8, "t": 30, "b": 30},
+        title={"text": m.trend_title, "font": {"size": 13}},
+        margin={"l": 36, "r": 8, "t": 30, "b": 44 if m.trend_labels else 30},
         legend={"orientation": "h", "y": -0.25, "font": {"size": 11}},
         yaxis={"rangemode": "tozero", "title": None},
-        xaxis={
-            "title": None,
-            "tickformat": "%b %Y",
-            "dtick": "M1" if len(m.trend_months) <= 6 else "M3",
-        },
+        xaxis=_trend_axis(m),
         plot_bgcolor="white",
     )
     if not m.trend:
@@ -172,6 +170,16 @@ def _trend_figure(m: PanelModel) -> go.Figure:
             font={"size": 12, "color": "#57606a"},
         )
     return fig
+
+
+def _trend_axis(m: PanelModel) -> dict:
+    if m.trend_labels:
+        return {"title": None, "type": "category", "tickangle": 0, "tickfont": {"size": 10}}
+    return {
+        "title": None,
+        "tickformat": "%b %Y",
+        "dtick": "M1" if len(m.trend_months) <= 6 else "M3",
+    }
 
 
 def _top_areas(m: PanelModel) -> list:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, TypeVar
 
-from geo.disclosure import Audience
+from geo.disclosure import Audience, loaded_months
 from geo.settings import Settings
 from geo.store import Store
 from geo.themes import ThemeMap, load_themes
@@ -75,6 +75,7 @@ class Options:
     categories: tuple[str, ...]
     districts: tuple[Area, ...]
     divisions: tuple[Area, ...]
+    months: tuple[date, ...] = ()  # every month with data loaded, oldest first
 
     def area(self, level: str, code: str | None) -> Area | None:
         pool = self.districts if level == "district" else self.divisions
@@ -103,4 +104,5 @@ def _read_options(store: Store) -> Options:
     )
     districts = tuple(Area(*a) for a in areas if a[0] == "district")
     divisions = tuple(Area(*a) for a in areas if a[0] == "division")
-    return Options(first, last, sources, categories, districts, divisions)
+    months = loaded_months(store)
+    return Options(first, last, sources, categories, districts, divisions, months)

@@ -13,20 +13,19 @@ import h3.api.basic_int as h3i
 from dashboard.state import ViewState
 from dashboard.views import geometry as geo_view
 from dashboard.views import measures
-from dashboard.views.context import AppContext, options
+from dashboard.views.context import AppContext
 from dashboard.views.counts import ViewCounts, view_counts
 from dashboard.views.labels import (
     area_title,
     breadcrumb,
     data_notes,
     marking,
-    period_text,
     selection_text,
 )
 from dashboard.views.map_model import Feature, LegendItem, MapModel, Note, Outline
-from dashboard.views.navigation import resolve
 from dashboard.views.overlays import county_lines, ports
 from dashboard.views.places import nearest_towns
+from dashboard.views.public import period_label, resolve_view
 from geo.cells import str_to_cell
 from geo.disclosure import Audience, DisclosurePolicy
 
@@ -35,8 +34,7 @@ NEAR_ORIGIN_WEST, NEAR_ORIGIN_NORTH = -0.8, 51.9  # roughly London and the home 
 
 
 def map_model(ctx: AppContext, state: ViewState, audience: Audience) -> MapModel:
-    opts = options(ctx)
-    state = resolve(state, opts, ctx.themes)
+    state = resolve_view(ctx, state, audience)
     policy = DisclosurePolicy.from_settings(ctx.settings)
     res = policy.resolution(audience, state.resolution())
     counts = view_counts(ctx, state.filters(), audience, res)
@@ -54,7 +52,7 @@ def map_model(ctx: AppContext, state: ViewState, audience: Audience) -> MapModel
     bounds = geo_view.area_bounds(ctx, state.level, state.area_code) or KENT_BOUNDS
     return MapModel(
         title=f"{selection_text(ctx, state, audience)}: {values.title}",
-        subtitle=f"{area_title(ctx, state)}, {period_text(state)}",
+        subtitle=f"{area_title(ctx, state)}, {period_label(ctx, state, audience)}",
         measure=state.measure,
         marking=marking(audience),
         banner=_banner(audience),

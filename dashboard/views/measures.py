@@ -2,8 +2,8 @@
 
 * count: the published count of the piece, in whole-number classes;
 * hotspots: the cell's Getis-Ord Gi* class (false-discovery-rate adjusted);
-* change: the piece's count against the previous period of the same length, with an exact
-  test of whether the change is more than chance;
+* change: the piece's count against the previous period of the same length (public: the
+  previous block), with an exact test of whether the change is more than chance;
 * emerging: the cell's emerging hot spot category (ArcGIS Pro's definitions).
 
 Public (Part 1) figures come only from the suppressed counts: a change is shown only where
@@ -21,6 +21,7 @@ from dashboard.state import ViewState
 from dashboard.views.context import AppContext, options
 from dashboard.views.counts import ViewCounts, view_counts
 from dashboard.views.navigation import previous_period_loaded
+from dashboard.views.public import period_label
 from geo.disclosure import Audience
 from geo.filters import Filters
 
@@ -155,10 +156,11 @@ def _change(ctx, state, audience, res, counts, pieces) -> Classified:
         [*palette.CHANGE_CLASSES, _withheld(counts.k)],
     )
     before = state.filters().previous_period()
+    then = _period_words(ctx, state, before, audience)
     if not previous_period_loaded(state, options(ctx)):
         out.notes.append(
-            f"Change: no data is loaded for {before.month_from:%b %Y} to "
-            f"{before.month_to:%b %Y}, the period before this one; choose a later period."
+            f"Change: no data is loaded for {then}, the period before this one; choose a "
+            "later period."
         )
         for p in pieces:
             out.by_piece[piece_key(p)] = (
@@ -194,11 +196,18 @@ def _change(ctx, state, audience, res, counts, pieces) -> Classified:
         value = float(pct[i]) if np.isfinite(pct[i]) else None
         out.by_piece[piece_key(p)] = (klass, value, labels[i], detail)
     out.notes.append(
-        f"Change: {before.month_from:%b %Y} to {before.month_to:%b %Y} against this period; "
-        "significance by an exact conditional binomial test with Benjamini-Hochberg "
-        "adjustment across the hexagons shown."
+        f"Change: {then} against this period; significance by an exact conditional "
+        "binomial test with Benjamini-Hochberg adjustment across the hexagons shown."
     )
     return out
+
+
+def _period_words(ctx, state: ViewState, before: Filters, audience: Audience) -> str:
+    """The previous period as the page names periods (public: the previous block's label)."""
+    earlier = replace(state, month_from=before.month_from, month_to=before.month_to)
+    if audience is Audience.PUBLIC:
+        return period_label(ctx, earlier, audience)
+    return f"{before.month_from:%b %Y} to {before.month_to:%b %Y}"
 
 
 def _change_class(current: int, previous: int, significant: bool) -> str:
