@@ -263,8 +263,8 @@ def _reject_repeats(con: duckdb.DuckDBPyConnection, spec: LoadSpec) -> None:
 
     A second row with an id seen earlier in the file is a duplicate (rows with no id, such
     as police.uk anti-social behaviour, never are). Under month replacement, an id already
-    stored for a month this file does not replace is the same crime published again
-    (police.uk repeats a few in the next month): it is counted once.
+    stored for a month and force this file does not replace is the same crime published
+    again (police.uk repeats a few in the next month): it is counted once.
     """
     con.execute(
         """
@@ -300,7 +300,10 @@ JOIN (
     SELECT incident_id, min(month) AS month, min(batch_id) AS batch_id
     FROM incidents
     WHERE source = ? AND incident_id IS NOT NULL
-      AND month NOT IN (SELECT month FROM staged_rows WHERE reason IS NULL)
+      AND NOT EXISTS (
+          SELECT 1 FROM staged_rows n
+          WHERE n.reason IS NULL AND n.month = incidents.month
+            AND coalesce(n.reported_by, '') = coalesce(incidents.reported_by, ''))
       AND incident_id IN (SELECT incident_id FROM staged_rows WHERE reason IS NULL)
     GROUP BY incident_id
 ) AS i USING (incident_id)
@@ -323,38 +326,56 @@ def _remove_replaced(con: duckdb.DuckDBPyConnection, spec: LoadSpec, batch_id: i
 
 
 def _replace_months(con: duckdb.DuckDBPyConnection, source: str, batch_id: int) -> int:
-    """A new edition of a month (per force) replaces the old one, rejects included."""
+    """A new edition of a month replaces that month for the forces it covers, rejects included.
+
+    The key is (month, force): police.uk publishes one file per force ("Reported by") and
+    month, and British Transport Police reports crimes that fall within Kent, so a BTP file
+    for a month must leave Kent Police's file for that month, its rejects and its batch
+    alone. A stored batch whose every key is replaced goes as a whole (rows whose month or
+    force could not be read included) and is superseded; a batch only partly covered keeps
+    its other keys' rows and stays active.
+    """
     con.execute(
         """
         CREATE TEMP TABLE replaced_keys AS
-        SELECT DISTINCT month, coalesce(reported_by, '') AS reporter
+        SELECT DISTINCT month, coalesce(reported_by, '') AS force
         FROM staged WHERE reason IS NULL
         """
     )
+    con.execute(_WHOLE_BATCHES_SQL, [source])
     replaced = con.execute(
         """
         DELETE FROM incidents i USING replaced_keys k
-        WHERE i.source = ? AND i.month = k.month AND coalesce(i.reported_by, '') = k.reporter
+        WHERE i.source = ? AND i.month = k.month AND coalesce(i.reported_by, '') = k.force
         """,
         [source],
     ).fetchone()[0]
     con.execute(
         """
-        DELETE FROM quarantine
-        WHERE source = ? AND month IN (SELECT month FROM replaced_keys)
+        DELETE FROM quarantine q
+        WHERE q.source = ? AND (
+            q.batch_id IN (SELECT batch_id FROM whole_batches)
+            OR EXISTS (SELECT 1 FROM replaced_keys k
+                       WHERE k.month = q.month AND k.force = coalesce(q.reported_by, '')))
         """,
         [source],
     )
-    con.execute(
-        """
-        UPDATE batches SET status = 'superseded', superseded_by = ?
-        WHERE source = ? AND status = 'active'
-          AND list_has_all((SELECT list(DISTINCT month) FROM replaced_keys), months)
-        """,
-        [batch_id, source],
-    )
+    _supersede_emptied_batches(con, source, batch_id)
     con.execute("DROP TABLE replaced_keys")
+    con.execute("DROP TABLE whole_batches")
     return int(replaced)
+
+
+# Stored batches all of whose incidents have a key the new edition replaces.
+_WHOLE_BATCHES_SQL = """
+CREATE TEMP TABLE whole_batches AS
+SELECT i.batch_id
+FROM incidents i
+LEFT JOIN replaced_keys k ON i.month = k.month AND coalesce(i.reported_by, '') = k.force
+WHERE i.source = ?
+GROUP BY i.batch_id
+HAVING count(k.month) = count(*)
+"""
 
 
 def _replace_ids(con: duckdb.DuckDBPyConnection, source: str, batch_id: int) -> int:
@@ -427,9 +448,10 @@ def _insert_quarantine(con: duckdb.DuckDBPyConnection, spec: LoadSpec, batch_id:
     con.execute(
         """
         INSERT INTO quarantine
-            (batch_id, source, file, row_number, reason, raw, month, category, incident_id)
+            (batch_id, source, file, row_number, reason, raw, month, category, incident_id,
+             reported_by)
         SELECT ?, coalesce(source, ?), ?, row_number, reason, coalesce(raw, ''), month,
-               category, incident_id
+               category, incident_id, reported_by
         FROM staged WHERE reason IS NOT NULL ORDER BY row_number
         """,
         [batch_id, spec.source, spec.file],
