@@ -120,7 +120,7 @@ def run_evaluate(args: argparse.Namespace, settings: Settings) -> int:
         bandwidth=args.bandwidth,
         seed=args.seed,
     )
-    print_notes(result.notes)
+    print_notes(result.notes, result.warnings)
     frame = result.folds if args.folds else result.summary
     columns = list(frame.columns)
     if args.format == "json":
@@ -132,7 +132,9 @@ def run_evaluate(args: argparse.Namespace, settings: Settings) -> int:
                 "train_months": result.train_months,
                 "seed": result.seed,
                 "metrics": list(METRICS),
+                "degenerate": result.degenerate(),
                 "notes": list(result.notes),
+                "warnings": list(result.warnings),
                 "summary": records(result.summary, list(result.summary.columns)),
                 "folds": records(result.folds, list(result.folds.columns)),
             }
