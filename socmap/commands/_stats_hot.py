@@ -30,9 +30,10 @@ _RENAME = {"cell_hex": "cell", "place_label": "place", "place": "location"}
 
 
 def run_hexes(args: argparse.Namespace, settings: Settings) -> int:
-    filters = filters_from_args(args)
+    store = Store(settings.db_path)
+    filters = filters_from_args(args, store)
     themes = load_themes(settings.themes_file)
-    frame = hex_counts(Store(settings.db_path), filters, args.res, themes).to_pandas()
+    frame = hex_counts(store, filters, args.res, themes).to_pandas()
     frame = frame.sort_values(["count", "cell"], ascending=[False, True], ignore_index=True)
     if args.format == "json":
         write_json(
@@ -50,7 +51,7 @@ def run_hexes(args: argparse.Namespace, settings: Settings) -> int:
 
 def run_hotspots(args: argparse.Namespace, settings: Settings) -> int:
     store = Store(settings.db_path)
-    filters = filters_from_args(args)
+    filters = filters_from_args(args, store)
     result = find_hotspots(
         store,
         filters,
