@@ -125,13 +125,14 @@ def load_chunks(
     store: Store,
     spec: LoadSpec,
     chunks: Iterable[Chunk],
-    step: Callable[[str], None] | None = None,
+    step: Callable[[str, int], None] | None = None,
 ) -> BatchReport:
     """Load one file's chunks as one batch. Returns the report; raises on failure.
 
-    ``step`` is told the name of each stage as it starts, for a progress display.
+    ``step`` is told the name of each stage as it starts and the rows read so far, for a
+    progress display (:class:`geo.ingest._progress.LoadProgress`).
     """
-    step = step or (lambda _name: None)
+    step = step or (lambda _name, _rows: None)
     report = BatchReport(file=spec.file, kind=spec.kind, source=spec.source)
     previous = already_loaded(store, spec)
     if previous is not None:
@@ -145,7 +146,7 @@ def load_chunks(
             staged = _stage(con, chunks, report, step)
             if report.rows_read == 0:
                 raise InputError(spec.file, "has a header but no data rows")
-            step("storing")
+            step("storing", report.rows_read)
             con.register("staged_rows", staged)
             try:
                 _store_staged(con, spec, report)
@@ -180,13 +181,13 @@ def _stage(
     con: duckdb.DuckDBPyConnection,
     chunks: Iterable[Chunk],
     report: BatchReport,
-    step: Callable[[str], None],
+    step: Callable[[str, int], None],
 ) -> pa.Table:
     """Every row of every chunk, with cell, district and division columns, in memory."""
     placer = placement.placer_from_connection(con)
     parts = []
     for chunk in chunks:
-        step("placing")
+        step("placing", report.rows_read + chunk.table.num_rows + len(chunk.unparsed))
         parts.append(_stage_chunk(chunk, placer, report))
         if chunk.unparsed:
             parts.append(_unparsed_table(chunk.unparsed, parts[-1].schema))
