@@ -21,7 +21,7 @@ import pyarrow as pa
 from geo import placement
 from geo.cells import incidents_to_cells
 from geo.errors import InputError, SocmapError
-from geo.ingest._stage import CANONICAL, STORED
+from geo.ingest._stage import CANONICAL, STORED, float_values
 from geo.store import Store
 
 MAX_MESSAGES = 10
@@ -201,8 +201,8 @@ def _stage_chunk(chunk: Chunk, placer: placement.Placer | None, report: BatchRep
     report.blank_lines += chunk.blank_lines
     report.rows_read += table.num_rows + len(chunk.unparsed)
     good = table["reason"].is_null().to_numpy(zero_copy_only=False)
-    lat = np.where(good, _floats(table["latitude"]), np.nan)
-    lon = np.where(good, _floats(table["longitude"]), np.nan)
+    lat = np.where(good, float_values(table["latitude"]), np.nan)
+    lon = np.where(good, float_values(table["longitude"]), np.nan)
     cells = incidents_to_cells(lat, lon) if chunk.cells is None else chunk.cells
     cells = np.where(np.isfinite(lat), cells, 0).astype(np.uint64)
     if chunk.cells is not None:
@@ -223,10 +223,6 @@ def _check_cells(cells: np.ndarray, lat: np.ndarray, lon: np.ndarray, sample: in
     at = at[np.linspace(0, len(at) - 1, min(sample, len(at))).astype(int)] if len(at) else at
     if len(at) and not np.array_equal(cells[at], incidents_to_cells(lat[at], lon[at])):
         raise SocmapError("internal error: H3 cells do not match their rows; nothing was loaded")
-
-
-def _floats(column: pa.ChunkedArray) -> np.ndarray:
-    return column.to_numpy(zero_copy_only=False).astype(np.float64)
 
 
 def _strings(values: np.ndarray | None, n: int) -> pa.Array:

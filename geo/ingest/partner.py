@@ -34,7 +34,7 @@ from geo.ingest._partner_formats import OpenedFile, RawPart, open_partner_file
 from geo.ingest._partner_rules import register_lookups, validate_params, validate_sql
 from geo.ingest._partner_sql import prep_sql, project
 from geo.ingest._progress import LoadProgress
-from geo.ingest._stage import select_canonical
+from geo.ingest._stage import float_values, select_canonical
 from geo.ports import Port, packaged_ports, ports_from_connection, seed_ports
 from geo.settings import Settings
 from geo.store import Store
@@ -207,8 +207,8 @@ class _Checker:
     ) -> tuple[pa.Table, np.ndarray]:
         """Validate in DuckDB's threads while this one computes H3 cells (h3-py is a Python
         loop), then line the cells up with the validated rows, which a join may reorder."""
-        lat = _floats(projected["lat_c"])
-        lon = _floats(projected["lon_c"])
+        lat = float_values(projected["lat_c"])
+        lon = float_values(projected["lon_c"])
         inside = projected["in_box"].to_numpy(zero_copy_only=False)
         with ThreadPoolExecutor(max_workers=1) as pool:
             future = pool.submit(
@@ -221,7 +221,7 @@ class _Checker:
         at = order[np.searchsorted(rows, table["row_number"].to_numpy(), sorter=order)]
         cells, lat, lon = cells[at], lat[at], lon[at]
         # Rows placed from a gazetteer (a destination, a port) get their cells now.
-        out_lat, out_lon = _floats(table["latitude"]), _floats(table["longitude"])
+        out_lat, out_lon = float_values(table["latitude"]), float_values(table["longitude"])
         redo = np.isfinite(out_lat) & ~((out_lat == lat) & (out_lon == lon))
         cells[redo] = incidents_to_cells(out_lat[redo], out_lon[redo])
         return table, cells
@@ -240,10 +240,6 @@ class _Checker:
             repeat |= seen[at] == hashes
         self._seen.append(ordered)
         return pa.array(repeat & (hashes != 0))
-
-
-def _floats(column: pa.ChunkedArray) -> np.ndarray:
-    return pc.fill_null(column, np.nan).to_numpy(zero_copy_only=False).astype(np.float64)
 
 
 def _count_unplaced(table: pa.Table) -> int:
