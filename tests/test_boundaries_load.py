@@ -247,6 +247,16 @@ def test_not_a_boundary_file(store, tmp_path):
         load_boundaries(store, tmp_path / "missing.geojson", "district")
 
 
+def test_the_note_says_when_the_vintage_is_unknown(store, tmp_path):
+    load_districts(store, tmp_path, source="ONS")
+    assert boundary_note(store) == "Boundaries: districts from ONS, vintage unknown."
+    sets = {s["level"]: s for s in boundary_sets(store)}
+    assert sets["district"]["vintage"] == "unknown"
+    path = write(divisions_frame(), tmp_path / "v.geojson")
+    load_boundaries(store, path, "division", approximate=True, note="Built from Output Areas.")
+    assert boundary_note(store, ("division",)).endswith("Built from Output Areas. Vintage unknown.")
+
+
 def test_the_note_says_where_boundaries_come_from_and_if_approximate(store, tmp_path):
     assert boundary_note(store) is None
     load_districts(store, tmp_path, source="ONS", vintage="May 2023")
