@@ -134,7 +134,7 @@ def test_boundaries_commands(settings, tmp_path, capsys):
                  "division", "--approximate", "--format", "json"]) == 0  # fmt: skip
     out = json.loads(capsys.readouterr().out)
     assert out["levels"] == {"district": 3, "division": 4}
-    assert out["note"].startswith("Boundaries approximate (divisions)")
+    assert out["note"].startswith("Boundaries approximate (divisions, vintage unknown)")
     assert main(["--db", db, "boundaries", "list", "--format", "json"]) == 0
     listed = json.loads(capsys.readouterr().out)
     assert [s["level"] for s in listed["sets"]] == ["district", "division"]
