@@ -93,9 +93,11 @@ class BoundaryReport:
     incidents_placed: int = 0  # mapped incidents now in a district
     incidents_outside: int = 0  # mapped incidents in no district (kept, reported as outside)
     incidents_moved: int = 0  # incidents whose district or division changed
+    unchanged: bool = False  # the same files were already loaded: nothing was written
 
     def as_dict(self) -> dict[str, Any]:
         return {
+            "unchanged": self.unchanged,
             "levels": dict(self.levels),
             "warnings": list(self.warnings),
             "notes": list(self.notes),
