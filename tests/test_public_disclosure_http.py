@@ -126,8 +126,11 @@ def test_every_public_callback_keeps_small_counts_records_and_points_out(app, cl
 def _render_callbacks(app) -> list[str]:
     """Every callback the view state alone drives (all but navigation and downloads; the
     downloads are checked in tests/test_dashboard_downloads.py and test_export_public.py)."""
-    keys = [k for k, spec in app.callback_map.items()
-            if [i["id"] for i in spec["inputs"]] == ["view-state"]]
+    keys = [
+        k
+        for k, spec in app.callback_map.items()
+        if [i["id"] for i in spec["inputs"]] == ["view-state"]
+    ]
     assert len(keys) >= 3
     return [k.strip(".").split("...")[0] for k in keys]
 
