@@ -3,8 +3,9 @@
 The steps, each a named function below: refuse a file already loaded; stage every row in
 memory (good rows get their H3 cell and their district and division) and show it to DuckDB as
 an Arrow view, so it is written once; reject repeated ids; remove the rows this batch
-replaces; insert incidents and quarantine; record the batch and check that every row read is
-accounted for. Any failure rolls the whole batch back.
+replaces (the policies are in :mod:`geo.ingest._replace`); insert incidents and quarantine;
+record the batch and check that every row read is accounted for. Any failure rolls the whole
+batch back.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import pyarrow as pa
 from geo import placement
 from geo.cells import incidents_to_cells
 from geo.errors import InputError, SocmapError
+from geo.ingest._replace import mark_stored_repeats, remove_replaced
 from geo.ingest._stage import CANONICAL, STORED, float_values
 from geo.store import Store
 
@@ -160,7 +162,7 @@ def load_chunks(
 def _store_staged(con: duckdb.DuckDBPyConnection, spec: LoadSpec, report: BatchReport) -> None:
     _reject_repeats(con, spec)
     batch_id = _next_batch_id(con)
-    report.replaced = _remove_replaced(con, spec, batch_id)
+    report.replaced = remove_replaced(con, spec.replace, spec.source, batch_id)
     _insert_incidents(con, batch_id)
     _insert_quarantine(con, spec, batch_id)
     _record_batch(con, spec, batch_id, report)
@@ -278,7 +280,7 @@ def _reject_repeats(con: duckdb.DuckDBPyConnection, spec: LoadSpec) -> None:
         [spec.id_label],
     )
     if spec.replace == "months":
-        con.execute(_ALREADY_STORED_SQL, [spec.id_label, spec.source])
+        mark_stored_repeats(con, spec.id_label, spec.source)
     con.execute(
         """
         CREATE TEMP VIEW staged AS
@@ -288,137 +290,8 @@ def _reject_repeats(con: duckdb.DuckDBPyConnection, spec: LoadSpec) -> None:
     )
 
 
-_ALREADY_STORED_SQL = """
-INSERT INTO repeats
-SELECT s.row_number, ? || ' ' || s.incident_id || ' is already loaded for '
-                     || strftime(i.month, '%Y-%m') || ' (batch ' || i.batch_id || ')'
-FROM staged_rows s
-JOIN (
-    SELECT incident_id, min(month) AS month, min(batch_id) AS batch_id
-    FROM incidents
-    WHERE source = ? AND incident_id IS NOT NULL
-      AND NOT EXISTS (
-          SELECT 1 FROM staged_rows n
-          WHERE n.reason IS NULL AND n.month = incidents.month
-            AND coalesce(n.reported_by, '') = coalesce(incidents.reported_by, ''))
-      AND incident_id IN (SELECT incident_id FROM staged_rows WHERE reason IS NULL)
-    GROUP BY incident_id
-) AS i USING (incident_id)
-WHERE s.reason IS NULL AND s.row_number NOT IN (SELECT row_number FROM repeats)
-"""
-
-
 def _next_batch_id(con: duckdb.DuckDBPyConnection) -> int:
     return con.execute("SELECT coalesce(max(batch_id), 0) + 1 FROM batches").fetchone()[0]
-
-
-def _remove_replaced(con: duckdb.DuckDBPyConnection, spec: LoadSpec, batch_id: int) -> int:
-    if spec.replace == "months":
-        return _replace_months(con, spec.source, batch_id)
-    if spec.replace == "ids":
-        return _replace_ids(con, spec.source, batch_id)
-    if spec.replace == "source":
-        return _replace_source(con, spec.source, batch_id)
-    raise ValueError(f"unknown replace policy {spec.replace!r}")
-
-
-def _replace_months(con: duckdb.DuckDBPyConnection, source: str, batch_id: int) -> int:
-    """A new edition of a month replaces that month for the forces it covers, rejects included.
-
-    The key is (month, force): police.uk publishes one file per force ("Reported by") and
-    month, and British Transport Police reports crimes that fall within Kent, so a BTP file
-    for a month must leave Kent Police's file for that month, its rejects and its batch
-    alone. A stored batch whose every key is replaced goes as a whole (rows whose month or
-    force could not be read included) and is superseded; a batch only partly covered keeps
-    its other keys' rows and stays active.
-    """
-    con.execute(
-        """
-        CREATE TEMP TABLE replaced_keys AS
-        SELECT DISTINCT month, coalesce(reported_by, '') AS force
-        FROM staged WHERE reason IS NULL
-        """
-    )
-    con.execute(_WHOLE_BATCHES_SQL, [source])
-    replaced = con.execute(
-        """
-        DELETE FROM incidents i USING replaced_keys k
-        WHERE i.source = ? AND i.month = k.month AND coalesce(i.reported_by, '') = k.force
-        """,
-        [source],
-    ).fetchone()[0]
-    con.execute(
-        """
-        DELETE FROM quarantine q
-        WHERE q.source = ? AND (
-            q.batch_id IN (SELECT batch_id FROM whole_batches)
-            OR EXISTS (SELECT 1 FROM replaced_keys k
-                       WHERE k.month = q.month AND k.force = coalesce(q.reported_by, '')))
-        """,
-        [source],
-    )
-    _supersede_emptied_batches(con, source, batch_id)
-    con.execute("DROP TABLE replaced_keys")
-    con.execute("DROP TABLE whole_batches")
-    return int(replaced)
-
-
-# Stored batches all of whose incidents have a key the new edition replaces.
-_WHOLE_BATCHES_SQL = """
-CREATE TEMP TABLE whole_batches AS
-SELECT i.batch_id
-FROM incidents i
-LEFT JOIN replaced_keys k ON i.month = k.month AND coalesce(i.reported_by, '') = k.force
-WHERE i.source = ?
-GROUP BY i.batch_id
-HAVING count(k.month) = count(*)
-"""
-
-
-def _replace_ids(con: duckdb.DuckDBPyConnection, source: str, batch_id: int) -> int:
-    """Good rows replace stored rows with their ids. Only good rows do: a bad row in a new
-    edition must not delete the good one already stored. Any row with an id (good or bad)
-    replaces an earlier quarantined row with that id, which it corrects or repeats."""
-    replaced = con.execute(
-        """
-        DELETE FROM incidents
-        WHERE source = ? AND incident_id IN (
-            SELECT incident_id FROM staged
-            WHERE reason IS NULL AND incident_id IS NOT NULL)
-        """,
-        [source],
-    ).fetchone()[0]
-    con.execute(
-        """
-        DELETE FROM quarantine
-        WHERE source = ? AND incident_id IN (
-            SELECT incident_id FROM staged WHERE incident_id IS NOT NULL)
-        """,
-        [source],
-    )
-    _supersede_emptied_batches(con, source, batch_id)
-    return int(replaced)
-
-
-def _replace_source(con: duckdb.DuckDBPyConnection, source: str, batch_id: int) -> int:
-    replaced = con.execute("DELETE FROM incidents WHERE source = ?", [source]).fetchone()[0]
-    con.execute("DELETE FROM quarantine WHERE source = ?", [source])
-    _supersede_emptied_batches(con, source, batch_id)
-    return int(replaced)
-
-
-def _supersede_emptied_batches(con: duckdb.DuckDBPyConnection, source: str, batch_id: int) -> None:
-    # A batch with nothing left is superseded, so loading its file again is a real load
-    # (the newest load wins) rather than "already loaded".
-    con.execute(
-        """
-        UPDATE batches SET status = 'superseded', superseded_by = ?
-        WHERE source = ? AND status = 'active'
-          AND batch_id NOT IN (SELECT batch_id FROM incidents WHERE source = ?)
-          AND batch_id NOT IN (SELECT batch_id FROM quarantine WHERE source = ?)
-        """,
-        [batch_id, source, source, source],
-    )
 
 
 def _insert_incidents(con: duckdb.DuckDBPyConnection, batch_id: int) -> None:
