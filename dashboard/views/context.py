@@ -2,6 +2,9 @@
 
 The cache is keyed by the store's data version, so a committed load is seen at once and
 nothing stale is served; it lives in the worker process (each gunicorn worker has its own).
+Shapes, which depend only on the boundaries, have a cache of their own keyed by the loaded
+boundary sets (:meth:`AppContext.lasting`): a load of incidents does not throw them away, and
+the many entries one filter change adds to the per-version cache do not push them out.
 """
 
 from __future__ import annotations
@@ -20,6 +23,11 @@ from geo.themes import ThemeMap, load_themes
 
 T = TypeVar("T")
 _CACHE_SIZE = 256
+# Shapes by (store, boundary sets, key), shared by the public and restricted views of a
+# worker: a few hundred entries (every leaf area at each resolution anyone asked for).
+_LASTING: OrderedDict[Hashable, Any] = OrderedDict()
+_LASTING_LOCK = threading.Lock()
+_LASTING_SIZE = 1024
 
 
 @dataclass
@@ -55,6 +63,33 @@ class AppContext:
             while len(self._cache) > _CACHE_SIZE:
                 self._cache.popitem(last=False)
         return value
+
+    def lasting(self, key: Hashable, compute: Callable[[], T]) -> T:
+        """``compute()`` once per version of the loaded boundaries and key (for values that
+        depend on the areas alone, not on incidents)."""
+        full_key = (str(self.store.path), self.boundaries_version(), key)
+        with _LASTING_LOCK:
+            if full_key in _LASTING:
+                _LASTING.move_to_end(full_key)
+                return _LASTING[full_key]
+        value = compute()
+        with _LASTING_LOCK:
+            _LASTING[full_key] = value
+            while len(_LASTING) > _LASTING_SIZE:
+                _LASTING.popitem(last=False)
+        return value
+
+    def boundaries_version(self) -> tuple:
+        """What identifies the loaded boundary sets (read once per data version)."""
+        return self.cached(
+            "boundaries-version",
+            lambda: tuple(
+                self.store.fetch_rows(
+                    "SELECT level, checksum, CAST(loaded_at AS VARCHAR) FROM boundary_sets "
+                    "ORDER BY level"
+                )
+            ),
+        )
 
 
 @dataclass(frozen=True)
