@@ -30,6 +30,7 @@ log = logging.getLogger("socmap.dashboard")
 
 ASSETS = Path(__file__).resolve().parent.parent / "assets"
 TITLE = "Serious and organised crime in Kent"
+CONTEXTS = "socmap.contexts"
 
 
 def create_app(store: Store, settings: Settings) -> Dash:
@@ -39,10 +40,13 @@ def create_app(store: Store, settings: Settings) -> Dash:
     accounts = Accounts.from_settings(settings)
     auth.install(server, settings, accounts)
     _error_pages(server)
-    public = _dash_app(server, AppContext.create(store, settings, Audience.PUBLIC), "/")
-    _dash_app(
-        server, AppContext.create(store, settings, Audience.RESTRICTED), auth.RESTRICTED_PREFIX
+    contexts = (
+        AppContext.create(store, settings, Audience.PUBLIC),
+        AppContext.create(store, settings, Audience.RESTRICTED),
     )
+    public = _dash_app(server, contexts[0], "/")
+    _dash_app(server, contexts[1], auth.RESTRICTED_PREFIX)
+    server.extensions[CONTEXTS] = contexts  # for dashboard.views.warm
     return public
 
 

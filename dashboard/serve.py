@@ -1,9 +1,10 @@
 """Serve the dashboard with gunicorn: a production WSGI server with several worker processes.
 
 Workers are forked before the app is built, and each builds its own (``create_app`` reads
-nothing at import or at build time; the store is opened lazily on the first request), so no
-DuckDB handle or thread crosses a fork. A worker that dies is replaced by the master; users
-see at most one retried request.
+nothing at import or at build time), so no DuckDB handle or thread crosses a fork. Each worker
+then warms up (``dashboard.views.warm``: statistics imported, hexagons cut, the default view
+counted) before it takes requests, so the first users after a start do not wait for it. A
+worker that dies is replaced by the master; users see at most one retried request.
 """
 
 from __future__ import annotations
@@ -44,9 +45,12 @@ class _Gunicorn(BaseApplication):
             self.cfg.set(key, value)
 
     def load(self):
-        from dashboard.app import create_app  # noqa: PLC0415 - built in each worker
+        from dashboard.app import CONTEXTS, create_app  # noqa: PLC0415 - built in each worker
+        from dashboard.views.warm import warm  # noqa: PLC0415
 
-        return create_app(Store(self._settings.db_path), self._settings).server
+        server = create_app(Store(self._settings.db_path), self._settings).server
+        warm(server.extensions[CONTEXTS])  # before this worker takes its first request
+        return server
 
 
 def serve(settings: Settings) -> None:
