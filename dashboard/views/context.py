@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, TypeVar
 
-from geo.disclosure import Audience
+from dashboard.views.shared import SharedCache
+from geo.disclosure import Audience, DisclosurePolicy
 from geo.settings import Settings
 from geo.store import Store
 from geo.themes import ThemeMap, load_themes
@@ -38,6 +39,7 @@ class AppContext:
     audience: Audience = Audience.PUBLIC
     _cache: OrderedDict[Hashable, Any] = field(default_factory=OrderedDict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    _shared: SharedCache | None = None
 
     @classmethod
     def create(
@@ -48,6 +50,7 @@ class AppContext:
             settings=settings,
             themes=load_themes(settings.themes_file),
             audience=audience,
+            _shared=SharedCache(store.path),
         )
 
     def cached(self, key: Hashable, compute: Callable[[], T]) -> T:
@@ -63,6 +66,21 @@ class AppContext:
             while len(self._cache) > _CACHE_SIZE:
                 self._cache.popitem(last=False)
         return value
+
+    def shared(self, key: Hashable, compute: Callable[[], T]) -> T:
+        """Like :meth:`cached`, and computed once for every worker process of the server
+        (see :mod:`dashboard.views.shared`): for the costly values several callbacks of one
+        filter change need at once. The themes and the disclosure policy are part of the key,
+        so servers with other settings on the same store never share a value."""
+        if self._shared is None:
+            return self.cached(key, compute)
+        policy = DisclosurePolicy.from_settings(self.settings)
+
+        def from_workers() -> T:
+            version = self.store.data_version()
+            return self._shared.get(version, (key, self.themes, policy), compute)
+
+        return self.cached(("shared", key), from_workers)
 
     def lasting(self, key: Hashable, compute: Callable[[], T]) -> T:
         """``compute()`` once per version of the loaded boundaries and key (for values that

@@ -96,7 +96,7 @@ def view_counts(ctx: AppContext, filters: Filters, audience: Audience, res: int)
     whole = replace(filters, district=None, division=None)
     policy = DisclosurePolicy.from_settings(ctx.settings)
     if audience is Audience.PUBLIC:
-        result = ctx.cached(
+        result = ctx.shared(
             ("public", whole), lambda: public_counts(ctx.store, whole, ctx.themes, policy)
         )
         return ViewCounts(Audience.PUBLIC, policy.k, _public=result)

@@ -228,7 +228,7 @@ def hotspot_result(ctx: AppContext, filters: Filters, res: int):
     """Gi* for the filters' area at ``res`` (cached per data version)."""
     from geo.hotspots import find_hotspots  # noqa: PLC0415 - statistics load on first use
 
-    return ctx.cached(
+    return ctx.shared(
         ("gi", filters, res),
         lambda: find_hotspots(
             ctx.store, filters, res, ctx.themes, permutations=PERMUTATIONS, seed=SEED
@@ -240,6 +240,6 @@ def emerging_result(ctx: AppContext, filters: Filters, res: int):
     """Emerging hot spot categories for the filters' area and period (cached)."""
     from geo.emerging import emerging_hotspots  # noqa: PLC0415
 
-    return ctx.cached(
+    return ctx.shared(
         ("emerging", filters, res), lambda: emerging_hotspots(ctx.store, filters, res, ctx.themes)
     )
