@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import socket
 import statistics
 import subprocess
@@ -32,7 +33,10 @@ def free_port() -> int:
 
 @contextmanager
 def served(db: Path, log: Path, *, workers: int | None = None, env: dict | None = None):
-    """Serve ``db``; yields the base URL. ``workers=None`` keeps socmap's default."""
+    """Serve ``db``; yields the base URL. ``workers=None`` keeps socmap's default. Values the
+    workers share from an earlier run (``<db>.cache``) are removed first, so no run is
+    flattered by the one before."""
+    shutil.rmtree(db.with_name(db.name + ".cache"), ignore_errors=True)
     port = free_port()
     args = [sys.executable, "-m", "socmap", "serve", "--port", str(port)]
     if workers:
