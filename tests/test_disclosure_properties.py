@@ -177,3 +177,23 @@ def test_a_side_table_that_narrows_a_withheld_total_is_caught():
     naive = [Count("a", "shown", 12, "12"), Count("b", "primary", None, "fewer than 5")]
     pinned = lp_ranges_with_breakdowns(tree, protect(tree, 5), 5, [(big, naive)])
     assert any(high - low < 1 for low, high in pinned)
+
+
+@_SETTINGS
+@given(data=leaves(), k=st.integers(3, 6))
+def test_looking_up_many_pieces_at_once_gives_what_one_at_a_time_gives(data, k):
+    """The map's batch lookup against ``piece``: every area, every cell the leaves touch
+    at every public resolution, and cells of the region that hold nothing."""
+    rows, max_res = data
+    result = suppress(build_count_tree(rows, max_res=max_res), k)
+    cells = {_cell(b, ()) for b in (0, 1)}
+    for _, _, cell, _ in rows:
+        if cell is not None:
+            cells.update(h3i.cell_to_parent(cell, r) for r in range(5, max_res + 1))
+    for base in (0, 1):
+        cells.update(h3i.cell_to_children(_BASES[base], min(max_res, 6)))
+    areas = {division or district for district, division, _, _ in rows}
+    for area in areas:
+        asked = np.array(sorted(cells), dtype=np.uint64)
+        batch = result.pieces_of(area, asked)
+        assert batch == [result.piece(area, int(c)) for c in asked]

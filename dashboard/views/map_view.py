@@ -87,15 +87,18 @@ def _pieces(ctx: AppContext, state: ViewState, res: int, counts: ViewCounts) -> 
     for leaf in geo_view.leaves_in(ctx, state.level, state.area_code):
         shapes = geo_view.piece_shapes(ctx, leaf, res)
         leaf_key = leaf.code or None
-        for cell, hex_id, geometry in zip(
-            shapes.cells, shapes.hexes, shapes.geometries, strict=True
+        for cell, hex_id, geometry, count in zip(
+            shapes.cells.tolist(),
+            shapes.hexes,
+            shapes.geometries,
+            counts.pieces(leaf_key, shapes.cells),
+            strict=True,
         ):
-            count = counts.piece(leaf_key, int(cell))
             if leaf_key is None and count.value == 0:
                 continue  # outside every area, draw only hexagons that hold incidents
             out.append(
                 {
-                    "cell": int(cell),
+                    "cell": cell,
                     "hex": hex_id,
                     "leaf": leaf_key,
                     "district": leaf.district,

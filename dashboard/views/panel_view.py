@@ -215,8 +215,9 @@ def top_cells(ctx, state: ViewState, audience: Audience, res: int) -> list[tuple
     found = []
     for leaf in geo_view.leaves_in(ctx, state.level, state.area_code):
         shapes = geo_view.piece_shapes(ctx, leaf, res)
-        for cell, hex_id in zip(shapes.cells, shapes.hexes, strict=True):
-            c = counts.piece(leaf.code or None, int(cell))
+        for hex_id, c in zip(
+            shapes.hexes, counts.pieces(leaf.code or None, shapes.cells), strict=True
+        ):
             if c.value:
                 found.append((c.value, hex_id, names.get(leaf.code, "outside"), c.text))
     found.sort(key=lambda t: (-t[0], t[1]))

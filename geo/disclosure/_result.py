@@ -7,6 +7,7 @@ view or an export that serialises it cannot leak them.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Hashable, Mapping
 from dataclasses import replace
 from functools import cached_property
@@ -90,6 +91,34 @@ class SuppressedTree:
         status = "merged" if inside else "zero"
         return Count(key, status, None if inside else 0, display_text(status, 0, self.k))
 
+    def pieces_of(self, area: str | None, cells: np.ndarray) -> list[Count]:
+        """:meth:`piece` for many cells of one area at once (a map draws thousands)."""
+        cells = np.asarray(cells, dtype=np.uint64)
+        if cells.size == 0:
+            return []
+        res = (cells >> np.uint64(52)) & np.uint64(0xF)
+        if res.min() < MIN_RES or res.max() > self.max_res:
+            bad = int(res.min() if res.min() < MIN_RES else res.max())
+            raise ValueError(f"resolution {bad}: the public view allows {MIN_RES}-{self.max_res}")
+        found = self._piece_ids(area, cells)
+        above = found.copy()
+        for r in range(int(res.max()) - 1, MIN_RES - 1, -1):
+            todo = (above < 0) & (res > r)
+            if todo.any():
+                above[todo] = self._piece_ids(area, cells_to_parent(cells[todo], r))
+        if (above < 0).any():
+            above[above < 0] = self._area_node(area)
+        out = []
+        for cell, i, up in zip(cells.tolist(), found.tolist(), above.tolist(), strict=True):
+            if i >= 0:
+                out.append(self._count(i))
+                continue
+            inside = self._status[up] in (PRIMARY, MERGED)
+            status = "merged" if inside else "zero"
+            key = Node(CELL, area, cell)
+            out.append(Count(key, status, None if inside else 0, display_text(status, 0, self.k)))
+        return out
+
     def range_of(self, node: Node) -> tuple[float, float]:
         """The least and greatest value anyone can derive for ``node`` from this tree."""
         i = self._index[node]
@@ -159,6 +188,40 @@ class SuppressedTree:
         while self._status[i] == MERGED:
             i = int(self._tree.parent[i])
         return i
+
+    @cached_property
+    def _cells_by_area(self) -> dict[int, tuple[np.ndarray, np.ndarray]]:
+        """For each area index: its pieces' cells, sorted, and their node ids."""
+        t = self._tree
+        ids = np.flatnonzero(t.level == CELL_CODE)
+        ids = ids[np.lexsort((t.cell[ids], t.area[ids]))]
+        areas = t.area[ids]
+        starts = np.flatnonzero(np.r_[True, areas[1:] != areas[:-1]]) if ids.size else []
+        bounds = [*starts, ids.size]
+        return {int(areas[a]): (t.cell[ids[a:b]], ids[a:b]) for a, b in itertools.pairwise(bounds)}
+
+    def _piece_ids(self, area: str | None, cells: np.ndarray) -> np.ndarray:
+        """Node ids of the pieces (area, cell), -1 where there is none."""
+        out = np.full(cells.size, -1, dtype=np.int64)
+        a = self._area_index.get(area)
+        if a is None or a not in self._cells_by_area:
+            return out
+        known, ids = self._cells_by_area[a]
+        pos = np.minimum(np.searchsorted(known, cells), known.size - 1)
+        hit = known[pos] == cells
+        out[hit] = ids[pos[hit]]
+        return out
+
+    @cached_property
+    def _area_index(self) -> dict[str | None, int]:
+        return {code: i for i, code in enumerate(self._tree.areas)}
+
+    def _area_node(self, area: str | None) -> int:
+        parents = self._tree.area_parent
+        if area not in parents:
+            raise KeyError(f"area {area} is not in this tree")
+        level = DISTRICT if parents[area] is None else DIVISION
+        return self._index[Node(level, area)]
 
     def _nearest_ancestor(self, area: str | None, cell: int, res: int) -> int:
         for r in range(res - 1, MIN_RES - 1, -1):
