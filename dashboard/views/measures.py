@@ -145,7 +145,7 @@ def _change(ctx, state, audience, res, counts, pieces) -> Classified:
         return out
     previous = view_counts(ctx, before, audience, res)
     now_c = [p["count"] for p in pieces]
-    then_c = [previous.piece(p["leaf"], p["cell"]) for p in pieces]
+    then_c = _same_pieces(previous, pieces)
     ok = [not (a.withheld or b.withheld) for a, b in zip(now_c, then_c, strict=True)]
     a = np.array([c.value if o else 0 for c, o in zip(now_c, ok, strict=True)], dtype=np.int64)
     b = np.array([c.value if o else 0 for c, o in zip(then_c, ok, strict=True)], dtype=np.int64)
@@ -170,6 +170,19 @@ def _change(ctx, state, audience, res, counts, pieces) -> Classified:
         "significance by an exact conditional binomial test with Benjamini-Hochberg "
         "adjustment across the hexagons shown."
     )
+    return out
+
+
+def _same_pieces(counts: ViewCounts, pieces: list[dict]) -> list:
+    """The counts of the map's pieces under other counts, looked up a leaf at a time."""
+    by_leaf: dict[str | None, list[int]] = {}
+    for i, p in enumerate(pieces):
+        by_leaf.setdefault(p["leaf"], []).append(i)
+    out: list = [None] * len(pieces)
+    for leaf, at in by_leaf.items():
+        found = counts.pieces(leaf, [pieces[i]["cell"] for i in at])
+        for i, c in zip(at, found, strict=True):
+            out[i] = c
     return out
 
 
