@@ -97,7 +97,10 @@ def working_copy(db: Path, name: str) -> Path:
     """A private copy of a cached store, for a run that loads into it."""
     copy = db.with_name(f"{name}.duckdb")
     for old in db.parent.glob(copy.name + "*"):
-        old.unlink()
+        if old.is_dir():
+            shutil.rmtree(old)
+        else:
+            old.unlink()
     shutil.copyfile(db, copy)
     return copy
 

@@ -33,7 +33,7 @@ def free_port() -> int:
 
 @contextmanager
 def served(db: Path, log: Path, *, workers: int | None = None, env: dict | None = None):
-    """Serve ``db``; yields the base URL. ``workers=None`` keeps socmap's default. Values the
+    """Serve ``db``; yields a :class:`Server`. ``workers=None`` keeps socmap's default. Values the
     workers share from an earlier run (``<db>.cache``) are removed first, so no run is
     flattered by the one before."""
     shutil.rmtree(db.with_name(db.name + ".cache"), ignore_errors=True)
@@ -48,7 +48,7 @@ def served(db: Path, log: Path, *, workers: int | None = None, env: dict | None 
         base = f"http://127.0.0.1:{port}"
         try:
             _wait_for(base + "/healthz", proc)
-            yield base
+            yield Server(base, proc.pid)
         finally:
             proc.terminate()
             try:
@@ -56,6 +56,32 @@ def served(db: Path, log: Path, *, workers: int | None = None, env: dict | None 
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait()
+
+
+@dataclass(frozen=True)
+class Server:
+    base: str  # http://127.0.0.1:PORT
+    pid: int  # the gunicorn master
+
+    def cpu_seconds(self) -> float:
+        """CPU time used so far by the master and its live workers (user + system)."""
+        tick = os.sysconf("SC_CLK_TCK")
+        total = 0.0
+        for pid in [self.pid, *_children(self.pid)]:
+            try:
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            total += (int(fields[11]) + int(fields[12])) / tick
+        return total
+
+
+def _children(pid: int) -> list[int]:
+    try:
+        text = Path(f"/proc/{pid}/task/{pid}/children").read_text()
+    except OSError:
+        return []
+    return [int(c) for c in text.split()]
 
 
 def _wait_for(url: str, proc: subprocess.Popen, timeout: float = 90) -> None:

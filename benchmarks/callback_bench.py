@@ -111,7 +111,8 @@ def run_level(tab, rec, level, changes, where) -> list[dict]:
 def measure_server(db, args) -> dict:
     rec = Recorder()
     log = OUT / "callback-bench-server.log"
-    with served(db, log, workers=args.workers) as base, ThreadPoolExecutor(4) as pool:
+    with served(db, log, workers=args.workers) as server, ThreadPoolExecutor(4) as pool:
+        base = server.base
         tab = Tab(Http(base, rec), pool=pool)
         t0 = time.perf_counter()
         tab.open("")

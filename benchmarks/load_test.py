@@ -214,7 +214,7 @@ def loading_verdict(phase: Phase) -> dict:
     }
 
 
-def phase_report(phase: Phase) -> dict:
+def phase_report(phase: Phase, server_cpu: float | None = None, client_cpu=None) -> dict:
     samples = phase.recorder.samples
     kinds = {k: summary([s.seconds for s in v]) for k, v in sorted(by_kind(samples).items())}
     actions = {
@@ -228,6 +228,8 @@ def phase_report(phase: Phase) -> dict:
         "seconds": phase.seconds,
         "requests": len(samples),
         "requests_per_second": len(samples) / phase.seconds,
+        "server_cpu_seconds": server_cpu,
+        "client_cpu_seconds": client_cpu,
         "all": summary([s.seconds for s in samples]),
         "kinds": kinds,
         "actions": actions,
@@ -245,6 +247,13 @@ def print_report(report: dict) -> None:
         f"= {report['requests_per_second']:.1f}/s; errors {report['errors']}, "
         f"user-visible failures {len(report['user_errors'])}, lock errors {report['lock_errors']}"
     )
+    if report["server_cpu_seconds"] is not None:
+        cpu = report["server_cpu_seconds"]
+        print(
+            f"server CPU {cpu:.0f} s in {report['seconds']:.0f} s "
+            f"({cpu / report['seconds']:.2f} cores; {cpu / report['requests'] * 1000:.0f} ms "
+            f"a request); the simulated users' own CPU {report['client_cpu_seconds']:.0f} s"
+        )
     print(f"{'request':14} {'n':>6} {'median':>6} {'p95':>6} {'max':>6}  (ms)")
     for kind, s in [*report["kinds"].items(), ("all", report["all"])]:
         print(f"{kind:14} {s['n']:6} {ms(s)}")
@@ -284,16 +293,20 @@ def main() -> None:
     db = working_copy(bigstore(args.rows), "load-test")
     log = OUT / "load-test-server.log"
     reports = []
-    with served(db, log, workers=args.workers) as base:
+    with served(db, log, workers=args.workers) as server:
+        base = server.base
         if args.phase in ("both", "quiet"):
-            reports.append(
-                phase_report(run_phase(base, "quiet", args.users, args.seconds, args.think))
-            )
+            cpu, own = server.cpu_seconds(), time.process_time()
+            phase = run_phase(base, "quiet", args.users, args.seconds, args.think)
+            cpu = (server.cpu_seconds() - cpu, time.process_time() - own)
+            reports.append(phase_report(phase, *cpu))
             print_report(reports[-1])
         if args.phase in ("both", "loading"):
+            cpu, own = server.cpu_seconds(), time.process_time()
             during = ingesting(base, db, new_month_file(), NEW_MONTH, args.load_after)
             phase = run_phase(base, "loading", args.users, args.seconds, args.think, 1, during)
-            reports.append(phase_report(phase))
+            cpu = (server.cpu_seconds() - cpu, time.process_time() - own)
+            reports.append(phase_report(phase, *cpu))
             print_report(reports[-1])
     problems = log_problems(log)
     print(f"\nserver log: {len(problems)} error lines" + "".join(f"\n  {p}" for p in problems[:5]))

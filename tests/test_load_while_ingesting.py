@@ -38,9 +38,10 @@ def test_users_see_no_error_and_the_new_month_once_it_commits(
 ):
     db, log = store_before_december, tmp_path / "server.log"
     december = shared_data / "police-uk" / "2018-12-kent-street.csv"
-    with served(db, log, workers=2) as base:
-        during = ingesting(base, db, december, "2018-12", start_after=1.5)
-        report = phase_report(run_phase(base, "loading", 3, 8, (0.05, 0.2), during=during))
+    with served(db, log, workers=2) as server:
+        during = ingesting(server.base, db, december, "2018-12", start_after=1.5)
+        phase = run_phase(server.base, "loading", 3, 8, (0.05, 0.2), during=during)
+        report = phase_report(phase)
     assert report["requests"] > 50
     assert report["errors"] == 0, report["user_errors"]
     assert report["user_errors"] == []
