@@ -11,6 +11,7 @@ from dashboard.state import ViewState
 from dashboard.views.context import AppContext, options
 from dashboard.views.counts import ViewCounts
 from dashboard.views.map_model import Note
+from dashboard.views.profile import profile
 from geo.disclosure import Audience, DisclosurePolicy, rules_text
 
 COUNTY_NAME = "Kent and Medway"
@@ -80,16 +81,7 @@ def selection_text(
 
 
 def sources_in_view(ctx: AppContext, state: ViewState) -> list[str]:
-    filters = state.filters()
-
-    def compute() -> list[str]:
-        where, params = filters.where(ctx.themes)
-        rows = ctx.store.fetch_rows(
-            f"SELECT DISTINCT source FROM incidents WHERE {where} ORDER BY 1", params
-        )
-        return [r[0] for r in rows]
-
-    return ctx.cached(("sources", filters), compute)
+    return profile(ctx, state.filters()).sources()
 
 
 def data_notes(
@@ -132,19 +124,13 @@ def data_notes(
 def _proxy_notes(ctx: AppContext, state: ViewState, _sources: list[str]) -> list[str]:
     """A proxy's caveat, where the view really counts some of it."""
     filters = state.filters()
-    present = set(ctx.cached(("categories", filters), lambda: _categories_in(ctx, filters)))
+    present = set(profile(ctx, filters).categories())
     out = []
     for category in filters.category_set(ctx.themes):
         rule = ctx.themes.rule_for(category)
         if rule and rule.proxy and category in present and rule.note:
             out.append("Proxy: " + rule.note)
     return out
-
-
-def _categories_in(ctx: AppContext, filters) -> list[str]:
-    where, params = filters.where(ctx.themes)
-    rows = ctx.store.fetch_rows(f"SELECT DISTINCT category FROM incidents WHERE {where}", params)
-    return [r[0] for r in rows]
 
 
 def _boundary_note(ctx: AppContext) -> str | None:

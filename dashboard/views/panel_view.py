@@ -19,6 +19,7 @@ from dashboard.views.counts import view_counts
 from dashboard.views.labels import area_title, period_text
 from dashboard.views.measures import emerging_result, hotspot_result, stats_filters
 from dashboard.views.navigation import previous_period_loaded, resolve
+from dashboard.views.profile import profile
 from geo.disclosure import Audience, Count, DisclosurePolicy
 from geo.filters import Filters, add_months, months_between
 
@@ -111,21 +112,15 @@ def hotspot_summary(ctx, state: ViewState, audience: Audience) -> list[str]:
     return lines
 
 
-def _parts(ctx: AppContext, filters: Filters, key_sql: str, params: list) -> dict:
-    """Exact located counts by a fixed key expression (never user input)."""
-    where, wparams = filters.where(ctx.themes)
-    rows = ctx.store.fetch_rows(
-        f"SELECT {key_sql} AS k, count(*) FROM incidents WHERE cell IS NOT NULL AND {where} "
-        "GROUP BY 1",
-        [*params, *wparams],
-    )
-    return {k: int(n) for k, n in rows}
+def _parts(ctx: AppContext, filters: Filters, key: str) -> dict:
+    """Exact located counts by ``"category"`` or ``"month"``."""
+    return profile(ctx, filters).located_by(key, filters.exclude_categories)
 
 
 def _theme_parts(ctx: AppContext, filters: Filters, state: ViewState) -> dict[str, int]:
     """Counts by theme label (categories outside any theme under their own name)."""
     parts: dict[str, int] = {}
-    for category, n in _parts(ctx, filters, "category", []).items():
+    for category, n in _parts(ctx, filters, "category").items():
         theme = ctx.themes.theme_of(category)
         key = ctx.themes.theme(theme).label if theme in (state.themes or ()) else category
         parts[key] = parts.get(key, 0) + n
@@ -197,14 +192,14 @@ def trend(ctx, state: ViewState, audience: Audience, total: Count):
         series = {}
         for theme in state.themes or ():
             f = replace(filters, themes=(theme,), categories=())
-            parts = _parts(ctx, f, "month", [])
+            parts = _parts(ctx, f, "month")
             series[ctx.themes.theme(theme).label] = [parts.get(m, 0) for m in months]
         if state.categories:
             f = replace(filters, themes=(), categories=state.categories)
-            parts = _parts(ctx, f, "month", [])
+            parts = _parts(ctx, f, "month")
             series["Chosen categories"] = [parts.get(m, 0) for m in months]
         return months, series
-    parts = _parts(ctx, filters, "month", [])
+    parts = _parts(ctx, filters, "month")
     published = _published(ctx, state, audience, filters, {m: parts.get(m, 0) for m in months})
     return months, {"All selected (published)": [published[m].value for m in months]}
 
