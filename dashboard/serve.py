@@ -1,4 +1,6 @@
-"""Serve the dashboard with gunicorn: a production WSGI server with several worker processes.
+"""Serve the dashboard with gunicorn: a production WSGI server with several worker processes,
+each with several threads (``gthread``): a filter change sends three callbacks at once, and with
+one thread a worker would keep a 2 ms one waiting behind a 200 ms one.
 
 Workers are forked before the app is built, and each builds its own (``create_app`` reads
 nothing at import or at build time), so no DuckDB handle or thread crosses a fork. Each worker
@@ -29,7 +31,8 @@ class _Gunicorn(BaseApplication):
         options = {
             "bind": f"{s.host}:{s.port}",
             "workers": s.workers,
-            "worker_class": "sync",
+            "worker_class": "gthread" if s.threads > 1 else "sync",
+            "threads": s.threads,
             "timeout": 120,
             "graceful_timeout": 30,
             "keepalive": 5,

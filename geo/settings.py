@@ -93,6 +93,9 @@ class Settings:
     host: str = "127.0.0.1"
     port: int = 8050
     workers: int = 4
+    # Threads per worker (gunicorn's threaded workers; 1: one request at a time per worker).
+    # With several, a quick callback is not stuck behind a slow one on the same worker.
+    threads: int = 4
     basemap_style: str = "white-bg"
     tile_url: str | None = None
     tile_attribution: str | None = None
@@ -130,6 +133,8 @@ class Settings:
             raise ValidationError(f"port {self.port}: expected 1-65535")
         if not 1 <= self.workers <= 64:
             raise ValidationError(f"workers {self.workers}: expected 1-64")
+        if not 1 <= self.threads <= 64:
+            raise ValidationError(f"threads {self.threads}: expected 1-64")
         if self.basemap_style != "white-bg" and not self.tile_url:
             # Offline deployments can only draw white-bg; a tile style needs its own server.
             raise ValidationError(
@@ -173,6 +178,7 @@ _ENV = {
     "host": ("SOCMAP_HOST", _parse_str),
     "port": ("SOCMAP_PORT", _parse_int),
     "workers": ("SOCMAP_WORKERS", _parse_int),
+    "threads": ("SOCMAP_THREADS", _parse_int),
     "basemap_style": ("SOCMAP_BASEMAP_STYLE", _parse_str),
     "tile_url": ("SOCMAP_TILE_URL", _parse_optional_str),
     "tile_attribution": ("SOCMAP_TILE_ATTRIBUTION", _parse_optional_str),
