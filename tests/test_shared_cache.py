@@ -86,3 +86,32 @@ def test_an_unreadable_value_is_computed_again(tmp_path):
     (stored,) = (cache.root / "v1").glob("*.pickle")
     stored.write_bytes(b"not a pickle")
     assert cache.get("v1", "k", lambda: "again") == "again"
+
+
+def test_threads_of_one_worker_asking_for_one_value_compute_it_once(store, settings):
+    """A worker's request threads share its in-process cache: one computes, the rest wait."""
+    import threading
+    import time
+
+    from dashboard.views.context import AppContext
+
+    with store.writing():
+        pass  # an empty store, so the data version can be read
+    ctx = AppContext.create(store, settings)
+    calls = []
+
+    def slow():
+        calls.append(1)
+        time.sleep(0.2)
+        return "value"
+
+    results = []
+    threads = [
+        threading.Thread(target=lambda: results.append(ctx.cached("k", slow))) for _ in range(4)
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert results == ["value"] * 4
+    assert calls == [1]

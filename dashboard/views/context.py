@@ -28,6 +28,7 @@ _CACHE_SIZE = 256
 # worker: a few hundred entries (every leaf area at each resolution anyone asked for).
 _LASTING: OrderedDict[Hashable, Any] = OrderedDict()
 _LASTING_LOCK = threading.Lock()
+_LASTING_PENDING: dict[Hashable, threading.Lock] = {}
 _LASTING_SIZE = 1024
 
 
@@ -39,6 +40,7 @@ class AppContext:
     audience: Audience = Audience.PUBLIC
     _cache: OrderedDict[Hashable, Any] = field(default_factory=OrderedDict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    _pending: dict[Hashable, threading.Lock] = field(default_factory=dict)
     _shared: SharedCache | None = None
 
     @classmethod
@@ -56,16 +58,7 @@ class AppContext:
     def cached(self, key: Hashable, compute: Callable[[], T]) -> T:
         """``compute()`` once per data version and key (least recently used first out)."""
         full_key = (self.store.data_version(), key)
-        with self._lock:
-            if full_key in self._cache:
-                self._cache.move_to_end(full_key)
-                return self._cache[full_key]
-        value = compute()
-        with self._lock:
-            self._cache[full_key] = value
-            while len(self._cache) > _CACHE_SIZE:
-                self._cache.popitem(last=False)
-        return value
+        return _once(self._cache, self._lock, self._pending, full_key, compute, _CACHE_SIZE)
 
     def shared(self, key: Hashable, compute: Callable[[], T]) -> T:
         """Like :meth:`cached`, and computed once for every worker process of the server
@@ -86,16 +79,7 @@ class AppContext:
         """``compute()`` once per version of the loaded boundaries and key (for values that
         depend on the areas alone, not on incidents)."""
         full_key = (str(self.store.path), self.boundaries_version(), key)
-        with _LASTING_LOCK:
-            if full_key in _LASTING:
-                _LASTING.move_to_end(full_key)
-                return _LASTING[full_key]
-        value = compute()
-        with _LASTING_LOCK:
-            _LASTING[full_key] = value
-            while len(_LASTING) > _LASTING_SIZE:
-                _LASTING.popitem(last=False)
-        return value
+        return _once(_LASTING, _LASTING_LOCK, _LASTING_PENDING, full_key, compute, _LASTING_SIZE)
 
     def boundaries_version(self) -> tuple:
         """What identifies the loaded boundary sets (read once per data version)."""
@@ -108,6 +92,33 @@ class AppContext:
                 )
             ),
         )
+
+
+def _once(cache: OrderedDict, lock: threading.Lock, pending: dict, key, compute, size: int):
+    """``cache[key]``, computed by one thread while others asking for it wait (a worker runs
+    several request threads, and the three callbacks of a filter change need the same values);
+    least recently used first out beyond ``size``."""
+    with lock:
+        if key in cache:
+            cache.move_to_end(key)
+            return cache[key]
+        mine = pending.setdefault(key, threading.Lock())
+    with mine:
+        with lock:
+            if key in cache:
+                return cache[key]
+        try:
+            value = compute()
+        except BaseException:
+            with lock:
+                pending.pop(key, None)
+            raise
+        with lock:
+            cache[key] = value
+            pending.pop(key, None)
+            while len(cache) > size:
+                cache.popitem(last=False)
+        return value
 
 
 @dataclass(frozen=True)
