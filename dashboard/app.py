@@ -46,7 +46,7 @@ def create_app(store: Store, settings: Settings) -> Dash:
     )
     public = _dash_app(server, contexts[0], "/")
     _dash_app(server, contexts[1], auth.RESTRICTED_PREFIX)
-    server.extensions[CONTEXTS] = contexts  # for dashboard.views.warm
+    server.extensions[CONTEXTS] = contexts  # for dashboard.warm
     return public
 
 

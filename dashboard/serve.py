@@ -4,7 +4,7 @@ one thread a worker would keep a 2 ms one waiting behind a 200 ms one.
 
 Workers are forked before the app is built, and each builds its own (``create_app`` reads
 nothing at import or at build time), so no DuckDB handle or thread crosses a fork. Each worker
-then warms up (``dashboard.views.warm``: statistics imported, hexagons cut, the default view
+then warms up (``dashboard.warm``: statistics imported, hexagons cut, the default view
 counted) before it takes requests, so the first users after a start do not wait for it. A
 worker that dies is replaced by the master; users see at most one retried request.
 """
@@ -49,7 +49,7 @@ class _Gunicorn(BaseApplication):
 
     def load(self):
         from dashboard.app import CONTEXTS, create_app  # noqa: PLC0415 - built in each worker
-        from dashboard.views.warm import warm  # noqa: PLC0415
+        from dashboard.warm import warm  # noqa: PLC0415
 
         server = create_app(Store(self._settings.db_path), self._settings).server
         warm(server.extensions[CONTEXTS])  # before this worker takes its first request

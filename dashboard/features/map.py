@@ -51,20 +51,31 @@ def register(app: Dash, ctx: AppContext) -> None:
         prevent_initial_call=True,
     )
     def render(query):
-        state = ViewState.from_query(query)
-        model = map_view.map_model(ctx, state, ctx.audience)
-        banner_class = "banner sensitive" if model.marking != "OFFICIAL" else "banner"
-        return (
-            map_figure(model, ctx.settings),
-            _breadcrumb(model.breadcrumb),
-            legend(model),
-            _caption(model),
-            model.banner,
-            banner_class,
-            model.banner,
-            banner_class,
-            "",
-        )
+        return view(ctx, query)
+
+
+def view(ctx: AppContext, query: str | None) -> tuple:
+    """The callback's outputs for a view state. They depend only on it and the data version,
+    so they are cached: everyone opening the dashboard at once shares one rendering (the
+    shapes in it are shared references, so a cached map costs little memory)."""
+    return ctx.cached(("map-view", query), lambda: _render(ctx, query))
+
+
+def _render(ctx: AppContext, query: str | None) -> tuple:
+    state = ViewState.from_query(query)
+    model = map_view.map_model(ctx, state, ctx.audience)
+    banner_class = "banner sensitive" if model.marking != "OFFICIAL" else "banner"
+    return (
+        map_figure(model, ctx.settings),
+        _breadcrumb(model.breadcrumb),
+        legend(model),
+        _caption(model),
+        model.banner,
+        banner_class,
+        model.banner,
+        banner_class,
+        "",
+    )
 
 
 def _breadcrumb(trail: tuple[tuple[str, str | None, str], ...]) -> list:

@@ -49,27 +49,33 @@ def register(app: Dash, ctx: AppContext) -> None:
         prevent_initial_call=True,
     )
     def render(query):
-        m = panel_model(ctx, ViewState.from_query(query), ctx.audience)
-        return (
-            [m.title, html.Div(m.period, className="small")],
-            _totals(m),
-            _trend_figure(m),
-            _top_areas(m),
-            _section(
-                "Busiest hexagons",
-                [
-                    html.Ol(
-                        [
-                            html.Li(f"{place}: {text} ({hex_id})")
-                            for hex_id, place, text in m.top_cells
-                        ]
-                    )
-                ]
-                if m.top_cells
-                else [html.P("No incidents.", className="small")],
-            ),
-            _cell(m),
-        )
+        return view(ctx, query)
+
+
+def view(ctx: AppContext, query: str | None) -> tuple:
+    """The panel's outputs for a view state (cached, like the map's)."""
+    return ctx.cached(("panel-view", query), lambda: _render(ctx, query))
+
+
+def _render(ctx: AppContext, query: str | None) -> tuple:
+    m = panel_model(ctx, ViewState.from_query(query), ctx.audience)
+    return (
+        [m.title, html.Div(m.period, className="small")],
+        _totals(m),
+        _trend_figure(m),
+        _top_areas(m),
+        _section(
+            "Busiest hexagons",
+            [
+                html.Ol(
+                    [html.Li(f"{place}: {text} ({hex_id})") for hex_id, place, text in m.top_cells]
+                )
+            ]
+            if m.top_cells
+            else [html.P("No incidents.", className="small")],
+        ),
+        _cell(m),
+    )
 
 
 def _register_hotspots(app: Dash, ctx: AppContext) -> None:
@@ -79,8 +85,16 @@ def _register_hotspots(app: Dash, ctx: AppContext) -> None:
         prevent_initial_call=True,
     )
     def render_hotspots(query):
-        lines = hotspot_summary(ctx, ViewState.from_query(query), ctx.audience)
-        return _section("Hot spots", [html.P(line) for line in lines])
+        return hotspots_view(ctx, query)
+
+
+def hotspots_view(ctx: AppContext, query: str | None) -> list:
+    """The hotspot summary's output for a view state (cached, like the map's)."""
+    lines = ctx.cached(
+        ("hotspot-lines", query),
+        lambda: hotspot_summary(ctx, ViewState.from_query(query), ctx.audience),
+    )
+    return _section("Hot spots", [html.P(line) for line in lines])
 
 
 def _section(title: str, children: list) -> list:

@@ -4,7 +4,7 @@ A fresh gunicorn worker would otherwise import the statistics (scipy, about a se
 every hexagon to its area at the county and district resolutions, and count the default view,
 all inside the first requests it happens to receive: several seconds for whoever opens the
 dashboard first after a start. Shapes are kept across loads (see ``AppContext.lasting``), so
-this is paid once per worker.
+this is paid once per worker, and the default view's rendering is ready in every worker.
 """
 
 from __future__ import annotations
@@ -13,11 +13,12 @@ import importlib
 import logging
 import time
 
+from dashboard.features import map as map_feature
+from dashboard.features import panel
 from dashboard.state import AUTO_RES, ViewState
 from dashboard.views import geometry as geo_view
-from dashboard.views.context import AppContext
-from dashboard.views.map_view import map_model
-from dashboard.views.panel_view import hotspot_summary, panel_model
+from dashboard.views.context import AppContext, options
+from dashboard.views.navigation import resolve
 from geo.disclosure import Audience, DisclosurePolicy
 
 log = logging.getLogger("socmap.dashboard")
@@ -48,7 +49,8 @@ def _warm(ctx: AppContext) -> None:
         for leaf in geo_view.leaves(ctx).values():
             geo_view.piece_shapes(ctx, leaf, res)
     if ctx.audience is Audience.PUBLIC:
-        state = ViewState()
-        map_model(ctx, state, ctx.audience)
-        panel_model(ctx, state, ctx.audience)
-        hotspot_summary(ctx, state, ctx.audience)
+        # The default view, under the query its navigation callback writes for a bare link.
+        query = resolve(ViewState(), options(ctx), ctx.themes).to_query()
+        map_feature.view(ctx, query)
+        panel.view(ctx, query)
+        panel.hotspots_view(ctx, query)
