@@ -120,7 +120,11 @@ def measure_server(db, args) -> dict:
         where = busiest(tab)
         plan = Changes(tab.value("filter-period", "max") + 1)
         per_level = {level: plan.take(args.changes) for level in LEVELS}
-        fresh = [r for lv in LEVELS for r in run_level(tab, rec, lv, per_level[lv], where)]
+        fresh, cpu = [], {}
+        for lv in LEVELS:
+            before = server.cpu_seconds()
+            fresh += run_level(tab, rec, lv, per_level[lv], where)
+            cpu[lv] = (server.cpu_seconds() - before) / args.changes
         again = [r for lv in LEVELS for r in run_level(tab, rec, lv, per_level[lv], where)]
         if args.check_browser:
             from benchmarks._browsercheck import check  # noqa: PLC0415 - needs Playwright
@@ -128,6 +132,7 @@ def measure_server(db, args) -> dict:
             check(base, where[0])
     return {
         "first_open": first_open,
+        "cpu_per_change": cpu,
         "fresh": fresh,
         "revisit": again,
         "where": where,
@@ -190,6 +195,8 @@ def report(server: dict, naive: dict, args) -> None:
             f"{m} {s['p95'] * 1000:.0f}" for m, s in fresh[level]["by_measure"].items() if s["n"]
         )
         print(f"p95 wait by measure at {level}: {parts} ms")
+    cpu = ", ".join(f"{lv} {s * 1000:.0f}" for lv, s in server["cpu_per_change"].items())
+    print(f"server CPU per filter change (all workers; includes the drill-down): {cpu} ms")
     for level in LEVELS:
         ratio = naive[level]["p95"] / fresh[level]["wait"]["p95"]
         print(f"{level}: naive p95 / socmap p95 = {ratio:.1f}x")
