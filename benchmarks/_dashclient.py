@@ -7,9 +7,9 @@ property, as a click or a control does, and then every callback whose input chan
 current values, pattern-matching inputs as lists of the matching components in layout order,
 state, changedPropIds) and the page's signed ``endId``; callbacks fired by the same change go
 out in parallel, as the browser sends them, and their outputs go back into the layout.
-Callbacks the renderer would not send (a callback is not fired by its own outputs) are not
-sent either. benchmarks/callback_bench.py --check-browser compares these bodies with what
-Chromium sends.
+Callbacks the renderer would not send (a callback is not fired by its own outputs, and a
+clientside one runs in the page) are not sent either. benchmarks/callback_bench.py
+--check-browser compares these bodies with what Chromium sends.
 
 Each HTTP request is timed and handed to ``record(kind, seconds, status, size, error)``.
 Only http.client is used, one connection a request (gunicorn's sync workers close each
@@ -108,7 +108,8 @@ class Tab:
         self.layout = json.loads(self.http.request("layout", "GET", self.prefix + "_dash-layout"))
         self._reindex()
         deps = self.http.request("dependencies", "GET", self.prefix + "_dash-dependencies")
-        self.callbacks = json.loads(deps)
+        # Clientside callbacks (the map's fit to its area) run in the page; none is sent.
+        self.callbacks = [cb for cb in json.loads(deps) if not cb.get("clientside_function")]
         self._props("url")["search"] = query
         self._props("url")["pathname"] = self.prefix
         initial = [cb for cb in self.callbacks if not cb["prevent_initial_call"]]

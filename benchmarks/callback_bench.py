@@ -5,15 +5,19 @@ A filter change in the browser is one POST to ``_dash-update-component`` for the
 callback (URL and view state), then the three render callbacks it sets off (map, side panel,
 hotspot summary) sent in parallel. This script sends exactly those (benchmarks/_dashclient.py;
 ``--check-browser`` compares its bodies with Chromium's) and times each callback and the whole
-wait. Every change makes a view the server has not seen (each period is used once), so caches
-do not flatter it; the same changes are then repeated ("revisit") to show what caching gives.
+wait. The view is the public one, which publishes one (period block, theme) pair at a time;
+each period or theme change picks a pair no level has shown yet (while any is left), so the
+server counts a new publication and caches do not flatter it. Blocks are of one month here
+(``--period-months``, default 1: socmap's SOCMAP_PUBLIC_PERIOD_MONTHS), the setting with the
+most pairs to choose from; quarters would give 7 blocks on this store and pairs would run out.
+The same changes are then repeated ("revisit") to show what caching gives.
 
 Baseline, in this process after the server has stopped: the naive dashboard of
 benchmarks/_naive.py (pandas over the whole table in memory, h3 outlines in a Python loop,
 json.dumps) building the same views, which does less than socmap does.
 
     .venv/bin/python -m benchmarks.callback_bench [--rows 1000000] [--changes 24]
-        [--workers N] [--check-browser] [--json]
+        [--workers N] [--period-months 1] [--check-browser] [--json]
 
 Targets (issue 5): 95th percentile under 300 ms at every level, county response under 1.5 MB.
 """
@@ -28,39 +32,54 @@ import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 
-from benchmarks._bigstore import OUT, PARTNER_SOURCE, bigstore
+from benchmarks._bigstore import OUT, bigstore
 from benchmarks._dashclient import Http, Tab
 from benchmarks._naive import NaiveDashboard
 from benchmarks._serve import Recorder, log_problems, served, summary
 
 LEVELS = ("county", "district", "division")
 MEASURES = ("hotspots", "change", "emerging", "count")
-THEMES = (["knife_crime"], ["county_lines", "port_events"], ["modern_slavery", "knife_crime"],
-          ["knife_crime", "county_lines", "modern_slavery", "port_events"])  # fmt: skip
-SOURCES = (["police-uk"], [PARTNER_SOURCE], [])
 CALLBACKS = ("sync", "map", "panel", "hotspots")
+THEME = ("filter-themes", None)  # a theme change: which theme is chosen as the user goes
 
 
 class Changes:
-    """The filter changes, in turn: a new period between every other control."""
+    """The filter changes, chosen as the user goes: a new period block at every other change,
+    the measure or the theme between them. A block or theme is picked so that the view's
+    (block, theme) pair is one not shown before, while there is one."""
 
-    def __init__(self, months: int, seed: int = 5) -> None:
-        pairs = [[a, b] for a in range(months) for b in range(a, months) if b - a >= 2]
-        random.Random(seed).shuffle(pairs)
-        self._pairs = iter(pairs)
+    def __init__(self, seed: int = 5) -> None:
+        self._rng = random.Random(seed)
+        self.seen: set[tuple[str, str]] = set()
+        self.fresh = 0  # changes that showed a pair not shown before
         self._others = itertools.cycle(
             [("filter-measure", m) for m in MEASURES[:2]]
-            + [("filter-themes", t) for t in THEMES[:2]]
+            + [THEME]
             + [("filter-measure", m) for m in MEASURES[2:]]
-            + [("filter-sources", s) for s in SOURCES]
-            + [("filter-themes", t) for t in THEMES[2:]]
+            + [THEME]
         )
 
-    def take(self, n: int) -> list[tuple[str, object]]:
-        return [
-            ("filter-period", next(self._pairs)) if i % 2 == 0 else next(self._others)
-            for i in range(n)
-        ]
+    def next(self, tab: Tab, i: int) -> tuple[str, object]:
+        block, theme = tab.value("filter-period", "value"), tab.value("filter-themes", "value")
+        self.seen.add((block, theme))
+        if i % 2 == 0:
+            blocks = [o["value"] for o in tab.value("filter-period", "options")]
+            return "filter-period", self._pick(blocks, block, lambda b: (b, theme))
+        change = next(self._others)
+        if change is THEME:
+            themes = [o["value"] for o in tab.value("filter-themes", "options")]
+            return "filter-themes", self._pick(themes, theme, lambda t: (block, t))
+        return change
+
+    def _pick(self, choices: list[str], current: str, pair) -> str:
+        others = [c for c in choices if c != current]
+        self._rng.shuffle(others)
+        new = [c for c in others if pair(c) not in self.seen]
+        if new:
+            self.fresh += 1
+        picked = (new or others)[0]
+        self.seen.add(pair(picked))
+        return picked
 
 
 def go_to(tab: Tab, level: str, district: str, division: str) -> None:
@@ -88,16 +107,23 @@ def busiest(tab: Tab) -> tuple[str, str]:
     return district, max(set(divisions), key=divisions.count)
 
 
-def run_level(tab, rec, level, changes, where) -> list[dict]:
+def run_level(tab, rec, level, changes, where, n: int) -> list[dict]:
+    """``n`` changes at ``level``: chosen by ``changes`` (a :class:`Changes`), or replayed
+    from a list of an earlier run's results."""
     go_to(tab, level, *where)
     results = []
-    for component, value in changes:
+    for i in range(n):
+        if isinstance(changes, Changes):
+            component, value = changes.next(tab, i)
+        else:
+            component, value = changes[i]["change"]
         mark = rec.mark()
         wait = tab.set(component, "value", value)
         samples = rec.since(mark)
         results.append(
             {
                 "level": level,
+                "change": (component, value),
                 "state": tab.value("view-state", "data"),
                 "wait": wait,
                 **{s.kind: s.seconds for s in samples},
@@ -111,27 +137,34 @@ def run_level(tab, rec, level, changes, where) -> list[dict]:
 def measure_server(db, args) -> dict:
     rec = Recorder()
     log = OUT / "callback-bench-server.log"
-    with served(db, log, workers=args.workers) as server, ThreadPoolExecutor(4) as pool:
+    env = {"SOCMAP_PUBLIC_PERIOD_MONTHS": str(args.period_months)}
+    with (
+        served(db, log, workers=args.workers, env=env) as server,
+        ThreadPoolExecutor(4) as pool,
+    ):
         base = server.base
         tab = Tab(Http(base, rec), pool=pool)
         t0 = time.perf_counter()
         tab.open("")
         first_open = time.perf_counter() - t0
         where = busiest(tab)
-        plan = Changes(tab.value("filter-period", "max") + 1)
-        per_level = {level: plan.take(args.changes) for level in LEVELS}
+        plan = Changes()
         fresh, cpu = [], {}
         for lv in LEVELS:
             before = server.cpu_seconds()
-            fresh += run_level(tab, rec, lv, per_level[lv], where)
+            fresh += run_level(tab, rec, lv, plan, where, args.changes)
             cpu[lv] = (server.cpu_seconds() - before) / args.changes
-        again = [r for lv in LEVELS for r in run_level(tab, rec, lv, per_level[lv], where)]
+        again = []
+        for lv in LEVELS:
+            done = [r for r in fresh if r["level"] == lv]
+            again += run_level(tab, rec, lv, done, where, args.changes)
         if args.check_browser:
             from benchmarks._browsercheck import check  # noqa: PLC0415 - needs Playwright
 
             check(base, where[0])
     return {
         "first_open": first_open,
+        "pairs": (plan.fresh, len(plan.seen), len(fresh)),
         "cpu_per_change": cpu,
         "fresh": fresh,
         "revisit": again,
@@ -181,6 +214,11 @@ def report(server: dict, naive: dict, args) -> None:
     ms = lambda s: f"{s['median'] * 1000:5.0f} / {s['p95'] * 1000:5.0f}"  # noqa: E731
     print(f"first page open after start (cold workers): {server['first_open']:.2f} s")
     print(f"district {server['where'][0]}, division {server['where'][1]}")
+    new, shown, n = server["pairs"]
+    print(
+        f"public blocks of {args.period_months} month(s): {new} of {n} changes showed a new "
+        f"(block, theme) pair; {shown} pairs shown in all"
+    )
     print("milliseconds, median / p95, per filter change (a new view each time):")
     print(f"{'level':9} {'sync':>13} {'map':>13} {'panel':>13} {'hotspots':>13} "
           f"{'user waits':>13} {'revisit':>13} {'naive':>13} {'map MB':>7}")  # fmt: skip
@@ -224,6 +262,9 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--changes", type=int, default=24, help="filter changes per level")
     parser.add_argument("--workers", type=int, help="server workers (default: socmap's)")
+    parser.add_argument(
+        "--period-months", type=int, default=1, choices=(1, 3, 6, 12), help="public blocks"
+    )
     parser.add_argument("--naive-views", type=int, default=8, help="naive views per level")
     parser.add_argument("--check-browser", action="store_true")
     parser.add_argument("--json", action="store_true")

@@ -19,6 +19,7 @@ from flask import Flask
 
 from dashboard import auth, ids, layout
 from dashboard.features import FEATURES
+from dashboard.messages import plain_sentence
 from dashboard.views.context import AppContext
 from geo.accounts import Accounts
 from geo.disclosure import Audience
@@ -71,7 +72,7 @@ def _error_pages(server: Flask) -> None:
     @server.errorhandler(SocmapError)
     def _socmap_error(exc: SocmapError):
         log.error("request failed: %s", exc)
-        return layout.error_page(_plain(exc)), 503
+        return layout.error_page(plain_sentence(exc)), 503
 
     @server.errorhandler(Exception)
     def _unexpected(exc: Exception):
@@ -86,20 +87,8 @@ def _on_callback_error(exc: Exception) -> None:
     """Show a plain sentence in the page; details go to the server log."""
     if isinstance(exc, SocmapError):
         log.error("callback failed: %s", exc)
-        message = _plain(exc)
+        message = plain_sentence(exc)
     else:
         log.error("callback failed", exc_info=exc)
         message = "Something went wrong while updating the view. Please try again."
     set_props(ids.NOTICE, {"children": message, "className": "notice notice-error"})
-
-
-def _plain(exc: SocmapError) -> str:
-    text = str(exc)
-    if "no store here yet" in text:
-        return "There is no data loaded yet. Ask an analyst to load data into socmap."
-    if "not a readable socmap store" in text:
-        return (
-            "The data store cannot be read. Please tell the socmap administrator "
-            "(the details are in the server log)."
-        )
-    return "The data could not be read just now. Please try again in a moment."

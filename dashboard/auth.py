@@ -154,14 +154,29 @@ def _secret_key(db_path: Path) -> str:
     return path.read_text(encoding="ascii").strip()
 
 
-def _forbidden_page() -> str:
+_MARKING = (
+    "<div class='banner'>OFFICIAL: this page holds no figures. Signing in opens the "
+    "restricted (Part 2) view, marked OFFICIAL-SENSITIVE.</div>"
+)
+_BACK = "<a href='/'>Back to the public view (Part 1)</a>"
+
+
+def _page(title: str, main: str) -> str:
+    """A plain page with the marking at the top and bottom and a way back to the public view."""
     return (
-        "<!doctype html><html lang='en'><head><meta charset='utf-8'><title>socmap</title>"
-        "<link rel='stylesheet' href='/assets/style.css'></head><body>"
-        "<header class='topbar'><div><h1>Serious and organised crime in Kent</h1></div>"
-        "</header><main class='login'><h2>Restricted view</h2><p>Your account can see the "
-        "public (Part 1) view only. Ask a socmap administrator if you need the restricted "
-        "view.</p><p><a href='/'>Open the public view</a></p></main></body></html>"
+        "<!doctype html><html lang='en'><head><meta charset='utf-8'>"
+        f"<title>{title}</title><link rel='stylesheet' href='/assets/style.css'></head><body>"
+        f"{_MARKING}<header class='topbar'><div><h1>Serious and organised crime in Kent</h1>"
+        f"</div><div class='user-menu'>{_BACK}</div></header>"
+        f"<main class='login'>{main}<p>{_BACK}</p></main>{_MARKING}</body></html>"
+    )
+
+
+def _forbidden_page() -> str:
+    return _page(
+        "socmap",
+        "<h2>Restricted view</h2><p>Your account can see the public (Part 1) view only. Ask "
+        "a socmap administrator if you need the restricted view.</p>",
     )
 
 
@@ -169,12 +184,9 @@ def _login_page(target: str, message: str | None) -> str:
     error = (
         f"<div class='notice notice-error' role='alert'>{escape(message)}</div>" if message else ""
     )
-    return (
-        "<!doctype html><html lang='en'><head><meta charset='utf-8'><title>Sign in: socmap"
-        "</title><link rel='stylesheet' href='/assets/style.css'></head><body>"
-        "<header class='topbar'><div><h1>Serious and organised crime in Kent</h1></div>"
-        "</header>"
-        f"<main class='login'><h2>Sign in</h2>{error}"
+    return _page(
+        "Sign in: socmap",
+        f"<h2>Sign in</h2>{error}"
         "<form method='post' action='/login'>"
         f"<input type='hidden' name='csrf' value='{escape(csrf_token())}'>"
         f"<input type='hidden' name='next' value='{escape(target)}'>"
@@ -185,5 +197,5 @@ def _login_page(target: str, message: str | None) -> str:
         "autocomplete='current-password' required>"
         "<button class='button primary' type='submit'>Sign in</button></form>"
         "<p class='small'>The public (Part 1) view needs no account. Analysts sign in for "
-        "the restricted (Part 2) view.</p></main></body></html>"
+        "the restricted (Part 2) view.</p>",
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from html import escape
 
 from dash import dcc, html
@@ -11,22 +12,31 @@ from dashboard import ids
 from dashboard.auth import csrf_token
 from dashboard.features import filters, panel
 from dashboard.features import map as map_feature
+from dashboard.messages import plain_sentence
 from dashboard.views.context import AppContext, options
 from geo.accounts import Role
 from geo.disclosure import Audience
 from geo.errors import SocmapError
 
 TITLE = "Serious and organised crime in Kent"
+EMPTY = (
+    "There is no data loaded yet. Load data with `socmap demo` or `socmap ingest`, "
+    "then reload this page."
+)
+
+log = logging.getLogger("socmap.dashboard")
 
 
 def page(ctx: AppContext) -> html.Div:
     """Built on every page load (never at import), so it reflects the store as it is now."""
     try:
         opts = options(ctx)
-    except SocmapError:
-        return _empty_store_page()
+    except SocmapError as exc:
+        # A damaged or missing store is not an empty one: say which, and log the details.
+        log.error("page failed: %s", exc)
+        return _notice_page(plain_sentence(exc))
     if opts.last_month is None:
-        return _empty_store_page()
+        return _notice_page(EMPTY)
     return html.Div(
         className="page",
         children=[
@@ -92,17 +102,12 @@ def _header(menu: list | None = None) -> html.Header:
     )
 
 
-def _empty_store_page() -> html.Div:
+def _notice_page(message: str) -> html.Div:
     return html.Div(
         className="page",
         children=[
             _header(),
-            html.Div(
-                "There is no data loaded yet. Load data with `socmap demo` or "
-                "`socmap ingest`, then reload this page.",
-                className="notice notice-error",
-                role="alert",
-            ),
+            html.Div(message, className="notice notice-error", role="alert"),
         ],
     )
 

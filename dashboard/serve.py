@@ -51,9 +51,20 @@ class _Gunicorn(BaseApplication):
         from dashboard.app import CONTEXTS, create_app  # noqa: PLC0415 - built in each worker
         from dashboard.warm import warm  # noqa: PLC0415
 
+        _log_to_server_log()  # first, so the warm-up's lines go there too
         server = create_app(Store(self._settings.db_path), self._settings).server
         warm(server.extensions[CONTEXTS])  # before this worker takes its first request
         return server
+
+
+def _log_to_server_log() -> None:
+    """socmap's own log lines (why a request failed) go to gunicorn's error log, with its
+    time stamp, worker pid and level; without this Python prints them bare on stderr."""
+    server_log = logging.getLogger("gunicorn.error")
+    ours = logging.getLogger("socmap")
+    ours.handlers[:] = server_log.handlers
+    ours.setLevel(server_log.level)
+    ours.propagate = False
 
 
 def serve(settings: Settings) -> None:

@@ -17,8 +17,8 @@ from dashboard.features import map as map_feature
 from dashboard.features import panel
 from dashboard.state import AUTO_RES, ViewState
 from dashboard.views import geometry as geo_view
-from dashboard.views.context import AppContext, options
-from dashboard.views.navigation import resolve
+from dashboard.views.context import AppContext
+from dashboard.views.public import resolve_view
 from geo.disclosure import Audience, DisclosurePolicy
 
 log = logging.getLogger("socmap.dashboard")
@@ -50,7 +50,7 @@ def _warm(ctx: AppContext) -> None:
             geo_view.piece_shapes(ctx, leaf, res)
     if ctx.audience is Audience.PUBLIC:
         # The default view, under the query its navigation callback writes for a bare link.
-        query = resolve(ViewState(), options(ctx), ctx.themes).to_query()
+        query = resolve_view(ctx, ViewState(), ctx.audience).to_query()
         map_feature.view(ctx, query)
         panel.view(ctx, query)
         panel.hotspots_view(ctx, query)

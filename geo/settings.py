@@ -17,6 +17,8 @@ from geo.errors import ValidationError
 # (swapped or garbled coordinates, or a crime Kent Police recorded elsewhere) and is
 # quarantined; a point inside it but outside every boundary is kept and reported as outside.
 KENT_MEDWAY_BBOX = (-0.02, 50.85, 1.50, 51.56)
+# Public period blocks must tile a year exactly, so every block is aligned the same way.
+PERIOD_MONTHS = (1, 3, 6, 12)
 
 
 def _parse_bool(name: str, raw: str) -> bool:
@@ -81,6 +83,10 @@ class Settings:
     public_max_res: int = 8
     restricted_categories: tuple[str, ...] = ("modern_slavery",)
     restricted_display: str = "district"  # "district" totals only, or "hidden"
+    # The public view's fixed publication periods: blocks of this many months, aligned to
+    # the month the reporting year starts (4: April, the financial year councils report on).
+    public_period_months: int = 3
+    public_year_start: int = 4
     # Who may see what.
     anonymous_access: str = "public"  # "public": anyone sees Part 1; "none": sign in first
     trusted_header: str | None = None  # e.g. X-Remote-User from an SSO proxy; off by default
@@ -102,9 +108,10 @@ class Settings:
     log_level: str = "info"
 
     def __post_init__(self) -> None:
-        self._validate()
+        self._validate_disclosure()
+        self._validate_server()
 
-    def _validate(self) -> None:
+    def _validate_disclosure(self) -> None:
         # k=2 would label every small count "fewer than 2", which is to say 1.
         if not 3 <= self.disclosure_k <= 100:
             raise ValidationError(f"disclosure k={self.disclosure_k}: expected 3 to 100")
@@ -114,6 +121,16 @@ class Settings:
             raise ValidationError(
                 f"restricted display {self.restricted_display!r}: expected district or hidden"
             )
+        if self.public_period_months not in PERIOD_MONTHS:
+            raise ValidationError(
+                f"public period of {self.public_period_months} months: expected 1, 3, 6 or 12"
+            )
+        if not 1 <= self.public_year_start <= 12:
+            raise ValidationError(
+                f"public year start {self.public_year_start}: expected a month number, 1 to 12"
+            )
+
+    def _validate_server(self) -> None:
         if not 1 <= self.login_max_failures <= 1000:
             raise ValidationError(
                 f"login max failures {self.login_max_failures}: expected 1 to 1000"
@@ -168,6 +185,8 @@ _ENV = {
     "public_max_res": ("SOCMAP_PUBLIC_MAX_RES", _parse_int),
     "restricted_categories": ("SOCMAP_RESTRICTED_CATEGORIES", _parse_list),
     "restricted_display": ("SOCMAP_RESTRICTED_DISPLAY", _parse_str),
+    "public_period_months": ("SOCMAP_PUBLIC_PERIOD_MONTHS", _parse_int),
+    "public_year_start": ("SOCMAP_PUBLIC_YEAR_START", _parse_int),
     "anonymous_access": ("SOCMAP_ANONYMOUS_ACCESS", _parse_str),
     "trusted_header": ("SOCMAP_TRUSTED_HEADER", _parse_optional_str),
     "trusted_roles_header": ("SOCMAP_TRUSTED_ROLES_HEADER", _parse_optional_str),

@@ -33,6 +33,8 @@ import duckdb
 import pyarrow as pa
 
 from geo._schema import DDL, SCHEMA_VERSION
+from geo._store_errors import corrupt_message as _corrupt_message
+from geo._store_errors import write_failure
 from geo.errors import StoreError
 
 _LOCK_WAIT_SECONDS = 600
@@ -93,7 +95,9 @@ class Store:
     def writing(self) -> Iterator[duckdb.DuckDBPyConnection]:
         """One transaction on a copy of the store, published atomically on success.
 
-        Any exception (or Ctrl-C) inside the block leaves the live store exactly as it was.
+        Any exception (or Ctrl-C) inside the block leaves the live store exactly as it was. A
+        failure to write the store's files (a full disk, say) is raised as a StoreError that
+        names the store; other exceptions pass through as they are.
         """
         with _WriterLock(self.path.with_name(self.path.name + ".lock")):
             work = self.path.with_name(self.path.name + ".writing")
@@ -111,8 +115,11 @@ class Store:
                     con.close()
                 _fsync(work)
                 self._publish(work)
-            except BaseException:
+            except BaseException as exc:
                 _remove_quietly(work, _wal(work))
+                failure = write_failure(self.path, work, exc)
+                if failure is not None:
+                    raise failure from exc
                 raise
         self._reader.invalidate()
 
@@ -141,19 +148,15 @@ class Store:
         try:
             shutil.copyfile(self.path, work)
         except OSError as exc:
-            raise StoreError(
+            raise write_failure(self.path, work, exc) or StoreError(
                 f"{self.path}: could not copy the store to write it ({exc.strerror}); "
                 "nothing was changed"
             ) from exc
 
     def _check_schema(self) -> None:
-        rows = self.fetch_rows("SELECT value FROM meta WHERE key = 'schema_version'")
-        found = rows[0][0] if rows else None
-        if found != SCHEMA_VERSION:
-            raise StoreError(
-                f"{self.path}: store schema version {found}, this socmap needs "
-                f"{SCHEMA_VERSION}; rebuild it (move the file aside and load the data again)"
-            )
+        # Opening the store checks it is a complete socmap store of this schema version.
+        with self.reading():
+            pass
 
     def _publish(self, work: Path) -> None:
         if self.exists():
@@ -172,9 +175,15 @@ class Store:
             raise StoreError(f"{self.path}: there is no previous version ({prev.name}) to restore")
         with _WriterLock(self.path.with_name(self.path.name + ".lock")):
             staging = self.path.with_name(self.path.name + ".restoring")
-            shutil.copyfile(prev, staging)
-            os.replace(staging, self.path)
-            _fsync(self.path.parent)
+            try:
+                shutil.copyfile(prev, staging)
+                os.replace(staging, self.path)
+                _fsync(self.path.parent)
+            except OSError as exc:
+                _remove_quietly(staging)
+                raise write_failure(self.path, staging, exc) or StoreError(
+                    f"{self.path}: could not restore {prev.name} ({exc.strerror})"
+                ) from exc
         self._reader.invalidate()
 
     def close(self) -> None:
@@ -266,9 +275,10 @@ def _connect(path: Path, *, read_only: bool) -> duckdb.DuckDBPyConnection:
 
 
 def _check_complete(con: duckdb.DuckDBPyConnection, path: Path) -> None:
-    """Refuse a truncated file up front. DuckDB itself only notices when a query reads a
-    block past the end, which could be halfway through a dashboard request; the storage
-    catalogue says which blocks the tables use, so a short file shows at once."""
+    """Refuse a truncated file, or one that is not a socmap store, up front. DuckDB itself
+    only notices a short file when a query reads a block past the end, which could be halfway
+    through a dashboard request; the storage catalogue says which blocks the tables use, so
+    a short file shows at once."""
     try:
         block_size = int(con.execute("PRAGMA database_size").fetchone()[2])
         tables = [r[0] for r in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()]
@@ -282,15 +292,19 @@ def _check_complete(con: duckdb.DuckDBPyConnection, path: Path) -> None:
         raise StoreError(_corrupt_message(path, str(exc))) from exc
     if path.stat().st_size < _HEADER_BYTES + (last + 1) * block_size:
         raise StoreError(_corrupt_message(path, "the file is shorter than its own index says"))
+    if "meta" not in tables:
+        raise StoreError(_corrupt_message(path, "a DuckDB file, but without socmap's tables"))
+    _check_version(con, path)
 
 
-def _corrupt_message(path: Path, detail: str) -> str:
-    first_line = detail.strip().splitlines()[0] if detail.strip() else "unreadable"
-    return (
-        f"{path}: not a readable socmap store ({first_line[:160]}). Restore the previous "
-        "version with `socmap store restore`, or move the file aside and rebuild it with "
-        "`socmap demo` / `socmap ingest`"
-    )
+def _check_version(con: duckdb.DuckDBPyConnection, path: Path) -> None:
+    rows = con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchall()
+    found = rows[0][0] if rows else None
+    if found != SCHEMA_VERSION:
+        raise StoreError(
+            f"{path}: store schema version {found}, this socmap needs "
+            f"{SCHEMA_VERSION}; rebuild it (move the file aside and load the data again)"
+        )
 
 
 def _stamp_version(con: duckdb.DuckDBPyConnection) -> None:

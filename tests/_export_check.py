@@ -15,6 +15,8 @@ from pathlib import Path
 import h3
 
 NUMBER = re.compile(r"^-?[\d,]+$")
+# A decimal number as a spreadsheet reads one (not "-inf", "-nan" or "-1_0").
+DECIMAL = re.compile(r"^-?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?$")
 
 
 def pdf_text(data: bytes, page: int | None = None) -> str:
@@ -63,16 +65,9 @@ def formula_cells(rows: list[list[str]]) -> list[str]:
         cell
         for row in rows
         for cell in row
-        if cell[:1] in ("=", "+", "@", "\t", "\r") or (cell[:1] == "-" and not _is_float(cell))
+        if cell[:1] in ("=", "+", "@", "\t", "\r", "\n")
+        or (cell[:1] == "-" and not DECIMAL.match(cell))
     ]
-
-
-def _is_float(text: str) -> bool:
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
 
 
 def small_numbers(texts, k: int) -> list[str]:

@@ -14,6 +14,7 @@ import sys
 import time
 import urllib.request
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -46,9 +47,26 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+@dataclass(frozen=True)
+class Server:
+    """A running ``socmap serve``: its base URL, its master process and its log file."""
+
+    base: str
+    proc: subprocess.Popen
+    log: Path
+
+
 @contextmanager
 def served(db: Path, *, workers: int = 2, env: dict | None = None):
     """``socmap serve`` on a free port; yields the base URL; stops it afterwards."""
+    with serving(db, workers=workers, env=env) as server:
+        yield server.base
+
+
+@contextmanager
+def serving(db: Path, *, workers: int = 2, env: dict | None = None):
+    """As :func:`served`, but yields the :class:`Server` (for tests that kill its workers
+    or read its log)."""
     port = free_port()
     full_env = {
         **os.environ,
@@ -57,7 +75,8 @@ def served(db: Path, *, workers: int = 2, env: dict | None = None):
         "SOCMAP_LOG_LEVEL": "warning",
         **(env or {}),
     }
-    log = (artifacts() / f"server-{port}.log").open("w")
+    log_path = artifacts() / f"server-{port}.log"
+    log = log_path.open("w")
     proc = subprocess.Popen(
         [sys.executable, "-m", "socmap", "serve", "--port", str(port), "--workers", str(workers)],
         env=full_env,
@@ -67,7 +86,7 @@ def served(db: Path, *, workers: int = 2, env: dict | None = None):
     base = f"http://127.0.0.1:{port}"
     try:
         _wait_for(base + "/healthz", proc)
-        yield base
+        yield Server(base, proc, log_path)
     finally:
         proc.terminate()
         try:

@@ -65,7 +65,7 @@ def test_a_public_download_through_the_app_is_public_and_audited(settings):
     sent = response.get_json()["response"][ids.DOWNLOAD_FILE]["data"]
     assert sent["filename"].endswith("-official.csv")
     data = base64.b64decode(sent["content"])
-    table = pd.read_csv(io.BytesIO(data), comment="#")
+    table = pd.read_csv(io.BytesIO(data))
     assert set(table["marking"]) == {"OFFICIAL"}
     k = DisclosurePolicy.from_settings(settings).k
     counts = table["count"].dropna()
@@ -93,7 +93,7 @@ def test_public_downloads_over_http_hold_no_small_counts_ids_or_points(settings,
     assert b"INC-" not in data and b"Secret Lane" not in data
     policy = DisclosurePolicy.from_settings(settings)
     if kind == "csv":
-        table = pd.read_csv(io.BytesIO(data), comment="#")
+        table = pd.read_csv(io.BytesIO(data))
         counts = table["count"].dropna()
         assert not ((counts >= 1) & (counts < policy.k)).any()
         assert table["resolution"].dropna().max() <= policy.max_res
@@ -102,6 +102,15 @@ def test_public_downloads_over_http_hold_no_small_counts_ids_or_points(settings,
         assert {f["geometry"]["type"] for f in doc["features"]} <= {"Polygon", "MultiPolygon"}
         counts = [f["properties"]["count"] for f in doc["features"]]
         assert not [c for c in counts if c is not None and 1 <= c < policy.k]
+
+
+def test_the_sign_in_page_is_marked_and_leads_back_to_the_public_view(settings):
+    client = create_app(Store(settings.db_path), settings).server.test_client()
+    page = client.get("/login?next=/restricted/").get_data(as_text=True)
+    banners = re.findall(r"<div class='banner'>([^<]*)</div>", page)
+    assert len(banners) == 2 and all(b.startswith("OFFICIAL:") for b in banners)
+    assert page.index(banners[0]) < page.index("<form") < page.rindex(banners[1])
+    assert "<a href='/'>Back to the public view (Part 1)</a>" in page
 
 
 def test_restricted_downloads_answer_no_one_without_an_analysts_session(settings):

@@ -4,6 +4,7 @@ against the store by an independent query (pandas over the raw incident rows).""
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import date
 
 import pandas as pd
@@ -158,9 +159,12 @@ def test_restricted_view_is_marked_and_exact(ctx):
 
 def test_every_map_says_what_it_shows(ctx):
     state = ViewState.from_query("?cat=Possession of weapons&theme=none&from=2018-10&to=2018-12")
+    assert "proxy" in map_model(ctx, state, Audience.RESTRICTED).title.lower()
+    # The public view shows the category's whole theme, and says which part is a proxy.
     model = map_model(ctx, state, Audience.PUBLIC)
     notes = " ".join(n.text for n in model.notes)
-    assert "proxy" in model.title.lower()
+    assert model.title.startswith("Knife crime")
+    assert model.subtitle.endswith("Q3 2018/19 (October to December 2018)")
     assert "Proxy: police.uk 'Possession of weapons'" in notes
     assert "Boundaries approximate" in notes
     assert "police.uk" in notes
@@ -168,7 +172,11 @@ def test_every_map_says_what_it_shows(ctx):
     demo = map_model(ctx, ViewState.from_query(f"?{PERIOD}"), Audience.PUBLIC)
     assert any("Synthetic demo data" in n.text and n.warn for n in demo.notes)
     assert not any(n.text.startswith("Proxy") for n in demo.notes)  # no police.uk rows then
-    assert demo.subtitle.endswith("November 2025 to October 2026")
+    # October 2026 does not complete Q3 2026/27: the latest complete quarter is shown.
+    assert demo.subtitle.endswith("Q2 2026/27 (July to September 2026)")
+    assert "fixed periods (quarters of the year starting in April" in " ".join(
+        n.text for n in demo.notes
+    )
 
 
 def test_a_hexagons_incident_list_is_for_part_2_only(ctx, incidents):
@@ -185,3 +193,105 @@ def test_a_hexagons_incident_list_is_for_part_2_only(ctx, incidents):
     assert len(restricted["incidents"]) == n
     public = panel_model(ctx, state, Audience.PUBLIC).cell
     assert public is None or public["incidents"] == []
+
+
+@pytest.mark.parametrize(
+    ("audience", "query", "cats"),
+    [
+        # Part 2: any categories; many violent crimes are snapped over the edge.
+        (
+            Audience.RESTRICTED,
+            "?src=police-uk&from=2018-10&to=2018-12&cat=Violence+and+sexual+offences",
+            {"Possession of weapons", "Drugs", "Violence and sexual offences"},
+        ),
+        # Part 1: one theme for one block; here only one incident lies outside.
+        (Audience.PUBLIC, "?theme=county_lines&from=2018-10&to=2018-12", {"Drugs"}),
+    ],
+)
+def test_incidents_outside_every_boundary_are_counted_not_drawn(
+    ctx, incidents, audience, query, cats
+):
+    """police.uk snaps some incidents to points over the county edge or out at sea: no
+    hexagon is drawn outside the boundaries, the notes say how many are left off (in the
+    public view, as a suppressed count), and the county total still holds them."""
+    state = ViewState.from_query(query)
+    model = map_model(ctx, state, audience)
+    assert model.features and all(f.area for f in model.features)
+    m = pd.to_datetime(incidents["month"]).dt.date
+    in_period = (m >= date(2018, 10, 1)) & (m <= date(2018, 12, 1))
+    want = incidents[incidents["category"].isin(cats) & in_period]
+    outside = int(want["district"].isna().sum())
+    assert outside > 0, "the real police.uk months have incidents outside every district"
+    notes = " ".join(n.text for n in model.notes)
+    if audience is Audience.RESTRICTED:
+        assert f"{outside} incidents lie outside every district boundary" in notes
+    else:
+        assert outside < 5
+        assert "Some incidents (fewer than 5) lie outside every district boundary" in notes
+    assert "not drawn on the map; they are counted in the Kent and Medway total" in notes
+    assert "adds up to the district and division totals" in notes
+    panel = panel_model(ctx, state, audience)
+    assert f"{len(want):,}" in panel.total
+    if audience is Audience.RESTRICTED:
+        assert sum(f.value for f in model.features) == len(want) - outside
+
+
+DOVER = "E07000108"
+
+
+@pytest.mark.parametrize(("query", "res"), [(f"d={DOVER}&", 8), ("", 7)])
+def test_a_hexagons_detail_sums_its_pieces_at_district_and_county_level(ctx, incidents, query, res):
+    """A hexagon at district or county level is selected without a division: its count is
+    the sum of its pieces in the area, the same figure the busiest-hexagons list gives, and
+    the map outlines it."""
+    from dashboard.views.public import resolve_view
+    from geo.cells import cells_to_parent, cells_to_str
+
+    # The public view is one theme for one block: take that view, and count it both ways.
+    base = resolve_view(ctx, ViewState.from_query(f"?{query}{PERIOD}"), Audience.PUBLIC)
+    # The busiest hexagon by exact count (a quarter of one theme may have none to publish).
+    top_hex = panel_model(ctx, base, Audience.RESTRICTED).top_cells[0][0]
+    published = {h: t for h, _, t in panel_model(ctx, base, Audience.PUBLIC).top_cells}
+    state = replace(base, cell=top_hex)
+    cats = {c for t in base.themes for c in ctx.themes.categories_for(t)}
+    m = pd.to_datetime(incidents["month"]).dt.date
+    rows = incidents[
+        incidents["category"].isin(cats) & (m >= base.month_from) & (m <= base.month_to)
+    ]
+    if query:
+        rows = rows[rows["district"] == DOVER]
+    rows = rows[rows["district"].notna()]
+    hexes = cells_to_str(cells_to_parent(rows["cell"].to_numpy(), res))
+    in_cell = rows[[h == top_hex for h in hexes]]
+    restricted = panel_model(ctx, state, Audience.RESTRICTED).cell
+    assert restricted["count"] == f"{len(in_cell):,}"
+    (district,) = set(in_cell["district"])
+    name = ctx.store.fetch_rows("SELECT name FROM areas WHERE code = ?", [district])[0][0]
+    assert name in restricted["place"]
+    public = panel_model(ctx, state, Audience.PUBLIC).cell
+    if in_cell["division"].nunique() == 1 and top_hex in published:
+        assert public["count"] == published[top_hex]  # its one piece, as the list says
+    else:
+        # Withheld, merged into a coarser area, or the exact sum where that adds nothing.
+        words = {"not shown separately", "fewer than 5", "suppressed"}
+        assert (
+            public["count"] in words
+            or "not published" in public["count"]
+            or (public["count"] == f"{len(in_cell):,}" and len(in_cell) >= 5)
+        ), public
+    model = map_model(ctx, state, Audience.PUBLIC)
+    selected = [o for o in model.outlines if o.level == "selected"]
+    assert len(selected) == 1 and len(selected[0].coords[0]) == 7
+
+
+@pytest.mark.parametrize("measure", ["count", "hotspots", "change"])
+def test_hover_cards_name_places_not_h3_ids(ctx, measure):
+    state = ViewState.from_query(f"?d={THANET}&m={measure}&{PERIOD}")
+    model = map_model(ctx, state, Audience.PUBLIC)
+    hovers = [f.hover for f in model.features]
+    assert not [h for h in hovers if re.search(r"\b8[0-9a-f]{14}\b", h)]
+    assert all("(Thanet)" in h for h in hovers)
+    assert all(re.search(r"Hexagon (in or near|about \d+ km from) [A-Z]", h) for h in hovers)
+    assert not [h for h in hovers if "p = 0.000" in h]
+    if measure == "hotspots":
+        assert any("adjusted p < 0.001" in h for h in hovers)

@@ -55,7 +55,14 @@ def _count(store, where: str, params=()) -> int:
 def test_public_map_leaves_out_restricted_categories_and_counts_like_the_store(filled):
     policy = DisclosurePolicy(k=5, max_res=8)
     result = public_counts(filled, Filters(), THEMES, policy)
-    located_public = "cell IS NOT NULL AND category <> 'modern_slavery'"
+    # Whatever is asked, the public figures are one theme's (the first, knife crime, whose
+    # police.uk proxy is 'Possession of weapons') for one published quarter.
+    block = (date(2024, 1, 1), date(2024, 3, 1))
+    assert result.filters == Filters(
+        themes=("knife_crime",), month_from=block[0], month_to=block[1]
+    )
+    assert result.block.label == "Q4 2023/24 (January to March 2024)"
+    located_public = "cell IS NOT NULL AND category = 'Possession of weapons'"
     assert result.map.total.value == _count(filled, located_public)
     division = result.map.area("division", DIV_A)
     assert division.value == (_count(filled, f"{located_public} AND division = ?", [DIV_A]))
@@ -87,14 +94,33 @@ def test_the_tree_is_county_wide_whatever_area_the_filter_names(filled):
     assert whole.total == narrowed.total
 
 
-def test_only_restricted_categories_asked_for_gives_no_map(filled):
+def test_restricted_categories_are_one_table_whatever_is_asked(filled):
     policy = DisclosurePolicy(k=5, max_res=8)
     result = public_counts(filled, Filters(themes=("modern_slavery",)), THEMES, policy)
-    assert result.map is None
-    assert result.restricted is not None
+    assert result.filters.themes == ("knife_crime",)  # a restricted theme is not a public one
+    other = public_counts(filled, Filters(themes=("county_lines",), sources=("x",)), THEMES, policy)
+    districts = [Node("district", d) for d in (DIST, MEDWAY)]
+    assert [result.restricted.count(n) for n in districts] == [
+        other.restricted.count(n) for n in districts
+    ]
     hidden = DisclosurePolicy(restricted_display="hidden")
     only = Filters(themes=("modern_slavery",))
     assert public_counts(filled, only, THEMES, hidden).restricted is None
+
+
+def test_overlapping_requests_get_the_same_public_figures(filled):
+    """The auditor's difference: Jan-Mar less Feb-Mar would be January. Both requests are
+    shown as the same published quarter, so the difference is zero everywhere."""
+    policy = DisclosurePolicy(k=5, max_res=8)
+    a = public_counts(filled, Filters(month_from=date(2024, 1, 1)), THEMES, policy)
+    b = public_counts(
+        filled, Filters(month_from=date(2024, 2, 1), categories=("Drugs",)), THEMES, policy
+    )
+    assert a.filters.month_from == b.filters.month_from == date(2024, 1, 1)
+    assert a.filters.themes != b.filters.themes  # knife crime; county lines (Drugs' theme)
+    assert [c.text for c in a.map.pieces(8)] == [
+        c.text for c in public_counts(filled, Filters(), THEMES, policy).map.pieces(8)
+    ]
 
 
 def test_split_filters():

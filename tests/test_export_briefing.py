@@ -105,15 +105,19 @@ def test_every_page_renders_and_carries_the_marking(packs, audience):
 def test_the_pack_says_what_it_is_in_real_text(packs, audience):
     export, _ = packs[audience]
     text = " ".join(pdf_text(export.data).split())
+    if audience is Audience.PUBLIC:  # one published quarter against the one before it
+        periods = ["Q1 2024/25 (April to June 2024)", "Q4 2023/24 (January to March 2024)"]
+        periods += ["Briefing pack: Knife crime", "5. Quarterly trends by theme"]
+    else:
+        periods = ["April 2024 to June 2024", "January 2024 to March 2024"]
+        periods += ["5. Monthly trends by theme"]
     for words in (
         "Serious and organised crime in Kent and Medway",
-        "April 2024 to June 2024",
-        "January 2024 to March 2024",
+        *periods,
         "1. Summary",
         "2. County overview map",
         "3. Districts and divisions",
         "Hot spots and emerging hot spots",
-        "5. Monthly trends by theme",
         "6.1 Maidstone",
         "6.2 Medway",
         "7. Method notes",
@@ -156,16 +160,24 @@ def test_public_tables_hold_only_published_counts(packs, settings):
     html = packs[Audience.PUBLIC][1]
     cells = table_cells(html)
     policy = DisclosurePolicy.from_settings(settings)
-    filters = Filters(
-        themes=tuple(t.key for t in THEMES.themes),
-        month_from=date(2024, 4, 1),
-        month_to=date(2024, 6, 1),
-    )
-    result = public_counts(Store(settings.db_path), filters, THEMES, policy)
+    store = Store(settings.db_path)
+    quarter = {"month_from": date(2024, 4, 1), "month_to": date(2024, 6, 1)}
+    # The pack asked for every theme: it shows one (period block, theme) pair of the public
+    # view, the first public theme in the published quarter holding its end month.
+    result = public_counts(store, Filters(themes=("knife_crime",), **quarter), THEMES, policy)
+    assert result.filters == Filters(themes=("knife_crime",), **quarter)
     for level, code in AREAS:
         node = Node(level, code)
         for row in cells.rows[(level, code)]:
             assert row["count"] == result.map.count(node).text, (level, code)
+    # By theme: each theme's row is that theme's own county node, this quarter and the last;
+    # there is no total across themes.
+    previous = {"month_from": date(2024, 1, 1), "month_to": date(2024, 3, 1)}
+    for key, label in (("knife_crime", "Knife crime"), ("county_lines", "County lines")):
+        now = public_counts(store, Filters(themes=(key,), **quarter), THEMES, policy).map.total
+        then = public_counts(store, Filters(themes=(key,), **previous), THEMES, policy).map.total
+        row = cells.themes[label][0]
+        assert (row["count"], row["previous"]) == (now.text, then.text), label
     for district, text in cells.restricted.items():
         code = DIST_A if district == "Maidstone" else DIST_B
         assert text == result.restricted.area("district", code).text
@@ -185,3 +197,58 @@ def test_public_pack_has_no_small_counts_ids_or_streets(packs, settings):
 def test_restricted_pack_names_the_street_of_hot_spots(packs):
     _, html = packs[Audience.RESTRICTED]
     assert SECRET_STREET.removeprefix("On or near ") in html
+
+
+def test_a_district_without_publishable_hexagons_says_so(packs):
+    """Medway's hexagons all hold fewer than k in the public pack: the page says why none is
+    listed, instead of "No incidents" beside a total of dozens."""
+    _, html = packs[Audience.PUBLIC]
+    page = html[html.index(f'id="district-{DIST_B}"') :]
+    page = page[: page.index("</section>")]
+    assert "No hexagon has a count that can be published (all below 5 or withheld)" in page
+    assert "No incidents." not in page
+    _, restricted = packs[Audience.RESTRICTED]
+    page = restricted[restricted.index(f'id="district-{DIST_B}"') :]
+    assert "No hexagon has a count" not in page[: page.index("</section>")]
+
+
+def test_every_page_of_a_pack_with_demo_data_says_so(tmp_path, renderer):
+    """Synthetic demo data is named on the cover, the summary and every page's footer, not
+    first on page 3."""
+    s = Settings(db_path=tmp_path / "socmap.duckdb")
+    store = Store(s.db_path)
+    fill_export_store(store)
+    with store.writing() as con:
+        con.execute("UPDATE incidents SET source = 'synthetic-demo' WHERE source = 'partner-a'")
+    ctx = AppContext.create(Store(s.db_path), s, Audience.PUBLIC)
+    pdf = export_briefing(ctx, VIEW, Audience.PUBLIC, renderer=renderer, user="a", client="t")
+    pages = int(pdf_info(pdf.data)["Pages"])
+    for page in range(1, pages + 1):
+        text = " ".join(pdf_text(pdf.data, page).split()).lower()
+        assert "synthetic demo data" in text, page
+    cover = " ".join(pdf_text(pdf.data, 1).split())
+    assert "Synthetic demo data: these are not real incidents." in cover
+    summary = " ".join(pdf_text(pdf.data, 2).split())
+    assert "1. Summary" in summary and "Synthetic demo data: these are not real" in summary
+
+
+@pytest.mark.parametrize("audience", list(Audience))
+def test_hot_hexagons_are_named_by_place_with_incidents_first(packs, audience):
+    import re
+
+    _, html = packs[audience]
+    table = html[html.index('<table class="data hot">') :]
+    table = table[: table.index("</table>")]
+    rows = re.findall(r"<tr><td>(.*?)</td>.*?data-col=\"count\">([^<]*)</td></tr>", table)
+    if audience is Audience.PUBLIC and not rows:
+        # Part 1 is one theme for one quarter: here, knife crime alone has no hot spot.
+        assert "No hot spots at 90% confidence or more." in table
+        return
+    assert rows, "the export store has a hot spot"
+    for where, _ in rows:
+        assert re.search(r"(in or near|km from) [A-Z]", where), where
+        assert not re.match(r"\s*8[0-9a-f]{14}", where), where  # a place first, not the id
+    held = [count != "0" for _, count in rows]
+    assert held == sorted(held, reverse=True)  # hexagons with incidents come first
+    assert "+ withheld" not in html
+    assert "A hexagon can be a hot spot with no incidents of its own" in html

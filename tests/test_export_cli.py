@@ -113,3 +113,20 @@ def test_export_briefing_writes_the_pack(db, tmp_path, capsys):
     assert int(pdf_info(data)["Pages"]) >= 10
     assert "OFFICIAL-SENSITIVE" in pdf_text(data, 1)
     assert "district Maidstone" in capsys.readouterr().err  # progress
+
+
+def test_a_public_export_says_which_published_period_it_shows(db, tmp_path, capsys):
+    """Any --from/--to is shown as the published quarter holding its end month, and the
+    command says so: on stdout the period it wrote, on stderr that it was snapped."""
+    out = tmp_path / "snapped.pdf"
+    args = ["--db", str(db), "export", "map", "--from", "2024-05", "--to", "2024-06"]
+    assert main([*args, "--category", "Drugs", "--source", "police-uk", "--out", str(out)]) == 0
+    said = capsys.readouterr()
+    label = "Q1 2024/25 (April to June 2024)"
+    assert f"(OFFICIAL, {label}," in said.out
+    assert f"May 2024 to June 2024 snapped to {label}" in said.err
+    assert "one whole theme at a time, every source: County lines" in said.err
+    assert label in " ".join(pdf_text(out.read_bytes()).split())
+    exact = ["--db", str(db), "export", "map", *PERIOD_ARGS, "--out", str(tmp_path / "q.pdf")]
+    assert main(exact) == 0
+    assert "snapped" not in capsys.readouterr().err  # a whole published quarter as asked

@@ -146,15 +146,29 @@ def test_geojson_is_wgs84_with_the_same_figures_and_its_record(settings, tmp_pat
 def test_csv_opens_safely_in_a_spreadsheet_and_reads_back(settings):
     out = _export(settings, Audience.RESTRICTED, "csv")
     rows = csv_rows(out.data)
-    assert rows[0] == ["# OFFICIAL-SENSITIVE"]
+    # The header on line 1, as Excel, LibreOffice and QGIS expect; the notes are rows at
+    # the end, each with the marking.
+    assert rows[0][:2] == ["layer", "marking"] and "count" in rows[0] and "name" in rows[0]
+    notes = [dict(zip(rows[0], r, strict=True)) for r in rows if r[0] == "note"]
+    assert [n["name"] for n in notes[:1]] == ["OFFICIAL-SENSITIVE"]
+    assert {n["marking"] for n in notes} == {"OFFICIAL-SENSITIVE"}
+    assert all(r[0] == "note" for r in rows[len(rows) - len(notes) :])
     assert formula_cells(rows) == []
     assert any(cell == "'" + TRICKY_NAME for row in rows for cell in row)
-    table = pd.read_csv(io.BytesIO(out.data), comment="#", encoding="utf-8-sig")
+    table = pd.read_csv(io.BytesIO(out.data), encoding="utf-8-sig")
     exact = exact_counts(Store(settings.db_path), PERIOD, theme_categories())
     areas = table[table["layer"] == "area"].set_index("code")
     assert int(areas.loc[DIST_B, "count"]) == exact[DIST_B]
     hexes = table[table["layer"] == "hexagon"]
     assert hexes["count"].sum() == exact[None]
+
+
+def test_public_csv_notes_promise_only_what_the_table_holds(settings):
+    rows = csv_rows(_export(settings, Audience.PUBLIC, "csv").data)
+    notes = " ".join(r[rows[0].index("name")] for r in rows if r[0] == "note")
+    assert "Modern slavery" in notes and "are not in this table" in notes
+    assert "shown only as district totals (suppressed" not in notes
+    assert not any(r[0] == "area" and "Modern slavery" in " ".join(r) for r in rows)
 
 
 @given(st.text(max_size=12))
@@ -164,10 +178,14 @@ def test_no_text_can_start_a_formula(text):
     assert cell.lstrip("'") == text or cell == text
 
 
-@pytest.mark.parametrize("value", [-12.5, -3, 0, 7, "-4", "+44 1234", "=1+1", "@SUM(A1)", None])
+_NUMBERS = [-12.5, -3, 0, 7, "-4", "-0.5", "-1e-05"]
+_NOT_NUMBERS = ["+44 1234", "=1+1", "@SUM(A1)", "-inf", "-Infinity", "-nan", "-1_0", "- 3"]
+
+
+@pytest.mark.parametrize("value", [*_NUMBERS, *_NOT_NUMBERS, float("-inf"), None])
 def test_numbers_stay_numbers_and_formulas_become_text(value):
     cell = spreadsheet_safe(value)
-    if isinstance(value, int | float) or value == "-4":
+    if value in _NUMBERS:
         assert cell == str(value)
     elif value is None:
         assert cell == ""

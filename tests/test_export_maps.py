@@ -7,6 +7,7 @@ import hashlib
 import io
 import json
 from collections import Counter
+from dataclasses import replace
 
 import pytest
 from PIL import Image
@@ -51,7 +52,11 @@ def test_map_pdf_has_title_period_marking_and_caveats_as_text(settings, renderer
     text = " ".join(pdf_text(out.data).split())
     model = map_model(ctx, VIEW, audience)
     assert model.title in text
-    assert "April 2024 to June 2024" in text
+    if audience is Audience.PUBLIC:  # the public map prints its published block's label
+        assert "Kent and Medway, Q1 2024/25 (April to June 2024)" in text
+        assert "April 2024 to June 2024" not in text
+    else:
+        assert "April 2024 to June 2024" in text
     marking = (
         "OFFICIAL-SENSITIVE: Part 2" if audience is Audience.RESTRICTED else "OFFICIAL: Part 1"
     )
@@ -167,3 +172,94 @@ def test_a_closed_renderer_starts_again_when_next_needed():
         assert "<svg" in r.svg(figure, 200, 100)  # the dashboard's idle close, then a download
     finally:
         r.close()
+
+
+@pytest.mark.parametrize(
+    ("query", "audience", "want"),
+    [
+        # No port events are loaded: the theme is left out of the words.
+        ("", Audience.RESTRICTED, "Knife crime, County lines and Modern slavery"),
+        # Part 1 shows one theme at a time, over every source.
+        ("", Audience.PUBLIC, "Knife crime"),
+        (
+            "&src=police-uk",
+            Audience.RESTRICTED,
+            "Knife crime and County lines (police.uk proxies: Possession of weapons, Drugs)",
+        ),
+        (
+            "&src=police-uk&theme=knife_crime",
+            Audience.RESTRICTED,
+            "Knife crime (police.uk proxy: Possession of weapons)",
+        ),
+        ("&src=partner-a&theme=county_lines", Audience.PUBLIC, "County lines"),
+    ],
+)
+def test_titles_name_only_what_is_counted(settings, query, audience, want):
+    from dashboard.views.labels import selection_text
+    from dashboard.views.public import resolve_view
+
+    ctx = _ctx(settings, audience)
+    state = ViewState.from_query(f"?from={PERIOD[0]}&to={PERIOD[1]}{query}")
+    state = resolve_view(ctx, state, audience)
+    assert selection_text(ctx, state, audience) == want
+    assert map_model(ctx, state, audience).title.startswith(want + ":")
+
+
+def _layers_model():
+    from dashboard.views.map_model import Link, MapModel, PortMarker
+
+    kent = (0.2, 50.9, 1.45, 51.5)
+    links = (
+        Link("Liverpool", "Margate", (-2.98, 53.41), (1.38, 51.38), 1, ""),
+        Link("Lewisham", "Maidstone", (0.25, 51.45), (0.52, 51.27), 1, ""),
+    )
+    ports = (
+        PortMarker("Port of Ramsgate (harbour)", (1.416, 51.329), 17, "", "17"),
+        PortMarker("Port of Dover, Eastern Docks (ferry terminal)", (1.337, 51.126), 301, ""),
+    )
+    return MapModel(
+        title="t", subtitle="s", measure="count", marking="OFFICIAL", banner="b",
+        features=(), legend=(), legend_title="", outlines=(), bounds=kent, notes=(),
+        breadcrumb=(), links=links, ports=ports,
+    )  # fmt: skip
+
+
+def test_map_text_and_county_lines_stay_inside_the_frame():
+    """Port names near the coast are placed inward, a line from a home area off the map is
+    cut at the frame's edge and named there ("from Liverpool"), home areas are named."""
+    frame = Frame(600, 400)
+    fig = print_figure(_layers_model(), frame)
+    x0, x1 = fig.layout.xaxis.range
+    y0, y1 = fig.layout.yaxis.range
+    per_px = (x1 - x0) / frame.width
+    lines = [t for t in fig.data if t.mode == "lines+markers"]
+    assert len(lines) == 2
+    for t in lines:
+        assert all(x0 <= x <= x1 for x in t.x) and all(y0 <= y <= y1 for y in t.y)
+    (text,) = [t for t in fig.data if t.mode == "text"]
+    labels = dict(zip(text.text, zip(text.x, text.y, strict=True), strict=True))
+    assert {"from Liverpool", "Lewisham", "Ramsgate", "Dover, Eastern Docks"} <= set(labels)
+    for name, (x, y) in labels.items():
+        half = 0.58 * 9 * len(name) * per_px / 2
+        assert x0 < x - half and x + half < x1, name
+        assert y0 < y < y1, name
+
+
+def test_area_names_stay_inside_their_area_or_are_left_off():
+    import shapely
+
+    from dashboard.export._bng import lonlat_to_bng
+    from dashboard.export._print_figure import Label
+
+    model = _layers_model()
+    x, y = (float(v) for v in lonlat_to_bng(1.1, 51.2))
+    box = shapely.box(x - 3000, y - 1000, x + 3000, y + 1000)  # 6 km by 2 km
+    fits = Label("Tiny", 1.1, 51.2, 11, box.buffer(10_000))
+    too_big = Label("A very long division name indeed", 1.1, 51.2, 11, box)
+    # Wide enough for the name, but a sliver: the name would cross its boundary lines.
+    sx, sy = (float(v) for v in lonlat_to_bng(0.6, 51.3))
+    sliver = Label("Thin", 0.6, 51.3, 11, shapely.box(sx - 5000, sy - 100, sx + 5000, sy + 100))
+    labels = (fits, too_big, sliver)
+    fig = print_figure(replace(model, links=(), ports=()), Frame(600, 400), labels)
+    (text,) = [t for t in fig.data if t.mode == "text"]
+    assert list(text.text) == ["Tiny"]

@@ -7,13 +7,17 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import date
+from urllib.parse import parse_qs
 
 import h3.api.basic_int as h3i
 import pytest
 
 from dashboard.app import create_app
 from geo.accounts import Accounts
+from geo.filters import add_months, months_between, parse_month
 from geo.store import Store
+from tests._count_check import counts_in_text, rendered_counts, small_counts
 
 pytestmark = pytest.mark.shared_data
 
@@ -62,46 +66,50 @@ def facts(dashboard_store):
     return {"ids": ids, "division": division, "cell": h3i.int_to_str(h3i.cell_to_parent(cell, 8))}
 
 
-def _payload(app, query: str, which: str) -> dict:
-    for key, spec in app.callback_map.items():
-        if which in key:
-            outputs = [
-                {"id": o.split(".")[0], "property": o.split(".")[1]}
-                for o in key.strip(".").split("...")
+def _payload(client, query: str, which: str, prefix: str = "/") -> dict:
+    """The request the browser sends for the callback whose outputs include ``which``,
+    built from the app's own ``_dash-dependencies`` (as the browser builds it)."""
+    deps = client.get(f"{prefix}_dash-dependencies").get_json()
+    for spec in deps:
+        key = spec["output"]
+        if which not in key:
+            continue
+        outputs = [
+            {"id": o.split(".")[0], "property": o.split(".")[1].split("@")[0]}
+            for o in key.strip(".").split("...")
+        ]
+        if which == "url.search":
+            inputs = [
+                {
+                    "id": i["id"],
+                    "property": i["property"],
+                    "value": query
+                    if i["id"] == "url"
+                    else ([] if i["id"].startswith("{") else None),
+                }
+                for i in spec["inputs"]
             ]
-            outputs = [{"id": o["id"], "property": o["property"].split("@")[0]} for o in outputs]
-            if which == "url.search":
-                inputs = [
-                    {
-                        "id": i["id"],
-                        "property": i["property"],
-                        "value": query
-                        if i["id"] == "url"
-                        else ([] if i["id"].startswith("{") else None),
-                    }
-                    for i in spec["inputs"]
-                ]
-                state = [
-                    {"id": s["id"], "property": s["property"], "value": None} for s in spec["state"]
-                ]
-                changed = ["url.search"]
-            else:
-                inputs = [{"id": "view-state", "property": "data", "value": query}]
-                state, changed = [], ["view-state.data"]
-            if not key.startswith(".."):
-                outputs = outputs[0]  # a single output is sent as one object, not a list
-            return {
-                "output": key,
-                "outputs": outputs,
-                "inputs": inputs,
-                "changedPropIds": changed,
-                "state": state,
-            }
+            state = [
+                {"id": s["id"], "property": s["property"], "value": None} for s in spec["state"]
+            ]
+            changed = ["url.search"]
+        else:
+            inputs = [{"id": "view-state", "property": "data", "value": query}]
+            state, changed = [], ["view-state.data"]
+        return {
+            "output": key,
+            "outputs": outputs if key.startswith("..") else outputs[0],
+            "inputs": inputs,
+            "changedPropIds": changed,
+            "state": state,
+        }
     raise KeyError(which)
 
 
 def _call(client, app, query: str, which: str, prefix: str = "/"):
-    return client.post(f"{prefix}_dash-update-component", json=_payload(app, query, which))
+    return client.post(
+        f"{prefix}_dash-update-component", json=_payload(client, query, which, prefix)
+    )
 
 
 def _views(facts) -> list[str]:
@@ -126,44 +134,21 @@ def test_every_public_callback_keeps_small_counts_records_and_points_out(app, cl
 def _render_callbacks(app) -> list[str]:
     """Every callback the view state alone drives (all but navigation and downloads; the
     downloads are checked in tests/test_dashboard_downloads.py and test_export_public.py)."""
-    keys = [k for k, spec in app.callback_map.items()
-            if [i["id"] for i in spec["inputs"]] == ["view-state"]]
+    keys = [
+        k
+        for k, spec in app.callback_map.items()
+        if [i["id"] for i in spec["inputs"]] == ["view-state"]
+    ]
     assert len(keys) >= 3
     return [k.strip(".").split("...")[0] for k in keys]
 
 
 def _no_small_counts(data: dict, k: int, query: str) -> None:
-    out = data["response"]
-    figure = out.get("map", {}).get("figure")
-    if figure:
-        for trace in figure["data"]:
-            for text in trace.get("text") or []:
-                for n in re.findall(r"(?:Incidents|events|lines): ([0-9,]+)", text or ""):
-                    assert not 1 <= int(n.replace(",", "")) < k, (query, text)
-    for cell in _cells(out.get("panel-totals", {}).get("children")):
-        if re.fullmatch(r"[0-9,]+", cell):
-            assert not 1 <= int(cell.replace(",", "")) < k, (query, cell)
-    trend = out.get("panel-trend", {}).get("figure")
-    if trend:
-        for trace in trend["data"]:
-            assert all(y is None or y == 0 or y >= k for y in trace["y"]), query
-    for part in ("panel-top-areas", "panel-top-cells"):
-        for text in _cells(out.get(part, {}).get("children")):
-            for n in re.findall(r": ([0-9,]+)\b", text):
-                assert not 1 <= int(n.replace(",", "")) < k, (query, text)
-
-
-def _cells(node) -> list[str]:
-    """Every text leaf of a serialised Dash component tree."""
-    if node is None:
-        return []
-    if isinstance(node, str | int | float):
-        return [str(node)]
-    if isinstance(node, list):
-        return [t for child in node for t in _cells(child)]
-    if isinstance(node, dict):
-        return _cells(node.get("props", {}).get("children"))
-    return []
+    """No count from 1 to k-1 anywhere in the response: map hovers (incidents, change,
+    lines, port events), the panel's totals, tables, hot spot summary, hexagon detail,
+    busiest lists and trend (see tests/_count_check.py)."""
+    found = small_counts(data["response"], k)
+    assert not found, (query, found[:5])
 
 
 def _no_records(body: str, ids: set[str], query: str) -> None:
@@ -186,7 +171,7 @@ def _only_public_points(data: dict, query: str) -> None:
 
 
 def test_restricted_callbacks_refuse_without_an_analyst(app, client, dashboard_store, facts):
-    payload = _payload(app, f"?d={THANET}", "map.figure")
+    payload = _payload(client, f"?d={THANET}", "map.figure")
     assert client.post("/restricted/_dash-update-component", json=payload).status_code == 401
     assert client.get("/restricted/_dash-layout").status_code == 401
     assert client.get("/restricted/").status_code == 302
@@ -253,3 +238,82 @@ def test_the_checks_catch_what_the_restricted_view_shows(app, dashboard_store, f
         _no_small_counts(json.loads(fig.get_data(as_text=True)), 5, query)
     with pytest.raises(AssertionError):
         _no_records(panel.get_data(as_text=True), facts["ids"], query)
+
+
+# The auditor's attacks: pairs of public requests that differ by a month, a theme, a proxy
+# category or a source. Each pair must come back as the same figures, or as figures for
+# disjoint (period block, theme) pairs, never as two overlapping filters.
+ATTACKS = [
+    ("from=2025-12&to=2026-11", "from=2026-01&to=2026-11"),  # 12 months less 11
+    ("from=2026-07&to=2026-09", "from=2026-08&to=2026-09"),  # a quarter less its first month
+    ("from=2026-04&to=2026-09", "from=2026-04&to=2026-06"),  # two quarters less one
+    ("from=2026-09&to=2026-09", "from=2026-04&to=2026-09"),  # one month against six
+    (
+        "theme=knife_crime&theme=county_lines&theme=port_events",
+        "theme=county_lines&theme=port_events",
+    ),  # all themes less all but one
+    ("theme=knife_crime", "cat=Possession of weapons&theme=none"),  # a theme less its proxy
+    ("", "src=police-uk"),  # every source less one
+    ("", "src=synthetic-demo&theme=knife_crime"),
+]
+
+
+def _shown(client, app, query: str) -> tuple[str, dict]:
+    """The canonical public state a request is shown as, and the counts its map and panel
+    render: each hexagon piece's, and the panel's (totals and restricted-category table)."""
+    synced = _call(client, app, "?" + query, "url.search").get_json()
+    canonical = synced["response"]["view-state"]["data"]
+    fig = _call(client, app, canonical, "map.figure").get_json()["response"]["map"]["figure"]
+    pieces = {
+        (custom[0], custom[1]): counts_in_text(text)
+        for trace in fig["data"]
+        if trace["type"] == "choroplethmap"
+        for custom, text in zip(trace["customdata"], trace["text"], strict=True)
+    }
+    panel = _call(client, app, canonical, "panel-title.children").get_json()["response"]
+    return canonical, {"pieces": pieces, "panel": rendered_counts(panel)}
+
+
+def _pair(canonical: str) -> tuple[frozenset[date], str]:
+    """The (months, theme) of a canonical public state: one theme and a whole quarter."""
+    q = parse_qs(canonical.lstrip("?"))
+    assert len(q["theme"]) == 1 and "cat" not in q and "src" not in q, canonical
+    first, last = parse_month(q["from"][0]), parse_month(q["to"][0])
+    assert months_between(first, last) == 3 and first.month in (1, 4, 7, 10), canonical
+    return frozenset(add_months(first, i) for i in range(3)), q["theme"][0]
+
+
+@pytest.mark.parametrize(("a", "b"), ATTACKS)
+def test_differencing_two_public_views_gives_nothing_new(app, client, a, b):
+    (sa, fa), (sb, fb) = _shown(client, app, a), _shown(client, app, b)
+    (months_a, theme_a), (months_b, theme_b) = _pair(sa), _pair(sb)
+    if (months_a, theme_a) == (months_b, theme_b):
+        assert sa == sb and fa == fb, (a, b)  # the same figures: every difference is 0
+        return
+    # Otherwise two disjoint filters (every category feeds one theme): no difference of
+    # their figures is a count of anything.
+    assert months_a.isdisjoint(months_b) or theme_a != theme_b, (sa, sb)
+
+
+def test_the_attack_works_on_the_restricted_view(app, dashboard_store):
+    """The same pair on the restricted view (free periods) differs: the test can fail."""
+    accounts = Accounts.from_settings(dashboard_store)
+    if accounts.get_user("analyst2") is None:
+        accounts.add_user("analyst2", "analyst", "analyst2-password", by="test", client="test")
+    c = app.server.test_client()
+    page = c.get("/login").get_data(as_text=True)
+    token = re.search(r"name='csrf' value='([^']+)'", page).group(1)
+    c.post("/login", data={"name": "analyst2", "password": "analyst2-password", "csrf": token,
+                           "next": "/restricted/"})  # fmt: skip
+    states = []
+    for query in ATTACKS[0]:
+        synced = _call(c, app, "?" + query, "url.search", prefix="/restricted/").get_json()
+        states.append(synced["response"]["view-state"]["data"])
+    assert states[0] != states[1]
+    counts = [
+        rendered_counts(
+            _call(c, app, s, "panel-title.children", prefix="/restricted/").get_json()["response"]
+        )
+        for s in states
+    ]
+    assert counts[0] != counts[1]

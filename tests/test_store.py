@@ -9,8 +9,10 @@ import textwrap
 import pytest
 
 from geo import StoreError
+from geo.ingest.police_uk import HEADER
 from geo.store import Store
 from socmap.cli import main
+from tests._faults import DAMAGE, damage_store
 
 _COUNT_IN_CHILD = textwrap.dedent(
     """
@@ -67,24 +69,61 @@ def test_the_previous_version_can_be_restored(store):
     assert "one" in keys and "two" not in keys
 
 
-@pytest.mark.parametrize("damage", ["garbage", "truncate"])
-def test_a_damaged_store_gives_a_clear_error(store, settings, capsys, damage):
+# Commands that read the store, each as a user would type it after `socmap --db FILE`.
+READERS = [
+    ["summary"],
+    ["quarantine"],
+    ["boundaries", "list"],
+    ["hexes", "--res", "8"],
+    ["ingest", "police-uk", "{csv}", "--no-progress"],
+]
+
+
+@pytest.mark.parametrize("damage", DAMAGE)
+def test_a_damaged_store_gives_a_clear_error(store, settings, capsys, damage, tmp_path):
     _add_meta(store, "one")
     store.close()
-    data = settings.db_path.read_bytes()
-    if damage == "garbage":
-        settings.db_path.write_bytes(b"this is not a database" * 100)
-    else:
-        settings.db_path.write_bytes(data[: len(data) // 3])
+    damage_store(settings.db_path, damage)
     with pytest.raises(StoreError) as err:
         Store(settings.db_path).fetch_rows("SELECT count(*) FROM incidents")
     assert str(settings.db_path.resolve()) in str(err.value)
     assert "socmap store restore" in str(err.value)
-    code = main(["--db", str(settings.db_path), "summary"])
-    out = capsys.readouterr()
-    assert code == 2
-    assert "Traceback" not in out.err
-    assert out.err.startswith("socmap: error: ")
+    csv_file = tmp_path / "month.csv"
+    csv_file.write_text(",".join(HEADER) + "\n", encoding="utf-8")
+    for command in READERS:
+        args = [a.format(csv=csv_file) for a in command]
+        code = main(["--db", str(settings.db_path), *args])
+        out = capsys.readouterr()
+        assert code == 2, args
+        assert "Traceback" not in out.err
+        lines = out.err.strip().splitlines()
+        assert len(lines) == 1, (args, out.err)
+        assert lines[0].startswith(f"socmap: error: {settings.db_path.resolve()}: "), args
+        assert "socmap store restore" in lines[0], args
+
+
+def test_the_server_refuses_to_start_on_a_damaged_store(store, settings):
+    _add_meta(store, "one")
+    store.close()
+    damage_store(settings.db_path, "truncate")
+    done = subprocess.run(
+        [sys.executable, "-m", "socmap", "--db", str(settings.db_path), "serve", "--port", "1"],
+        capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert done.returncode == 2
+    assert done.stderr.startswith(f"socmap: error: {settings.db_path.resolve()}: not a readable")
+    assert "Traceback" not in done.stderr
+
+
+def test_a_damaged_store_is_put_right_by_restore(store, settings, capsys):
+    _add_meta(store, "one")
+    _add_meta(store, "two")
+    store.close()
+    damage_store(settings.db_path, "scribble")
+    assert main(["--db", str(settings.db_path), "store", "restore"]) == 0
+    assert main(["--db", str(settings.db_path), "summary"]) == 0
+    keys = {k for (k,) in Store(settings.db_path).fetch_rows("SELECT key FROM meta")}
+    assert "one" in keys and "two" not in keys
 
 
 def test_a_missing_store_says_how_to_create_one(settings, capsys):

@@ -2,9 +2,13 @@
 
 The pack covers the county for one period: the overview and hot spot maps, every district
 and division with change on the previous period, the hot spot and emerging hot spot summary,
-monthly trends by theme, one page per district and the method notes. Every number comes from
-the same functions the dashboard uses (:mod:`dashboard.views`), so for the public audience
-every figure is a published (suppressed) one, and for the restricted audience an exact one.
+trends by theme, one page per district and the method notes. The public (Part 1) pack is one
+(period block, theme) pair of the public view: its maps and tables are one theme's figures for
+one published block, compared with the previous block; its tables by theme and its trends
+give each public theme's own published figure for each block, never a sum across them.
+Every number comes from the same functions the dashboard uses (:mod:`dashboard.views`), so
+for the public audience every figure is a published (suppressed) one, and for the restricted
+audience an exact one.
 """
 
 from __future__ import annotations
@@ -17,12 +21,13 @@ import numpy as np
 from dashboard.export._rows import AreaRow, area_rows, view_resolution
 from dashboard.state import ViewState
 from dashboard.views.context import AppContext, options
-from dashboard.views.labels import period_text
 from dashboard.views.map_model import MapModel
 from dashboard.views.map_view import map_model
 from dashboard.views.measures import emerging_result, hotspot_result, stats_filters
-from dashboard.views.navigation import previous_period_loaded, resolve
+from dashboard.views.navigation import previous_period_loaded
 from dashboard.views.panel_view import PanelModel, hotspot_summary, panel_model, trend
+from dashboard.views.places import nearest_towns
+from dashboard.views.public import period_label, publication, resolve_view
 from geo.cells import str_to_cell
 from geo.disclosure import Audience
 
@@ -46,6 +51,7 @@ class HotCell:
     klass: str
     z: float
     count: str
+    town: str = ""  # "in or near Dover"
 
 
 @dataclass
@@ -64,6 +70,7 @@ class Briefing:
     emerging_categories: dict[str, int]
     emerging_notes: list[str]
     trend_months: list[date]
+    trend_labels: list[str]  # public: one point per period block, named as the block is
     trends: dict[str, list[int | None]]
     withheld_themes: list[str]
     hotspot_lines: list[str] = field(default_factory=list)
@@ -75,14 +82,14 @@ def briefing_model(
 ) -> Briefing:
     """Everything the pack shows for the county view ``state`` (its area is ignored)."""
     opts = options(ctx)
-    state = resolve(state.go_to("county", None), opts, ctx.themes)
-    months, trends, withheld = theme_trends(ctx, state, audience)
+    state = resolve_view(ctx, state.go_to("county", None), audience)
+    months, labels, trends, withheld = theme_trends(ctx, state, audience)
     hot = _hotspot_summary(ctx, state, audience)
     brief = Briefing(
         state=state,
         audience=audience,
-        period=period_text(state),
-        previous_period=_previous_text(state, opts),
+        period=period_label(ctx, state, audience),
+        previous_period=_previous_text(ctx, state, audience),
         overview=map_model(ctx, state, audience),
         hotspots=map_model(ctx, replace(state, measure="hotspots"), audience),
         emerging=map_model(ctx, replace(state, measure="emerging"), audience),
@@ -93,6 +100,7 @@ def briefing_model(
         emerging_categories=hot[2],
         emerging_notes=hot[3],
         trend_months=months,
+        trend_labels=labels,
         trends=trends,
         withheld_themes=withheld,
         hotspot_lines=hotspot_summary(ctx, state, audience),
@@ -118,30 +126,34 @@ def district_page(
     )
 
 
-def _previous_text(state: ViewState, opts) -> str | None:
-    if not previous_period_loaded(state, opts):
+def _previous_text(ctx: AppContext, state: ViewState, audience: Audience) -> str | None:
+    if not previous_period_loaded(state, options(ctx)):
         return None
     before = state.filters().previous_period()
-    return period_text(replace(state, month_from=before.month_from, month_to=before.month_to))
+    earlier = replace(state, month_from=before.month_from, month_to=before.month_to)
+    return period_label(ctx, earlier, audience)
 
 
 def theme_trends(ctx: AppContext, state: ViewState, audience: Audience):
-    """Monthly counts of each theme for the county: exact for Part 2; for Part 1 each theme's
-    published monthly figures (suppressed against its published county total), and none for
-    restricted themes, which the public sees only as district totals."""
+    """Counts of each theme for the county over time: by month and exact for Part 2; for
+    Part 1 one point per published block for every public theme, each the county's node in
+    that (block, theme) tree, and none for restricted themes, which the public sees only as
+    district totals. Returns (x, labels, series, withheld theme labels)."""
     series: dict[str, list[int | None]] = {}
     withheld: list[str] = []
     months: list[date] = []
-    for key in state.themes or ():
+    labels: list[str] = []
+    keys = state.themes or ()
+    if audience is Audience.PUBLIC:
+        keys = publication(ctx).themes
+        withheld = [t.label for t in ctx.themes.themes if t.key not in keys]
+    for key in keys:
         single = replace(state, themes=(key,), categories=())
-        months, by_label = trend(ctx, single, audience, None)
-        label = ctx.themes.theme(key).label
+        months, labels, by_label = trend(ctx, single, audience)
         values = next(iter(by_label.values()), None) if by_label else None
-        if values is None:
-            withheld.append(label)
-        else:
-            series[label] = list(values)
-    return months, series, withheld
+        if values is not None:
+            series[ctx.themes.theme(key).label] = list(values)
+    return months, labels, series, withheld
 
 
 def _hotspot_summary(ctx: AppContext, state: ViewState, audience: Audience):
@@ -154,12 +166,17 @@ def _hotspot_summary(ctx: AppContext, state: ViewState, audience: Audience):
         return [], {}, {}, []
     res = view_resolution(ctx, state, audience)
     gi = hotspot_result(ctx, filters, res)
-    hot = gi.hot().head(TOP_HOT)
+    counts = cell_counts(map_model(ctx, state, audience))
+    hot = gi.hot()
+    # Hot cells holding incidents first (a cell with none can be hot through its
+    # neighbours: the table says so), each group by Gi* z as the statistic ranks them.
+    held = [counts.get(int(c), "0") != "0" for c in hot["cell"]]
+    hot = hot.assign(_held=held).sort_values(["_held", "gi_z"], ascending=False).head(TOP_HOT)
     places = cells_to_places(ctx.store, hot["cell"].to_numpy(np.uint64), res)
     places = places.set_index("cell")
-    counts = cell_counts(map_model(ctx, state, audience))
+    towns = nearest_towns(hot["cell"].to_numpy(np.uint64))
     cells = []
-    for row in hot.to_dict("records"):
+    for row, town in zip(hot.to_dict("records"), towns, strict=True):
         p = places.loc[np.uint64(row["cell"])]
         cells.append(
             HotCell(
@@ -168,6 +185,7 @@ def _hotspot_summary(ctx: AppContext, state: ViewState, audience: Audience):
                 row["class"],
                 float(row["gi_z"]),
                 counts.get(int(row["cell"]), "0"),
+                town,
             )
         )
     emerging = emerging_result(ctx, filters, res)
@@ -186,7 +204,7 @@ def _place(p, audience: Audience) -> str:
 
 def cell_counts(model: MapModel) -> dict[int, str]:
     """Each cell's published count: the sum of its pieces (a cell cut by boundaries has
-    several), with "+ withheld" where a piece's count is withheld."""
+    several); "at least N" where a piece's count is withheld (the sum of the others)."""
     pieces: dict[int, list] = {}
     for f in model.features:
         pieces.setdefault(str_to_cell(f.cell), []).append(f)
@@ -196,5 +214,5 @@ def cell_counts(model: MapModel) -> dict[int, str]:
         if all(f.value is not None for f in feats):
             out[cell] = f"{shown:,}"
         else:
-            out[cell] = f"{shown:,} + withheld" if shown else "withheld"
+            out[cell] = f"at least {shown:,}" if shown else "withheld"
     return out

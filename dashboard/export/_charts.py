@@ -15,9 +15,15 @@ COLOURS = ["#0b4f8a", "#b35806", "#1b7837", "#762a83", "#57606a"]
 PANEL_HEIGHT_PX = 210
 
 
-def trend_figure(months: list[date], series: dict[str, list[int | None]], width: int) -> go.Figure:
+def trend_figure(
+    months: list[date],
+    series: dict[str, list[int | None]],
+    width: int,
+    labels: list[str] | None = None,
+) -> go.Figure:
     """Small multiples, two to a row, each with its own scale from zero and its values
-    printed on the points (withheld months are gaps)."""
+    printed on the points (withheld months are gaps). With ``labels`` (the public pack: one
+    point per period block) the points are named by them instead of by month."""
     names = list(series)
     cols = 2 if len(names) > 1 else 1
     rows = max(1, math.ceil(len(names) / cols))
@@ -32,7 +38,7 @@ def trend_figure(months: list[date], series: dict[str, list[int | None]], width:
         values = series[name]
         fig.add_trace(
             go.Scatter(
-                x=months,
+                x=labels or months,
                 y=values,
                 mode="lines+markers+text",
                 name=name,
@@ -57,13 +63,16 @@ def trend_figure(months: list[date], series: dict[str, list[int | None]], width:
         tickfont={"size": 9},
         autorange=False,
     )
-    fig.update_xaxes(
-        tickformat="%b %Y",
-        tickfont={"size": 9},
-        showgrid=False,
-        ticks="outside",
-        dtick="M1" if len(months) <= 8 else "M3",
-    )
+    if labels:
+        fig.update_xaxes(type="category", tickfont={"size": 9}, showgrid=False, ticks="outside")
+    else:
+        fig.update_xaxes(
+            tickformat="%b %Y",
+            tickfont={"size": 9},
+            showgrid=False,
+            ticks="outside",
+            dtick="M1" if len(months) <= 8 else "M3",
+        )
     fig.update_annotations(font={"size": 11, "family": FONT})
     fig.update_layout(
         width=width,

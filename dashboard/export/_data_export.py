@@ -7,9 +7,9 @@ from dashboard.export._context import pinned
 from dashboard.export._map_export import MIME, Export, rules_for
 from dashboard.export._rows import area_rows, piece_rows
 from dashboard.state import ViewState
-from dashboard.views.context import AppContext, options
-from dashboard.views.labels import area_name, area_title, period_text, selection_text
-from dashboard.views.navigation import resolve
+from dashboard.views.context import AppContext
+from dashboard.views.labels import area_name, area_title, selection_text
+from dashboard.views.public import period_label, resolve_view
 from geo.disclosure import Audience
 
 _WRITERS = {"csv": _layers.csv_bytes, "geojson": _layers.geojson_bytes, "gpkg": _layers.gpkg_bytes}
@@ -22,10 +22,10 @@ def export_data(
     if fmt not in _WRITERS:
         raise ValueError(f"data format {fmt!r}: expected csv, geojson or gpkg")
     ctx = pinned(ctx)
-    state = resolve(state, options(ctx), ctx.themes)
+    state = resolve_view(ctx, state, audience)
     title = (
         f"{selection_text(ctx, state, audience)}: incidents and statistics, "
-        f"{area_title(ctx, state)}, {period_text(state)}"
+        f"{area_title(ctx, state)}, {period_label(ctx, state, audience)}"
     )
     info = _meta.new_info(
         ctx,

@@ -5,8 +5,9 @@ measure's class and value) and ``areas`` (the view's area, districts and divisio
 their count and the change on the previous period). Each row carries the security marking,
 so a feature copied into another dataset keeps it.
 
-* CSV: both layers in one table (``layer`` column), no geometry but each hexagon's centre;
-  opens safely in a spreadsheet: no cell can start a formula (see :func:`spreadsheet_safe`).
+* CSV: both layers in one table (``layer`` column), no geometry but each hexagon's centre,
+  the header on line 1 and the notes as the last rows; opens safely in a spreadsheet: no cell
+  can start a formula (see :func:`spreadsheet_safe`).
 * GeoJSON: WGS84 longitude/latitude (RFC 7946), the export record as a ``socmap`` member.
 * GeoPackage: British National Grid (EPSG:27700) declared in the file, the export record in
   an ``export_info`` table and in each layer's description.
@@ -17,6 +18,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import tempfile
 from pathlib import Path
 
@@ -33,7 +35,10 @@ from geo.disclosure import Audience
 LAYER_FORMATS = ("csv", "geojson", "gpkg")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")
 _DIGITS = 6  # about 0.1 m in WGS84: more than the boundaries' own precision
-_HEADER_TEXT = str.maketrans({",": ";", '"': "'", "\r": " ", "\n": " ", "\t": " "})
+# A number as a spreadsheet reads one: digits, one decimal point, an exponent. Not what
+# Python's float() accepts besides ("-inf", "nan", "1_0"), which a spreadsheet reads as text
+# or, after a sign, as a formula.
+_NUMBER = re.compile(r"^-?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?$")
 
 
 def piece_frame(rows: list[PieceRow], info: ExportInfo) -> gpd.GeoDataFrame:
@@ -124,48 +129,45 @@ def _area_shapes(ctx: AppContext) -> dict:
 
 def spreadsheet_safe(value: object) -> str:
     """A cell's text that no spreadsheet runs as a formula: text starting with = + - @ or a
-    tab or line break gets a leading apostrophe; numbers (-12.5 too) stay numbers."""
+    tab or line break gets a leading apostrophe; real decimal numbers (-12.5 too) stay
+    numbers."""
     if value is None or (isinstance(value, float) and value != value):  # noqa: PLR0124
         return ""
     if isinstance(value, bool):
         return "yes" if value else "no"
     text = str(value)
-    if text.startswith(_FORMULA_START) and not _is_number(value):
+    if text.startswith(_FORMULA_START) and not _NUMBER.match(text):
         return "'" + text
     return text
 
 
-def _is_number(value: object) -> bool:
-    if isinstance(value, int | float):
-        return True
-    try:
-        float(str(value))
-    except ValueError:
-        return False
-    return not str(value).strip().startswith(("+", "="))
-
-
 def csv_bytes(pieces: gpd.GeoDataFrame, areas: gpd.GeoDataFrame, info: ExportInfo) -> bytes:
-    """Header lines (``#``: the marking and what the table shows), then one table of areas
-    and hexagons. UTF-8 with a byte-order mark, so a spreadsheet reads "km²" rightly.
-    Every cell goes through :func:`spreadsheet_safe`."""
+    """One table of areas and hexagons, the header on line 1 (as Excel, LibreOffice and
+    QGIS expect), then the notes as rows of their own at the end (``layer`` "note", the
+    text in ``name``): one file that keeps its notes, and data rows first, so tools that guess
+    column types from the first rows guess them from data. Every row carries the marking.
+    UTF-8 with a byte-order mark, so a spreadsheet reads "km²" rightly. Every cell goes
+    through :func:`spreadsheet_safe`."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
-    for line in _header_lines(info):
-        # No commas or quotes, so the line is never quoted and starts with "#": one cell in
-        # a spreadsheet, and skipped by ``pandas.read_csv(..., comment="#")``.
-        out.write("# " + line.translate(_HEADER_TEXT) + "\r\n")
     a = pd.DataFrame(areas.drop(columns="geometry")).assign(layer="area")
     p = pd.DataFrame(pieces.drop(columns="geometry")).assign(layer="hexagon")
     table = _nullable(pd.concat([a, p], ignore_index=True))
     columns = ["layer", *[c for c in table.columns if c != "layer"]]
+    if "name" not in columns:
+        columns.append("name")
     writer.writerow(columns)
-    for row in table[columns].astype(object).itertuples(index=False):
+    for row in table.reindex(columns=columns).astype(object).itertuples(index=False):
         writer.writerow([spreadsheet_safe(None if v is pd.NA else v) for v in row])
+    for line in note_lines(info):
+        note = {"layer": "note", "marking": info.marking, "name": line}
+        writer.writerow([spreadsheet_safe(note.get(c)) for c in columns])
     return out.getvalue().encode("utf-8-sig")
 
 
-def _header_lines(info: ExportInfo) -> list[str]:
+def note_lines(info: ExportInfo) -> list[str]:
+    """What the table shows and the rules applied, true of the table itself: restricted
+    categories are not in it (the dashboard shows them only as district totals)."""
     lines = [
         info.marking,
         info.title,
@@ -173,7 +175,14 @@ def _header_lines(info: ExportInfo) -> list[str]:
         f"Audience: {info.audience}; export {info.reference}; data version "
         f"{info.data_version}; produced {info.produced_at}",
     ]
-    lines += [r["text"] for r in info.rules]
+    for rule in info.rules:
+        text = rule["text"]
+        if rule.get("rule") == "restricted_categories" and rule.get("display") == "district":
+            text = (
+                text.partition(" are ")[0] + " are not in this table (the dashboard and the "
+                "briefing pack show them only as district totals)."
+            )
+        lines.append(text)
     return lines
 
 

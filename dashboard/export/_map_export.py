@@ -9,19 +9,19 @@ import shapely
 from shapely.ops import polylabel
 
 from dashboard.export import _meta
-from dashboard.export._bng import bounds_to_bng
+from dashboard.export._bng import geometry_to_bng
 from dashboard.export._context import pinned
 from dashboard.export._meta import ExportInfo
 from dashboard.export._print_figure import Label, print_figure
 from dashboard.export._renderer import CSS_DPI, Renderer
 from dashboard.export._sheet import PAPERS, Paper, document, sheet_html
 from dashboard.state import ViewState
-from dashboard.views.context import AppContext, options
+from dashboard.views.context import AppContext
 from dashboard.views.counts import view_counts
 from dashboard.views.labels import area_name
 from dashboard.views.map_model import MapModel
 from dashboard.views.map_view import map_model
-from dashboard.views.navigation import resolve
+from dashboard.views.public import resolve_view
 from geo.disclosure import Audience, DisclosurePolicy
 
 MAP_FORMATS = ("pdf", "png")
@@ -65,7 +65,7 @@ def export_map(
     sheet = PAPERS[paper]
     renderer.start()  # Chromium starts while the map is computed
     ctx = pinned(ctx)
-    state = resolve(state, options(ctx), ctx.themes)
+    state = resolve_view(ctx, state, audience)
     model = map_model(ctx, state, audience)
     info = _meta.new_info(
         ctx,
@@ -126,7 +126,7 @@ def area_labels(ctx: AppContext, state: ViewState) -> tuple[Label, ...]:
         return ()
     points = ctx.cached(("label-points", level, parent), lambda: _label_points(ctx, level, parent))
     # Escaped: plotly reads a little HTML in text, and names come from boundary files.
-    return tuple(Label(escape(name), lon, lat, size, width) for name, lon, lat, width in points)
+    return tuple(Label(escape(name), lon, lat, size, shape) for name, lon, lat, shape in points)
 
 
 def _label_points(ctx: AppContext, level: str, parent: str | None):
@@ -142,6 +142,8 @@ def _label_points(ctx: AppContext, level: str, parent: str | None):
         # The pole of inaccessibility: inside the area, far from its edges (a centroid can
         # fall outside a crescent-shaped district).
         point = polylabel(largest, tolerance=0.002)
-        x0, _, x1, _ = bounds_to_bng(largest.bounds)
-        out.append((area_name(ctx, level, code), point.x, point.y, x1 - x0))
+        # The area in grid metres, a little shrunk, so a name that fits stays clear of
+        # the boundary line.
+        inner = geometry_to_bng(largest.simplify(0.0005)).buffer(-100)
+        out.append((area_name(ctx, level, code), point.x, point.y, inner))
     return out

@@ -5,7 +5,7 @@ Every export gets an :class:`ExportInfo`: its reference (printed on the page), t
 the store's data version, who asked and when, and the disclosure rules applied. It goes into
 the append-only audit log beside the store (the store itself is replaced on every load and is
 read-only to the dashboard) and into the file: PDF document information, PNG text chunks,
-a GeoPackage table, GeoJSON members, CSV header lines.
+a GeoPackage table, GeoJSON members, CSV note rows.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from zoneinfo import ZoneInfo
 
 from dashboard.state import ViewState
 from dashboard.views.context import AppContext
-from dashboard.views.labels import period_text
+from dashboard.views.public import period_label
 from geo.accounts import Accounts
 from geo.disclosure import Audience, DisclosurePolicy, rules_applied
 from geo.filters import month_str
@@ -93,7 +93,7 @@ def new_info(
         title=title,
         audience=str(audience),
         marking=policy.marking(audience),
-        period=period_text(state),
+        period=period_label(ctx, state, audience),
         month_from=month_str(state.month_from) if state.month_from else None,
         month_to=month_str(state.month_to) if state.month_to else None,
         view=state.to_query(),

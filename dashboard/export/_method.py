@@ -72,7 +72,10 @@ def _hexagons(res: int, district_res: int) -> list[str]:
         f"Maps divide the area into hexagons of Uber's H3 grid: resolution {res} on county "
         f"maps (about {CELL_AREA_KM2[res]:g} km² each) and {district_res} on district maps "
         f"(about {CELL_AREA_KM2[district_res]:g} km²). Each hexagon is cut where a division "
-        "boundary crosses it, so the pieces of a map add up exactly to the area totals.",
+        "boundary crosses it, so the pieces of a map add up exactly to the district and "
+        "division totals. Incidents placed outside every district boundary (police.uk snaps "
+        "a few to points at sea or just over the county edge) are not drawn; they count in "
+        "the Kent and Medway total, and the county maps' notes say how many there are.",
         "District and division totals come from where each incident was placed by its "
         "coordinates, never from adding up hexagons.",
     ]

@@ -19,13 +19,16 @@ from dashboard.export._rows import view_resolution
 from dashboard.export._sheet import PAPERS, Paper, document, environment, fluid_svg
 from dashboard.state import ViewState
 from dashboard.views.context import AppContext
-from dashboard.views.labels import selection_text
+from dashboard.views.labels import selection_text, sources_in_view
+from dashboard.views.places import nearest_towns
+from geo.cells import str_to_cell
 from geo.disclosure import Audience
 
 MARGINS_MM = (12, 0, 12, 0)  # top, right, bottom, left: the header and footer live here
 SHEET = Paper("pack-sheet", 210, 297 - MARGINS_MM[0] - MARGINS_MM[2] - 1)
-DISTRICT_FRAME = Frame(688, 472)  # 182 x 125 mm
+DISTRICT_FRAME = Frame(688, 400)  # 182 x 106 mm: room for a full-width division table
 CONTENT_WIDTH_PX = 688
+SYNTHETIC = "Synthetic demo data: these are not real incidents."
 _COLOURS = {"OFFICIAL": "#1f6f43", "OFFICIAL-SENSITIVE": "#9a1c1c"}
 _HANDLING = {
     Audience.PUBLIC: (
@@ -43,11 +46,20 @@ _HANDLING = {
 
 
 @dataclass(frozen=True)
+class _Cell:
+    hex: str
+    place: str  # the division
+    town: str  # "in or near Margate"
+    text: str  # the published count
+
+
+@dataclass(frozen=True)
 class _District:
     page: DistrictPage
     svg: str
     total: str
     note: str
+    cells: list[_Cell]
 
 
 def export_briefing(
@@ -79,7 +91,7 @@ def export_briefing(
     if progress:
         progress("drawing maps and charts")
     html = briefing_html(ctx, brief, info, renderer)
-    pdf = renderer.pdf(html, header=_header(info), footer=_footer(info))
+    pdf = renderer.pdf(html, header=_header(info), footer=_footer(info, _synthetic(ctx, brief)))
     data = _meta.pdf_with_metadata(pdf, info)
     _meta.record(ctx, info, data)
     return Export(data, _meta.filename(info, "kent-and-medway", "pdf"), MIME["pdf"], info)
@@ -119,12 +131,15 @@ def briefing_html(ctx: AppContext, brief: Briefing, info: ExportInfo, renderer: 
             sensitive=audience is Audience.RESTRICTED,
             part="Part 2 (exempt)" if audience is Audience.RESTRICTED else "Part 1 (unrestricted)",
             selection=selection_text(ctx, brief.state, audience),
+            synthetic=SYNTHETIC if _synthetic(ctx, brief) else None,
             handling=_HANDLING[audience].format(k=k, k1=k - 1),
             compare=brief.previous_period is not None,
             county_total=brief.panel.total,
             class_labels=CLASS_LABELS,
             category_labels=CATEGORY_LABELS,
             trend_svg=_trend_svg(brief, renderer),
+            trend_unit=_trend_unit(ctx, audience),
+            trend_title=_TREND_TITLES[_trend_unit(ctx, audience)],
             districts=[_district(ctx, d, renderer) for d in brief.districts],
             method=method_notes(
                 ctx,
@@ -142,6 +157,29 @@ def briefing_html(ctx: AppContext, brief: Briefing, info: ExportInfo, renderer: 
     )
 
 
+def _synthetic(ctx: AppContext, brief: Briefing) -> bool:
+    """Whether the pack's figures include synthetic demo data (said on every page)."""
+    return "synthetic-demo" in sources_in_view(ctx, brief.state)
+
+
+_TREND_TITLES = {
+    "month": "Monthly",
+    "quarter": "Quarterly",
+    "half-year": "Half-yearly",
+    "year": "Yearly",
+}
+
+
+def _trend_unit(ctx: AppContext, audience: Audience) -> str:
+    """What one point of the trend charts is: a month (Part 2), or a published block."""
+    if audience is Audience.RESTRICTED:
+        return "month"
+    from dashboard.views.panel_view import BLOCK_UNITS  # noqa: PLC0415
+    from geo.disclosure import DisclosurePolicy  # noqa: PLC0415
+
+    return BLOCK_UNITS[DisclosurePolicy.from_settings(ctx.settings).period_months]
+
+
 def _district_res(ctx: AppContext, brief: Briefing) -> int:
     if brief.districts:
         return view_resolution(ctx, brief.districts[0].state, brief.audience)
@@ -157,7 +195,9 @@ def _k(ctx: AppContext) -> int:
 def _trend_svg(brief: Briefing, renderer: Renderer) -> str | None:
     if not brief.trends or not brief.trend_months:
         return None
-    fig = trend_figure(brief.trend_months, brief.trends, CONTENT_WIDTH_PX)
+    fig = trend_figure(
+        brief.trend_months, brief.trends, CONTENT_WIDTH_PX, brief.trend_labels or None
+    )
     return renderer.svg(fig, CONTENT_WIDTH_PX, int(fig.layout.height))
 
 
@@ -166,7 +206,10 @@ def _district(ctx: AppContext, page: DistrictPage, renderer: Renderer) -> _Distr
     svg = fluid_svg(renderer.svg(fig, DISTRICT_FRAME.width, DISTRICT_FRAME.height))
     res_note = next((n.text for n in page.model.notes if n.text.startswith("Hexagons:")), "")
     note = f"{res_note} Sources, caveats and the rules applied: see the method notes."
-    return _District(page, svg, page.panel.total, note.strip())
+    top = page.panel.top_cells
+    towns = nearest_towns([str_to_cell(h) for h, _, _ in top])
+    cells = [_Cell(h, place, town, text) for (h, place, text), town in zip(top, towns, strict=True)]
+    return _District(page, svg, page.panel.total, note.strip(), cells)
 
 
 def _header(info: ExportInfo) -> str:
@@ -178,12 +221,18 @@ def _header(info: ExportInfo) -> str:
     )
 
 
-def _footer(info: ExportInfo) -> str:
+def _footer(info: ExportInfo, synthetic: bool = False) -> str:
     colour = _COLOURS.get(info.marking, "#1f2328")
+    demo = (
+        '<span style="color:#7d4e00;font-weight:700">&nbsp;&middot; synthetic demo data, '
+        "not real incidents</span>"
+        if synthetic
+        else ""
+    )
     return (
         '<div style="width:100%;margin:0 14mm;display:flex;justify-content:space-between;'
         "font-family:'Liberation Sans',Arial,sans-serif;font-size:7.5pt;color:#57606a\">"
-        f"<span>{escape(info.reference)}</span>"
+        f"<span>{escape(info.reference)}{demo}</span>"
         f'<span style="font-weight:700;letter-spacing:0.08em;color:{colour}">'
         f"{escape(info.marking)}</span>"
         '<span>Page <span class="pageNumber"></span> of <span class="totalPages"></span>'

@@ -11,11 +11,15 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from html import escape
 
 import numpy as np
 import plotly.graph_objects as go
+import shapely
 
 from dashboard.export import _bng
+from dashboard.export._labels import POSITIONS, Placed, Placer, short_port_name, two_lines
+from dashboard.figures.palette import WITHHELD_HATCH
 from dashboard.views.map_model import Feature, LegendItem, MapModel, Outline
 
 FONT = "Liberation Sans, Arial, Helvetica, sans-serif"
@@ -48,34 +52,38 @@ class Extent:
 
 @dataclass(frozen=True)
 class Label:
-    """A place name drawn on the map (district or division names)."""
+    """A place name drawn on the map (district or division names), inside its area."""
 
     text: str
     lon: float
     lat: float
     size: int = 11
-    width_m: float | None = None  # the area's width: a name much wider is left off
-
-    def fits(self, metres_per_px: float) -> bool:
-        if self.width_m is None:
-            return True
-        text_px = 0.55 * self.size * len(self.text)  # Liberation Sans, bold, on average
-        return text_px <= 1.15 * self.width_m / metres_per_px
+    shape: object | None = None  # the area in BNG metres: the name must fit inside it
 
 
 def print_figure(model: MapModel, frame: Frame, labels: tuple[Label, ...] = ()) -> go.Figure:
     extent = fit_extent(_bng.bounds_to_bng(model.bounds), frame)
+    per_px = (extent.x1 - extent.x0) / frame.width
+    placer = Placer(extent.x0, extent.x1, extent.y0, extent.y1, per_px)
+    _reserve_furniture(placer, extent, frame)
     fig = go.Figure()
     for item in model.legend:
         fig.add_trace(_class_trace(item, [f for f in model.features if f.klass == item.key]))
     for outline in model.outlines:
         fig.add_trace(_outline_trace(outline))
-    _add_links(fig, model)
-    _add_ports(fig, model)
-    per_px = (extent.x1 - extent.x0) / frame.width
-    shown = tuple(lb for lb in labels if lb.fits(per_px))
-    if shown:
-        fig.add_trace(_label_trace(shown))
+    far = _add_links(fig, model, extent, placer)
+    ports = _add_ports(fig, model, placer)
+    # Ports and "from ..." first (each is named once, at one point); area names then find
+    # room inside their areas; home areas last (the key lists them all).
+    for name, x, y, radius in ports:
+        placer.place(name, x, y, 9, positions=POSITIONS, weight=600, gap_px=radius)
+    for name, x, y, inward in far:
+        placer.place(f"from {name}", x, y, 9, positions=inward, weight=600, gap_px=4)
+    _place_area_labels(placer, labels)
+    for name, x, y in _origin_points(model):
+        placer.place(name, x, y, 8, positions=POSITIONS, gap_px=2)
+    if placer.placed:
+        fig.add_trace(_label_trace(placer.placed))
     _add_scale_bar(fig, extent, frame)
     _add_north_arrow(fig, frame)
     _layout(fig, extent, frame)
@@ -107,12 +115,20 @@ def fit_extent(bounds: tuple[float, ...], frame: Frame) -> Extent:
 
 def _class_trace(item: LegendItem, feats: list[Feature]) -> go.Scatter:
     x, y = _bng.rings_xy(_bng.shapes_to_bng([f.geometry for f in feats]) if feats else [])
+    # Withheld counts are hatched on paper: light, and plainly not a colour of the scale.
+    hatch = (
+        {"shape": "/", "bgcolor": item.colour, "fgcolor": WITHHELD_HATCH, "size": 7,
+         "solidity": 0.12}
+        if item.key == "withheld"
+        else None
+    )  # fmt: skip
     return go.Scatter(
         x=x,
         y=y,
         mode="lines",
         fill="toself",
         fillcolor=item.colour,
+        fillpattern=hatch,
         line={"width": 0.3, "color": PIECE_EDGE},
         name=item.label,
         hoverinfo="skip",
@@ -145,59 +161,133 @@ def _outline_trace(outline: Outline) -> go.Scatter:
     )
 
 
-def _add_links(fig: go.Figure, model: MapModel) -> None:
+def _add_links(fig: go.Figure, model: MapModel, extent: Extent, placer: Placer) -> list:
+    """County lines, cut at the frame: a line from a home area off the map ends in an arrow
+    at the edge. Returns those home areas with the point and positions for "from ..."."""
     if not model.links:
-        return
+        return []
     top = max(link.lines for link in model.links) or 1
+    inset = 3 * placer.per_px
+    frame_box = shapely.box(
+        extent.x0 + inset, extent.y0 + inset, extent.x1 - inset, extent.y1 - inset
+    )
+    far: dict[str, tuple] = {}
     for link in model.links:
-        x, y = _lines_xy([(link.origin_lonlat, link.destination_lonlat)])
+        x, y = _lines_xy([(link.destination_lonlat, link.origin_lonlat)])
+        line = shapely.LineString([(x[0], y[0]), (x[1], y[1])]).intersection(frame_box)
+        if line.is_empty or not isinstance(line, shapely.LineString):
+            continue
+        (dx, dy), (ox, oy) = line.coords[0], line.coords[-1]
+        cut = not frame_box.buffer(-inset / 2).contains(shapely.Point(x[1], y[1]))
+        if cut:
+            far.setdefault(link.origin, (ox, oy, _inward(ox, oy, extent, placer.per_px)))
         fig.add_trace(
             go.Scatter(
-                x=x[:2],
-                y=y[:2],
+                x=[dx, ox],
+                y=[dy, oy],
                 mode="lines+markers",
                 hoverinfo="skip",
                 showlegend=False,
-                marker={"size": [4, 7], "color": "#6a3d9a"},
+                marker={
+                    "size": [7, 10 if cut else 4],
+                    "color": "#6a3d9a",
+                    "symbol": ["circle", "arrow" if cut else "circle"],
+                    "angleref": "previous",
+                },
                 line={"width": 1 + 4 * link.lines / top, "color": LINK_COLOUR},
             )
         )
+    return [(name, x, y, pos) for name, (x, y, pos) in far.items()]
 
 
-def _add_ports(fig: go.Figure, model: MapModel) -> None:
+def _inward(x: float, y: float, extent: Extent, per_px: float) -> tuple[str, ...]:
+    """Label positions that point into the map from a point on its edge."""
+    near = 8 * per_px
+    if y >= extent.y1 - near:
+        return ("bottom center", "middle right", "middle left")
+    if y <= extent.y0 + near:
+        return ("top center", "middle right", "middle left")
+    if x <= extent.x0 + near:
+        return ("middle right", "bottom center", "top center")
+    return ("middle left", "bottom center", "top center")
+
+
+def _origin_points(model: MapModel) -> list[tuple[str, float, float]]:
+    """Each home area once, busiest first (links come ordered by their number of lines)."""
+    seen: dict[str, tuple[float, float]] = {}
+    for link in model.links:
+        seen.setdefault(link.origin, link.origin_lonlat)
+    if not seen:
+        return []
+    x, y = _bng.lonlat_to_bng([p[0] for p in seen.values()], [p[1] for p in seen.values()])
+    return [(escape(n), float(a), float(b)) for n, a, b in zip(seen, x, y, strict=True)]
+
+
+def _add_ports(fig: go.Figure, model: MapModel, placer: Placer) -> list:
+    """Port markers; returns their short names and points for labels."""
     if not model.ports:
-        return
+        return []
     top = max(p.events for p in model.ports) or 1
     x, y = _bng.lonlat_to_bng(
         [p.lonlat[0] for p in model.ports], [p.lonlat[1] for p in model.ports]
     )
+    sizes = [8 + 14 * math.sqrt(p.events / top) for p in model.ports]
     fig.add_trace(
         go.Scatter(
             x=x.tolist(),
             y=y.tolist(),
-            mode="markers+text",
+            mode="markers",
             hoverinfo="skip",
             showlegend=False,
             marker={
-                "size": [8 + 14 * math.sqrt(p.events / top) for p in model.ports],
+                "size": sizes,
                 "color": PORT_COLOUR,
                 "opacity": 0.85,
                 "line": {"width": 1, "color": "white"},
             },
-            text=[p.name for p in model.ports],
-            textposition="middle right",
-            textfont={"family": FONT, "size": 10, "color": "#0f3d1e", "shadow": "auto"},
         )
     )
+    for a, b, size in zip(x, y, sizes, strict=True):
+        placer.reserve(float(a), float(b), size / 2)
+    return [
+        (escape(short_port_name(p.name)), float(a), float(b), size / 2)
+        for p, a, b, size in zip(model.ports, x, y, sizes, strict=True)
+    ]
 
 
-def _label_trace(labels: tuple[Label, ...]) -> go.Scatter:
+def _place_area_labels(placer: Placer, labels: tuple[Label, ...]) -> None:
+    """Area names inside their areas: on one line, on two, one size smaller, or not at all."""
+    if not labels:
+        return
     x, y = _bng.lonlat_to_bng([lb.lon for lb in labels], [lb.lat for lb in labels])
+    for lb, a, b in sorted(
+        zip(labels, x, y, strict=True), key=lambda t: -(t[0].shape.area if t[0].shape else 0)
+    ):
+        placer.place(
+            lb.text,
+            float(a),
+            float(b),
+            lb.size,
+            positions=(
+                "middle center",
+                "top center",
+                "bottom center",
+                "middle right",
+                "middle left",
+            ),
+            inside=lb.shape,
+            weight=600,
+            lines=two_lines(lb.text),
+        )
+
+
+def _label_trace(labels: list[Placed]) -> go.Scatter:
     return go.Scatter(
-        x=x.tolist(),
-        y=y.tolist(),
+        x=[lb.x for lb in labels],
+        y=[lb.y for lb in labels],
         mode="text",
         text=[lb.text for lb in labels],
+        textposition="middle center",
         hoverinfo="skip",
         showlegend=False,
         cliponaxis=True,
@@ -206,10 +296,18 @@ def _label_trace(labels: tuple[Label, ...]) -> go.Scatter:
             "family": FONT,
             "size": [lb.size for lb in labels],
             "color": "#1f2328",
-            "weight": 600,
+            "weight": [lb.weight for lb in labels],
             "shadow": "0px 0px 2px #ffffff",
         },
     )
+
+
+def _reserve_furniture(placer: Placer, extent: Extent, frame: Frame) -> None:
+    """Keep labels off the north arrow (top right) and the scale bar (bottom right)."""
+    per_px = placer.per_px
+    placer.block(extent.x1 - 44 * per_px, extent.y1 - 86 * per_px, extent.x1, extent.y1)
+    bar = nice_length(0.22 * frame.width * per_px) + 60 * per_px
+    placer.block(extent.x1 - bar, extent.y0, extent.x1, extent.y0 + 56 * per_px)
 
 
 def nice_length(max_metres: float) -> float:

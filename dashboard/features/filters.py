@@ -1,16 +1,26 @@
 """Filters and navigation: the controls, and the one callback that keeps URL, controls and
-view state in step (the URL is the source of truth, so a view can be shared and reloaded)."""
+view state in step (the URL is the source of truth, so a view can be shared and reloaded).
+
+Every state the callback writes back is resolved for the app's audience: a public URL with
+any period, themes, categories or sources is rewritten to the public view it shows (one
+published block, one theme), so old links still open and the page says what it shows.
+"""
 
 from __future__ import annotations
+
+from dataclasses import replace
 
 from dash import ALL, Dash, Input, Output, State, callback_context, dcc, html, no_update
 
 from dashboard import ids
+from dashboard.features import _controls
+from dashboard.features._controls import field
 from dashboard.state import ViewState
 from dashboard.views import navigation as nav
 from dashboard.views.context import AppContext, Options, options
-from geo.filters import month_str
-from geo.themes import PARTNER_CATEGORIES
+from dashboard.views.labels import period_text
+from dashboard.views.public import block_of, play_block, publication, resolve_view
+from geo.disclosure import Audience
 
 MEASURE_LABELS = {
     "count": "Count of incidents",
@@ -22,66 +32,17 @@ LAYER_LABELS = {"lines": "County lines (origin to destination)", "ports": "Ports
 
 
 def layout(ctx: AppContext, opts: Options) -> html.Aside:
-    n_months = nav.month_index(opts, opts.last_month) + 1
+    if ctx.audience is Audience.PUBLIC:
+        what = _controls.public_controls(ctx, publication(ctx))
+    else:
+        what = _controls.restricted_controls(ctx, opts)
     return html.Aside(
         className="filters",
         **{"aria-label": "Filters"},
         children=[
             html.H2("What to show"),
-            _field(
-                "Themes",
-                dcc.Checklist(
-                    id=ids.THEMES,
-                    options=[{"label": t.label, "value": t.key} for t in ctx.themes.themes],
-                    className="checklist",
-                ),
-            ),
-            _field(
-                "Categories",
-                dcc.Dropdown(
-                    id=ids.CATEGORIES,
-                    multi=True,
-                    placeholder="Add police.uk or partner categories",
-                    options=[
-                        {"label": ctx.themes.label(c), "value": c}
-                        for c in opts.categories
-                        if c not in PARTNER_CATEGORIES
-                    ],
-                ),
-                hint="Proxies for a theme are marked; see the notes under the map.",
-            ),
-            _field(
-                "Sources",
-                dcc.Checklist(
-                    id=ids.SOURCES,
-                    options=[{"label": _source_label(s), "value": s} for s in opts.sources],
-                    className="checklist",
-                ),
-                hint="None ticked means every source.",
-            ),
-            _field(
-                "Period",
-                html.Div(
-                    [
-                        html.Div(id=ids.PERIOD_LABEL, className="period-label"),
-                        dcc.RangeSlider(
-                            id=ids.PERIOD,
-                            min=0,
-                            max=max(n_months - 1, 0),
-                            step=1,
-                            marks=_month_marks(opts, n_months),
-                            allowCross=False,
-                            tooltip=None,
-                            updatemode="mouseup",
-                        ),
-                        html.Button(
-                            "Play month by month", id=ids.PLAY, className="button", n_clicks=0
-                        ),
-                        dcc.Interval(id=ids.PLAY_TICK, interval=1500, disabled=True),
-                    ]
-                ),
-            ),
-            _field(
+            *what,
+            field(
                 "Measure",
                 dcc.RadioItems(
                     id=ids.MEASURE,
@@ -89,7 +50,7 @@ def layout(ctx: AppContext, opts: Options) -> html.Aside:
                     className="radio",
                 ),
             ),
-            _field(
+            field(
                 "Hexagon size",
                 dcc.Dropdown(
                     id=ids.RESOLUTION,
@@ -98,7 +59,7 @@ def layout(ctx: AppContext, opts: Options) -> html.Aside:
                     + [{"label": f"Resolution {r}", "value": r} for r in range(5, 11)],
                 ),
             ),
-            _field(
+            field(
                 "Layers",
                 dcc.Checklist(
                     id=ids.LAYERS,
@@ -106,7 +67,7 @@ def layout(ctx: AppContext, opts: Options) -> html.Aside:
                     className="checklist",
                 ),
             ),
-            _field(
+            field(
                 "Go to an area",
                 dcc.Dropdown(
                     id=ids.AREA_PICKER,
@@ -123,59 +84,41 @@ def layout(ctx: AppContext, opts: Options) -> html.Aside:
     )
 
 
-def _field(label: str, control, hint: str | None = None) -> html.Div:
-    children = [html.Label(label, className="field-label"), control]
-    if hint:
-        children.append(html.P(hint, className="hint"))
-    return html.Div(children, className="field")
-
-
-def _source_label(source: str) -> str:
-    return {
-        "police-uk": "police.uk (public)",
-        "synthetic-demo": "Synthetic demo data",
-    }.get(source, source)
-
-
-def _month_marks(opts: Options, n_months: int) -> dict[int, str]:
-    """The two ends, and Januaries spaced so that about five labels fit the slider."""
-    marks = {0: f"{nav.month_at(opts, 0):%b %Y}"}
-    if n_months > 1:
-        marks[n_months - 1] = f"{nav.month_at(opts, n_months - 1):%b %Y}"
-    step = max(1, -(-n_months // 60))  # years between labels
-    gap = max(4, n_months // 8)  # months kept clear of the end labels
-    for i in range(gap, n_months - gap):
-        m = nav.month_at(opts, i)
-        if m.month == 1 and m.year % step == 0:
-            marks[i] = str(m.year)
-    return marks
-
-
-_CONTROLS = [
-    (ids.THEMES, "value"),
-    (ids.CATEGORIES, "value"),
-    (ids.SOURCES, "value"),
-    (ids.PERIOD, "value"),
+_OTHER_CONTROLS = [
     (ids.MEASURE, "value"),
     (ids.RESOLUTION, "value"),
     (ids.LAYERS, "value"),
 ]
+# The public view has no categories or sources to choose: every source counts, and a theme
+# is shown whole (see geo.disclosure._public).
+PUBLIC_CONTROLS = [(ids.THEMES, "value"), (ids.PERIOD, "value"), *_OTHER_CONTROLS]
+RESTRICTED_CONTROLS = [
+    (ids.THEMES, "value"),
+    (ids.CATEGORIES, "value"),
+    (ids.SOURCES, "value"),
+    (ids.PERIOD, "value"),
+    *_OTHER_CONTROLS,
+]
 
 
-_CONTROL_IDS = frozenset(cid for cid, _ in _CONTROLS)
+def controls(audience: Audience) -> list[tuple[str, str]]:
+    return PUBLIC_CONTROLS if audience is Audience.PUBLIC else RESTRICTED_CONTROLS
 
 
 def register(app: Dash, ctx: AppContext) -> None:
+    present = controls(ctx.audience)
+    control_ids = [cid for cid, _ in present]
+
     @app.callback(
         Output(ids.URL, "search"),
         Output(ids.STATE, "data"),
-        *[Output(cid, prop) for cid, prop in _CONTROLS],
+        *[Output(cid, prop) for cid, prop in present],
         Output(ids.PERIOD_LABEL, "children"),
         Output(ids.AREA_PICKER, "value"),
         Output(ids.PLAY_TICK, "disabled"),
         Output(ids.PLAY, "children"),
         Input(ids.URL, "search"),
-        *[Input(cid, prop) for cid, prop in _CONTROLS],
+        *[Input(cid, prop) for cid, prop in present],
         Input(ids.MAP, "clickData"),
         Input({"type": ids.CRUMB, "level": ALL, "code": ALL}, "n_clicks"),
         Input({"type": ids.AREA_LINK, "level": ALL, "code": ALL}, "n_clicks"),
@@ -185,24 +128,9 @@ def register(app: Dash, ctx: AppContext) -> None:
         State(ids.STATE, "data"),
         State(ids.PLAY_TICK, "disabled"),
     )
-    def sync(
-        search,
-        themes,
-        cats,
-        sources,
-        period,
-        measure,
-        res,
-        layers,
-        click,
-        _crumbs,
-        _links,
-        picked,
-        _play,
-        _tick,
-        current,
-        stopped,
-    ):
+    def sync(search, *args):
+        values = dict(zip(control_ids, args[: len(present)], strict=True))
+        click, _crumbs, _links, picked, _play, _tick, current, stopped = args[len(present) :]
         opts = options(ctx)
         trigger = callback_context.triggered_id
         state = ViewState.from_query(current if isinstance(current, str) else search)
@@ -212,18 +140,8 @@ def register(app: Dash, ctx: AppContext) -> None:
                 state = state.go_to(trigger["level"], trigger["code"] or None)
         elif trigger in (None, ids.URL):
             state = ViewState.from_query(search)
-        elif trigger in _CONTROL_IDS:
-            state = nav.from_controls(
-                state,
-                opts,
-                themes=themes,
-                categories=cats,
-                sources=sources,
-                period=period,
-                measure=measure,
-                res=res,
-                layers=layers,
-            )
+        elif trigger in values:
+            state = _after_controls(ctx, state, opts, values)
         elif trigger == ids.MAP:
             state = nav.after_map_click(state, (click or {}).get("points", [{}])[0])
         elif trigger == ids.AREA_PICKER and picked:
@@ -231,11 +149,45 @@ def register(app: Dash, ctx: AppContext) -> None:
         elif trigger == ids.PLAY:
             playing = not playing
             if playing:
-                state, _ = nav.play_step(state, opts)
+                state, _ = _play_step(ctx, state, opts, start=True)
         elif trigger == ids.PLAY_TICK and playing:
-            state, finished = nav.play_step(state, opts)
+            state, finished = _play_step(ctx, state, opts, start=False)
             playing = not finished
-        return _outputs(nav.resolve(state, opts, ctx.themes), opts, playing)
+        state = resolve_view(ctx, state, ctx.audience)
+        return _outputs(ctx, state, opts, playing)
+
+
+def _after_controls(ctx: AppContext, state: ViewState, opts: Options, values: dict) -> ViewState:
+    common = {
+        "measure": values[ids.MEASURE],
+        "res": values[ids.RESOLUTION],
+        "layers": values[ids.LAYERS],
+    }
+    if ctx.audience is Audience.PUBLIC:
+        theme = values[ids.THEMES]
+        after = nav.from_controls(
+            state, opts, themes=[theme] if theme else None, categories=None, sources=None,
+            period=None, **common,
+        )  # fmt: skip
+        block = publication(ctx).block(values[ids.PERIOD])
+        if block is not None:
+            after = replace(after, month_from=block.first, month_to=block.last)
+        return after
+    return nav.from_controls(
+        state,
+        opts,
+        themes=values[ids.THEMES],
+        categories=values[ids.CATEGORIES],
+        sources=values[ids.SOURCES],
+        period=values[ids.PERIOD],
+        **common,
+    )
+
+
+def _play_step(ctx: AppContext, state: ViewState, opts: Options, *, start: bool):
+    if ctx.audience is Audience.PUBLIC:
+        return play_block(ctx, resolve_view(ctx, state, ctx.audience), start=start)
+    return nav.play_step(state, opts)
 
 
 def _clicked() -> bool:
@@ -244,26 +196,24 @@ def _clicked() -> bool:
     return isinstance(value, int) and value > 0
 
 
-def _outputs(state: ViewState, opts: Options, playing: bool) -> tuple:
+def _outputs(ctx: AppContext, state: ViewState, opts: Options, playing: bool) -> tuple:
     query = state.to_query()
-    period = [nav.month_index(opts, state.month_from), nav.month_index(opts, state.month_to)]
-    label = (
-        month_str(state.month_from)
-        if state.month_from == state.month_to
-        else f"{state.month_from:%b %Y} to {state.month_to:%b %Y}"
-    )
-    return (
-        query,
-        query,
-        list(state.themes or ()),
-        list(state.categories),
-        list(state.sources),
-        period,
-        state.measure,
-        state.res or "auto",
-        list(state.layers),
-        label,
-        no_update,
-        not playing,
-        "Stop playback" if playing else "Play month by month",
-    )
+    public = ctx.audience is Audience.PUBLIC
+    stop = "Stop playback" if playing else _controls.PLAY_LABELS[public]
+    if public:
+        block = block_of(ctx, state)
+        what = [
+            state.themes[0] if state.themes else None,
+            block.key if block else None,
+        ]
+        label = f"Shown: {block.label}" if block else "No complete period loaded yet"
+    else:
+        what = [
+            list(state.themes or ()),
+            list(state.categories),
+            list(state.sources),
+            [nav.month_index(opts, state.month_from), nav.month_index(opts, state.month_to)],
+        ]
+        label = period_text(state)
+    others = [state.measure, state.res or "auto", list(state.layers)]
+    return (query, query, *what, *others, label, no_update, not playing, stop)

@@ -36,6 +36,35 @@ def layout() -> html.Section:
     )
 
 
+# Centre and zoom that fit the area's box into the map at its size in this browser (MapLibre's
+# zoom: the world is 512 * 2^zoom pixels wide). The server cannot know the size: a fixed zoom
+# cut off east Kent on a laptop screen. Runs on every new figure; returns no update when the
+# view already fits, so it never calls itself again.
+FIT_JS = """
+function(fig) {
+  const none = window.dash_clientside.no_update;
+  const box = fig && fig.layout && fig.layout.meta && fig.layout.meta.bounds;
+  const el = document.getElementById('map');
+  if (!box || !el || !el.clientWidth || !el.clientHeight) { return none; }
+  const [x0, y0, x1, y1] = box;
+  const merc = (lat) => Math.log(Math.tan(Math.PI / 4 + lat * Math.PI / 360));
+  const lonFrac = Math.max(x1 - x0, 1e-6) / 360;
+  const latFrac = Math.max(merc(y1) - merc(y0), 1e-6) / (2 * Math.PI);
+  const fit = Math.log2(Math.min(el.clientWidth / 512 / lonFrac,
+                                 el.clientHeight / 512 / latFrac));
+  const zoom = Math.max(0, Math.min(fit - 0.15, 16));
+  const center = {lon: (x0 + x1) / 2, lat: (y0 + y1) / 2};
+  const now = fig.layout.map || {};
+  if (now.zoom !== undefined && Math.abs(now.zoom - zoom) < 1e-6 && now.center &&
+      Math.abs(now.center.lon - center.lon) < 1e-9 &&
+      Math.abs(now.center.lat - center.lat) < 1e-9) { return none; }
+  return Object.assign({}, fig, {
+    layout: Object.assign({}, fig.layout, {map: Object.assign({}, now, {center, zoom})})
+  });
+}
+"""
+
+
 def register(app: Dash, ctx: AppContext) -> None:
     @app.callback(
         Output(ids.MAP, "figure"),
@@ -52,6 +81,14 @@ def register(app: Dash, ctx: AppContext) -> None:
     )
     def render(query):
         return view(ctx, query)
+
+    # After the render callback, so that it comes first among the map's callbacks.
+    app.clientside_callback(
+        FIT_JS,
+        Output(ids.MAP, "figure", allow_duplicate=True),
+        Input(ids.MAP, "figure"),
+        prevent_initial_call=True,
+    )
 
 
 def view(ctx: AppContext, query: str | None) -> tuple:
@@ -107,21 +144,43 @@ def legend(model: map_view.MapModel) -> list:
         )
         for item in model.legend
     ]
+    if any(o.level == "selected" for o in model.outlines):
+        items.append(
+            html.Span(
+                [html.Span(className="swatch selected"), "Selected hexagon"],
+                className="legend-item",
+            )
+        )
     if model.links:
         items.append(
             html.Span(
-                [html.Span(className="swatch line"), "County lines (wider: more lines)"],
+                [html.Span(className="swatch line"), links_key(model)],
                 className="legend-item",
             )
         )
     if model.ports:
         items.append(
             html.Span(
-                [html.Span(className="swatch dot"), "Port-of-entry events (larger: more events)"],
+                [
+                    html.Span(className="swatch dot"),
+                    "Port-of-entry events"
+                    + (
+                        " (larger: more events)" if len({p.events for p in model.ports}) > 1 else ""
+                    ),
+                ],
                 className="legend-item",
             )
         )
     return items
+
+
+def links_key(model: map_view.MapModel) -> str:
+    """The county lines' key; widths are explained only where they differ (in the public
+    view every route may be "fewer than 5", all drawn alike)."""
+    text = "County lines: home area to Kent place"
+    if len({k.lines for k in model.links}) > 1:
+        text += " (wider: more lines)"
+    return text + "; hover a line for its home area"
 
 
 def _caption(model: map_view.MapModel) -> list:

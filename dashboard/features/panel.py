@@ -13,7 +13,10 @@ from dashboard.features import downloads
 from dashboard.state import ViewState
 from dashboard.views.context import AppContext
 from dashboard.views.panel_view import PanelModel, hotspot_summary, panel_model
+from dashboard.views.places import nearest_towns
+from geo.cells import str_to_cell
 
+EMPTY_TREND = "Figures are published<br>for the county and districts only."
 _TREND_COLOURS = ["#0b4f8a", "#b35806", "#1b7837", "#762a83", "#57606a"]  # Okabe-Ito-like
 
 
@@ -66,16 +69,21 @@ def _render(ctx: AppContext, query: str | None) -> tuple:
         _top_areas(m),
         _section(
             "Busiest hexagons",
-            [
-                html.Ol(
-                    [html.Li(f"{place}: {text} ({hex_id})") for hex_id, place, text in m.top_cells]
-                )
-            ]
+            [html.Ol([html.Li(line) for line in _top_cell_lines(m)])]
             if m.top_cells
-            else [html.P("No incidents.", className="small")],
+            else [html.P(m.top_cells_note, className="small")],
         ),
         _cell(m),
     )
+
+
+def _top_cell_lines(m: PanelModel) -> list[str]:
+    """ "Dover Town, in or near Dover: 301": places, not H3 ids."""
+    towns = nearest_towns([str_to_cell(h) for h, _, _ in m.top_cells])
+    return [
+        f"{place}, {town}: {text}"
+        for (_, place, text), town in zip(m.top_cells, towns, strict=True)
+    ]
 
 
 def _register_hotspots(app: Dash, ctx: AppContext) -> None:
@@ -121,7 +129,7 @@ def _totals(m: PanelModel) -> list:
         )
         for r in m.themes
     ]
-    out = [html.P([html.Strong(f"Total: {m.total}"), " incidents with a location"])]
+    out = [html.P([html.Strong(f"{m.total_label}: {m.total}"), " incidents with a location"])]
     if rows:
         out.append(html.Table([html.Thead(head), html.Tbody(rows)], className="totals"))
     out += [html.P(note, className="small") for note in m.notes]
@@ -148,10 +156,12 @@ def _totals(m: PanelModel) -> list:
 def _trend_figure(m: PanelModel) -> dict:
     """The trend chart as a plain dict (with the template a ``go.Figure`` would carry, so it
     looks the same): plotly's validation of a Figure cost more than the rest of the panel."""
+    # Public: one point per period block, named as the block is ("Q2 2026/27").
+    x = m.trend_labels or m.trend_months
     data = [
         {
             "type": "scatter",
-            "x": m.trend_months,
+            "x": x,
             "y": values,
             "name": name,
             "mode": "lines+markers",
@@ -162,15 +172,11 @@ def _trend_figure(m: PanelModel) -> dict:
     ]
     layout = {
         "template": _template(),
-        "title": {"text": "Incidents by month", "font": {"size": 13}},
-        "margin": {"l": 36, "r": 8, "t": 30, "b": 30},
+        "title": {"text": m.trend_title, "font": {"size": 13}},
+        "margin": {"l": 36, "r": 8, "t": 30, "b": 44 if m.trend_labels else 30},
         "legend": {"orientation": "h", "y": -0.25, "font": {"size": 11}},
         "yaxis": {"rangemode": "tozero", "title": {}},
-        "xaxis": {
-            "title": {},
-            "tickformat": "%b %Y",
-            "dtick": "M1" if len(m.trend_months) <= 6 else "M3",
-        },
+        "xaxis": _trend_axis(m),
         "plot_bgcolor": "white",
     }
     if not m.trend:
@@ -178,7 +184,8 @@ def _trend_figure(m: PanelModel) -> dict:
         layout["yaxis"]["visible"] = False
         layout["annotations"] = [
             {
-                "text": "Monthly figures are published for the county and districts",
+                # Two short lines: the panel is narrow, and plotly does not wrap annotations.
+                "text": EMPTY_TREND,
                 "x": 0.5,
                 "y": 0.5,
                 "xref": "paper",
@@ -193,6 +200,16 @@ def _trend_figure(m: PanelModel) -> dict:
 @functools.cache
 def _template() -> dict:
     return go.Figure().to_plotly_json()["layout"]["template"]
+
+
+def _trend_axis(m: PanelModel) -> dict:
+    if m.trend_labels:
+        return {"title": {}, "type": "category", "tickangle": 0, "tickfont": {"size": 10}}
+    return {
+        "title": {},
+        "tickformat": "%b %Y",
+        "dtick": "M1" if len(m.trend_months) <= 6 else "M3",
+    }
 
 
 def _top_areas(m: PanelModel) -> list:
@@ -218,7 +235,25 @@ def _cell(m: PanelModel) -> list:
     if not m.cell:
         return []
     c = m.cell
-    children = [html.P(f"Incidents in this hexagon in the period: {c['count']}")]
+    children = [
+        html.P(f"Incidents in this hexagon in the period: {c['count']}"),
+    ]
+    if c["parts"]:
+        children.append(
+            html.Table(
+                [
+                    html.Thead(html.Tr([html.Th("Part in division"), html.Th("Incidents")])),
+                    html.Tbody(
+                        [
+                            html.Tr([html.Td(name), html.Td(text, className="num")])
+                            for name, text in c["parts"]
+                        ]
+                    ),
+                ],
+                className="totals",
+            )
+        )
+    children.append(html.P(f"H3 cell {c['hex']}", className="small"))
     if c["incidents"]:
         children.append(
             html.Table(
@@ -231,4 +266,4 @@ def _cell(m: PanelModel) -> list:
                 className="totals",
             )
         )
-    return _section(f"Hexagon {c['hex']}", children)
+    return _section(f"Selected hexagon: {c['place']}", children)

@@ -35,8 +35,13 @@ def map_figure(model: MapModel, settings: Settings) -> dict:
         # The legend is drawn in the page beside the map (readable, never over the coast).
         "showlegend": False,
         # Keep the user's pan and zoom while filters change; reset when the area changes.
-        "uirevision": "|".join(code or "" for _, code, _ in model.breadcrumb),
+        "uirevision": "|".join(
+            code or "" for level, code, _ in model.breadcrumb if level != "cell"
+        ),
         "hoverlabel": {"bgcolor": "white", "font": {"size": 13}},
+        # The area's box: the page fits the map to it at the map's real size (the zoom
+        # above is for a typical size, until the page has measured the map).
+        "meta": {"bounds": list(model.bounds)},
     }
     if model.empty_message:
         layout["annotations"] = [

@@ -14,7 +14,11 @@ import numpy as np
 
 NO_DATA = "#f2f2f2"
 ZERO = "#ffffff"
-WITHHELD = "#c6c6c6"  # grey, not a colour of any scale: "a count is here, not shown"
+# A light grey, not a colour of any scale: "a small or withheld count, shaded over the whole
+# area it covers". Light, because most of such an area often holds no incident at all (the
+# count is a division's or a large hexagon's), and it must not outweigh the coloured counts.
+WITHHELD = "#dcdcdc"
+WITHHELD_HATCH = "#8c959f"  # the hatching over it on paper
 YLORRD = ["#ffffb2", "#fecc5c", "#fd8d3c", "#f03b20", "#bd0026"]
 RDBU = {
     "hot_99": "#b2182b",

@@ -17,7 +17,7 @@ from datetime import date
 from typing import Any, TypeVar
 
 from dashboard.views.shared import SharedCache
-from geo.disclosure import Audience, DisclosurePolicy
+from geo.disclosure import Audience, DisclosurePolicy, loaded_months
 from geo.settings import Settings
 from geo.store import Store
 from geo.themes import ThemeMap, load_themes
@@ -139,6 +139,7 @@ class Options:
     categories: tuple[str, ...]
     districts: tuple[Area, ...]
     divisions: tuple[Area, ...]
+    months: tuple[date, ...] = ()  # every month with data loaded, oldest first
 
     def area(self, level: str, code: str | None) -> Area | None:
         pool = self.districts if level == "district" else self.divisions
@@ -167,4 +168,5 @@ def _read_options(store: Store) -> Options:
     )
     districts = tuple(Area(*a) for a in areas if a[0] == "district")
     divisions = tuple(Area(*a) for a in areas if a[0] == "division")
-    return Options(first, last, sources, categories, districts, divisions)
+    months = loaded_months(store)
+    return Options(first, last, sources, categories, districts, divisions, months)

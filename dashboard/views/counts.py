@@ -2,18 +2,25 @@
 
 Restricted (Part 2) readers get exact counts straight from the store. The public (Part 1)
 audience gets only what :func:`geo.disclosure.public_counts` publishes: one county-wide
-suppressed tree per filter, so every level and every resolution of one filter draws from the
-same protected figures. Both hand out :class:`geo.disclosure.Count` objects, so a view never
-sees a withheld number.
+suppressed tree per (period block, theme) pair, so every level and every resolution draws
+from the same protected figures, and any request is first mapped to one such pair. Both
+hand out :class:`geo.disclosure.Count` objects, so a view never sees a withheld number.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from dashboard.views.context import AppContext
+from dashboard.views.context import AppContext, options
 from geo.cells import parent_sql
-from geo.disclosure import Audience, Count, DisclosurePolicy, Node, public_counts
+from geo.disclosure import (
+    Audience,
+    Count,
+    DisclosurePolicy,
+    Node,
+    public_counts,
+    public_filter,
+)
 from geo.disclosure._count import display_text
 from geo.filters import Filters
 
@@ -30,6 +37,12 @@ class ViewCounts:
     @property
     def rules(self) -> tuple:
         return self._public.rules if self._public is not None else ()
+
+    @property
+    def public(self):
+        """Public only: the :class:`geo.disclosure.PublicCounts` drawn from (its filter and
+        period block say what the figures are for)."""
+        return self._public
 
     @property
     def split(self):
@@ -104,14 +117,25 @@ def _shown(key: object, n: int) -> Count:
 
 
 def view_counts(ctx: AppContext, filters: Filters, audience: Audience, res: int) -> ViewCounts:
-    """Counts for ``filters`` (its area is ignored: counts are county-wide) at ``res``."""
-    whole = replace(filters, district=None, division=None)
+    """Counts for ``filters`` (its area is ignored: counts are county-wide) at ``res``.
+
+    Public counts are always those of the public filter the request maps to
+    (:func:`geo.disclosure.public_filter`: one published block, one theme, every source),
+    whatever the caller asked for, so a view can never draw figures of another filter."""
     policy = DisclosurePolicy.from_settings(ctx.settings)
     if audience is Audience.PUBLIC:
+        months = options(ctx).months
+        asked = public_filter(filters, ctx.themes, policy, months)
+        whole = replace(asked, district=None, division=None)
+        # Keyed on the normalised filter (the policy, with its period blocks, and the data
+        # version are added by ctx.shared), so every request that maps to one public
+        # (block, theme) pair shares that pair's tree and nothing else.
         result = ctx.shared(
-            ("public", whole), lambda: public_counts(ctx.store, whole, ctx.themes, policy)
+            ("public", whole),
+            lambda: public_counts(ctx.store, whole, ctx.themes, policy, months=months),
         )
         return ViewCounts(Audience.PUBLIC, policy.k, _public=result)
+    whole = replace(filters, district=None, division=None)
     exact = ctx.cached(("exact", whole, res), lambda: _exact_counts(ctx, whole, res))
     return ViewCounts(Audience.RESTRICTED, policy.k, _exact=exact)
 

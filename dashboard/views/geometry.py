@@ -74,6 +74,32 @@ def leaves_in(ctx: AppContext, level: str, code: str | None) -> list[Leaf]:
     return [leaf for leaf in all_leaves.values() if leaf.district == code]
 
 
+def drawn_leaves(ctx: AppContext, level: str, code: str | None) -> list[Leaf]:
+    """The leaves a map draws: those of the area, less "outside every area"."""
+    return [leaf for leaf in leaves_in(ctx, level, code) if leaf.code != OUTSIDE]
+
+
+def leaves_of_cell(ctx: AppContext, state, cell: int) -> list[Leaf]:
+    """The drawn leaves of the view's area that a cell has a piece in: those its hexagon
+    overlaps, and those holding incidents in it (placed a hair over an edge)."""
+    res = h3i.get_resolution(cell)
+    hexagon = shapely.Polygon([(lon, lat) for lat, lon in h3i.cell_to_boundary(cell)])
+    with_incidents = _cells_with_incidents(ctx, res)
+    out = []
+    for leaf in drawn_leaves(ctx, state.level, state.area_code):
+        held = leaf.code in with_incidents and bool(
+            np.any(with_incidents[leaf.code] == np.uint64(cell))
+        )
+        overlaps = (
+            leaf.geometry is not None
+            and leaf.geometry.intersects(hexagon)
+            and leaf.geometry.intersection(hexagon).area > 0
+        )
+        if held or overlaps:
+            out.append(leaf)
+    return out
+
+
 def piece_shapes(ctx: AppContext, leaf: Leaf, res: int) -> PieceShapes:
     """Pieces covering a leaf: cells that overlap it, cut to its boundary, plus cells holding
     its incidents that have no piece of their own, drawn whole (outside pieces are whole

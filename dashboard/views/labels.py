@@ -57,27 +57,59 @@ def breadcrumb(ctx: AppContext, state: ViewState) -> tuple[tuple[str, str | None
     if state.division:
         trail.append(("division", state.division, area_name(ctx, "division", state.division)))
     if state.cell:
-        trail.append(("cell", state.cell, f"Hexagon {state.cell}"))
+        trail.append(("cell", state.cell, "Selected hexagon"))
     return tuple(trail)
 
 
 def selection_text(
     ctx: AppContext, state: ViewState, audience: Audience = Audience.RESTRICTED
 ) -> str:
-    """What is counted, in words: "Knife crime and county lines", "Drugs (proxy ...)".
+    """What is counted, in words: "Knife crime and county lines", or "Knife crime and County
+    lines (police.uk proxies: Possession of weapons, Drugs)" where only proxies count.
 
-    For the public audience, themes and categories it does not map (restricted ones) are
-    left out of the words, as they are left out of the counts."""
+    Themes with no data under the view's filters are left out (a police.uk-only view has no
+    port events), unless nothing at all matches. For the public audience, themes and
+    categories it does not map (restricted ones) are left out of the words, as they are left
+    out of the counts."""
     hidden: set[str] = set()
     if audience is Audience.PUBLIC:
         hidden = set(DisclosurePolicy.from_settings(ctx.settings).restricted_categories(ctx.themes))
-    themes = [t for t in (state.themes or ()) if not set(ctx.themes.categories_for(t)) <= hidden]
-    parts = [ctx.themes.theme(t).label for t in themes]
-    parts += [ctx.themes.label(c) for c in state.categories if c not in hidden]
-    if not parts:
+    present = set(categories_present(ctx, state)) - hidden
+    themes = []  # (label, the proxies it is counted from, where it is counted only from them)
+    for t in state.themes or ():
+        cats = [c for c in ctx.themes.categories_for(t) if c not in hidden]
+        there = [c for c in cats if c in present]
+        if not cats or (present and not there):
+            continue
+        proxies = [c for c in there if ctx.themes.is_proxy(c)]
+        themes.append((ctx.themes.theme(t).label, proxies if proxies == there else []))
+    extra = [ctx.themes.label(c) for c in state.categories if c not in hidden]
+    if not themes and not extra:
         return "Nothing selected"
-    text = parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
-    return text[0].upper() + text[1:]
+    if themes and all(p for _, p in themes):
+        words = _and([label for label, _ in themes]) + _proxies([c for _, p in themes for c in p])
+        words = _and([words, *extra])
+    else:
+        words = _and([label + _proxies(p) for label, p in themes] + extra)
+    return words[0].upper() + words[1:]
+
+
+def _and(parts: list[str]) -> str:
+    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+
+
+def _proxies(categories: list[str]) -> str:
+    if not categories:
+        return ""
+    noun = "proxy" if len(categories) == 1 else "proxies"
+    return f" (police.uk {noun}: {', '.join(categories)})"
+
+
+def categories_present(ctx: AppContext, state: ViewState) -> list[str]:
+    """The categories that have incidents under the view's filters (area included)."""
+    filters = state.filters()
+    found = profile(ctx, filters).categories()  # the view's one grouped query
+    return [c for c in found if c not in filters.exclude_categories]
 
 
 def sources_in_view(ctx: AppContext, state: ViewState) -> list[str]:
@@ -105,13 +137,19 @@ def data_notes(
     if "synthetic-demo" in sources:
         notes.append(Note("Synthetic demo data: these are not real incidents.", warn=True))
     notes += [Note(n, warn=True) for n in _proxy_notes(ctx, state, sources)]
+    outside = counts.area("district", None) if state.level == "county" else None
+    drawn = "the area totals"
+    if outside is not None and outside.status != "zero":
+        drawn = "the district and division totals"
     notes.append(
         Note(
             f"Hexagons: H3 resolution {res} (about {CELL_AREA_KM2[res]:g} km² each), cut at "
             "division boundaries, so each hexagon's count is the incidents placed in that "
-            "division and adds up to the area totals."
+            f"division and adds up to {drawn}."
         )
     )
+    if drawn != "the area totals":
+        notes.append(Note(outside_text(outside), warn=True))
     boundary = _boundary_note(ctx)
     if boundary:
         notes.append(Note(boundary, warn=boundary.lower().startswith("boundaries approximate")))
@@ -121,10 +159,26 @@ def data_notes(
     return notes
 
 
+def outside_text(outside) -> str:
+    """The note on incidents placed outside every district boundary (a published Count)."""
+    if outside.withheld:
+        many = f"Some incidents ({outside.text}) lie"
+    else:
+        many = (
+            f"{outside.text} incident lies"
+            if outside.value == 1
+            else f"{outside.text} incidents lie"
+        )
+    return (
+        f"{many} outside every district boundary (at sea, or just over the county "
+        f"edge) and are not drawn on the map; they are counted in the {COUNTY_NAME} total."
+    )
+
+
 def _proxy_notes(ctx: AppContext, state: ViewState, _sources: list[str]) -> list[str]:
     """A proxy's caveat, where the view really counts some of it."""
     filters = state.filters()
-    present = set(profile(ctx, filters).categories())
+    present = set(categories_present(ctx, state))
     out = []
     for category in filters.category_set(ctx.themes):
         rule = ctx.themes.rule_for(category)

@@ -62,6 +62,7 @@ class PortMarker:
     lonlat: tuple[float, float]
     events: int
     label: str
+    text: str = ""  # the published number of events, as printed
 
 
 @dataclass(frozen=True)

@@ -8,22 +8,25 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import h3.api.basic_int as h3i
+
 from dashboard.state import ViewState
 from dashboard.views import geometry as geo_view
 from dashboard.views import measures
-from dashboard.views.context import AppContext, options
+from dashboard.views.context import AppContext
 from dashboard.views.counts import ViewCounts, view_counts
 from dashboard.views.labels import (
     area_title,
     breadcrumb,
     data_notes,
     marking,
-    period_text,
     selection_text,
 )
-from dashboard.views.map_model import Feature, LegendItem, MapModel, Outline
-from dashboard.views.navigation import resolve
+from dashboard.views.map_model import Feature, LegendItem, MapModel, Note, Outline
 from dashboard.views.overlays import county_lines, ports
+from dashboard.views.places import nearest_towns
+from dashboard.views.public import period_label, resolve_view
+from geo.cells import str_to_cell
 from geo.disclosure import Audience, DisclosurePolicy
 
 KENT_BOUNDS = (-0.02, 50.85, 1.50, 51.56)
@@ -31,36 +34,62 @@ NEAR_ORIGIN_WEST, NEAR_ORIGIN_NORTH = -0.8, 51.9  # roughly London and the home 
 
 
 def map_model(ctx: AppContext, state: ViewState, audience: Audience) -> MapModel:
-    opts = options(ctx)
-    state = resolve(state, opts, ctx.themes)
+    state = resolve_view(ctx, state, audience)
     policy = DisclosurePolicy.from_settings(ctx.settings)
     res = policy.resolution(audience, state.resolution())
     counts = view_counts(ctx, state.filters(), audience, res)
     pieces = _pieces(ctx, state, res, counts)
     values = measures.classify(ctx, state, audience, res, counts, pieces)
     names = geo_view.area_names(ctx)
-    features = tuple(_feature(p, values, names) for p in pieces)
+    towns = ctx.cached(
+        ("towns", state.level, state.area_code, res, len(pieces)),
+        lambda: nearest_towns([p["cell"] for p in pieces]),
+    )
+    features = tuple(_feature(p, values, names, t) for p, t in zip(pieces, towns, strict=True))
     present = {f.klass for f in features}
     legend = tuple(LegendItem(c.key, c.label, c.colour) for c in values.legend if c.key in present)
     links = county_lines(ctx, state, audience) if "lines" in state.layers else ()
     bounds = geo_view.area_bounds(ctx, state.level, state.area_code) or KENT_BOUNDS
     return MapModel(
         title=f"{selection_text(ctx, state, audience)}: {values.title}",
-        subtitle=f"{area_title(ctx, state)}, {period_text(state)}",
+        subtitle=f"{area_title(ctx, state)}, {period_label(ctx, state, audience)}",
         measure=state.measure,
         marking=marking(audience),
         banner=_banner(audience),
         features=features,
         legend=legend,
         legend_title=values.legend_title,
-        outlines=_outlines(ctx, state),
+        outlines=_outlines(ctx, state) + _selected(state, audience, policy),
         bounds=_with_origins(bounds, links),
-        notes=tuple(data_notes(ctx, state, audience, counts, res, values.notes)),
+        notes=tuple(data_notes(ctx, state, audience, counts, res, values.notes))
+        + _far_origins(links),
         breadcrumb=breadcrumb(ctx, state),
         links=links,
         ports=ports(ctx, state, audience) if "ports" in state.layers else (),
         resolution=res,
         empty_message=_empty_message(state, counts, features),
+    )
+
+
+def _far_origins(links) -> tuple[Note, ...]:
+    """Say which county lines run off the map (their home areas are too far to show)."""
+    far = _far(links)
+    if not far:
+        return ()
+    return (
+        Note(f"County lines from {', '.join(far)} run to the map's edge (too far away to show)."),
+    )
+
+
+def _far(links) -> list[str]:
+    return list(
+        dict.fromkeys(
+            k.origin
+            for k in links
+            if not (
+                k.origin_lonlat[0] > NEAR_ORIGIN_WEST and k.origin_lonlat[1] < NEAR_ORIGIN_NORTH
+            )
+        )
     )
 
 
@@ -84,9 +113,12 @@ def _pieces(ctx: AppContext, state: ViewState, res: int, counts: ViewCounts) -> 
     if state.themes == () and not state.categories:
         return []
     out = []
-    for leaf in geo_view.leaves_in(ctx, state.level, state.area_code):
+    # Incidents outside every boundary are not drawn: no area of the map holds them, and a
+    # whole hexagon over the coast or the county edge would read as part of Kent. The notes
+    # say how many there are; they stay in the county total.
+    for leaf in geo_view.drawn_leaves(ctx, state.level, state.area_code):
         shapes = geo_view.piece_shapes(ctx, leaf, res)
-        leaf_key = leaf.code or None
+        leaf_key = leaf.code
         for cell, hex_id, geometry, count in zip(
             shapes.cells.tolist(),
             shapes.hexes,
@@ -94,8 +126,6 @@ def _pieces(ctx: AppContext, state: ViewState, res: int, counts: ViewCounts) -> 
             counts.pieces(leaf_key, shapes.cells),
             strict=True,
         ):
-            if leaf_key is None and count.value == 0:
-                continue  # outside every area, draw only hexagons that hold incidents
             out.append(
                 {
                     "cell": cell,
@@ -109,13 +139,14 @@ def _pieces(ctx: AppContext, state: ViewState, res: int, counts: ViewCounts) -> 
     return out
 
 
-def _feature(piece: dict, values: measures.Classified, names: dict[str, str]) -> Feature:
+def _feature(piece: dict, values: measures.Classified, names: dict[str, str], town: str):
     key = f"{piece['hex']}|{piece['leaf'] or ''}"
     klass, value, label, detail = values.by_piece[key]
     place = names.get(piece["leaf"] or "", "Outside Kent and Medway boundaries")
     if piece["district"] and piece["district"] != piece["leaf"]:
         place += f" ({names.get(piece['district'], piece['district'])})"
-    hover = f"<b>{place}</b><br>Hexagon {piece['hex']}<br>{detail}"
+    # Place names, not the H3 id: "Margate (Thanet)", "in or near Margate".
+    hover = f"<b>{place}</b><br>Hexagon {town}<br>{detail}"
     return Feature(
         key=key,
         cell=piece["hex"],
@@ -147,6 +178,17 @@ def _outlines(ctx: AppContext, state: ViewState) -> tuple[Outline, ...]:
         divisions = geo_view.outline_lines(ctx, "division", state.district)
         out.insert(0, Outline("division", divisions, 0.9, "#57606a", "Division boundaries"))
     return tuple(o for o in out if o.coords)
+
+
+def _selected(state: ViewState, audience: Audience, policy) -> tuple[Outline, ...]:
+    """The selected hexagon's outline, drawn over everything (none finer than public)."""
+    if not state.cell:
+        return ()
+    cell = str_to_cell(state.cell)
+    if audience is Audience.PUBLIC and h3i.get_resolution(cell) > policy.max_res:
+        return ()
+    ring = [(round(lon, 5), round(lat, 5)) for lat, lon in h3i.cell_to_boundary(cell)]
+    return (Outline("selected", (tuple(ring + ring[:1]),), 3.0, "#000000", "Selected hexagon"),)
 
 
 def _banner(audience: Audience) -> str:

@@ -2,8 +2,8 @@
 
 * count: the published count of the piece, in whole-number classes;
 * hotspots: the cell's Getis-Ord Gi* class (false-discovery-rate adjusted);
-* change: the piece's count against the previous period of the same length, with an exact
-  test of whether the change is more than chance;
+* change: the piece's count against the previous period of the same length (public: the
+  previous block), with an exact test of whether the change is more than chance;
 * emerging: the cell's emerging hot spot category (ArcGIS Pro's definitions).
 
 Public (Part 1) figures come only from the suppressed counts: a change is shown only where
@@ -21,6 +21,7 @@ from dashboard.state import ViewState
 from dashboard.views.context import AppContext, options
 from dashboard.views.counts import ViewCounts, view_counts
 from dashboard.views.navigation import previous_period_loaded
+from dashboard.views.public import period_label
 from geo.disclosure import Audience
 from geo.filters import Filters
 
@@ -54,12 +55,31 @@ def classify(
     return _counts(counts, pieces)
 
 
+def p_text(p: float) -> str:
+    """A p-value as printed: "= 0.042", or "< 0.001" (never "= 0.000")."""
+    if not np.isfinite(p):
+        return "= n/a"
+    return "< 0.001" if p < 0.001 else f"= {p:.3f}"
+
+
 def piece_key(piece: dict) -> str:
     return f"{piece['hex']}|{piece['leaf'] or ''}"
 
 
 def _withheld(k: int) -> palette.LegendClass:
-    return palette.LegendClass("withheld", f"Fewer than {k}, or withheld", palette.WITHHELD)
+    return palette.LegendClass(
+        "withheld",
+        f"Fewer than {k} in all, or withheld (shaded over the whole area it covers)",
+        palette.WITHHELD,
+    )
+
+
+def withheld_note(k: int) -> str:
+    return (
+        f"Grey: a count from 1 to {k - 1} (or withheld) is shaded over the whole area it "
+        "belongs to, a division or a larger hexagon, since its parts are not published; "
+        "most of a grey area may hold no incident at all."
+    )
 
 
 def _counts(counts: ViewCounts, pieces: list[dict]) -> Classified:
@@ -69,8 +89,17 @@ def _counts(counts: ViewCounts, pieces: list[dict]) -> Classified:
     for p, i in zip(pieces, index, strict=True):
         c = p["count"]
         klass = "withheld" if c.withheld else legend[i].key
-        out.by_piece[piece_key(p)] = (klass, c.value, c.text, f"Incidents: {c.text}")
+        out.by_piece[piece_key(p)] = (klass, c.value, c.text, f"Incidents: {_said(c, counts.k)}")
+    if any(p["count"].withheld for p in pieces):
+        out.notes.append(withheld_note(counts.k))
     return out
+
+
+def _said(count, k: int) -> str:
+    """A piece's count for its hover card; a merged piece says what the grey stands for."""
+    if count.status == "merged":
+        return f"part of a larger area with fewer than {k} in all (see the legend)"
+    return count.text
 
 
 def stats_filters(ctx: AppContext, state: ViewState, audience: Audience) -> Filters | None:
@@ -106,7 +135,7 @@ def _hotspots(ctx, state, audience, res, counts, pieces) -> Classified:
     for p in pieces:
         klass, z, q = by_cell.get(p["cell"], ("not_significant", np.nan, np.nan))
         z = float(z) if np.isfinite(z) else None
-        stats = f"Gi* z = {z:.2f}, adjusted p = {q:.3f}" if z is not None else "Gi* z: n/a"
+        stats = f"Gi* z = {z:.2f}, adjusted p {p_text(q)}" if z is not None else "Gi* z: n/a"
         detail = f"Incidents: {p['count'].text}<br>{CLASS_LABELS[klass]}<br>{stats}"
         out.by_piece[piece_key(p)] = (klass, z, CLASS_LABELS[klass], detail)
     out.notes.append(
@@ -127,10 +156,11 @@ def _change(ctx, state, audience, res, counts, pieces) -> Classified:
         [*palette.CHANGE_CLASSES, _withheld(counts.k)],
     )
     before = state.filters().previous_period()
+    then = _period_words(ctx, state, before, audience)
     if not previous_period_loaded(state, options(ctx)):
         out.notes.append(
-            f"Change: no data is loaded for {before.month_from:%b %Y} to "
-            f"{before.month_to:%b %Y}, the period before this one; choose a later period."
+            f"Change: no data is loaded for {then}, the period before this one; choose a "
+            "later period."
         )
         for p in pieces:
             out.by_piece[piece_key(p)] = (
@@ -161,14 +191,13 @@ def _change(ctx, state, audience, res, counts, pieces) -> Classified:
         klass = _change_class(int(a[i]), int(b[i]), bool(sig[i]))
         detail = (
             f"This period: {a[i]}; previous: {b[i]}"
-            f"<br>{labels[i]} (exact test, p = {pvalues[i]:.3f})"
+            f"<br>{labels[i]} (exact test, p {p_text(pvalues[i])})"
         )
         value = float(pct[i]) if np.isfinite(pct[i]) else None
         out.by_piece[piece_key(p)] = (klass, value, labels[i], detail)
     out.notes.append(
-        f"Change: {before.month_from:%b %Y} to {before.month_to:%b %Y} against this period; "
-        "significance by an exact conditional binomial test with Benjamini-Hochberg "
-        "adjustment across the hexagons shown."
+        f"Change: {then} against this period; significance by an exact conditional "
+        "binomial test with Benjamini-Hochberg adjustment across the hexagons shown."
     )
     return out
 
@@ -184,6 +213,14 @@ def _same_pieces(counts: ViewCounts, pieces: list[dict]) -> list:
         for i, c in zip(at, found, strict=True):
             out[i] = c
     return out
+
+
+def _period_words(ctx, state: ViewState, before: Filters, audience: Audience) -> str:
+    """The previous period as the page names periods (public: the previous block's label)."""
+    earlier = replace(state, month_from=before.month_from, month_to=before.month_to)
+    if audience is Audience.PUBLIC:
+        return period_label(ctx, earlier, audience)
+    return f"{before.month_from:%b %Y} to {before.month_to:%b %Y}"
 
 
 def _change_class(current: int, previous: int, significant: bool) -> str:

@@ -126,9 +126,14 @@ def play_step(state: ViewState, opts: Options) -> tuple[ViewState, bool]:
 
 
 def previous_period_loaded(state: ViewState, opts: Options) -> bool:
-    """Whether the period before this one (same length) lies within the loaded months: a
-    change against months with no data would read as a rise from nothing."""
+    """Whether the period before this one (same length) lies within the loaded months and
+    holds some data: a change against months with no data would read as a rise from
+    nothing. (For the public view that period is the previous block, which is then one of
+    the published blocks.)"""
     if not (state.month_from and state.month_to and opts.first_month):
         return False
     n = months_between(state.month_from, state.month_to)
-    return add_months(state.month_from, -n) >= opts.first_month
+    first, last = add_months(state.month_from, -n), add_months(state.month_to, -n)
+    if first < opts.first_month:
+        return False
+    return not opts.months or any(first <= m <= last for m in opts.months)

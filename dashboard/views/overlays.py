@@ -92,6 +92,7 @@ def ports(ctx: AppContext, state: ViewState, audience: Audience) -> tuple[PortMa
                 lonlat=_snap(lon, lat, audience, policy.max_res),
                 events=count.value or 1,
                 label=f"<b>{name}</b><br>Port-of-entry events: {count.text}",
+                text=count.text,
             )
         )
     return tuple(out)

@@ -8,7 +8,7 @@ from enum import StrEnum
 from geo.cells import MIN_RES
 from geo.errors import ValidationError
 from geo.filters import Filters
-from geo.settings import Settings
+from geo.settings import PERIOD_MONTHS, Settings
 from geo.themes import ThemeMap
 
 
@@ -35,6 +35,8 @@ class DisclosurePolicy:
     max_res: int = 8
     restricted: tuple[str, ...] = ("modern_slavery",)
     restricted_display: str = "district"
+    period_months: int = 3  # public periods: fixed blocks of this many months
+    year_start: int = 4  # ... aligned to this month (April: the financial year)
 
     def __post_init__(self) -> None:
         # k=2 would make "fewer than 2" mean exactly 1; the suppression proof needs k >= 3.
@@ -46,6 +48,12 @@ class DisclosurePolicy:
             raise ValidationError(
                 f"restricted display {self.restricted_display!r}: expected district or hidden"
             )
+        if self.period_months not in PERIOD_MONTHS:
+            raise ValidationError(
+                f"public period {self.period_months} months: expected 1, 3, 6 or 12"
+            )
+        if not 1 <= self.year_start <= 12:
+            raise ValidationError(f"public year start {self.year_start}: expected 1 to 12")
 
     @classmethod
     def from_settings(cls, settings: Settings) -> DisclosurePolicy:
@@ -54,6 +62,8 @@ class DisclosurePolicy:
             max_res=settings.public_max_res,
             restricted=tuple(settings.restricted_categories),
             restricted_display=settings.restricted_display,
+            period_months=settings.public_period_months,
+            year_start=settings.public_year_start,
         )
 
     def restricted_categories(self, themes: ThemeMap) -> tuple[str, ...]:

@@ -1,4 +1,8 @@
-"""From the store to suppressed public counts: the one path the public view should use.
+"""From the store to suppressed public counts: the one path the public view uses.
+
+Whatever filter it is given, :func:`public_counts` first maps it into the public filter space
+(one published period block, one public theme, every source; see ``_public``), so no caller
+can ask it for figures that overlap another public view's.
 
 The tree is always built for the whole county, whatever area the view shows: the area only
 chooses which nodes of the tree are drawn. A tree built per area would suppress differently
@@ -7,10 +11,14 @@ in each view, and two views could then be differenced against each other.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
+from datetime import date
 
 from geo.cells import parent_sql
+from geo.disclosure._periods import PeriodBlock
 from geo.disclosure._policy import Audience, CategorySplit, DisclosurePolicy, split_filters
+from geo.disclosure._public import public_block, public_filter, restricted_filter
 from geo.disclosure._result import SuppressedTree, suppress
 from geo.disclosure._rules import Rule, rules_applied
 from geo.disclosure._tree import CountTree, build_count_tree
@@ -24,13 +32,17 @@ _LOCATED = "cell IS NOT NULL"
 
 @dataclass(frozen=True)
 class PublicCounts:
-    """Everything the public view of one filter may show.
+    """Everything the public view of one (period block, theme) pair may show.
 
-    ``map``: the public categories over the whole hierarchy (None when the filter asked only
-    for restricted categories). ``restricted``: restricted categories as county and district
-    totals (None when none were asked for or the policy hides them).
+    ``filters``: the public filter the figures are for (:func:`public_filter` of the
+    request), and ``block`` its period. ``map``: the theme's public categories over the whole
+    hierarchy (None when there is no public theme). ``restricted``: every restricted
+    category together, as county and district totals for the block (None when the policy
+    hides them): the same table whichever theme is shown.
     """
 
+    filters: Filters
+    block: PeriodBlock | None
     split: CategorySplit
     map: SuppressedTree | None
     restricted: SuppressedTree | None
@@ -38,22 +50,41 @@ class PublicCounts:
 
 
 def public_counts(
-    store: Store, filters: Filters, themes: ThemeMap, policy: DisclosurePolicy
+    store: Store,
+    filters: Filters,
+    themes: ThemeMap,
+    policy: DisclosurePolicy,
+    *,
+    months: Iterable[date] | None = None,
 ) -> PublicCounts:
-    """Suppressed counts for the public audience; cache it by (filters less the area,
-    store.data_version()): every view of the filter draws from this one result."""
-    split = split_filters(filters, themes, policy)
+    """Suppressed counts for the public audience of whatever ``filters`` asks, normalised
+    first to the public filter space (one published block, one public theme, every source).
+
+    ``months``: the months loaded (read from the store when not given). Cache the result by
+    (the public filter, store.data_version()): every view of the filter draws from it.
+    """
+    months = loaded_months(store) if months is None else tuple(months)
+    asked = public_filter(filters, themes, policy, months)
+    block = public_block(asked, policy, months)
+    split = split_filters(asked, themes, policy)
     tree = restricted = None
-    if split.public is not None:
+    if asked.themes and split.public is not None:
         tree = suppress(count_tree_from_store(store, split.public, themes, policy), policy.k)
-    if split.restricted is not None:
+    restricted_only = restricted_filter(block, themes, policy)
+    if restricted_only is not None:
         by_district = count_tree_from_store(
-            store, split.restricted, themes, policy, depth="district"
+            store, restricted_only, themes, policy, depth="district"
         )
         restricted = suppress(by_district, policy.k)
     counts = tree.counts() if tree is not None else None
-    rules = rules_applied(policy, Audience.PUBLIC, themes, counts=counts)
-    return PublicCounts(split, tree, restricted, rules)
+    rules = rules_applied(policy, Audience.PUBLIC, themes, counts=counts, block=block)
+    return PublicCounts(asked, block, split, tree, restricted, rules)
+
+
+def loaded_months(store: Store) -> tuple[date, ...]:
+    """Every month with at least one incident loaded, oldest first."""
+    rows = store.fetch_rows("SELECT DISTINCT month FROM incidents WHERE month IS NOT NULL")
+    return tuple(sorted(r[0] for r in rows))
 
 
 def count_tree_from_store(

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import calendar
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import h3
 
+from geo.disclosure._periods import PeriodBlock
 from geo.disclosure._policy import Audience, DisclosurePolicy
+from geo.filters import month_str
 from geo.themes import ThemeMap
 
 
@@ -27,11 +30,12 @@ def rules_applied(
     themes: ThemeMap | None = None,
     *,
     counts: Mapping[str, int] | None = None,
+    block: PeriodBlock | None = None,
 ) -> tuple[Rule, ...]:
     """What was done to the figures for ``audience``.
 
     ``counts``: :meth:`SuppressedTree.counts` of the view, to say how many figures each rule
-    withheld.
+    withheld. ``block``: the published period the figures are for.
     """
     marking = policy.marking(audience)
     if Audience(audience) is Audience.RESTRICTED:
@@ -50,6 +54,7 @@ def rules_applied(
         Rule("merged", f"The parts of a count below {k} are not shown separately; the map "
              "draws the whole count instead.", {"merged": counts.get("merged", 0)}),
         _resolution_rule(policy.max_res),
+        _fixed_rule(policy, block),
         _restricted_rule(policy, themes),
         Rule("no_records", "No incident records, identifiers or exact locations are shown.",
              {}),
@@ -79,6 +84,27 @@ def _secondary_rule(counts: Mapping[str, int]) -> Rule:
         "division, hexagon).",
         {"withheld": counts.get("secondary", 0)},
     )
+
+
+_BLOCK_NAMES = {1: "calendar months", 3: "quarters", 6: "half-years", 12: "years"}
+
+
+def _fixed_rule(policy: DisclosurePolicy, block: PeriodBlock | None) -> Rule:
+    start = calendar.month_name[policy.year_start]
+    names = _BLOCK_NAMES[policy.period_months]
+    of_year = "" if policy.period_months == 1 else f" of the year starting in {start}"
+    text = (
+        f"Figures are published only for fixed periods ({names}{of_year}, complete ones "
+        "only), for one theme at a time and for every source together, so that no two "
+        "published figures can be subtracted to give a shorter period or a smaller group."
+    )
+    params: dict[str, object] = {
+        "period_months": policy.period_months,
+        "year_start": policy.year_start,
+    }
+    if block is not None:
+        params |= {"period": block.label, "from": block.key, "to": month_str(block.last)}
+    return Rule("fixed_publication", text, params)
 
 
 def _resolution_rule(max_res: int) -> Rule:

@@ -13,6 +13,7 @@ import getpass
 import os
 import socket
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 from geo.errors import InputError
@@ -186,7 +187,32 @@ def _view(args: argparse.Namespace, settings: Settings):
         layers=tuple(args.layer),
     )
     ctx = AppContext.create(Store(settings.db_path), settings, audience)
+    if audience is Audience.PUBLIC:
+        _say_what_public_shows(ctx, state)
     return ctx, state, audience
+
+
+def _say_what_public_shows(ctx, asked) -> None:
+    """The public view is a fixed publication (one period block, one theme, every source):
+    say on stderr where the export differs from what the arguments asked for."""
+    from dashboard.views.labels import period_text  # noqa: PLC0415
+    from dashboard.views.public import period_label, resolve_view  # noqa: PLC0415
+    from geo.disclosure import Audience  # noqa: PLC0415
+
+    shown = resolve_view(ctx, asked, Audience.PUBLIC)
+    label = period_label(ctx, shown, Audience.PUBLIC)
+    period = (asked.month_from, asked.month_to)
+    if any(period) and period != (shown.month_from, shown.month_to):
+        wanted = period_text(replace(shown, month_from=period[0] or period[1],
+                                     month_to=period[1] or period[0]))  # fmt: skip
+        _note(f"the public view publishes fixed periods only: {wanted} snapped to {label}")
+    theme = ctx.themes.theme(shown.themes[0]).label if shown.themes else "no theme"
+    if asked.categories or asked.sources or (asked.themes or shown.themes) != shown.themes:
+        _note(f"the public view shows one whole theme at a time, every source: {theme}")
+
+
+def _note(message: str) -> None:
+    print(f"socmap: note: {message}", file=sys.stderr)
 
 
 def _who() -> dict[str, str]:
@@ -206,7 +232,7 @@ def _write(path: Path, result) -> int:
     os.replace(tmp, path)
     info = result.info
     size = len(result.data) / 1024
-    print(f"wrote {path} ({info.marking}, {size:,.0f} KiB, export {info.reference})")
+    print(f"wrote {path} ({info.marking}, {info.period}, {size:,.0f} KiB, export {info.reference})")
     if info.marking != "OFFICIAL":
         print(
             "socmap: note: OFFICIAL-SENSITIVE (Part 2, exempt): not for publication",
