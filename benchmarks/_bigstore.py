@@ -36,6 +36,8 @@ import pyarrow.parquet as pq
 from benchmarks.ingest_bench import generate as generate_police_uk
 from geo import Settings, Store, ingest_incidents, ingest_police_uk
 from geo._demo_generate import generate as generate_demo
+from geo._schema import SCHEMA_VERSION
+from geo.demo import GENERATOR as DEMO_GENERATOR
 from geo.demo import demo_months, load_demo
 from geo.filters import month_str
 
@@ -73,7 +75,15 @@ def bigstore(rows: int = 1_000_000, *, out: Path = OUT, log=print) -> Path:
     shared = shared_data()
     db = out / f"bigstore-{rows}.duckdb"
     manifest = db.with_suffix(".json")
-    want = {"builder": BUILDER, "rows": rows, "last_month": LAST_MONTH, "months": MONTHS}
+    want = {
+        "builder": BUILDER,
+        "rows": rows,
+        "last_month": LAST_MONTH,
+        "months": MONTHS,
+        # The store's schema and the demo generator change with socmap, not with this file.
+        "schema": SCHEMA_VERSION,
+        "demo": DEMO_GENERATOR,
+    }
     if db.is_file() and manifest.is_file():
         found = json.loads(manifest.read_text())
         if {k: found.get(k) for k in want} == want:

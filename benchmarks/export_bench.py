@@ -69,8 +69,9 @@ def bench_maps(settings: Settings, audience: Audience, repeat: int) -> dict[str,
         return AppContext.create(Store(settings.db_path), settings, audience)
 
     def one(renderer, context, fmt="pdf"):
-        return export_map(context, view, audience, fmt, renderer=renderer, user="bench",
-                          client="bench")
+        return export_map(
+            context, view, audience, fmt, renderer=renderer, user="bench", client="bench"
+        )
 
     colds = []
     for _ in range(repeat):
@@ -84,23 +85,27 @@ def bench_maps(settings: Settings, audience: Audience, repeat: int) -> dict[str,
         one(r, shared)
         out["hot"] = statistics.median(timed(lambda: one(r, shared))[0] for _ in range(repeat))
         out["warm_png"] = statistics.median(
-            timed(lambda: one(r, ctx(), "png"))[0] for _ in range(repeat))
+            timed(lambda: one(r, ctx(), "png"))[0] for _ in range(repeat)
+        )
     return out
 
 
 def bench_pack(settings: Settings, audience: Audience, renderer: Renderer) -> float:
     context = AppContext.create(Store(settings.db_path), settings, audience)
-    seconds, export = timed(lambda: export_briefing(context, ViewState(), audience,
-                                                    renderer=renderer, user="bench",
-                                                    client="bench"))
+    seconds, export = timed(
+        lambda: export_briefing(
+            context, ViewState(), audience, renderer=renderer, user="bench", client="bench"
+        )
+    )
     print(f"  {audience} pack: {seconds:.1f} s, {len(export.data) / 1e6:.1f} MB")
     return seconds
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--db", type=Path, help="an existing store (default: build from "
-                                                "$SOCMAP_SHARED_DATA)")
+    parser.add_argument(
+        "--db", type=Path, help="an existing store (default: build from $SOCMAP_SHARED_DATA)"
+    )
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--no-naive", action="store_true", help="skip the naive pack")
     args = parser.parse_args()
@@ -112,19 +117,25 @@ def main() -> None:
         print("map export, county, A4 PDF (median of", args.repeat, "runs)")
         for audience in Audience:
             t = bench_maps(settings, audience, args.repeat)
-            print(f"  {audience}: cold {t['cold']:.2f} s, warm {t['warm']:.2f} s, "
-                  f"hot {t['hot']:.2f} s, warm PNG 300 dpi {t['warm_png']:.2f} s; "
-                  f"target {MAP_TARGET_S:.0f} s: {'met' if t['cold'] < MAP_TARGET_S else 'MISSED'}"
-                  f"; cold/warm {t['cold'] / t['warm']:.1f}x")
+            print(
+                f"  {audience}: cold {t['cold']:.2f} s, warm {t['warm']:.2f} s, "
+                f"hot {t['hot']:.2f} s, warm PNG 300 dpi {t['warm_png']:.2f} s; "
+                f"target {MAP_TARGET_S:.0f} s: {'met' if t['cold'] < MAP_TARGET_S else 'MISSED'}"
+                f"; cold/warm {t['cold'] / t['warm']:.1f}x"
+            )
         print("briefing pack, 12 districts and Medway")
         with Renderer() as r:
             kept = [bench_pack(settings, a, r) for a in Audience]
-        print(f"  kept-open browser: worst {max(kept):.1f} s; target {PACK_TARGET_S:.0f} s: "
-              f"{'met' if max(kept) < PACK_TARGET_S else 'MISSED'}")
+        print(
+            f"  kept-open browser: worst {max(kept):.1f} s; target {PACK_TARGET_S:.0f} s: "
+            f"{'met' if max(kept) < PACK_TARGET_S else 'MISSED'}"
+        )
         if not args.no_naive:
             naive = bench_pack(settings, Audience.PUBLIC, NaiveRenderer())
-            print(f"  naive (a browser per drawing): {naive:.1f} s; kept-open is "
-                  f"{naive / kept[0]:.1f}x faster")
+            print(
+                f"  naive (a browser per drawing): {naive:.1f} s; kept-open is "
+                f"{naive / kept[0]:.1f}x faster"
+            )
 
 
 if __name__ == "__main__":

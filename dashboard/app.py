@@ -29,7 +29,10 @@ from geo.store import Store
 
 log = logging.getLogger("socmap.dashboard")
 
-ASSETS = Path(__file__).resolve().parent.parent / "assets"
+# The CSS: inside the package when installed (setup.py copies the top-level assets/ folder
+# there), else the checkout's assets/ folder beside the package (an editable install).
+_HERE = Path(__file__).resolve().parent
+ASSETS = _HERE / "assets" if (_HERE / "assets").is_dir() else _HERE.parent / "assets"
 TITLE = "Serious and organised crime in Kent"
 CONTEXTS = "socmap.contexts"
 

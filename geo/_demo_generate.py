@@ -24,6 +24,7 @@ from geo._demo_plan import (
     PLANTED_LINE_RECORDS,
     PLANTED_LINES,
     PORT_SHARES,
+    QUIET_KM,
 )
 from geo.gazetteer import Place, find_place, kent_places, london_boroughs, origins
 from geo.ingest._stage import CANONICAL
@@ -72,9 +73,11 @@ class _Context:
     columns: dict[str, list] = field(default_factory=lambda: {c: [] for c in CANONICAL})
     issued: dict[str, int] = field(default_factory=dict)  # ids issued per prefix
 
-    def accept(self, lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
+    def accept(self, lat: np.ndarray, lon: np.ndarray, quiet: bool = False) -> np.ndarray:
         min_lon, min_lat, max_lon, max_lat = self.bbox
         ok = (lat >= min_lat) & (lat <= max_lat) & (lon >= min_lon) & (lon <= max_lon)
+        if quiet:
+            ok &= ~_in_quiet_zone(lat, lon)
         if self.placer is not None and ok.any():
             district, _ = self.placer.place(lat, lon)
             ok &= district != None  # noqa: E711 - elementwise on an object array
@@ -129,8 +132,22 @@ def _dates(ctx: _Context, month: date, n: int) -> list[date]:
     return [month.replace(day=int(d)) for d in days]
 
 
-def _scatter(ctx: _Context, lat0: np.ndarray, lon0: np.ndarray, sigma_km: np.ndarray):
-    """Gaussian noise around centres, redrawn until inside the region (and on land)."""
+def _in_quiet_zone(lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
+    """Points within QUIET_KM of a planted hotspot's centre (see geo._demo_plan)."""
+    lat, lon = np.asarray(lat, dtype=float), np.asarray(lon, dtype=float)
+    inside = np.zeros(lat.shape, dtype=bool)
+    for spot in PLANTED.values():
+        dy = (lat - spot.latitude) * _KM_PER_DEGREE
+        dx = (lon - spot.longitude) * _KM_PER_DEGREE * np.cos(np.radians(spot.latitude))
+        inside |= np.hypot(dx, dy) < QUIET_KM
+    return inside
+
+
+def _scatter(
+    ctx: _Context, lat0: np.ndarray, lon0: np.ndarray, sigma_km: np.ndarray, quiet: bool = False
+):
+    """Gaussian noise around centres, redrawn until inside the region (and on land, and out
+    of the planted hotspots' quiet zones when ``quiet``)."""
     lat, lon = lat0.astype(float), lon0.astype(float)
     todo = np.arange(len(lat0))
     for _ in range(_TRIES):
@@ -141,12 +158,14 @@ def _scatter(ctx: _Context, lat0: np.ndarray, lon0: np.ndarray, sigma_km: np.nda
         lon[todo] = lon0[todo] + ctx.rng.normal(size=len(todo)) * step / np.cos(
             np.radians(lat0[todo])
         )
-        todo = todo[~ctx.accept(lat[todo], lon[todo])]
+        todo = todo[~ctx.accept(lat[todo], lon[todo], quiet)]
     lat[todo], lon[todo] = lat0[todo], lon0[todo]
     return lat, lon
 
 
-def _around_towns(ctx: _Context, weights: np.ndarray, n: int, spread: float = 1.0):
+def _around_towns(
+    ctx: _Context, weights: np.ndarray, n: int, spread: float = 1.0, quiet: bool = False
+):
     """``n`` points around towns drawn by ``weights``; bigger towns spread wider."""
     pick = ctx.rng.choice(len(ctx.towns), size=n, p=weights / weights.sum())
     chosen = [ctx.towns[i] for i in pick]
@@ -156,6 +175,7 @@ def _around_towns(ctx: _Context, weights: np.ndarray, n: int, spread: float = 1.
         np.array([t.latitude for t in chosen]),
         np.array([t.longitude for t in chosen]),
         spread * (0.35 + 0.1 * np.sqrt(pop)),
+        quiet,
     )
     return chosen, lat, lon
 
@@ -175,12 +195,17 @@ def _next_ids(ctx: _Context, prefix: str, n: int) -> list[str]:
 def _knife_crime(ctx: _Context) -> None:
     # Knife crime concentrates in the larger towns more than population alone would say.
     weights = np.array([t.population for t in ctx.towns], dtype=float) ** 1.3
+    # Towns in a planted hotspot's quiet zone have no background (a point that keeps
+    # landing in the zone would fall back to its town's centre, inside the zone).
+    town_lat = np.array([t.latitude for t in ctx.towns])
+    town_lon = np.array([t.longitude for t in ctx.towns])
+    weights[_in_quiet_zone(town_lat, town_lon)] = 0.0
     for index, month in enumerate(ctx.months):
         n = int(ctx.rng.poisson(MONTHLY["knife_crime"]))
-        points = _around_towns(ctx, weights, n)
+        points = _around_towns(ctx, weights, n, quiet=True)
         _add_scattered(ctx, "knife_crime", "DEMO-KC-", month, points)
         for key, spot in PLANTED.items():
-            k = int(ctx.rng.poisson(spot.mean_in(index, len(ctx.months))))
+            k = spot.count_in(index, len(ctx.months))
             plat, plon = _in_disc(ctx, spot.latitude, spot.longitude, spot.radius_m, k)
             ctx.add(
                 k,

@@ -11,20 +11,26 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class PlantedHotspot:
-    """Extra knife-crime incidents, uniform in a disc, on top of the background."""
+    """Extra knife-crime incidents, uniform in a disc, on top of the background.
+
+    The numbers are exact, not Poisson draws, and no background knife crime falls within
+    :data:`QUIET_KM` of the centre: the hexagons around the centre then count exactly the
+    planted series, so what the analysis should call them does not depend on the seed (a
+    Poisson series is, by chance, a significant trend in one seed in twenty).
+    """
 
     label: str
     category: str
     latitude: float
     longitude: float
     radius_m: float
-    monthly: float = 0.0  # mean extra incidents in every month
-    ramp: tuple[float, ...] = ()  # mean extra incidents in the last len(ramp) months
+    monthly: int = 0  # incidents in every month
+    ramp: tuple[int, ...] = ()  # extra incidents in each of the last len(ramp) months
 
-    def mean_in(self, index: int, months: int) -> float:
-        """Mean planted incidents in month ``index`` (0 = the first) of a ``months`` run."""
+    def count_in(self, index: int, months: int) -> int:
+        """Planted incidents in month ``index`` (0 = the first) of a ``months`` run."""
         start = months - len(self.ramp)
-        return self.monthly + (self.ramp[index - start] if index >= start else 0.0)
+        return self.monthly + (self.ramp[index - start] if index >= start else 0)
 
 
 PLANTED: dict[str, PlantedHotspot] = {
@@ -34,7 +40,7 @@ PLANTED: dict[str, PlantedHotspot] = {
         latitude=51.2745,
         longitude=0.5215,
         radius_m=500.0,
-        monthly=9.0,
+        monthly=9,
     ),
     "emerging_knife_hotspot": PlantedHotspot(
         label="Sittingbourne town centre: emerging knife-crime hotspot (last 6 months only)",
@@ -42,9 +48,15 @@ PLANTED: dict[str, PlantedHotspot] = {
         latitude=51.3405,
         longitude=0.7330,
         radius_m=500.0,
-        ramp=(2.0, 4.0, 6.0, 8.0, 10.0, 12.0),
+        ramp=(2, 4, 6, 8, 10, 12),
     ),
 }
+
+# No background knife crime within this distance of a planted centre (its towns get none,
+# and scattered points are redrawn out of it). It covers the centre's hexagon and its
+# neighbours, the Gi* neighbourhood, at resolution 7 (at most 4.3 km from these centres)
+# and every finer one: the dashboard's county (7) and district (8) levels.
+QUIET_KM = 5.0
 
 # (origin London borough, destination Kent town, line name): active in every month, with a
 # mean of PLANTED_LINE_RECORDS link records a month each.

@@ -7,7 +7,7 @@ destination (the Kent place it supplies); a port event names its port.
 
 from __future__ import annotations
 
-SCHEMA_VERSION = "3"  # 3: quarantine.incident_id, ports.aliases
+SCHEMA_VERSION = "4"  # 3: quarantine.incident_id, ports.aliases; 4: quarantine.reported_by
 
 DDL = [
     """
@@ -74,7 +74,8 @@ DDL = [
         raw VARCHAR NOT NULL,
         month DATE,                     -- where it could be read, for accounting by month
         category VARCHAR,               -- where it could be read, for accounting by category
-        incident_id VARCHAR             -- where it could be read: a corrected row replaces it
+        incident_id VARCHAR,            -- where it could be read: a corrected row replaces it
+        reported_by VARCHAR             -- where it could be read: police.uk replaces per force
     )
     """,
     """

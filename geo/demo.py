@@ -34,6 +34,7 @@ from geo._demo_plan import (
     PLANTED_LINE_RECORDS,
     PLANTED_LINES,
     PORT_SHARES,
+    QUIET_KM,
     PlantedHotspot,
 )
 from geo.errors import ValidationError
@@ -51,6 +52,7 @@ __all__ = [
     "PLANTED_LINES",
     "PLANTED_LINE_RECORDS",
     "PORT_SHARES",
+    "QUIET_KM",
     "SOURCE",
     "PlantedHotspot",
     "demo_months",
@@ -59,7 +61,7 @@ __all__ = [
 
 SOURCE = "synthetic-demo"
 KIND = "demo"
-GENERATOR = "socmap-demo-1"  # change when the generator changes, so a rerun replaces old data
+GENERATOR = "socmap-demo-2"  # change when the generator changes, so a rerun replaces old data
 MIN_MONTHS = 12
 MAX_MONTHS = 120
 

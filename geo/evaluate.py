@@ -27,6 +27,13 @@ Methods (each :mod:`geo.surfaces` function):
   ``bandwidth`` rings;
 - ``last_month``: incidents in month ``t`` alone, the naive baseline ("last period's hot
   spots"); its RRI uses month ``t`` as its training period.
+
+On sparse data two measures collapse into the hit rate. When the ``a`` cells are at least as
+many as the cells with any crime in the test month, the best ``a`` cells hold all of it
+(``n* = N``), so PEI is ``n / N``; when the selected cells hold all the training crime
+(``n_train = N_train``, certain for ``counts`` once ``a`` is at least the cells with any
+training crime), RRI is ``n / N`` too. Each fold flags these (``pei_degenerate``,
+``rri_degenerate``) and the result warns.
 """
 
 from __future__ import annotations
@@ -54,7 +61,9 @@ class BacktestResult:
     ``method``, ``cells`` (a), ``region_cells`` (A), ``n``, ``N``, ``n_best`` (n*),
     ``n_train``, ``N_train`` and :data:`METRICS`. ``summary``: one row per method with the
     mean of each metric over the folds and the number of folds. Metrics are NaN where they
-    are undefined (no incidents in the test month, or none in training for RRI)."""
+    are undefined (no incidents in the test month, or none in training for RRI). Folds also
+    have ``pei_degenerate`` and ``rri_degenerate`` (the measure equals the hit rate there);
+    ``warnings`` (also in ``notes``) says where any fold has them."""
 
     folds: pd.DataFrame
     summary: pd.DataFrame
@@ -64,6 +73,15 @@ class BacktestResult:
     train_months: int
     seed: int | None
     notes: tuple[str, ...] = field(default=())
+    warnings: tuple[str, ...] = field(default=())
+
+    def degenerate(self) -> dict[str, int]:
+        """Folds where PEI, and where RRI, is nothing but the hit rate; and all folds."""
+        return {
+            "pei": int(self.folds["pei_degenerate"].sum()),
+            "rri": int(self.folds["rri_degenerate"].sum()),
+            "folds": len(self.folds),
+        }
 
 
 def backtest(
@@ -93,6 +111,7 @@ def backtest(
     if not rows:
         notes += (f"{len(months)} months loaded: a backtest needs at least {train_months + 1}",)
     folds = pd.DataFrame(rows, columns=_FOLD_COLUMNS)
+    warnings = _degenerate_warnings(folds, coverage)
     return BacktestResult(
         folds=folds,
         summary=_summary(folds),
@@ -101,8 +120,27 @@ def backtest(
         coverage=coverage,
         train_months=train_months,
         seed=seed,
-        notes=region.notes + notes,
+        notes=region.notes + notes + warnings,
+        warnings=warnings,
     )
+
+
+def _degenerate_warnings(folds: pd.DataFrame, coverage: float) -> tuple[str, ...]:
+    out = []
+    total = len(folds)
+    pei, rri = int(folds["pei_degenerate"].sum()), int(folds["rri_degenerate"].sum())
+    if pei:
+        out.append(
+            f"sparse data: in {pei} of {total} folds the {coverage:.0%} coverage is at least "
+            "the number of hexagons with any crime in the test month, so the best possible "
+            "map catches all of it and PEI there is just the hit rate"
+        )
+    if rri:
+        out.append(
+            f"sparse data: in {rri} of {total} folds the selected hexagons hold all the "
+            "training crime, so RRI there is just the hit rate"
+        )
+    return tuple(out)
 
 
 def _check(coverage: float, train_months: int, bandwidth: int) -> None:
@@ -146,6 +184,8 @@ _FOLD_COLUMNS = [
     "n_train",
     "N_train",
     *METRICS,
+    "pei_degenerate",
+    "rri_degenerate",
 ]
 
 
@@ -182,6 +222,9 @@ def hotspot_metrics(test: np.ndarray, train: np.ndarray, chosen: np.ndarray) -> 
         "pai": hit / (a / region_cells) if big_n > 0 else np.nan,
         "pei": n / n_best if n_best > 0 else np.nan,
         "rri": rri,
+        # The measure is defined but equals the hit rate: all crime fits in ``a`` cells.
+        "pei_degenerate": bool(big_n > 0 and n_best == big_n),
+        "rri_degenerate": bool(np.isfinite(rri) and n_train == big_n_train),
     }
 
 

@@ -30,6 +30,12 @@ from geo.store import Store
 from geo.themes import ThemeMap
 
 CLASS_BY = ("q", "p", "p_sim")
+# Below this many incidents expected in a hexagon's neighbourhood (mean count per hexagon
+# times the mean neighbourhood size, about 7) the normal approximation behind gi_p and gi_q
+# is poor: a Poisson count is close enough to normal from a mean of about 5 (the usual rule
+# of thumb, as for n*p >= 5), and below it a handful of incidents is "significant" far more
+# often than its p-value says (docs/statistics.md, "Sparse data").
+SPARSE_NEIGHBOURHOOD = 5.0
 COLUMNS = ("cell", "cell_hex", "count", "gi_z", "gi_p", "gi_p_sim", "gi_q", "class")
 
 
@@ -50,6 +56,10 @@ class HotspotResult:
       ``not_significant`` (labels in :data:`geo.gistar.CLASS_LABELS`), from ``class_by``.
 
     Rows are ordered by ``gi_z`` from hottest to coldest.
+
+    ``mean_count`` is the mean count per region cell and ``expected_neighbourhood`` that times
+    the mean neighbourhood size; ``warnings`` (also in ``notes``) says when that is too low
+    for the normal approximation (:attr:`sparse`).
     """
 
     cells: pd.DataFrame
@@ -60,6 +70,15 @@ class HotspotResult:
     class_by: str
     total: int
     notes: tuple[str, ...] = field(default=())
+    mean_count: float = float("nan")
+    expected_neighbourhood: float = float("nan")
+    warnings: tuple[str, ...] = field(default=())
+
+    @property
+    def sparse(self) -> bool:
+        """Too few incidents per neighbourhood for the normal p-values (see
+        :data:`SPARSE_NEIGHBOURHOOD`); the classes are still computed as documented."""
+        return bool(self.expected_neighbourhood < SPARSE_NEIGHBOURHOOD)
 
     def hot(self) -> pd.DataFrame:
         """Cells classed hot at any confidence, hottest first."""
@@ -89,6 +108,8 @@ def find_hotspots(
     counts = hex_counts(store, filters, res, themes)
     y = region.align(counts["cell"].to_numpy(), counts["count"].to_numpy())
     frame = gi_star_frame(y, region, permutations=permutations, seed=seed, class_by=class_by)
+    mean, expected = _density(y, region)
+    warnings = _sparse_warning(mean, expected, res)
     return HotspotResult(
         cells=frame,
         res=res,
@@ -97,7 +118,10 @@ def find_hotspots(
         seed=seed,
         class_by=class_by,
         total=int(y.sum()),
-        notes=region.notes + _notes(y, region),
+        notes=region.notes + _notes(y, region) + warnings,
+        mean_count=mean,
+        expected_neighbourhood=expected,
+        warnings=warnings,
     )
 
 
@@ -143,3 +167,22 @@ def _notes(y: np.ndarray, region: StudyRegion) -> tuple[str, ...]:
             "much; widen the period or the categories",
         )
     return ()
+
+
+def _density(y: np.ndarray, region: StudyRegion) -> tuple[float, float]:
+    if region.n == 0:
+        return float("nan"), float("nan")
+    mean = float(y.mean())
+    return mean, mean * float(region.cardinality.mean())
+
+
+def _sparse_warning(mean: float, expected: float, res: int) -> tuple[str, ...]:
+    if not mean > 0 or expected >= SPARSE_NEIGHBOURHOOD:
+        return ()  # nothing at all is said by _notes
+    return (
+        f"sparse data: {mean:.2f} incidents per hexagon on average, about {expected:.1f} in "
+        f"a hexagon's neighbourhood (below {SPARSE_NEIGHBOURHOOD:.0f}), so the normal "
+        "approximation behind gi_p and gi_q is poor and a few incidents look more significant "
+        f"than they are; prefer a resolution coarser than {res}, a longer period, or the "
+        "permutation p-value (class by p_sim)",
+    )

@@ -128,6 +128,11 @@ def test_fetch_from_a_folder(store, tmp_path):
     divisions_frame().to_file(folder / "division.geojson", engine="pyogrio")
     report = fetch_boundaries(store, manifest, from_dir=folder)
     assert report.levels == {"county": 1, "district": 3, "division": 4}
+    # The same folder again (as scripts/run does on every start) writes nothing.
+    version = store.data_version()
+    again = fetch_boundaries(store, manifest, from_dir=folder)
+    assert again.unchanged and again.levels == report.levels
+    assert store.data_version() == version
 
 
 def test_fetch_command(settings, tmp_path, capsys):

@@ -13,6 +13,7 @@ from geo.boundaries import (
     boundary_sets,
     load_boundaries,
     load_boundary_set,
+    remove_boundaries,
 )
 from geo.errors import InputError, ValidationError
 from tests.boundary_helpers import (
@@ -247,6 +248,16 @@ def test_not_a_boundary_file(store, tmp_path):
         load_boundaries(store, tmp_path / "missing.geojson", "district")
 
 
+def test_the_note_says_when_the_vintage_is_unknown(store, tmp_path):
+    load_districts(store, tmp_path, source="ONS")
+    assert boundary_note(store) == "Boundaries: districts from ONS, vintage unknown."
+    sets = {s["level"]: s for s in boundary_sets(store)}
+    assert sets["district"]["vintage"] == "unknown"
+    path = write(divisions_frame(), tmp_path / "v.geojson")
+    load_boundaries(store, path, "division", approximate=True, note="Built from Output Areas.")
+    assert boundary_note(store, ("division",)).endswith("Built from Output Areas. Vintage unknown.")
+
+
 def test_the_note_says_where_boundaries_come_from_and_if_approximate(store, tmp_path):
     assert boundary_note(store) is None
     load_districts(store, tmp_path, source="ONS", vintage="May 2023")
@@ -299,3 +310,29 @@ def test_area_features_for_drawing(store, tmp_path):
     assert shapely.equals_exact(drawn, areas(store, "division")["E58000904"][2], tolerance=0)
     simplified = area_features(store, "district", tolerance=0.01)["features"]
     assert len(simplified) == 3
+
+
+def test_the_same_file_again_changes_nothing_unless_forced_or_different(store, tmp_path):
+    first = load_districts(store, tmp_path, source="ONS", vintage="May 2023")
+    assert not first.unchanged
+    version = store.data_version()
+    again = load_districts(store, tmp_path, source="ONS", vintage="May 2023")
+    assert again.unchanged and again.levels == {"district": 3}
+    assert "already loaded" in again.notes[0]
+    assert store.data_version() == version  # nothing was written
+    forced = load_districts(store, tmp_path, source="ONS", vintage="May 2023", force=True)
+    assert not forced.unchanged and store.data_version() != version
+    version = store.data_version()
+    # Another option (what the map note says) is another load.
+    relabelled = load_districts(store, tmp_path, source="ONS", vintage="May 2024")
+    assert not relabelled.unchanged and store.data_version() != version
+    assert boundary_note(store) == "Boundaries: districts from ONS, May 2024."
+    # So is another file's contents at the same path.
+    frame = districts_frame()
+    frame.loc[0, "LAD23NM"] = "Renamed"
+    write(frame, tmp_path / "d.geojson")
+    changed = load_boundaries(store, tmp_path / "d.geojson", "district", source="ONS",
+                              vintage="May 2024")  # fmt: skip
+    assert not changed.unchanged
+    remove_boundaries(store, "district")
+    assert not load_districts(store, tmp_path, source="ONS", vintage="May 2024").unchanged

@@ -101,6 +101,25 @@ def test_summary_json_from_the_command_line(store, settings, tmp_path, capsys):
     assert data["outside"] == 1
 
 
+def test_summary_text_has_a_division_section(store, settings, tmp_path, capsys):
+    load_set(store, tmp_path)
+    ingest_police_uk(store, write_police_csv(tmp_path / "p.csv", POINTS), settings, progress=False)
+    capsys.readouterr()
+    assert main(["--db", str(settings.db_path), "summary"]) == 0
+    text = capsys.readouterr().out
+    section = text[text.index("by division") :].splitlines()
+    data = summarize(store, load_themes())
+    # Each district with divisions is a heading, its divisions two to a line beneath it.
+    assert section[1].strip().startswith(DISTRICT_A)
+    a_lines = [line for line in section if "E58000901" in line or "E58000902" in line]
+    assert len(a_lines) == 1 and a_lines[0].split()[-1] == "2"
+    for code, c in data["by_division"].items():
+        assert any(code in line for line in section)
+        assert c["name"][:22] in text
+    # Medway's incident is in a district but in no division.
+    assert section[-1].split()[-1] == "1" and "no division" in section[-1]
+
+
 def test_boundaries_commands(settings, tmp_path, capsys):
     db = str(settings.db_path)
     write(districts_frame(), tmp_path / "d.geojson")
@@ -115,7 +134,7 @@ def test_boundaries_commands(settings, tmp_path, capsys):
                  "division", "--approximate", "--format", "json"]) == 0  # fmt: skip
     out = json.loads(capsys.readouterr().out)
     assert out["levels"] == {"district": 3, "division": 4}
-    assert out["note"].startswith("Boundaries approximate (divisions)")
+    assert out["note"].startswith("Boundaries approximate (divisions, vintage unknown)")
     assert main(["--db", db, "boundaries", "list", "--format", "json"]) == 0
     listed = json.loads(capsys.readouterr().out)
     assert [s["level"] for s in listed["sets"]] == ["district", "division"]

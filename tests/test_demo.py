@@ -18,6 +18,7 @@ from geo.demo import (
     PLANTED,
     PLANTED_LINES,
     PORT_SHARES,
+    QUIET_KM,
     SOURCE,
     demo_months,
     load_demo,
@@ -115,6 +116,18 @@ def test_the_emerging_hotspot_appears_only_in_the_last_months(rows):
     _, _, dense_in, dense_ring = disc_and_ring(knife[~early], spot.latitude, spot.longitude,
                                                spot.radius_m)  # fmt: skip
     assert dense_in > 10 * dense_ring
+
+
+def test_the_planted_series_are_exact_and_alone_in_their_quiet_zones(rows):
+    knife = rows[rows.category == "knife_crime"]
+    months = sorted(knife.month.unique())
+    for key, spot in PLANTED.items():
+        near = knife[distances(knife, spot.latitude, spot.longitude) < QUIET_KM * 1000]
+        planted = near.attributes.map(lambda a: json.loads(a).get("planted"))
+        assert (planted == key).all(), key  # no background knife crime in the zone
+        per_month = near.groupby("month").size().reindex(months, fill_value=0)
+        assert per_month.tolist() == [spot.count_in(i, len(months)) for i in range(len(months))]
+        assert (distances(near, spot.latitude, spot.longitude) <= spot.radius_m + 1).all()
 
 
 def test_county_lines_run_from_several_london_boroughs_into_kent_towns(rows):

@@ -341,3 +341,24 @@ def test_cells_match_h3_when_a_join_reorders_rows(tmp_path, store, settings):
     assert len(got) == 3000
     for lat, lon, cell in got:
         assert cell == h3.str_to_int(h3.latlng_to_cell(lat, lon, FINE_RES))
+
+
+def test_every_format_reads_coordinates_through_one_helper():
+    import numpy as np
+    import pyarrow as pa
+
+    from geo.ingest import _load, _partner_sql, partner
+    from geo.ingest._stage import float_values
+
+    for module in (_load, _partner_sql, partner):
+        assert module.float_values is float_values and not hasattr(module, "_floats")
+    cases = [
+        (pa.chunked_array([pa.array([1.5, None, 3.0])]), [1.5, np.nan, 3.0]),
+        (pa.chunked_array([pa.nulls(2)]), [np.nan, np.nan]),  # an all-empty column
+        (pa.array([1, None], pa.int32()), [1.0, np.nan]),
+        (pa.chunked_array([], pa.float64()), []),
+    ]
+    for column, want in cases:
+        got = float_values(column)
+        assert got.dtype == np.float64
+        np.testing.assert_array_equal(got, np.array(want, dtype=np.float64))

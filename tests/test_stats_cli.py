@@ -129,3 +129,30 @@ def test_bad_options_are_one_line_errors(db, capsys):
         main(["--db", str(db), "hexes", "--res", "11"])
     assert exit_info.value.code == 2
     assert "invalid choice" in capsys.readouterr().err
+
+
+def test_unknown_category_or_source_warns_and_unknown_area_is_an_error(db, capsys):
+    code, out, err = _run(
+        db, "hexes", "--res", "8", "--category", "possession of weapon", capsys=capsys
+    )
+    assert code == 0 and out.splitlines() == ["cell,count"]
+    assert err.strip() == (
+        "socmap: warning: no incidents have category 'possession of weapon' "
+        "(did you mean 'Possession of weapons'?)"
+    )
+    code, out, err = _run(db, "hotspots", "--res", "8", "--source", "police", capsys=capsys)
+    assert code == 0 and "source 'police' (did you mean 'police-uk'?)" in err
+    # Known values say nothing.
+    code, _, err = _run(
+        db, "hexes", "--res", "8", "--category", "Possession of weapons", capsys=capsys
+    )
+    assert code == 0 and err == ""
+    for command in ("hexes", "hotspots", "emerging", "change", "evaluate"):
+        code, out, err = _run(db, command, "--res", "8", "--district", "E07000111", capsys=capsys)
+        assert code == 2 and out == "", command
+        assert err.strip() == (
+            "socmap: error: unknown district E07000111: no such district is loaded "
+            "(did you mean E07000110, Maidstone?)"
+        )
+    code, _, err = _run(db, "hexes", "--res", "8", "--division", "E58000720", capsys=capsys)
+    assert code == 2 and "no division boundaries are loaded" in err

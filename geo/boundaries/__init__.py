@@ -50,12 +50,14 @@ def load_boundaries(
     vintage: str | None = None,
     approximate: bool = False,
     note: str | None = None,
+    force: bool = False,
 ) -> BoundaryReport:
     """Load one boundary file (GeoJSON, GeoPackage or Shapefile, any CRS) at ``level``.
 
     Fields are found automatically where unambiguous (ONS ``CED23CD``-style, or the shared
     files' ``ced_code``-style); ``source``, ``vintage``, ``approximate`` and ``note`` say on
-    every map what the boundaries are. Divisions need districts loaded first.
+    every map what the boundaries are. Divisions need districts loaded first. The same file
+    with the same options again changes nothing, unless ``force``.
     """
     spec = BoundarySpec(
         path=Path(path),
@@ -69,7 +71,7 @@ def load_boundaries(
         approximate=approximate,
         note=note,
     )
-    return load_boundary_set(store, [spec])
+    return load_boundary_set(store, [spec], force=force)
 
 
 def boundary_sets(store: Store) -> list[dict[str, Any]]:

@@ -31,9 +31,11 @@ def fetch_boundaries(
     progress: bool | None = None,
     timeout: float = 120.0,
     step: Callable[[str], None] | None = None,
+    force: bool = False,
 ) -> BoundaryReport:
     """Download a set (the manifest's default unless named), or take it from ``from_dir``,
-    and load every level of it together."""
+    and load every level of it together (a no-op when the same files are loaded already,
+    unless ``force``)."""
     if not isinstance(manifest, Manifest):
         manifest = load_manifest(manifest)
     if from_dir is not None:
@@ -43,7 +45,7 @@ def fetch_boundaries(
         folder = Path(cache_dir) if cache_dir else manifest.path.parent / "cache" / chosen.name
         paths = _download(chosen, folder, progress=progress, timeout=timeout)
     specs = [chosen.spec(level, path) for level, path in paths.items()]
-    report = load_boundary_set(store, specs, step=step)
+    report = load_boundary_set(store, specs, step=step, force=force)
     report.notes.insert(0, f"boundary set {chosen.name!r}: {chosen.title}")
     return report
 

@@ -18,27 +18,41 @@ import shapely
 from geo.boundaries._check import check_overlaps
 from geo.boundaries._model import LEVELS, PLURAL, Boundaries, BoundaryReport, BoundarySpec
 from geo.boundaries._nest import nest_divisions
-from geo.boundaries._read import read_boundaries
+from geo.boundaries._read import file_checksum, read_boundaries
 from geo.boundaries._write import (
+    LOAD_KEYS_SQL,
     StoredAreas,
+    load_key,
     place_again,
     record_set,
     remove_level,
     replace_areas,
     stored_areas,
+    stored_load_keys,
 )
 from geo.errors import ValidationError
 from geo.store import Store
 
 
 def load_boundary_set(
-    store: Store, specs: Sequence[BoundarySpec], step: Callable[[str], None] | None = None
+    store: Store,
+    specs: Sequence[BoundarySpec],
+    step: Callable[[str], None] | None = None,
+    *,
+    force: bool = False,
 ) -> BoundaryReport:
-    """Load these levels together (one file per level) and place every incident again."""
+    """Load these levels together (one file per level) and place every incident again.
+
+    When every level is already loaded from the same bytes with the same options, nothing is
+    written (the report says ``unchanged``): rewriting the store would only place every
+    incident where it already is. ``force`` loads anyway.
+    """
     step = step or (lambda _name: None)
     levels = [s.level for s in specs]
     if len(set(levels)) != len(levels):
         raise ValueError(f"one file per level, got levels {levels}")
+    if not force and _already_loaded(store, specs):
+        return _unchanged_report(store, levels)
     found = {}
     for spec in sorted(specs, key=lambda s: LEVELS.index(s.level)):
         step(f"reading {spec.path}")
@@ -54,6 +68,25 @@ def load_boundary_set(
             _nest_stored_divisions(con, report)
         step("placing incidents")
         _place(con, report)
+    return report
+
+
+def _already_loaded(store: Store, specs: Sequence[BoundarySpec]) -> bool:
+    if not store.exists():
+        return False
+    stored = stored_load_keys(store.fetch_rows(LOAD_KEYS_SQL))
+    return all(stored.get(s.level) == load_key(s, file_checksum(s.path)) for s in specs)
+
+
+def _unchanged_report(store: Store, levels: list[str]) -> BoundaryReport:
+    report = BoundaryReport(unchanged=True)
+    for level in sorted(levels, key=LEVELS.index):
+        rows = store.fetch_rows("SELECT count(*) FROM areas WHERE level = ?", [level])
+        report.levels[level] = int(rows[0][0])
+    report.notes.append(
+        "these boundary files are already loaded (same contents, same options): nothing "
+        "changed (--force loads them again)"
+    )
     return report
 
 

@@ -46,9 +46,11 @@ class BoundarySpec:
     @property
     def note_text(self) -> str:
         """The line a map drawn with this set prints."""
+        # A set loaded without --vintage is stored as "unknown": the map must say so too, or
+        # a reader would take undated shapes for current ones.
         if self.note:
-            return self.note
-        vintage = f", {self.vintage}" if self.vintage else ""
+            return self.note if self.vintage else f"{self.note} Vintage unknown."
+        vintage = f", {self.vintage}" if self.vintage else ", vintage unknown"
         if self.approximate:
             return f"Boundaries approximate ({PLURAL[self.level]}{vintage}): {self.source_text}."
         return f"Boundaries: {PLURAL[self.level]} from {self.source_text}{vintage}."
@@ -91,9 +93,11 @@ class BoundaryReport:
     incidents_placed: int = 0  # mapped incidents now in a district
     incidents_outside: int = 0  # mapped incidents in no district (kept, reported as outside)
     incidents_moved: int = 0  # incidents whose district or division changed
+    unchanged: bool = False  # the same files were already loaded: nothing was written
 
     def as_dict(self) -> dict[str, Any]:
         return {
+            "unchanged": self.unchanged,
             "levels": dict(self.levels),
             "warnings": list(self.warnings),
             "notes": list(self.notes),

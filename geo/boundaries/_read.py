@@ -29,7 +29,7 @@ _WGS84 = "EPSG:4326"
 def read_boundaries(spec: BoundarySpec) -> Boundaries:
     """The file's areas, validated and in WGS84; raises a one-line error naming the file."""
     file = str(spec.path)
-    checksum = _checksum(spec.path)
+    checksum = file_checksum(spec.path)
     frame, warnings = _to_wgs84(_read_frame(spec, file), file)
     code_f, name_f, parent_f = choose_fields(
         file,
@@ -53,7 +53,7 @@ def read_boundaries(spec: BoundarySpec) -> Boundaries:
     return found
 
 
-def _checksum(path: Path) -> str:
+def file_checksum(path: Path) -> str:
     """SHA-256 over the file (and a shapefile's companion files, which hold its data too)."""
     if not path.exists():
         raise InputError(path, "file not found")

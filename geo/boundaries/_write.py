@@ -7,6 +7,9 @@ was: areas, boundary sets and every incident's district and division together.
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
+import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -67,9 +70,34 @@ def replace_areas(con: duckdb.DuckDBPyConnection, level: str, areas: StoredAreas
         con.unregister("new_areas")
 
 
+def load_key(spec: BoundarySpec, checksum: str) -> str:
+    """Everything a level's load depends on: the file's bytes and every option but the path
+    (fields, layer, which areas to keep, and what the map note says)."""
+    options = {f.name: getattr(spec, f.name) for f in dataclasses.fields(spec) if f.name != "path"}
+    text = json.dumps({"checksum": checksum, **options}, sort_keys=True, default=list)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _load_key_name(level: str) -> str:
+    return f"boundary_load:{level}"
+
+
+def stored_load_keys(store_rows: list[tuple[str, str]]) -> dict[str, str]:
+    """Level -> load key, from ``meta`` rows."""
+    prefix = _load_key_name("")
+    return {k.removeprefix(prefix): v for k, v in store_rows if k.startswith(prefix)}
+
+
+LOAD_KEYS_SQL = "SELECT key, value FROM meta WHERE key LIKE 'boundary_load:%'"
+
+
 def record_set(
     con: duckdb.DuckDBPyConnection, spec: BoundarySpec, file: str, checksum: str
 ) -> None:
+    con.execute(
+        "INSERT OR REPLACE INTO meta VALUES (?, ?)",
+        [_load_key_name(spec.level), load_key(spec, checksum)],
+    )
     con.execute("DELETE FROM boundary_sets WHERE level = ?", [spec.level])
     con.execute(
         "INSERT INTO boundary_sets VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -90,6 +118,7 @@ def remove_level(con: duckdb.DuckDBPyConnection, level: str) -> int:
     (count,) = con.execute("SELECT count(*) FROM areas WHERE level = ?", [level]).fetchone()
     con.execute("DELETE FROM areas WHERE level = ?", [level])
     con.execute("DELETE FROM boundary_sets WHERE level = ?", [level])
+    con.execute("DELETE FROM meta WHERE key = ?", [_load_key_name(level)])
     return int(count)
 
 

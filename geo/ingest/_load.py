@@ -3,8 +3,9 @@
 The steps, each a named function below: refuse a file already loaded; stage every row in
 memory (good rows get their H3 cell and their district and division) and show it to DuckDB as
 an Arrow view, so it is written once; reject repeated ids; remove the rows this batch
-replaces; insert incidents and quarantine; record the batch and check that every row read is
-accounted for. Any failure rolls the whole batch back.
+replaces (the policies are in :mod:`geo.ingest._replace`); insert incidents and quarantine;
+record the batch and check that every row read is accounted for. Any failure rolls the whole
+batch back.
 """
 
 from __future__ import annotations
@@ -21,7 +22,8 @@ import pyarrow as pa
 from geo import placement
 from geo.cells import incidents_to_cells
 from geo.errors import InputError, SocmapError
-from geo.ingest._stage import CANONICAL, STORED
+from geo.ingest._replace import mark_stored_repeats, remove_replaced
+from geo.ingest._stage import CANONICAL, STORED, float_values
 from geo.store import Store
 
 MAX_MESSAGES = 10
@@ -125,13 +127,14 @@ def load_chunks(
     store: Store,
     spec: LoadSpec,
     chunks: Iterable[Chunk],
-    step: Callable[[str], None] | None = None,
+    step: Callable[[str, int], None] | None = None,
 ) -> BatchReport:
     """Load one file's chunks as one batch. Returns the report; raises on failure.
 
-    ``step`` is told the name of each stage as it starts, for a progress display.
+    ``step`` is told the name of each stage as it starts and the rows read so far, for a
+    progress display (:class:`geo.ingest._progress.LoadProgress`).
     """
-    step = step or (lambda _name: None)
+    step = step or (lambda _name, _rows: None)
     report = BatchReport(file=spec.file, kind=spec.kind, source=spec.source)
     previous = already_loaded(store, spec)
     if previous is not None:
@@ -145,7 +148,7 @@ def load_chunks(
             staged = _stage(con, chunks, report, step)
             if report.rows_read == 0:
                 raise InputError(spec.file, "has a header but no data rows")
-            step("storing")
+            step("storing", report.rows_read)
             con.register("staged_rows", staged)
             try:
                 _store_staged(con, spec, report)
@@ -159,7 +162,7 @@ def load_chunks(
 def _store_staged(con: duckdb.DuckDBPyConnection, spec: LoadSpec, report: BatchReport) -> None:
     _reject_repeats(con, spec)
     batch_id = _next_batch_id(con)
-    report.replaced = _remove_replaced(con, spec, batch_id)
+    report.replaced = remove_replaced(con, spec.replace, spec.source, batch_id)
     _insert_incidents(con, batch_id)
     _insert_quarantine(con, spec, batch_id)
     _record_batch(con, spec, batch_id, report)
@@ -180,13 +183,13 @@ def _stage(
     con: duckdb.DuckDBPyConnection,
     chunks: Iterable[Chunk],
     report: BatchReport,
-    step: Callable[[str], None],
+    step: Callable[[str, int], None],
 ) -> pa.Table:
     """Every row of every chunk, with cell, district and division columns, in memory."""
     placer = placement.placer_from_connection(con)
     parts = []
     for chunk in chunks:
-        step("placing")
+        step("placing", report.rows_read + chunk.table.num_rows + len(chunk.unparsed))
         parts.append(_stage_chunk(chunk, placer, report))
         if chunk.unparsed:
             parts.append(_unparsed_table(chunk.unparsed, parts[-1].schema))
@@ -200,8 +203,8 @@ def _stage_chunk(chunk: Chunk, placer: placement.Placer | None, report: BatchRep
     report.blank_lines += chunk.blank_lines
     report.rows_read += table.num_rows + len(chunk.unparsed)
     good = table["reason"].is_null().to_numpy(zero_copy_only=False)
-    lat = np.where(good, _floats(table["latitude"]), np.nan)
-    lon = np.where(good, _floats(table["longitude"]), np.nan)
+    lat = np.where(good, float_values(table["latitude"]), np.nan)
+    lon = np.where(good, float_values(table["longitude"]), np.nan)
     cells = incidents_to_cells(lat, lon) if chunk.cells is None else chunk.cells
     cells = np.where(np.isfinite(lat), cells, 0).astype(np.uint64)
     if chunk.cells is not None:
@@ -222,10 +225,6 @@ def _check_cells(cells: np.ndarray, lat: np.ndarray, lon: np.ndarray, sample: in
     at = at[np.linspace(0, len(at) - 1, min(sample, len(at))).astype(int)] if len(at) else at
     if len(at) and not np.array_equal(cells[at], incidents_to_cells(lat[at], lon[at])):
         raise SocmapError("internal error: H3 cells do not match their rows; nothing was loaded")
-
-
-def _floats(column: pa.ChunkedArray) -> np.ndarray:
-    return column.to_numpy(zero_copy_only=False).astype(np.float64)
 
 
 def _strings(values: np.ndarray | None, n: int) -> pa.Array:
@@ -263,8 +262,8 @@ def _reject_repeats(con: duckdb.DuckDBPyConnection, spec: LoadSpec) -> None:
 
     A second row with an id seen earlier in the file is a duplicate (rows with no id, such
     as police.uk anti-social behaviour, never are). Under month replacement, an id already
-    stored for a month this file does not replace is the same crime published again
-    (police.uk repeats a few in the next month): it is counted once.
+    stored for a month and force this file does not replace is the same crime published
+    again (police.uk repeats a few in the next month): it is counted once.
     """
     con.execute(
         """
@@ -281,7 +280,7 @@ def _reject_repeats(con: duckdb.DuckDBPyConnection, spec: LoadSpec) -> None:
         [spec.id_label],
     )
     if spec.replace == "months":
-        con.execute(_ALREADY_STORED_SQL, [spec.id_label, spec.source])
+        mark_stored_repeats(con, spec.id_label, spec.source)
     con.execute(
         """
         CREATE TEMP VIEW staged AS
@@ -291,116 +290,8 @@ def _reject_repeats(con: duckdb.DuckDBPyConnection, spec: LoadSpec) -> None:
     )
 
 
-_ALREADY_STORED_SQL = """
-INSERT INTO repeats
-SELECT s.row_number, ? || ' ' || s.incident_id || ' is already loaded for '
-                     || strftime(i.month, '%Y-%m') || ' (batch ' || i.batch_id || ')'
-FROM staged_rows s
-JOIN (
-    SELECT incident_id, min(month) AS month, min(batch_id) AS batch_id
-    FROM incidents
-    WHERE source = ? AND incident_id IS NOT NULL
-      AND month NOT IN (SELECT month FROM staged_rows WHERE reason IS NULL)
-      AND incident_id IN (SELECT incident_id FROM staged_rows WHERE reason IS NULL)
-    GROUP BY incident_id
-) AS i USING (incident_id)
-WHERE s.reason IS NULL AND s.row_number NOT IN (SELECT row_number FROM repeats)
-"""
-
-
 def _next_batch_id(con: duckdb.DuckDBPyConnection) -> int:
     return con.execute("SELECT coalesce(max(batch_id), 0) + 1 FROM batches").fetchone()[0]
-
-
-def _remove_replaced(con: duckdb.DuckDBPyConnection, spec: LoadSpec, batch_id: int) -> int:
-    if spec.replace == "months":
-        return _replace_months(con, spec.source, batch_id)
-    if spec.replace == "ids":
-        return _replace_ids(con, spec.source, batch_id)
-    if spec.replace == "source":
-        return _replace_source(con, spec.source, batch_id)
-    raise ValueError(f"unknown replace policy {spec.replace!r}")
-
-
-def _replace_months(con: duckdb.DuckDBPyConnection, source: str, batch_id: int) -> int:
-    """A new edition of a month (per force) replaces the old one, rejects included."""
-    con.execute(
-        """
-        CREATE TEMP TABLE replaced_keys AS
-        SELECT DISTINCT month, coalesce(reported_by, '') AS reporter
-        FROM staged WHERE reason IS NULL
-        """
-    )
-    replaced = con.execute(
-        """
-        DELETE FROM incidents i USING replaced_keys k
-        WHERE i.source = ? AND i.month = k.month AND coalesce(i.reported_by, '') = k.reporter
-        """,
-        [source],
-    ).fetchone()[0]
-    con.execute(
-        """
-        DELETE FROM quarantine
-        WHERE source = ? AND month IN (SELECT month FROM replaced_keys)
-        """,
-        [source],
-    )
-    con.execute(
-        """
-        UPDATE batches SET status = 'superseded', superseded_by = ?
-        WHERE source = ? AND status = 'active'
-          AND list_has_all((SELECT list(DISTINCT month) FROM replaced_keys), months)
-        """,
-        [batch_id, source],
-    )
-    con.execute("DROP TABLE replaced_keys")
-    return int(replaced)
-
-
-def _replace_ids(con: duckdb.DuckDBPyConnection, source: str, batch_id: int) -> int:
-    """Good rows replace stored rows with their ids. Only good rows do: a bad row in a new
-    edition must not delete the good one already stored. Any row with an id (good or bad)
-    replaces an earlier quarantined row with that id, which it corrects or repeats."""
-    replaced = con.execute(
-        """
-        DELETE FROM incidents
-        WHERE source = ? AND incident_id IN (
-            SELECT incident_id FROM staged
-            WHERE reason IS NULL AND incident_id IS NOT NULL)
-        """,
-        [source],
-    ).fetchone()[0]
-    con.execute(
-        """
-        DELETE FROM quarantine
-        WHERE source = ? AND incident_id IN (
-            SELECT incident_id FROM staged WHERE incident_id IS NOT NULL)
-        """,
-        [source],
-    )
-    _supersede_emptied_batches(con, source, batch_id)
-    return int(replaced)
-
-
-def _replace_source(con: duckdb.DuckDBPyConnection, source: str, batch_id: int) -> int:
-    replaced = con.execute("DELETE FROM incidents WHERE source = ?", [source]).fetchone()[0]
-    con.execute("DELETE FROM quarantine WHERE source = ?", [source])
-    _supersede_emptied_batches(con, source, batch_id)
-    return int(replaced)
-
-
-def _supersede_emptied_batches(con: duckdb.DuckDBPyConnection, source: str, batch_id: int) -> None:
-    # A batch with nothing left is superseded, so loading its file again is a real load
-    # (the newest load wins) rather than "already loaded".
-    con.execute(
-        """
-        UPDATE batches SET status = 'superseded', superseded_by = ?
-        WHERE source = ? AND status = 'active'
-          AND batch_id NOT IN (SELECT batch_id FROM incidents WHERE source = ?)
-          AND batch_id NOT IN (SELECT batch_id FROM quarantine WHERE source = ?)
-        """,
-        [batch_id, source, source, source],
-    )
 
 
 def _insert_incidents(con: duckdb.DuckDBPyConnection, batch_id: int) -> None:
@@ -427,9 +318,10 @@ def _insert_quarantine(con: duckdb.DuckDBPyConnection, spec: LoadSpec, batch_id:
     con.execute(
         """
         INSERT INTO quarantine
-            (batch_id, source, file, row_number, reason, raw, month, category, incident_id)
+            (batch_id, source, file, row_number, reason, raw, month, category, incident_id,
+             reported_by)
         SELECT ?, coalesce(source, ?), ?, row_number, reason, coalesce(raw, ''), month,
-               category, incident_id
+               category, incident_id, reported_by
         FROM staged WHERE reason IS NOT NULL ORDER BY row_number
         """,
         [batch_id, spec.source, spec.file],

@@ -20,6 +20,7 @@ import pyarrow.compute as pc
 import pyproj
 
 from geo.ingest._partner_columns import ColumnMap
+from geo.ingest._stage import float_values
 
 _TEXT_ROLES = {
     "src_s": "source", "id_s": "incident_id", "cat_s": "category", "sub_s": "subcategory",
@@ -106,8 +107,8 @@ def _as_wgs84(x: np.ndarray, y: np.ndarray, grid: np.ndarray) -> tuple[np.ndarra
 def project(table: pa.Table, bbox: tuple[float, float, float, float]) -> pa.Table:
     """Add lat_c/lon_c (the point as given) and in_box, swap_ok, alt_ok (would it be in
     Kent and Medway as given, swapped, or read in the other coordinate system)."""
-    x = _floats(table["x"])
-    y = _floats(table["y"])
+    x = float_values(table["x"])
+    y = float_values(table["y"])
     grid = pc.fill_null(table["grid"], False).to_numpy(zero_copy_only=False).astype(bool)
     lon, lat = _as_wgs84(x, y, grid)
     in_box = _inside((lon, lat), bbox)
@@ -128,10 +129,6 @@ def project(table: pa.Table, bbox: tuple[float, float, float, float]) -> pa.Tabl
     ):
         table = table.append_column(name, pa.array(values))
     return table
-
-
-def _floats(column: pa.ChunkedArray) -> np.ndarray:
-    return pc.fill_null(column, np.nan).to_numpy(zero_copy_only=False).astype(np.float64)
 
 
 def _inside(lon_lat: tuple[np.ndarray, np.ndarray], bbox: tuple[float, ...]) -> np.ndarray:

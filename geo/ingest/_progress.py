@@ -1,33 +1,58 @@
-"""Progress for a load: a bar that moves through the stages of one file."""
+"""Progress for a load, one bar per file, for every format.
+
+The bar counts what is read (bytes of a CSV, features of a GeoJSON, rows of a Parquet file)
+and its label says the stage of the load (reading, validating, placing, storing) and, once
+known, how many rows the file has, so a large file shows what it is doing and how big it is.
+It writes to standard error only (standard output stays clean for a pipe), and draws only
+on a terminal: ``enabled=None`` lets tqdm decide (no bar when standard error is not a TTY),
+``enabled=False`` never draws.
+"""
 
 from __future__ import annotations
 
+import sys
+
 from tqdm import tqdm
 
-STAGES = ("reading", "validating", "placing", "storing")
 
+class LoadProgress:
+    """One file's bar: ``advance`` as it is read, ``step`` as the load moves on."""
 
-class StageBar:
-    """A tqdm bar over :data:`STAGES`; ``enabled=None`` shows it only on a terminal."""
-
-    def __init__(self, name: str, enabled: bool | None) -> None:
+    def __init__(
+        self, name: str, enabled: bool | None, total: int | None = None, unit: str = "B"
+    ) -> None:
         self._bar = tqdm(
-            total=len(STAGES),
+            total=total,
             desc=name,
+            unit=unit,
+            unit_scale=unit == "B",
+            file=sys.stderr,
             disable=None if enabled is None else not enabled,
             leave=False,
-            bar_format="{desc}: {bar} {postfix} [{elapsed}]",
+            dynamic_ncols=True,
         )
-        self._done = 0
+        self._rows = 0
 
-    def step(self, stage: str) -> None:
-        index = STAGES.index(stage) if stage in STAGES else self._done
-        if index > self._done:
-            self._bar.update(index - self._done)
-            self._done = index
-        self._bar.set_postfix_str(stage)
+    @property
+    def shown(self) -> bool:
+        return not self._bar.disable
 
-    def __enter__(self) -> StageBar:
+    def advance(self, amount: int) -> None:
+        """``amount`` more units read."""
+        self._bar.update(amount)
+
+    def step(self, stage: str, rows: int = 0) -> None:
+        """The load reached ``stage``, with ``rows`` rows read so far (0: not known yet)."""
+        self._rows = max(self._rows, rows)
+        label = f"{stage}, {self._rows:,} rows" if self._rows else stage
+        self._bar.set_postfix_str(label, refresh=True)
+
+    def finish_reading(self) -> None:
+        """Everything is read (formats that read a file whole report it at the end)."""
+        if self._bar.total is not None and self._bar.n < self._bar.total:
+            self._bar.update(self._bar.total - self._bar.n)
+
+    def __enter__(self) -> LoadProgress:
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -8,6 +8,10 @@ shared by every format in :mod:`geo.ingest._load`.
 
 from __future__ import annotations
 
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
 # name -> DuckDB type, in table order.
 CANONICAL: dict[str, str] = {
     "row_number": "BIGINT",
@@ -75,3 +79,10 @@ def text_sql(column: str) -> str:
         f"NULLIF(CASE WHEN starts_with({column}, ' ') OR ends_with({column}, ' ') "
         f"THEN trim({column}) ELSE {column} END, '')"
     )
+
+
+def float_values(column: pa.ChunkedArray | pa.Array) -> np.ndarray:
+    """A numeric column as ``float64`` with NULL as NaN, whatever its Arrow type (an
+    all-NULL column may have the null type; integers are widened): the one way every
+    format turns coordinates into numbers for H3 and placement."""
+    return pc.fill_null(column.cast(pa.float64()), np.nan).to_numpy(zero_copy_only=False)

@@ -25,7 +25,6 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-from tqdm import tqdm
 
 from geo.cells import incidents_to_cells
 from geo.errors import InputError, SocmapError, ValidationError
@@ -34,7 +33,8 @@ from geo.ingest._partner_columns import ColumnMap, map_columns
 from geo.ingest._partner_formats import OpenedFile, RawPart, open_partner_file
 from geo.ingest._partner_rules import register_lookups, validate_params, validate_sql
 from geo.ingest._partner_sql import prep_sql, project
-from geo.ingest._stage import select_canonical
+from geo.ingest._progress import LoadProgress
+from geo.ingest._stage import float_values, select_canonical
 from geo.ports import Port, packaged_ports, ports_from_connection, seed_ports
 from geo.settings import Settings
 from geo.store import Store
@@ -64,8 +64,9 @@ def ingest_incidents(
     cols = map_columns(
         path, opened.headers, source_given=given is not None, geometry=opened.layout.geometry
     )
-    with _progress_bar(opened, progress) as bar:
-        parts = opened.read(bar.update)
+    with LoadProgress(opened.path.name, progress, total=opened.total, unit=opened.unit) as bar:
+        bar.step("reading")
+        parts = opened.read(bar.advance)
         try:
             # Peek at the first block: a file's source column names its source.
             first = next(parts, None)
@@ -75,22 +76,11 @@ def ingest_incidents(
             if (batch := already_loaded(store, spec)) is not None:
                 return BatchReport(spec.file, KIND, file_source, already_loaded_as=batch)
             blocks = chain([first], parts) if first is not None else iter(())
-            report = load_chunks(store, spec, checker.chunks(blocks), step=bar.set_postfix_str)
+            report = load_chunks(store, spec, checker.chunks(blocks), step=bar.step)
         finally:
             parts.close()
     report.notes.extend(_notes(path, opened, checker, report))
     return report
-
-
-def _progress_bar(opened: OpenedFile, progress: bool | None) -> tqdm:
-    return tqdm(
-        total=opened.total,
-        unit=opened.unit,
-        unit_scale=opened.unit == "B",
-        desc=opened.path.name,
-        disable=None if progress is None else not progress,  # None: a bar on a terminal only
-        leave=False,
-    )
 
 
 def _spec(opened: OpenedFile, source: str, checker: _Checker) -> LoadSpec:
@@ -217,8 +207,8 @@ class _Checker:
     ) -> tuple[pa.Table, np.ndarray]:
         """Validate in DuckDB's threads while this one computes H3 cells (h3-py is a Python
         loop), then line the cells up with the validated rows, which a join may reorder."""
-        lat = _floats(projected["lat_c"])
-        lon = _floats(projected["lon_c"])
+        lat = float_values(projected["lat_c"])
+        lon = float_values(projected["lon_c"])
         inside = projected["in_box"].to_numpy(zero_copy_only=False)
         with ThreadPoolExecutor(max_workers=1) as pool:
             future = pool.submit(
@@ -231,7 +221,7 @@ class _Checker:
         at = order[np.searchsorted(rows, table["row_number"].to_numpy(), sorter=order)]
         cells, lat, lon = cells[at], lat[at], lon[at]
         # Rows placed from a gazetteer (a destination, a port) get their cells now.
-        out_lat, out_lon = _floats(table["latitude"]), _floats(table["longitude"])
+        out_lat, out_lon = float_values(table["latitude"]), float_values(table["longitude"])
         redo = np.isfinite(out_lat) & ~((out_lat == lat) & (out_lon == lon))
         cells[redo] = incidents_to_cells(out_lat[redo], out_lon[redo])
         return table, cells
@@ -250,10 +240,6 @@ class _Checker:
             repeat |= seen[at] == hashes
         self._seen.append(ordered)
         return pa.array(repeat & (hashes != 0))
-
-
-def _floats(column: pa.ChunkedArray) -> np.ndarray:
-    return pc.fill_null(column, np.nan).to_numpy(zero_copy_only=False).astype(np.float64)
 
 
 def _count_unplaced(table: pa.Table) -> int:

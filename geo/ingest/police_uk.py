@@ -24,7 +24,7 @@ from geo.errors import InputError
 from geo.ingest._csvstream import read_csv_table
 from geo.ingest._files import FileInfo, inspect_text_file
 from geo.ingest._load import BatchReport, Chunk, LoadSpec, already_loaded, load_chunks
-from geo.ingest._progress import StageBar
+from geo.ingest._progress import LoadProgress
 from geo.ingest._stage import raw_row_sql, select_canonical, text_sql
 from geo.settings import Settings
 from geo.store import Store
@@ -82,8 +82,8 @@ def ingest_police_uk(
     )
     if (batch := already_loaded(store, spec)) is not None:
         return BatchReport(file=spec.file, kind=spec.kind, source=SOURCE, already_loaded_as=batch)
-    with StageBar(path.name, progress) as bar:
-        chunks = _validated_chunks(info, settings, bar.step, store)
+    with LoadProgress(path.name, progress, total=info.size, unit="B") as bar:
+        chunks = _validated_chunks(info, settings, bar, store)
         report = load_chunks(store, spec, chunks, step=bar.step)
     if info.has_bom:
         report.notes.append(f"{path}: starts with a UTF-8 byte-order mark; it was ignored")
@@ -113,11 +113,14 @@ def _check_header(info: FileInfo) -> None:
     )
 
 
-def _validated_chunks(info: FileInfo, settings: Settings, step, store: Store) -> Iterator[Chunk]:
-    step("reading")
-    part = read_csv_table(info, _NAMES)
+def _validated_chunks(
+    info: FileInfo, settings: Settings, bar: LoadProgress, store: Store
+) -> Iterator[Chunk]:
+    bar.step("reading")
+    part = read_csv_table(info, _NAMES)  # the whole file at once, on every core
+    bar.finish_reading()
     unparsed = [(b.row_number, b.problem, b.text) for b in part.bad_rows]
-    step("validating")
+    bar.step("validating", part.table.num_rows + len(unparsed))
     table, cells = _validate(part.table, settings, _ids_to_keep_raw(part.table, store))
     blank_lines = part.blank_lines
     del part  # the raw strings are not needed once validated: a quarter of peak memory

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import difflib
 import json
 import sys
 from typing import Any
 
+from geo.errors import ValidationError
 from geo.filters import Filters, parse_month
+from geo.store import Store
 
 
 def add_filter_arguments(parser: argparse.ArgumentParser) -> None:
@@ -41,8 +44,10 @@ def add_filter_arguments(parser: argparse.ArgumentParser) -> None:
     area.add_argument("--division", metavar="CODE", help="an electoral division's ONS code")
 
 
-def filters_from_args(args: argparse.Namespace) -> Filters:
-    return Filters(
+def filters_from_args(args: argparse.Namespace, store: Store | None = None) -> Filters:
+    """The filters the options give; checked against ``store`` when given (see
+    :func:`check_filter_values`)."""
+    filters = Filters(
         categories=tuple(args.category),
         themes=tuple(args.theme),
         sources=tuple(args.source),
@@ -51,6 +56,48 @@ def filters_from_args(args: argparse.Namespace) -> Filters:
         district=args.district,
         division=args.division,
     )
+    if store is not None:
+        check_filter_values(store, filters)
+    return filters
+
+
+def check_filter_values(store: Store, filters: Filters) -> None:
+    """Name what the store does not know. An area that is not loaded is an error (a map of
+    the wrong area, or of nothing, would answer a question nobody asked); a category or source
+    with no incidents is a warning: the empty answer is right, but probably a typo. (An
+    unknown theme is already an error: themes are a fixed list.)"""
+    if not store.exists():
+        return
+    level, code = filters.area
+    if code is not None:
+        rows = store.fetch_rows("SELECT code, name FROM areas WHERE level = ?", [level])
+        known = dict(rows)
+        if not known:
+            raise ValidationError(
+                f"{level} {code}: no {level} boundaries are loaded "
+                "(load them with 'socmap boundaries fetch')"
+            )
+        if code not in known:
+            near = difflib.get_close_matches(code, list(known), n=1)
+            hint = f" (did you mean {near[0]}, {known[near[0]]}?)" if near else ""
+            raise ValidationError(f"unknown {level} {code}: no such {level} is loaded{hint}")
+    for label, values in (("category", filters.categories), ("source", filters.sources)):
+        if values:
+            _warn_unknown(store, label, values)
+
+
+def _warn_unknown(store: Store, label: str, values: tuple[str, ...]) -> None:
+    # The column is one of two fixed names chosen above, never user input.
+    column = {"category": "category", "source": "source"}[label]
+    stored = [v for (v,) in store.fetch_rows(f"SELECT DISTINCT {column} FROM incidents")]
+    by_lower = {v.lower(): v for v in stored}
+    for value in values:
+        if value in stored:
+            continue
+        near = [by_lower[value.lower()]] if value.lower() in by_lower else []
+        near = near or difflib.get_close_matches(value, stored, n=1)
+        hint = f" (did you mean {near[0]!r}?)" if near else ""
+        print(f"socmap: warning: no incidents have {label} {value!r}{hint}", file=sys.stderr)
 
 
 def add_format_argument(parser: argparse.ArgumentParser, choices=("text", "json")) -> None:

@@ -14,7 +14,14 @@ from geo.store import Store
 from geo.themes import load_themes
 from socmap.cli import EXIT_OK
 from socmap.commands._common import filters_from_args
-from socmap.commands._tables import filters_dict, print_notes, records, write_csv, write_json
+from socmap.commands._tables import (
+    filters_dict,
+    json_value,
+    print_notes,
+    records,
+    write_csv,
+    write_json,
+)
 
 _HOT_COLUMNS = [c for c in COLUMNS if c != "cell"]
 _PLACE_OUT = ["place_label", *PLACE_COLUMNS[1:]]
@@ -23,9 +30,10 @@ _RENAME = {"cell_hex": "cell", "place_label": "place", "place": "location"}
 
 
 def run_hexes(args: argparse.Namespace, settings: Settings) -> int:
-    filters = filters_from_args(args)
+    store = Store(settings.db_path)
+    filters = filters_from_args(args, store)
     themes = load_themes(settings.themes_file)
-    frame = hex_counts(Store(settings.db_path), filters, args.res, themes).to_pandas()
+    frame = hex_counts(store, filters, args.res, themes).to_pandas()
     frame = frame.sort_values(["count", "cell"], ascending=[False, True], ignore_index=True)
     if args.format == "json":
         write_json(
@@ -43,7 +51,7 @@ def run_hexes(args: argparse.Namespace, settings: Settings) -> int:
 
 def run_hotspots(args: argparse.Namespace, settings: Settings) -> int:
     store = Store(settings.db_path)
-    filters = filters_from_args(args)
+    filters = filters_from_args(args, store)
     result = find_hotspots(
         store,
         filters,
@@ -55,7 +63,7 @@ def run_hotspots(args: argparse.Namespace, settings: Settings) -> int:
     )
     cells = result.cells if args.all else result.cells[result.cells["class"] != "not_significant"]
     cells = _with_places(store, cells, args.res)
-    print_notes(result.notes)
+    print_notes(result.notes, result.warnings)
     columns = [*_HOT_COLUMNS, *_PLACE_OUT]
     if args.format == "json":
         write_json(
@@ -68,7 +76,11 @@ def run_hotspots(args: argparse.Namespace, settings: Settings) -> int:
                 "total": result.total,
                 "region_cells": len(result.cells),
                 "classes": result.counts_by_class(),
+                "mean_count": json_value(result.mean_count),
+                "expected_neighbourhood": json_value(result.expected_neighbourhood),
+                "sparse": result.sparse,
                 "notes": list(result.notes),
+                "warnings": list(result.warnings),
                 "cells": records(cells, columns, _RENAME),
             }
         )

@@ -42,9 +42,10 @@ _EMERGING_COLUMNS = [
 
 
 def run_emerging(args: argparse.Namespace, settings: Settings) -> int:
-    filters = filters_from_args(args)
+    store = Store(settings.db_path)
+    filters = filters_from_args(args, store)
     result = emerging_hotspots(
-        Store(settings.db_path),
+        store,
         filters,
         args.res,
         load_themes(settings.themes_file),
@@ -77,7 +78,7 @@ def run_emerging(args: argparse.Namespace, settings: Settings) -> int:
 
 def run_change(args: argparse.Namespace, settings: Settings) -> int:
     store = Store(settings.db_path)
-    filters = filters_from_args(args)
+    filters = filters_from_args(args, store)
     if filters.month_from is None and filters.month_to is None:
         loaded = months_loaded(store)
         if loaded:
@@ -109,9 +110,10 @@ def run_change(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def run_evaluate(args: argparse.Namespace, settings: Settings) -> int:
-    filters = filters_from_args(args)
+    store = Store(settings.db_path)
+    filters = filters_from_args(args, store)
     result = backtest(
-        Store(settings.db_path),
+        store,
         filters,
         args.res,
         load_themes(settings.themes_file),
@@ -120,7 +122,7 @@ def run_evaluate(args: argparse.Namespace, settings: Settings) -> int:
         bandwidth=args.bandwidth,
         seed=args.seed,
     )
-    print_notes(result.notes)
+    print_notes(result.notes, result.warnings)
     frame = result.folds if args.folds else result.summary
     columns = list(frame.columns)
     if args.format == "json":
@@ -132,7 +134,9 @@ def run_evaluate(args: argparse.Namespace, settings: Settings) -> int:
                 "train_months": result.train_months,
                 "seed": result.seed,
                 "metrics": list(METRICS),
+                "degenerate": result.degenerate(),
                 "notes": list(result.notes),
+                "warnings": list(result.warnings),
                 "summary": records(result.summary, list(result.summary.columns)),
                 "folds": records(result.folds, list(result.folds.columns)),
             }

@@ -69,9 +69,17 @@ def write_json(payload: dict[str, Any]) -> None:
     print_json(payload)
 
 
-def print_notes(notes: Iterable[str]) -> None:
+def print_notes(notes: Iterable[str], warnings: Iterable[str] = ()) -> None:
+    """Notes to standard error; those among ``warnings`` (the result may mislead) as such."""
+    warnings = set(warnings)
     for note in notes:
-        print(f"socmap: note: {note}", file=sys.stderr)
+        kind = "warning" if note in warnings else "note"
+        print(f"socmap: {kind}: {note}", file=sys.stderr)
+
+
+def json_value(value: Any) -> Any:
+    """A plain JSON value: numpy scalars unwrapped, NaN and infinity as None."""
+    return _plain(value)
 
 
 def _plain(value: Any) -> Any:

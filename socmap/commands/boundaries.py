@@ -57,8 +57,17 @@ def _register_load(actions: argparse._SubParsersAction) -> None:
         help="the shapes are approximate (every map then says so)",
     )
     load.add_argument("--note", help="the note maps print (default: built from the above)")
+    _force_argument(load)
     add_format_argument(load)
     load.set_defaults(handler=_load)
+
+
+def _force_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--force",
+        action="store_true",
+        help="load even when the same files are already loaded (by default nothing changes)",
+    )
 
 
 def _register_fetch(actions: argparse._SubParsersAction) -> None:
@@ -78,6 +87,7 @@ def _register_fetch(actions: argparse._SubParsersAction) -> None:
     fetch.add_argument("--cache", type=Path, help="where downloads are saved")
     fetch.add_argument("--timeout", type=float, default=120.0, help="seconds per request")
     fetch.add_argument("--no-progress", action="store_true", help="no progress bar")
+    _force_argument(fetch)
     add_format_argument(fetch)
     fetch.set_defaults(handler=_fetch)
 
@@ -98,6 +108,7 @@ def _load(args: argparse.Namespace, settings: Settings) -> int:
         vintage=args.vintage,
         approximate=args.approximate,
         note=args.note,
+        force=args.force,
     )
     return _show(report, store, args.format)
 
@@ -116,6 +127,7 @@ def _fetch(args: argparse.Namespace, settings: Settings) -> int:
         progress=progress,
         timeout=args.timeout,
         step=None if args.no_progress else _stderr_step,
+        force=args.force,
     )
     return _show(report, store, args.format)
 
@@ -165,11 +177,12 @@ def _show(report: BoundaryReport, store: Store, fmt: str) -> int:
         print(note)
     for level, count in report.levels.items():
         print(f"{level}: {count} areas")
-    print(
-        f"incidents placed again: {report.incidents_placed} in a district, "
-        f"{report.incidents_outside} outside every district, "
-        f"{report.incidents_moved} changed place"
-    )
+    if not report.unchanged:
+        print(
+            f"incidents placed again: {report.incidents_placed} in a district, "
+            f"{report.incidents_outside} outside every district, "
+            f"{report.incidents_moved} changed place"
+        )
     note = boundary_note(store)
     if note:
         print(f"map note: {note}")

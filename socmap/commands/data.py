@@ -63,7 +63,27 @@ def _summary(args: argparse.Namespace, settings: Settings) -> int:
         for code, c in data["by_district"].items():
             print(f"  {code} {(c['name'] or '')[:30]:30} {c['loaded']:>9}")
         print(f"  {'outside every district':40} {data['outside']:>9}")
+    if data["by_division"]:
+        _print_divisions(data)
     return EXIT_OK
+
+
+def _print_divisions(data: dict) -> None:
+    """Divisions under their district, two to a line (72 of them in Kent)."""
+    print("\nby division (incidents with a location), under their district:")
+    by_district: dict[str | None, list[tuple[str, dict]]] = {}
+    for code, c in data["by_division"].items():
+        by_district.setdefault(c["district"], []).append((code, c))
+    for district, divisions in sorted(by_district.items(), key=lambda kv: kv[0] or ""):
+        name = (data["by_district"].get(district) or {}).get("name") or ""
+        print(f"  {district or '(no district)'} {name}:")
+        cells = [f"{code} {(c['name'] or '')[:22]:22} {c['loaded']:>7}" for code, c in divisions]
+        for i in range(0, len(cells), 2):
+            print("    " + "   ".join(cells[i : i + 2]))
+    in_districts = sum(c["loaded"] for c in data["by_district"].values())
+    in_divisions = sum(c["loaded"] for c in data["by_division"].values())
+    label = "in a district but no division (Medway has none)"
+    print(f"  {label:48} {in_districts - in_divisions:>7}")
 
 
 def _quarantine(args: argparse.Namespace, settings: Settings) -> int:
