@@ -30,6 +30,16 @@ def test_a_new_data_version_is_computed_again_and_old_versions_are_removed(tmp_p
     assert [p.name for p in cache.root.iterdir()] == ["v2"]
 
 
+def test_a_value_computed_by_other_code_is_not_read(tmp_path, monkeypatch):
+    """After an upgrade the same data version may hold values the old code computed."""
+    from dashboard.views import shared
+
+    db = tmp_path / "socmap.duckdb"
+    assert SharedCache(db).get("v1", "k", lambda: "old code") == "old code"
+    monkeypatch.setattr(shared, "code_version", lambda: "another version")
+    assert SharedCache(db).get("v1", "k", lambda: "new code") == "new code"
+
+
 def test_workers_waiting_for_one_value_get_the_first_workers_result(tmp_path):
     """Three processes ask at once; the value takes a while to compute; it is computed once."""
     log = tmp_path / "computed.log"

@@ -10,7 +10,9 @@ it wrote (a pickle: a fraction of a millisecond for these values).
 The folder ``<db>.cache/`` is created private to the server's user (mode 0700); one that is
 not (another owner, or writable by others) is never read, because a pickle runs code when
 loaded. Each data version has its own subfolder, and older ones are removed when a new one is
-started. Anything that goes wrong here (no space, a read-only folder) only means the value is
+started. Keys carry a fingerprint of socmap's own code, so a server started after an upgrade
+never reads what an older version computed for the same data (the folder outlives servers).
+Anything that goes wrong here (no space, a read-only folder) only means the value is
 computed in this process, as it would be without the cache.
 """
 
@@ -18,6 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import functools
 import hashlib
 import logging
 import os
@@ -46,7 +49,7 @@ class SharedCache:
         folder = self._folder(version)
         if folder is None:
             return compute()
-        name = hashlib.sha256(repr(key).encode()).hexdigest()[:40]
+        name = hashlib.sha256(repr((code_version(), key)).encode()).hexdigest()[:40]
         path = folder / f"{name}.pickle"
         found = _read(path)
         if found is not _MISSING:
@@ -83,6 +86,17 @@ class SharedCache:
 
 
 _MISSING = object()
+
+
+@functools.cache
+def code_version() -> str:
+    """A hash of the source of the packages that compute shared values (geo, dashboard)."""
+    digest = hashlib.sha256()
+    for package in (Path(__file__).resolve().parents[2] / name for name in ("geo", "dashboard")):
+        for path in sorted(package.rglob("*.py")):
+            digest.update(str(path.relative_to(package.parent)).encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
 
 
 def _read(path: Path):
