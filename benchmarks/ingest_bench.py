@@ -49,8 +49,14 @@ CATEGORIES = [
 ]
 
 
-def generate(path: Path, rows: int, seed: int = 7) -> None:
-    """A police.uk-shaped file: Kent points around towns, 2% unmapped, some ASB without ids."""
+def generate(
+    path: Path, rows: int, seed: int = 7, months: list[str] | None = None, first_id: int = 0
+) -> None:
+    """A police.uk-shaped file: Kent points around towns, 2% unmapped, some ASB without ids.
+
+    ``months`` (``YYYY-MM``, default 24 months from 2017-10) are drawn uniformly; Crime IDs
+    count up from ``first_id``, so files generated with distinct ranges do not share ids.
+    """
     rng = np.random.default_rng(seed)
     towns = np.array(
         [
@@ -69,13 +75,14 @@ def generate(path: Path, rows: int, seed: int = 7) -> None:
     pick = rng.integers(0, len(towns), rows)
     lat = towns[pick, 0] + rng.normal(0, 0.03, rows)
     lon = towns[pick, 1] + rng.normal(0, 0.045, rows)
-    month_index = rng.integers(0, 24, rows)
-    months = [f"{2017 + (m + 9) // 12}-{(m + 9) % 12 + 1:02d}" for m in range(24)]
+    if months is None:
+        months = [f"{2017 + (m + 9) // 12}-{(m + 9) % 12 + 1:02d}" for m in range(24)]
+    month_index = rng.integers(0, len(months), rows)
     cats = rng.integers(0, len(CATEGORIES), rows)
     unmapped = rng.random(rows) < 0.02
     frame = pd.DataFrame(
         {
-            "Crime ID": [f"{i:064x}" for i in range(rows)],
+            "Crime ID": [f"{i:064x}" for i in range(first_id, first_id + rows)],
             "Month": np.array(months)[month_index],
             "Reported by": "Kent Police",
             "Falls within": "Kent Police",

@@ -34,6 +34,7 @@ log = logging.getLogger("socmap.dashboard")
 _HERE = Path(__file__).resolve().parent
 ASSETS = _HERE / "assets" if (_HERE / "assets").is_dir() else _HERE.parent / "assets"
 TITLE = "Serious and organised crime in Kent"
+CONTEXTS = "socmap.contexts"
 
 
 def create_app(store: Store, settings: Settings) -> Dash:
@@ -43,10 +44,13 @@ def create_app(store: Store, settings: Settings) -> Dash:
     accounts = Accounts.from_settings(settings)
     auth.install(server, settings, accounts)
     _error_pages(server)
-    public = _dash_app(server, AppContext.create(store, settings, Audience.PUBLIC), "/")
-    _dash_app(
-        server, AppContext.create(store, settings, Audience.RESTRICTED), auth.RESTRICTED_PREFIX
+    contexts = (
+        AppContext.create(store, settings, Audience.PUBLIC),
+        AppContext.create(store, settings, Audience.RESTRICTED),
     )
+    public = _dash_app(server, contexts[0], "/")
+    _dash_app(server, contexts[1], auth.RESTRICTED_PREFIX)
+    server.extensions[CONTEXTS] = contexts  # for dashboard.warm
     return public
 
 

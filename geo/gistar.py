@@ -119,13 +119,26 @@ def gi_star_p_sim(
 def _simulated_sums(
     y: np.ndarray, block: np.ndarray, k: np.ndarray, draws: np.ndarray, offsets: np.ndarray
 ) -> np.ndarray:
-    """Neighbourhood sums for each cell of ``block`` under each permutation."""
+    """Neighbourhood sums for each cell of ``block`` under each permutation.
+
+    One neighbour position at a time, on 2-D arrays of 32-bit positions: the dashboard runs
+    this for every filter change, and a (cells, permutations, neighbours) array of 64-bit
+    positions cost several times as much in memory traffic. The sums are those of the same
+    draws in the same order (the counts are whole numbers, so exactly equal).
+    """
     m = y.shape[0] - 1
-    idx = (draws[None, :, :] + offsets[:, None, None]) % m
-    # Positions index the n - 1 other cells: skip the cell itself.
-    idx = idx + (idx >= block[:, None, None])
-    take = np.arange(draws.shape[1])[None, None, :] < k[:, None, None]
-    return (y[idx] * take).sum(axis=2) + y[block][:, None]
+    own = block.astype(np.int32)[:, None]
+    shift = offsets.astype(np.int32)[:, None]
+    sums = np.zeros((block.size, draws.shape[0]))
+    for j in range(draws.shape[1]):
+        idx = draws[:, j].astype(np.int32)[None, :] + shift  # both below m: no overflow
+        idx -= m * (idx >= m)
+        # Positions index the n - 1 other cells: skip the cell itself.
+        idx += idx >= own
+        values = y[idx]
+        values[k <= j] = 0.0  # cells with fewer neighbours than the longest row
+        sums += values
+    return sums + y[block][:, None]
 
 
 def _draws(rng: np.random.Generator, m: int, size: int, permutations: int) -> np.ndarray:

@@ -99,15 +99,19 @@ class Settings:
     host: str = "127.0.0.1"
     port: int = 8050
     workers: int = 4
+    # Threads per worker (gunicorn's threaded workers; 1: one request at a time per worker).
+    # With several, a quick callback is not stuck behind a slow one on the same worker.
+    threads: int = 4
     basemap_style: str = "white-bg"
     tile_url: str | None = None
     tile_attribution: str | None = None
     log_level: str = "info"
 
     def __post_init__(self) -> None:
-        self._validate()
+        self._validate_disclosure()
+        self._validate_server()
 
-    def _validate(self) -> None:
+    def _validate_disclosure(self) -> None:
         # k=2 would label every small count "fewer than 2", which is to say 1.
         if not 3 <= self.disclosure_k <= 100:
             raise ValidationError(f"disclosure k={self.disclosure_k}: expected 3 to 100")
@@ -125,6 +129,8 @@ class Settings:
             raise ValidationError(
                 f"public year start {self.public_year_start}: expected a month number, 1 to 12"
             )
+
+    def _validate_server(self) -> None:
         if not 1 <= self.login_max_failures <= 1000:
             raise ValidationError(
                 f"login max failures {self.login_max_failures}: expected 1 to 1000"
@@ -144,6 +150,8 @@ class Settings:
             raise ValidationError(f"port {self.port}: expected 1-65535")
         if not 1 <= self.workers <= 64:
             raise ValidationError(f"workers {self.workers}: expected 1-64")
+        if not 1 <= self.threads <= 64:
+            raise ValidationError(f"threads {self.threads}: expected 1-64")
         if self.basemap_style != "white-bg" and not self.tile_url:
             # Offline deployments can only draw white-bg; a tile style needs its own server.
             raise ValidationError(
@@ -189,6 +197,7 @@ _ENV = {
     "host": ("SOCMAP_HOST", _parse_str),
     "port": ("SOCMAP_PORT", _parse_int),
     "workers": ("SOCMAP_WORKERS", _parse_int),
+    "threads": ("SOCMAP_THREADS", _parse_int),
     "basemap_style": ("SOCMAP_BASEMAP_STYLE", _parse_str),
     "tile_url": ("SOCMAP_TILE_URL", _parse_optional_str),
     "tile_attribution": ("SOCMAP_TILE_ATTRIBUTION", _parse_optional_str),

@@ -13,8 +13,16 @@ import numpy as np
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from geo.disclosure import Count, build_count_tree, suppress
-from geo.disclosure._suppress import MERGED, PRIMARY, SECONDARY, bounds, initial_status, protect
+from geo.disclosure import Count, Node, build_count_tree, suppress
+from geo.disclosure._suppress import (
+    MERGED,
+    PRIMARY,
+    SECONDARY,
+    STATUS_NAMES,
+    bounds,
+    initial_status,
+    protect,
+)
 from tests._disclosure_check import integer_values, lp_ranges, lp_ranges_with_breakdowns
 
 # Two neighbouring resolution-5 cells in Kent; leaves pick among their descendants so that
@@ -177,3 +185,45 @@ def test_a_side_table_that_narrows_a_withheld_total_is_caught():
     naive = [Count("a", "shown", 12, "12"), Count("b", "primary", None, "fewer than 5")]
     pinned = lp_ranges_with_breakdowns(tree, protect(tree, 5), 5, [(big, naive)])
     assert any(high - low < 1 for low, high in pinned)
+
+
+@_SETTINGS
+@given(data=leaves(), k=st.integers(3, 6))
+def test_piece_lookups_give_each_cells_own_count_or_what_holds_it(data, k):
+    """The map's lookups against a plain walk of the tree: a cell with incidents has its own
+    count; any other cell is "merged" when the nearest coarser piece (or its area) that has
+    incidents is withheld, else zero. Every area, every cell the leaves touch at every public
+    resolution, and cells of the region that hold nothing; one at a time and in batches."""
+    rows, max_res = data
+    tree = build_count_tree(rows, max_res=max_res)
+    result = suppress(tree, k)
+    nodes = {tree.node(i): i for i in range(len(tree))}
+    cells = {_cell(b, ()) for b in (0, 1)}
+    for _, _, cell, _ in rows:
+        if cell is not None:
+            cells.update(h3i.cell_to_parent(cell, r) for r in range(5, max_res + 1))
+    for base in (0, 1):
+        cells.update(h3i.cell_to_children(_BASES[base], min(max_res, 6)))
+    asked = np.array(sorted(cells), dtype=np.uint64)
+    for area in {division or district for district, division, _, _ in rows}:
+        expected = [_walk(tree, result, nodes, area, int(c), k) for c in asked]
+        assert [(c.status, c.value) for c in result.pieces_of(area, asked)] == expected
+        assert [(result.piece(area, int(c)).status, result.piece(area, int(c)).value)
+                for c in asked] == expected  # fmt: skip
+
+
+def _walk(tree, result, nodes, area, cell, k):
+    status = result._status
+    own = nodes.get(Node("cell", area, cell))
+    if own is not None:
+        shown = status[own] in (0, 1)  # shown or zero keep their value
+        return STATUS_NAMES[status[own]], int(tree.value[own]) if shown else None
+    for r in range(h3i.get_resolution(cell) - 1, 4, -1):
+        up = nodes.get(Node("cell", area, h3i.cell_to_parent(cell, r)))
+        if up is not None:
+            break
+    else:
+        level = "district" if tree.area_parent[area] is None else "division"
+        up = nodes[Node(level, area)]
+    merged = status[up] in (PRIMARY, MERGED)
+    return ("merged", None) if merged else ("zero", 0)

@@ -80,20 +80,7 @@ def register(app: Dash, ctx: AppContext) -> None:
         prevent_initial_call=True,
     )
     def render(query):
-        state = ViewState.from_query(query)
-        model = map_view.map_model(ctx, state, ctx.audience)
-        banner_class = "banner sensitive" if model.marking != "OFFICIAL" else "banner"
-        return (
-            map_figure(model, ctx.settings),
-            _breadcrumb(model.breadcrumb),
-            legend(model),
-            _caption(model),
-            model.banner,
-            banner_class,
-            model.banner,
-            banner_class,
-            "",
-        )
+        return view(ctx, query)
 
     # After the render callback, so that it comes first among the map's callbacks.
     app.clientside_callback(
@@ -101,6 +88,30 @@ def register(app: Dash, ctx: AppContext) -> None:
         Output(ids.MAP, "figure", allow_duplicate=True),
         Input(ids.MAP, "figure"),
         prevent_initial_call=True,
+    )
+
+
+def view(ctx: AppContext, query: str | None) -> tuple:
+    """The callback's outputs for a view state. They depend only on it and the data version,
+    so they are cached: everyone opening the dashboard at once shares one rendering (the
+    shapes in it are shared references, so a cached map costs little memory)."""
+    return ctx.cached(("map-view", query), lambda: _render(ctx, query))
+
+
+def _render(ctx: AppContext, query: str | None) -> tuple:
+    state = ViewState.from_query(query)
+    model = map_view.map_model(ctx, state, ctx.audience)
+    banner_class = "banner sensitive" if model.marking != "OFFICIAL" else "banner"
+    return (
+        map_figure(model, ctx.settings),
+        _breadcrumb(model.breadcrumb),
+        legend(model),
+        _caption(model),
+        model.banner,
+        banner_class,
+        model.banner,
+        banner_class,
+        "",
     )
 
 

@@ -3,6 +3,8 @@ hotspot summary and the selected hexagon's detail."""
 
 from __future__ import annotations
 
+import functools
+
 import plotly.graph_objects as go
 from dash import Dash, Input, Output, dcc, html
 
@@ -50,20 +52,29 @@ def register(app: Dash, ctx: AppContext) -> None:
         prevent_initial_call=True,
     )
     def render(query):
-        m = panel_model(ctx, ViewState.from_query(query), ctx.audience)
-        return (
-            [m.title, html.Div(m.period, className="small")],
-            _totals(m),
-            _trend_figure(m),
-            _top_areas(m),
-            _section(
-                "Busiest hexagons",
-                [html.Ol([html.Li(line) for line in _top_cell_lines(m)])]
-                if m.top_cells
-                else [html.P(m.top_cells_note, className="small")],
-            ),
-            _cell(m),
-        )
+        return view(ctx, query)
+
+
+def view(ctx: AppContext, query: str | None) -> tuple:
+    """The panel's outputs for a view state (cached, like the map's)."""
+    return ctx.cached(("panel-view", query), lambda: _render(ctx, query))
+
+
+def _render(ctx: AppContext, query: str | None) -> tuple:
+    m = panel_model(ctx, ViewState.from_query(query), ctx.audience)
+    return (
+        [m.title, html.Div(m.period, className="small")],
+        _totals(m),
+        _trend_figure(m),
+        _top_areas(m),
+        _section(
+            "Busiest hexagons",
+            [html.Ol([html.Li(line) for line in _top_cell_lines(m)])]
+            if m.top_cells
+            else [html.P(m.top_cells_note, className="small")],
+        ),
+        _cell(m),
+    )
 
 
 def _top_cell_lines(m: PanelModel) -> list[str]:
@@ -82,8 +93,16 @@ def _register_hotspots(app: Dash, ctx: AppContext) -> None:
         prevent_initial_call=True,
     )
     def render_hotspots(query):
-        lines = hotspot_summary(ctx, ViewState.from_query(query), ctx.audience)
-        return _section("Hot spots", [html.P(line) for line in lines])
+        return hotspots_view(ctx, query)
+
+
+def hotspots_view(ctx: AppContext, query: str | None) -> list:
+    """The hotspot summary's output for a view state (cached, like the map's)."""
+    lines = ctx.cached(
+        ("hotspot-lines", query),
+        lambda: hotspot_summary(ctx, ViewState.from_query(query), ctx.audience),
+    )
+    return _section("Hot spots", [html.P(line) for line in lines])
 
 
 def _section(title: str, children: list) -> list:
@@ -134,49 +153,60 @@ def _totals(m: PanelModel) -> list:
     return out
 
 
-def _trend_figure(m: PanelModel) -> go.Figure:
-    fig = go.Figure()
+def _trend_figure(m: PanelModel) -> dict:
+    """The trend chart as a plain dict (with the template a ``go.Figure`` would carry, so it
+    looks the same): plotly's validation of a Figure cost more than the rest of the panel."""
     # Public: one point per period block, named as the block is ("Q2 2026/27").
     x = m.trend_labels or m.trend_months
-    for i, (name, values) in enumerate(m.trend.items()):
-        fig.add_trace(
-            go.Scatter(
-                x=x,
-                y=values,
-                name=name,
-                mode="lines+markers",
-                line={"color": _TREND_COLOURS[i % len(_TREND_COLOURS)], "width": 2},
-                connectgaps=False,
-            )
-        )
-    fig.update_layout(
-        title={"text": m.trend_title, "font": {"size": 13}},
-        margin={"l": 36, "r": 8, "t": 30, "b": 44 if m.trend_labels else 30},
-        legend={"orientation": "h", "y": -0.25, "font": {"size": 11}},
-        yaxis={"rangemode": "tozero", "title": None},
-        xaxis=_trend_axis(m),
-        plot_bgcolor="white",
-    )
+    data = [
+        {
+            "type": "scatter",
+            "x": x,
+            "y": values,
+            "name": name,
+            "mode": "lines+markers",
+            "line": {"color": _TREND_COLOURS[i % len(_TREND_COLOURS)], "width": 2},
+            "connectgaps": False,
+        }
+        for i, (name, values) in enumerate(m.trend.items())
+    ]
+    layout = {
+        "template": _template(),
+        "title": {"text": m.trend_title, "font": {"size": 13}},
+        "margin": {"l": 36, "r": 8, "t": 30, "b": 44 if m.trend_labels else 30},
+        "legend": {"orientation": "h", "y": -0.25, "font": {"size": 11}},
+        "yaxis": {"rangemode": "tozero", "title": {}},
+        "xaxis": _trend_axis(m),
+        "plot_bgcolor": "white",
+    }
     if not m.trend:
-        fig.update_layout(xaxis={"visible": False}, yaxis={"visible": False})
-        fig.add_annotation(
-            # Two short lines: the panel is narrow, and plotly does not wrap annotations.
-            text=EMPTY_TREND,
-            x=0.5,
-            y=0.5,
-            xref="paper",
-            yref="paper",
-            showarrow=False,
-            font={"size": 12, "color": "#57606a"},
-        )
-    return fig
+        layout["xaxis"]["visible"] = False
+        layout["yaxis"]["visible"] = False
+        layout["annotations"] = [
+            {
+                # Two short lines: the panel is narrow, and plotly does not wrap annotations.
+                "text": EMPTY_TREND,
+                "x": 0.5,
+                "y": 0.5,
+                "xref": "paper",
+                "yref": "paper",
+                "showarrow": False,
+                "font": {"size": 12, "color": "#57606a"},
+            }
+        ]
+    return {"data": data, "layout": layout}
+
+
+@functools.cache
+def _template() -> dict:
+    return go.Figure().to_plotly_json()["layout"]["template"]
 
 
 def _trend_axis(m: PanelModel) -> dict:
     if m.trend_labels:
-        return {"title": None, "type": "category", "tickangle": 0, "tickfont": {"size": 10}}
+        return {"title": {}, "type": "category", "tickangle": 0, "tickfont": {"size": 10}}
     return {
-        "title": None,
+        "title": {},
         "tickformat": "%b %Y",
         "dtick": "M1" if len(m.trend_months) <= 6 else "M3",
     }

@@ -2,6 +2,9 @@
 
 The cache is keyed by the store's data version, so a committed load is seen at once and
 nothing stale is served; it lives in the worker process (each gunicorn worker has its own).
+Shapes, which depend only on the boundaries, have a cache of their own keyed by the loaded
+boundary sets (:meth:`AppContext.lasting`): a load of incidents does not throw them away, and
+the many entries one filter change adds to the per-version cache do not push them out.
 """
 
 from __future__ import annotations
@@ -13,13 +16,20 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, TypeVar
 
-from geo.disclosure import Audience, loaded_months
+from dashboard.views.shared import SharedCache
+from geo.disclosure import Audience, DisclosurePolicy, loaded_months
 from geo.settings import Settings
 from geo.store import Store
 from geo.themes import ThemeMap, load_themes
 
 T = TypeVar("T")
 _CACHE_SIZE = 256
+# Shapes by (store, boundary sets, key), shared by the public and restricted views of a
+# worker: a few hundred entries (every leaf area at each resolution anyone asked for).
+_LASTING: OrderedDict[Hashable, Any] = OrderedDict()
+_LASTING_LOCK = threading.Lock()
+_LASTING_PENDING: dict[Hashable, threading.Lock] = {}
+_LASTING_SIZE = 1024
 
 
 @dataclass
@@ -30,6 +40,8 @@ class AppContext:
     audience: Audience = Audience.PUBLIC
     _cache: OrderedDict[Hashable, Any] = field(default_factory=OrderedDict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    _pending: dict[Hashable, threading.Lock] = field(default_factory=dict)
+    _shared: SharedCache | None = None
 
     @classmethod
     def create(
@@ -40,20 +52,72 @@ class AppContext:
             settings=settings,
             themes=load_themes(settings.themes_file),
             audience=audience,
+            _shared=SharedCache(store.path),
         )
 
     def cached(self, key: Hashable, compute: Callable[[], T]) -> T:
         """``compute()`` once per data version and key (least recently used first out)."""
         full_key = (self.store.data_version(), key)
-        with self._lock:
-            if full_key in self._cache:
-                self._cache.move_to_end(full_key)
-                return self._cache[full_key]
-        value = compute()
-        with self._lock:
-            self._cache[full_key] = value
-            while len(self._cache) > _CACHE_SIZE:
-                self._cache.popitem(last=False)
+        return _once(self._cache, self._lock, self._pending, full_key, compute, _CACHE_SIZE)
+
+    def shared(self, key: Hashable, compute: Callable[[], T]) -> T:
+        """Like :meth:`cached`, and computed once for every worker process of the server
+        (see :mod:`dashboard.views.shared`): for the costly values several callbacks of one
+        filter change need at once. The themes and the disclosure policy are part of the key,
+        so servers with other settings on the same store never share a value."""
+        if self._shared is None:
+            return self.cached(key, compute)
+        policy = DisclosurePolicy.from_settings(self.settings)
+
+        def from_workers() -> T:
+            version = self.store.data_version()
+            return self._shared.get(version, (key, self.themes, policy), compute)
+
+        return self.cached(("shared", key), from_workers)
+
+    def lasting(self, key: Hashable, compute: Callable[[], T]) -> T:
+        """``compute()`` once per version of the loaded boundaries and key (for values that
+        depend on the areas alone, not on incidents)."""
+        full_key = (str(self.store.path), self.boundaries_version(), key)
+        return _once(_LASTING, _LASTING_LOCK, _LASTING_PENDING, full_key, compute, _LASTING_SIZE)
+
+    def boundaries_version(self) -> tuple:
+        """What identifies the loaded boundary sets (read once per data version)."""
+        return self.cached(
+            "boundaries-version",
+            lambda: tuple(
+                self.store.fetch_rows(
+                    "SELECT level, checksum, CAST(loaded_at AS VARCHAR) FROM boundary_sets "
+                    "ORDER BY level"
+                )
+            ),
+        )
+
+
+def _once(cache: OrderedDict, lock: threading.Lock, pending: dict, key, compute, size: int):
+    """``cache[key]``, computed by one thread while others asking for it wait (a worker runs
+    several request threads, and the three callbacks of a filter change need the same values);
+    least recently used first out beyond ``size``."""
+    with lock:
+        if key in cache:
+            cache.move_to_end(key)
+            return cache[key]
+        mine = pending.setdefault(key, threading.Lock())
+    with mine:
+        with lock:
+            if key in cache:
+                return cache[key]
+        try:
+            value = compute()
+        except BaseException:
+            with lock:
+                pending.pop(key, None)
+            raise
+        with lock:
+            cache[key] = value
+            pending.pop(key, None)
+            while len(cache) > size:
+                cache.popitem(last=False)
         return value
 
 

@@ -71,6 +71,18 @@ class ViewCounts:
         except KeyError:
             return _shown(Node("cell", leaf, cell), 0)
 
+    def pieces(self, leaf: str | None, cells) -> list[Count]:
+        """:meth:`piece` for every cell of one leaf area (a map's worth at once)."""
+        if self._exact is not None:
+            return [self._exact.piece(leaf, int(c)) for c in cells]
+        tree = self._public.map
+        if tree is None:
+            return [_shown(Node("cell", leaf, int(c)), 0) for c in cells]
+        try:
+            return tree.pieces_of(leaf, cells)
+        except KeyError:  # an area the tree does not know holds nothing
+            return [_shown(Node("cell", leaf, int(c)), 0) for c in cells]
+
     def breakdown(self, level: str, code: str | None, parts: dict) -> dict[object, Count]:
         """Parts of an area's count (by theme, by month): exact for Part 2; for Part 1
         suppressed against the published count of the area, so they add nothing to it."""
@@ -115,7 +127,10 @@ def view_counts(ctx: AppContext, filters: Filters, audience: Audience, res: int)
         months = options(ctx).months
         asked = public_filter(filters, ctx.themes, policy, months)
         whole = replace(asked, district=None, division=None)
-        result = ctx.cached(
+        # Keyed on the normalised filter (the policy, with its period blocks, and the data
+        # version are added by ctx.shared), so every request that maps to one public
+        # (block, theme) pair shares that pair's tree and nothing else.
+        result = ctx.shared(
             ("public", whole),
             lambda: public_counts(ctx.store, whole, ctx.themes, policy, months=months),
         )

@@ -3,8 +3,10 @@
 A map shows *pieces*: a hexagon cut to one leaf area (a division, or a district with no
 divisions such as Medway), at every level, so a piece's count is the incidents placed in that
 area and that hexagon, pieces add up exactly to area totals, and a click on a piece says which
-area it is in. Shapes depend only on the boundaries and the resolution, so they are computed
-once per data version and reused by every filter.
+area it is in. Shapes depend on the boundaries and the resolution, so they are computed once
+per version of the boundaries (``AppContext.lasting``) and reused by every filter and across
+loads of incidents; only the few cells that hold incidents but no clipped piece (points a hair
+over an edge, incidents outside every area) are added per data version.
 """
 
 from __future__ import annotations
@@ -44,7 +46,7 @@ class PieceShapes:
 
 def leaves(ctx: AppContext) -> dict[str, Leaf]:
     """Every leaf area, by code (divisions, districts without divisions, and outside)."""
-    return ctx.cached("leaves", lambda: _read_leaves(ctx))
+    return ctx.lasting("leaves", lambda: _read_leaves(ctx))
 
 
 def _read_leaves(ctx: AppContext) -> dict[str, Leaf]:
@@ -99,34 +101,59 @@ def leaves_of_cell(ctx: AppContext, state, cell: int) -> list[Leaf]:
 
 
 def piece_shapes(ctx: AppContext, leaf: Leaf, res: int) -> PieceShapes:
-    """Pieces covering a leaf: cells by centre inside it, plus cells holding its incidents,
-    each cut to the leaf's boundary (outside pieces are whole hexagons)."""
-    return ctx.cached(("pieces", leaf.code, res), lambda: _piece_shapes(ctx, leaf, res))
-
-
-def _piece_shapes(ctx: AppContext, leaf: Leaf, res: int) -> PieceShapes:
-    # GEOS prepared geometries are not safe to build from two threads at once (a threaded
-    # server could crash); shapes are built once per version, so a lock costs nothing.
-    with _SHAPES_LOCK:
-        return _build_piece_shapes(ctx, leaf, res)
-
-
-def _build_piece_shapes(ctx: AppContext, leaf: Leaf, res: int) -> PieceShapes:
-    with_incidents = _cells_with_incidents(ctx, res).get(leaf.code, np.array([], np.uint64))
+    """Pieces covering a leaf: cells that overlap it, cut to its boundary, plus cells holding
+    its incidents that have no piece of their own, drawn whole (outside pieces are whole
+    hexagons)."""
     if leaf.geometry is None:
-        cells = with_incidents
-        outlines = cells_to_boundaries(cells)
-    else:
-        cells = np.union1d(_cells_overlapping(leaf.geometry, res), with_incidents)
-        cells = cells.astype(np.uint64)
+        return ctx.cached(("pieces", leaf.code, res), lambda: _outside_shapes(ctx, leaf, res))
+    base = ctx.lasting(("pieces", leaf.code, res), lambda: _base_shapes(leaf, res))
+    held = _cells_with_incidents(ctx, res).get(leaf.code, np.array([], np.uint64))
+    extra = held[~np.isin(held, base.cells)]
+    if extra.size == 0:
+        return base
+    return ctx.cached(("pieces+", leaf.code, res), lambda: _with_extra(base, leaf, extra))
+
+
+def _base_shapes(leaf: Leaf, res: int) -> PieceShapes:
+    """The cells that overlap the leaf, each cut to it."""
+    # GEOS prepared geometries are not safe to build from two threads at once (a threaded
+    # server could crash); shapes are built once per boundary version, so a lock costs nothing.
+    with _SHAPES_LOCK:
+        cells = _cells_overlapping(leaf.geometry, res)
         outlines = cells_to_clipped_boundaries(cells, leaf.geometry)
-        empty = np.array([o is None or o.is_empty or o.area == 0 for o in outlines], dtype=bool)
-        # A cell holding an incident a hair over the edge has no clipped shape: draw it whole.
-        # A cell that only grazes the boundary has none either, and nothing to draw.
-        whole = empty & np.isin(cells, with_incidents)
-        outlines[whole] = cells_to_boundaries(cells[whole])
-        keep = ~empty | whole
-        cells, outlines = cells[keep], outlines[keep]
+        # A cell that only grazes the boundary has no clipped shape, and nothing to draw.
+        keep = ~_empty(outlines)
+        return _shapes(cells[keep], outlines[keep])
+
+
+def _with_extra(base: PieceShapes, leaf: Leaf, extra: np.ndarray) -> PieceShapes:
+    """The base pieces and cells holding incidents without one: cut to the leaf where they
+    reach into it, else (an incident a hair over the edge) drawn whole."""
+    extra = np.sort(extra).astype(np.uint64)
+    with _SHAPES_LOCK:
+        outlines = cells_to_clipped_boundaries(extra, leaf.geometry)
+        empty = _empty(outlines)
+        outlines[empty] = cells_to_boundaries(extra[empty])
+    added = _shapes(extra, outlines)
+    cells = np.concatenate([base.cells, added.cells])
+    order = np.argsort(cells, kind="stable")
+    hexes = [*base.hexes, *added.hexes]
+    geometries = [*base.geometries, *added.geometries]
+    return PieceShapes(cells[order], [hexes[i] for i in order], [geometries[i] for i in order])
+
+
+def _outside_shapes(ctx: AppContext, leaf: Leaf, res: int) -> PieceShapes:
+    cells = _cells_with_incidents(ctx, res).get(leaf.code, np.array([], np.uint64))
+    with _SHAPES_LOCK:
+        return _shapes(cells, cells_to_boundaries(cells))
+
+
+def _empty(outlines: np.ndarray) -> np.ndarray:
+    return np.array([o is None or o.is_empty or o.area == 0 for o in outlines], dtype=bool)
+
+
+def _shapes(cells: np.ndarray, outlines: np.ndarray) -> PieceShapes:
+    cells = cells.astype(np.uint64)
     return PieceShapes(cells, cells_to_str(cells), [_geojson(o) for o in outlines])
 
 
@@ -166,7 +193,7 @@ def outline_lines(
 ) -> tuple[tuple[tuple[float, float], ...], ...]:
     """Boundary lines (simplified for display) of the districts, or of one district's
     divisions, as (lon, lat) line strings."""
-    return ctx.cached(("outlines", level, parent), lambda: _outline_lines(ctx, level, parent))
+    return ctx.lasting(("outlines", level, parent), lambda: _outline_lines(ctx, level, parent))
 
 
 def _outline_lines(ctx, level, parent):
@@ -193,7 +220,7 @@ def area_bounds(ctx: AppContext, level: str, code: str | None) -> tuple[float, .
             return None
         return tuple(float(v) for v in shapely.total_bounds(shapes))
 
-    return ctx.cached(("bounds", level, code), compute)
+    return ctx.lasting(("bounds", level, code), compute)
 
 
 def area_names(ctx: AppContext) -> dict[str, str]:

@@ -11,6 +11,7 @@ from dashboard.state import ViewState
 from dashboard.views.context import AppContext, options
 from dashboard.views.counts import ViewCounts
 from dashboard.views.map_model import Note
+from dashboard.views.profile import profile
 from geo.disclosure import Audience, DisclosurePolicy, rules_text
 
 COUNTY_NAME = "Kent and Medway"
@@ -107,20 +108,12 @@ def _proxies(categories: list[str]) -> str:
 def categories_present(ctx: AppContext, state: ViewState) -> list[str]:
     """The categories that have incidents under the view's filters (area included)."""
     filters = state.filters()
-    return ctx.cached(("categories", filters), lambda: _categories_in(ctx, filters))
+    found = profile(ctx, filters).categories()  # the view's one grouped query
+    return [c for c in found if c not in filters.exclude_categories]
 
 
 def sources_in_view(ctx: AppContext, state: ViewState) -> list[str]:
-    filters = state.filters()
-
-    def compute() -> list[str]:
-        where, params = filters.where(ctx.themes)
-        rows = ctx.store.fetch_rows(
-            f"SELECT DISTINCT source FROM incidents WHERE {where} ORDER BY 1", params
-        )
-        return [r[0] for r in rows]
-
-    return ctx.cached(("sources", filters), compute)
+    return profile(ctx, state.filters()).sources()
 
 
 def data_notes(
@@ -192,12 +185,6 @@ def _proxy_notes(ctx: AppContext, state: ViewState, _sources: list[str]) -> list
         if rule and rule.proxy and category in present and rule.note:
             out.append("Proxy: " + rule.note)
     return out
-
-
-def _categories_in(ctx: AppContext, filters) -> list[str]:
-    where, params = filters.where(ctx.themes)
-    rows = ctx.store.fetch_rows(f"SELECT DISTINCT category FROM incidents WHERE {where}", params)
-    return [r[0] for r in rows]
 
 
 def _boundary_note(ctx: AppContext) -> str | None:

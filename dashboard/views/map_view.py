@@ -119,13 +119,16 @@ def _pieces(ctx: AppContext, state: ViewState, res: int, counts: ViewCounts) -> 
     for leaf in geo_view.drawn_leaves(ctx, state.level, state.area_code):
         shapes = geo_view.piece_shapes(ctx, leaf, res)
         leaf_key = leaf.code
-        for cell, hex_id, geometry in zip(
-            shapes.cells, shapes.hexes, shapes.geometries, strict=True
+        for cell, hex_id, geometry, count in zip(
+            shapes.cells.tolist(),
+            shapes.hexes,
+            shapes.geometries,
+            counts.pieces(leaf_key, shapes.cells),
+            strict=True,
         ):
-            count = counts.piece(leaf_key, int(cell))
             out.append(
                 {
-                    "cell": int(cell),
+                    "cell": cell,
                     "hex": hex_id,
                     "leaf": leaf_key,
                     "district": leaf.district,

@@ -175,7 +175,7 @@ def _change(ctx, state, audience, res, counts, pieces) -> Classified:
         return out
     previous = view_counts(ctx, before, audience, res)
     now_c = [p["count"] for p in pieces]
-    then_c = [previous.piece(p["leaf"], p["cell"]) for p in pieces]
+    then_c = _same_pieces(previous, pieces)
     ok = [not (a.withheld or b.withheld) for a, b in zip(now_c, then_c, strict=True)]
     a = np.array([c.value if o else 0 for c, o in zip(now_c, ok, strict=True)], dtype=np.int64)
     b = np.array([c.value if o else 0 for c, o in zip(then_c, ok, strict=True)], dtype=np.int64)
@@ -199,6 +199,19 @@ def _change(ctx, state, audience, res, counts, pieces) -> Classified:
         f"Change: {then} against this period; significance by an exact conditional "
         "binomial test with Benjamini-Hochberg adjustment across the hexagons shown."
     )
+    return out
+
+
+def _same_pieces(counts: ViewCounts, pieces: list[dict]) -> list:
+    """The counts of the map's pieces under other counts, looked up a leaf at a time."""
+    by_leaf: dict[str | None, list[int]] = {}
+    for i, p in enumerate(pieces):
+        by_leaf.setdefault(p["leaf"], []).append(i)
+    out: list = [None] * len(pieces)
+    for leaf, at in by_leaf.items():
+        found = counts.pieces(leaf, [pieces[i]["cell"] for i in at])
+        for i, c in zip(at, found, strict=True):
+            out[i] = c
     return out
 
 
@@ -265,7 +278,7 @@ def hotspot_result(ctx: AppContext, filters: Filters, res: int):
     """Gi* for the filters' area at ``res`` (cached per data version)."""
     from geo.hotspots import find_hotspots  # noqa: PLC0415 - statistics load on first use
 
-    return ctx.cached(
+    return ctx.shared(
         ("gi", filters, res),
         lambda: find_hotspots(
             ctx.store, filters, res, ctx.themes, permutations=PERMUTATIONS, seed=SEED
@@ -277,6 +290,6 @@ def emerging_result(ctx: AppContext, filters: Filters, res: int):
     """Emerging hot spot categories for the filters' area and period (cached)."""
     from geo.emerging import emerging_hotspots  # noqa: PLC0415
 
-    return ctx.cached(
+    return ctx.shared(
         ("emerging", filters, res), lambda: emerging_hotspots(ctx.store, filters, res, ctx.themes)
     )

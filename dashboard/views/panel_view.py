@@ -20,6 +20,7 @@ from dashboard.views.counts import view_counts
 from dashboard.views.labels import area_title
 from dashboard.views.measures import emerging_result, hotspot_result, stats_filters
 from dashboard.views.navigation import previous_period_loaded
+from dashboard.views.profile import profile
 from dashboard.views.public import (
     block_of,
     block_trend,
@@ -129,21 +130,15 @@ def hotspot_summary(ctx, state: ViewState, audience: Audience) -> list[str]:
     return lines
 
 
-def _parts(ctx: AppContext, filters: Filters, key_sql: str, params: list) -> dict:
-    """Exact located counts by a fixed key expression (never user input): Part 2 only."""
-    where, wparams = filters.where(ctx.themes)
-    rows = ctx.store.fetch_rows(
-        f"SELECT {key_sql} AS k, count(*) FROM incidents WHERE cell IS NOT NULL AND {where} "
-        "GROUP BY 1",
-        [*params, *wparams],
-    )
-    return {k: int(n) for k, n in rows}
+def _parts(ctx: AppContext, filters: Filters, key: str) -> dict:
+    """Exact located counts by ``"category"`` or ``"month"``: Part 2 only."""
+    return profile(ctx, filters).located_by(key, filters.exclude_categories)
 
 
 def _theme_parts(ctx: AppContext, filters: Filters, state: ViewState) -> dict[str, int]:
     """Counts by theme label (categories outside any theme under their own name)."""
     parts: dict[str, int] = {}
-    for category, n in _parts(ctx, filters, "category", []).items():
+    for category, n in _parts(ctx, filters, "category").items():
         theme = ctx.themes.theme_of(category)
         key = ctx.themes.theme(theme).label if theme in (state.themes or ()) else category
         parts[key] = parts.get(key, 0) + n
@@ -214,11 +209,11 @@ def trend(ctx, state: ViewState, audience: Audience):
     series = {}
     for theme in state.themes or ():
         f = replace(filters, themes=(theme,), categories=())
-        parts = _parts(ctx, f, "month", [])
+        parts = _parts(ctx, f, "month")
         series[ctx.themes.theme(theme).label] = [parts.get(m, 0) for m in months]
     if state.categories:
         f = replace(filters, themes=(), categories=state.categories)
-        parts = _parts(ctx, f, "month", [])
+        parts = _parts(ctx, f, "month")
         series["Chosen categories"] = [parts.get(m, 0) for m in months]
     return months, [], series
 
@@ -229,8 +224,7 @@ def top_cells(ctx, state: ViewState, audience: Audience, res: int) -> list[tuple
     found = []
     for leaf in geo_view.drawn_leaves(ctx, state.level, state.area_code):
         shapes = geo_view.piece_shapes(ctx, leaf, res)
-        for cell, hex_id in zip(shapes.cells, shapes.hexes, strict=True):
-            c = counts.piece(leaf.code, int(cell))
+        for hex_id, c in zip(shapes.hexes, counts.pieces(leaf.code, shapes.cells), strict=True):
             if c.value:
                 found.append((c.value, hex_id, names.get(leaf.code, leaf.code), c.text))
     found.sort(key=lambda t: (-t[0], t[1]))

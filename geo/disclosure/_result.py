@@ -7,13 +7,14 @@ view or an export that serialises it cannot leak them.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Hashable, Mapping
 from dataclasses import replace
 from functools import cached_property
 
 import numpy as np
 
-from geo.cells import MIN_RES, cell_resolution, cells_to_parent
+from geo.cells import MIN_RES, cells_to_parent
 from geo.disclosure._count import Count, display_text
 from geo.disclosure._group import Breakdown, suppress_breakdown
 from geo.disclosure._suppress import (
@@ -67,8 +68,9 @@ class SuppressedTree:
         """The published count of any node, including nodes with no incidents."""
         if node.level == COUNTY:
             return self._count(0)
-        if node in self._index:
-            return self._count(self._index[node])
+        i = self._find(node)
+        if i is not None:
+            return self._count(i)
         if node.level == CELL:
             return self.piece(node.area, node.cell)
         raise KeyError(f"{node} is not an area of this tree")
@@ -78,34 +80,54 @@ class SuppressedTree:
         return self.count(Node(level, code))
 
     def piece(self, area: str | None, cell: int) -> Count:
-        """The piece of ``cell`` (resolution 5 to max_res) within ``area``."""
-        res = cell_resolution(cell)
-        if not MIN_RES <= res <= self.max_res:
-            raise ValueError(f"resolution {res}: the public view allows {MIN_RES}-{self.max_res}")
-        key = Node(CELL, area, int(cell))
-        if key in self._index:
-            return self._count(self._index[key])
-        above = self._nearest_ancestor(area, int(cell), res)
-        inside = self._status[above] in (PRIMARY, MERGED)
-        status = "merged" if inside else "zero"
-        return Count(key, status, None if inside else 0, display_text(status, 0, self.k))
+        """The piece of ``cell`` (resolution 5 to max_res) within ``area``: its own count if it
+        has incidents; else "merged" inside a withheld coarser piece or area, or zero."""
+        return self.pieces_of(area, np.array([cell], dtype=np.uint64))[0]
+
+    def pieces_of(self, area: str | None, cells: np.ndarray) -> list[Count]:
+        """:meth:`piece` for many cells of one area at once (a map draws thousands)."""
+        cells = np.asarray(cells, dtype=np.uint64)
+        if cells.size == 0:
+            return []
+        res = (cells >> np.uint64(52)) & np.uint64(0xF)
+        if res.min() < MIN_RES or res.max() > self.max_res:
+            bad = int(res.min() if res.min() < MIN_RES else res.max())
+            raise ValueError(f"resolution {bad}: the public view allows {MIN_RES}-{self.max_res}")
+        found = self._piece_ids(area, cells)
+        above = found.copy()
+        for r in range(int(res.max()) - 1, MIN_RES - 1, -1):
+            todo = (above < 0) & (res > r)
+            if todo.any():
+                above[todo] = self._piece_ids(area, cells_to_parent(cells[todo], r))
+        if (above < 0).any():
+            above[above < 0] = self._area_node(area)
+        out = []
+        for cell, i, up in zip(cells.tolist(), found.tolist(), above.tolist(), strict=True):
+            if i >= 0:
+                out.append(self._count(i))
+                continue
+            inside = self._status[up] in (PRIMARY, MERGED)
+            status = "merged" if inside else "zero"
+            key = Node(CELL, area, cell)
+            out.append(Count(key, status, None if inside else 0, display_text(status, 0, self.k)))
+        return out
 
     def range_of(self, node: Node) -> tuple[float, float]:
         """The least and greatest value anyone can derive for ``node`` from this tree."""
-        i = self._index[node]
+        i = self._node_id(node)
         return float(self._lo[i]), float(self._hi[i])
 
     def breakdown(self, node: Node, parts: Mapping[Hashable, int]) -> Breakdown:
         """A side table breaking ``node``'s count down (by theme, month...), suppressed so that
         it adds nothing to what the map tells about the node (see ``_group``)."""
-        i = self._index[node]
+        i = self._node_id(node)
         return suppress_breakdown(
             parts, self.k, total=self._count(i), total_range=(self._lo[i], self._hi[i])
         )
 
     def children(self, node: Node) -> list[Count]:
         """The published parts of ``node`` (none for a withheld node's merged parts)."""
-        i = self._index[node]
+        i = self._node_id(node)
         kids = np.flatnonzero(self._tree.parent == i)
         return [self._count(int(j)) for j in kids if self._status[j] != MERGED]
 
@@ -135,8 +157,22 @@ class SuppressedTree:
         return Count(self._tree.node(i), status, value, display_text(status, value, self.k))
 
     @cached_property
-    def _index(self) -> dict[Node, int]:
-        return {self._tree.node(i): i for i in range(len(self._status))}
+    def _areas_index(self) -> dict[Node, int]:
+        """Every node but the pieces (a few hundred), by key; pieces go by ``_piece_ids``."""
+        ids = np.flatnonzero(self._tree.level != CELL_CODE)
+        return {self._tree.node(int(i)): int(i) for i in ids}
+
+    def _find(self, node: Node) -> int | None:
+        if node.level != CELL:
+            return self._areas_index.get(node)
+        i = int(self._piece_ids(node.area, np.array([node.cell], dtype=np.uint64))[0])
+        return i if i >= 0 else None
+
+    def _node_id(self, node: Node) -> int:
+        i = self._find(node)
+        if i is None:
+            raise KeyError(node)
+        return i
 
     @cached_property
     def _res(self) -> np.ndarray:
@@ -148,7 +184,7 @@ class SuppressedTree:
         t = self._tree
         if within is None or within.level == COUNTY:
             return np.ones(len(t), dtype=bool)
-        root = self._index[Node(within.level, within.area)]
+        root = self._node_id(Node(within.level, within.area))
         inside = np.zeros(len(t), dtype=bool)
         inside[root] = True
         for idx in t.by_depth()[int(t.depth[root]) + 1 :]:
@@ -160,13 +196,36 @@ class SuppressedTree:
             i = int(self._tree.parent[i])
         return i
 
-    def _nearest_ancestor(self, area: str | None, cell: int, res: int) -> int:
-        for r in range(res - 1, MIN_RES - 1, -1):
-            key = Node(CELL, area, int(cells_to_parent(np.array([cell]), r)[0]))
-            if key in self._index:
-                return self._index[key]
+    @cached_property
+    def _cells_by_area(self) -> dict[int, tuple[np.ndarray, np.ndarray]]:
+        """For each area index: its pieces' cells, sorted, and their node ids."""
+        t = self._tree
+        ids = np.flatnonzero(t.level == CELL_CODE)
+        ids = ids[np.lexsort((t.cell[ids], t.area[ids]))]
+        areas = t.area[ids]
+        starts = np.flatnonzero(np.r_[True, areas[1:] != areas[:-1]]) if ids.size else []
+        bounds = [*starts, ids.size]
+        return {int(areas[a]): (t.cell[ids[a:b]], ids[a:b]) for a, b in itertools.pairwise(bounds)}
+
+    def _piece_ids(self, area: str | None, cells: np.ndarray) -> np.ndarray:
+        """Node ids of the pieces (area, cell), -1 where there is none."""
+        out = np.full(cells.size, -1, dtype=np.int64)
+        a = self._area_index.get(area)
+        if a is None or a not in self._cells_by_area:
+            return out
+        known, ids = self._cells_by_area[a]
+        pos = np.minimum(np.searchsorted(known, cells), known.size - 1)
+        hit = known[pos] == cells
+        out[hit] = ids[pos[hit]]
+        return out
+
+    @cached_property
+    def _area_index(self) -> dict[str | None, int]:
+        return {code: i for i, code in enumerate(self._tree.areas)}
+
+    def _area_node(self, area: str | None) -> int:
         parents = self._tree.area_parent
         if area not in parents:
             raise KeyError(f"area {area} is not in this tree")
         level = DISTRICT if parents[area] is None else DIVISION
-        return self._index[Node(level, area)]
+        return self._areas_index[Node(level, area)]

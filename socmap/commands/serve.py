@@ -14,13 +14,16 @@ def register(sub: argparse._SubParsersAction) -> None:
     serve.add_argument("--host", help="address to listen on (default 127.0.0.1)")
     serve.add_argument("--port", type=int, help="port (default 8050)")
     serve.add_argument("--workers", type=int, help="worker processes (default 4)")
+    serve.add_argument("--threads", type=int, help="threads per worker (default 4)")
     serve.set_defaults(handler=_serve)
 
 
 def _serve(args: argparse.Namespace, settings: Settings) -> int:
     from dashboard.serve import serve  # noqa: PLC0415 - only this command needs dash
 
-    settings = settings.with_overrides(host=args.host, port=args.port, workers=args.workers)
+    settings = settings.with_overrides(
+        host=args.host, port=args.port, workers=args.workers, threads=args.threads
+    )
     # Fail now, with one clear line, rather than in every worker.
     Store(settings.db_path).data_version()
     serve(settings)

@@ -1,0 +1,151 @@
+"""Values computed once for all worker processes: files beside the store, per data version.
+
+A filter change in the browser sends three callbacks at once (map, side panel, hotspot
+summary), which gunicorn hands to different worker processes, and each needs the same
+county-wide suppressed counts (and the map and summary the same statistics). Computed in
+every worker, that is three times the work on a machine with two cores. Here the first worker
+to need a value takes a lock on it and computes it; the others wait for the lock and read what
+it wrote (a pickle: a fraction of a millisecond for these values).
+
+The folder ``<db>.cache/`` is created private to the server's user (mode 0700); one that is
+not (another owner, or writable by others) is never read, because a pickle runs code when
+loaded. Each data version has its own subfolder, and older ones are removed when a new one is
+started. Keys carry a fingerprint of socmap's own code, so a server started after an upgrade
+never reads what an older version computed for the same data (the folder outlives servers).
+Anything that goes wrong here (no space, a read-only folder) only means the value is
+computed in this process, as it would be without the cache.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import functools
+import hashlib
+import logging
+import os
+import pickle
+import re
+import shutil
+import stat
+import time
+from collections.abc import Callable, Hashable
+from pathlib import Path
+from typing import TypeVar
+
+T = TypeVar("T")
+log = logging.getLogger("socmap.dashboard")
+_WAIT_SECONDS = 60  # longest wait for another worker's value before computing it here
+_SAFE = re.compile(r"[^A-Za-z0-9_-]")
+
+
+class SharedCache:
+    def __init__(self, db_path: Path) -> None:
+        self.root = db_path.with_name(db_path.name + ".cache")
+        self._pruned: str | None = None
+        self._refused = False
+
+    def get(self, version: str, key: Hashable, compute: Callable[[], T]) -> T:
+        folder = self._folder(version)
+        if folder is None:
+            return compute()
+        name = hashlib.sha256(repr((code_version(), key)).encode()).hexdigest()[:40]
+        path = folder / f"{name}.pickle"
+        found = _read(path)
+        if found is not _MISSING:
+            return found
+        with _Lock(folder / f"{name}.lock"):
+            found = _read(path)
+            if found is not _MISSING:
+                return found
+            value = compute()
+            _write(path, value)
+        return value
+
+    def _folder(self, version: str) -> Path | None:
+        if self._refused:
+            return None
+        folder = self.root / _SAFE.sub("_", version)
+        try:
+            self.root.mkdir(mode=0o700, exist_ok=True)
+            info = self.root.stat()
+            if info.st_uid != os.getuid() or info.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
+                log.warning("%s is not private to this user: not used", self.root)
+                self._refused = True
+                return None
+            folder.mkdir(mode=0o700, exist_ok=True)
+        except OSError as exc:
+            log.warning("shared cache %s unavailable: %s", self.root, exc)
+            return None
+        if self._pruned != folder.name:
+            self._pruned = folder.name
+            for old in self.root.iterdir():
+                if old.name != folder.name:
+                    shutil.rmtree(old, ignore_errors=True)
+        return folder
+
+
+_MISSING = object()
+
+
+@functools.cache
+def code_version() -> str:
+    """A hash of the source of the packages that compute shared values (geo, dashboard)."""
+    digest = hashlib.sha256()
+    for package in (Path(__file__).resolve().parents[2] / name for name in ("geo", "dashboard")):
+        for path in sorted(package.rglob("*.py")):
+            digest.update(str(path.relative_to(package.parent)).encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def _read(path: Path):
+    try:
+        with path.open("rb") as f:
+            return pickle.load(f)  # noqa: S301 - our own files, in a folder only we can write
+    except FileNotFoundError:
+        return _MISSING
+    except (OSError, EOFError, pickle.UnpicklingError) as exc:
+        log.warning("shared cache %s unreadable (%s): computing again", path, exc)
+        return _MISSING
+
+
+def _write(path: Path, value: object) -> None:
+    """Atomically, so a reader sees the whole value or none of it."""
+    part = path.with_name(f"{path.name}.{os.getpid()}.part")
+    try:
+        with part.open("wb") as f:
+            pickle.dump(value, f, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(part, path)
+    except OSError as exc:  # the folder of a replaced version was removed, or no space
+        log.info("shared cache %s not written: %s", path, exc)
+        with contextlib.suppress(OSError):
+            part.unlink()
+
+
+class _Lock:
+    """An exclusive lock on a file, released by the kernel if the holder dies; after
+    :data:`_WAIT_SECONDS` the waiter goes ahead without it."""
+
+    def __init__(self, path: Path) -> None:
+        self._path = path
+        self._fd: int | None = None
+
+    def __enter__(self) -> _Lock:
+        try:
+            self._fd = os.open(self._path, os.O_RDWR | os.O_CREAT, 0o600)
+        except OSError:
+            return self
+        deadline = time.monotonic() + _WAIT_SECONDS
+        while True:
+            try:
+                fcntl.flock(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                return self
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    return self
+                time.sleep(0.005)
+
+    def __exit__(self, *exc: object) -> None:
+        if self._fd is not None:
+            os.close(self._fd)  # closing releases the lock
