@@ -298,3 +298,53 @@ def test_hover_cards_name_places_not_h3_ids(ctx, measure, audience):
     if measure == "hotspots" and audience is Audience.RESTRICTED:
         # Twelve months of every theme (Part 1 is one theme for one quarter: fewer spots).
         assert any("adjusted p < 0.001" in h for h in hovers)
+
+
+@pytest.mark.parametrize("query", ["", f"d={THANET}&"])
+def test_public_automatic_hexagons_publish_the_most_incidents(ctx, query):
+    """Part 1's "automatic" size is the one (of the level's and one coarser) whose
+    published pieces show the most incidents; Part 2 and a chosen size are left as they are."""
+    from dashboard.state import AUTO_RES
+    from dashboard.views.public import resolve_view
+    from geo.disclosure import DisclosurePolicy, Node, public_counts
+
+    state = resolve_view(ctx, ViewState.from_query(f"?{query}{PERIOD}"), Audience.PUBLIC)
+    policy = DisclosurePolicy.from_settings(ctx.settings)
+    level_res = min(AUTO_RES[state.level], policy.max_res)
+    tree = public_counts(ctx.store, state.filters(), ctx.themes, policy).map
+    within = Node("district", THANET) if query else None
+
+    def shown(res):
+        return sum(c.value for c in tree.pieces(res, within) if not c.withheld and c.value)
+
+    model = map_model(ctx, state, Audience.PUBLIC)
+    candidates = range(level_res, level_res - 2, -1)
+    assert model.resolution in candidates
+    assert shown(model.resolution) == max(shown(r) for r in candidates)
+    assert all(shown(r) < shown(model.resolution) for r in candidates if r > model.resolution)
+    said = any("Hexagon size chosen automatically" in n.text for n in model.notes)
+    assert said == (model.resolution < level_res)
+    assert map_model(ctx, state, Audience.RESTRICTED).resolution == AUTO_RES[state.level]
+    chosen = map_model(ctx, ViewState.from_query(f"?{query}res=8&{PERIOD}"), Audience.PUBLIC)
+    assert chosen.resolution == 8
+
+
+@pytest.mark.parametrize("audience", list(Audience))
+def test_no_empty_hexagon_is_drawn_over_a_neighbouring_division(ctx, audience):
+    """At coarse resolutions an H3 parent can lie kilometres from the division its child
+    cells are in; such a hexagon is drawn whole only to show incidents it holds, never as a
+    0 or a grey laid over other divisions' pieces."""
+    import shapely
+    import shapely.geometry
+
+    from dashboard.views import geometry as geo_view
+
+    leaves = {leaf.code: leaf for leaf in geo_view.leaves(ctx).values()}
+    model = map_model(ctx, ViewState.from_query(f"?res=6&{PERIOD}"), audience)
+    assert model.resolution == 6 and model.features
+    for f in model.features:
+        leaf = leaves[f.area]
+        shape = shapely.make_valid(shapely.geometry.shape(f.geometry))
+        inside = shape.intersection(shapely.make_valid(leaf.geometry)).area
+        if inside < 0.5 * shape.area:
+            assert f.value and f.value > 0, (f.area, f.label)

@@ -22,7 +22,8 @@ from dashboard.views.labels import area_name
 from dashboard.views.map_model import MapModel
 from dashboard.views.map_view import map_model
 from dashboard.views.public import resolve_view
-from geo.disclosure import Audience, DisclosurePolicy
+from dashboard.views.resolution import view_resolution
+from geo.disclosure import Audience
 
 MAP_FORMATS = ("pdf", "png")
 MIME = {
@@ -93,7 +94,7 @@ def export_map(
 def rules_for(ctx: AppContext, state: ViewState, audience: Audience):
     """The rules applied to this view's figures (public: with how many each rule withheld)."""
     if audience is Audience.PUBLIC:
-        res = DisclosurePolicy.from_settings(ctx.settings).resolution(audience, state.resolution())
+        res = view_resolution(ctx, state, audience)
         return view_counts(ctx, state.filters(), audience, res).rules
     return None
 

@@ -21,8 +21,9 @@ from dashboard.views.labels import COUNTY_NAME
 from dashboard.views.map_model import MapModel
 from dashboard.views.map_view import map_model
 from dashboard.views.navigation import previous_period_loaded
+from dashboard.views.resolution import view_resolution
 from geo.cells import str_to_cell
-from geo.disclosure import Audience, Count, DisclosurePolicy
+from geo.disclosure import Audience, Count
 
 OUTSIDE_NAME = "Outside Kent and Medway boundaries"
 
@@ -45,11 +46,6 @@ class AreaRow:
     parent: str | None
     count: Count
     change: Change | None  # None where no earlier period is loaded
-
-
-def view_resolution(ctx: AppContext, state: ViewState, audience: Audience) -> int:
-    policy = DisclosurePolicy.from_settings(ctx.settings)
-    return policy.resolution(audience, state.resolution())
 
 
 def area_rows(ctx: AppContext, state: ViewState, audience: Audience) -> list[AreaRow]:

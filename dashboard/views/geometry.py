@@ -42,6 +42,9 @@ class PieceShapes:
     cells: np.ndarray
     hexes: list[str]
     geometries: list[dict]
+    # Cells drawn whole because their hexagon does not reach the leaf at all (H3 parents only
+    # approximately contain their children: at coarse resolutions by kilometres).
+    whole: frozenset[int] = frozenset()
 
 
 def leaves(ctx: AppContext) -> dict[str, Leaf]:
@@ -139,7 +142,10 @@ def _with_extra(base: PieceShapes, leaf: Leaf, extra: np.ndarray) -> PieceShapes
     order = np.argsort(cells, kind="stable")
     hexes = [*base.hexes, *added.hexes]
     geometries = [*base.geometries, *added.geometries]
-    return PieceShapes(cells[order], [hexes[i] for i in order], [geometries[i] for i in order])
+    whole = frozenset(int(c) for c in extra[empty])
+    return PieceShapes(
+        cells[order], [hexes[i] for i in order], [geometries[i] for i in order], whole
+    )
 
 
 def _outside_shapes(ctx: AppContext, leaf: Leaf, res: int) -> PieceShapes:

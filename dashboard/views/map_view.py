@@ -26,6 +26,7 @@ from dashboard.views.map_model import Feature, LegendItem, MapModel, Note, Outli
 from dashboard.views.overlays import county_lines, ports
 from dashboard.views.places import nearest_towns
 from dashboard.views.public import period_label, resolve_view
+from dashboard.views.resolution import chosen_coarser, view_resolution
 from geo.cells import str_to_cell
 from geo.disclosure import Audience, DisclosurePolicy
 
@@ -36,7 +37,7 @@ NEAR_ORIGIN_WEST, NEAR_ORIGIN_NORTH = -0.8, 51.9  # roughly London and the home 
 def map_model(ctx: AppContext, state: ViewState, audience: Audience) -> MapModel:
     state = resolve_view(ctx, state, audience)
     policy = DisclosurePolicy.from_settings(ctx.settings)
-    res = policy.resolution(audience, state.resolution())
+    res = view_resolution(ctx, state, audience)
     counts = view_counts(ctx, state.filters(), audience, res)
     pieces = _pieces(ctx, state, res, counts)
     values = measures.classify(ctx, state, audience, res, counts, pieces)
@@ -62,12 +63,24 @@ def map_model(ctx: AppContext, state: ViewState, audience: Audience) -> MapModel
         outlines=_outlines(ctx, state) + _selected(state, audience, policy),
         bounds=_with_origins(bounds, links),
         notes=tuple(data_notes(ctx, state, audience, counts, res, values.notes))
+        + _auto_res_note(ctx, state, audience, res)
         + _far_origins(links),
         breadcrumb=breadcrumb(ctx, state),
         links=links,
         ports=ports(ctx, state, audience) if "ports" in state.layers else (),
         resolution=res,
         empty_message=_empty_message(state, counts, features),
+    )
+
+
+def _auto_res_note(ctx: AppContext, state: ViewState, audience: Audience, res: int):
+    if not chosen_coarser(ctx, state, audience, res):
+        return ()
+    return (
+        Note(
+            f"Hexagon size chosen automatically: resolution {res} publishes more of these "
+            "incidents than finer hexagons, where more counts fall below the threshold."
+        ),
     )
 
 
@@ -126,6 +139,10 @@ def _pieces(ctx: AppContext, state: ViewState, res: int, counts: ViewCounts) -> 
             counts.pieces(leaf_key, shapes.cells),
             strict=True,
         ):
+            if cell in shapes.whole and (count.withheld or not count.value):
+                # A whole hexagon away from its division lies over other areas' pieces: draw
+                # it only to show incidents it holds, never as a 0 or a grey over a neighbour.
+                continue
             out.append(
                 {
                     "cell": cell,

@@ -29,6 +29,7 @@ from dashboard.views.public import (
     resolve_view,
     theme_node,
 )
+from dashboard.views.resolution import view_resolution
 from geo.disclosure import Audience, Count, DisclosurePolicy
 from geo.filters import Filters, add_months, months_between
 
@@ -77,7 +78,7 @@ class PanelModel:
 def panel_model(ctx: AppContext, state: ViewState, audience: Audience) -> PanelModel:
     state = resolve_view(ctx, state, audience)
     policy = DisclosurePolicy.from_settings(ctx.settings)
-    res = policy.resolution(audience, state.resolution())
+    res = view_resolution(ctx, state, audience)
     counts = view_counts(ctx, state.filters(), audience, res)
     total = counts.area(state.level, state.area_code)
     model = PanelModel(area_title(ctx, state), period_label(ctx, state, audience), total.text)
@@ -109,8 +110,7 @@ def hotspot_summary(ctx, state: ViewState, audience: Audience) -> list[str]:
     from geo.emerging import CATEGORY_LABELS  # noqa: PLC0415 - statistics load on first use
 
     state = resolve_view(ctx, state, audience)
-    policy = DisclosurePolicy.from_settings(ctx.settings)
-    res = policy.resolution(audience, state.resolution())
+    res = view_resolution(ctx, state, audience)
     filters = stats_filters(ctx, state, audience)
     if filters is None or state.month_from is None:
         return []
