@@ -8,8 +8,9 @@ hotspot summary) sent in parallel. This script sends exactly those (benchmarks/_
 wait. The view is the public one, which publishes one (period block, theme) pair at a time;
 each period or theme change picks a pair no level has shown yet (while any is left), so the
 server counts a new publication and caches do not flatter it. Blocks are of one month here
-(``--period-months``, default 1: socmap's SOCMAP_PUBLIC_PERIOD_MONTHS), the setting with the
-most pairs to choose from; quarters would give 7 blocks on this store and pairs would run out.
+(``--period-months``, default 1; socmap's own default, SOCMAP_PUBLIC_PERIOD_MONTHS, is 3),
+the setting with the most pairs to choose from: quarters give 7 blocks on this store, so
+pairs run out and later changes revisit cached ones.
 The same changes are then repeated ("revisit") to show what caching gives.
 
 Baseline, in this process after the server has stopped: the naive dashboard of

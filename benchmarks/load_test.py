@@ -263,7 +263,8 @@ def print_report(report: dict) -> None:
     if "loading" in report:
         v = report["loading"]
         print(
-            f"ingest exit {v['ingest_returncode']} after {v['ingest_seconds']:.1f} s; "
+            f"ingest exit {v['ingest_returncode']}{_EXIT_MEANING.get(v['ingest_returncode'], '')} "
+            f"after {v['ingest_seconds']:.1f} s; "
             f"{v['watch_reloads']} reloads of the default view: new month shown before the "
             f"load started {v['shown_before_load_started']}, on every reload after the "
             f"commit {v['shown_on_every_reload_after_commit']}, first "
@@ -271,6 +272,10 @@ def print_report(report: dict) -> None:
             f"{v['went_back_after_shown']}; totals before {v['totals_before']}, after "
             f"{v['totals_after']} ({'atomic' if v['atomic'] else 'NOT ATOMIC'})"
         )
+
+
+# socmap's exit codes (socmap/cli.py): 3 is a load that committed with rows in quarantine.
+_EXIT_MEANING = {0: " (loaded)", 3: " (loaded; some rows quarantined)", 2: " (FAILED)"}
 
 
 def _signed(x: float | None) -> str:

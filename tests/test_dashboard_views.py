@@ -300,6 +300,32 @@ def test_hover_cards_name_places_not_h3_ids(ctx, measure, audience):
         assert any("adjusted p < 0.001" in h for h in hovers)
 
 
+def test_hotspot_cards_show_the_permutation_p_value_of_their_cell(ctx):
+    """Each hexagon card's permutation p-value is that cell's, as an independent Gi* run
+    with the dashboard's permutations and seed computes it."""
+    import h3
+
+    from dashboard.views.measures import PERMUTATIONS, SEED, p_text
+    from geo.hotspots import find_hotspots
+
+    state = ViewState.from_query(f"?d={THANET}&m=hotspots&{PERIOD}")
+    model = map_model(ctx, state, Audience.RESTRICTED)
+    res = h3.get_resolution(model.features[0].cell)
+    expected = find_hotspots(
+        ctx.store, state.filters(), res, ctx.themes, permutations=PERMUTATIONS, seed=SEED
+    ).cells
+    by_cell = dict(zip(expected["cell_hex"], expected["gi_p_sim"], strict=True))
+    shown = {}
+    for f in model.features:
+        found = re.search(r"permutation p \(one-sided\) ([=<] [0-9.]+)", f.hover)
+        # A card without a statistic is a cell outside the study region, and says so.
+        assert found or ("Gi* z: n/a" in f.hover and f.cell not in by_cell), f.hover
+        if found:
+            shown[f.cell] = found.group(1)
+    assert shown == {cell: p_text(by_cell[cell]) for cell in shown}
+    assert len(set(shown.values())) > 3
+
+
 @pytest.mark.parametrize("query", ["", f"d={THANET}&"])
 def test_public_automatic_hexagons_publish_the_most_incidents(ctx, query):
     """Part 1's "automatic" size is the one (of the level's and one coarser) whose

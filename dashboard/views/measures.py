@@ -128,20 +128,26 @@ def _hotspots(ctx, state, audience, res, counts, pieces) -> Classified:
     by_cell = dict(
         zip(
             frame["cell"].astype(np.uint64).tolist(),
-            zip(frame["class"], frame["gi_z"], frame["gi_q"], strict=True),
+            zip(frame["class"], frame["gi_z"], frame["gi_q"], frame["gi_p_sim"], strict=True),
             strict=True,
         )
     )
     for p in pieces:
-        klass, z, q = by_cell.get(p["cell"], ("not_significant", np.nan, np.nan))
+        klass, z, q, p_sim = by_cell.get(p["cell"], ("not_significant", np.nan, np.nan, np.nan))
         z = float(z) if np.isfinite(z) else None
-        stats = f"Gi* z = {z:.2f}, adjusted p {p_text(q)}" if z is not None else "Gi* z: n/a"
+        # The permutation p-value is the check that does not lean on the normal
+        # approximation, which sparse counts strain: a reader sees both.
+        stats = (
+            f"Gi* z = {z:.2f}, adjusted p {p_text(q)}<br>permutation p (one-sided) {p_text(p_sim)}"
+            if z is not None
+            else "Gi* z: n/a"
+        )
         detail = f"Incidents: {p['count'].text}<br>{CLASS_LABELS[klass]}<br>{stats}"
         out.by_piece[piece_key(p)] = (klass, z, CLASS_LABELS[klass], detail)
     out.notes.append(
         f"Hot spots: Getis-Ord Gi* on resolution-{res} hexagons, neighbours one step away, "
         f"classes from Benjamini-Hochberg adjusted p-values; {PERMUTATIONS} permutations "
-        f"(seed {SEED}) give each hexagon's pseudo p-value."
+        f"(seed {SEED}) give the permutation p-value on each hexagon's card."
     )
     out.notes.extend(result.notes)
     return out
