@@ -7,13 +7,13 @@ classification, and is recorded in the audit log and in the file's own metadata.
 browser (:class:`Renderer`) is kept open across a batch.
 """
 
+from dashboard.browser import Renderer, RenderError
 from dashboard.export._data_export import export_data
 from dashboard.export._downloads import DOWNLOADS, export_view, shared_renderer
 from dashboard.export._layers import LAYER_FORMATS, spreadsheet_safe
 from dashboard.export._map_export import MAP_FORMATS, Export, export_map
 from dashboard.export._meta import ExportInfo
 from dashboard.export._pack import briefing_html, export_briefing
-from dashboard.export._renderer import Renderer, RenderError
 from dashboard.export._sheet import PAPERS
 
 __all__ = [

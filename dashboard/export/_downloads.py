@@ -10,10 +10,10 @@ from __future__ import annotations
 import atexit
 import threading
 
+from dashboard.browser import Renderer
 from dashboard.export._data_export import export_data
 from dashboard.export._map_export import Export, export_map
 from dashboard.export._pack import export_briefing
-from dashboard.export._renderer import Renderer
 from dashboard.state import ViewState
 from dashboard.views.context import AppContext
 

@@ -8,12 +8,12 @@ from html import escape
 import shapely
 from shapely.ops import polylabel
 
+from dashboard.browser import CSS_DPI, Renderer
 from dashboard.export import _meta
 from dashboard.export._bng import geometry_to_bng
 from dashboard.export._context import pinned
 from dashboard.export._meta import ExportInfo
 from dashboard.export._print_figure import Label, print_figure
-from dashboard.export._renderer import CSS_DPI, Renderer
 from dashboard.export._sheet import PAPERS, Paper, document, sheet_html
 from dashboard.state import ViewState
 from dashboard.views.context import AppContext

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from html import escape
 
+from dashboard.browser import Renderer
 from dashboard.export import _meta
 from dashboard.export._briefing import Briefing, DistrictPage, briefing_model
 from dashboard.export._charts import trend_figure
@@ -14,7 +15,6 @@ from dashboard.export._map_export import MIME, Export, area_labels, map_sheet, r
 from dashboard.export._meta import ExportInfo
 from dashboard.export._method import method_notes
 from dashboard.export._print_figure import Frame, print_figure
-from dashboard.export._renderer import Renderer
 from dashboard.export._rows import view_resolution
 from dashboard.export._sheet import PAPERS, Paper, document, environment, fluid_svg
 from dashboard.state import ViewState

@@ -114,7 +114,9 @@ def _output_arguments(parser: argparse.ArgumentParser, formats: tuple[str, ...])
 
 
 def _run_map(args: argparse.Namespace, settings: Settings) -> int:
-    from dashboard.export import Renderer  # noqa: PLC0415 - start Chromium before the rest
+    # Chromium takes about two seconds to start: it starts before the exports (a second of
+    # imports) are loaded, and the file is written before it is closed.
+    from dashboard.browser import Renderer  # noqa: PLC0415
 
     fmt = _format(args, MAP_FORMATS)
     with Renderer() as renderer:
@@ -125,7 +127,7 @@ def _run_map(args: argparse.Namespace, settings: Settings) -> int:
         result = export_map(
             ctx, state, audience, fmt, renderer=renderer, paper=args.paper, dpi=args.dpi, **_who()
         )
-    return _write(args.out, result)
+        return _write(args.out, result)
 
 
 def _run_data(args: argparse.Namespace, settings: Settings) -> int:
@@ -137,7 +139,7 @@ def _run_data(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _run_briefing(args: argparse.Namespace, settings: Settings) -> int:
-    from dashboard.export import Renderer  # noqa: PLC0415
+    from dashboard.browser import Renderer  # noqa: PLC0415
 
     if args.out.suffix.lower() != ".pdf":
         raise InputError(str(args.out), "a briefing pack is a PDF: name the file .pdf")
@@ -149,7 +151,7 @@ def _run_briefing(args: argparse.Namespace, settings: Settings) -> int:
         result = export_briefing(
             ctx, state, audience, renderer=renderer, progress=_progress, **_who()
         )
-    return _write(args.out, result)
+        return _write(args.out, result)
 
 
 def _format(args: argparse.Namespace, formats: tuple[str, ...]) -> str:
