@@ -48,7 +48,7 @@ def served(db: Path, log: Path, *, workers: int | None = None, env: dict | None 
         base = f"http://127.0.0.1:{port}"
         try:
             _wait_for(base + "/healthz", proc)
-            yield Server(base, proc.pid)
+            yield Server(base, proc.pid, db)
         finally:
             proc.terminate()
             try:
@@ -62,6 +62,20 @@ def served(db: Path, log: Path, *, workers: int | None = None, env: dict | None 
 class Server:
     base: str  # http://127.0.0.1:PORT
     pid: int  # the gunicorn master
+    db: Path
+
+    def wait_for_publication(self, timeout: float = 300) -> float:
+        """Seconds until the publisher (dashboard.publisher) has prepared the public views
+        of the store's current version, as a server that has been up a while has."""
+        from dashboard.publisher import READY  # noqa: PLC0415
+
+        start = time.monotonic()
+        cache = self.db.with_name(self.db.name + ".cache")
+        while not any(cache.glob(f"*/{READY}")):
+            if time.monotonic() - start > timeout:
+                raise RuntimeError(f"the publisher did not finish within {timeout:.0f} s")
+            time.sleep(0.5)
+        return time.monotonic() - start
 
     def cpu_seconds(self) -> float:
         """CPU time used so far by the master and its live workers (user + system)."""

@@ -144,6 +144,8 @@ def measure_server(db, args) -> dict:
         ThreadPoolExecutor(4) as pool,
     ):
         base = server.base
+        if not args.cold:
+            print(f"publisher ready after {server.wait_for_publication():.0f} s", file=sys.stderr)
         tab = Tab(Http(base, rec), pool=pool)
         t0 = time.perf_counter()
         tab.open("")
@@ -268,6 +270,11 @@ def main() -> None:
     )
     parser.add_argument("--naive-views", type=int, default=8, help="naive views per level")
     parser.add_argument("--check-browser", action="store_true")
+    parser.add_argument(
+        "--cold",
+        action="store_true",
+        help="measure at once, without waiting for the publisher to prepare the public views",
+    )
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     db = bigstore(args.rows)

@@ -292,12 +292,19 @@ def main() -> None:
     parser.add_argument("--phase", choices=("both", "quiet", "loading"), default="both")
     parser.add_argument("--load-after", type=float, default=10, help="seconds into phase 2")
     parser.add_argument("--json", action="store_true")
+    parser.add_argument(
+        "--cold",
+        action="store_true",
+        help="start at once, without waiting for the publisher to prepare the public views",
+    )
     args = parser.parse_args()
     db = working_copy(bigstore(args.rows), "load-test")
     log = OUT / "load-test-server.log"
     reports = []
     with served(db, log, workers=args.workers) as server:
         base = server.base
+        if not args.cold:
+            print(f"publisher ready after {server.wait_for_publication():.0f} s", file=sys.stderr)
         if args.phase in ("both", "quiet"):
             cpu, own = server.cpu_seconds(), time.process_time()
             phase = run_phase(base, "quiet", args.users, args.seconds, args.think)

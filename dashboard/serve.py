@@ -7,11 +7,19 @@ nothing at import or at build time), so no DuckDB handle or thread crosses a for
 then warms up (``dashboard.warm``: statistics imported, hexagons cut, the default view
 counted) before it takes requests, so the first users after a start do not wait for it. A
 worker that dies is replaced by the master; users see at most one retried request.
+
+Beside the workers, the master starts one low-priority publisher process
+(``dashboard.publisher``; ``SOCMAP_PREPARE_PUBLIC=0`` switches it off) that computes every
+public view at county level ahead of its readers, and stops it when the server stops.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import pickle
+import subprocess
+import sys
 
 from gunicorn.app.base import BaseApplication
 
@@ -43,9 +51,30 @@ class _Gunicorn(BaseApplication):
             "accesslog": "-",
             "errorlog": "-",
             "proc_name": "socmap",
+            "when_ready": self._start_publisher,
+            "on_exit": self._stop_publisher,
         }
         for key, value in options.items():
             self.cfg.set(key, value)
+
+    def _start_publisher(self, _server) -> None:
+        if not self._settings.prepare_public:
+            return
+        # A fresh interpreter, not a fork (nothing of the master's state crosses into it) nor
+        # a multiprocessing child (the workers forked later would try to join it at exit).
+        # It reads its settings from stdin.
+        self._publisher = subprocess.Popen(
+            [sys.executable, "-m", "dashboard.publisher"], stdin=subprocess.PIPE
+        )
+        with self._publisher.stdin:
+            self._publisher.stdin.write(pickle.dumps(self._settings))
+
+    def _stop_publisher(self, _server) -> None:
+        publisher = getattr(self, "_publisher", None)
+        if publisher is not None and publisher.poll() is None:
+            publisher.terminate()
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                publisher.wait(timeout=5)
 
     def load(self):
         from dashboard.app import CONTEXTS, create_app  # noqa: PLC0415 - built in each worker

@@ -102,6 +102,9 @@ class Settings:
     # Threads per worker (gunicorn's threaded workers; 1: one request at a time per worker).
     # With several, a quick callback is not stuck behind a slow one on the same worker.
     threads: int = 4
+    # A low-priority process computes every public view at county level ahead of its readers
+    # (dashboard.publisher), after a start and after each load.
+    prepare_public: bool = True
     basemap_style: str = "white-bg"
     tile_url: str | None = None
     tile_attribution: str | None = None
@@ -198,6 +201,7 @@ _ENV = {
     "port": ("SOCMAP_PORT", _parse_int),
     "workers": ("SOCMAP_WORKERS", _parse_int),
     "threads": ("SOCMAP_THREADS", _parse_int),
+    "prepare_public": ("SOCMAP_PREPARE_PUBLIC", _parse_bool),
     "basemap_style": ("SOCMAP_BASEMAP_STYLE", _parse_str),
     "tile_url": ("SOCMAP_TILE_URL", _parse_optional_str),
     "tile_attribution": ("SOCMAP_TILE_ATTRIBUTION", _parse_optional_str),

@@ -241,6 +241,19 @@ def leftovers(db: Path) -> set[str]:
     return {p.name for p in db.parent.iterdir() if p.name.startswith(db.name)} - keep
 
 
+def workers(master: int) -> set[int]:
+    """gunicorn's live workers: the master's children but its publisher."""
+    return {pid for pid in children(master) if not is_publisher(pid)}
+
+
+def is_publisher(pid: int) -> bool:
+    """Whether ``pid`` is socmap serve's publisher process (dashboard.publisher)."""
+    try:
+        return b"dashboard.publisher" in Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return False
+
+
 def children(pid: int) -> set[int]:
     """The live child processes of ``pid`` (gunicorn's workers, for its master)."""
     found = set()

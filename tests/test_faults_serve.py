@@ -25,7 +25,7 @@ from geo.demo import load_demo
 from geo.settings import Settings
 from geo.store import Store
 from tests._callbacks import payload
-from tests._faults import DAMAGE, children, copy_store, damage_store, wait_for
+from tests._faults import DAMAGE, copy_store, damage_store, wait_for, workers
 from tests.browser import serving
 
 pytestmark = pytest.mark.slow
@@ -198,7 +198,7 @@ def _kill_when_busy(victim: int, master: int, answers: list) -> set[int]:
 
 
 def _workers(master: int) -> set[int] | None:
-    found = children(master)
+    found = workers(master)
     return found if len(found) == 2 else None
 
 

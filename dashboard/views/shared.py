@@ -40,8 +40,14 @@ _SAFE = re.compile(r"[^A-Za-z0-9_-]")
 
 
 class SharedCache:
-    def __init__(self, db_path: Path) -> None:
+    """``holds_locks=False`` is for the low-priority publisher (:mod:`dashboard.publisher`):
+    it computes without holding a value's lock, because a worker waiting on a lock held by a
+    process the kernel hardly runs would wait for it (priority inversion). A worker that needs
+    the value meanwhile computes it itself; whichever writes last writes the same value."""
+
+    def __init__(self, db_path: Path, *, holds_locks: bool = True) -> None:
         self.root = db_path.with_name(db_path.name + ".cache")
+        self.holds_locks = holds_locks
         self._pruned: str | None = None
         self._refused = False
 
@@ -49,18 +55,29 @@ class SharedCache:
         folder = self._folder(version)
         if folder is None:
             return compute()
-        name = hashlib.sha256(repr((code_version(), key)).encode()).hexdigest()[:40]
-        path = folder / f"{name}.pickle"
+        path = folder / f"{file_name(key)}.pickle"
         found = _read(path)
         if found is not _MISSING:
             return found
-        with _Lock(folder / f"{name}.lock"):
+        if not self.holds_locks:
+            value = compute()
+            _write(path, value)
+            return value
+        with _Lock(path.with_suffix(".lock")):
             found = _read(path)
             if found is not _MISSING:
                 return found
             value = compute()
             _write(path, value)
         return value
+
+    def mark(self, version: str, name: str) -> None:
+        """Leave an empty file ``name`` in ``version``'s folder (the publisher says it is done;
+        benchmarks wait for it)."""
+        folder = self._folder(version)
+        if folder is not None:
+            with contextlib.suppress(OSError):
+                (folder / name).touch()
 
     def _folder(self, version: str) -> Path | None:
         if self._refused:
@@ -86,6 +103,11 @@ class SharedCache:
 
 
 _MISSING = object()
+
+
+def file_name(key: Hashable) -> str:
+    """The name (without suffix) of a key's value and lock files: this code's and the key's."""
+    return hashlib.sha256(repr((code_version(), key)).encode()).hexdigest()[:40]
 
 
 @functools.cache

@@ -1,0 +1,127 @@
+"""The public publication, computed ahead of its readers.
+
+The public view is a fixed publication: a finite set of (period block, theme) pairs. The first
+view of a pair at county level costs about a quarter of a second of CPU (the suppressed count
+trees of every theme for that block and the one before, Gi*, the emerging categories), and
+the three callbacks of one filter change share two cores, so that first view is what the
+slowest users wait for. ``socmap serve`` therefore starts one more process that computes the
+county view of every pair into the shared cache (:mod:`dashboard.views.shared`), newest block
+first, after a start and again after every load.
+
+It runs at the lowest CPU priority (nice 19), so it only uses what the workers leave idle. A
+view asked for before it gets there is computed by the worker as before, and the shared
+cache's lock means a value is never computed twice. It starts over when the data version
+changes, and exits when the server does. Nothing it does is needed for a correct answer.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import pickle
+import sys
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import replace
+
+from dashboard.features import map as map_feature
+from dashboard.features import panel
+from dashboard.state import ViewState
+from dashboard.views.context import AppContext
+from dashboard.views.public import publication, resolve_view
+from dashboard.views.shared import SharedCache
+from geo.disclosure import Audience
+from geo.errors import SocmapError
+from geo.settings import Settings
+from geo.store import Store
+
+log = logging.getLogger("socmap.dashboard")
+MEASURES = ("count", "hotspots", "change", "emerging")
+_POLL_SECONDS = 2.0
+READY = "publication-ready"  # left in the shared cache's folder of a version once prepared
+
+
+def publication_queries(ctx: AppContext) -> Iterator[str]:
+    """The county view of every public pair and measure, as the navigation callback writes
+    it (so the callbacks' caches are keyed alike), newest block first."""
+    pub = publication(ctx)
+    for block in reversed(pub.blocks):
+        for theme in pub.themes:
+            for measure in MEASURES:
+                state = ViewState(
+                    themes=(theme,), month_from=block.first, month_to=block.last, measure=measure
+                )
+                yield resolve_view(ctx, state, Audience.PUBLIC).to_query()
+
+
+def prepare_publication(ctx: AppContext, stop: Callable[[], bool] = lambda: False) -> int:
+    """Compute what the map, panel and hotspot callbacks need for every query of
+    :func:`publication_queries`; returns how many were done before ``stop()`` said so."""
+    done = 0
+    for query in publication_queries(ctx):
+        if stop():
+            break
+        map_feature.view(ctx, query)
+        panel.view(ctx, query)
+        panel.hotspots_view(ctx, query)
+        done += 1
+    return done
+
+
+def run_publisher(settings: Settings, parent: int) -> None:
+    """The publisher process: prepare each data version once; exit when ``parent`` has."""
+    os.nice(19)
+    # Its lines go to the server's log (inherited stderr), in gunicorn's format.
+    logging.basicConfig(
+        format="[%(asctime)s] [%(process)d] [%(levelname)s] %(message)s",
+        datefmt="%Y-%m-%d %H:%M:%S %z",
+        level=settings.log_level.upper(),
+    )
+    store = Store(settings.db_path)
+    shared = SharedCache(store.path, holds_locks=False)
+    ctx = replace(AppContext.create(store, settings, Audience.PUBLIC), _shared=shared)
+    prepared = None
+    while os.getppid() == parent:
+        version = _version(store)
+        if version is not None and version != prepared and _prepare(ctx, version, parent):
+            shared.mark(version, READY)
+            prepared = version
+        time.sleep(_POLL_SECONDS)
+
+
+def _prepare(ctx: AppContext, version: str, parent: int) -> bool:
+    """Prepare one data version; False if it changed (or the server stopped) meanwhile."""
+    started = time.perf_counter()
+
+    def stop() -> bool:
+        return os.getppid() != parent or _version(ctx.store) != version
+
+    try:
+        n = prepare_publication(ctx, stop=stop)
+    except (SocmapError, OSError) as exc:
+        log.warning("publisher: %s; trying again shortly", exc)
+        return False
+    if stop():
+        return False
+    log.info("publisher: %d public views ready in %.1f s", n, time.perf_counter() - started)
+    return True
+
+
+def _version(store: Store) -> str | None:
+    try:
+        return store.data_version() if store.exists() else None
+    except SocmapError:
+        return None  # a damaged or missing store: the workers say so to users
+
+
+def main() -> None:
+    """``python -m dashboard.publisher``, started by ``socmap serve`` with its pickled
+    settings on stdin (from the server itself: a pipe, never a file or the network)."""
+    settings = pickle.loads(sys.stdin.buffer.read())  # noqa: S301 - see above
+    with contextlib.suppress(KeyboardInterrupt):
+        run_publisher(settings, os.getppid())
+
+
+if __name__ == "__main__":
+    main()
