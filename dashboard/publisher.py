@@ -8,10 +8,11 @@ slowest users wait for. ``socmap serve`` therefore starts one more process that 
 county view of every pair into the shared cache (:mod:`dashboard.views.shared`), newest block
 first, after a start and again after every load.
 
-It runs at the lowest CPU priority (nice 19), so it only uses what the workers leave idle. A
-view asked for before it gets there is computed by the worker as before, and the shared
-cache's lock means a value is never computed twice. It starts over when the data version
-changes, and exits when the server does. Nothing it does is needed for a correct answer.
+It runs at the lowest CPU priority (Linux's idle class), so it only uses what the workers
+leave idle. A view asked for before it gets there is computed by the worker as before; the
+publisher never takes a value's lock, so no worker waits on it. It starts over when the data
+version changes, and exits when the server does. Nothing it does is needed for a correct
+answer.
 """
 
 from __future__ import annotations
@@ -71,7 +72,7 @@ def prepare_publication(ctx: AppContext, stop: Callable[[], bool] = lambda: Fals
 
 def run_publisher(settings: Settings, parent: int) -> None:
     """The publisher process: prepare each data version once; exit when ``parent`` has."""
-    os.nice(19)
+    _lowest_priority()
     # Its lines go to the server's log (inherited stderr), in gunicorn's format.
     logging.basicConfig(
         format="[%(asctime)s] [%(process)d] [%(levelname)s] %(message)s",
@@ -106,6 +107,15 @@ def _prepare(ctx: AppContext, version: str, parent: int) -> bool:
         return False
     log.info("publisher: %d public views ready in %.1f s", n, time.perf_counter() - started)
     return True
+
+
+def _lowest_priority() -> None:
+    """Run only when the workers leave a core idle: Linux's idle scheduling class (weaker
+    than nice 19, which still takes a share from busy workers), else nice 19. Set before
+    DuckDB starts its threads, which inherit it."""
+    os.nice(19)
+    with contextlib.suppress(AttributeError, OSError):
+        os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))
 
 
 def _version(store: Store) -> str | None:
