@@ -28,7 +28,7 @@ from dataclasses import replace
 
 from dashboard.features import map as map_feature
 from dashboard.features import panel
-from dashboard.state import ViewState
+from dashboard.state import MEASURES, ViewState
 from dashboard.views.context import AppContext
 from dashboard.views.public import publication, resolve_view
 from dashboard.views.shared import SharedCache
@@ -38,7 +38,6 @@ from geo.settings import Settings
 from geo.store import Store
 
 log = logging.getLogger("socmap.dashboard")
-MEASURES = ("count", "hotspots", "change", "emerging")
 _POLL_SECONDS = 2.0
 READY = "publication-ready"  # left in the shared cache's folder of a version once prepared
 
