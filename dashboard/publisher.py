@@ -84,14 +84,14 @@ def run_publisher(settings: Settings, parent: int) -> None:
     prepared = None
     while os.getppid() == parent:
         version = _version(store)
-        if version is not None and version != prepared and _prepare(ctx, version, parent):
-            shared.mark(version, READY)
+        if version is not None and version != prepared and _prepare(ctx, shared, version, parent):
             prepared = version
         time.sleep(_POLL_SECONDS)
 
 
-def _prepare(ctx: AppContext, version: str, parent: int) -> bool:
-    """Prepare one data version; False if it changed (or the server stopped) meanwhile."""
+def _prepare(ctx: AppContext, shared: SharedCache, version: str, parent: int) -> bool:
+    """Prepare one data version and mark it ready; False to try again (it changed, the
+    server stopped or the store could not be read meanwhile)."""
     started = time.perf_counter()
 
     def stop() -> bool:
@@ -99,11 +99,15 @@ def _prepare(ctx: AppContext, version: str, parent: int) -> bool:
 
     try:
         n = prepare_publication(ctx, stop=stop)
-    except (SocmapError, OSError) as exc:
+    except (SocmapError, OSError) as exc:  # a load or a damaged store: workers say so
         log.warning("publisher: %s; trying again shortly", exc)
         return False
+    except Exception:  # a bug: the workers compute these views as they would anyway
+        log.exception("publisher: gave up on data version %s", version)
+        return True  # handled: not again and again for this version, and not marked ready
     if stop():
         return False
+    shared.mark(version, READY)
     log.info("publisher: %d public views ready in %.1f s", n, time.perf_counter() - started)
     return True
 

@@ -157,3 +157,26 @@ def _wait(check, what: str, timeout: float = 60):
             return found
         time.sleep(0.2)
     raise AssertionError(f"waited {timeout:.0f} s for {what}")
+
+
+def test_a_bug_in_a_view_is_logged_once_and_the_version_not_marked_ready(
+    demo_settings, tmp_path, monkeypatch, caplog
+):
+    from dashboard import publisher
+
+    db = tmp_path / "socmap.duckdb"
+    shutil.copy(demo_settings.db_path, db)
+    shared = SharedCache(db, holds_locks=False)
+    ctx = _worker(replace(demo_settings, db_path=db), shared)
+    version = ctx.store.data_version()
+
+    def broken(*_args, **_kwargs):
+        raise ValueError("a bug in a view")
+
+    monkeypatch.setattr(publisher, "prepare_publication", broken)
+    assert publisher._prepare(ctx, shared, version, os.getppid()) is True  # not retried
+    assert "gave up on data version" in caplog.text and "a bug in a view" in caplog.text
+    assert not list(shared.root.glob(f"*/{READY}"))
+    monkeypatch.undo()
+    assert publisher._prepare(ctx, shared, version, os.getppid()) is True
+    assert len(list(shared.root.glob(f"*/{READY}"))) == 1
