@@ -41,6 +41,7 @@ from pathlib import Path
 from benchmarks._bigstore import NEW_MONTH, OUT, bigstore, new_month_file, working_copy
 from benchmarks._dashclient import Http, HttpError, Tab
 from benchmarks._serve import Recorder, by_kind, log_problems, served, summary
+from socmap.cli import EXIT_ERROR, EXIT_OK, EXIT_QUARANTINED
 
 MEASURES = ("count", "hotspots", "change", "emerging")
 WATCH_AFTER = 3.0  # seconds the watcher goes on after the load has committed
@@ -274,8 +275,11 @@ def print_report(report: dict) -> None:
         )
 
 
-# socmap's exit codes (socmap/cli.py): 3 is a load that committed with rows in quarantine.
-_EXIT_MEANING = {0: " (loaded)", 3: " (loaded; some rows quarantined)", 2: " (FAILED)"}
+_EXIT_MEANING = {
+    EXIT_OK: " (loaded)",
+    EXIT_QUARANTINED: " (loaded; some rows quarantined)",
+    EXIT_ERROR: " (FAILED)",
+}
 
 
 def _signed(x: float | None) -> str:

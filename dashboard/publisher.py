@@ -45,27 +45,38 @@ READY = "publication-ready"  # left in the shared cache's folder of a version on
 def publication_queries(ctx: AppContext) -> Iterator[str]:
     """The county view of every public pair and measure, as the navigation callback writes
     it (so the callbacks' caches are keyed alike), newest block first."""
+    for queries in _pair_queries(ctx):
+        yield from queries
+
+
+def _pair_queries(ctx: AppContext) -> Iterator[tuple[str, ...]]:
+    """Per public (block, theme) pair, newest block first: its query for each measure."""
     pub = publication(ctx)
     for block in reversed(pub.blocks):
         for theme in pub.themes:
-            for measure in MEASURES:
-                state = ViewState(
-                    themes=(theme,), month_from=block.first, month_to=block.last, measure=measure
-                )
-                yield resolve_view(ctx, state, Audience.PUBLIC).to_query()
+            states = (
+                ViewState(themes=(theme,), month_from=block.first, month_to=block.last, measure=m)
+                for m in MEASURES
+            )
+            yield tuple(resolve_view(ctx, s, Audience.PUBLIC).to_query() for s in states)
 
 
 def prepare_publication(ctx: AppContext, stop: Callable[[], bool] = lambda: False) -> int:
     """Compute what the map, panel and hotspot callbacks need for every query of
-    :func:`publication_queries`; returns how many were done before ``stop()`` said so."""
+    :func:`publication_queries`; returns how many were done before ``stop()`` said so.
+
+    Only the map depends on the measure: the panel and the hotspot summary need the same
+    values for every measure of a pair, so they are computed once per pair."""
     done = 0
-    for query in publication_queries(ctx):
-        if stop():
-            break
-        map_feature.view(ctx, query)
-        panel.view(ctx, query)
-        panel.hotspots_view(ctx, query)
-        done += 1
+    for queries in _pair_queries(ctx):
+        for i, query in enumerate(queries):
+            if stop():
+                return done
+            map_feature.view(ctx, query)
+            if i == 0:
+                panel.view(ctx, query)
+                panel.hotspots_view(ctx, query)
+            done += 1
     return done
 
 

@@ -32,6 +32,7 @@ log = logging.getLogger("socmap.serve")
 class _Gunicorn(BaseApplication):
     def __init__(self, settings: Settings) -> None:
         self._settings = settings
+        self._publisher: subprocess.Popen | None = None
         super().__init__()
 
     def load_config(self) -> None:
@@ -70,7 +71,7 @@ class _Gunicorn(BaseApplication):
             self._publisher.stdin.write(pickle.dumps(self._settings))
 
     def _stop_publisher(self, _server) -> None:
-        publisher = getattr(self, "_publisher", None)
+        publisher = self._publisher
         if publisher is not None and publisher.poll() is None:
             publisher.terminate()
             with contextlib.suppress(subprocess.TimeoutExpired):
