@@ -68,6 +68,12 @@ def _dash_app(server: Flask, ctx: AppContext, prefix: str) -> Dash:
     app.layout = lambda: layout.page(ctx)
     for feature in FEATURES:
         feature.register(app, ctx)
+    # Dash registers the scripts it may serve only while it renders its page, so a worker
+    # asked for a script before it has rendered the page (or while another thread is
+    # rendering it) answers 500 and the browser shows a broken page. Rendering the page once
+    # here (it reads no data) registers them all before any request.
+    with server.test_request_context(prefix):
+        app.index()
     return app
 
 

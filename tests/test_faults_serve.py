@@ -12,10 +12,12 @@ from __future__ import annotations
 import http.client
 import json
 import os
+import re
 import signal
 import threading
 import urllib.error
 import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import pytest
@@ -62,6 +64,28 @@ def calls(demo_db):
         "map": lambda view: payload(app, view, "map.figure"),
         "panel": lambda view: payload(app, view, "panel-title.children"),
     }
+
+
+def test_a_new_worker_serves_the_pages_scripts_before_it_has_rendered_the_page(demo_db):
+    """The browser fetches the page from one worker and its scripts from any other, at once:
+    a new worker whose first requests are several scripts on its threads must serve them all
+    (Dash registers them while it sets up on its first request, so the others saw a partial
+    list and answered 500: a CI run once got a broken page from this, for react-dom)."""
+    settings = Settings(db_path=demo_db)
+    page = create_app(Store(demo_db), settings).server.test_client().get("/").get_data(True)
+    scripts = re.findall(r'src="(/_dash-component-suites/[^"]+)"', page)
+    assert len(scripts) > 5
+    for _ in range(5):  # the first requests of a new worker, all at once, on its threads
+        server = create_app(Store(demo_db), settings).server
+        start = threading.Barrier(len(scripts))
+
+        def fetch(path: str, server=server, start=start) -> int:
+            start.wait()
+            return server.test_client().get(path).status_code
+
+        with ThreadPoolExecutor(len(scripts)) as pool:
+            codes = list(pool.map(fetch, scripts))
+        assert codes == [200] * len(scripts), list(zip(scripts, codes, strict=True))
 
 
 def test_a_worker_killed_under_load_is_replaced_and_users_see_at_most_a_retry(
