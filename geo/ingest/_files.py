@@ -39,6 +39,7 @@ def inspect_text_file(path: Path, encoding: str = "utf-8") -> FileInfo:
     size = _require_file(path)
     digest = hashlib.sha256()
     decoder = codecs.getincrementaldecoder(encoding)()
+    ascii_safe = codecs.lookup(encoding).name in _ASCII_SUPERSETS
     with path.open("rb") as fh:
         head = fh.read(len(BOM))
         has_bom = head == BOM
@@ -47,12 +48,25 @@ def inspect_text_file(path: Path, encoding: str = "utf-8") -> FileInfo:
             decoder.decode(head)
             while block := fh.read(_BLOCK):
                 digest.update(block)
-                decoder.decode(block)
+                _decode(decoder, block, ascii_safe)
             decoder.decode(b"", final=True)
         except UnicodeDecodeError:
             raise encoding_error(path, encoding) from None
     header = _read_header(path, encoding, has_bom)
     return FileInfo(path, size, digest.hexdigest(), encoding, has_bom, header)
+
+
+# Encodings in which pure ASCII bytes always decode: a block that is all ASCII needs no
+# decoding (bytes.isascii is ten times faster than decoding; police.uk files are ASCII).
+_ASCII_SUPERSETS = frozenset(["utf-8", "cp1252", "iso8859-1", "iso8859-15"])
+
+
+def _decode(decoder: codecs.IncrementalDecoder, block: bytes, ascii_safe: bool) -> None:
+    # Only when nothing is pending from the last block: a character split across blocks
+    # must still be decoded, and checked, whole.
+    if ascii_safe and block.isascii() and not decoder.getstate()[0]:
+        return
+    decoder.decode(block)
 
 
 def encoding_error(path: Path, encoding: str) -> InputError:

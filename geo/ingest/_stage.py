@@ -56,6 +56,37 @@ def select_canonical(exprs: dict[str, str]) -> str:
     return ",\n       ".join(parts)
 
 
+def select_columns(exprs: dict[str, str]) -> str:
+    """A SELECT list of just the given canonical columns, each cast to its canonical type
+    (the rest are added in Arrow by :func:`canonical_table`)."""
+    unknown = set(exprs) - set(CANONICAL)
+    if unknown:
+        raise ValueError(f"not canonical columns: {sorted(unknown)}")
+    return ",\n       ".join(f"CAST({e} AS {CANONICAL[n]}) AS {n}" for n, e in exprs.items())
+
+
+# Each canonical DuckDB type as Arrow has it.
+ARROW_TYPES = {
+    "BIGINT": pa.int64(),
+    "VARCHAR": pa.string(),
+    "DATE": pa.date32(),
+    "DOUBLE": pa.float64(),
+}
+
+
+def canonical_table(columns: dict[str, pa.ChunkedArray | pa.Array], n: int) -> pa.Table:
+    """A validated chunk from some canonical columns: the rest are NULL, in canonical order.
+    Text columns may be dictionary-encoded; DuckDB reads them as VARCHAR."""
+    unknown = set(columns) - set(CANONICAL)
+    if unknown:
+        raise ValueError(f"not canonical columns: {sorted(unknown)}")
+    arrays = [
+        columns[name] if name in columns else pa.nulls(n, ARROW_TYPES[sql_type])
+        for name, sql_type in CANONICAL.items()
+    ]
+    return pa.Table.from_arrays(arrays, names=list(CANONICAL))
+
+
 def csv_quote_sql(column: str) -> str:
     """SQL rebuilding one CSV field as it would be written (quoted when it needs to be)."""
     return (
@@ -86,3 +117,38 @@ def float_values(column: pa.ChunkedArray | pa.Array) -> np.ndarray:
     all-NULL column may have the null type; integers are widened): the one way every
     format turns coordinates into numbers for H3 and placement."""
     return pc.fill_null(column.cast(pa.float64()), np.nan).to_numpy(zero_copy_only=False)
+
+
+def text_values(column: pa.ChunkedArray) -> pa.ChunkedArray:
+    """A text column as :func:`text_sql` makes it (surrounding spaces removed, NULL when
+    empty), computed in Arrow so the strings are not copied: a dictionary column is fixed in
+    its dictionary, and a plain column only gains a validity bitmap unless it is padded."""
+    return pa.chunked_array([_text_chunk(chunk) for chunk in column.chunks], column.type)
+
+
+def _text_chunk(chunk: pa.Array) -> pa.Array:
+    if pa.types.is_dictionary(chunk.type):
+        words = chunk.dictionary
+        if _padded(words):
+            return _text_chunk(chunk.cast(pa.string())).dictionary_encode()
+        empty = pc.equal(words, "").to_numpy(zero_copy_only=False)
+        if not empty.any():
+            return chunk
+        indices = chunk.indices
+        blank = pc.fill_null(pc.take(pa.array(empty), indices), True)
+        return pa.DictionaryArray.from_arrays(
+            pc.if_else(blank, pa.scalar(None, indices.type), indices), words
+        )
+    if _padded(chunk):
+        chunk = pc.utf8_trim(chunk, " ")
+    present = pc.fill_null(pc.not_equal(chunk, ""), False)
+    if pc.all(present).as_py():
+        return chunk
+    if chunk.offset == 0 and chunk.null_count == 0:  # the usual case: mark empties as NULL
+        validity = present.buffers()[1]
+        return pa.Array.from_buffers(chunk.type, len(chunk), [validity, *chunk.buffers()[1:]])
+    return pc.if_else(present, chunk, pa.scalar(None, chunk.type))
+
+
+def _padded(values: pa.Array) -> bool:
+    return bool(pc.any(pc.or_(pc.starts_with(values, " "), pc.ends_with(values, " "))).as_py())

@@ -20,12 +20,12 @@ import numpy as np
 import pyarrow as pa
 
 from geo.cells import incidents_to_cells
-from geo.errors import InputError
+from geo.errors import InputError, SocmapError
 from geo.ingest._csvstream import read_csv_table
 from geo.ingest._files import FileInfo, inspect_text_file
 from geo.ingest._load import BatchReport, Chunk, LoadSpec, already_loaded, load_chunks
 from geo.ingest._progress import LoadProgress
-from geo.ingest._stage import raw_row_sql, select_canonical, text_sql
+from geo.ingest._stage import canonical_table, raw_row_sql, select_columns, text_values
 from geo.settings import Settings
 from geo.store import Store
 
@@ -117,11 +117,11 @@ def _validated_chunks(
     info: FileInfo, settings: Settings, bar: LoadProgress, store: Store
 ) -> Iterator[Chunk]:
     bar.step("reading")
-    part = read_csv_table(info, _NAMES)  # the whole file at once, on every core
+    part = read_csv_table(info, _NAMES, _DICTIONARY)  # the whole file at once, on every core
     bar.finish_reading()
     unparsed = [(b.row_number, b.problem, b.text) for b in part.bad_rows]
     bar.step("validating", part.table.num_rows + len(unparsed))
-    table, cells = _validate(part.table, settings, _ids_to_keep_raw(part.table, store))
+    table, cells = _validate(part.table, settings, store)
     blank_lines = part.blank_lines
     del part  # the raw strings are not needed once validated: a quarter of peak memory
     yield Chunk(table, unparsed, blank_lines, cells)
@@ -134,12 +134,13 @@ def _ids_to_keep_raw(raw: pa.Table, store: Store) -> pa.Table:
     con = duckdb.connect()
     try:
         con.register("b", raw)
-        twice = con.sql(
-            "SELECT crime_id AS id FROM b WHERE crime_id <> '' GROUP BY 1 HAVING count(*) > 1"
+        counts = con.sql(
+            "SELECT crime_id AS id, count(*) > 1 AS twice FROM b WHERE crime_id <> '' GROUP BY 1"
         ).to_arrow_table()
-        ids = con.sql("SELECT DISTINCT crime_id AS id FROM b WHERE crime_id <> ''").to_arrow_table()
     finally:
         con.close()
+    twice = counts.filter(counts["twice"]).select(["id"])
+    ids = counts.select(["id"])
     if not store.exists() or ids.num_rows == 0:
         return twice
     with store.reading() as cur:
@@ -151,32 +152,54 @@ def _ids_to_keep_raw(raw: pa.Table, store: Store) -> pa.Table:
     return pa.concat_tables([twice, stored])
 
 
-def _validate(raw: pa.Table, settings: Settings, keep_raw: pa.Table) -> tuple[pa.Table, np.ndarray]:
-    """The validated rows, and the H3 cell of each of them (0 where none).
+def _validate(raw: pa.Table, settings: Settings, store: Store) -> tuple[pa.Table, np.ndarray]:
+    """The validated rows (in file order), and the H3 cell of each of them (0 where none).
 
-    DuckDB validates in a worker thread (it releases the GIL) while this thread runs h3's
-    Python loop, so the two largest costs of a load overlap on two cores. A parallel query
-    does not keep row order, so cells are matched to rows by row number, never by position.
+    DuckDB finds the ids to keep raw text for and works out each row's problem, month and
+    coordinates in a worker thread (it releases the GIL) while this thread runs h3's Python
+    loop, so the largest costs of a load overlap on two cores. The text columns do not pass
+    through DuckDB at all: they are the file's own Arrow columns, trimmed and NULLed in place
+    (:func:`text_values`), which spares copying every string twice.
     """
     con = duckdb.connect()
     try:
         con.register("b", raw)
-        con.register("keep_raw", keep_raw)
         coords = con.sql(
             "SELECT row_number, TRY_CAST(trim(latitude) AS DOUBLE) AS lat, "
             "TRY_CAST(trim(longitude) AS DOUBLE) AS lon FROM b ORDER BY row_number"
         ).fetchnumpy()
         with ThreadPoolExecutor(max_workers=1) as pool:
-            future = pool.submit(
-                lambda: con.sql(_VALIDATE_SQL, params=_bbox_params(settings)).to_arrow_table()
-            )
+            future = pool.submit(_check_rows, con, raw, settings, store)
             cells = incidents_to_cells(_as_floats(coords["lat"]), _as_floats(coords["lon"]))
-            table = future.result()
-        rows = np.asarray(coords["row_number"], dtype=np.int64)
-        wanted = table["row_number"].to_numpy(zero_copy_only=False)
-        return table, cells[np.searchsorted(rows, wanted)]
+            checked = future.result()
     finally:
         con.close()
+    _require_file_order(raw, coords["row_number"], checked["row_number"])
+    columns = {name: checked[name] for name in checked.column_names}
+    columns |= {name: text_values(raw[field]) for name, field in _TEXT.items()}
+    columns["source"] = _constant(SOURCE, raw.num_rows)
+    return canonical_table(columns, raw.num_rows), cells
+
+
+def _check_rows(
+    con: duckdb.DuckDBPyConnection, raw: pa.Table, settings: Settings, store: Store
+) -> pa.Table:
+    con.register("keep_raw", _ids_to_keep_raw(raw, store))
+    return con.sql(_VALIDATE_SQL, params=_bbox_params(settings)).to_arrow_table()
+
+
+def _require_file_order(raw: pa.Table, *orders: object) -> None:
+    """Rows are matched to cells and text by position, so every part must be in file order
+    (each query sorts by row number; the file's own numbers ascend). Checked, not assumed."""
+    want = raw["row_number"].to_numpy()
+    for order in orders:
+        got = order.to_numpy() if isinstance(order, pa.ChunkedArray) else np.asarray(order)
+        if not np.array_equal(want, got):
+            raise SocmapError("internal error: validated rows are out of file order")
+
+
+def _constant(value: str, n: int) -> pa.DictionaryArray:
+    return pa.DictionaryArray.from_arrays(pa.array(np.zeros(n, np.int32)), pa.array([value]))
 
 
 def _as_floats(values: np.ndarray) -> np.ndarray:
@@ -214,7 +237,7 @@ _REASON_SQL = """
     END
 """
 
-# Each canonical column as an expression over the validated CTE below.
+# The columns DuckDB computes, as expressions over the validated CTE below.
 _COLUMNS = {
     "row_number": "row_number",
     "reason": "reason_s",
@@ -222,17 +245,9 @@ _COLUMNS = {
         "CASE WHEN reason_s IS NOT NULL OR crime_id IN (SELECT id FROM keep_raw) "
         f"THEN {raw_row_sql(_NAMES)} END"
     ),
-    "source": repr(SOURCE),
-    "incident_id": text_sql("crime_id"),
-    "category": text_sql("crime_type"),
     "month": "month_d",
     "latitude": "CASE WHEN reason_s IS NULL THEN lat END",
     "longitude": "CASE WHEN reason_s IS NULL THEN lon END",
-    "location": text_sql("location"),
-    "lsoa_code": text_sql("lsoa_code"),
-    "lsoa_name": text_sql("lsoa_name"),
-    "outcome": text_sql("outcome"),
-    "reported_by": text_sql("reported_by"),
     # Only rows where "Falls within" differs from "Reported by", or with a Context, carry
     # attributes: building JSON for every row would cost a fifth of the whole load.
     "attributes": (
@@ -241,6 +256,32 @@ _COLUMNS = {
         "'context', NULLIF(trim(context), '')) END"
     ),
 }
+
+# Canonical text columns taken from the file's columns as they are (see _validate).
+_TEXT = {
+    "incident_id": "crime_id",
+    "category": "crime_type",
+    "location": "location",
+    "lsoa_code": "lsoa_code",
+    "lsoa_name": "lsoa_name",
+    "outcome": "outcome",
+    "reported_by": "reported_by",
+}
+
+# Columns with few distinct values, read dictionary-encoded (geo.ingest._csvstream).
+_DICTIONARY = frozenset(
+    {
+        "month",
+        "reported_by",
+        "falls_within",
+        "location",
+        "lsoa_code",
+        "lsoa_name",
+        "crime_type",
+        "outcome",
+        "context",
+    }
+)
 
 _VALIDATE_SQL = f"""
 WITH t AS (
@@ -259,6 +300,7 @@ WITH t AS (
 ), r AS (
     SELECT *, {_REASON_SQL} AS reason_s FROM v
 )
-SELECT {select_canonical(_COLUMNS)}
+SELECT {select_columns(_COLUMNS)}
 FROM r
+ORDER BY row_number
 """
