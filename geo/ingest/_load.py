@@ -96,12 +96,17 @@ class Chunk:
 
     ``cells`` may carry H3 cells computed already (aligned with ``table``; 0 for none), so a
     format can compute them while DuckDB validates; otherwise the loader computes them.
+
+    ``raw_text``, given row numbers, returns those rows' text as the file had it (columns
+    ``row_number`` and ``raw``). A format that leaves ``raw`` NULL on good rows supplies it,
+    so a row the loader rejects later (a repeated id) is still quarantined as written.
     """
 
     table: pa.Table
     unparsed: list[tuple[int, str, str]] = field(default_factory=list)  # (row, reason, raw)
     blank_lines: int = 0
     cells: np.ndarray | None = None
+    raw_text: Callable[[np.ndarray], pa.Table] | None = None
 
 
 class _AlreadyLoaded(Exception):  # noqa: N818 - control flow, never shown to a user
@@ -146,13 +151,13 @@ def load_chunks(
             _refuse_repeat(con, spec)
             if spec.prepare is not None:
                 spec.prepare(con)
-            staged = _stage(con, chunks, report, step)
+            staged, raw_texts = _stage(con, chunks, report, step)
             if report.rows_read == 0:
                 raise InputError(spec.file, "has a header but no data rows")
             step("storing", report.rows_read)
             con.register("staged_rows", staged)
             try:
-                _store_staged(con, spec, report)
+                _store_staged(con, spec, report, raw_texts)
             finally:
                 con.unregister("staged_rows")
     except _AlreadyLoaded as done:
@@ -160,8 +165,13 @@ def load_chunks(
     return report
 
 
-def _store_staged(con: duckdb.DuckDBPyConnection, spec: LoadSpec, report: BatchReport) -> None:
-    _reject_repeats(con, spec)
+def _store_staged(
+    con: duckdb.DuckDBPyConnection,
+    spec: LoadSpec,
+    report: BatchReport,
+    raw_texts: list[Callable[[np.ndarray], pa.Table]],
+) -> None:
+    _reject_repeats(con, spec, raw_texts)
     batch_id = _next_batch_id(con)
     report.replaced = remove_replaced(con, spec.replace, spec.source, batch_id)
     _insert_incidents(con, batch_id)
@@ -185,18 +195,21 @@ def _stage(
     chunks: Iterable[Chunk],
     report: BatchReport,
     step: Callable[[str, int], None],
-) -> pa.Table:
-    """Every row of every chunk, with cell, district and division columns, in memory."""
+) -> tuple[pa.Table, list[Callable[[np.ndarray], pa.Table]]]:
+    """Every row of every chunk, with cell, district and division columns, in memory; and
+    the chunks' ways to recover raw text (:attr:`Chunk.raw_text`)."""
     placer = placement.placer_from_connection(con)
-    parts = []
+    parts, raw_texts = [], []
     for chunk in chunks:
         step("placing", report.rows_read + chunk.table.num_rows + len(chunk.unparsed))
         parts.append(_stage_chunk(chunk, placer, report))
         if chunk.unparsed:
             parts.append(_unparsed_table(chunk.unparsed, parts[-1].schema))
+        if chunk.raw_text is not None:
+            raw_texts.append(chunk.raw_text)
     if not parts:
-        return _unparsed_table([], None)
-    return in_storage_order(pa.concat_tables(parts))
+        return _unparsed_table([], None), raw_texts
+    return in_storage_order(pa.concat_tables(parts)), raw_texts
 
 
 def _stage_chunk(chunk: Chunk, placer: placement.Placer | None, report: BatchReport) -> pa.Table:
@@ -260,7 +273,11 @@ def _staged_schema() -> pa.Schema:
     return pa.schema(fields)
 
 
-def _reject_repeats(con: duckdb.DuckDBPyConnection, spec: LoadSpec) -> None:
+def _reject_repeats(
+    con: duckdb.DuckDBPyConnection,
+    spec: LoadSpec,
+    raw_texts: list[Callable[[np.ndarray], pa.Table]],
+) -> None:
     """Reject rows whose id repeats, and expose the staged rows with those reasons.
 
     A second row with an id seen earlier in the file is a duplicate (rows with no id, such
@@ -290,13 +307,33 @@ def _reject_repeats(con: duckdb.DuckDBPyConnection, spec: LoadSpec) -> None:
     )
     if spec.replace == "months":
         mark_stored_repeats(con, spec.id_label, spec.source)
+    _add_repeat_text(con, raw_texts)
     con.execute(
         """
         CREATE TEMP VIEW staged AS
-        SELECT s.* REPLACE (coalesce(s.reason, r.reason) AS reason)
+        SELECT s.* REPLACE (coalesce(s.reason, r.reason) AS reason,
+                            coalesce(s.raw, r.raw) AS raw)
         FROM staged_rows s LEFT JOIN repeats r USING (row_number)
         """
     )
+
+
+def _add_repeat_text(
+    con: duckdb.DuckDBPyConnection, raw_texts: list[Callable[[np.ndarray], pa.Table]]
+) -> None:
+    """Give each rejected repeat its raw text, from the chunks that can recover it."""
+    con.execute("ALTER TABLE repeats ADD COLUMN raw VARCHAR")
+    numbers = con.sql("SELECT row_number FROM repeats").fetchnumpy()["row_number"]
+    if not raw_texts or len(numbers) == 0:
+        return
+    con.register("repeat_text", pa.concat_tables([text(numbers) for text in raw_texts]))
+    try:
+        con.execute(
+            "UPDATE repeats SET raw = t.raw FROM repeat_text t "
+            "WHERE repeats.row_number = t.row_number"
+        )
+    finally:
+        con.unregister("repeat_text")
 
 
 def _next_batch_id(con: duckdb.DuckDBPyConnection) -> int:

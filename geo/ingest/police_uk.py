@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from pathlib import Path
 
 import duckdb
@@ -83,7 +84,7 @@ def ingest_police_uk(
     if (batch := already_loaded(store, spec)) is not None:
         return BatchReport(file=spec.file, kind=spec.kind, source=SOURCE, already_loaded_as=batch)
     with LoadProgress(path.name, progress, total=info.size, unit="B") as bar:
-        chunks = _validated_chunks(info, settings, bar, store)
+        chunks = _validated_chunks(info, settings, bar)
         report = load_chunks(store, spec, chunks, step=bar.step)
     if info.has_bom:
         report.notes.append(f"{path}: starts with a UTF-8 byte-order mark; it was ignored")
@@ -113,51 +114,37 @@ def _check_header(info: FileInfo) -> None:
     )
 
 
-def _validated_chunks(
-    info: FileInfo, settings: Settings, bar: LoadProgress, store: Store
-) -> Iterator[Chunk]:
+def _validated_chunks(info: FileInfo, settings: Settings, bar: LoadProgress) -> Iterator[Chunk]:
     bar.step("reading")
     part = read_csv_table(info, _NAMES, _DICTIONARY)  # the whole file at once, on every core
     bar.finish_reading()
     unparsed = [(b.row_number, b.problem, b.text) for b in part.bad_rows]
     bar.step("validating", part.table.num_rows + len(unparsed))
-    table, cells = _validate(part.table, settings, store)
-    blank_lines = part.blank_lines
-    del part  # the raw strings are not needed once validated: a quarter of peak memory
-    yield Chunk(table, unparsed, blank_lines, cells)
+    table, cells = _validate(part.table, settings)
+    yield Chunk(table, unparsed, part.blank_lines, cells, partial(_raw_text, part.table))
 
 
-def _ids_to_keep_raw(raw: pa.Table, store: Store) -> pa.Table:
-    """Crime IDs that may turn out to be repeats: those seen twice in the file, and those
-    already stored. Their rows keep their raw text, so a rejected repeat is quarantined as
-    the file had it (a superset is cheap; every other row skips building it)."""
+def _raw_text(raw: pa.Table, numbers: np.ndarray) -> pa.Table:
+    """The file's text of the rows numbered ``numbers`` (the loader asks for the rows it
+    rejects as repeats; every other row's text is built only if validation rejects it)."""
     con = duckdb.connect()
     try:
         con.register("b", raw)
-        counts = con.sql(
-            "SELECT crime_id AS id, count(*) > 1 AS twice FROM b WHERE crime_id <> '' GROUP BY 1"
+        con.register("wanted", pa.table({"row_number": pa.array(numbers, pa.int64())}))
+        return con.sql(
+            f"SELECT row_number, {raw_row_sql(_NAMES)} AS raw FROM b "
+            "WHERE row_number IN (SELECT row_number FROM wanted)"
         ).to_arrow_table()
     finally:
         con.close()
-    twice = counts.filter(counts["twice"]).select(["id"])
-    ids = counts.select(["id"])
-    if not store.exists() or ids.num_rows == 0:
-        return twice
-    with store.reading() as cur:
-        cur.register("file_ids", ids)
-        stored = cur.sql(
-            "SELECT DISTINCT incident_id AS id FROM incidents "
-            "WHERE source = 'police-uk' AND incident_id IN (SELECT id FROM file_ids)"
-        ).to_arrow_table()
-    return pa.concat_tables([twice, stored])
 
 
-def _validate(raw: pa.Table, settings: Settings, store: Store) -> tuple[pa.Table, np.ndarray]:
+def _validate(raw: pa.Table, settings: Settings) -> tuple[pa.Table, np.ndarray]:
     """The validated rows (in file order), and the H3 cell of each of them (0 where none).
 
-    DuckDB finds the ids to keep raw text for and works out each row's problem, month and
-    coordinates in a worker thread (it releases the GIL) while this thread runs h3's Python
-    loop, so the largest costs of a load overlap on two cores. The text columns do not pass
+    DuckDB works out each row's problem, month and coordinates in a worker thread (it
+    releases the GIL) while this thread runs h3's Python loop, so the two largest costs of a
+    load overlap on two cores. The text columns do not pass
     through DuckDB at all: they are the file's own Arrow columns, trimmed and NULLed in place
     (:func:`text_values`), which spares copying every string twice.
     """
@@ -169,7 +156,9 @@ def _validate(raw: pa.Table, settings: Settings, store: Store) -> tuple[pa.Table
             "TRY_CAST(trim(longitude) AS DOUBLE) AS lon FROM b ORDER BY row_number"
         ).fetchnumpy()
         with ThreadPoolExecutor(max_workers=1) as pool:
-            future = pool.submit(_check_rows, con, raw, settings, store)
+            future = pool.submit(
+                lambda: con.sql(_VALIDATE_SQL, params=_bbox_params(settings)).to_arrow_table()
+            )
             cells = incidents_to_cells(_as_floats(coords["lat"]), _as_floats(coords["lon"]))
             checked = future.result()
     finally:
@@ -179,13 +168,6 @@ def _validate(raw: pa.Table, settings: Settings, store: Store) -> tuple[pa.Table
     columns |= {name: text_values(raw[field]) for name, field in _TEXT.items()}
     columns["source"] = _constant(SOURCE, raw.num_rows)
     return canonical_table(columns, raw.num_rows), cells
-
-
-def _check_rows(
-    con: duckdb.DuckDBPyConnection, raw: pa.Table, settings: Settings, store: Store
-) -> pa.Table:
-    con.register("keep_raw", _ids_to_keep_raw(raw, store))
-    return con.sql(_VALIDATE_SQL, params=_bbox_params(settings)).to_arrow_table()
 
 
 def _require_file_order(raw: pa.Table, *orders: object) -> None:
@@ -241,10 +223,7 @@ _REASON_SQL = """
 _COLUMNS = {
     "row_number": "row_number",
     "reason": "reason_s",
-    "raw": (
-        "CASE WHEN reason_s IS NOT NULL OR crime_id IN (SELECT id FROM keep_raw) "
-        f"THEN {raw_row_sql(_NAMES)} END"
-    ),
+    "raw": (f"CASE WHEN reason_s IS NOT NULL THEN {raw_row_sql(_NAMES)} END"),
     "month": "month_d",
     "latitude": "CASE WHEN reason_s IS NULL THEN lat END",
     "longitude": "CASE WHEN reason_s IS NULL THEN lon END",
