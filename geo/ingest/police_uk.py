@@ -247,20 +247,9 @@ _TEXT = {
     "reported_by": "reported_by",
 }
 
-# Columns with few distinct values, read dictionary-encoded (geo.ingest._csvstream).
-_DICTIONARY = frozenset(
-    {
-        "month",
-        "reported_by",
-        "falls_within",
-        "location",
-        "lsoa_code",
-        "lsoa_name",
-        "crime_type",
-        "outcome",
-        "context",
-    }
-)
+# Columns with few distinct values, read dictionary-encoded (geo.ingest._csvstream): all but
+# the unique Crime ID and the coordinates.
+_DICTIONARY = frozenset(_NAMES) - {"crime_id", "longitude", "latitude"}
 
 _VALIDATE_SQL = f"""
 WITH t AS (
