@@ -3,15 +3,22 @@ colours, the file's metadata and the audit log."""
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import io
 import json
+import re
 from collections import Counter
 from dataclasses import replace
+from pathlib import Path
 
+import kaleido
+import plotly
+import plotly.graph_objects as go
 import pytest
 from PIL import Image
 
+from dashboard.browser import PLOTLY_JS, RenderError
 from dashboard.export import Renderer, export_map
 from dashboard.export._print_figure import Frame, nice_length, print_figure
 from dashboard.export._sheet import document
@@ -161,7 +168,6 @@ def test_one_browser_serves_many_exports(settings):
 
 
 def test_a_closed_renderer_starts_again_when_next_needed():
-    import plotly.graph_objects as go
 
     figure = go.Figure(go.Scatter(x=[0, 1], y=[0, 1], text=["a", "b"], mode="text"))
     r = Renderer()
@@ -263,3 +269,44 @@ def test_area_names_stay_inside_their_area_or_are_left_off():
     fig = print_figure(replace(model, links=(), ports=()), Frame(600, 400), labels)
     (text,) = [t for t in fig.data if t.mode == "text"]
     assert list(text.text) == ["Tiny"]
+
+
+def test_the_vendored_plotly_bundle_is_the_plotly_packages_release():
+    """The renderer's basic bundle must be the plotly.js release the plotly package ships,
+    or figures built by this plotly could draw differently (dashboard/vendor/README.md)."""
+
+    def release(path: Path) -> str:
+        head = path.read_text(encoding="utf-8")[:300]
+        return next(w for w in head.split() if w.startswith("v") and w[1:2].isdigit())
+
+    full = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
+    assert "(basic - minified)" in PLOTLY_JS.read_text(encoding="utf-8")[:300]
+    assert release(PLOTLY_JS) == release(full)
+
+
+def test_a_print_figure_draws_the_same_with_the_basic_bundle(settings, renderer):
+    """The same print figure as SVG from the renderer (basic bundle) and from kaleido's own
+    page with the plotly package's full bundle: identical drawings."""
+    model = map_model(_ctx(settings, Audience.RESTRICTED), VIEW, Audience.RESTRICTED)
+    frame = Frame(600, 400)
+    figure = print_figure(model, frame)
+    ours = renderer.svg(figure, frame.width, frame.height)
+
+    async def full_bundle() -> bytes:
+        async with kaleido.Kaleido(n=1, mathjax=False) as k:
+            opts = {"format": "svg", "width": frame.width, "height": frame.height, "scale": 1}
+            return await k.calc_fig(figure, opts=opts)
+
+    def same_ids(svg: str) -> str:  # plotly gives each drawing and trace a random id
+        uid = re.search(r'id="defs-([0-9a-f]+)"', svg).group(1)
+        return re.sub(r"\btrace[0-9a-f]{6}\b", "traceUID", svg.replace(uid, "UID"))
+
+    reference = asyncio.run(full_bundle()).decode("utf-8")
+    assert ours.count("<path") > 20
+    assert same_ids(ours) == same_ids(reference)
+
+
+def test_a_trace_the_print_bundle_lacks_is_refused_by_name():
+    figure = go.Figure(go.Choroplethmap())
+    with Renderer() as r, pytest.raises(RenderError, match="cannot print choroplethmap traces"):
+        r.svg(figure, 200, 100)
