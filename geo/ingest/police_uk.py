@@ -19,6 +19,7 @@ from pathlib import Path
 import duckdb
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from geo.cells import incidents_to_cells
 from geo.errors import InputError, SocmapError
@@ -26,7 +27,13 @@ from geo.ingest._csvstream import read_csv_table
 from geo.ingest._files import FileInfo, inspect_text_file
 from geo.ingest._load import BatchReport, Chunk, LoadSpec, already_loaded, load_chunks
 from geo.ingest._progress import LoadProgress
-from geo.ingest._stage import canonical_table, raw_row_sql, select_columns, text_values
+from geo.ingest._stage import (
+    canonical_table,
+    float_values,
+    raw_row_sql,
+    select_columns,
+    text_values,
+)
 from geo.settings import Settings
 from geo.store import Store
 
@@ -144,30 +151,68 @@ def _validate(raw: pa.Table, settings: Settings) -> tuple[pa.Table, np.ndarray]:
 
     DuckDB works out each row's problem, month and coordinates in a worker thread (it
     releases the GIL) while this thread runs h3's Python loop, so the two largest costs of a
-    load overlap on two cores. The text columns do not pass
-    through DuckDB at all: they are the file's own Arrow columns, trimmed and NULLed in place
-    (:func:`text_values`), which spares copying every string twice.
+    load overlap on two cores. The text columns do not pass through DuckDB at all: they are
+    the file's own Arrow columns, trimmed and NULLed in place (:func:`text_values`), which
+    spares copying every string twice.
     """
     con = duckdb.connect()
     try:
         con.register("b", raw)
-        coords = con.sql(
-            "SELECT row_number, TRY_CAST(trim(latitude) AS DOUBLE) AS lat, "
-            "TRY_CAST(trim(longitude) AS DOUBLE) AS lon FROM b ORDER BY row_number"
-        ).fetchnumpy()
+        lat, lon = _coordinates(con, raw)
         with ThreadPoolExecutor(max_workers=1) as pool:
             future = pool.submit(
                 lambda: con.sql(_VALIDATE_SQL, params=_bbox_params(settings)).to_arrow_table()
             )
-            cells = incidents_to_cells(_as_floats(coords["lat"]), _as_floats(coords["lon"]))
+            cells = incidents_to_cells(lat, lon)
             checked = future.result()
     finally:
         con.close()
-    _require_file_order(raw, coords["row_number"], checked["row_number"])
+    _require_file_order(raw, checked["row_number"])
+    _match_validated_points(cells, lat, lon, checked)
     columns = {name: checked[name] for name in checked.column_names}
     columns |= {name: text_values(raw[field]) for name, field in _TEXT.items()}
     columns["source"] = _constant(SOURCE, raw.num_rows)
     return canonical_table(columns, raw.num_rows), cells
+
+
+def _coordinates(con: duckdb.DuckDBPyConnection, raw: pa.Table) -> tuple[np.ndarray, np.ndarray]:
+    """Latitude and longitude for h3, in file order; NaN where blank or unreadable.
+
+    Arrow parses a usual file (plain numbers and blanks) in under half DuckDB's time, and h3
+    waits for this. Anything Arrow refuses (padding, words) makes DuckDB parse the columns
+    as validation does.
+    """
+    try:
+        return _arrow_floats(raw["latitude"]), _arrow_floats(raw["longitude"])
+    except pa.ArrowInvalid:
+        coords = con.sql(
+            "SELECT row_number, TRY_CAST(trim(latitude) AS DOUBLE) AS lat, "
+            "TRY_CAST(trim(longitude) AS DOUBLE) AS lon FROM b ORDER BY row_number"
+        ).fetchnumpy()
+        _require_file_order(raw, coords["row_number"])
+        return _as_floats(coords["lat"]), _as_floats(coords["lon"])
+
+
+def _arrow_floats(column: pa.ChunkedArray) -> np.ndarray:
+    blank_is_null = pa.chunked_array([_blank_as_null(chunk) for chunk in column.chunks])
+    return float_values(pc.cast(blank_is_null, pa.float64()))
+
+
+def _blank_as_null(chunk: pa.Array) -> pa.Array:
+    return pc.if_else(pc.equal(chunk, ""), pa.scalar(None, chunk.type), chunk)
+
+
+def _match_validated_points(
+    cells: np.ndarray, lat: np.ndarray, lon: np.ndarray, checked: pa.Table
+) -> None:
+    """Cells were computed from the coordinates as parsed for h3; a good row's validated
+    coordinates are the ones stored, so any row where the two parses differ gets its cell
+    again from the stored ones (none do in practice; this makes it certain)."""
+    good_lat = float_values(checked["latitude"])
+    good_lon = float_values(checked["longitude"])
+    differ = np.isfinite(good_lat) & ((good_lat != lat) | (good_lon != lon))
+    if differ.any():
+        cells[differ] = incidents_to_cells(good_lat[differ], good_lon[differ])
 
 
 def _require_file_order(raw: pa.Table, *orders: object) -> None:
