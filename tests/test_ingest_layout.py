@@ -63,7 +63,7 @@ _keys = st.lists(
     st.tuples(
         st.sampled_from(["b", "a", "Ä", "a b", "", None]),
         st.integers(-800, 30_000) | st.none(),
-        st.integers(0, 2**64 - 1) | st.none(),
+        st.integers(0, 2**63 - 1) | st.none(),  # an H3 index never sets bit 63
     ),
     min_size=0,
     max_size=60,

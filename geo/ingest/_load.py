@@ -2,10 +2,10 @@
 
 The steps, each a named function below: refuse a file already loaded; stage every row in
 memory (good rows get their H3 cell and their district and division) and show it to DuckDB as
-an Arrow view, so it is written once; reject repeated ids; remove the rows this batch
-replaces (the policies are in :mod:`geo.ingest._replace`); insert incidents and quarantine;
-record the batch and check that every row read is accounted for. Any failure rolls the whole
-batch back.
+an Arrow view, so it is written once; reject repeated ids (:mod:`geo.ingest._repeats`);
+remove the rows this batch replaces (the policies are in :mod:`geo.ingest._replace`); insert
+incidents and quarantine; record the batch and check that every row read is accounted for.
+Any failure rolls the whole batch back.
 """
 
 from __future__ import annotations
@@ -23,7 +23,8 @@ from geo import placement
 from geo.cells import incidents_to_cells
 from geo.errors import InputError, SocmapError
 from geo.ingest._order import in_storage_order
-from geo.ingest._replace import mark_stored_repeats, remove_replaced
+from geo.ingest._repeats import reject_repeats
+from geo.ingest._replace import remove_replaced
 from geo.ingest._stage import ARROW_TYPES, CANONICAL, STORED, float_values
 from geo.store import Store
 
@@ -171,7 +172,7 @@ def _store_staged(
     report: BatchReport,
     raw_texts: list[Callable[[np.ndarray], pa.Table]],
 ) -> None:
-    _reject_repeats(con, spec, raw_texts)
+    reject_repeats(con, spec.id_label, spec.replace == "months", spec.source, raw_texts)
     batch_id = _next_batch_id(con)
     report.replaced = remove_replaced(con, spec.replace, spec.source, batch_id)
     _insert_incidents(con, batch_id)
@@ -271,69 +272,6 @@ def _staged_schema() -> pa.Schema:
         pa.field("division", pa.string()),
     ]
     return pa.schema(fields)
-
-
-def _reject_repeats(
-    con: duckdb.DuckDBPyConnection,
-    spec: LoadSpec,
-    raw_texts: list[Callable[[np.ndarray], pa.Table]],
-) -> None:
-    """Reject rows whose id repeats, and expose the staged rows with those reasons.
-
-    A second row with an id seen earlier in the file is a duplicate (rows with no id, such
-    as police.uk anti-social behaviour, never are). Under month replacement, an id already
-    stored for a month and force this file does not replace is the same crime published
-    again (police.uk repeats a few in the next month): it is counted once.
-    """
-    con.execute(
-        """
-        CREATE TEMP TABLE repeats AS
-        SELECT row_number, 'duplicate ' || ? || ' ' || incident_id
-                           || ' (first at row ' || first_row || ')' AS reason
-        FROM (
-            SELECT row_number, incident_id,
-                   min(row_number) OVER (PARTITION BY incident_id) AS first_row
-            FROM staged_rows
-            WHERE reason IS NULL AND incident_id IN (
-                -- Only ids that repeat go through the window: a count is a hash
-                -- aggregate, while a window over every row sorts them all.
-                SELECT incident_id FROM staged_rows
-                WHERE reason IS NULL AND incident_id IS NOT NULL
-                GROUP BY incident_id HAVING count(*) > 1)
-        )
-        WHERE row_number <> first_row
-        """,
-        [spec.id_label],
-    )
-    if spec.replace == "months":
-        mark_stored_repeats(con, spec.id_label, spec.source)
-    _add_repeat_text(con, raw_texts)
-    con.execute(
-        """
-        CREATE TEMP VIEW staged AS
-        SELECT s.* REPLACE (coalesce(s.reason, r.reason) AS reason,
-                            coalesce(s.raw, r.raw) AS raw)
-        FROM staged_rows s LEFT JOIN repeats r USING (row_number)
-        """
-    )
-
-
-def _add_repeat_text(
-    con: duckdb.DuckDBPyConnection, raw_texts: list[Callable[[np.ndarray], pa.Table]]
-) -> None:
-    """Give each rejected repeat its raw text, from the chunks that can recover it."""
-    con.execute("ALTER TABLE repeats ADD COLUMN raw VARCHAR")
-    numbers = con.sql("SELECT row_number FROM repeats").fetchnumpy()["row_number"]
-    if not raw_texts or len(numbers) == 0:
-        return
-    con.register("repeat_text", pa.concat_tables([text(numbers) for text in raw_texts]))
-    try:
-        con.execute(
-            "UPDATE repeats SET raw = t.raw FROM repeat_text t "
-            "WHERE repeats.row_number = t.row_number"
-        )
-    finally:
-        con.unregister("repeat_text")
 
 
 def _next_batch_id(con: duckdb.DuckDBPyConnection) -> int:

@@ -41,6 +41,7 @@ def storage_order(table: pa.Table) -> np.ndarray:
     """The permutation that sorts ``table`` by (category, month, cell); nulls sort last."""
     category = _category_ranks(table["category"])
     month = _int_values(table["month"].cast(pa.int32()), np.iinfo(np.int32).max)
+    # A missing cell sorts last as the largest uint64: no H3 index sets bit 63.
     cell = _int_values(table["cell"], np.iinfo(np.uint64).max).astype(np.uint64)
     days = month.astype(np.int64)
     if category.max(initial=0) < (1 << _CATEGORY_BITS) and days.min(initial=0) >= 0:
