@@ -8,6 +8,8 @@ shared by every format in :mod:`geo.ingest._load`.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -46,23 +48,21 @@ STORED = [c for c in CANONICAL if c not in {"row_number", "reason", "raw"}]
 
 def select_canonical(exprs: dict[str, str]) -> str:
     """A SELECT list with every canonical column: given expressions, NULL for the rest."""
-    unknown = set(exprs) - set(CANONICAL)
-    if unknown:
-        raise ValueError(f"not canonical columns: {sorted(unknown)}")
-    parts = []
-    for name, sql_type in CANONICAL.items():
-        expr = exprs.get(name, "NULL")
-        parts.append(f"CAST({expr} AS {sql_type}) AS {name}")
-    return ",\n       ".join(parts)
+    _require_canonical(exprs)
+    return select_columns({name: exprs.get(name, "NULL") for name in CANONICAL})
 
 
 def select_columns(exprs: dict[str, str]) -> str:
     """A SELECT list of just the given canonical columns, each cast to its canonical type
     (the rest are added in Arrow by :func:`canonical_table`)."""
-    unknown = set(exprs) - set(CANONICAL)
+    _require_canonical(exprs)
+    return ",\n       ".join(f"CAST({e} AS {CANONICAL[n]}) AS {n}" for n, e in exprs.items())
+
+
+def _require_canonical(names: Iterable[str]) -> None:
+    unknown = set(names) - set(CANONICAL)
     if unknown:
         raise ValueError(f"not canonical columns: {sorted(unknown)}")
-    return ",\n       ".join(f"CAST({e} AS {CANONICAL[n]}) AS {n}" for n, e in exprs.items())
 
 
 # Each canonical DuckDB type as Arrow has it.
@@ -77,9 +77,7 @@ ARROW_TYPES = {
 def canonical_table(columns: dict[str, pa.ChunkedArray | pa.Array], n: int) -> pa.Table:
     """A validated chunk from some canonical columns: the rest are NULL, in canonical order.
     Text columns may be dictionary-encoded; DuckDB reads them as VARCHAR."""
-    unknown = set(columns) - set(CANONICAL)
-    if unknown:
-        raise ValueError(f"not canonical columns: {sorted(unknown)}")
+    _require_canonical(columns)
     arrays = [
         columns[name] if name in columns else pa.nulls(n, ARROW_TYPES[sql_type])
         for name, sql_type in CANONICAL.items()
