@@ -20,7 +20,7 @@ from geo import InputError, ingest_police_uk
 from geo.cells import FINE_RES
 from geo.ingest import _files
 from geo.ingest._order import in_storage_order, storage_order
-from geo.ingest._stage import text_sql, text_values
+from geo.ingest._stage import match_stored_points, text_sql, text_values
 from tests.test_police_uk_ingest import CANTERBURY, MAIDSTONE, MARGATE, row, write_csv
 
 CATEGORIES = ["Drugs", "Burglary", "Possession of weapons", "Anti-social behaviour", "Zz"]
@@ -150,18 +150,24 @@ def test_the_ascii_shortcut_gives_the_same_checksum(tmp_path):
 
 
 @pytest.mark.parametrize(
-    "coords",
+    ("coords", "unreadable"),
     [
-        ("0.522700", "51.270400"),  # Arrow parses the coordinates for h3
-        (" 0.522700", "51.270400 "),  # padded: Arrow refuses, DuckDB parses them
-        ("5.227e-1", "5127.04E-2"),  # exponents: both parse
+        (("0.522700", "51.270400"), False),  # Arrow parses the coordinates for h3
+        ((" 0.522700", "51.270400 "), False),  # padded: trimmed first, as DuckDB trims
+        (("5.227e-1", "5127.04E-2"), False),  # exponents: both parse
+        (("0.522700", "51.270400"), True),  # a word elsewhere: DuckDB parses the file's
     ],
 )
-def test_every_stored_cell_is_h3s_cell_of_the_stored_point(store, settings, tmp_path, coords):
+def test_every_stored_cell_is_h3s_cell_of_the_stored_point(
+    store, settings, tmp_path, coords, unreadable
+):
     """Whichever parser read the coordinates for h3, each row's cell is h3-py's own cell of
     the coordinates stored with it."""
     rows = [*_shuffled_rows(200, seed=2), row("pad", lon_lat=coords)]
-    ingest_police_uk(store, write_csv(tmp_path / "c.csv", rows), settings)
+    if unreadable:
+        rows.append(row("word", lon_lat=("east", "51.270400")))
+    report = ingest_police_uk(store, write_csv(tmp_path / "c.csv", rows), settings)
+    assert report.quarantined == int(unreadable)
     stored = store.fetch_rows(
         "SELECT latitude, longitude, cell FROM incidents WHERE latitude IS NOT NULL"
     )
@@ -172,12 +178,10 @@ def test_every_stored_cell_is_h3s_cell_of_the_stored_point(store, settings, tmp_
 
 
 def test_a_point_parsed_differently_for_h3_gets_the_cell_of_its_stored_coordinates():
-    from geo.ingest.police_uk import _match_validated_points
-
     checked = pa.table({"latitude": [51.27, None, 51.28], "longitude": [0.52, None, 1.08]})
     lat = np.array([51.27, np.nan, np.nan])  # row 3: h3's parse saw no point
     lon = np.array([0.52, np.nan, np.nan])
     cells = np.array([h3.str_to_int(h3.latlng_to_cell(51.27, 0.52, FINE_RES)), 0, 0], np.uint64)
-    _match_validated_points(cells, lat, lon, checked)
+    match_stored_points(cells, lat, lon, checked)
     assert cells[2] == h3.str_to_int(h3.latlng_to_cell(51.28, 1.08, FINE_RES))
     assert cells[1] == 0

@@ -34,7 +34,7 @@ from geo.ingest._partner_formats import OpenedFile, RawPart, open_partner_file
 from geo.ingest._partner_rules import register_lookups, validate_params, validate_sql
 from geo.ingest._partner_sql import prep_sql, project
 from geo.ingest._progress import LoadProgress
-from geo.ingest._stage import float_values, select_canonical
+from geo.ingest._stage import float_values, match_stored_points, select_canonical
 from geo.ports import Port, packaged_ports, ports_from_connection, seed_ports
 from geo.settings import Settings
 from geo.store import Store
@@ -219,11 +219,9 @@ class _Checker:
         rows = projected["row_number"].to_numpy()
         order = np.argsort(rows)
         at = order[np.searchsorted(rows, table["row_number"].to_numpy(), sorter=order)]
-        cells, lat, lon = cells[at], lat[at], lon[at]
+        cells = cells[at]
         # Rows placed from a gazetteer (a destination, a port) get their cells now.
-        out_lat, out_lon = float_values(table["latitude"]), float_values(table["longitude"])
-        redo = np.isfinite(out_lat) & ~((out_lat == lat) & (out_lon == lon))
-        cells[redo] = incidents_to_cells(out_lat[redo], out_lon[redo])
+        match_stored_points(cells, lat[at], lon[at], table)
         return table, cells
 
     def _repeats(self, id_hash: pa.ChunkedArray) -> pa.Array:

@@ -30,6 +30,7 @@ from geo.ingest._progress import LoadProgress
 from geo.ingest._stage import (
     canonical_table,
     float_values,
+    match_stored_points,
     raw_row_sql,
     select_columns,
     text_values,
@@ -168,7 +169,7 @@ def _validate(raw: pa.Table, settings: Settings) -> tuple[pa.Table, np.ndarray]:
     finally:
         con.close()
     _require_file_order(raw, checked["row_number"])
-    _match_validated_points(cells, lat, lon, checked)
+    match_stored_points(cells, lat, lon, checked)
     columns = {name: checked[name] for name in checked.column_names}
     columns |= {name: text_values(raw[field]) for name, field in _TEXT.items()}
     columns["source"] = _constant(SOURCE, raw.num_rows)
@@ -178,9 +179,9 @@ def _validate(raw: pa.Table, settings: Settings) -> tuple[pa.Table, np.ndarray]:
 def _coordinates(con: duckdb.DuckDBPyConnection, raw: pa.Table) -> tuple[np.ndarray, np.ndarray]:
     """Latitude and longitude for h3, in file order; NaN where blank or unreadable.
 
-    Arrow parses a usual file (plain numbers and blanks) in under half DuckDB's time, and h3
-    waits for this. Anything Arrow refuses (padding, words) makes DuckDB parse the columns
-    as validation does.
+    Arrow parses a usual file (numbers, blanks, padding) in under half DuckDB's time, and h3
+    waits for this. Anything Arrow refuses (a word, say) makes DuckDB parse the columns as
+    validation does.
     """
     try:
         return _arrow_floats(raw["latitude"]), _arrow_floats(raw["longitude"])
@@ -194,25 +195,8 @@ def _coordinates(con: duckdb.DuckDBPyConnection, raw: pa.Table) -> tuple[np.ndar
 
 
 def _arrow_floats(column: pa.ChunkedArray) -> np.ndarray:
-    blank_is_null = pa.chunked_array([_blank_as_null(chunk) for chunk in column.chunks])
-    return float_values(pc.cast(blank_is_null, pa.float64()))
-
-
-def _blank_as_null(chunk: pa.Array) -> pa.Array:
-    return pc.if_else(pc.equal(chunk, ""), pa.scalar(None, chunk.type), chunk)
-
-
-def _match_validated_points(
-    cells: np.ndarray, lat: np.ndarray, lon: np.ndarray, checked: pa.Table
-) -> None:
-    """Cells were computed from the coordinates as parsed for h3; a good row's validated
-    coordinates are the ones stored, so any row where the two parses differ gets its cell
-    again from the stored ones (none do in practice; this makes it certain)."""
-    good_lat = float_values(checked["latitude"])
-    good_lon = float_values(checked["longitude"])
-    differ = np.isfinite(good_lat) & ((good_lat != lat) | (good_lon != lon))
-    if differ.any():
-        cells[differ] = incidents_to_cells(good_lat[differ], good_lon[differ])
+    # Trimmed and blank as NULL, as DuckDB's TRY_CAST(trim(...)) reads them.
+    return float_values(pc.cast(text_values(column), pa.float64()))
 
 
 def _require_file_order(raw: pa.Table, *orders: object) -> None:
@@ -268,7 +252,7 @@ _REASON_SQL = """
 _COLUMNS = {
     "row_number": "row_number",
     "reason": "reason_s",
-    "raw": (f"CASE WHEN reason_s IS NOT NULL THEN {raw_row_sql(_NAMES)} END"),
+    "raw": f"CASE WHEN reason_s IS NOT NULL THEN {raw_row_sql(_NAMES)} END",
     "month": "month_d",
     "latitude": "CASE WHEN reason_s IS NULL THEN lat END",
     "longitude": "CASE WHEN reason_s IS NULL THEN lon END",
