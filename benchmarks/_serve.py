@@ -67,11 +67,11 @@ class Server:
     def wait_for_publication(self, timeout: float = 300) -> float:
         """Seconds until the publisher (dashboard.publisher) has prepared the public views
         of the store's current version, as a server that has been up a while has."""
-        from dashboard.publisher import READY  # noqa: PLC0415
+        from dashboard.publisher import ready_marker  # noqa: PLC0415
 
         start = time.monotonic()
         cache = self.db.with_name(self.db.name + ".cache")
-        while not any(cache.glob(f"*/{READY}")):
+        while not any(cache.glob(f"*/{ready_marker()}")):
             if time.monotonic() - start > timeout:
                 raise RuntimeError(f"the publisher did not finish within {timeout:.0f} s")
             time.sleep(0.5)

@@ -7,7 +7,7 @@ rate is rows per second of that sample. socmap's run happens in a child process 
 memory (max RSS) is its own.
 
     .venv/bin/python benchmarks/ingest_bench.py [--rows 1000000] [--naive-rows 20000]
-        [--repeat 3]         # socmap loads the file this many times, each into a new store
+        [--repeat 5]         # socmap loads the file this many times, each into a new store
         [--boundaries DIR]   # also place points in districts/divisions (shared boundaries)
 
 The rate printed is the median of the repeats (this machine's timings vary by a quarter from
@@ -166,7 +166,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--naive-rows", type=int, default=20_000)
-    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--boundaries", type=Path, help="a folder of boundary files to load")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:

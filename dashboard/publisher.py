@@ -31,7 +31,7 @@ from dashboard.features import panel
 from dashboard.state import MEASURES, ViewState
 from dashboard.views.context import AppContext
 from dashboard.views.public import publication, resolve_view
-from dashboard.views.shared import SharedCache
+from dashboard.views.shared import SharedCache, code_version
 from geo.disclosure import Audience
 from geo.errors import SocmapError
 from geo.settings import Settings
@@ -39,7 +39,13 @@ from geo.store import Store
 
 log = logging.getLogger("socmap.dashboard")
 _POLL_SECONDS = 2.0
-READY = "publication-ready"  # left in the shared cache's folder of a version once prepared
+
+
+def ready_marker() -> str:
+    """The file left in the shared cache's folder of a version once this code has prepared
+    it (named for the code too: a marker left by other code says nothing of this code's
+    values, which are cached under other names)."""
+    return f"publication-ready-{code_version()}"
 
 
 def publication_queries(ctx: AppContext) -> Iterator[str]:
@@ -118,7 +124,7 @@ def _prepare(ctx: AppContext, shared: SharedCache, version: str, parent: int) ->
         return True  # handled: not again and again for this version, and not marked ready
     if stop():
         return False
-    shared.mark(version, READY)
+    shared.mark(version, ready_marker())
     log.info("publisher: %d public views ready in %.1f s", n, time.perf_counter() - started)
     return True
 

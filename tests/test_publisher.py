@@ -17,7 +17,7 @@ from plotly.utils import PlotlyJSONEncoder
 
 from dashboard.features import map as map_feature
 from dashboard.features import panel
-from dashboard.publisher import READY, prepare_publication, publication_queries
+from dashboard.publisher import prepare_publication, publication_queries, ready_marker
 from dashboard.views.context import AppContext
 from dashboard.views.public import publication
 from dashboard.views.shared import SharedCache, file_name
@@ -132,7 +132,7 @@ def test_serve_runs_the_publisher_beside_its_workers_and_stops_it(demo_settings,
     with serving(db, workers=2) as server:
         master = server.proc.pid
         publisher = _wait(lambda: _publisher(master), "the publisher")
-        _wait(lambda: list(db.parent.glob(f"socmap.duckdb.cache/*/{READY}")), "its views")
+        _wait(lambda: list(db.parent.glob(f"socmap.duckdb.cache/*/{ready_marker()}")), "its views")
         assert len(workers(master)) == 2 and publisher not in workers(master)
     _wait(lambda: not Path(f"/proc/{publisher}").exists(), "the publisher to exit")
 
@@ -176,7 +176,7 @@ def test_a_bug_in_a_view_is_logged_once_and_the_version_not_marked_ready(
     monkeypatch.setattr(publisher, "prepare_publication", broken)
     assert publisher._prepare(ctx, shared, version, os.getppid()) is True  # not retried
     assert "gave up on data version" in caplog.text and "a bug in a view" in caplog.text
-    assert not list(shared.root.glob(f"*/{READY}"))
+    assert not list(shared.root.glob(f"*/{ready_marker()}"))
     monkeypatch.undo()
     assert publisher._prepare(ctx, shared, version, os.getppid()) is True
-    assert len(list(shared.root.glob(f"*/{READY}"))) == 1
+    assert len(list(shared.root.glob(f"*/{ready_marker()}"))) == 1
