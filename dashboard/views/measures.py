@@ -147,7 +147,7 @@ def _hotspots(ctx, state, audience, res, counts, pieces) -> Classified:
     out.notes.append(
         f"Hot spots: Getis-Ord Gi* on resolution-{res} hexagons, neighbours one step away, "
         f"classes from Benjamini-Hochberg adjusted p-values; {PERMUTATIONS} permutations "
-        f"(seed {SEED}) give the permutation p-value on each hexagon's card."
+        f"(seed {SEED}) give each hexagon a permutation p-value (on its card in the dashboard)."
     )
     out.notes.extend(result.notes)
     return out
