@@ -1,12 +1,12 @@
 """Which H3 cells make up an area at a resolution.
 
-An area's cells are every cell whose centre lies inside the area's boundary, plus every cell
-holding one of the area's incidents (a cell can hold an incident of an area even when its
-centre is outside it). This is the study region for hotspot statistics and the set of cells
-drawn for an area. The county is every district together (Kent and Medway), so its region is
-the union of the districts' regions. :func:`area_cell_outlines` gives each of those cells'
-outline cut to the area's boundary, for drawing; an area's totals always come from the
-incidents placed in it, never from its hexagons.
+An area's cells are every cell that overlaps the area's boundary. They depend only on the
+loaded boundaries: loading incidents (another month, category or source) never adds or
+removes one, and every incident placed in the area (by point in polygon) lies in one of them,
+since its hexagon contains its point. This is the study region for hotspot statistics. The
+county is every district together (Kent and Medway). :func:`area_cell_outlines` gives each of
+those cells' outline cut to the area's boundary, for drawing; an area's totals always come
+from the incidents placed in it, never from its hexagons.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import h3.api.basic_int as h3i
 import numpy as np
 import shapely
 
-from geo.cells import check_res, parent_sql
+from geo.cells import check_res
 from geo.outlines import cells_to_clipped_boundaries
 
 LEVELS = ("county", "district", "division")
@@ -35,50 +35,28 @@ def area_geometry(
     return shapely.from_wkb(row[0]) if row else None
 
 
-def cells_by_centre(geometry: shapely.Geometry, res: int) -> np.ndarray:
-    """Cells (uint64, sorted) whose centres lie inside ``geometry``."""
+def cells_overlapping(geometry: shapely.Geometry, res: int) -> np.ndarray:
+    """Cells (uint64, sorted) that overlap ``geometry``: h3's polygon-to-cells with overlap
+    containment, part by part. Every point inside the geometry lies in one of them."""
     check_res(res)
-    parts = shapely.get_parts(geometry)
     cells: set[int] = set()
-    for part in parts:
+    for part in shapely.get_parts(geometry):
         if isinstance(part, shapely.Polygon) and not part.is_empty:
-            cells.update(h3i.geo_to_cells(part, res))
+            shape = h3i.geo_to_h3shape(part)
+            cells.update(h3i.h3shape_to_cells_experimental(shape, res, contain="overlap"))
     return np.array(sorted(cells), dtype=np.uint64)
-
-
-def cells_with_incidents(
-    con: duckdb.DuckDBPyConnection, level: str, code: str | None, res: int
-) -> np.ndarray:
-    """Cells (uint64, sorted) at ``res`` holding at least one of the area's incidents."""
-    expr, params = parent_sql("cell", res)
-    where, where_params = _area_clause(level, code)
-    rows = con.execute(
-        f"SELECT DISTINCT {expr} FROM incidents WHERE cell IS NOT NULL AND {where}",
-        [*params, *where_params],
-    ).fetchall()
-    return np.array(sorted(r[0] for r in rows), dtype=np.uint64)
 
 
 def area_cells(
     con: duckdb.DuckDBPyConnection, level: str, code: str | None, res: int
 ) -> np.ndarray:
-    """The area's cells at ``res``: centre inside, or holding one of its incidents."""
+    """The area's cells at ``res``: every cell that overlaps its boundary (none when no
+    boundary is loaded). They depend on the boundary alone, never on the incidents."""
     _check_level(level)
     geometry = area_geometry(con, level, code)
-    by_centre = (
-        cells_by_centre(geometry, res) if geometry is not None else np.array([], dtype=np.uint64)
-    )
-    with_incidents = cells_with_incidents(con, level, code, res)
-    return np.union1d(by_centre, with_incidents).astype(np.uint64)
-
-
-def _area_clause(level: str, code: str | None) -> tuple[str, list[object]]:
-    if level == "county":
-        return "TRUE", []
-    _check_level(level)
-    # The column name is one of two fixed identifiers, chosen by the checked level.
-    column = "district" if level == "district" else "division"
-    return f"{column} = ?", [code]
+    if geometry is None:
+        return np.array([], dtype=np.uint64)
+    return cells_overlapping(geometry, res)
 
 
 def _check_level(level: str) -> None:
@@ -89,11 +67,7 @@ def _check_level(level: str) -> None:
 def area_cell_outlines(
     con: duckdb.DuckDBPyConnection, level: str, code: str | None, res: int
 ) -> tuple[np.ndarray, np.ndarray]:
-    """The area's cells (as :func:`area_cells`) and each one's outline cut to its boundary.
-
-    An outline is empty where a cell holds one of the area's incidents but does not meet its
-    boundary (a point that rounding put a hair outside); draw it, if at all, unclipped.
-    """
+    """The area's cells (as :func:`area_cells`) and each one's outline cut to its boundary."""
     cells = area_cells(con, level, code, res)
     geometry = area_geometry(con, level, code)
     if geometry is None:

@@ -3,27 +3,29 @@
 The method is ArcGIS Pro's Emerging Hot Spot Analysis ("How Emerging Hot Spot Analysis
 works"), on the hexagon grid:
 
-1. A space-time cube: filtered incidents per cell of the study region and per month (empty
-   cells count 0). Months with no data loaded at all are gaps, not zeros: they are left out,
-   and the result says which.
-2. Gi* for every month over the region (:mod:`geo.gistar`). By default each month's z-scores
-   are measured against the whole cube (mean and spread of every cell-month: ArcGIS's
-   "entire cube" global window), so a place whose counts hold steady keeps a steady z-score
-   when another place heats up; ``global_window="month"`` measures each month against itself.
-   The Benjamini-Hochberg correction runs over the same family (every bin of the cube, or each
-   month's cells). A cell is a *significant hot spot* in a month when ``z > 0`` and
-   ``q < alpha`` (default 0.10: ArcGIS's hot spot bins at 90% confidence or more), a
-   *significant cold spot* when ``z < 0`` and ``q < alpha``. A month where Gi* is undefined
-   (no incidents at all) counts as neither, with z taken as 0 for the trend.
-3. The Mann-Kendall test (:mod:`geo.trend`) on each cell's series of monthly z-scores: the
+1. A space-time cube: filtered incidents placed in the area, per cell of the study region and
+   per month (empty cells count 0). Months with no data loaded at all are gaps, not zeros:
+   they are left out, and the result says which.
+2. Gi* for every bin (cell and month) with a space-time neighbourhood (:mod:`geo.spacetime`):
+   the cell's neighbourhood in the same month and in the ``steps_back`` months before it
+   (ArcGIS's "neighborhood time step", default 1). Each bin's z-score is measured against the
+   whole cube by default (ArcGIS's "entire cube" global window), so a place whose counts hold
+   steady keeps a steady z-score when another place heats up; ``global_window="month"``
+   measures each month against the months its neighbourhood reaches. A bin is a *significant
+   hot spot* when its exact conditional-randomisation p-value, adjusted by Benjamini-Hochberg
+   over every bin of the cube, is below ``alpha`` (default 0.10: ArcGIS's hot spot bins at 90%
+   confidence or more) on the hot side, a *significant cold spot* on the cold side. The same
+   exact test as the hot spot map's, so the classes keep their false discovery rate on sparse
+   counts; ``test="normal"`` (z's normal p-value, ArcGIS's) is kept for comparison only.
+3. The Mann-Kendall test (:mod:`geo.trend`) on each cell's series of z-scores: the
    clustering is *intensifying* when the trend is significant (``p < trend_alpha``, default
    0.05) and positive, *diminishing* when significant and negative. The same test on the
-   counts is reported too, with Sen's slope (incidents per month).
+   counts is reported too, with Sen's slope (incidents per month). A month where z is
+   undefined (no incidents at all) takes z = 0 for the trend.
 4. Each cell's category, from the rules in :func:`classify_series`.
 
-ArcGIS's own Gi* here also reaches back one time step by default (a space-time
-neighbourhood); this one looks at each month's neighbours only. ArcGIS also wants at least ten
-time steps, and so should a reader: with fewer, the result notes it.
+ArcGIS requires at least ten time steps; with fewer the result carries a warning (in its
+notes, so on the map, in exports and on the command line's standard error).
 """
 
 from __future__ import annotations
@@ -37,9 +39,9 @@ import pandas as pd
 from geo import gistar
 from geo.cells import cells_to_str
 from geo.cube import cube_months, monthly_cube
-from geo.errors import ValidationError
 from geo.filters import Filters
-from geo.grid import StudyRegion, study_region
+from geo.grid import StudyRegion, statistic_filters, study_region
+from geo.spacetime import check_steps_back, cube_gi
 from geo.store import Store
 from geo.themes import ThemeMap
 from geo.trend import mann_kendall
@@ -66,7 +68,6 @@ CATEGORY_LABELS = {
     NO_PATTERN: "No pattern detected",
 }
 MIN_MONTHS = 10
-GLOBAL_WINDOWS = ("cube", "month")
 
 
 @dataclass(frozen=True)
@@ -83,6 +84,7 @@ class EmergingResult:
 
     ``gi_z`` is the cube of monthly z-scores, rows in ``region_cells`` order (sorted cells),
     columns in ``months`` order. The analysis is deterministic: it takes no seed.
+    ``warnings`` (also in ``notes``) are what may mislead a reader, such as too few months.
     """
 
     cells: pd.DataFrame
@@ -94,7 +96,10 @@ class EmergingResult:
     alpha: float
     trend_alpha: float
     global_window: str = "cube"
+    steps_back: int = 1
+    test: str = "exact"
     notes: tuple[str, ...] = field(default=())
+    warnings: tuple[str, ...] = field(default=())
 
     def counts_by_category(self) -> dict[str, int]:
         counts = self.cells["category"].value_counts()
@@ -110,22 +115,30 @@ def emerging_hotspots(
     alpha: float = 0.10,
     trend_alpha: float = 0.05,
     global_window: str = "cube",
+    steps_back: int = 1,
+    test: str = "exact",
 ) -> EmergingResult:
     """Emerging hot spot analysis of the filtered incidents over the filters' area and period
     (all loaded months when the filters give no period)."""
     gistar.check_alpha(alpha)
     gistar.check_alpha(trend_alpha)
+    check_steps_back(steps_back)
+    gistar.check_test(test)
     region = study_region(store, *filters.area, res)
     months, notes = cube_months(store, filters)
-    counts = monthly_cube(store, filters, res, themes, region=region, months=months)
-    frame, z = emerging_from_cube(
-        counts, region, alpha=alpha, trend_alpha=trend_alpha, global_window=global_window
+    counts = monthly_cube(
+        store, statistic_filters(filters), res, themes, region=region, months=months
     )
-    if len(months) < MIN_MONTHS:
-        notes += (
-            f"only {len(months)} months: trends over fewer than {MIN_MONTHS} months are weak "
-            "evidence (ArcGIS requires at least ten time steps)",
-        )
+    frame, z = emerging_from_cube(
+        counts,
+        region,
+        alpha=alpha,
+        trend_alpha=trend_alpha,
+        global_window=global_window,
+        steps_back=steps_back,
+        test=test,
+    )
+    warnings = few_months_warning(len(months))
     return EmergingResult(
         cells=frame,
         months=tuple(months),
@@ -136,7 +149,22 @@ def emerging_hotspots(
         alpha=alpha,
         trend_alpha=trend_alpha,
         global_window=global_window,
-        notes=region.notes + notes,
+        steps_back=steps_back,
+        test=test,
+        notes=region.notes + notes + warnings,
+        warnings=warnings,
+    )
+
+
+def few_months_warning(months: int) -> tuple[str, ...]:
+    """The warning for a cube of fewer than :data:`MIN_MONTHS` time steps (empty otherwise)."""
+    if months >= MIN_MONTHS:
+        return ()
+    return (
+        f"only {months} months: ArcGIS Pro's Emerging Hot Spot Analysis requires at least "
+        f"{MIN_MONTHS} time steps, and with fewer these patterns are weak evidence (a "
+        "'persistent' or 'new' hot spot may be chance); load more months or read them as "
+        "a sketch",
     )
 
 
@@ -147,17 +175,15 @@ def emerging_from_cube(
     alpha: float = 0.10,
     trend_alpha: float = 0.05,
     global_window: str = "cube",
+    steps_back: int = 1,
+    test: str = "exact",
 ) -> tuple[pd.DataFrame, np.ndarray]:
     """The categories for a cube of counts (region cells x months, in time order).
 
     Returns the ``cells`` frame of :class:`EmergingResult` and the z-score cube.
     """
-    if global_window not in GLOBAL_WINDOWS:
-        raise ValidationError(
-            f"global window {global_window!r}: expected one of {', '.join(GLOBAL_WINDOWS)}"
-        )
     counts = np.asarray(counts, dtype=np.float64)
-    z, hot, cold = _monthly_gi(counts, region, alpha, global_window)
+    z, hot, cold = _significant_bins(counts, region, alpha, global_window, steps_back, test)
     trend = mann_kendall(np.nan_to_num(z, nan=0.0))
     count_trend = mann_kendall(counts)
     category = classify_series(hot, cold, trend.z, trend.p, trend_alpha)
@@ -269,20 +295,19 @@ def _final_run(flags: np.ndarray) -> np.ndarray:
     return np.where(reversed_flags.all(axis=1), flags.shape[1], first_false)
 
 
-def _monthly_gi(
-    counts: np.ndarray, region: StudyRegion, alpha: float, global_window: str
+def _significant_bins(
+    counts: np.ndarray,
+    region: StudyRegion,
+    alpha: float,
+    global_window: str,
+    steps_back: int,
+    test: str,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """z per bin, and which bins are significant hot and cold spots (FDR across the family
-    of bins compared with one reference: the whole cube, or each month)."""
-    n, t = counts.shape
-    if global_window == "cube":
-        z, p = gistar.gi_star_cube(counts, region)
-        q = gistar.benjamini_hochberg(p.ravel()).reshape(n, t)
-    else:
-        z = np.full((n, t), np.nan)
-        q = np.full((n, t), np.nan)
-        for month in range(t):
-            z[:, month], p = gistar.gi_star(counts[:, month], region)
-            q[:, month] = gistar.benjamini_hochberg(p)
+    """z per bin, and which bins are significant hot and cold spots: Benjamini-Hochberg over
+    every bin of the cube (one family, whichever the global window)."""
+    z, p, direction = cube_gi(
+        counts, region, steps_back=steps_back, window=global_window, test=test
+    )
+    q = gistar.benjamini_hochberg(p.ravel()).reshape(p.shape)
     significant = q < alpha  # NaN compares False
-    return z, significant & (z > 0), significant & (z < 0)
+    return z, significant & (direction > 0), significant & (direction < 0)

@@ -48,6 +48,8 @@ class Filters:
     of ``categories`` or feeds one of ``themes``. ``exclude_categories`` always wins: the
     public view uses it to drop restricted categories from "every category" (see
     :func:`geo.disclosure.split_filters`), so a category added later is still kept out.
+    ``placed_only`` keeps only incidents placed in a district: county statistics use it
+    (:func:`geo.grid.statistic_filters`), so incidents outside every boundary stay out.
     """
 
     categories: tuple[str, ...] = ()
@@ -58,6 +60,7 @@ class Filters:
     district: str | None = None
     division: str | None = None
     exclude_categories: tuple[str, ...] = ()
+    placed_only: bool = False
 
     def __post_init__(self) -> None:
         if self.month_from and self.month_to and self.month_from > self.month_to:
@@ -114,6 +117,8 @@ class Filters:
         if self.division:
             clauses.append(f"{p}division = ?")
             params.append(self.division)
+        if self.placed_only:
+            clauses.append(f"{p}district IS NOT NULL")
         return (" AND ".join(clauses) if clauses else "TRUE"), params
 
     def with_period(self, month_from: date | None, month_to: date | None) -> Filters:

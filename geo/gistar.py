@@ -1,4 +1,4 @@
-"""Getis-Ord Gi*, its permutation test, Benjamini-Hochberg and the hot/cold classes.
+"""Getis-Ord Gi*, its exact conditional-randomisation test, Benjamini-Hochberg and the classes.
 
 Pure functions over NumPy arrays and a :class:`geo.grid.StudyRegion`; nothing here reads the
 store. Inputs are never modified.
@@ -11,6 +11,11 @@ where ``L_i`` is the sum of the counts in the cell's neighbourhood (itself and i
 in the region), ``W_i`` the number of cells in that neighbourhood, ``n`` the number of cells in
 the region, ``mean`` the mean count and ``s`` the population standard deviation of the counts.
 It is algebraically the z-score esda's ``G_Local(y, w, transform="B", star=True)`` reports.
+
+z is a descriptive score. Its normal p-value is far from calibrated on sparse, skewed counts
+(docs/statistics.md, "What was wrong before"), so the classes come from the exact
+conditional-randomisation p-value (:func:`gi_star_exact`, :mod:`geo.randomisation`), adjusted
+for the many cells of a map with Benjamini-Hochberg.
 """
 
 from __future__ import annotations
@@ -20,159 +25,103 @@ from scipy import stats
 
 from geo.errors import ValidationError
 from geo.grid import StudyRegion
+from geo.randomisation import subset_sum_tails, two_sided
 
-# (confidence, alpha) from the strictest down: a class is the first level the value passes.
+# (level, alpha) from the strictest down: a class is the first level the q-value passes.
 LEVELS = ((99, 0.01), (95, 0.05), (90, 0.10))
 NOT_SIGNIFICANT = "not_significant"
+# A class is a false-discovery-rate statement: of all the hexagons marked at that level or a
+# stricter one, on average at most alpha are false alarms. The words say so (the keys keep
+# their old names, which exports and links use).
+_RATE = {99: "1 in 100", 95: "1 in 20", 90: "1 in 10"}
 CLASS_LABELS = {
-    **{f"hot_{c}": f"Hot spot, {c}% confidence" for c, _ in LEVELS},
-    **{f"cold_{c}": f"Cold spot, {c}% confidence" for c, _ in LEVELS},
+    **{f"hot_{c}": f"Hot spot: at most {_RATE[c]} false alarms" for c, _ in LEVELS},
+    **{f"cold_{c}": f"Cold spot: at most {_RATE[c]} false alarms" for c, _ in LEVELS},
     NOT_SIGNIFICANT: "Not significant",
 }
-# Cells per block in the permutation test: bounds memory at block x permutations x 6 draws.
-_BLOCK = 256
-# Below this many cells, draws without replacement come from a full shuffle per permutation.
-_SMALL_REGION = 64
+CLASS_NOTE = (
+    "Hot and cold spots come from an exact randomisation test of each hexagon's "
+    "neighbourhood, with the Benjamini-Hochberg false discovery rate across the map: "
+    "'at most 1 in 20 false alarms' means that of all the hexagons marked at that level or a "
+    "stricter one, on average no more than 1 in 20 has a neighbourhood no busier (or "
+    "quieter) than chance alone would give. 'Not significant' does not mean 'no crime here'."
+)
+TESTS = ("exact", "normal")
 
 
 def gi_star(y: np.ndarray, region: StudyRegion) -> tuple[np.ndarray, np.ndarray]:
-    """Analytic Gi* z-scores and two-sided normal p-values for counts ``y`` on ``region``.
+    """Analytic Gi* z-scores and their two-sided normal p-values for counts ``y``.
 
     Undefined values are NaN: every count equal (no variation to cluster), fewer than two
-    cells, or a neighbourhood that is the whole region.
+    cells, or a neighbourhood that is the whole region. The normal p-value is kept for
+    comparison (``test="normal"``); it is not what the classes use by default.
     """
     y = np.asarray(y, dtype=np.float64)
-    n = y.shape[0]
-    nan = np.full(n, np.nan)
+    return gi_star_z(region.weights @ y, region.cardinality, y)
+
+
+def gi_star_z(
+    lag: np.ndarray, card: np.ndarray, population: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """z and normal p from neighbourhood sums ``lag`` over ``card`` cells each, with the mean,
+    spread and size of ``population`` (the cells or bins the statistic compares with)."""
+    population = np.asarray(population, dtype=np.float64)
+    n = population.size
+    shape = np.shape(lag)
     if n < 2:
+        nan = np.full(shape, np.nan)
         return nan, nan.copy()
-    card = region.cardinality.astype(np.float64)
-    lag = region.weights @ y
-    mean = y.mean()
-    s = np.sqrt(max((y * y).mean() - mean * mean, 0.0))
+    card = np.asarray(card, dtype=np.float64)
+    mean = population.mean()
+    s = np.sqrt(max((population * population).mean() - mean * mean, 0.0))
     spread = card * (n - card) / (n - 1)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        z = (lag - card * mean) / (s * np.sqrt(spread))
-    z = np.where((s > 0) & (spread > 0), z, np.nan)
-    p = 2.0 * stats.norm.sf(np.abs(z))
-    return z, p
-
-
-def gi_star_cube(counts: np.ndarray, region: StudyRegion) -> tuple[np.ndarray, np.ndarray]:
-    """Gi* of every bin of a space-time cube (cells x time steps) against the whole cube.
-
-    Each bin's neighbourhood is its cell's neighbourhood in the same time step, as in
-    :func:`gi_star`, but the mean, the standard deviation and ``n`` are those of all the
-    cube's bins: ArcGIS's "entire cube" global window. A place whose counts do not change
-    keeps the same z-score when another place heats up elsewhere, which a month-by-month
-    reference would not give it. Returns z and two-sided p, both cells x time steps.
-    """
-    y = np.asarray(counts, dtype=np.float64)
-    n_bins = y.size
-    nan = np.full(y.shape, np.nan)
-    if n_bins < 2:
-        return nan, nan.copy()
-    card = region.cardinality.astype(np.float64)[:, None]
-    lag = region.weights @ y
-    mean = y.mean()
-    s = np.sqrt(max((y * y).mean() - mean * mean, 0.0))
-    spread = card * (n_bins - card) / (n_bins - 1)
     with np.errstate(divide="ignore", invalid="ignore"):
         z = (lag - card * mean) / (s * np.sqrt(spread))
     z = np.where((s > 0) & (spread > 0), z, np.nan)
     return z, 2.0 * stats.norm.sf(np.abs(z))
 
 
-def gi_star_p_sim(
-    y: np.ndarray, region: StudyRegion, permutations: int, rng: np.random.Generator
-) -> np.ndarray:
-    """Pseudo p-values by conditional randomisation (Anselin 1995), one-sided and folded.
+def gi_star_exact(y: np.ndarray, region: StudyRegion) -> tuple[np.ndarray, np.ndarray]:
+    """Exact two-sided conditional-randomisation p-values of Gi* and their direction.
 
-    For each cell its own count stays put and its ``W_i - 1`` neighbours are replaced by counts
-    drawn without replacement from the other ``n - 1`` cells, ``permutations`` times. With
-    ``above`` the number of draws whose neighbourhood sum is at least the observed one and
-    ``below`` the number at most it, ``p = (min(above, below) + 1) / (permutations + 1)``:
-    the chance of something at least as extreme in the direction observed, as esda and GeoDa
-    report it. The smallest possible value is ``1 / (permutations + 1)``.
-
-    Vectorised as esda does it: one set of random draws serves every cell, but each cell
-    rotates it by its own random offset, so different cells see different neighbours.
+    For cell *i* its own count stays put and its ``W_i - 1`` neighbours are a draw without
+    replacement from the other ``n - 1`` cells' counts (Anselin 1995); the one-sided tails of
+    the neighbourhood sum are exact (:func:`geo.randomisation.subset_sum_tails`), folded into
+    ``min(1, 2 min(lower, upper))``. Direction is +1 (more than chance: hot), -1 (cold) or 0.
+    ``y`` must be counts (whole numbers, 0 or more). Every cell gets a p-value; one with no
+    neighbours, or a region whose counts are all equal, gets 1.
     """
-    y = np.asarray(y, dtype=np.float64)
-    n = y.shape[0]
-    if permutations <= 0 or n < 2 or not np.ptp(y) > 0:
-        return np.full(n, np.nan)
-    k = region.cardinality - 1  # neighbours other than the cell itself
-    draws = _draws(rng, n - 1, int(k.max()), permutations)
-    offsets = rng.integers(0, n - 1, size=n)
-    observed = region.weights @ y
-    p = np.empty(n)
-    for start in range(0, n, _BLOCK):
-        block = np.arange(start, min(start + _BLOCK, n))
-        sims = _simulated_sums(y, block, k[block], draws, offsets[block])
-        above = (sims >= observed[block, None]).sum(axis=1)
-        below = (sims <= observed[block, None]).sum(axis=1)
-        p[block] = (np.minimum(above, below) + 1) / (permutations + 1)
-    return p
+    y = _counts(y)
+    if y.size == 0:
+        return np.ones(0), np.zeros(0, dtype=np.int8)
+    lag = region.weights @ y
+    lower, upper = subset_sum_tails(y, y, region.cardinality - 1, np.rint(lag - y))
+    return two_sided(lower, upper)
 
 
-def _simulated_sums(
-    y: np.ndarray, block: np.ndarray, k: np.ndarray, draws: np.ndarray, offsets: np.ndarray
-) -> np.ndarray:
-    """Neighbourhood sums for each cell of ``block`` under each permutation.
-
-    One neighbour position at a time, on 2-D arrays of 32-bit positions: the dashboard runs
-    this for every filter change, and a (cells, permutations, neighbours) array of 64-bit
-    positions cost several times as much in memory traffic. The sums are those of the same
-    draws in the same order (the counts are whole numbers, so exactly equal).
-    """
-    m = y.shape[0] - 1
-    own = block.astype(np.int32)[:, None]
-    shift = offsets.astype(np.int32)[:, None]
-    sums = np.zeros((block.size, draws.shape[0]))
-    for j in range(draws.shape[1]):
-        idx = draws[:, j].astype(np.int32)[None, :] + shift  # both below m: no overflow
-        idx -= m * (idx >= m)
-        # Positions index the n - 1 other cells: skip the cell itself.
-        idx += idx >= own
-        values = y[idx]
-        values[k <= j] = 0.0  # cells with fewer neighbours than the longest row
-        sums += values
-    return sums + y[block][:, None]
-
-
-def _draws(rng: np.random.Generator, m: int, size: int, permutations: int) -> np.ndarray:
-    """``permutations`` rows of ``size`` distinct integers from ``0..m-1``."""
-    if size == 0:
-        return np.zeros((permutations, 0), dtype=np.int64)
-    if m <= _SMALL_REGION:
-        return np.argsort(rng.random((permutations, m)), axis=1)[:, :size]
-    # Few values from many: draw with replacement and redraw the rare rows with a repeat.
-    out = rng.integers(0, m, size=(permutations, size))
-    while True:
-        ordered = np.sort(out, axis=1)
-        bad = (ordered[:, 1:] == ordered[:, :-1]).any(axis=1)
-        if not bad.any():
-            return out
-        out[bad] = rng.integers(0, m, size=(int(bad.sum()), size))
+def p_values(
+    y: np.ndarray, region: StudyRegion, test: str = "exact"
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(z, p, direction)`` of every cell under ``test`` (``"exact"`` or ``"normal"``)."""
+    check_test(test)
+    z, p_normal = gi_star(y, region)
+    if test == "normal":
+        return z, p_normal, np.sign(np.nan_to_num(z)).astype(np.int8)
+    p, direction = gi_star_exact(y, region)
+    return z, p, direction
 
 
 def benjamini_hochberg(p: np.ndarray) -> np.ndarray:
-    """Benjamini-Hochberg (1995) adjusted p-values (q-values); NaN stays NaN and is not
-    counted as a test.
+    """Benjamini-Hochberg (1995) adjusted p-values (q-values), by
+    ``scipy.stats.false_discovery_control``; NaN stays NaN and is not counted as a test.
 
-    ``q_(i) = min over j >= i of p_(j) * m / j`` for the sorted p-values, capped at 1. A cell
-    with ``q <= alpha`` is significant with the false discovery rate controlled at ``alpha``.
+    A cell with ``q <= alpha`` is significant with the false discovery rate at ``alpha``.
     """
     p = np.asarray(p, dtype=np.float64)
     q = np.full(p.shape, np.nan)
-    valid = np.flatnonzero(~np.isnan(p))
-    m = valid.size
-    if m == 0:
-        return q
-    order = valid[np.argsort(p[valid], kind="stable")]
-    scaled = p[order] * m / np.arange(1, m + 1)
-    q[order] = np.minimum(np.minimum.accumulate(scaled[::-1])[::-1], 1.0)
+    valid = ~np.isnan(p)
+    if valid.any():
+        q[valid] = stats.false_discovery_control(p[valid], method="bh")
     return q
 
 
@@ -183,17 +132,32 @@ def check_alpha(alpha: float) -> float:
     return alpha
 
 
-def classify(z: np.ndarray, p: np.ndarray) -> np.ndarray:
-    """``hot_99`` ... ``cold_90`` or ``not_significant`` from z (direction) and a p-value.
+def check_test(test: str) -> str:
+    if test not in TESTS:
+        raise ValidationError(f"test {test!r}: expected one of {', '.join(TESTS)}")
+    return test
 
-    A cell is hot at 99% when ``z > 0`` and ``p < 0.01``, else at 95% when ``p < 0.05``, else at
-    90% when ``p < 0.10``; cold likewise with ``z < 0``. NaN is not significant.
+
+def classify(direction: np.ndarray, p: np.ndarray) -> np.ndarray:
+    """``hot_99`` ... ``cold_90`` or ``not_significant`` from a direction and a p- or q-value.
+
+    A cell is hot at the 99% level when ``direction > 0`` and ``p < 0.01``, else at 95% when
+    ``p < 0.05``, else at 90% when ``p < 0.10``; cold likewise with ``direction < 0``. The
+    direction is the exact test's (the tail its p-value comes from) or, for the normal test,
+    the sign of z. NaN is not significant.
     """
-    z = np.asarray(z, dtype=np.float64)
+    direction = np.asarray(direction, dtype=np.float64)
     p = np.asarray(p, dtype=np.float64)
-    out = np.full(z.shape, NOT_SIGNIFICANT, dtype=object)
-    for confidence, alpha in reversed(LEVELS):
+    out = np.full(direction.shape, NOT_SIGNIFICANT, dtype=object)
+    for level, alpha in reversed(LEVELS):
         passed = p < alpha  # NaN compares False
-        out[passed & (z > 0)] = f"hot_{confidence}"
-        out[passed & (z < 0)] = f"cold_{confidence}"
+        out[passed & (direction > 0)] = f"hot_{level}"
+        out[passed & (direction < 0)] = f"cold_{level}"
     return out
+
+
+def _counts(y: np.ndarray) -> np.ndarray:
+    y = np.asarray(y, dtype=np.float64)
+    if y.size and (not np.all(np.isfinite(y)) or y.min() < 0 or np.any(y != np.rint(y))):
+        raise ValidationError("hot spots need counts: whole numbers, 0 or more")
+    return y

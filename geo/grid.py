@@ -1,8 +1,13 @@
 """The study region of a hotspot statistic and who neighbours whom in it.
 
-The region is :func:`geo.coverage.area_cells`: every cell whose centre lies in the chosen area
-plus every cell holding one of its incidents. Cells of the region with no incident count 0,
-so quiet places take part in the statistic instead of vanishing from it. Two cells are
+The region is :func:`geo.coverage.area_cells`: every cell that overlaps the chosen area's
+boundary. It depends only on the loaded boundaries, so no result for one filter changes when
+other months, categories or sources are loaded, and a region never tells whether a record
+sits in an edge hexagon. Without a boundary there is no region (and no statistic). Cells of
+the region with no incident count 0, so quiet places take part in the statistic instead of
+vanishing from it. The counts a statistic lays on the region are those of the incidents
+placed in the area (:func:`statistic_filters`): at county level, incidents outside every
+district stay out, as they stay out of the area totals. Two cells are
 neighbours when they are one grid step apart (the H3 grid disk of radius 1) and both lie in the
 region; a cell is its own neighbour (Gi*). Cells outside the region are never neighbours: the
 statistic does not reach past the area's edge.
@@ -16,7 +21,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from itertools import chain
 
 import h3.api.basic_int as h3i
@@ -25,6 +30,7 @@ from scipy import sparse
 
 from geo.cells import check_res
 from geo.coverage import area_cells, area_geometry
+from geo.filters import Filters
 from geo.store import Store
 
 _CACHE_SIZE = 16
@@ -62,8 +68,9 @@ class StudyRegion:
     def align(self, cells: np.ndarray, counts: np.ndarray) -> np.ndarray:
         """Counts per region cell (``float64``, 0 where ``cells`` has none).
 
-        Cells outside the region are ignored; they cannot occur when the counts come from the
-        same area's incidents, because every cell holding one is in the region.
+        Cells outside the region are ignored; they cannot occur when the counts are those of
+        incidents placed in the area (:func:`statistic_filters`), whose hexagons contain their
+        points and so overlap the area.
         """
         out = np.zeros(self.n, dtype=np.float64)
         cells = np.asarray(cells, dtype=np.uint64)
@@ -113,6 +120,16 @@ def region_from_cells(cells: np.ndarray, res: int, notes: tuple[str, ...] = ()) 
     )
 
 
+def statistic_filters(filters: Filters) -> Filters:
+    """The filters whose counts a statistic lays on the area's region: the incidents placed in
+    the area. A district or division filter already says so; the county's adds "placed in a
+    district", so an incident outside every boundary (police.uk snaps a few to points at sea
+    or over the county edge) stays out of county statistics as it stays out of the totals."""
+    if filters.area[0] == "county" and not filters.placed_only:
+        return replace(filters, placed_only=True)
+    return filters
+
+
 def _build(store: Store, level: str, code: str | None, res: int) -> StudyRegion:
     with store.reading() as con:
         cells = area_cells(con, level, code, res)
@@ -131,8 +148,8 @@ def _build(store: Store, level: str, code: str | None, res: int) -> StudyRegion:
 
 
 _NO_BOUNDARY = (
-    "no boundary is loaded for {area}, so the study region is only the cells holding "
-    "incidents: empty places are missing from it and cold spots cannot be found"
+    "no boundary is loaded for {area}: the study region is the hexagons of the area's "
+    "boundary, so there is none to analyse (load the boundaries: socmap boundaries load)"
 )
 
 

@@ -1,16 +1,19 @@
-"""Hot spots: Getis-Ord Gi* over the hexagons of an area, with an honest significance class.
+"""Hot spots: Getis-Ord Gi* over the hexagons of an area, with calibrated classes.
 
-:func:`hotspots` counts the filtered incidents per cell, lays them on the area's study region
-(:mod:`geo.grid`: empty cells count 0), and reports for every cell the analytic Gi* z-score and
-two-sided p-value, a permutation p-value, the Benjamini-Hochberg adjusted p-value (q) and a
-class.
+:func:`find_hotspots` counts the filtered incidents placed in the area per cell, lays them on
+the area's study region (:mod:`geo.grid`: every hexagon overlapping the boundary; empty cells
+count 0), and reports for every cell the Gi* z-score (a descriptive score), a two-sided
+p-value, its Benjamini-Hochberg adjusted value (q) and a class.
 
-Which p-value drives the class: by default ``q``, the false-discovery-rate adjusted analytic
-p-value. A county map at resolution 8 tests thousands of cells at once; at 90% confidence
-without adjustment about one cell in ten of a map with no clustering at all would be coloured.
-ArcGIS Pro's Hot Spot Analysis applies the same correction when its FDR option is on.
-``class_by="p"`` classifies on the unadjusted p-value (ArcGIS's default) and ``"p_sim"`` on
-the permutation p-value (folded, one-sided, so compared with half the alpha).
+The p-value is by default the exact conditional-randomisation one (:func:`geo.gistar.
+gi_star_exact`): valid however sparse or skewed the counts. The class comes from q: a county
+map at resolution 8 tests about 6,000 cells at once, so the classes control the false
+discovery rate across the map. ``test="normal"`` takes the p-value from z's normal
+approximation instead (ArcGIS Pro's and esda's analytic p), kept only for comparison: on sparse
+counts it calls tens of times more hot spots than it should (docs/statistics.md).
+``class_by="p"`` classifies on the unadjusted p-value (ArcGIS's default, no FDR).
+
+:func:`gi_star_frame` is the pure part: counts aligned to a region in, the table out.
 """
 
 from __future__ import annotations
@@ -24,19 +27,18 @@ from geo import gistar
 from geo.cells import cells_to_str
 from geo.errors import ValidationError
 from geo.filters import Filters
-from geo.grid import StudyRegion, study_region
+from geo.grid import StudyRegion, statistic_filters, study_region
 from geo.hexes import hex_counts
 from geo.store import Store
 from geo.themes import ThemeMap
 
-CLASS_BY = ("q", "p", "p_sim")
+CLASS_BY = ("q", "p")
 # Below this many incidents expected in a hexagon's neighbourhood (mean count per hexagon
-# times the mean neighbourhood size, about 7) the normal approximation behind gi_p and gi_q
-# is poor: a Poisson count is close enough to normal from a mean of about 5 (the usual rule
-# of thumb, as for n*p >= 5), and below it a handful of incidents is "significant" far more
-# often than its p-value says (docs/statistics.md, "Sparse data").
+# times the mean neighbourhood size, about 7) the data are sparse: the normal approximation
+# is poor (a Poisson count is close enough to normal from a mean of about 5), and the exact
+# test, though calibrated, can find only clusters of several busy hexagons.
 SPARSE_NEIGHBOURHOOD = 5.0
-COLUMNS = ("cell", "cell_hex", "count", "gi_z", "gi_p", "gi_p_sim", "gi_q", "class")
+COLUMNS = ("cell", "cell_hex", "count", "gi_z", "gi_p", "gi_q", "class")
 
 
 @dataclass(frozen=True)
@@ -46,11 +48,11 @@ class HotspotResult:
     ``cells`` columns:
 
     - ``cell`` (uint64) and ``cell_hex`` (15-character H3 id);
-    - ``count``: filtered incidents in the cell (0 for empty cells of the region);
-    - ``gi_z``: the analytic Gi* z-score (NaN where undefined, e.g. no incidents at all);
-    - ``gi_p``: its two-sided normal p-value;
-    - ``gi_p_sim``: the permutation pseudo p-value (one-sided in the observed direction,
-      ``1/(permutations+1)`` at the smallest; NaN when ``permutations`` is 0);
+    - ``count``: filtered incidents placed in the area, in the cell (0 for empty cells);
+    - ``gi_z``: the analytic Gi* z-score, a descriptive score (NaN where undefined, e.g. no
+      incidents at all);
+    - ``gi_p``: the two-sided p-value of ``test`` (exact conditional randomisation, or z's
+      normal approximation);
     - ``gi_q``: Benjamini-Hochberg adjusted ``gi_p`` over all the region's cells;
     - ``class``: ``hot_99``, ``hot_95``, ``hot_90``, ``cold_99``, ``cold_95``, ``cold_90`` or
       ``not_significant`` (labels in :data:`geo.gistar.CLASS_LABELS`), from ``class_by``.
@@ -58,15 +60,14 @@ class HotspotResult:
     Rows are ordered by ``gi_z`` from hottest to coldest.
 
     ``mean_count`` is the mean count per region cell and ``expected_neighbourhood`` that times
-    the mean neighbourhood size; ``warnings`` (also in ``notes``) says when that is too low
-    for the normal approximation (:attr:`sparse`).
+    the mean neighbourhood size; ``warnings`` (also in ``notes``) says what sparse data means
+    for the classes (:attr:`sparse`).
     """
 
     cells: pd.DataFrame
     res: int
     filters: Filters
-    permutations: int
-    seed: int | None
+    test: str
     class_by: str
     total: int
     notes: tuple[str, ...] = field(default=())
@@ -76,12 +77,11 @@ class HotspotResult:
 
     @property
     def sparse(self) -> bool:
-        """Too few incidents per neighbourhood for the normal p-values (see
-        :data:`SPARSE_NEIGHBOURHOOD`); the classes are still computed as documented."""
+        """Few incidents per neighbourhood (see :data:`SPARSE_NEIGHBOURHOOD`)."""
         return bool(self.expected_neighbourhood < SPARSE_NEIGHBOURHOOD)
 
     def hot(self) -> pd.DataFrame:
-        """Cells classed hot at any confidence, hottest first."""
+        """Cells classed hot at any level, hottest first."""
         return self.cells[self.cells["class"].str.startswith("hot_")]
 
     def counts_by_class(self) -> dict[str, int]:
@@ -95,27 +95,22 @@ def find_hotspots(
     res: int,
     themes: ThemeMap,
     *,
-    permutations: int = 999,
-    seed: int | None = 0,
+    test: str = "exact",
     class_by: str = "q",
 ) -> HotspotResult:
     """Gi* hot and cold spots of the filtered incidents at ``res`` over the filters' area."""
-    if class_by not in CLASS_BY:
-        raise ValidationError(f"class_by {class_by!r}: expected one of {', '.join(CLASS_BY)}")
-    if permutations < 0:
-        raise ValidationError("permutations must be 0 (analytic only) or more")
+    _check(test, class_by)
     region = study_region(store, *filters.area, res)
-    counts = hex_counts(store, filters, res, themes)
+    counts = hex_counts(store, statistic_filters(filters), res, themes)
     y = region.align(counts["cell"].to_numpy(), counts["count"].to_numpy())
-    frame = gi_star_frame(y, region, permutations=permutations, seed=seed, class_by=class_by)
+    frame = gi_star_frame(y, region, test=test, class_by=class_by)
     mean, expected = _density(y, region)
-    warnings = _sparse_warning(mean, expected, res)
+    warnings = _sparse_warning(mean, expected, res, region, test)
     return HotspotResult(
         cells=frame,
         res=res,
         filters=filters,
-        permutations=permutations,
-        seed=seed,
+        test=test,
         class_by=class_by,
         total=int(y.sum()),
         notes=region.notes + _notes(y, region) + warnings,
@@ -129,36 +124,41 @@ def gi_star_frame(
     y: np.ndarray,
     region: StudyRegion,
     *,
-    permutations: int = 999,
-    seed: int | None = 0,
+    test: str = "exact",
     class_by: str = "q",
 ) -> pd.DataFrame:
-    """The statistics of :class:`HotspotResult` for counts ``y`` aligned with ``region``."""
-    z, p = gistar.gi_star(y, region)
-    rng = np.random.default_rng(seed)
-    p_sim = gistar.gi_star_p_sim(y, region, permutations, rng)
+    """The table of :class:`HotspotResult` for counts ``y`` aligned with ``region``.
+
+    Pure: ``y`` (whole numbers, one per region cell, in ``region.cells`` order) and the region
+    decide everything; nothing is random and nothing reads the store.
+    """
+    _check(test, class_by)
+    z, p, direction = gistar.p_values(y, region, test)
     q = gistar.benjamini_hochberg(p)
-    # p_sim is one-sided: the two-sided levels 0.10/0.05/0.01 correspond to half of them.
-    driver = {"q": q, "p": p, "p_sim": 2.0 * p_sim}[class_by]
     frame = pd.DataFrame(
         {
             "cell": region.cells,
             "cell_hex": cells_to_str(region.cells),
-            "count": y.astype(np.int64),
+            "count": np.asarray(y).astype(np.int64),
             "gi_z": z,
             "gi_p": p,
-            "gi_p_sim": p_sim,
             "gi_q": q,
-            "class": gistar.classify(z, driver),
+            "class": gistar.classify(direction, q if class_by == "q" else p),
         }
     )
     order = np.lexsort((frame["cell"].to_numpy(), -np.nan_to_num(z, nan=-np.inf)))
     return frame.iloc[order].reset_index(drop=True)
 
 
+def _check(test: str, class_by: str) -> None:
+    gistar.check_test(test)
+    if class_by not in CLASS_BY:
+        raise ValidationError(f"class_by {class_by!r}: expected one of {', '.join(CLASS_BY)}")
+
+
 def _notes(y: np.ndarray, region: StudyRegion) -> tuple[str, ...]:
     if region.n == 0:
-        return ("the study region is empty: no boundary and no incidents in this area",)
+        return ("the study region is empty: no boundary is loaded for this area",)
     if y.sum() == 0:
         return ("no incidents match these filters, so there is nothing to cluster",)
     if np.count_nonzero(y) < 10:
@@ -176,13 +176,31 @@ def _density(y: np.ndarray, region: StudyRegion) -> tuple[float, float]:
     return mean, mean * float(region.cardinality.mean())
 
 
-def _sparse_warning(mean: float, expected: float, res: int) -> tuple[str, ...]:
+def _sparse_warning(
+    mean: float, expected: float, res: int, region: StudyRegion, test: str
+) -> tuple[str, ...]:
     if not mean > 0 or expected >= SPARSE_NEIGHBOURHOOD:
         return ()  # nothing at all is said by _notes
-    return (
+    density = (
         f"sparse data: {mean:.2f} incidents per hexagon on average, about {expected:.1f} in "
-        f"a hexagon's neighbourhood (below {SPARSE_NEIGHBOURHOOD:.0f}), so the normal "
-        "approximation behind gi_p and gi_q is poor and a few incidents look more significant "
-        f"than they are; prefer a resolution coarser than {res}, a longer period, or the "
-        "permutation p-value (class by p_sim)",
+        f"a hexagon's neighbourhood (below {SPARSE_NEIGHBOURHOOD:.0f}), "
+    )
+    if test == "normal":
+        return (
+            density + "so the normal approximation behind gi_p and gi_q is poor and a few "
+            "incidents look far more significant than they are; use the exact test (the "
+            f"default), a resolution coarser than {res} or a longer period",
+        )
+    # A neighbourhood made extreme by one busy hexagon: that hexagon must be among the k drawn
+    # neighbours, chance k / (n - 1), doubled for two sides. Benjamini-Hochberg at 10% accepts
+    # that p only when p * n / 0.10 hexagons are at least as extreme.
+    k = int(region.cardinality.max()) - 1
+    single = min(1.0, 2.0 * k / max(region.n - 1, 1))
+    needed = int(np.ceil(single * region.n / gistar.LEVELS[-1][1]))
+    return (
+        density + "so only a cluster of several busy hexagons can be a hot spot: a "
+        f"neighbourhood made busy by one hexagon alone reaches p = {single:.3f} at best, "
+        f"which the false-discovery adjustment over {region.n} hexagons accepts only when "
+        f"about {needed} are as extreme. 'Not significant' does not mean 'no crime here'; "
+        f"a resolution coarser than {res} or a longer period finds more",
     )

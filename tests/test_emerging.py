@@ -3,20 +3,26 @@ the right category of one cell is known by construction."""
 
 from __future__ import annotations
 
+import itertools
+import warnings
 from datetime import date
 
 import h3.api.basic_int as h3i
 import numpy as np
 import pandas as pd
 import pytest
+from esda.getisord import G_Local
+from libpysal.weights import W
 
 from geo.emerging import CATEGORIES, classify_series, emerging_from_cube, emerging_hotspots
+from geo.errors import ValidationError
 from geo.filters import Filters
-from geo.gistar import gi_star, gi_star_cube
+from geo.gistar import gi_star, gi_star_exact
 from geo.grid import region_from_cells
+from geo.spacetime import cube_gi
 from geo.store import Store
 from geo.themes import load_themes
-from tests._synthetic import MAIDSTONE, insert_incidents, points_in_cell
+from tests._synthetic import MAIDSTONE, disk_polygon, insert_area, insert_incidents, points_in_cell
 
 T = 12
 UP, FLAT, DOWN = (4.0, 0.0001), (0.0, 1.0), (-4.0, 0.0001)
@@ -72,6 +78,7 @@ def test_consecutive_needs_a_single_final_run_and_new_wins_over_oscillating():
 # --- constructed cubes ------------------------------------------------------------------------
 
 CENTRE = h3i.latlng_to_cell(*MAIDSTONE, 8)
+DISTRICT = "E07000110"
 BACKGROUND = 20
 
 
@@ -82,9 +89,9 @@ def _site_values(category: str) -> np.ndarray:
     designs = {
         "new_hot": lambda: v.__setitem__(11, 50),
         "consecutive_hot": lambda: v.__setitem__(slice(9, 12), 50),
-        "intensifying_hot": lambda: v.__setitem__(slice(None), 30 + 3 * t),
+        "intensifying_hot": lambda: v.__setitem__(slice(None), 60 + 3 * t),
         "persistent_hot": lambda: v.__setitem__(slice(None), 50),
-        "diminishing_hot": lambda: v.__setitem__(slice(None), 63 - 3 * t),
+        "diminishing_hot": lambda: v.__setitem__(slice(None), 93 - 3 * t),
         "sporadic_hot": lambda: v.__setitem__([1, 4, 7, 11], 50),
         "oscillating_hot": lambda: (v.__setitem__([2, 5], 0), v.__setitem__([8, 11], 50)),
         "historical_hot": lambda: v.__setitem__(slice(0, 11), 50),
@@ -121,9 +128,11 @@ def _cube(category: str):
 @pytest.mark.parametrize("window", ["cube", "month"])
 @pytest.mark.parametrize("category", CATEGORIES)
 def test_constructed_cube_gives_the_designed_category(category, window):
+    """The designs are month by month, so the neighbourhood here is the month alone (with
+    the default one step back, a hot month also warms the month after it: tested below)."""
     counts, region = _cube(category)
     copy = counts.copy()
-    frame, z = emerging_from_cube(counts, region, global_window=window)
+    frame, z = emerging_from_cube(counts, region, global_window=window, steps_back=0)
     centre = frame.set_index("cell").loc[np.uint64(CENTRE)]
     assert centre["category"] == category, centre.to_dict()
     assert z.shape == (region.n, T)
@@ -135,29 +144,35 @@ def test_a_steady_hot_spot_stays_persistent_when_another_emerges():
     new hot spot's extra spread lowers the steady one's z and reads as a falling trend."""
     counts, region = _cube("intensifying_hot")
     steady = np.searchsorted(region.cells, np.uint64(h3i.grid_ring(CENTRE, 5)[0]))
-    by_cube, z_cube = emerging_from_cube(counts, region, global_window="cube")
-    by_month, _ = emerging_from_cube(counts, region, global_window="month")
+    by_cube, z_cube = emerging_from_cube(counts, region, global_window="cube", steps_back=0)
+    by_month, _ = emerging_from_cube(counts, region, global_window="month", steps_back=0)
     cell = region.cells[steady]
     assert np.ptp(z_cube[steady]) == pytest.approx(0)
     assert by_cube.set_index("cell").loc[cell, "category"] == "persistent_hot"
     assert by_month.set_index("cell").loc[cell, "category"] == "diminishing_hot"
 
 
-def test_cube_gi_star_of_a_single_month_is_plain_gi_star():
+@pytest.mark.parametrize("steps_back", [0, 1, 3])
+def test_cube_gi_star_of_a_single_month_is_plain_gi_star(steps_back):
     counts, region = _cube("persistent_hot")
-    z_cube, p_cube = gi_star_cube(counts[:, :1], region)
-    z, p = gi_star(counts[:, 0], region)
+    counts[::5, 0] += 7  # some variation beyond the designed sites
+    z_cube, p_cube, d_cube = cube_gi(counts[:, :1], region, steps_back=steps_back)
+    z, p_normal = gi_star(counts[:, 0], region)
+    p, direction = gi_star_exact(counts[:, 0], region)
     np.testing.assert_allclose(z_cube[:, 0], z, atol=1e-12)
-    np.testing.assert_allclose(p_cube[:, 0], p, atol=1e-12)
+    np.testing.assert_allclose(p_cube[:, 0], p, rtol=0, atol=1e-15)
+    np.testing.assert_array_equal(d_cube[:, 0], direction)
+    _, p_cube_normal, _ = cube_gi(counts[:, :1], region, steps_back=steps_back, test="normal")
+    np.testing.assert_allclose(p_cube_normal[:, 0], p_normal, atol=1e-12)
 
 
 def test_count_trend_and_sen_slope_are_reported():
     counts, region = _cube("intensifying_hot")
-    frame, _ = emerging_from_cube(counts, region)
+    frame, _ = emerging_from_cube(counts, region, steps_back=0)
     centre = frame.set_index("cell").loc[np.uint64(CENTRE)]
     assert centre["count_slope"] == pytest.approx(3.0)
     assert centre["count_trend_p"] < 0.001 and centre["trend_p"] < 0.001
-    assert centre["hot_months"] == T and centre["count"] == int(sum(30 + 3 * np.arange(T)))
+    assert centre["hot_months"] == T and centre["count"] == int(sum(60 + 3 * np.arange(T)))
 
 
 # --- through the store ---------------------------------------------------------------------------
@@ -178,10 +193,123 @@ def test_store_cube_finds_an_emerging_cluster_and_reports_gaps(tmp_path):
             rows += [(month, a, b) for a, b in zip(lat, lon, strict=True)]
     frame = pd.DataFrame(rows, columns=["month", "latitude", "longitude"]).assign(category="Drugs")
     store = Store(tmp_path / "s.duckdb")
-    insert_incidents(store, frame)
+    insert_area(store, "district", DISTRICT, "Maidstone", disk_polygon(MAIDSTONE, 7))
+    insert_incidents(store, frame.assign(district=DISTRICT))
     result = emerging_hotspots(store, Filters(), 8, load_themes())
     assert len(result.months) == 11
     assert any("2018-06" in n for n in result.notes)
+    # Eleven months: the ten ArcGIS requires are there, so no warning.
+    assert result.warnings == () and result.steps_back == 1
     by_cell = result.cells.set_index("cell")
     assert by_cell.loc[np.uint64(CENTRE), "category"] == "consecutive_hot"
     assert by_cell["count"].sum() == len(frame)
+
+
+# --- the space-time neighbourhood ------------------------------------------------------------
+
+
+def _esda_cube_z(counts: np.ndarray, region, steps_back: int) -> np.ndarray:
+    """esda's Gi* over the bins of the cube as one set of observations, with the space-time
+    weights built here from h3's grid disk: a bin's neighbours are its cell's grid
+    neighbours in the same step and in the steps_back steps before it."""
+    n, t = counts.shape
+    cells = [int(c) for c in region.cells]
+    row = {c: i for i, c in enumerate(cells)}
+    neighbours = {}
+    for step in range(t):
+        for i, c in enumerate(cells):
+            around = [row[x] for x in h3i.grid_disk(c, 1) if x in row]
+            linked = [
+                j * t + s
+                for j in around
+                for s in range(max(0, step - steps_back), step + 1)
+                if (j, s) != (i, step)
+            ]
+            neighbours[i * t + step] = sorted(linked)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        w = W(neighbours, silence_warnings=True)
+        g = G_Local(counts.ravel(), w, transform="B", star=True, permutations=0)
+    return g.Zs.reshape(n, t)
+
+
+@pytest.mark.parametrize("steps_back", [0, 1, 2])
+def test_space_time_z_equals_esda_on_the_bins(steps_back):
+    cells = np.array(h3i.grid_disk(CENTRE, 3), dtype=np.uint64)
+    region = region_from_cells(cells[np.random.default_rng(2).random(cells.size) > 0.2], 8)
+    counts = np.random.default_rng(steps_back).poisson(1.5, (region.n, 5)).astype(float)
+    z, _, _ = cube_gi(counts, region, steps_back=steps_back)
+    np.testing.assert_allclose(z, _esda_cube_z(counts, region, steps_back), atol=1e-9)
+
+
+def _enumerated_bin_p(counts, region, steps_back, i, step) -> float:
+    """Two-sided p of one bin by enumerating every set of neighbour bins."""
+    t = counts.shape[1]
+    cells = [int(c) for c in region.cells]
+    around = [cells.index(x) for x in h3i.grid_disk(cells[i], 1) if x in cells]
+    window = range(max(0, step - steps_back), step + 1)
+    observed = sum(counts[j, s] for j in around for s in window) - counts[i, step]
+    k = len(around) * len(window) - 1
+    flat = counts.ravel()
+    others = np.delete(flat, i * t + step)
+    sums = np.array([sum(c) for c in itertools.combinations(others, k)])
+    return min(1.0, 2 * min((sums <= observed).mean(), (sums >= observed).mean()))
+
+
+def test_exact_bin_p_equals_enumeration_on_a_tiny_cube():
+    cells = np.array(h3i.grid_disk(CENTRE, 1), dtype=np.uint64)[:4]
+    region = region_from_cells(cells, 8)
+    counts = np.array([[0, 3, 1], [2, 0, 0], [5, 4, 0], [0, 1, 0]], dtype=float)
+    _, p, _ = cube_gi(counts, region, steps_back=1)
+    for i in range(region.n):
+        for step in range(3):
+            expected = _enumerated_bin_p(counts, region, 1, i, step)
+            assert p[i, step] == pytest.approx(max(expected, 1e-12), abs=1e-13), (i, step)
+
+
+def test_a_hot_month_warms_the_month_after_with_a_time_neighbourhood():
+    """The time neighbourhood is what ArcGIS's default does: a cluster hot in month 9 only
+    still has a hot neighbourhood in month 10 (it looks one month back), none in month 11."""
+    counts, region = _cube("no_pattern")  # background everywhere, the reference sites
+    rows = np.searchsorted(region.cells, np.array(h3i.grid_disk(CENTRE, 1), dtype=np.uint64))
+    counts[rows, :] = BACKGROUND
+    counts[rows, 9] = 90.0
+    centre = int(np.searchsorted(region.cells, np.uint64(CENTRE)))
+    _, p0, d0 = cube_gi(counts, region, steps_back=0)
+    _, p1, d1 = cube_gi(counts, region, steps_back=1)
+    assert d0[centre, 9] == d1[centre, 9] == 1 and p1[centre, 9] < 1e-6
+    assert d1[centre, 10] == 1 and p1[centre, 10] < 1e-6  # month 10 looks back at month 9
+    assert p0[centre, 10] > 0.1  # month 10 alone is background
+    assert p1[centre, 11] > 0.1
+    frame0, _ = emerging_from_cube(counts, region, steps_back=0)
+    frame1, _ = emerging_from_cube(counts, region, steps_back=1)
+    assert frame0.set_index("cell").loc[np.uint64(CENTRE), "hot_months"] == 1
+    assert frame1.set_index("cell").loc[np.uint64(CENTRE), "hot_months"] == 2
+
+
+def test_options_are_checked():
+    counts, region = _cube("no_pattern")
+    with pytest.raises(ValidationError, match="steps back"):
+        emerging_from_cube(counts, region, steps_back=-1)
+    with pytest.raises(ValidationError, match="global window"):
+        emerging_from_cube(counts, region, global_window="year")
+    with pytest.raises(ValidationError, match="test"):
+        emerging_from_cube(counts, region, test="permutation")
+
+
+def test_fewer_than_ten_months_is_a_warning(tmp_path):
+    rng = np.random.default_rng(1)
+    rows = []
+    for m in range(1, 6):
+        for cell in h3i.grid_disk(CENTRE, 4):
+            k = rng.poisson(1)
+            lat, lon = points_in_cell(h3i.int_to_str(cell), k, rng) if k else ([], [])
+            rows += [(date(2018, m, 1), a, b) for a, b in zip(lat, lon, strict=True)]
+    frame = pd.DataFrame(rows, columns=["month", "latitude", "longitude"])
+    store = Store(tmp_path / "s.duckdb")
+    insert_area(store, "district", DISTRICT, "Maidstone", disk_polygon(MAIDSTONE, 4))
+    insert_incidents(store, frame.assign(category="Drugs", district=DISTRICT))
+    result = emerging_hotspots(store, Filters(), 8, load_themes())
+    assert len(result.months) == 5
+    assert len(result.warnings) == 1 and result.warnings[0] in result.notes
+    assert "requires at least 10 time steps" in result.warnings[0]

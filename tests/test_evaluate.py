@@ -15,7 +15,7 @@ from geo.grid import region_from_cells
 from geo.store import Store
 from geo.surfaces import kernel_matrix, quartic_weight
 from geo.themes import load_themes
-from tests._synthetic import MAIDSTONE, insert_incidents, points_in_cell
+from tests._synthetic import MAIDSTONE, disk_polygon, insert_area, insert_incidents, points_in_cell
 
 
 def test_metrics_on_a_hand_checked_example():
@@ -65,7 +65,8 @@ def test_kernel_weights_decay_over_rings():
 
 @pytest.fixture
 def steady(tmp_path):
-    """Eight months: a steady cluster of seven cells holds a third of the crime."""
+    """Eight months: a steady cluster of seven cells holds a third of the crime, in a round
+    district whose boundary makes the study region."""
     rng = np.random.default_rng(2)
     centre = h3i.latlng_to_cell(*MAIDSTONE, 8)
     cluster = {h3i.int_to_str(c) for c in h3i.grid_disk(centre, 1)}
@@ -78,7 +79,8 @@ def steady(tmp_path):
                 rows += [(date(2018, m, 1), a, b) for a, b in zip(lat, lon, strict=True)]
     frame = pd.DataFrame(rows, columns=["month", "latitude", "longitude"])
     store = Store(tmp_path / "e.duckdb")
-    insert_incidents(store, frame.assign(category="Burglary"))
+    insert_area(store, "district", "E07000110", "Maidstone", disk_polygon(MAIDSTONE, 6))
+    insert_incidents(store, frame.assign(category="Burglary", district="E07000110"))
     return store
 
 

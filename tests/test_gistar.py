@@ -1,4 +1,5 @@
-"""Gi*, its permutation test, Benjamini-Hochberg and the classes, against esda and scipy."""
+"""Gi*, its exact randomisation test, Benjamini-Hochberg and the classes, against esda, scipy
+and brute-force enumeration."""
 
 from __future__ import annotations
 
@@ -14,7 +15,8 @@ from hypothesis import strategies as st
 from libpysal.weights import W
 from scipy.stats import false_discovery_control
 
-from geo.gistar import benjamini_hochberg, classify, gi_star, gi_star_p_sim
+from geo.errors import ValidationError
+from geo.gistar import benjamini_hochberg, classify, gi_star, gi_star_exact
 from geo.grid import region_from_cells
 
 CENTRE = h3i.latlng_to_cell(51.27, 0.52, 8)
@@ -88,7 +90,9 @@ def test_undefined_cases_are_nan_and_inputs_are_untouched():
     z, p = gi_star(y, region)
     assert np.isnan(z).all() and np.isnan(p).all()
     assert np.array_equal(y, copy)
-    assert np.isnan(gi_star_p_sim(y, region, 99, np.random.default_rng(0))).all()
+    # No variation: every arrangement is the same, so nothing is more extreme than chance.
+    p, direction = gi_star_exact(y, region)
+    assert (p == 1).all() and (direction == 0).all()
 
 
 def test_two_sided_p_matches_the_normal_distribution():
@@ -100,38 +104,65 @@ def test_two_sided_p_matches_the_normal_distribution():
     np.testing.assert_allclose(p, 2 * norm.sf(np.abs(z)), rtol=1e-12)
 
 
-def _exact_p(y: np.ndarray, region, i: int) -> float:
-    """Folded conditional-permutation p of cell i by enumerating every neighbour set."""
+def _enumerated(y: np.ndarray, region, i: int) -> tuple[float, float]:
+    """Two-sided conditional-randomisation p of cell i and its direction, by enumerating every
+    set of neighbours: the cell keeps its count, its W_i - 1 neighbours are any W_i - 1 of the
+    other cells, each set equally likely."""
     others = np.delete(y, i)
     k = int(region.cardinality[i]) - 1
-    observed = (region.weights @ y)[i]
-    sums = np.array([sum(c) for c in itertools.combinations(others, k)]) + y[i]
-    return min((sums >= observed).mean(), (sums <= observed).mean())
+    observed = (region.weights @ y)[i] - y[i]
+    sums = np.array([sum(c) for c in itertools.combinations(others, k)])
+    lower, upper = (sums <= observed).mean(), (sums >= observed).mean()
+    return min(1.0, 2 * min(lower, upper)), float(np.sign(lower - upper))
 
 
-def test_permutation_p_approaches_the_exact_conditional_p():
-    cells = np.array(h3i.grid_disk(CENTRE, 2), dtype=np.uint64)[:14]
-    region = region_from_cells(cells, 8)
-    y = np.array([9, 7, 8, 0, 1, 0, 2, 1, 0, 3, 0, 1, 2, 0], dtype=float)
-    permutations = 20000
-    p_sim = gi_star_p_sim(y, region, permutations, np.random.default_rng(5))
+@settings(max_examples=40, deadline=None)
+@given(
+    data=st.data(),
+    size=st.integers(min_value=2, max_value=13),
+    skew=st.sampled_from([0.1, 0.5, 2.0, 8.0]),
+)
+def test_exact_p_equals_enumeration_on_small_regions(data, size, skew):
+    """Any small region (cells of a disk, holes and all) and any counts, sparse to skewed."""
+    cells = np.array(h3i.grid_disk(CENTRE, 2), dtype=np.uint64)
+    chosen = data.draw(st.permutations(range(cells.size)))[:size]
+    region = region_from_cells(cells[list(chosen)], 8)
+    rng = np.random.default_rng(data.draw(st.integers(0, 2**32 - 1)))
+    y = rng.negative_binomial(1, 1 / (1 + skew), region.n).astype(float)
+    y[rng.random(region.n) < 0.1] += data.draw(st.integers(0, 40))  # an outlier or two
+    p, direction = gi_star_exact(y, region)
     for i in range(region.n):
-        exact = _exact_p(y, region, i)
-        expected = (exact * permutations + 1) / (permutations + 1)
-        # Four binomial standard errors of a Monte Carlo proportion.
-        tolerance = 4 * np.sqrt(max(exact * (1 - exact), 1e-4) / permutations) + 1e-4
-        assert abs(p_sim[i] - expected) < tolerance, (i, p_sim[i], expected)
+        expected_p, expected_direction = _enumerated(y, region, i)
+        assert p[i] == pytest.approx(max(expected_p, 1e-12), abs=1e-13), i
+        assert direction[i] == expected_direction, i
 
 
-def test_permutation_p_is_reproducible_with_a_seed_and_bounded():
-    region = _region(10, 0.1, seed=3)
-    y = np.random.default_rng(3).poisson(1, region.n).astype(float)
-    a = gi_star_p_sim(y, region, 199, np.random.default_rng(42))
-    b = gi_star_p_sim(y, region, 199, np.random.default_rng(42))
-    c = gi_star_p_sim(y, region, 199, np.random.default_rng(43))
-    assert np.array_equal(a, b)
-    assert not np.array_equal(a, c)
-    assert a.min() >= 1 / 200 and a.max() <= 1
+def test_exact_test_needs_counts():
+    region = _region(2, 0.0, seed=1)
+    y = np.ones(region.n)
+    with pytest.raises(ValidationError, match="counts"):
+        gi_star_exact(y * 0.5, region)
+    with pytest.raises(ValidationError, match="counts"):
+        gi_star_exact(-y, region)
+
+
+def test_direction_is_the_tail_not_the_sign_of_z():
+    """On skewed counts a neighbourhood can be below the mean (z < 0) and still in the upper
+    tail: the class follows the tail its p-value comes from."""
+    cells = np.array(h3i.grid_disk(CENTRE, 2), dtype=np.uint64)[:13]
+    region = region_from_cells(cells, 8)
+    rng = np.random.default_rng(11)
+    for _ in range(2000):
+        y = np.where(rng.random(region.n) < 0.15, rng.integers(20, 60, region.n), 0)
+        y[rng.random(region.n) < 0.3] = 1
+        z, _ = gi_star(y.astype(float), region)
+        _, direction = gi_star_exact(y, region)
+        mismatch = np.flatnonzero((direction > 0) & (z < 0))
+        if mismatch.size:
+            i = int(mismatch[0])
+            assert _enumerated(y.astype(float), region, i)[1] == 1.0
+            return
+    pytest.fail("no skewed example found")
 
 
 @settings(max_examples=50, deadline=None)

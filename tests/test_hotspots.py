@@ -8,9 +8,12 @@ import h3.api.basic_int as h3i
 import numpy as np
 import pandas as pd
 import pytest
+import shapely
+from scipy.stats import false_discovery_control, norm
 
 from geo.errors import ValidationError
 from geo.filters import Filters
+from geo.gistar import gi_star_exact
 from geo.grid import study_region
 from geo.hexes import filtered_total
 from geo.hotspots import COLUMNS, find_hotspots
@@ -27,7 +30,8 @@ DISTRICT = "E07000110"
 @pytest.fixture(scope="module")
 def planted(tmp_path_factory):
     """A round district; weapons crimes cluster on seven cells at its centre, drugs are
-    spread thinly; one incident sits outside the district's boundary."""
+    spread thinly; one incident sits outside the district's boundary, placed in no district
+    (as the loaders place such a point)."""
     rng = np.random.default_rng(6)
     store = Store(tmp_path_factory.mktemp("hot") / "h.duckdb")
     insert_area(store, "district", DISTRICT, "Maidstone", disk_polygon(MAIDSTONE, 5))
@@ -40,62 +44,88 @@ def planted(tmp_path_factory):
                 lat, lon = points_in_cell(h3i.int_to_str(cell), k, rng)
                 rows += [(category, a, b) for a, b in zip(lat, lon, strict=True)]
     frame = pd.DataFrame(rows, columns=["category", "latitude", "longitude"])
-    outside = pd.DataFrame([("Drugs", MAIDSTONE[0] + 0.07, MAIDSTONE[1])], columns=frame.columns)
+    frame = frame.assign(district=DISTRICT)
+    outside = pd.DataFrame(
+        [("Drugs", MAIDSTONE[0] + 0.07, MAIDSTONE[1], None)], columns=frame.columns
+    )
     frame = pd.concat([frame, outside], ignore_index=True)
-    insert_incidents(store, frame.assign(month=date(2018, 1, 1), district=DISTRICT))
+    insert_incidents(store, frame.assign(month=date(2018, 1, 1)))
     yield store
     store.close()
 
 
-def test_region_has_empty_cells_and_every_cell_with_an_incident(planted):
+def test_region_is_the_boundary_hexagons_and_counts_only_placed_incidents(planted):
     region = study_region(planted, "district", DISTRICT, 8)
-    result = find_hotspots(planted, Filters(district=DISTRICT), 8, THEMES, permutations=0)
-    assert list(result.cells.columns) == list(COLUMNS)
-    assert len(result.cells) == region.n
-    assert (result.cells["count"] == 0).sum() > 10  # quiet cells take part
-    assert result.total == filtered_total(planted, Filters(district=DISTRICT), THEMES)
+    # Independently: every res-8 cell whose hexagon overlaps the disk with positive area.
+    disk = disk_polygon(MAIDSTONE, 5)
+    candidates = h3i.grid_disk(CENTRE, 12)
+    overlapping = sorted(
+        c
+        for c in candidates
+        if shapely.Polygon([(lo, la) for la, lo in h3i.cell_to_boundary(c)]).intersection(disk).area
+        > 0
+    )
+    assert region.cells.tolist() == overlapping
+    for level, code in (("county", None), ("district", DISTRICT)):
+        result = find_hotspots(planted, Filters(district=code), 8, THEMES)
+        assert list(result.cells.columns) == list(COLUMNS)
+        assert len(result.cells) == region.n
+        assert (result.cells["count"] == 0).sum() > 10  # quiet cells take part
+        # The incident outside every district stays out, at county level too.
+        placed = filtered_total(planted, Filters(district=DISTRICT), THEMES)
+        assert result.total == placed == filtered_total(planted, Filters(), THEMES) - 1, level
+        assert set(result.notes) == set(result.warnings)  # at most the sparse-data warning
     outside = h3i.latlng_to_cell(MAIDSTONE[0] + 0.07, MAIDSTONE[1], 8)
-    assert np.uint64(outside) in set(result.cells["cell"])
-    assert result.notes == ()
+    assert np.uint64(outside) not in set(region.cells)
 
 
 def test_planted_cluster_is_the_hottest_and_z_equals_esda(planted):
     filters = Filters(categories=("Possession of weapons",), district=DISTRICT)
-    result = find_hotspots(planted, filters, 8, THEMES, permutations=199, seed=3)
+    result = find_hotspots(planted, filters, 8, THEMES)
     top = result.cells.iloc[0]
     assert h3i.grid_distance(int(top["cell"]), CENTRE) <= 1
-    assert top["class"] == "hot_99" and top["gi_p_sim"] == pytest.approx(1 / 200)
+    assert top["class"] == "hot_99" and top["gi_q"] < 0.01
     hot = set(result.hot()["cell"].astype(int))
     assert CENTRE in hot
-    assert all(h3i.grid_distance(c, CENTRE) <= 3 for c in hot)
+    assert all(h3i.grid_distance(c, CENTRE) <= 2 for c in hot)
     region = study_region(planted, "district", DISTRICT, 8)
     by_cell = result.cells.set_index("cell").loc[region.cells]
     np.testing.assert_allclose(
         by_cell["gi_z"], _esda_z(by_cell["count"].to_numpy(float), region.cells), atol=1e-9
     )
+    # gi_p is the exact two-sided p, gi_q its Benjamini-Hochberg adjustment (scipy's).
+    p, _ = gi_star_exact(by_cell["count"].to_numpy(float), region)
+    np.testing.assert_allclose(by_cell["gi_p"], p, rtol=0, atol=0)
+    np.testing.assert_allclose(
+        result.cells["gi_q"], false_discovery_control(result.cells["gi_p"]), rtol=1e-12
+    )
 
 
-def test_seed_makes_permutations_repeatable_and_class_by_changes_the_driver(planted):
+def test_exact_test_is_deterministic_and_the_options_change_the_driver(planted):
     filters = Filters(categories=("Drugs",), district=DISTRICT)
-    a = find_hotspots(planted, filters, 8, THEMES, permutations=99, seed=1)
-    b = find_hotspots(planted, filters, 8, THEMES, permutations=99, seed=1)
+    a = find_hotspots(planted, filters, 8, THEMES)
+    b = find_hotspots(planted, filters, 8, THEMES)
     pd.testing.assert_frame_equal(a.cells, b.cells)
-    by_p = find_hotspots(planted, filters, 8, THEMES, permutations=0, class_by="p")
-    by_q = find_hotspots(planted, filters, 8, THEMES, permutations=0, class_by="q")
+    by_p = find_hotspots(planted, filters, 8, THEMES, class_by="p")
     # Unadjusted p-values flag at least as many cells as FDR-adjusted ones.
     assert (by_p.cells["class"] != "not_significant").sum() >= (
-        by_q.cells["class"] != "not_significant"
+        a.cells["class"] != "not_significant"
     ).sum()
-    assert by_q.cells["gi_p_sim"].isna().all()
+    normal = find_hotspots(planted, filters, 8, THEMES, test="normal")
+    z = normal.cells["gi_z"].to_numpy()
+    np.testing.assert_allclose(normal.cells["gi_p"], 2 * norm.sf(np.abs(z)), rtol=1e-12)
+    np.testing.assert_array_equal(normal.cells["gi_z"], a.cells["gi_z"])
     with pytest.raises(ValidationError, match="class_by"):
         find_hotspots(planted, filters, 8, THEMES, class_by="z")
+    with pytest.raises(ValidationError, match="test"):
+        find_hotspots(planted, filters, 8, THEMES, test="permutation")
 
 
 def test_no_incidents_and_no_boundary_are_explained(planted):
-    result = find_hotspots(planted, Filters(categories=("Robbery",)), 8, THEMES, permutations=0)
+    result = find_hotspots(planted, Filters(categories=("Robbery",)), 8, THEMES)
     assert any("no incidents match" in n for n in result.notes)
     assert (result.cells["class"] == "not_significant").all()
-    nowhere = find_hotspots(planted, Filters(division="E58000720"), 8, THEMES, permutations=0)
+    nowhere = find_hotspots(planted, Filters(division="E58000720"), 8, THEMES)
     assert any("no boundary is loaded for division E58000720" in n for n in nowhere.notes)
     assert any("study region is empty" in n for n in nowhere.notes)
     assert nowhere.cells.empty

@@ -1,6 +1,6 @@
-"""Sparse data is said to be sparse: hot spots warn when the normal approximation is poor,
-and the backtest warns where PEI and RRI collapse into the hit rate. The statistics
-themselves are unchanged."""
+"""Sparse data is said to be sparse: hot spots warn what the exact test can then find (and,
+with the normal test, that its approximation is poor), and the backtest warns where PEI and
+RRI collapse into the hit rate. The statistics themselves are unchanged."""
 
 from __future__ import annotations
 
@@ -61,21 +61,28 @@ def _run(store, *args, capsys) -> tuple[int, str, str]:
 
 
 def test_sparse_hotspots_warn_and_keep_their_classes(sparse):
-    result = find_hotspots(sparse, Filters(), 8, THEMES, permutations=0)
+    result = find_hotspots(sparse, Filters(), 8, THEMES)
     region = study_region(sparse, "county", None, 8)
     mean = result.total / region.n
     assert result.mean_count == pytest.approx(mean)
     assert result.expected_neighbourhood == pytest.approx(mean * region.cardinality.mean())
     assert result.expected_neighbourhood < SPARSE_NEIGHBOURHOOD and result.sparse
     assert len(result.warnings) == 1 and result.warnings[0] in result.notes
-    assert "normal approximation" in result.warnings[0]
-    # The classes are still those of the documented rule (q), not changed by the warning.
-    cells = result.cells
-    np.testing.assert_array_equal(cells["class"], gistar.classify(cells["gi_z"], cells["gi_q"]))
+    warning = result.warnings[0]
+    assert "only a cluster of several busy hexagons can be a hot spot" in warning
+    # The figure it quotes: one busy hexagon among six drawn of n - 1, two-sided.
+    assert f"p = {12 / (region.n - 1):.3f} at best" in warning
+    assert "'Not significant' does not mean 'no crime here'" in warning
+    # The classes are still those of the documented rule (exact p, q), not changed by it.
+    cells = result.cells.set_index("cell").loc[region.cells]
+    _, direction = gistar.gi_star_exact(cells["count"].to_numpy(float), region)
+    np.testing.assert_array_equal(cells["class"], gistar.classify(direction, cells["gi_q"]))
+    normal = find_hotspots(sparse, Filters(), 8, THEMES, test="normal")
+    assert len(normal.warnings) == 1 and "normal approximation" in normal.warnings[0]
 
 
 def test_dense_hotspots_do_not_warn(dense):
-    result = find_hotspots(dense, Filters(), 8, THEMES, permutations=0)
+    result = find_hotspots(dense, Filters(), 8, THEMES)
     assert not result.sparse and result.warnings == ()
     assert result.expected_neighbourhood >= SPARSE_NEIGHBOURHOOD
 

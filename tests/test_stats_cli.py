@@ -74,26 +74,39 @@ def test_hexes_csv_and_json(db, capsys):
 
 
 def test_hotspots_columns_places_and_csv_safety(db, capsys):
-    code, out, err = _run(db, "hotspots", "--res", "8", "--permutations", "99", capsys=capsys)
+    code, out, err = _run(db, "hotspots", "--res", "8", capsys=capsys)
     assert code == 0 and err == ""
     header = out.splitlines()[0].split(",")
-    assert header[:7] == ["cell", "count", "gi_z", "gi_p", "gi_p_sim", "gi_q", "class"]
+    assert header[:6] == ["cell", "count", "gi_z", "gi_p", "gi_q", "class"]
     rows = _csv(out)
     assert rows and all(r["class"] != "not_significant" for r in rows)
     assert rows[0]["cell"] == h3i.int_to_str(CENTRE) or rows[0]["class"] == "hot_99"
     assert all(r["district_name"] == "Maidstone" for r in rows if r["class"].startswith("hot"))
     assert not any(r["location"].startswith("=") for r in rows)
-    _, everything, _ = _run(
-        db, "hotspots", "--res", "8", "--all", "--permutations", "0", capsys=capsys
-    )
+    _, everything, _ = _run(db, "hotspots", "--res", "8", "--all", capsys=capsys)
     assert len(_csv(everything)) > len(rows)
+    code, out, _ = _run(
+        db, "hotspots", "--res", "8", "--test", "normal", "--format", "json", capsys=capsys
+    )
+    payload = json.loads(out)
+    assert code == 0 and payload["test"] == "normal" and payload["class_by"] == "q"
 
 
 def test_emerging_change_and_evaluate(db, capsys):
     code, out, err = _run(db, "emerging", "--res", "8", capsys=capsys)
     assert code == 0
     assert out.splitlines()[0].startswith("cell,count,category,label,hot_months")
-    assert "fewer than 10 months" in err
+    # Six months: ArcGIS requires ten; the warning is on standard error, marked as one.
+    assert "socmap: warning: only 6 months: ArcGIS Pro's Emerging Hot Spot Analysis " in err
+    assert "requires at least 10 time steps" in err
+    code, out, err = _run(
+        db, "emerging", "--res", "8", "--steps-back", "0", "--format", "json", capsys=capsys
+    )
+    payload = json.loads(out)
+    assert payload["steps_back"] == 0 and payload["test"] == "exact"
+    assert len(payload["warnings"]) == 1 and "socmap: warning: only 6 months" in err
+    code, _, err = _run(db, "emerging", "--res", "8", "--steps-back", "-1", capsys=capsys)
+    assert code == 2 and "steps back -1" in err
     code, out, _ = _run(db, "change", "--res", "8", capsys=capsys)
     rows = _csv(out)
     assert rows[0]["level"] == "county" and rows[0]["name"] == "Kent and Medway"

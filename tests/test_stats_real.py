@@ -104,21 +104,33 @@ def _area_shape(store, shared_data: Path, level: str, code: str | None):
     return shapely.union_all(frame.geometry.to_numpy())
 
 
+def _overlapping_cells(shape, res: int) -> list[str]:
+    """Every res cell whose hexagon overlaps ``shape`` with positive area, found by shapely:
+    candidates are the cells with centres in the shape's bounding box grown by two cell
+    edges, each hexagon intersected with the shape."""
+    min_x, min_y, max_x, max_y = shape.bounds
+    margin = 2 * h3.average_hexagon_edge_length(res, unit="km") / 70.0  # degrees, generous
+    box = shapely.box(min_x - margin, min_y - margin, max_x + margin, max_y + margin)
+    candidates = h3.geo_to_cells(box, res)
+    hexagons = np.array(
+        [shapely.Polygon([(lng, lat) for lat, lng in h3.cell_to_boundary(c)]) for c in candidates]
+    )
+    touching = shapely.intersects(hexagons, shape)
+    area = np.zeros(len(candidates))
+    area[touching] = shapely.area(shapely.intersection(hexagons[touching], shape))
+    return [c for c, a in zip(candidates, area, strict=True) if a > 0]
+
+
 def _independent_region(
     store, shared_data, raw, level, code, res
 ) -> tuple[list[str], pd.DataFrame]:
-    """The study region built here from the boundary file and the raw rows: cells whose
-    centre is in the area's polygon (h3.geo_to_cells), plus the cells of the area's incidents
-    (h3.latlng_to_cell at resolution 10, then cell_to_parent). Also the area's raw rows."""
+    """The study region built here from the boundary file alone: every cell overlapping the
+    area's polygon (shapely, not h3's polyfill). Also the area's raw rows: those inside the
+    polygon (at county level, inside some district: points outside every boundary stay out)."""
     shape = _area_shape(store, shared_data, level, code)
-    cells = set()
-    for part in shapely.get_parts(shape):
-        cells.update(h3.geo_to_cells(part, res))
-    rows = raw  # the county holds every stored point, in a district or not
-    if level != "county":
-        rows = raw[shapely.contains_xy(shape, raw["lon"].to_numpy(), raw["lat"].to_numpy())]
+    cells = _overlapping_cells(shape, res)
+    rows = raw[shapely.contains_xy(shape, raw["lon"].to_numpy(), raw["lat"].to_numpy())]
     rows = rows.assign(cell=[h3.cell_to_parent(c, res) for c in rows["fine"]])
-    cells.update(rows["cell"])
     return sorted(cells, key=h3.str_to_int), rows
 
 
@@ -138,7 +150,7 @@ def test_gi_star_z_equals_esda_on_police_uk(kent, raw, shared_data, filters, res
         rows = rows[rows["Crime type"].isin(filters.categories)]
     counts = rows["cell"].value_counts()
     y = np.array([counts.get(c, 0) for c in cells], dtype=float)
-    result = find_hotspots(store, filters, res, THEMES, permutations=0)
+    result = find_hotspots(store, filters, res, THEMES)
     assert sorted(result.cells["cell_hex"], key=h3.str_to_int) == cells
     by_cell = result.cells.set_index("cell_hex").loc[cells]
     np.testing.assert_array_equal(by_cell["count"].to_numpy(float), y)
@@ -157,7 +169,9 @@ def test_possession_of_weapons_hot_cells_are_listed_with_their_places(kent, raw)
     assert code == 0
     rows = list(csv.DictReader(io.StringIO(out.getvalue())))
     hot = [r for r in rows if r["class"].startswith("hot_")]
-    assert len(hot) >= 20
+    # Three months of weapons at resolution 8 are sparse: the exact test finds the one clear
+    # cluster (the normal approximation called dozens of cells hot: test_hotspot_calibration).
+    assert len(hot) >= 1
     assert all(r["place"] and r["district_name"] for r in hot)
     # The hottest cells are in Folkestone (the clearest weapons cluster in these months).
     assert hot[0]["district_name"] == "Folkestone and Hythe"

@@ -9,7 +9,6 @@ from dashboard.export._meta import ExportInfo
 from dashboard.state import ViewState
 from dashboard.views.context import AppContext
 from dashboard.views.labels import CELL_AREA_KM2, SOURCE_NAMES, sources_in_view
-from dashboard.views.measures import PERMUTATIONS
 from geo.disclosure import Audience, DisclosurePolicy, legend_notes
 
 
@@ -90,16 +89,24 @@ def _statistics() -> list[str]:
         "adjusted with the Benjamini-Hochberg false-discovery-rate method (within each level), "
         "and a change is called significant when the adjusted value is below 0.05.",
         "Hot spots: the Getis-Ord Gi* statistic compares each hexagon and its six neighbours "
-        "with the whole study region (every hexagon of the area, quiet ones included). A hot "
-        "spot has more incidents around it than chance would give; a cold spot fewer. Classes "
-        "(90%, 95%, 99% confidence) come from Benjamini-Hochberg adjusted p-values; "
-        f"{PERMUTATIONS} random permutations give a check that does not rely on the normal "
-        "approximation.",
-        "Emerging hot spots: Gi* is computed for every month, and the Mann-Kendall test asks "
-        "whether each hexagon's Gi* rises or falls over time. Hexagons are then named with "
-        "ArcGIS Pro's Emerging Hot Spot Analysis categories (new, consecutive, intensifying, "
-        "persistent, diminishing, sporadic, oscillating, historical). Fewer than ten months "
-        "make these patterns weak evidence.",
+        "with the whole study region (every hexagon that overlaps the area's boundary, quiet "
+        "ones included; it depends on the boundary alone). A hot spot has more incidents around "
+        "it than chance would give; a cold spot fewer. Whether a neighbourhood is more than "
+        "chance is an exact test: keeping the hexagon's own count, how often would six other "
+        "hexagons of the area, taken at random, hold as many? The classes control the false "
+        "discovery rate across the map (Benjamini-Hochberg): 'at most 1 in 20 false alarms' "
+        "means that of all the hexagons marked at that level or a stricter one, on average no "
+        "more than 1 in 20 is a neighbourhood no busier than chance. One busy hexagon with "
+        "quiet neighbours is not a hot spot by this test, and 'not significant' does not mean "
+        "'no crime here'.",
+        "Emerging hot spots: Gi* is computed for every month, each hexagon's neighbourhood "
+        "taking in the month before (as ArcGIS Pro does by default), and a month is hot or "
+        "cold by the same exact test, with the false discovery rate held at 10% across every "
+        "hexagon and month. The Mann-Kendall test asks whether each hexagon's Gi* rises or "
+        "falls over time. Hexagons are then named with ArcGIS Pro's Emerging Hot Spot Analysis "
+        "categories (new, consecutive, intensifying, persistent, diminishing, sporadic, "
+        "oscillating, historical). ArcGIS Pro requires at least ten months; with fewer, the "
+        "map carries a warning and the patterns are weak evidence.",
         "A hot spot says where incidents concentrate, not why, and not that anyone there is "
         "at risk or to blame. Recorded crime depends on reporting and policing as well as on "
         "offending.",

@@ -107,16 +107,18 @@ def _spread(palette: list[str], n: int) -> list[str]:
     return [palette[i] for i in picks]
 
 
+# The words are a false-discovery-rate statement (geo.gistar.CLASS_LABELS, and the map's note
+# says what it means): the classes are not "confidence" in each hexagon.
 HOTSPOT_CLASSES = [
     LegendClass(key, label, RDBU[key])
     for key, label in [
-        ("hot_99", "Hot spot, 99% confidence"),
-        ("hot_95", "Hot spot, 95% confidence"),
-        ("hot_90", "Hot spot, 90% confidence"),
+        ("hot_99", "Hot spot: at most 1 in 100 false alarms"),
+        ("hot_95", "Hot spot: at most 1 in 20 false alarms"),
+        ("hot_90", "Hot spot: at most 1 in 10 false alarms"),
         ("not_significant", "Not significant"),
-        ("cold_90", "Cold spot, 90% confidence"),
-        ("cold_95", "Cold spot, 95% confidence"),
-        ("cold_99", "Cold spot, 99% confidence"),
+        ("cold_90", "Cold spot: at most 1 in 10 false alarms"),
+        ("cold_95", "Cold spot: at most 1 in 20 false alarms"),
+        ("cold_99", "Cold spot: at most 1 in 100 false alarms"),
     ]
 ]
 

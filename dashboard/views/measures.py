@@ -1,7 +1,8 @@
 """The four measures a map can show, as a class, a value and a hover line per piece.
 
 * count: the published count of the piece, in whole-number classes;
-* hotspots: the cell's Getis-Ord Gi* class (false-discovery-rate adjusted);
+* hotspots: the cell's Getis-Ord Gi* class (exact randomisation test, false discovery rate
+  across the map);
 * change: the piece's count against the previous period of the same length (public: the
   previous block), with an exact test of whether the change is more than chance;
 * emerging: the cell's emerging hot spot category (ArcGIS Pro's definitions).
@@ -24,9 +25,6 @@ from dashboard.views.navigation import previous_period_loaded
 from dashboard.views.public import period_label
 from geo.disclosure import Audience
 from geo.filters import Filters
-
-PERMUTATIONS = 999
-SEED = 0
 
 
 @dataclass
@@ -115,7 +113,7 @@ def stats_filters(ctx: AppContext, state: ViewState, audience: Audience) -> Filt
 
 
 def _hotspots(ctx, state, audience, res, counts, pieces) -> Classified:
-    from geo.gistar import CLASS_LABELS  # noqa: PLC0415 - statistics load on first use
+    from geo.gistar import CLASS_LABELS, CLASS_NOTE  # noqa: PLC0415 - loads on first use
 
     out = Classified(
         "hot spots (Getis-Ord Gi*)", "Gi* hot and cold spots", list(palette.HOTSPOT_CLASSES)
@@ -128,17 +126,16 @@ def _hotspots(ctx, state, audience, res, counts, pieces) -> Classified:
     by_cell = dict(
         zip(
             frame["cell"].astype(np.uint64).tolist(),
-            zip(frame["class"], frame["gi_z"], frame["gi_q"], frame["gi_p_sim"], strict=True),
+            zip(frame["class"], frame["gi_z"], frame["gi_p"], frame["gi_q"], strict=True),
             strict=True,
         )
     )
     for p in pieces:
-        klass, z, q, p_sim = by_cell.get(p["cell"], ("not_significant", np.nan, np.nan, np.nan))
+        klass, z, p_exact, q = by_cell.get(p["cell"], ("not_significant", np.nan, np.nan, np.nan))
         z = float(z) if np.isfinite(z) else None
-        # The permutation p-value is the check that does not lean on the normal
-        # approximation, which sparse counts strain: a reader sees both.
+        # z is a descriptive score; the class comes from the exact p, adjusted across the map.
         stats = (
-            f"Gi* z = {z:.2f}, adjusted p {p_text(q)}<br>permutation p (one-sided) {p_text(p_sim)}"
+            f"Gi* z = {z:.2f}<br>exact p {p_text(p_exact)}, adjusted across the map {p_text(q)}"
             if z is not None
             else "Gi* z: n/a"
         )
@@ -146,8 +143,7 @@ def _hotspots(ctx, state, audience, res, counts, pieces) -> Classified:
         out.by_piece[piece_key(p)] = (klass, z, CLASS_LABELS[klass], detail)
     out.notes.append(
         f"Hot spots: Getis-Ord Gi* on resolution-{res} hexagons, neighbours one step away, "
-        f"classes from Benjamini-Hochberg adjusted p-values; {PERMUTATIONS} permutations "
-        f"(seed {SEED}) give each hexagon a permutation p-value (on its card in the dashboard)."
+        "over every hexagon of the area's boundary. " + CLASS_NOTE
     )
     out.notes.extend(result.notes)
     return out
@@ -260,11 +256,20 @@ def _emerging(ctx, state, audience, res, counts, pieces) -> Classified:
         detail = f"Incidents: {p['count'].text}<br>{CATEGORY_LABELS[klass]}{trend}"
         out.by_piece[piece_key(p)] = (klass, None, CATEGORY_LABELS[klass], detail)
     out.notes.append(
-        f"Emerging hot spots: Gi* for each of {len(result.months)} months, Mann-Kendall trend "
-        "and ArcGIS Pro's Emerging Hot Spot Analysis categories."
+        f"Emerging hot spots: Gi* for each of {len(result.months)} months, each hexagon's "
+        f"neighbourhood taking in {_steps(result.steps_back)}; a month is hot or cold by the "
+        f"exact randomisation test with a false discovery rate of {result.alpha:.0%} across "
+        "every hexagon and month; Mann-Kendall trend and ArcGIS Pro's Emerging Hot Spot "
+        "Analysis categories."
     )
     out.notes.extend(result.notes)
     return out
+
+
+def _steps(steps_back: int) -> str:
+    if steps_back == 0:
+        return "its own month only"
+    return "the month before" if steps_back == 1 else f"the {steps_back} months before"
 
 
 def _nothing_public(out: Classified, pieces: list[dict], klass: str) -> Classified:
@@ -286,9 +291,7 @@ def hotspot_result(ctx: AppContext, filters: Filters, res: int):
 
     return ctx.shared(
         ("gi", filters, res),
-        lambda: find_hotspots(
-            ctx.store, filters, res, ctx.themes, permutations=PERMUTATIONS, seed=SEED
-        ),
+        lambda: find_hotspots(ctx.store, filters, res, ctx.themes),
     )
 
 

@@ -57,8 +57,7 @@ def run_hotspots(args: argparse.Namespace, settings: Settings) -> int:
         filters,
         args.res,
         load_themes(settings.themes_file),
-        permutations=args.permutations,
-        seed=args.seed,
+        test=args.test,
         class_by=args.class_by,
     )
     cells = result.cells if args.all else result.cells[result.cells["class"] != "not_significant"]
@@ -70,8 +69,7 @@ def run_hotspots(args: argparse.Namespace, settings: Settings) -> int:
             {
                 "resolution": args.res,
                 "filters": filters_dict(filters),
-                "permutations": result.permutations,
-                "seed": result.seed,
+                "test": result.test,
                 "class_by": result.class_by,
                 "total": result.total,
                 "region_cells": len(result.cells),

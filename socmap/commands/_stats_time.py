@@ -52,11 +52,13 @@ def run_emerging(args: argparse.Namespace, settings: Settings) -> int:
         alpha=args.alpha,
         trend_alpha=args.trend_alpha,
         global_window=args.global_window,
+        steps_back=args.steps_back,
+        test=args.test,
     )
     cells = result.cells.assign(label=result.cells["category"].map(CATEGORY_LABELS))
     if not args.all:
         cells = cells[cells["category"] != NO_PATTERN]
-    print_notes(result.notes)
+    print_notes(result.notes, result.warnings)
     if args.format == "json":
         write_json(
             {
@@ -66,8 +68,11 @@ def run_emerging(args: argparse.Namespace, settings: Settings) -> int:
                 "alpha": result.alpha,
                 "trend_alpha": result.trend_alpha,
                 "global_window": result.global_window,
+                "steps_back": result.steps_back,
+                "test": result.test,
                 "categories": result.counts_by_category(),
                 "notes": list(result.notes),
+                "warnings": list(result.warnings),
                 "cells": records(cells, _EMERGING_COLUMNS),
             }
         )

@@ -39,23 +39,23 @@ def _register_hotspots(sub: argparse._SubParsersAction) -> None:
     hot = sub.add_parser(
         "hotspots",
         help="Getis-Ord Gi* hot and cold spots on the hexagon grid",
-        description="Gi* per cell of the area's study region, with analytic, permutation and "
-        "FDR-adjusted p-values and a class; see docs/statistics.md.",
+        description="Gi* per cell of the area's study region, with an exact randomisation "
+        "p-value, its false-discovery-rate adjustment and a class; see docs/statistics.md.",
     )
     add_res_argument(hot)
     add_filter_arguments(hot)
-    hot.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     hot.add_argument(
-        "--permutations",
-        type=int,
-        default=999,
-        help="permutations for gi_p_sim (default 999; 0 for analytic only)",
+        "--test",
+        choices=("exact", "normal"),
+        default="exact",
+        help="p-values from the exact conditional randomisation test (default), or from z's "
+        "normal approximation (for comparison only: far too many hot spots on sparse counts)",
     )
     hot.add_argument(
         "--class-by",
-        choices=("q", "p", "p_sim"),
+        choices=("q", "p"),
         default="q",
-        help="which p-value sets the class (default q, the FDR-adjusted one)",
+        help="which p-value sets the class (default q, adjusted for the false discovery rate)",
     )
     hot.add_argument(
         "--all",
@@ -74,10 +74,25 @@ def _register_trends(sub: argparse._SubParsersAction) -> None:
     em.add_argument("--alpha", type=float, default=0.10, help="FDR level of a hot month (0.10)")
     em.add_argument("--trend-alpha", type=float, default=0.05, help="trend level (0.05)")
     em.add_argument(
+        "--steps-back",
+        type=int,
+        default=1,
+        help="months before each month in its neighbourhood (ArcGIS's neighborhood time "
+        "step; default 1)",
+    )
+    em.add_argument(
         "--global-window",
         choices=("cube", "month"),
         default="cube",
-        help="compare each month with the whole cube (default) or with itself",
+        help="compare each month with the whole cube (default) or with the months its "
+        "neighbourhood reaches",
+    )
+    em.add_argument(
+        "--test",
+        choices=("exact", "normal"),
+        default="exact",
+        help="significant months from the exact randomisation test (default) or z's normal "
+        "approximation (for comparison only)",
     )
     em.add_argument("--all", action="store_true", help="include cells with no pattern")
     em.set_defaults(handler=_lazy("_stats_time", "run_emerging"))
