@@ -33,10 +33,10 @@ NOT_SIGNIFICANT = "not_significant"
 # A class is a false-discovery-rate statement: of all the hexagons marked at that level or a
 # stricter one, on average at most alpha are false alarms. The words say so (the keys keep
 # their old names, which exports and links use).
-_RATE = {99: "1 in 100", 95: "1 in 20", 90: "1 in 10"}
+RATE_WORDS = {99: "1 in 100", 95: "1 in 20", 90: "1 in 10"}
 CLASS_LABELS = {
-    **{f"hot_{c}": f"Hot spot: at most {_RATE[c]} false alarms" for c, _ in LEVELS},
-    **{f"cold_{c}": f"Cold spot: at most {_RATE[c]} false alarms" for c, _ in LEVELS},
+    **{f"hot_{c}": f"Hot spot: at most {RATE_WORDS[c]} false alarms" for c, _ in LEVELS},
+    **{f"cold_{c}": f"Cold spot: at most {RATE_WORDS[c]} false alarms" for c, _ in LEVELS},
     NOT_SIGNIFICANT: "Not significant",
 }
 CLASS_NOTE = (

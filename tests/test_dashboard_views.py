@@ -297,32 +297,43 @@ def test_hover_cards_name_places_not_h3_ids(ctx, measure, audience):
     assert not [h for h in hovers if "p = 0.000" in h]
     if measure == "hotspots" and audience is Audience.RESTRICTED:
         # Twelve months of every theme (Part 1 is one theme for one quarter: fewer spots).
-        assert any("adjusted p < 0.001" in h for h in hovers)
+        assert any("exact p < 0.001, adjusted across the map = 0.0" in h for h in hovers)
 
 
-def test_hotspot_cards_show_the_permutation_p_value_of_their_cell(ctx):
-    """Each hexagon card's permutation p-value is that cell's, as an independent Gi* run
-    with the dashboard's permutations and seed computes it."""
+def test_hotspot_cards_show_the_exact_p_value_of_their_cell(ctx):
+    """Each hexagon card's exact p-value and adjusted value are that cell's, as an
+    independent Gi* run computes them, and its class label is the class's words."""
     import h3
 
-    from dashboard.views.measures import PERMUTATIONS, SEED, p_text
+    from dashboard.views.measures import p_text
+    from geo.gistar import CLASS_LABELS
     from geo.hotspots import find_hotspots
 
     state = ViewState.from_query(f"?d={THANET}&m=hotspots&{PERIOD}")
     model = map_model(ctx, state, Audience.RESTRICTED)
     res = h3.get_resolution(model.features[0].cell)
-    expected = find_hotspots(
-        ctx.store, state.filters(), res, ctx.themes, permutations=PERMUTATIONS, seed=SEED
-    ).cells
-    by_cell = dict(zip(expected["cell_hex"], expected["gi_p_sim"], strict=True))
+    expected = find_hotspots(ctx.store, state.filters(), res, ctx.themes).cells
+    by_cell = {
+        c: (p, q, k)
+        for c, p, q, k in zip(
+            expected["cell_hex"],
+            expected["gi_p"],
+            expected["gi_q"],
+            expected["class"],
+            strict=True,
+        )
+    }
     shown = {}
     for f in model.features:
-        found = re.search(r"permutation p \(one-sided\) ([=<] [0-9.]+)", f.hover)
+        found = re.search(
+            r"exact p ([=<] [0-9.]+), adjusted across the map ([=<] [0-9.]+)", f.hover
+        )
         # A card without a statistic is a cell outside the study region, and says so.
         assert found or ("Gi* z: n/a" in f.hover and f.cell not in by_cell), f.hover
         if found:
-            shown[f.cell] = found.group(1)
-    assert shown == {cell: p_text(by_cell[cell]) for cell in shown}
+            shown[f.cell] = found.groups()
+            assert CLASS_LABELS[by_cell[f.cell][2]] in f.hover
+    assert shown == {cell: (p_text(by_cell[cell][0]), p_text(by_cell[cell][1])) for cell in shown}
     assert len(set(shown.values())) > 3
 
 

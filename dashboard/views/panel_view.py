@@ -108,6 +108,7 @@ def hotspot_summary(ctx, state: ViewState, audience: Audience) -> list[str]:
     """How many hot and cold cells, and which emerging patterns, in the area (its own
     callback: the statistics take longer than the rest of the panel)."""
     from geo.emerging import CATEGORY_LABELS  # noqa: PLC0415 - statistics load on first use
+    from geo.gistar import RATE_WORDS  # noqa: PLC0415
 
     state = resolve_view(ctx, state, audience)
     res = view_resolution(ctx, state, audience)
@@ -117,16 +118,24 @@ def hotspot_summary(ctx, state: ViewState, audience: Audience) -> list[str]:
     classes = hotspot_result(ctx, filters, res).counts_by_class()
     hot = {k: v for k, v in classes.items() if k.startswith("hot") and v}
     cold = {k: v for k, v in classes.items() if k.startswith("cold") and v}
+    # The classes are false-discovery-rate levels, said as such (not "99%").
+    by_rate = "; ".join(f"{RATE_WORDS[int(k[4:])]}: {v}" for k, v in hot.items())
     lines = [
         f"Gi* hot spots: {sum(hot.values())} hexagons"
-        + (" (" + ", ".join(f"{k[4:]}%: {v}" for k, v in hot.items()) + ")" if hot else ""),
+        + (f" (at most this share false alarms: {by_rate})" if hot else ""),
         f"Gi* cold spots: {sum(cold.values())} hexagons",
     ]
-    emerging = emerging_result(ctx, filters, res).counts_by_category()
+    result = emerging_result(ctx, filters, res)
+    emerging = result.counts_by_category()
     patterns = [
         f"{CATEGORY_LABELS[k].lower()}: {v}" for k, v in emerging.items() if v and k != "no_pattern"
     ]
     lines.append("Emerging patterns: " + ("; ".join(patterns) if patterns else "none found"))
+    if result.warnings:
+        lines.append(
+            f"Only {len(result.months)} months: emerging patterns need at least 10 (ArcGIS "
+            "Pro), so read them as weak evidence."
+        )
     return lines
 
 
