@@ -12,8 +12,8 @@ works"), on the hexagon grid:
    whole cube by default (ArcGIS's "entire cube" global window), so a place whose counts hold
    steady keeps a steady z-score when another place heats up; ``global_window="month"``
    measures each month against the months its neighbourhood reaches. A bin is a *significant
-   hot spot* when its exact conditional-randomisation p-value, adjusted by Benjamini-Hochberg
-   over every bin of the cube, is below ``alpha`` (default 0.10: ArcGIS's hot spot bins at 90%
+   hot spot* when its exact randomisation p-value, adjusted by Benjamini-Hochberg over every
+   bin of the cube, is below ``alpha`` (default 0.10: ArcGIS's hot spot bins at 90%
    confidence or more) on the hot side, a *significant cold spot* on the cold side. The same
    exact test as the hot spot map's, so the classes keep their false discovery rate on sparse
    counts; ``test="normal"`` (z's normal p-value, ArcGIS's) is kept for comparison only.

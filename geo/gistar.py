@@ -12,10 +12,12 @@ in the region), ``W_i`` the number of cells in that neighbourhood, ``n`` the num
 the region, ``mean`` the mean count and ``s`` the population standard deviation of the counts.
 It is algebraically the z-score esda's ``G_Local(y, w, transform="B", star=True)`` reports.
 
-z is a descriptive score. Its normal p-value is far from calibrated on sparse, skewed counts
-(docs/statistics.md, "What was wrong before"), so the classes come from the exact
-conditional-randomisation p-value (:func:`gi_star_exact`, :mod:`geo.randomisation`), adjusted
-for the many cells of a map with Benjamini-Hochberg.
+The mean and variance in z are exactly those of ``L_i`` when the region's counts are
+arranged at random (a sum of ``W_i`` counts drawn without replacement from the ``n``), so z is
+that randomisation's standardised score. z is kept as a descriptive score: its normal p-value is
+far from calibrated on sparse, skewed counts (docs/statistics.md, "What was wrong before").
+The classes come from the exact p-value of the same randomisation (:func:`gi_star_exact`,
+:mod:`geo.randomisation`), adjusted for the many cells of a map with Benjamini-Hochberg.
 """
 
 from __future__ import annotations
@@ -41,12 +43,17 @@ CLASS_LABELS = {
 }
 CLASS_NOTE = (
     "Hot and cold spots come from an exact randomisation test of each hexagon's "
-    "neighbourhood, with the Benjamini-Hochberg false discovery rate across the map: "
+    "neighbourhood (the hexagon and its neighbours against any as many hexagons of the area "
+    "taken at random), with the Benjamini-Hochberg false discovery rate across the map: "
     "'at most 1 in 20 false alarms' means that of all the hexagons marked at that level or a "
     "stricter one, on average no more than 1 in 20 has a neighbourhood no busier (or "
     "quieter) than chance alone would give. 'Not significant' does not mean 'no crime here'."
 )
-TESTS = ("exact", "normal")
+# "exact": the randomisation z standardises, the cell's own count drawn with its neighbours
+# (the default); "conditional": the cell keeps its own count and only its neighbours are
+# drawn (Anselin's conditional randomisation, esda's and GeoDa's); "normal": z's normal
+# approximation, kept only to compare with the past and with ArcGIS.
+TESTS = ("exact", "conditional", "normal")
 
 
 def gi_star(y: np.ndarray, region: StudyRegion) -> tuple[np.ndarray, np.ndarray]:
@@ -81,33 +88,43 @@ def gi_star_z(
     return z, 2.0 * stats.norm.sf(np.abs(z))
 
 
-def gi_star_exact(y: np.ndarray, region: StudyRegion) -> tuple[np.ndarray, np.ndarray]:
-    """Exact two-sided conditional-randomisation p-values of Gi* and their direction.
+def gi_star_exact(
+    y: np.ndarray, region: StudyRegion, *, conditional: bool = False
+) -> tuple[np.ndarray, np.ndarray]:
+    """Exact two-sided randomisation p-values of Gi* and their direction.
 
-    For cell *i* its own count stays put and its ``W_i - 1`` neighbours are a draw without
-    replacement from the other ``n - 1`` cells' counts (Anselin 1995); the one-sided tails of
-    the neighbourhood sum are exact (:func:`geo.randomisation.subset_sum_tails`), folded into
-    ``min(1, 2 min(lower, upper))``. Direction is +1 (more than chance: hot), -1 (cold) or 0.
-    ``y`` must be counts (whole numbers, 0 or more). Every cell gets a p-value; one with no
-    neighbours, or a region whose counts are all equal, gets 1.
+    The null is that the region's counts are arranged at random. By default a cell's
+    neighbourhood sum ``L_i`` is then the sum of ``W_i`` counts drawn without replacement
+    from all ``n``, the cell's own count among them (the distribution whose mean and
+    variance z uses). With ``conditional=True`` the cell keeps its own count and its ``W_i - 1``
+    neighbours are drawn from the other ``n - 1`` cells (Anselin 1995): Gi* then tests only
+    the neighbours, so a busy hexagon among quiet ones is never hot while its empty
+    neighbours can be. The one-sided tails are exact (:func:`geo.randomisation.
+    subset_sum_tails`) and folded into ``min(1, 2 min(lower, upper))``. Direction is +1
+    (more than chance: hot), -1 (cold) or 0. ``y`` must be counts (whole numbers, 0 or
+    more). Every cell gets a p-value; a region whose counts are all equal gets 1 throughout.
     """
     y = _counts(y)
     if y.size == 0:
         return np.ones(0), np.zeros(0, dtype=np.int8)
-    lag = region.weights @ y
-    lower, upper = subset_sum_tails(y, y, region.cardinality - 1, np.rint(lag - y))
+    lag = np.rint(region.weights @ y)
+    card = region.cardinality
+    if conditional:
+        lower, upper = subset_sum_tails(y, card - 1, lag - y, without=y)
+    else:
+        lower, upper = subset_sum_tails(y, card, lag)
     return two_sided(lower, upper)
 
 
 def p_values(
     y: np.ndarray, region: StudyRegion, test: str = "exact"
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """``(z, p, direction)`` of every cell under ``test`` (``"exact"`` or ``"normal"``)."""
+    """``(z, p, direction)`` of every cell under ``test`` (one of :data:`TESTS`)."""
     check_test(test)
     z, p_normal = gi_star(y, region)
     if test == "normal":
         return z, p_normal, np.sign(np.nan_to_num(z)).astype(np.int8)
-    p, direction = gi_star_exact(y, region)
+    p, direction = gi_star_exact(y, region, conditional=test == "conditional")
     return z, p, direction
 
 

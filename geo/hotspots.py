@@ -5,13 +5,16 @@ the area's study region (:mod:`geo.grid`: every hexagon overlapping the boundary
 count 0), and reports for every cell the Gi* z-score (a descriptive score), a two-sided
 p-value, its Benjamini-Hochberg adjusted value (q) and a class.
 
-The p-value is by default the exact conditional-randomisation one (:func:`geo.gistar.
-gi_star_exact`): valid however sparse or skewed the counts. The class comes from q: a county
-map at resolution 8 tests about 6,000 cells at once, so the classes control the false
-discovery rate across the map. ``test="normal"`` takes the p-value from z's normal
-approximation instead (ArcGIS Pro's and esda's analytic p), kept only for comparison: on sparse
-counts it calls tens of times more hot spots than it should (docs/statistics.md).
-``class_by="p"`` classifies on the unadjusted p-value (ArcGIS's default, no FDR).
+The p-value is by default the exact randomisation one (:func:`geo.gistar.gi_star_exact`):
+if the counts were arranged over the region at random, how often would the hexagon and its
+neighbours hold as many? It is valid however sparse or skewed the counts. The class comes from
+q: a county map at resolution 8 tests about 6,000 cells at once, so the classes control the
+false discovery rate across the map. ``test="conditional"`` keeps each cell's own count fixed
+(esda's and GeoDa's conditional randomisation: it marks the quiet neighbours of a busy
+hexagon, not the hexagon). ``test="normal"`` takes the p-value from z's normal approximation
+(ArcGIS Pro's and esda's analytic p), kept only for comparison: on sparse counts it calls tens
+of times more hot spots than it should (docs/statistics.md). ``class_by="p"`` classifies on
+the unadjusted p-value (ArcGIS's default, no FDR).
 
 :func:`gi_star_frame` is the pure part: counts aligned to a region in, the table out.
 """
@@ -51,8 +54,8 @@ class HotspotResult:
     - ``count``: filtered incidents placed in the area, in the cell (0 for empty cells);
     - ``gi_z``: the analytic Gi* z-score, a descriptive score (NaN where undefined, e.g. no
       incidents at all);
-    - ``gi_p``: the two-sided p-value of ``test`` (exact conditional randomisation, or z's
-      normal approximation);
+    - ``gi_p``: the two-sided p-value of ``test`` (exact randomisation, its conditional
+      version, or z's normal approximation);
     - ``gi_q``: Benjamini-Hochberg adjusted ``gi_p`` over all the region's cells;
     - ``class``: ``hot_99``, ``hot_95``, ``hot_90``, ``cold_99``, ``cold_95``, ``cold_90`` or
       ``not_significant`` (labels in :data:`geo.gistar.CLASS_LABELS`), from ``class_by``.
@@ -105,7 +108,7 @@ def find_hotspots(
     y = region.align(counts["cell"].to_numpy(), counts["count"].to_numpy())
     frame = gi_star_frame(y, region, test=test, class_by=class_by)
     mean, expected = _density(y, region)
-    warnings = _sparse_warning(mean, expected, res, region, test)
+    warnings = _sparse_warning(mean, expected, res, test)
     return HotspotResult(
         cells=frame,
         res=res,
@@ -113,7 +116,7 @@ def find_hotspots(
         test=test,
         class_by=class_by,
         total=int(y.sum()),
-        notes=region.notes + _notes(y, region) + warnings,
+        notes=region.notes + _notes(y, region) + _ceiling_note(y, region, frame, test) + warnings,
         mean_count=mean,
         expected_neighbourhood=expected,
         warnings=warnings,
@@ -176,31 +179,51 @@ def _density(y: np.ndarray, region: StudyRegion) -> tuple[float, float]:
     return mean, mean * float(region.cardinality.mean())
 
 
-def _sparse_warning(
-    mean: float, expected: float, res: int, region: StudyRegion, test: str
-) -> tuple[str, ...]:
-    if not mean > 0 or expected >= SPARSE_NEIGHBOURHOOD:
+def _sparse_warning(mean: float, expected: float, res: int, test: str) -> tuple[str, ...]:
+    """The normal approximation is poor on sparse counts: say so when it is the test used."""
+    if test != "normal" or not mean > 0 or expected >= SPARSE_NEIGHBOURHOOD:
         return ()  # nothing at all is said by _notes
-    density = (
-        f"sparse data: {mean:.2f} incidents per hexagon on average, about {expected:.1f} in "
-        f"a hexagon's neighbourhood (below {SPARSE_NEIGHBOURHOOD:.0f}), "
-    )
-    if test == "normal":
-        return (
-            density + "so the normal approximation behind gi_p and gi_q is poor and a few "
-            "incidents look far more significant than they are; use the exact test (the "
-            f"default), a resolution coarser than {res} or a longer period",
-        )
-    # A neighbourhood made extreme by one busy hexagon: that hexagon must be among the k drawn
-    # neighbours, chance k / (n - 1), doubled for two sides. Benjamini-Hochberg at 10% accepts
-    # that p only when p * n / 0.10 hexagons are at least as extreme.
-    k = int(region.cardinality.max()) - 1
-    single = min(1.0, 2.0 * k / max(region.n - 1, 1))
-    needed = int(np.ceil(single * region.n / gistar.LEVELS[-1][1]))
     return (
-        density + "so only a cluster of several busy hexagons can be a hot spot: a "
-        f"neighbourhood made busy by one hexagon alone reaches p = {single:.3f} at best, "
-        f"which the false-discovery adjustment over {region.n} hexagons accepts only when "
-        f"about {needed} are as extreme. 'Not significant' does not mean 'no crime here'; "
-        f"a resolution coarser than {res} or a longer period finds more",
+        f"sparse data: {mean:.2f} incidents per hexagon on average, about {expected:.1f} in "
+        f"a hexagon's neighbourhood (below {SPARSE_NEIGHBOURHOOD:.0f}), so the normal "
+        "approximation behind gi_p and gi_q is poor and a few incidents look far more "
+        f"significant than they are; use the exact test (the default), a resolution coarser "
+        f"than {res} or a longer period",
+    )
+
+
+def _ceiling_note(
+    y: np.ndarray, region: StudyRegion, frame: pd.DataFrame, test: str
+) -> tuple[str, ...]:
+    """What the randomisation test cannot find on this map, when that binds.
+
+    A random arrangement of the counts puts the busiest hexagon (``M`` incidents) in some
+    neighbourhood, so a neighbourhood holding ``M`` or fewer has p at least ``2 W / n`` (``W``
+    cells drawn of ``n``; ``W - 1`` of ``n - 1`` when the cell's own count is fixed), and
+    Benjamini-Hochberg at 10% accepts that only when about ``2 W / 0.10`` hexagons are as
+    extreme. Said when no marked hexagon's neighbourhood holds ``M`` or fewer.
+    """
+    if test == "normal" or region.n < 2 or not y.max() > 0:
+        return ()
+    busiest = int(y.max())
+    lag = pd.Series(region.weights @ y, index=region.cells)
+    marked = frame.loc[frame["class"] != gistar.NOT_SIGNIFICANT, "cell"].to_numpy()
+    if np.any(lag.loc[marked].to_numpy() <= busiest):
+        return ()
+    fixed = 1 if test == "conditional" else 0
+    w = int(region.cardinality.max()) - fixed
+    floor = min(1.0, 2.0 * w / (region.n - fixed))
+    needed = int(np.ceil(2.0 * w / gistar.LEVELS[-1][1]))
+    accepts = (
+        f"accepts only when about {needed} are as extreme"
+        if needed < region.n
+        else "can never accept"
+    )
+    return (
+        f"the busiest hexagon holds {busiest} incidents, and a random arrangement of the "
+        f"counts would put it in some hexagon's neighbourhood: so a neighbourhood holding "
+        f"{busiest} or fewer has p = {floor:.4f} at best, which the adjustment across "
+        f"{region.n} hexagons {accepts}. On this map "
+        f"only neighbourhoods holding more than {busiest} incidents are marked; 'not "
+        "significant' does not mean 'no crime here'",
     )

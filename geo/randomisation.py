@@ -1,10 +1,12 @@
-"""The exact conditional-randomisation distribution of a neighbourhood sum.
+"""The exact randomisation distribution of a neighbourhood sum.
 
-Gi*'s permutation test (Anselin 1995's "conditional randomisation") keeps a cell's own count
-and asks: if its ``k`` neighbours were ``k`` of the other ``n - 1`` cells, drawn at random
-without replacement, how often would their sum be at least (or at most) the one observed?
-Monte Carlo draws answer that only down to ``1 / (draws + 1)``, which Benjamini-Hochberg over
-thousands of cells can never reach. Here the distribution is computed exactly.
+Gi*'s randomisation test asks: if the counts were arranged over the region at random, how
+often would a neighbourhood of ``k`` cells hold at least (or at most) the sum observed? That
+is the sum of ``k`` counts drawn without replacement from the region's ``n``. In the
+*conditional* version (Anselin 1995, as esda and GeoDa run it) the cell keeps its own count and
+only its ``k`` neighbours are drawn, from the other ``n - 1`` cells. Monte Carlo draws answer
+either only down to ``1 / (draws + 1)``, which Benjamini-Hochberg over thousands of cells can
+never reach. Here the distributions are computed exactly.
 
 The counts are whole numbers, so the population has a generating function
 
@@ -15,12 +17,10 @@ whose coefficient of ``t^m x^s`` is the number of ``m``-element subsets with sum
 factor is ``sum_j C(c_v, j) t^j x^{j v}``, so building ``G`` is a few shifted additions per
 distinct value. Only ``t``-degrees up to the largest ``k`` and ``x``-degrees up to the
 largest observed sum matter, and both truncations are exact (a coefficient never depends on
-higher ones). Leaving out one element of value ``y`` (the cell itself) divides by
-``(1 + t x^y)``: ``H_0 = G_0`` and ``H_m = G_m - x^y H_{m-1}``. Then
-
-    P(S <= s) = sum_{s' <= s} [t^k x^{s'}] H / C(n - 1, k)
-
-for a cell with ``k`` neighbours. The arithmetic is in double precision; its error is
+higher ones). Then ``P(S <= s) = sum_{s' <= s} [t^k x^{s'}] G / C(n, k)``. For the
+conditional version, leaving out one element of value ``y`` (the cell itself) divides by
+``(1 + t x^y)``: ``H_0 = G_0`` and ``H_m = G_m - x^y H_{m-1}``, and ``H`` and ``C(n - 1, k)``
+take the place of ``G`` and ``C(n, k)``. The arithmetic is in double precision; its error is
 absolute, a few units in 1e-16 of the total probability (tested against exact integer
 enumeration), and tails below :data:`P_FLOOR` are reported as ``P_FLOOR``. Cost: the distinct
 values times ``k`` shifted additions of arrays as long as the largest sum, milliseconds for a
@@ -37,40 +37,50 @@ import numpy as np
 # is absolute, about 1e-16 times the number of terms), and far below any threshold
 # Benjamini-Hochberg uses on a map (alpha / cells, about 1e-6 for a county).
 P_FLOOR = 1e-12
+_TIE = 1e-12
 
 
 def subset_sum_tails(
-    population: np.ndarray, own: np.ndarray, k: np.ndarray, s: np.ndarray
+    population: np.ndarray,
+    k: np.ndarray,
+    s: np.ndarray,
+    *,
+    without: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """``(P(S <= s), P(S >= s))`` for each test ``j``.
 
-    ``S`` is the sum of ``k[j]`` values drawn without replacement from ``population`` with
-    one copy of ``own[j]`` taken out (``own[j]`` must be one of its values). ``population``,
-    ``own``, ``k`` and ``s`` are non-negative whole numbers; ``own``, ``k`` and ``s`` have one
-    entry per test. Both tails include ``s`` itself (so they are conservative for a discrete
-    statistic) and lie in ``[P_FLOOR, 1]``.
+    ``S`` is the sum of ``k[j]`` values drawn without replacement from ``population``, or,
+    when ``without`` is given, from ``population`` with one copy of ``without[j]`` taken out
+    (it must be one of its values). All are non-negative whole numbers; ``k``, ``s`` and
+    ``without`` have one entry per test. Both tails include ``s`` itself (so they are
+    conservative for a discrete statistic) and lie in ``[P_FLOOR, 1]``.
     """
     population = _whole(population)
-    own, k, s = _whole(own), _whole(k), _whole(s)
-    lower = np.ones(own.shape[0])
-    upper = np.ones(own.shape[0])
-    n = population.shape[0]
-    if own.size == 0:
+    k, s = _whole(k), _whole(s)
+    lower = np.ones(k.shape[0])
+    upper = np.ones(k.shape[0])
+    if k.size == 0:
         return lower, upper
-    if np.any(k > n - 1):
-        raise ValueError("more neighbours than other cells in the population")
-    degree, top = int(k.max()), int(s.max())
-    g = _generating_function(population, degree, top)
-    # One division per distinct own value; each test then reads two cumulative sums.
-    for value in np.unique(own):
-        at = np.flatnonzero(own == value)
+    n = population.shape[0] - (0 if without is None else 1)
+    if np.any(k > n):
+        raise ValueError("more neighbours than cells in the population")
+    g = _generating_function(population, int(k.max()), int(s.max()))
+    if without is None:
+        groups = [(np.arange(k.size), g)]
+    else:
+        # One division per distinct value taken out; each test then reads two cumulative sums.
+        own = _whole(without)
+        groups = (
+            (at, _without(g, int(value), int(k[at].max())))
+            for value in np.unique(own)
+            for at in [np.flatnonzero(own == value)]
+        )
+    for at, h in groups:
         kk, ss = k[at], s[at]
-        cdf = np.cumsum(_without(g, int(value), int(kk.max())), axis=1)
-        total = np.array([float(comb(n - 1, int(m))) for m in kk])
-        below = cdf[kk, ss] / total
-        strictly_below = np.where(ss > 0, cdf[kk, np.maximum(ss - 1, 0)], 0.0) / total
-        lower[at] = below
-        upper[at] = 1.0 - strictly_below
+        cdf = np.cumsum(h, axis=1)
+        total = np.array([float(comb(n, int(m))) for m in kk])
+        lower[at] = cdf[kk, ss] / total
+        upper[at] = 1.0 - np.where(ss > 0, cdf[kk, np.maximum(ss - 1, 0)], 0.0) / total
     return np.clip(lower, P_FLOOR, 1.0), np.clip(upper, P_FLOOR, 1.0)
 
 
@@ -83,7 +93,10 @@ def two_sided(lower: np.ndarray, upper: np.ndarray) -> tuple[np.ndarray, np.ndar
     tail is below ``alpha / 2`` with probability at most ``alpha / 2``.
     """
     p = np.minimum(1.0, 2.0 * np.minimum(lower, upper))
-    return p, np.sign(lower - upper).astype(np.int8)
+    difference = lower - upper
+    # Tails equal up to the arithmetic's error are a tie, not a direction.
+    difference[np.abs(difference) < _TIE] = 0.0
+    return p, np.sign(difference).astype(np.int8)
 
 
 def _generating_function(population: np.ndarray, degree: int, top: int) -> np.ndarray:

@@ -14,9 +14,9 @@ The reference the bins are compared with is the *global window*:
   month alone).
 
 For each bin: the Gi* z-score against the window's mean and spread (descriptive), and the
-exact two-sided conditional-randomisation p-value of :mod:`geo.randomisation`: the bin's own
-count stays put and its other neighbourhood bins are a draw without replacement from the
-other bins of the window.
+exact two-sided randomisation p-value of :mod:`geo.randomisation`: the bins of its
+neighbourhood are a draw without replacement from the bins of the window (with
+``test="conditional"`` the bin keeps its own count and only the others are drawn).
 """
 
 from __future__ import annotations
@@ -57,8 +57,9 @@ def cube_gi(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """``(z, p, direction)`` for every bin (cells x steps, in time order).
 
-    ``test="exact"`` gives the exact conditional-randomisation p-value and the tail it comes
-    from (+1 hot, -1 cold); ``"normal"`` z's normal p-value and z's sign (for comparison).
+    ``test="exact"`` (or ``"conditional"``) gives the exact randomisation p-value and the
+    tail it comes from (+1 hot, -1 cold); ``"normal"`` z's normal p-value and z's sign (for
+    comparison).
     """
     check_steps_back(steps_back)
     check_test(test)
@@ -81,12 +82,13 @@ def cube_gi(
             direction[:, cols] = np.sign(np.nan_to_num(z[:, cols]))
             continue
         own = counts[:, cols]
-        lower, upper = subset_sum_tails(
-            population.ravel(),
-            own.ravel(),
-            (card[:, cols] - 1).astype(np.int64).ravel(),
-            np.rint(lag[:, cols] - own).ravel(),
-        )
+        size, total = card[:, cols].astype(np.int64).ravel(), np.rint(lag[:, cols]).ravel()
+        if test == "conditional":
+            lower, upper = subset_sum_tails(
+                population.ravel(), size - 1, total - own.ravel(), without=own.ravel()
+            )
+        else:
+            lower, upper = subset_sum_tails(population.ravel(), size, total)
         pp, dd = two_sided(lower, upper)
         p[:, cols] = pp.reshape(own.shape)
         direction[:, cols] = dd.reshape(own.shape)

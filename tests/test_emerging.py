@@ -242,28 +242,31 @@ def test_space_time_z_equals_esda_on_the_bins(steps_back):
     np.testing.assert_allclose(z, _esda_cube_z(counts, region, steps_back), atol=1e-9)
 
 
-def _enumerated_bin_p(counts, region, steps_back, i, step) -> float:
-    """Two-sided p of one bin by enumerating every set of neighbour bins."""
+def _enumerated_bin_p(counts, region, steps_back, i, step, conditional) -> float:
+    """Two-sided p of one bin by enumerating every set of bins its neighbourhood could hold
+    (any as many bins of the cube; conditional: the bin itself and any others)."""
     t = counts.shape[1]
     cells = [int(c) for c in region.cells]
     around = [cells.index(x) for x in h3i.grid_disk(cells[i], 1) if x in cells]
     window = range(max(0, step - steps_back), step + 1)
-    observed = sum(counts[j, s] for j in around for s in window) - counts[i, step]
-    k = len(around) * len(window) - 1
-    flat = counts.ravel()
-    others = np.delete(flat, i * t + step)
+    observed = sum(counts[j, s] for j in around for s in window)
+    k = len(around) * len(window)
+    others = counts.ravel()
+    if conditional:
+        others, k, observed = np.delete(others, i * t + step), k - 1, observed - counts[i, step]
     sums = np.array([sum(c) for c in itertools.combinations(others, k)])
     return min(1.0, 2 * min((sums <= observed).mean(), (sums >= observed).mean()))
 
 
-def test_exact_bin_p_equals_enumeration_on_a_tiny_cube():
+@pytest.mark.parametrize("test", ["exact", "conditional"])
+def test_exact_bin_p_equals_enumeration_on_a_tiny_cube(test):
     cells = np.array(h3i.grid_disk(CENTRE, 1), dtype=np.uint64)[:4]
     region = region_from_cells(cells, 8)
     counts = np.array([[0, 3, 1], [2, 0, 0], [5, 4, 0], [0, 1, 0]], dtype=float)
-    _, p, _ = cube_gi(counts, region, steps_back=1)
+    _, p, _ = cube_gi(counts, region, steps_back=1, test=test)
     for i in range(region.n):
         for step in range(3):
-            expected = _enumerated_bin_p(counts, region, 1, i, step)
+            expected = _enumerated_bin_p(counts, region, 1, i, step, test == "conditional")
             assert p[i, step] == pytest.approx(max(expected, 1e-12), abs=1e-13), (i, step)
 
 

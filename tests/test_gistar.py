@@ -104,13 +104,16 @@ def test_two_sided_p_matches_the_normal_distribution():
     np.testing.assert_allclose(p, 2 * norm.sf(np.abs(z)), rtol=1e-12)
 
 
-def _enumerated(y: np.ndarray, region, i: int) -> tuple[float, float]:
-    """Two-sided conditional-randomisation p of cell i and its direction, by enumerating every
-    set of neighbours: the cell keeps its count, its W_i - 1 neighbours are any W_i - 1 of the
-    other cells, each set equally likely."""
-    others = np.delete(y, i)
-    k = int(region.cardinality[i]) - 1
-    observed = (region.weights @ y)[i] - y[i]
+def _enumerated(y: np.ndarray, region, i: int, conditional: bool = False) -> tuple[float, float]:
+    """Two-sided randomisation p of cell i and its direction, by enumerating every set of
+    cells its neighbourhood could hold, each equally likely: any W_i of the region's cells,
+    or (conditional) the cell itself and any W_i - 1 of the others."""
+    w = int(region.cardinality[i])
+    observed = (region.weights @ y)[i]
+    if conditional:
+        others, k, observed = np.delete(y, i), w - 1, observed - y[i]
+    else:
+        others, k = y, w
     sums = np.array([sum(c) for c in itertools.combinations(others, k)])
     lower, upper = (sums <= observed).mean(), (sums >= observed).mean()
     return min(1.0, 2 * min(lower, upper)), float(np.sign(lower - upper))
@@ -121,8 +124,9 @@ def _enumerated(y: np.ndarray, region, i: int) -> tuple[float, float]:
     data=st.data(),
     size=st.integers(min_value=2, max_value=13),
     skew=st.sampled_from([0.1, 0.5, 2.0, 8.0]),
+    conditional=st.booleans(),
 )
-def test_exact_p_equals_enumeration_on_small_regions(data, size, skew):
+def test_exact_p_equals_enumeration_on_small_regions(data, size, skew, conditional):
     """Any small region (cells of a disk, holes and all) and any counts, sparse to skewed."""
     cells = np.array(h3i.grid_disk(CENTRE, 2), dtype=np.uint64)
     chosen = data.draw(st.permutations(range(cells.size)))[:size]
@@ -130,9 +134,9 @@ def test_exact_p_equals_enumeration_on_small_regions(data, size, skew):
     rng = np.random.default_rng(data.draw(st.integers(0, 2**32 - 1)))
     y = rng.negative_binomial(1, 1 / (1 + skew), region.n).astype(float)
     y[rng.random(region.n) < 0.1] += data.draw(st.integers(0, 40))  # an outlier or two
-    p, direction = gi_star_exact(y, region)
+    p, direction = gi_star_exact(y, region, conditional=conditional)
     for i in range(region.n):
-        expected_p, expected_direction = _enumerated(y, region, i)
+        expected_p, expected_direction = _enumerated(y, region, i, conditional)
         assert p[i] == pytest.approx(max(expected_p, 1e-12), abs=1e-13), i
         assert direction[i] == expected_direction, i
 
@@ -200,3 +204,43 @@ def test_classes_follow_the_thresholds():
         "not_significant",
         "hot_95",
     ]
+
+
+def test_z_is_the_standardised_score_of_the_exact_randomisation():
+    """z's mean and variance are those of a sum of W_i counts drawn from all n: the null the
+    default exact test uses (so z and p describe the same null)."""
+    cells = np.array(h3i.grid_disk(CENTRE, 2), dtype=np.uint64)[:11]
+    region = region_from_cells(cells, 8)
+    y = np.array([0, 3, 1, 0, 7, 2, 0, 0, 1, 5, 0], dtype=float)
+    z, _ = gi_star(y, region)
+    lag = region.weights @ y
+    for i in range(region.n):
+        sums = np.array(
+            [sum(c) for c in itertools.combinations(y, int(region.cardinality[i]))], dtype=float
+        )
+        assert z[i] == pytest.approx((lag[i] - sums.mean()) / sums.std(), abs=1e-12)
+
+
+def test_a_compact_cluster_marks_its_busy_hexagons_not_a_ring():
+    """Two adjacent busy hexagons in a large quiet region. The default test marks the busy
+    hexagons themselves; the conditional one (each cell's own count fixed) cannot, since each
+    has only one busy neighbour, and marks the empty hexagons both of them touch instead."""
+    region = _region(20, 0.0, seed=1)
+    a = np.searchsorted(region.cells, np.uint64(CENTRE))
+    b_cell = h3i.grid_ring(CENTRE, 1)[0]
+    b = np.searchsorted(region.cells, np.uint64(b_cell))
+    rng = np.random.default_rng(4)
+    y = (rng.random(region.n) < 0.02).astype(float)  # scattered single incidents
+    y[[a, b]] = 20.0
+    for i in np.flatnonzero(y == 1):  # keep the busy pair's neighbourhood otherwise quiet
+        if h3i.grid_distance(int(region.cells[i]), CENTRE) <= 3:
+            y[i] = 0.0
+    shared = {c for c in h3i.grid_ring(CENTRE, 1) if h3i.grid_distance(c, b_cell) == 1}
+    for conditional in (False, True):
+        p, direction = gi_star_exact(y, region, conditional=conditional)
+        hot = classify(direction, benjamini_hochberg(p))
+        marked = {int(c) for c in region.cells[np.char.startswith(hot.astype(str), "hot")]}
+        if conditional:
+            assert marked == shared and not marked & {CENTRE, b_cell}
+        else:
+            assert {CENTRE, b_cell} <= marked

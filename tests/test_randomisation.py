@@ -15,8 +15,9 @@ from hypothesis import strategies as st
 from geo.randomisation import P_FLOOR, subset_sum_tails, two_sided
 
 
-def _enumerate(population: list[int], own_at: int, k: int, s: int) -> tuple[float, float]:
-    others = population[:own_at] + population[own_at + 1 :]
+def _enumerate(population: list[int], own_at: int | None, k: int, s: int) -> tuple[float, float]:
+    """Tails by listing every k-subset (of the population less the element at ``own_at``)."""
+    others = population if own_at is None else population[:own_at] + population[own_at + 1 :]
     sums = [sum(c) for c in itertools.combinations(others, k)]
     return (
         sum(x <= s for x in sums) / len(sums),
@@ -30,11 +31,13 @@ def _enumerate(population: list[int], own_at: int, k: int, s: int) -> tuple[floa
     data=st.data(),
 )
 def test_tails_equal_enumeration(population, data):
-    own_at = data.draw(st.integers(0, len(population) - 1))
-    k = data.draw(st.integers(0, len(population) - 1))
+    conditional = data.draw(st.booleans())
+    own_at = data.draw(st.integers(0, len(population) - 1)) if conditional else None
+    k = data.draw(st.integers(0, len(population) - (1 if conditional else 0)))
     s = data.draw(st.integers(0, sum(population) + 3))
+    without = np.array([population[own_at]]) if conditional else None
     lower, upper = subset_sum_tails(
-        np.array(population), np.array([population[own_at]]), np.array([k]), np.array([s])
+        np.array(population), np.array([k]), np.array([s]), without=without
     )
     expected_lower, expected_upper = _enumerate(population, own_at, k, s)
     assert lower[0] == pytest.approx(max(expected_lower, P_FLOOR), abs=1e-14)
@@ -56,7 +59,7 @@ def _exact_counts(values: list[int], degree: int, top: int) -> list[list[int]]:
 
 def test_error_is_tiny_on_a_county_sized_skewed_population():
     """Hundreds of cells, mostly zero, a long tail, the largest space-time neighbourhood:
-    every tail equals exact rational arithmetic to within 1e-13 of the total probability."""
+    every tail, of both versions, equals exact rational arithmetic to within 1e-13."""
     rng = np.random.default_rng(3)
     population = rng.negative_binomial(1, 0.8, 600)
     population[:5] = [40, 33, 25, 12, 12]
@@ -67,12 +70,21 @@ def test_error_is_tiny_on_a_county_sized_skewed_population():
     own = np.array([t[0] for t in tests])
     kk = np.array([t[1] for t in tests])
     ss = np.array([t[2] for t in tests])
-    lower, upper = subset_sum_tails(population, own, kk, ss)
     worst = 0.0
-    for v in own_values:
+    for conditional in (False, True):
+        lower, upper = subset_sum_tails(population, kk, ss, without=own if conditional else None)
+        worst = max(worst, _worst_error(population, own, kk, ss, lower, upper, conditional))
+    assert 0 <= worst < 1e-13, worst
+
+
+def _worst_error(population, own, kk, ss, lower, upper, conditional) -> float:
+    worst = 0.0
+    top = int(ss.max())
+    for v in np.unique(own):
         others = list(population)
-        others.remove(int(v))
-        table = _exact_counts([int(x) for x in others], k, top)
+        if conditional:
+            others.remove(int(v))
+        table = _exact_counts([int(x) for x in others], int(kk.max()), top)
         for j in np.flatnonzero(own == v):
             m, s = int(kk[j]), int(ss[j])
             total = comb(len(others), m)
@@ -83,22 +95,27 @@ def test_error_is_tiny_on_a_county_sized_skewed_population():
                 abs(lower[j] - max(float(below), P_FLOOR)),
                 abs(upper[j] - max(float(1 - strictly_below), P_FLOOR)),
             )
-    assert 0 <= worst < 1e-13, worst
+    return worst
 
 
 def test_floor_edges_and_bad_input():
     # The largest sum of 2 of [0, 0, 5, 9] less one 0 is 14: P(S >= 14) = 1 / C(3, 2).
-    lower, upper = subset_sum_tails(np.array([0, 0, 5, 9]), [0], [2], [14])
+    lower, upper = subset_sum_tails(np.array([0, 0, 5, 9]), [2], [14], without=[0])
     assert upper[0] == pytest.approx(1 / 3) and lower[0] == 1.0
-    lower, upper = subset_sum_tails(np.array([0, 0, 5, 9]), [0], [2], [15])
+    # With nothing taken out: 1 of the C(4, 2) pairs.
+    lower, upper = subset_sum_tails(np.array([0, 0, 5, 9]), [2], [14])
+    assert upper[0] == pytest.approx(1 / 6) and lower[0] == 1.0
+    lower, upper = subset_sum_tails(np.array([0, 0, 5, 9]), [2], [15], without=[0])
     assert upper[0] == P_FLOOR  # impossible: reported at the floor, never 0
-    lower, upper = subset_sum_tails(np.array([4, 1]), [4], [0], [0])
+    lower, upper = subset_sum_tails(np.array([4, 1]), [0], [0], without=[4])
     assert lower[0] == upper[0] == 1.0  # no neighbours: the sum is 0 for sure
     with pytest.raises(ValueError, match="more neighbours"):
-        subset_sum_tails(np.array([1, 2]), [1], [2], [0])
+        subset_sum_tails(np.array([1, 2]), [2], [0], without=[1])
+    with pytest.raises(ValueError, match="more neighbours"):
+        subset_sum_tails(np.array([1, 2]), [3], [0])
     with pytest.raises(ValueError, match="whole numbers"):
-        subset_sum_tails(np.array([1.5, 2]), [2], [1], [0])
-    empty = subset_sum_tails(np.array([1, 2]), [], [], [])
+        subset_sum_tails(np.array([1.5, 2]), [1], [0])
+    empty = subset_sum_tails(np.array([1, 2]), [], [])
     assert empty[0].size == empty[1].size == 0
 
 

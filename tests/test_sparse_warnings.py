@@ -1,6 +1,7 @@
-"""Sparse data is said to be sparse: hot spots warn what the exact test can then find (and,
-with the normal test, that its approximation is poor), and the backtest warns where PEI and
-RRI collapse into the hit rate. The statistics themselves are unchanged."""
+"""What the data let a statistic say is said: hot spots note what the exact test cannot find
+on the map (neighbourhoods no busier than its busiest hexagon), the normal test warns that its
+approximation is poor on sparse counts, and the backtest warns where PEI and RRI collapse into
+the hit rate. The statistics themselves are unchanged."""
 
 from __future__ import annotations
 
@@ -60,42 +61,55 @@ def _run(store, *args, capsys) -> tuple[int, str, str]:
     return code, out.out, out.err
 
 
-def test_sparse_hotspots_warn_and_keep_their_classes(sparse):
+def test_sparse_hotspots_say_what_the_test_cannot_find_and_keep_their_classes(sparse):
     result = find_hotspots(sparse, Filters(), 8, THEMES)
     region = study_region(sparse, "county", None, 8)
     mean = result.total / region.n
     assert result.mean_count == pytest.approx(mean)
     assert result.expected_neighbourhood == pytest.approx(mean * region.cardinality.mean())
     assert result.expected_neighbourhood < SPARSE_NEIGHBOURHOOD and result.sparse
-    assert len(result.warnings) == 1 and result.warnings[0] in result.notes
-    warning = result.warnings[0]
-    assert "only a cluster of several busy hexagons can be a hot spot" in warning
-    # The figure it quotes: one busy hexagon among six drawn of n - 1, two-sided.
-    assert f"p = {12 / (region.n - 1):.3f} at best" in warning
-    assert "'Not significant' does not mean 'no crime here'" in warning
-    # The classes are still those of the documented rule (exact p, q), not changed by it.
+    # The exact test is calibrated however sparse: no warning, but a note of what it can find.
+    assert result.warnings == ()
     cells = result.cells.set_index("cell").loc[region.cells]
-    _, direction = gistar.gi_star_exact(cells["count"].to_numpy(float), region)
+    y = cells["count"].to_numpy(float)
+    busiest = int(y.max())
+    (note,) = [n for n in result.notes if n.startswith("the busiest hexagon holds")]
+    # The figure it quotes: the busiest hexagon among the seven of a neighbourhood drawn from
+    # n, two-sided: every neighbourhood holding no more than it has at least that p.
+    assert f"holds {busiest} incidents" in note and f"p = {14 / region.n:.4f} at best" in note
+    lag = region.weights @ y
+    assert (cells["gi_p"].to_numpy()[(lag <= busiest) & (lag > 0)] >= 14 / region.n - 1e-12).all()
+    marked = cells["class"].to_numpy() != "not_significant"
+    assert (lag[marked] > busiest).all()  # what the note says of this map
+    # The classes are still those of the documented rule (exact p, q), not changed by it.
+    _, direction = gistar.gi_star_exact(y, region)
     np.testing.assert_array_equal(cells["class"], gistar.classify(direction, cells["gi_q"]))
     normal = find_hotspots(sparse, Filters(), 8, THEMES, test="normal")
     assert len(normal.warnings) == 1 and "normal approximation" in normal.warnings[0]
 
 
 def test_dense_hotspots_do_not_warn(dense):
-    result = find_hotspots(dense, Filters(), 8, THEMES)
-    assert not result.sparse and result.warnings == ()
-    assert result.expected_neighbourhood >= SPARSE_NEIGHBOURHOOD
+    for test in ("exact", "normal"):
+        result = find_hotspots(dense, Filters(), 8, THEMES, test=test)
+        assert not result.sparse and result.warnings == ()
+        assert result.expected_neighbourhood >= SPARSE_NEIGHBOURHOOD
 
 
 def test_hotspots_cli_warns_on_stderr_and_flags_json(sparse, dense, capsys):
     code, out, err = _run(sparse, "hotspots", "--res", "8", "--format", "json", capsys=capsys)
     assert code == 0
-    assert err.startswith("socmap: warning: sparse data: ") and len(err.splitlines()) == 1
+    assert err.startswith("socmap: note: the busiest hexagon holds ") and len(err.splitlines()) == 1
     payload = json.loads(out)
-    assert payload["sparse"] is True and payload["warnings"] == [err.split(": ", 2)[2].strip()]
+    assert payload["sparse"] is True and payload["warnings"] == []
+    assert payload["notes"] == [err.split(": ", 2)[2].strip()]
     assert 0 < payload["expected_neighbourhood"] < SPARSE_NEIGHBOURHOOD
+    code, out, err = _run(
+        sparse, "hotspots", "--res", "8", "--test", "normal", "--format", "json", capsys=capsys
+    )
+    assert err.startswith("socmap: warning: sparse data: ") and len(err.splitlines()) == 1
+    assert json.loads(out)["warnings"] == [err.split(": ", 2)[2].strip()]
     code, out, err = _run(dense, "hotspots", "--res", "8", "--format", "json", capsys=capsys)
-    assert err == "" and json.loads(out)["sparse"] is False
+    assert "warning" not in err and json.loads(out)["sparse"] is False
 
 
 def test_metrics_flag_pei_and_rri_that_are_only_the_hit_rate():

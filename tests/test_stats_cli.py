@@ -75,7 +75,8 @@ def test_hexes_csv_and_json(db, capsys):
 
 def test_hotspots_columns_places_and_csv_safety(db, capsys):
     code, out, err = _run(db, "hotspots", "--res", "8", capsys=capsys)
-    assert code == 0 and err == ""
+    # At most the note on what the test cannot find on this map; nothing to warn about.
+    assert code == 0 and all(line.startswith("socmap: note: ") for line in err.splitlines())
     header = out.splitlines()[0].split(",")
     assert header[:6] == ["cell", "count", "gi_z", "gi_p", "gi_q", "class"]
     rows = _csv(out)

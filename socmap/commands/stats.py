@@ -46,10 +46,11 @@ def _register_hotspots(sub: argparse._SubParsersAction) -> None:
     add_filter_arguments(hot)
     hot.add_argument(
         "--test",
-        choices=("exact", "normal"),
+        choices=("exact", "conditional", "normal"),
         default="exact",
-        help="p-values from the exact conditional randomisation test (default), or from z's "
-        "normal approximation (for comparison only: far too many hot spots on sparse counts)",
+        help="p-values from the exact randomisation test (default), its conditional version "
+        "(each cell's own count fixed, as esda and GeoDa), or z's normal approximation (for "
+        "comparison only: far too many hot spots on sparse counts)",
     )
     hot.add_argument(
         "--class-by",
@@ -89,10 +90,10 @@ def _register_trends(sub: argparse._SubParsersAction) -> None:
     )
     em.add_argument(
         "--test",
-        choices=("exact", "normal"),
+        choices=("exact", "conditional", "normal"),
         default="exact",
-        help="significant months from the exact randomisation test (default) or z's normal "
-        "approximation (for comparison only)",
+        help="significant months from the exact randomisation test (default), its conditional "
+        "version, or z's normal approximation (for comparison only)",
     )
     em.add_argument("--all", action="store_true", help="include cells with no pattern")
     em.set_defaults(handler=_lazy("_stats_time", "run_emerging"))
