@@ -47,7 +47,9 @@ CLASS_NOTE = (
     "taken at random), with the Benjamini-Hochberg false discovery rate across the map: "
     "'at most 1 in 20 false alarms' means that of all the hexagons marked at that level or a "
     "stricter one, on average no more than 1 in 20 has a neighbourhood no busier (or "
-    "quieter) than chance alone would give. 'Not significant' does not mean 'no crime here'."
+    "quieter) than chance alone would give. A neighbourhood holding no more incidents than the "
+    "map's busiest single hexagon is seldom marked, since chance puts that hexagon in some "
+    "neighbourhood. 'Not significant' does not mean 'no crime here'."
 )
 # "exact": the randomisation z standardises, the cell's own count drawn with its neighbours
 # (the default); "conditional": the cell keeps its own count and only its neighbours are

@@ -77,6 +77,14 @@ class HotspotResult:
     mean_count: float = float("nan")
     expected_neighbourhood: float = float("nan")
     warnings: tuple[str, ...] = field(default=())
+    figures: tuple[str, ...] = field(default=())
+
+    @property
+    def public_notes(self) -> tuple[str, ...]:
+        """The notes without those quoting exact counts (``figures``: the busiest hexagon's
+        count, how many hexagons hold any incident, the mean per hexagon), which a Part 1
+        reader must not see."""
+        return tuple(n for n in self.notes if n not in self.figures)
 
     @property
     def sparse(self) -> bool:
@@ -109,6 +117,7 @@ def find_hotspots(
     frame = gi_star_frame(y, region, test=test, class_by=class_by)
     mean, expected = _density(y, region)
     warnings = _sparse_warning(mean, expected, res, test)
+    ceiling = _ceiling_note(y, region, frame, test)
     return HotspotResult(
         cells=frame,
         res=res,
@@ -116,10 +125,11 @@ def find_hotspots(
         test=test,
         class_by=class_by,
         total=int(y.sum()),
-        notes=region.notes + _notes(y, region) + _ceiling_note(y, region, frame, test) + warnings,
+        notes=region.notes + _notes(y, region) + ceiling + warnings,
         mean_count=mean,
         expected_neighbourhood=expected,
         warnings=warnings,
+        figures=_figures(y) + ceiling + warnings,
     )
 
 
@@ -159,8 +169,14 @@ def _check(test: str, class_by: str) -> None:
         raise ValidationError(f"class_by {class_by!r}: expected one of {', '.join(CLASS_BY)}")
 
 
-def _notes(y: np.ndarray, region: StudyRegion) -> tuple[str, ...]:
-    if region.n == 0:
+def _figures(y: np.ndarray) -> tuple[str, ...]:
+    """The note of :func:`_notes` that quotes a count (how many hexagons hold incidents)."""
+    few = np.count_nonzero(y)
+    return _notes(y, None) if 0 < few < 10 else ()
+
+
+def _notes(y: np.ndarray, region: StudyRegion | None) -> tuple[str, ...]:
+    if region is not None and region.n == 0:
         return ("the study region is empty: no boundary is loaded for this area",)
     if y.sum() == 0:
         return ("no incidents match these filters, so there is nothing to cluster",)

@@ -385,3 +385,26 @@ def test_no_empty_hexagon_is_drawn_over_a_neighbouring_division(ctx, audience):
         inside = shape.intersection(shapely.make_valid(leaf.geometry)).area
         if inside < 0.5 * shape.area:
             assert f.value and f.value > 0, (f.area, f.label)
+
+
+def test_public_hotspot_notes_quote_no_exact_count(ctx):
+    """The note saying what the exact test cannot find quotes the busiest hexagon's exact
+    count: Part 2 sees it, Part 1 does not (a small busiest count would be a withheld one).
+    The restricted map of the same filters shows the figure, so the public omission is the
+    protection at work."""
+    import h3
+
+    from geo.hotspots import find_hotspots
+
+    state = ViewState.from_query(f"?m=hotspots&t=knife_crime&{PERIOD}")
+    public = map_model(ctx, state, Audience.PUBLIC)
+    restricted = map_model(ctx, state, Audience.RESTRICTED)
+    public_text = " ".join(n.text for n in public.notes)
+    restricted_text = " ".join(n.text for n in restricted.notes)
+    assert "busiest single hexagon is seldom marked" in public_text  # said without figures
+    assert not re.search(r"busiest hexagon holds \d+", public_text)
+    assert not re.search(r"only \d+ cells hold", public_text)
+    res = h3.get_resolution(restricted.features[0].cell)
+    result = find_hotspots(ctx.store, state.filters(), res, ctx.themes)
+    assert result.figures  # this view's exact test has a figure to quote
+    assert re.search(r"busiest hexagon holds \d+|only \d+ cells hold", restricted_text)

@@ -123,6 +123,7 @@ def data_notes(
     counts: ViewCounts,
     res: int,
     measure_notes: list[str],
+    measure_warnings: list[str] = (),
 ) -> list[Note]:
     notes: list[Note] = []
     sources = sources_in_view(ctx, state)
@@ -154,6 +155,8 @@ def data_notes(
     if boundary:
         notes.append(Note(boundary, warn=boundary.lower().startswith("boundaries approximate")))
     notes += [Note(n) for n in measure_notes]
+    # What may mislead a reader of the statistic (too few months, ...): read with care.
+    notes += [Note(n, warn=True) for n in measure_warnings]
     if audience is Audience.PUBLIC:
         notes += [Note(text) for text in rules_text(counts.rules)]
     return notes

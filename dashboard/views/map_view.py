@@ -62,7 +62,7 @@ def map_model(ctx: AppContext, state: ViewState, audience: Audience) -> MapModel
         legend_title=values.legend_title,
         outlines=_outlines(ctx, state) + _selected(state, audience, policy),
         bounds=_with_origins(bounds, links),
-        notes=tuple(data_notes(ctx, state, audience, counts, res, values.notes))
+        notes=tuple(data_notes(ctx, state, audience, counts, res, values.notes, values.warnings))
         + _auto_res_note(ctx, state, audience, res)
         + _far_origins(links),
         breadcrumb=breadcrumb(ctx, state),

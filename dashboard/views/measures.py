@@ -34,6 +34,7 @@ class Classified:
     legend: list[palette.LegendClass]
     by_piece: dict[str, tuple[str, float | None, str, str]] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # drawn as "read with care"
 
 
 def classify(
@@ -145,7 +146,8 @@ def _hotspots(ctx, state, audience, res, counts, pieces) -> Classified:
         f"Hot spots: Getis-Ord Gi* on resolution-{res} hexagons, neighbours one step away, "
         "over every hexagon of the area's boundary. " + CLASS_NOTE
     )
-    out.notes.extend(result.notes)
+    # Part 1 sees no note quoting an exact count (the busiest hexagon's, say).
+    _result_notes(out, result, result.notes if audience is Audience.RESTRICTED else None)
     return out
 
 
@@ -262,8 +264,18 @@ def _emerging(ctx, state, audience, res, counts, pieces) -> Classified:
         "every hexagon and month; Mann-Kendall trend and ArcGIS Pro's Emerging Hot Spot "
         "Analysis categories."
     )
-    out.notes.extend(result.notes)
+    _result_notes(out, result)
     return out
+
+
+def _result_notes(out: Classified, result, notes=None) -> None:
+    """A statistic's notes as sentences; its warnings among the notes read with care.
+    Without ``notes``, those a Part 1 reader may see (``public_notes``) where there are such."""
+    if notes is None:
+        notes = getattr(result, "public_notes", result.notes)
+    for note in notes:
+        text = note[0].upper() + note[1:] + ("" if note.endswith(".") else ".")
+        (out.warnings if note in result.warnings else out.notes).append(text)
 
 
 def _steps(steps_back: int) -> str:
