@@ -119,10 +119,10 @@ def hotspot_summary(ctx, state: ViewState, audience: Audience) -> list[str]:
     hot = {k: v for k, v in classes.items() if k.startswith("hot") and v}
     cold = {k: v for k, v in classes.items() if k.startswith("cold") and v}
     # The classes are false-discovery-rate levels, said as such (not "99%").
-    by_rate = "; ".join(f"{RATE_WORDS[int(k[4:])]}: {v}" for k, v in hot.items())
+    by_rate = ", ".join(f"{v} with at most {RATE_WORDS[int(k[4:])]}" for k, v in hot.items())
     lines = [
         f"Gi* hot spots: {sum(hot.values())} hexagons"
-        + (f" (at most this share false alarms: {by_rate})" if hot else ""),
+        + (f" ({by_rate} false alarms)" if hot else ""),
         f"Gi* cold spots: {sum(cold.values())} hexagons",
     ]
     result = emerging_result(ctx, filters, res)
