@@ -408,3 +408,14 @@ def test_public_hotspot_notes_quote_no_exact_count(ctx):
     result = find_hotspots(ctx.store, state.filters(), res, ctx.themes)
     assert result.figures  # this view's exact test has a figure to quote
     assert re.search(r"busiest hexagon holds \d+|only \d+ cells hold", restricted_text)
+
+
+@pytest.mark.parametrize("audience", list(Audience))
+def test_emerging_map_with_few_months_warns(ctx, audience):
+    """Three months: ArcGIS requires ten. The emerging map says so among the notes read with
+    care (exports print the map's notes); twelve months carry no such warning."""
+    few = map_model(ctx, ViewState.from_query("?m=emerging&from=2018-10&to=2018-12"), audience)
+    warned = [n for n in few.notes if "requires at least 10 time steps" in n.text]
+    assert len(warned) == 1 and warned[0].warn and warned[0].text.startswith("Only 3 months")
+    many = map_model(ctx, ViewState.from_query(f"?m=emerging&{PERIOD}"), Audience.RESTRICTED)
+    assert not [n for n in many.notes if "time steps" in n.text]

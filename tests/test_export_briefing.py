@@ -266,3 +266,13 @@ def test_hot_hexagons_are_named_by_place_with_incidents_first(packs, audience):
     assert held == sorted(held, reverse=True)  # hexagons with incidents come first
     assert "+ withheld" not in html
     assert "A hexagon can be a hot spot with no incidents of its own" in html
+
+
+@pytest.mark.parametrize("audience", list(Audience))
+def test_emerging_summary_warns_with_fewer_than_ten_months(packs, audience):
+    """The pack covers three months: its emerging summary carries the warning (and the
+    method page says what ten months are for)."""
+    pdf, html = packs[audience]
+    assert "Only 3 months: ArcGIS Pro" in html  # the summary page's note (HTML-escaped)
+    assert "Emerging Hot Spot Analysis requires at least 10 time steps" in html
+    assert "requires at least 10 time steps" in " ".join(pdf_text(pdf.data).split())
