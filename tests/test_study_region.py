@@ -119,7 +119,8 @@ def test_a_months_statistics_do_not_move_when_other_data_is_loaded(
         ingest_police_uk(store, tmp_path / month_file.name, settings, progress=False)
     before = _statistics(store)
     old_rule = _old_rule_region(store, 8)
-    assert len(before["county"].cells) > 5000
+    region_cells = study_region(store, "county", None, 8).cells.tolist()
+    assert len(before["county"].cells) == len(region_cells) > 5000
 
     # Another month.
     ingest_police_uk(store, december, settings, progress=False)
@@ -139,6 +140,11 @@ def test_a_months_statistics_do_not_move_when_other_data_is_loaded(
     )[0][0]
     assert outside == len(edge)  # stored, and placed in no district
     _same(before, _statistics(store))
+    # The attack on the old region: an edge hexagon got a statistic only if a record sat in
+    # it. The records are there now, and the region has not moved.
+    assert study_region(store, "county", None, 8).cells.tolist() == region_cells
+    assert {h3i.latlng_to_cell(lat, lng, 8) for lat, lng in edge} <= set(region_cells)
+    assert {h3i.latlng_to_cell(lat, lng, 8) for lat, lng in edge} - old_rule  # would have grown
 
     # Another partner file: another source and category, in the county.
     rows = [
