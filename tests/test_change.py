@@ -56,7 +56,10 @@ def test_vectorised_two_sided_test_equals_scipy_on_many_pairs_at_once():
     k = rng.integers(0, 60, 500)
     n = k + rng.integers(0, 60, 500)
     got = binom_two_sided(k, n, 28 / 59)
-    expected = [stats.binomtest(int(x), int(m), 28 / 59).pvalue if m else 1.0 for x, m in zip(k, n)]
+    expected = [
+        stats.binomtest(int(x), int(m), 28 / 59).pvalue if m else 1.0
+        for x, m in zip(k, n, strict=True)
+    ]
     np.testing.assert_allclose(got, expected, rtol=1e-9, atol=1e-300)
 
 
