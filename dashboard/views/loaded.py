@@ -93,18 +93,34 @@ def loaded_words(ctx: AppContext, sources: tuple[str, ...]) -> str:
 
 
 def uncovered_text(ctx: AppContext, state: ViewState, audience: Audience) -> str:
-    """The view's themes no loaded source can report, as a note ('' when there are none)."""
+    """The view's themes with no data in its period, as a note ('' when there are none):
+    no loaded source can report them, or none that can has data for these months. Such a
+    theme is left out of the figures; it is not a count of 0."""
     if audience is Audience.PUBLIC:
         filters = theme_filter(ctx, state.themes[0] if state.themes else None)
     else:
         filters = state.filters()
-    missing = data_coverage(ctx).uncovered_themes(filters, ctx.themes)
-    if not missing:
+    coverage = data_coverage(ctx)
+    never = set(coverage.uncovered_themes(filters, ctx.themes))
+    missing = [
+        t
+        for t in filters.themes
+        if t in never
+        or coverage.period(
+            replace(filters, themes=(t,), categories=()),
+            ctx.themes,
+            state.month_from,
+            state.month_to,
+        ).empty
+    ]
+    if not missing or state.month_from is None:
         return ""
     labels = [ctx.themes.theme(t).label for t in missing]
     words = labels[0] if len(labels) == 1 else ", ".join(labels[:-1]) + " and " + labels[-1]
-    verb = "it" if len(labels) == 1 else "them"
-    return f"No data for {words}: no loaded source can report {verb} (not a count of 0)."
+    if all(t in never for t in missing):
+        verb = "it" if len(labels) == 1 else "them"
+        return f"No data for {words}: no loaded source can report {verb} (not a count of 0)."
+    return f"No data for {words} in this period (not a count of 0)."
 
 
 def period_heading(ctx: AppContext, state: ViewState, audience: Audience) -> str:
