@@ -120,7 +120,8 @@ class PeriodCoverage:
     missing: Mapping[str, tuple[date, ...]]  # per expected source: months without its data
     what: str = ""  # the view's themes or categories, in words, for messages
     uncovered: tuple[str, ...] = ()  # the view's themes no loaded source can report
-    reason: str = ""  # why there is no period at all (first is None)
+    reason: str = ""  # why the view has no figures at all (said in full)
+    headline: str = ""  # the same in two short lines, for over a map
 
     @property
     def months(self) -> tuple[date, ...]:

@@ -159,7 +159,7 @@ def period_notice(ctx: AppContext, asked: ViewState, shown: ViewState, audience:
     else:
         if shown.month_from is None:
             return "No data loaded"
-        text = f"Shown: {period_text(shown)}"
+        text = period_text(shown)
         first, last = asked.month_from, asked.month_to
         opts = options(ctx)
         outside = bool(first and first < opts.first_month) or bool(last and last > opts.last_month)
@@ -167,12 +167,12 @@ def period_notice(ctx: AppContext, asked: ViewState, shown: ViewState, audience:
             wanted = period_text(replace(asked, month_from=first or last, month_to=last or first))
             text = (
                 f"Asked for {wanted}, but data is loaded only from "
-                f"{opts.first_month:%B %Y} to {opts.last_month:%B %Y}. {text}"
+                f"{opts.first_month:%B %Y} to {opts.last_month:%B %Y}. Shown: {text}"
             )
     if cov.empty:
-        return f"{text}. {empty_text(ctx, cov)}"
+        return f"{text}: no data loaded (see the notes under the map)"
     if cov.partial:
-        return f"{text}, partial. {cov.message()}"
+        return f"{text}. {cov.message()}"
     return text
 
 
@@ -188,7 +188,8 @@ def _unpublished(ctx: AppContext, state: ViewState, theme: str | None) -> Period
         reason = f"No complete {unit} of {label} data is loaded yet, so nothing is shown."
         if partial:
             reason += f" Partial {unit}s can be chosen: {', '.join(partial[-3:])}."
-        return PeriodCoverage(None, None, (), {}, {}, what, reason=reason)
+        headline = f"No complete {unit} is loaded yet:<br>nothing is shown (see the notes)"
+        return PeriodCoverage(None, None, (), {}, {}, what, reason=reason, headline=headline)
     asked = period_text(state)
     cov = data_coverage(ctx).period(
         theme_filter(ctx, theme), ctx.themes, state.month_from, state.month_to
@@ -201,4 +202,11 @@ def _unpublished(ctx: AppContext, state: ViewState, theme: str | None) -> Period
     reason = f"No figures are published for {asked}: {why}."
     if pub.blocks:
         reason += f" Published {unit}s run from {pub.blocks[0].label} to {pub.blocks[-1].label}."
-    return PeriodCoverage(state.month_from, state.month_to, (), {}, {}, what, reason=reason)
+    headline = (
+        "No data loaded for this period<br>(see the notes): not a count of 0"
+        if cov.empty
+        else f"Not published: this {unit} is not complete<br>(see the notes)"
+    )
+    return PeriodCoverage(
+        state.month_from, state.month_to, (), {}, {}, what, reason=reason, headline=headline
+    )

@@ -118,9 +118,6 @@ def no_data_model(ctx: AppContext, state: ViewState, audience: Audience, cov) ->
         for _cell, hex_id, leaf, geometry in pieces
     )
     notes = [Note(why, warn=True)]
-    uncovered = uncovered_text(ctx, state, audience)
-    if uncovered and uncovered not in why:
-        notes.append(Note(uncovered, warn=True))
     boundary = boundary_note(ctx)
     if boundary:
         notes.append(Note(boundary))
@@ -149,11 +146,7 @@ NO_DATA_LEGEND = "No data loaded (not a count of 0)"
 
 def _short(cov) -> str:
     """Two short lines over the map (an annotation does not wrap): the caption says more."""
-    if cov.reason and cov.first is None:
-        return "No complete period is loaded yet:<br>nothing is shown (see the notes)"
-    if cov.reason:
-        return "Not published: no figures for this period<br>(see the notes)"
-    return "No data loaded for this period<br>(see the notes): not a count of 0"
+    return cov.headline or "No data loaded for this period<br>(see the notes): not a count of 0"
 
 
 def _coverage_notes(ctx: AppContext, state: ViewState, audience: Audience, cov):

@@ -39,6 +39,7 @@ from geo.disclosure import (
     public_theme,
     public_themes,
 )
+from geo.disclosure._periods import latest_complete
 from geo.filters import Filters
 from geo.loaded import PeriodCoverage
 
@@ -152,10 +153,9 @@ def block_coverage(ctx: AppContext, block: PeriodBlock, theme: str | None) -> Pe
 def default_block(ctx: AppContext, theme: str | None) -> PeriodBlock | None:
     """The latest published block that is complete for ``theme`` (None if there is none):
     a partial block is never what a reader sees first."""
-    for block in reversed(publication(ctx).blocks):
-        if block_coverage(ctx, block, theme).status == "complete":
-            return block
-    return None
+    return latest_complete(
+        publication(ctx).blocks, lambda b: block_coverage(ctx, b, theme).status == "complete"
+    )
 
 
 def block_of(ctx: AppContext, state: ViewState) -> PeriodBlock | None:
