@@ -88,7 +88,7 @@ def test_the_public_trend_draws_the_partial_quarter_hollow_and_dashed(server, pa
     page.wait_for_function("location.search.includes('from=2024-10')", timeout=WAIT)
     _settled(page)
     expect(page.locator("#panel-title")).to_contain_text("(partial: data for 2 of 3 months)")
-    expect(page.locator("#filter-period-label")).to_contain_text("partial")
+    expect(page.locator("#filter-period-label")).to_contain_text("Partial: the synthetic demo")
     page.screenshot(path=str(artifacts() / "coverage-public-partial-quarter.png"), full_page=True)
 
 
