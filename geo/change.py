@@ -388,8 +388,8 @@ def coverage_notes(now: PeriodCoverage, before: PeriodCoverage) -> tuple[str, ..
             notes.append(f"{cov.message()} ({name}): there is nothing to compare")
         elif cov.partial:
             notes.append(
-                f"{cov.message()} ({name}): it is compared per day over its {cov.days} days "
-                "with data"
+                f"{name} is partial, so it is compared per day over its {cov.days} days with "
+                f"data: {cov.gaps()}"
             )
     if now.days != before.days and not (now.empty or before.empty):
         notes.append(

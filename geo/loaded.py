@@ -179,15 +179,19 @@ class PeriodCoverage:
         if self.empty:
             return f"No data loaded for {span} ({self.what or 'this selection'})."
         if self.partial:
-            gaps = "; ".join(
-                f"{source_name(s)} has no data for {month_words(m)}"
-                for s, m in self.missing.items()
-                if m
-            )
-            n, total = len(self.covered), len(self.months)
-            held = f"data for {n} of {total} months" if n < total else "every month has data"
-            return f"Partial: {gaps} ({held})."
+            return f"Partial: {self.gaps()}."
         return ""
+
+    def gaps(self) -> str:
+        """ "police.uk has no data for July and August 2018 (data for 1 of 3 months)"."""
+        gaps = "; ".join(
+            f"{source_name(s)} has no data for {month_words(m)}"
+            for s, m in self.missing.items()
+            if m
+        )
+        n, total = len(self.covered), len(self.months)
+        held = f"data for {n} of {total} months" if n < total else "every month has data"
+        return f"{gaps} ({held})"
 
 
 def source_name(source: str) -> str:

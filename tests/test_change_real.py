@@ -115,8 +115,13 @@ def test_dashboard_change_map_is_per_day_and_equals_scipy(ctx, audience):
         a, b = int(found.group(1)), int(found.group(2))
         if a + b == 0:
             continue
-        p = stats.binomtest(a, a + b, P0).pvalue
-        assert f"p {p_text(p)}" in f.hover
+        test = stats.binomtest(a, a + b, P0)
+        assert f"p {p_text(test.pvalue)}" in f.hover
+        if a and b:  # the rate ratio per day and its exact interval, carried over
+            ci = test.proportion_ci(0.95, method="exact")
+            low, high = (x / (1 - x) * 30 / 31 for x in (ci.low, ci.high))
+            ratio = (a / 31) / (b / 30)
+            assert f"Rate per day x{ratio:.2f} (95% CI {low:.2f} to {high:.2f})" in f.hover
         checked += 1
     # Public one-month pieces are mostly withheld (suppression across the tree): only a
     # couple are published in both months; every one that is is checked.

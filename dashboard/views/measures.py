@@ -197,6 +197,7 @@ def _change(ctx, state, audience, res, counts, pieces) -> Classified:
     sig = table["significant"].to_numpy(dtype=bool)
     ratio = table["rate_ratio"].to_numpy(dtype=float)
     labels, pvalues = table["label"].tolist(), table["p"].to_numpy(dtype=float)
+    low, high = table["ci_low"].to_numpy(dtype=float), table["ci_high"].to_numpy(dtype=float)
     for i, p in enumerate(pieces):
         if not ok[i]:
             detail = f"This period: {now_c[i].text}; previous: {then_c[i].text}"
@@ -206,6 +207,7 @@ def _change(ctx, state, audience, res, counts, pieces) -> Classified:
         detail = (
             f"This period: {a[i]} in {days[0]} days; previous: {b[i]} in {days[1]} days"
             f"<br>{labels[i]} (exact test, p {p_text(pvalues[i])})"
+            + _ratio_text(ratio[i], low[i], high[i])
         )
         value = float(pct[i]) if np.isfinite(pct[i]) else None
         out.by_piece[piece_key(p)] = (klass, value, labels[i], detail)
@@ -220,7 +222,8 @@ def _change(ctx, state, audience, res, counts, pieces) -> Classified:
         "adjustment across the hexagons shown."
     )
     out.notes += [
-        f"Change: {cov.message()} ({name}): compared per day over its {cov.days} days with data."
+        f"Change: {name} is partial, so it is compared per day over its {cov.days} days with "
+        f"data: {cov.gaps()}."
         for cov, name in ((now_cov, "this period"), (then_cov, then))
         if cov.partial
     ]
@@ -246,6 +249,13 @@ def _period_words(ctx, state: ViewState, before: Filters, audience: Audience) ->
     if audience is Audience.PUBLIC:
         return period_label(ctx, earlier, audience)
     return f"{before.month_from:%b %Y} to {before.month_to:%b %Y}"
+
+
+def _ratio_text(ratio: float, low: float, high: float) -> str:
+    """The rate ratio per day with its exact 95% interval, where it is finite."""
+    if not (np.isfinite(ratio) and np.isfinite(low) and np.isfinite(high)):
+        return ""
+    return f"<br>Rate per day x{ratio:.2f} (95% CI {low:.2f} to {high:.2f})"
 
 
 def change_class(ratio: float, tested: int, significant: bool) -> str:
