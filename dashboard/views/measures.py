@@ -248,6 +248,8 @@ def _period_words(ctx, state: ViewState, before: Filters, audience: Audience) ->
     earlier = replace(state, month_from=before.month_from, month_to=before.month_to)
     if audience is Audience.PUBLIC:
         return period_label(ctx, earlier, audience)
+    if before.month_from == before.month_to:
+        return f"{before.month_from:%B %Y}"
     return f"{before.month_from:%b %Y} to {before.month_to:%b %Y}"
 
 

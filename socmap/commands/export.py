@@ -235,7 +235,7 @@ def _check_data(ctx, asked, audience, *, allow_empty: bool) -> None:
             wanted[1] or shown.month_to,
         ):
             _note(
-                f"the period asked runs outside the months loaded ({_loaded(ctx)}): the "
+                f"the period asked runs outside the months loaded ({_loaded(ctx).lower()}): the "
                 f"export covers {shown.month_from:%Y-%m} to {shown.month_to:%Y-%m}"
             )
 
