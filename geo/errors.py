@@ -30,3 +30,9 @@ class StoreError(SocmapError):
 
 class ValidationError(SocmapError):
     """A boundary set or setting that breaks a rule (overlaps, duplicate codes, bad values)."""
+
+
+class NoDataError(SocmapError):
+    """A statistic or export asked for months, themes or sources with no data loaded: its
+    answer would be a map or table of zeros that are not zeros. The message names the months
+    that are loaded."""

@@ -1,12 +1,15 @@
 """What the store holds: per source, category, month and area, loaded / unmapped /
 quarantined. ``rows_read`` is what those add up to, so it equals the rows of every file
-loaded (less the rows later replaced by a corrected edition)."""
+loaded (less the rows later replaced by a corrected edition). ``coverage`` says which sources
+have data for which months and which themes each can report (:mod:`geo.loaded`): a month or
+theme no source covers is missing data, not zero."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from geo.filters import month_str
+from geo.loaded import read_coverage
 from geo.store import Store
 from geo.themes import ThemeMap
 
@@ -61,6 +64,7 @@ def summarize(store: Store, themes: ThemeMap) -> dict[str, Any]:
     out["by_district"] = _by_area(store, "district")
     out["by_division"] = _by_area(store, "division")
     out["outside"] = _outside(store)
+    out["coverage"] = read_coverage(store).summary(themes)
     out["batches"] = _batches(store)
     return out
 

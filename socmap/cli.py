@@ -5,7 +5,9 @@ takes the parsed arguments and the settings and returns the exit code. Expected 
 (:class:`geo.SocmapError`) print one line and exit 2; nothing prints a traceback.
 
 Exit codes: 0 done; 2 error (nothing changed by the failed step); 3 loaded, but some rows were
-quarantined (see ``socmap quarantine``); 130 interrupted (the store is as it was).
+quarantined (see ``socmap quarantine``); 4 no data loaded for what a statistic or export asked
+(the message names the months loaded; ``--allow-empty`` writes a labelled empty result
+instead); 130 interrupted (the store is as it was).
 """
 
 from __future__ import annotations
@@ -16,12 +18,13 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from geo.errors import SocmapError
+from geo.errors import NoDataError, SocmapError
 from geo.settings import Settings
 
 EXIT_OK = 0
 EXIT_ERROR = 2
 EXIT_QUARANTINED = 3
+EXIT_NO_DATA = 4
 EXIT_INTERRUPTED = 130
 
 # Each module defines register(subparsers); handlers import heavy packages (dash, plotly)
@@ -60,6 +63,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         settings = Settings.from_env().with_overrides(db_path=args.db)
         return int(args.handler(args, settings))
+    except NoDataError as exc:
+        print(f"socmap: no data: {exc}", file=sys.stderr)
+        return EXIT_NO_DATA
     except SocmapError as exc:
         print(f"socmap: error: {exc}", file=sys.stderr)
         return EXIT_ERROR

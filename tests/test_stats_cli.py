@@ -16,7 +16,7 @@ from geo.filters import Filters
 from geo.hexes import hex_counts
 from geo.store import Store
 from geo.themes import load_themes
-from socmap.cli import main
+from socmap.cli import EXIT_NO_DATA, main
 from tests._synthetic import MAIDSTONE, disk_polygon, insert_area, insert_incidents, points_in_cell
 
 CENTRE = h3i.latlng_to_cell(*MAIDSTONE, 8)
@@ -149,13 +149,21 @@ def test_unknown_category_or_source_warns_and_unknown_area_is_an_error(db, capsy
     code, out, err = _run(
         db, "hexes", "--res", "8", "--category", "possession of weapon", capsys=capsys
     )
-    assert code == 0 and out.splitlines() == ["cell,count"]
-    assert err.strip() == (
+    # No loaded source can report the category: no data (exit 4), not an empty table.
+    assert code == EXIT_NO_DATA and out == ""
+    assert err.strip().splitlines() == [
         "socmap: warning: no incidents have category 'possession of weapon' "
-        "(did you mean 'Possession of weapons'?)"
-    )
+        "(did you mean 'Possession of weapons'?)",
+        "socmap: no data: no loaded source can report possession of weapon (data loaded: "
+        "2018-01 to 2018-06 (police-uk))",
+    ]
+    code, out, err = _run(
+        db, "hexes", "--res", "8", "--category", "possession of weapon", "--allow-empty",
+        capsys=capsys,
+    )  # fmt: skip
+    assert code == 0 and out.splitlines() == ["cell,count"]
     code, out, err = _run(db, "hotspots", "--res", "8", "--source", "police", capsys=capsys)
-    assert code == 0 and "source 'police' (did you mean 'police-uk'?)" in err
+    assert code == EXIT_NO_DATA and "source 'police' (did you mean 'police-uk'?)" in err
     # Known values say nothing.
     code, _, err = _run(
         db, "hexes", "--res", "8", "--category", "Possession of weapons", capsys=capsys

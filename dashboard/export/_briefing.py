@@ -21,10 +21,10 @@ import numpy as np
 from dashboard.export._rows import AreaRow, area_rows, view_resolution
 from dashboard.state import ViewState
 from dashboard.views.context import AppContext, options
+from dashboard.views.loaded import comparable, period_heading, previous_coverage, view_coverage
 from dashboard.views.map_model import MapModel
 from dashboard.views.map_view import map_model
 from dashboard.views.measures import emerging_result, hotspot_result, stats_filters
-from dashboard.views.navigation import previous_period_loaded
 from dashboard.views.panel_view import PanelModel, hotspot_summary, panel_model, trend
 from dashboard.views.places import nearest_towns
 from dashboard.views.public import period_label, publication, resolve_view
@@ -73,6 +73,9 @@ class Briefing:
     trend_labels: list[str]  # public: one point per period block, named as the block is
     trends: dict[str, list[int | None]]
     withheld_themes: list[str]
+    # Per series and point: complete, partial (hollow, dashed) or empty (a gap).
+    trend_status: dict[str, list[str]] = field(default_factory=dict)
+    status: str = "complete"  # the period's coverage: complete, partial or empty
     hotspot_lines: list[str] = field(default_factory=list)
     districts: list[DistrictPage] = field(default_factory=list)
 
@@ -83,12 +86,12 @@ def briefing_model(
     """Everything the pack shows for the county view ``state`` (its area is ignored)."""
     opts = options(ctx)
     state = resolve_view(ctx, state.go_to("county", None), audience)
-    months, labels, trends, withheld = theme_trends(ctx, state, audience)
+    months, labels, trends, withheld, status = theme_trends(ctx, state, audience)
     hot = _hotspot_summary(ctx, state, audience)
     brief = Briefing(
         state=state,
         audience=audience,
-        period=period_label(ctx, state, audience),
+        period=period_heading(ctx, state, audience),
         previous_period=_previous_text(ctx, state, audience),
         overview=map_model(ctx, state, audience),
         hotspots=map_model(ctx, replace(state, measure="hotspots"), audience),
@@ -104,6 +107,8 @@ def briefing_model(
         trends=trends,
         withheld_themes=withheld,
         hotspot_lines=hotspot_summary(ctx, state, audience),
+        trend_status=status,
+        status=view_coverage(ctx, state, audience).status,
     )
     for area in opts.districts:
         if progress:
@@ -127,19 +132,28 @@ def district_page(
 
 
 def _previous_text(ctx: AppContext, state: ViewState, audience: Audience) -> str | None:
-    if not previous_period_loaded(state, options(ctx)):
+    """The period compared with, marked when partial (None: nothing to compare)."""
+    then = previous_coverage(ctx, state, audience)
+    if not comparable(view_coverage(ctx, state, audience), then):
         return None
     before = state.filters().previous_period()
     earlier = replace(state, month_from=before.month_from, month_to=before.month_to)
-    return period_label(ctx, earlier, audience)
+    text = period_label(ctx, earlier, audience)
+    now = view_coverage(ctx, state, audience)
+    if then.partial:
+        text += f" (partial: {then.message()})"
+    if now.days != then.days:
+        text += f"; changes are per day ({now.days} days with data against {then.days})"
+    return text
 
 
 def theme_trends(ctx: AppContext, state: ViewState, audience: Audience):
     """Counts of each theme for the county over time: by month and exact for Part 2; for
     Part 1 one point per published block for every public theme, each the county's node in
     that (block, theme) tree, and none for restricted themes, which the public sees only as
-    district totals. Returns (x, labels, series, withheld theme labels)."""
+    district totals. Returns (x, labels, series, withheld theme labels, status per point)."""
     series: dict[str, list[int | None]] = {}
+    status: dict[str, list[str]] = {}
     withheld: list[str] = []
     months: list[date] = []
     labels: list[str] = []
@@ -147,13 +161,17 @@ def theme_trends(ctx: AppContext, state: ViewState, audience: Audience):
     if audience is Audience.PUBLIC:
         keys = publication(ctx).themes
         withheld = [t.label for t in ctx.themes.themes if t.key not in keys]
+    if view_coverage(ctx, state, audience).empty:
+        return months, labels, series, withheld, status
     for key in keys:
         single = replace(state, themes=(key,), categories=())
-        months, labels, by_label = trend(ctx, single, audience)
-        values = next(iter(by_label.values()), None) if by_label else None
-        if values is not None:
-            series[ctx.themes.theme(key).label] = list(values)
-    return months, labels, series, withheld
+        months, labels, by_label, marks = trend(ctx, single, audience)
+        if by_label:
+            name, values = next(iter(by_label.items()))
+            label = ctx.themes.theme(key).label
+            series[label] = list(values)
+            status[label] = list(marks.get(name, []))
+    return months, labels, series, withheld, status
 
 
 def _hotspot_summary(ctx: AppContext, state: ViewState, audience: Audience):
@@ -162,7 +180,7 @@ def _hotspot_summary(ctx: AppContext, state: ViewState, audience: Audience):
     from geo.places import cells_to_places  # noqa: PLC0415 - statistics load on first use
 
     filters = stats_filters(ctx, state, audience)
-    if filters is None:
+    if filters is None or view_coverage(ctx, state, audience).empty:
         return [], {}, {}, []
     res = view_resolution(ctx, state, audience)
     gi = hotspot_result(ctx, filters, res)

@@ -9,6 +9,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from dashboard.export._print_figure import FONT
+from dashboard.figures.trend import series_traces
 
 # The side panel's trend colours (dark, distinct, readable with colour-vision deficiencies).
 COLOURS = ["#0b4f8a", "#b35806", "#1b7837", "#762a83", "#57606a"]
@@ -20,10 +21,14 @@ def trend_figure(
     series: dict[str, list[int | None]],
     width: int,
     labels: list[str] | None = None,
+    *,
+    status: dict[str, list[str]] | None = None,
 ) -> go.Figure:
     """Small multiples, two to a row, each with its own scale from zero and its values
-    printed on the points (withheld months are gaps). With ``labels`` (the public pack: one
-    point per period block) the points are named by them instead of by month."""
+    printed on the points (withheld months, and months with no data loaded, are gaps). With
+    ``labels`` (the public pack: one point per period block) the points are named by them
+    instead of by month. A partial point (``status``) is a hollow marker on a dashed line,
+    printed "(partial)"."""
     names = list(series)
     cols = 2 if len(names) > 1 else 1
     rows = max(1, math.ceil(len(names) / cols))
@@ -36,23 +41,18 @@ def trend_figure(
     )
     for i, name in enumerate(names):
         values = series[name]
-        fig.add_trace(
-            go.Scatter(
-                x=labels or months,
-                y=values,
-                mode="lines+markers+text",
-                name=name,
-                connectgaps=False,
-                line={"color": COLOURS[i % len(COLOURS)], "width": 2},
-                marker={"size": 6},
-                text=[f"{v:,}" if v is not None else "" for v in values],
-                textposition="top center",
-                textfont={"size": 9, "family": FONT},
-                cliponaxis=False,
-            ),
-            row=i // cols + 1,
-            col=i % cols + 1,
-        )
+        for trace in series_traces(
+            labels or months,
+            values,
+            (status or {}).get(name),
+            name=name,
+            colour=COLOURS[i % len(COLOURS)],
+            text=True,
+        ):
+            kind = trace.pop("type")
+            assert kind == "scatter"
+            trace["textfont"] = {"size": 9, "family": FONT}
+            fig.add_trace(go.Scatter(**trace), row=i // cols + 1, col=i % cols + 1)
         top = max((v for v in values if v is not None), default=0)
         # Room above the highest point for its label; at least 0 to 5 for an empty series.
         fig.update_yaxes(range=[0, max(top * 1.25, 5)], row=i // cols + 1, col=i % cols + 1)

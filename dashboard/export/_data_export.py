@@ -9,7 +9,8 @@ from dashboard.export._rows import area_rows, piece_rows
 from dashboard.state import ViewState
 from dashboard.views.context import AppContext
 from dashboard.views.labels import area_name, area_title, selection_text
-from dashboard.views.public import period_label, resolve_view
+from dashboard.views.loaded import period_heading
+from dashboard.views.public import resolve_view
 from geo.disclosure import Audience
 
 _WRITERS = {"csv": _layers.csv_bytes, "geojson": _layers.geojson_bytes, "gpkg": _layers.gpkg_bytes}
@@ -25,7 +26,7 @@ def export_data(
     state = resolve_view(ctx, state, audience)
     title = (
         f"{selection_text(ctx, state, audience)}: incidents and statistics, "
-        f"{area_title(ctx, state)}, {period_label(ctx, state, audience)}"
+        f"{area_title(ctx, state)}, {period_heading(ctx, state, audience)}"
     )
     info = _meta.new_info(
         ctx,

@@ -87,7 +87,10 @@ def area_frame(ctx: AppContext, rows: list[AreaRow], info: ExportInfo) -> gpd.Ge
                 "count": r.count.value,
                 "count_label": r.count.text,
                 "previous": ch.previous.value if ch else None,
-                "previous_label": ch.previous.text if ch else "not loaded",
+                "previous_label": ch.previous.text if ch else "no data loaded",
+                # Days with data in each period: a change is of the rate per day.
+                "days": ch.days[0] if ch and ch.days else None,
+                "previous_days": ch.days[1] if ch and ch.days else None,
                 "change_pct": None if ch is None or ch.pct is None else round(ch.pct, 1),
                 "change_label": ch.label if ch else "no earlier data to compare",
                 "significant": None if ch is None else ch.significant,
@@ -102,7 +105,7 @@ def area_frame(ctx: AppContext, rows: list[AreaRow], info: ExportInfo) -> gpd.Ge
 
 def _nullable(frame: pd.DataFrame) -> pd.DataFrame:
     """Whole-number columns stay whole numbers where some values are withheld."""
-    for col in ("count", "previous", "resolution"):
+    for col in ("count", "previous", "resolution", "days", "previous_days"):
         if col in frame:
             frame[col] = frame[col].astype("Int64")
     if "significant" in frame:

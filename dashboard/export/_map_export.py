@@ -19,6 +19,7 @@ from dashboard.state import ViewState
 from dashboard.views.context import AppContext
 from dashboard.views.counts import view_counts
 from dashboard.views.labels import area_name
+from dashboard.views.loaded import view_coverage
 from dashboard.views.map_model import MapModel
 from dashboard.views.map_view import map_model
 from dashboard.views.public import resolve_view
@@ -92,7 +93,10 @@ def export_map(
 
 
 def rules_for(ctx: AppContext, state: ViewState, audience: Audience):
-    """The rules applied to this view's figures (public: with how many each rule withheld)."""
+    """The rules applied to this view's figures (public: with how many each rule withheld;
+    none where the view has no data loaded, so no figure)."""
+    if view_coverage(ctx, state, audience).empty:
+        return ()
     if audience is Audience.PUBLIC:
         res = view_resolution(ctx, state, audience)
         return view_counts(ctx, state.filters(), audience, res).rules

@@ -196,7 +196,11 @@ def _trend_svg(brief: Briefing, renderer: Renderer) -> str | None:
     if not brief.trends or not brief.trend_months:
         return None
     fig = trend_figure(
-        brief.trend_months, brief.trends, CONTENT_WIDTH_PX, brief.trend_labels or None
+        brief.trend_months,
+        brief.trends,
+        CONTENT_WIDTH_PX,
+        brief.trend_labels or None,
+        status=brief.trend_status,
     )
     return renderer.svg(fig, CONTENT_WIDTH_PX, int(fig.layout.height))
 

@@ -18,9 +18,9 @@ from dashboard.views import geometry as geo_view
 from dashboard.views.context import AppContext, Options, options
 from dashboard.views.counts import ViewCounts, view_counts
 from dashboard.views.labels import COUNTY_NAME
+from dashboard.views.loaded import comparable, previous_coverage, view_coverage
 from dashboard.views.map_model import MapModel
-from dashboard.views.map_view import map_model
-from dashboard.views.navigation import previous_period_loaded
+from dashboard.views.map_view import NO_DATA_LABEL, map_model
 from dashboard.views.resolution import view_resolution
 from geo.cells import str_to_cell
 from geo.disclosure import Audience, Count
@@ -31,11 +31,18 @@ OUTSIDE_NAME = "Outside Kent and Medway boundaries"
 @dataclass(frozen=True)
 class Change:
     previous: Count
-    pct: float | None  # None where the previous count is 0 or a count is withheld
+    pct: float | None  # per day; None where the previous count is 0 or a count is withheld
     label: str
     p: float | None
     q: float | None
     significant: bool | None
+    days: tuple[int, int] | None = None  # days with data in this period and the previous one
+
+
+def no_data(key: object = None) -> Count:
+    """A figure for months with no data loaded: no value, and words that say so (a 0 would
+    be a count of incidents)."""
+    return Count(key, "no_data", None, NO_DATA_LABEL)
 
 
 @dataclass(frozen=True)
@@ -52,13 +59,17 @@ def area_rows(ctx: AppContext, state: ViewState, audience: Audience) -> list[Are
     """The view's area and every district and division inside it, in a committee's order:
     the area first, then each district followed by its divisions."""
     res = view_resolution(ctx, state, audience)
-    counts = view_counts(ctx, state.filters(), audience, res)
-    before = None
-    if previous_period_loaded(state, options(ctx)):
-        before = view_counts(ctx, state.filters().previous_period(), audience, res)
     areas = areas_in_view(options(ctx), state)
+    cov = view_coverage(ctx, state, audience)
+    if cov.empty:
+        return [AreaRow(lv, code, name, up, no_data(), None) for lv, code, name, up in areas]
+    counts = view_counts(ctx, state.filters(), audience, res)
+    then_cov = previous_coverage(ctx, state, audience)
+    before = None
+    if comparable(cov, then_cov):
+        before = view_counts(ctx, state.filters().previous_period(), audience, res)
     now = [counts.area(level, code) for level, code, _, _ in areas]
-    changes = _changes(areas, now, before)
+    changes = _changes(areas, now, before, (cov.days, then_cov.days) if before else None)
     return [
         AreaRow(level, code, name, parent, c, ch)
         for (level, code, name, parent), c, ch in zip(areas, now, changes, strict=True)
@@ -81,15 +92,20 @@ def areas_in_view(opts: Options, state: ViewState) -> list[tuple[str, str | None
     return out
 
 
-def _changes(areas, now: list[Count], before: ViewCounts | None) -> list[Change | None]:
-    """Change of each published count on the previous period's published count; the exact
-    test is adjusted (Benjamini-Hochberg) within each level, as ``geo.change`` does."""
+def _changes(
+    areas, now: list[Count], before: ViewCounts | None, days: tuple[int, int] | None
+) -> list[Change | None]:
+    """Change of each published count on the previous period's published count, per day
+    over each period's days with data; the exact test is adjusted (Benjamini-Hochberg)
+    within each level, as ``geo.change`` does."""
     from geo.change import change_table  # noqa: PLC0415 - statistics load on first use
 
     if before is None:
         return [None] * len(areas)
     then = [before.area(level, code) for level, code, _, _ in areas]
-    out: list[Change | None] = [Change(b, None, "not published", None, None, None) for b in then]
+    out: list[Change | None] = [
+        Change(b, None, "not published", None, None, None, days) for b in then
+    ]
     for level in ("county", "district", "division"):
         idx = [
             i
@@ -98,11 +114,11 @@ def _changes(areas, now: list[Count], before: ViewCounts | None) -> list[Change 
         ]
         if not idx:
             continue
-        table = change_table([now[i].value for i in idx], [then[i].value for i in idx])
+        table = change_table([now[i].value for i in idx], [then[i].value for i in idx], days=days)
         for i, row in zip(idx, table.itertuples(index=False), strict=True):
             pct = float(row.pct_change) if row.pct_change == row.pct_change else None
             out[i] = Change(
-                then[i], pct, row.label, float(row.p), float(row.q), bool(row.significant)
+                then[i], pct, row.label, float(row.p), float(row.q), bool(row.significant), days
             )
     return out
 
@@ -126,7 +142,8 @@ class PieceRow:
 def piece_rows(ctx: AppContext, state: ViewState, audience: Audience) -> list[PieceRow]:
     """Every piece on the view's map, with the class and value of all four measures."""
     res = view_resolution(ctx, state, audience)
-    counts = view_counts(ctx, state.filters(), audience, res)
+    empty = view_coverage(ctx, state, audience).empty
+    counts = None if empty else view_counts(ctx, state.filters(), audience, res)
     models = {m: map_model(ctx, replace(state, measure=m), audience) for m in MEASURES}
     names = geo_view.area_names(ctx)
     classes = {m: _by_key(model) for m, model in models.items()}
@@ -142,7 +159,7 @@ def piece_rows(ctx: AppContext, state: ViewState, audience: Audience) -> list[Pi
                 area_name=names.get(f.area or "", OUTSIDE_NAME) if f.area else OUTSIDE_NAME,
                 district=f.district,
                 district_name=names.get(f.district or "", ""),
-                count=counts.piece(f.area, cell),
+                count=no_data() if counts is None else counts.piece(f.area, cell),
                 measures={m: classes[m].get(f.key, ("", "", None, "")) for m in MEASURES},
                 centre=(round(lat, 5), round(lon, 5)),
                 geometry=f.geometry,

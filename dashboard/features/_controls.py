@@ -63,7 +63,9 @@ def public_controls(ctx: AppContext, pub: Publication) -> list[html.Div]:
                     _play(True),
                 ]
             ),
-            hint=f"Figures are published for whole {year}, complete ones only.",
+            hint=f"Figures are published for whole {year} that have ended. One marked "
+            "partial lacks data for some of its months: it is never shown first, and never "
+            "compared as if whole.",
         ),
     ]
 

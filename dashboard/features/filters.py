@@ -18,8 +18,15 @@ from dashboard.features._controls import field
 from dashboard.state import ViewState
 from dashboard.views import navigation as nav
 from dashboard.views.context import AppContext, Options, options
-from dashboard.views.labels import period_text
-from dashboard.views.public import block_of, play_block, publication, resolve_view
+from dashboard.views.loaded import period_notice
+from dashboard.views.public import (
+    block_coverage,
+    block_of,
+    compact_label,
+    play_block,
+    publication,
+    resolve_view,
+)
 from geo.disclosure import Audience
 
 MEASURE_LABELS = {
@@ -117,6 +124,8 @@ def register(app: Dash, ctx: AppContext) -> None:
         Output(ids.AREA_PICKER, "value"),
         Output(ids.PLAY_TICK, "disabled"),
         Output(ids.PLAY, "children"),
+        # Public: the period list, each block marked partial where it is for the theme.
+        *([Output(ids.PERIOD, "options")] if ctx.audience is Audience.PUBLIC else []),
         Input(ids.URL, "search"),
         *[Input(cid, prop) for cid, prop in present],
         Input(ids.MAP, "clickData"),
@@ -153,8 +162,8 @@ def register(app: Dash, ctx: AppContext) -> None:
         elif trigger == ids.PLAY_TICK and playing:
             state, finished = _play_step(ctx, state, opts, start=False)
             playing = not finished
-        state = resolve_view(ctx, state, ctx.audience)
-        return _outputs(ctx, state, opts, playing)
+        shown = resolve_view(ctx, state, ctx.audience)
+        return _outputs(ctx, shown, opts, playing, asked=state)
 
 
 def _after_controls(ctx: AppContext, state: ViewState, opts: Options, values: dict) -> ViewState:
@@ -196,24 +205,42 @@ def _clicked() -> bool:
     return isinstance(value, int) and value > 0
 
 
-def _outputs(ctx: AppContext, state: ViewState, opts: Options, playing: bool) -> tuple:
+def _outputs(
+    ctx: AppContext, state: ViewState, opts: Options, playing: bool, *, asked: ViewState
+) -> tuple:
     query = state.to_query()
     public = ctx.audience is Audience.PUBLIC
     stop = "Stop playback" if playing else _controls.PLAY_LABELS[public]
+    # What is shown, and why it is not what a link asked for, if it is not (never silently
+    # another period), and whether it is partial or has no data.
+    label = period_notice(ctx, asked, state, ctx.audience)
     if public:
         block = block_of(ctx, state)
         what = [
             state.themes[0] if state.themes else None,
             block.key if block else None,
         ]
-        label = f"Shown: {block.label}" if block else "No complete period loaded yet"
     else:
+        last = nav.month_index(opts, opts.last_month)
+        ends = [nav.month_index(opts, state.month_from), nav.month_index(opts, state.month_to)]
         what = [
             list(state.themes or ()),
             list(state.categories),
             list(state.sources),
-            [nav.month_index(opts, state.month_from), nav.month_index(opts, state.month_to)],
+            # A period kept as asked outside the loaded months sits at the slider's end.
+            [min(max(i, 0), last) for i in ends],
         ]
-        label = period_text(state)
     others = [state.measure, state.res or "auto", list(state.layers)]
-    return (query, query, *what, *others, label, no_update, not playing, stop)
+    extra = [period_options(ctx, state.themes[0] if state.themes else None)] if public else []
+    return (query, query, *what, *others, label, no_update, not playing, stop, *extra)
+
+
+def period_options(ctx: AppContext, theme: str | None) -> list[dict]:
+    """The published blocks, newest last, each marked when it is partial (or has no data)
+    for the theme shown: a reader choosing one knows before the map draws."""
+    out = []
+    for block in publication(ctx).blocks:
+        status = block_coverage(ctx, block, theme).status
+        mark = {"partial": " (partial)", "empty": " (no data)"}.get(status, "")
+        out.append({"label": compact_label(block) + mark, "value": block.key})
+    return out

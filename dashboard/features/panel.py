@@ -10,6 +10,7 @@ from dash import Dash, Input, Output, dcc, html
 
 from dashboard import ids
 from dashboard.features import downloads
+from dashboard.figures.trend import series_traces
 from dashboard.state import ViewState
 from dashboard.views.context import AppContext
 from dashboard.views.panel_view import PanelModel, hotspot_summary, panel_model
@@ -129,7 +130,8 @@ def _totals(m: PanelModel) -> list:
         )
         for r in m.themes
     ]
-    out = [html.P([html.Strong(f"{m.total_label}: {m.total}"), " incidents with a location"])]
+    located = " incidents with a location" if m.status != "empty" else ""
+    out = [html.P([html.Strong(f"{m.total_label}: {m.total}"), located])]
     if rows:
         out.append(html.Table([html.Thead(head), html.Tbody(rows)], className="totals"))
     out += [html.P(note, className="small") for note in m.notes]
@@ -150,26 +152,39 @@ def _totals(m: PanelModel) -> list:
                 )
             ],
         )
+    if m.coverage:
+        out += [
+            html.Details(
+                [
+                    html.Summary("Data loaded, by theme"),
+                    html.Ul([html.Li(line) for line in m.coverage], className="small"),
+                ],
+                className="coverage",
+                open=m.status != "complete",
+            )
+        ]
     return out
 
 
 def _trend_figure(m: PanelModel) -> dict:
     """The trend chart as a plain dict (with the template a ``go.Figure`` would carry, so it
-    looks the same): plotly's validation of a Figure cost more than the rest of the panel."""
+    looks the same): plotly's validation of a Figure cost more than the rest of the panel.
+    A partial point is a hollow marker on a dashed line; a period without data is a gap."""
     # Public: one point per period block, named as the block is ("Q2 2026/27").
     x = m.trend_labels or m.trend_months
-    data = [
-        {
-            "type": "scatter",
-            "x": x,
-            "y": values,
-            "name": name,
-            "mode": "lines+markers",
-            "line": {"color": _TREND_COLOURS[i % len(_TREND_COLOURS)], "width": 2},
-            "connectgaps": False,
-        }
-        for i, (name, values) in enumerate(m.trend.items())
-    ]
+    data = []
+    partial_named = False
+    for i, (name, values) in enumerate(m.trend.items()):
+        traces = series_traces(
+            x,
+            values,
+            m.trend_status.get(name),
+            name=name,
+            colour=_TREND_COLOURS[i % len(_TREND_COLOURS)],
+            show_partial_legend=not partial_named,
+        )
+        partial_named = partial_named or len(traces) > 1
+        data += traces
     layout = {
         "template": _template(),
         "title": {"text": m.trend_title, "font": {"size": 13}},
@@ -185,7 +200,7 @@ def _trend_figure(m: PanelModel) -> dict:
         layout["annotations"] = [
             {
                 # Two short lines: the panel is narrow, and plotly does not wrap annotations.
-                "text": EMPTY_TREND,
+                "text": m.trend_empty or EMPTY_TREND,
                 "x": 0.5,
                 "y": 0.5,
                 "xref": "paper",

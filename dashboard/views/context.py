@@ -18,6 +18,7 @@ from typing import Any, TypeVar
 
 from dashboard.views.shared import SharedCache
 from geo.disclosure import Audience, DisclosurePolicy, loaded_months
+from geo.loaded import Coverage, read_coverage
 from geo.settings import Settings
 from geo.store import Store
 from geo.themes import ThemeMap, load_themes
@@ -151,6 +152,11 @@ class Options:
 
 def options(ctx: AppContext) -> Options:
     return ctx.cached("options", lambda: _read_options(ctx.store))
+
+
+def data_coverage(ctx: AppContext) -> Coverage:
+    """Which sources have data for which months, and what each can report (geo.loaded)."""
+    return ctx.cached("coverage", lambda: read_coverage(ctx.store))
 
 
 def _read_options(store: Store) -> Options:

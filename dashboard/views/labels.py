@@ -151,7 +151,7 @@ def data_notes(
     )
     if drawn != "the area totals":
         notes.append(Note(outside_text(outside), warn=True))
-    boundary = _boundary_note(ctx)
+    boundary = boundary_note(ctx)
     if boundary:
         notes.append(Note(boundary, warn=boundary.lower().startswith("boundaries approximate")))
     notes += [Note(n) for n in measure_notes]
@@ -190,7 +190,7 @@ def _proxy_notes(ctx: AppContext, state: ViewState, _sources: list[str]) -> list
     return out
 
 
-def _boundary_note(ctx: AppContext) -> str | None:
+def boundary_note(ctx: AppContext) -> str | None:
     from geo.boundaries import boundary_note  # noqa: PLC0415 - geopandas loads on first use
 
     return ctx.cached("boundary-note", lambda: boundary_note(ctx.store))

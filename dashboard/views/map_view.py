@@ -10,6 +10,7 @@ from dataclasses import replace
 
 import h3.api.basic_int as h3i
 
+from dashboard.figures import palette
 from dashboard.state import ViewState
 from dashboard.views import geometry as geo_view
 from dashboard.views import measures
@@ -17,15 +18,17 @@ from dashboard.views.context import AppContext
 from dashboard.views.counts import ViewCounts, view_counts
 from dashboard.views.labels import (
     area_title,
+    boundary_note,
     breadcrumb,
     data_notes,
     marking,
     selection_text,
 )
+from dashboard.views.loaded import empty_text, period_heading, uncovered_text, view_coverage
 from dashboard.views.map_model import Feature, LegendItem, MapModel, Note, Outline
 from dashboard.views.overlays import county_lines, ports
 from dashboard.views.places import nearest_towns
-from dashboard.views.public import period_label, resolve_view
+from dashboard.views.public import resolve_view
 from dashboard.views.resolution import chosen_coarser, view_resolution
 from geo.cells import str_to_cell
 from geo.disclosure import Audience, DisclosurePolicy
@@ -37,6 +40,9 @@ NEAR_ORIGIN_WEST, NEAR_ORIGIN_NORTH = -0.8, 51.9  # roughly London and the home 
 def map_model(ctx: AppContext, state: ViewState, audience: Audience) -> MapModel:
     state = resolve_view(ctx, state, audience)
     policy = DisclosurePolicy.from_settings(ctx.settings)
+    cov = view_coverage(ctx, state, audience)
+    if cov.empty and not _nothing_selected(state):
+        return no_data_model(ctx, state, audience, cov)
     res = view_resolution(ctx, state, audience)
     counts = view_counts(ctx, state.filters(), audience, res)
     pieces = _pieces(ctx, state, res, counts)
@@ -53,7 +59,7 @@ def map_model(ctx: AppContext, state: ViewState, audience: Audience) -> MapModel
     bounds = geo_view.area_bounds(ctx, state.level, state.area_code) or KENT_BOUNDS
     return MapModel(
         title=f"{selection_text(ctx, state, audience)}: {values.title}",
-        subtitle=f"{area_title(ctx, state)}, {period_label(ctx, state, audience)}",
+        subtitle=f"{area_title(ctx, state)}, {period_heading(ctx, state, audience)}",
         measure=state.measure,
         marking=marking(audience),
         banner=_banner(audience),
@@ -62,7 +68,8 @@ def map_model(ctx: AppContext, state: ViewState, audience: Audience) -> MapModel
         legend_title=values.legend_title,
         outlines=_outlines(ctx, state) + _selected(state, audience, policy),
         bounds=_with_origins(bounds, links),
-        notes=tuple(data_notes(ctx, state, audience, counts, res, values.notes, values.warnings))
+        notes=_coverage_notes(ctx, state, audience, cov)
+        + tuple(data_notes(ctx, state, audience, counts, res, values.notes, values.warnings))
         + _auto_res_note(ctx, state, audience, res)
         + _far_origins(links),
         breadcrumb=breadcrumb(ctx, state),
@@ -71,6 +78,96 @@ def map_model(ctx: AppContext, state: ViewState, audience: Audience) -> MapModel
         resolution=res,
         empty_message=_empty_message(state, counts, features),
     )
+
+
+MEASURE_TITLES = {
+    "count": "incidents",
+    "hotspots": "hot spots (Getis-Ord Gi*)",
+    "change": "change on the previous period",
+    "emerging": "emerging hot spots",
+}
+
+
+def no_data_model(ctx: AppContext, state: ViewState, audience: Audience, cov) -> MapModel:
+    """The map of a view with no data loaded: the area's hexagons in the no-data shade,
+    each saying so, and no number, class or statistic anywhere (a 0 or a "not significant"
+    would read as a finding about crime)."""
+    res = view_resolution(ctx, state, audience)
+    names = geo_view.area_names(ctx)
+    pieces = []
+    for leaf in geo_view.drawn_leaves(ctx, state.level, state.area_code):
+        shapes = geo_view.piece_shapes(ctx, leaf, res)
+        for cell, hex_id, geometry in zip(
+            shapes.cells.tolist(), shapes.hexes, shapes.geometries, strict=True
+        ):
+            if cell not in shapes.whole:
+                pieces.append((cell, hex_id, leaf, geometry))
+    why = empty_text(ctx, cov)
+    features = tuple(
+        Feature(
+            key=f"{hex_id}|{leaf.code or ''}",
+            cell=hex_id,
+            area=leaf.code,
+            district=leaf.district,
+            geometry=geometry,
+            klass="no_data",
+            value=None,
+            label=NO_DATA_LABEL,
+            hover=f"<b>{names.get(leaf.code or '', leaf.code or '')}</b><br>{NO_DATA_LABEL}",
+        )
+        for _cell, hex_id, leaf, geometry in pieces
+    )
+    notes = [Note(why, warn=True)]
+    boundary = boundary_note(ctx)
+    if boundary:
+        notes.append(Note(boundary))
+    return MapModel(
+        title=f"{selection_text(ctx, state, audience)}: {MEASURE_TITLES[state.measure]}",
+        subtitle=f"{area_title(ctx, state)}, {period_heading(ctx, state, audience)}",
+        measure=state.measure,
+        marking=marking(audience),
+        banner=_banner(audience),
+        features=features,
+        legend=(LegendItem("no_data", NO_DATA_LEGEND, palette.NO_DATA),) if features else (),
+        legend_title="No data loaded",
+        outlines=_outlines(ctx, state)
+        + _selected(state, audience, DisclosurePolicy.from_settings(ctx.settings)),
+        bounds=geo_view.area_bounds(ctx, state.level, state.area_code) or KENT_BOUNDS,
+        notes=tuple(notes),
+        breadcrumb=breadcrumb(ctx, state),
+        resolution=res,
+        empty_message=_short(cov),
+    )
+
+
+NO_DATA_LABEL = "no data loaded"
+NO_DATA_LEGEND = "No data loaded (not a count of 0)"
+
+
+def _short(cov) -> str:
+    """Two short lines over the map (an annotation does not wrap): the caption says more."""
+    return cov.headline or "No data loaded for this period<br>(see the notes): not a count of 0"
+
+
+def _coverage_notes(ctx: AppContext, state: ViewState, audience: Audience, cov):
+    """Warnings for a partial period, and for themes no loaded source can report."""
+    notes = []
+    if cov.partial:
+        notes.append(
+            Note(
+                f"{cov.message()} The figures are for the months with data only; a change "
+                "is compared per day over them.",
+                warn=True,
+            )
+        )
+    uncovered = uncovered_text(ctx, state, audience)
+    if uncovered:
+        notes.append(Note(uncovered, warn=True))
+    return tuple(notes)
+
+
+def _nothing_selected(state: ViewState) -> bool:
+    return state.themes == () and not state.categories
 
 
 def _auto_res_note(ctx: AppContext, state: ViewState, audience: Audience, res: int):

@@ -19,9 +19,9 @@ import numpy as np
 
 from dashboard.figures import palette
 from dashboard.state import ViewState
-from dashboard.views.context import AppContext, options
+from dashboard.views.context import AppContext
 from dashboard.views.counts import ViewCounts, view_counts
-from dashboard.views.navigation import previous_period_loaded
+from dashboard.views.loaded import comparable, previous_coverage, view_coverage
 from dashboard.views.public import period_label
 from geo.disclosure import Audience
 from geo.filters import Filters
@@ -161,10 +161,12 @@ def _change(ctx, state, audience, res, counts, pieces) -> Classified:
     )
     before = state.filters().previous_period()
     then = _period_words(ctx, state, before, audience)
-    if not previous_period_loaded(state, options(ctx)):
+    now_cov = view_coverage(ctx, state, audience)
+    then_cov = previous_coverage(ctx, state, audience)
+    if not comparable(now_cov, then_cov):
         out.notes.append(
-            f"Change: no data is loaded for {then}, the period before this one; choose a "
-            "later period."
+            f"Change: no data is loaded for {then}, the period before this one, so there is "
+            "nothing to compare with; choose a later period."
         )
         for p in pieces:
             out.by_piece[piece_key(p)] = (
@@ -177,32 +179,52 @@ def _change(ctx, state, audience, res, counts, pieces) -> Classified:
             palette.LegendClass("no_data", "No earlier data to compare", palette.NO_DATA)
         )
         return out
+    days = (now_cov.days, then_cov.days)
+    per_day = days[0] != days[1]
+    if per_day:
+        out.title = "change per day on the previous period"
+        out.legend_title = "Change per day on the previous period"
     previous = view_counts(ctx, before, audience, res)
     now_c = [p["count"] for p in pieces]
     then_c = _same_pieces(previous, pieces)
     ok = [not (a.withheld or b.withheld) for a, b in zip(now_c, then_c, strict=True)]
     a = np.array([c.value if o else 0 for c, o in zip(now_c, ok, strict=True)], dtype=np.int64)
     b = np.array([c.value if o else 0 for c, o in zip(then_c, ok, strict=True)], dtype=np.int64)
-    table = change_table(a, b)
+    table = change_table(a, b, days=days)
     pct = table["pct_change"].to_numpy(dtype=float)
     sig = table["significant"].to_numpy(dtype=bool)
+    ratio = table["rate_ratio"].to_numpy(dtype=float)
     labels, pvalues = table["label"].tolist(), table["p"].to_numpy(dtype=float)
+    low, high = table["ci_low"].to_numpy(dtype=float), table["ci_high"].to_numpy(dtype=float)
     for i, p in enumerate(pieces):
         if not ok[i]:
             detail = f"This period: {now_c[i].text}; previous: {then_c[i].text}"
             out.by_piece[piece_key(p)] = ("withheld", None, "withheld", detail)
             continue
-        klass = _change_class(int(a[i]), int(b[i]), bool(sig[i]))
+        klass = change_class(float(ratio[i]), int(a[i]) + int(b[i]), bool(sig[i]))
         detail = (
-            f"This period: {a[i]}; previous: {b[i]}"
+            f"This period: {a[i]} in {days[0]} days; previous: {b[i]} in {days[1]} days"
             f"<br>{labels[i]} (exact test, p {p_text(pvalues[i])})"
+            + _ratio_text(ratio[i], low[i], high[i])
         )
         value = float(pct[i]) if np.isfinite(pct[i]) else None
         out.by_piece[piece_key(p)] = (klass, value, labels[i], detail)
-    out.notes.append(
-        f"Change: {then} against this period; significance by an exact conditional "
-        "binomial test with Benjamini-Hochberg adjustment across the hexagons shown."
+    basis = (
+        f"as rates per day ({days[0]} days with data against {days[1]})"
+        if per_day
+        else f"over {days[0]} days each"
     )
+    out.notes.append(
+        f"Change: this period against {then}, {basis}; significance by an exact conditional "
+        "binomial test (its p0 set by the two periods' days) with Benjamini-Hochberg "
+        "adjustment across the hexagons shown."
+    )
+    out.notes += [
+        f"Change: {name} is partial, so it is compared per day over its {cov.days} days with "
+        f"data: {cov.gaps()}."
+        for cov, name in ((now_cov, "this period"), (then_cov, then))
+        if cov.partial
+    ]
     return out
 
 
@@ -224,13 +246,23 @@ def _period_words(ctx, state: ViewState, before: Filters, audience: Audience) ->
     earlier = replace(state, month_from=before.month_from, month_to=before.month_to)
     if audience is Audience.PUBLIC:
         return period_label(ctx, earlier, audience)
+    if before.month_from == before.month_to:
+        return f"{before.month_from:%B %Y}"
     return f"{before.month_from:%b %Y} to {before.month_to:%b %Y}"
 
 
-def _change_class(current: int, previous: int, significant: bool) -> str:
-    if current == previous:
+def _ratio_text(ratio: float, low: float, high: float) -> str:
+    """The rate ratio per day with its exact 95% interval, where it is finite."""
+    if not (np.isfinite(ratio) and np.isfinite(low) and np.isfinite(high)):
+        return ""
+    return f"<br>Rate per day x{ratio:.2f} (95% CI {low:.2f} to {high:.2f})"
+
+
+def change_class(ratio: float, tested: int, significant: bool) -> str:
+    """The legend class of a change, from the rate ratio per day (1: the same rate)."""
+    if tested == 0 or abs(ratio - 1) < 1e-12:  # no incident in either period, or equal rates
         return "same"
-    up = current > previous
+    up = ratio > 1
     if significant:
         return "up_sig" if up else "down_sig"
     return "up" if up else "down"

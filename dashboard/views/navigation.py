@@ -42,9 +42,16 @@ def resolve(state: ViewState, opts: Options, themes: ThemeMap) -> ViewState:
 
 
 def _period(state: ViewState, opts: Options) -> tuple[date | None, date | None]:
+    """The period to show: within the loaded months. A period asked for that lies wholly
+    outside them is kept as asked, so that the view says "no data loaded" for it rather
+    than silently showing other months; one that overlaps them is cut to them (the page
+    says so: ``dashboard.views.loaded.period_notice``)."""
     lo, hi = opts.first_month, opts.last_month
     if lo is None or hi is None:
         return None, None
+    first, last = state.month_from, state.month_to
+    if (first and first > hi) or (last and last < lo):
+        return first or last, last or first
     last = min(max(state.month_to or hi, lo), hi)
     first = state.month_from or max(lo, add_months(last, 1 - DEFAULT_MONTHS))
     first = min(max(first, lo), last)
@@ -123,17 +130,3 @@ def play_step(state: ViewState, opts: Options) -> tuple[ViewState, bool]:
     if month > opts.last_month:
         return state, True
     return replace(state, month_from=month, month_to=month), month >= opts.last_month
-
-
-def previous_period_loaded(state: ViewState, opts: Options) -> bool:
-    """Whether the period before this one (same length) lies within the loaded months and
-    holds some data: a change against months with no data would read as a rise from
-    nothing. (For the public view that period is the previous block, which is then one of
-    the published blocks.)"""
-    if not (state.month_from and state.month_to and opts.first_month):
-        return False
-    n = months_between(state.month_from, state.month_to)
-    first, last = add_months(state.month_from, -n), add_months(state.month_to, -n)
-    if first < opts.first_month:
-        return False
-    return not opts.months or any(first <= m <= last for m in opts.months)

@@ -15,16 +15,21 @@ from datetime import date
 
 from dashboard.state import ViewState
 from dashboard.views import geometry as geo_view
-from dashboard.views.context import AppContext, options
+from dashboard.views.context import AppContext, data_coverage, options
 from dashboard.views.counts import view_counts
 from dashboard.views.labels import area_title
+from dashboard.views.loaded import (
+    empty_text,
+    period_heading,
+    uncovered_text,
+    view_coverage,
+)
 from dashboard.views.measures import emerging_result, hotspot_result, stats_filters
-from dashboard.views.navigation import previous_period_loaded
 from dashboard.views.profile import profile
 from dashboard.views.public import (
+    block_coverage,
     block_of,
     block_trend,
-    period_label,
     publication,
     resolve_view,
     theme_node,
@@ -32,9 +37,12 @@ from dashboard.views.public import (
 from dashboard.views.resolution import view_resolution
 from geo.disclosure import Audience, Count, DisclosurePolicy
 from geo.filters import Filters, add_months, months_between
+from geo.loaded import PeriodCoverage, month_words, source_name
 
 TOP_N = 5
 BLOCK_UNITS = {1: "month", 3: "quarter", 6: "half-year", 12: "year"}
+NO_DATA = "no data"
+NO_EARLIER = "no earlier data to compare"
 
 
 @dataclass(frozen=True)
@@ -66,6 +74,9 @@ class PanelModel:
     trend_months: list[date] = field(default_factory=list)
     trend_labels: list[str] = field(default_factory=list)  # public: one point per block
     trend: dict[str, list[int | None]] = field(default_factory=dict)
+    # Per series and point: "complete", "partial" (drawn hollow, dashed) or "empty" (a gap).
+    trend_status: dict[str, list[str]] = field(default_factory=dict)
+    trend_empty: str = ""  # what the chart says when it has nothing to draw
     top_cells: list[tuple[str, str, str]] = field(default_factory=list)  # hex, place, count
     top_cells_note: str = ""  # why no hexagon is listed, when none is
     top_areas: list[AreaRow] = field(default_factory=list)
@@ -73,35 +84,72 @@ class PanelModel:
     notes: list[str] = field(default_factory=list)
     restricted_districts: list[tuple[str, str]] = field(default_factory=list)
     cell: dict | None = None
+    status: str = "complete"  # the view's coverage: complete, partial or empty
+    coverage: list[str] = field(default_factory=list)  # which sources cover which months
 
 
 def panel_model(ctx: AppContext, state: ViewState, audience: Audience) -> PanelModel:
     state = resolve_view(ctx, state, audience)
     policy = DisclosurePolicy.from_settings(ctx.settings)
-    res = view_resolution(ctx, state, audience)
-    counts = view_counts(ctx, state.filters(), audience, res)
-    total = counts.area(state.level, state.area_code)
-    model = PanelModel(area_title(ctx, state), period_label(ctx, state, audience), total.text)
-    detailed = audience is Audience.RESTRICTED or state.level != "division"
-    compare = previous_period_loaded(state, options(ctx))
+    cov = view_coverage(ctx, state, audience)
+    heading = period_heading(ctx, state, audience)
+    model = PanelModel(area_title(ctx, state), heading, "", status=cov.status)
+    model.coverage = coverage_lines(ctx, audience)
     if audience is Audience.PUBLIC and state.themes:
         model.total_label = ctx.themes.theme(state.themes[0]).label
         model.trend_title = f"Incidents by {BLOCK_UNITS[policy.period_months]}"
+    uncovered = uncovered_text(ctx, state, audience)
+    if cov.empty and not (state.themes == () and not state.categories):
+        # Nothing loaded for these months: no total, no ranking, no trend point is a 0.
+        model.total = "no data loaded"
+        model.notes.append(empty_text(ctx, cov))
+        model.trend_empty = "No data loaded<br>for this period."
+        model.top_cells_note = "No data loaded for this period."
+        model.cell = None
+        return model
+    if cov.partial:
+        model.notes.append(f"{cov.message()} Figures are for the months with data only.")
+    if uncovered:
+        model.notes.append(uncovered)
+    res = view_resolution(ctx, state, audience)
+    counts = view_counts(ctx, state.filters(), audience, res)
+    model.total = counts.area(state.level, state.area_code).text
+    detailed = audience is Audience.RESTRICTED or state.level != "division"
     if state.month_from and detailed:
-        model.themes = theme_rows(ctx, state, audience, compare=compare)
-        model.trend_months, model.trend_labels, model.trend = trend(ctx, state, audience)
+        model.themes = theme_rows(ctx, state, audience)
+        model.trend_months, model.trend_labels, model.trend, model.trend_status = trend(
+            ctx, state, audience
+        )
     elif not detailed:
         model.notes.append(
             "Breakdowns by theme and by month are published for the county and districts only."
         )
+        model.trend_empty = "Figures are published<br>for the county and districts only."
     model.top_cells = top_cells(ctx, state, audience, res)
     if not model.top_cells:
-        model.top_cells_note = _no_top_cells(total, policy.k)
+        model.top_cells_note = _no_top_cells(counts.area(state.level, state.area_code), policy.k)
     model.top_areas_title, model.top_areas = top_areas(ctx, state, audience, res)
     if audience is Audience.PUBLIC:
-        model.restricted_districts = _restricted_districts(ctx, counts)
+        model.restricted_districts = _restricted_districts(ctx, counts, state)
     model.cell = cell_detail(ctx, state, audience)
     return model
+
+
+def coverage_lines(ctx: AppContext, audience: Audience) -> list[str]:
+    """ "Knife crime: October to December 2018 (police.uk); ..." for every theme: which
+    sources have data for which months (a month or theme without any is no data, not 0)."""
+    coverage = data_coverage(ctx)
+    lines = []
+    for theme in ctx.themes.themes:
+        sources = coverage.theme_sources(theme.key, ctx.themes)
+        parts = [
+            f"{month_words(coverage.months[s])} ({source_name(s)})"
+            for s in sources
+            if coverage.months.get(s)
+        ]
+        text = "; ".join(parts) if parts else "no data (no loaded source can report it)"
+        lines.append(f"{theme.label}: {text}")
+    return lines
 
 
 def hotspot_summary(ctx, state: ViewState, audience: Audience) -> list[str]:
@@ -111,6 +159,9 @@ def hotspot_summary(ctx, state: ViewState, audience: Audience) -> list[str]:
     from geo.gistar import RATE_WORDS  # noqa: PLC0415
 
     state = resolve_view(ctx, state, audience)
+    cov = view_coverage(ctx, state, audience)
+    if cov.empty:
+        return ["No data loaded for this period: no hot spot statistics."]
     res = view_resolution(ctx, state, audience)
     filters = stats_filters(ctx, state, audience)
     if filters is None or state.month_from is None:
@@ -136,6 +187,8 @@ def hotspot_summary(ctx, state: ViewState, audience: Audience) -> list[str]:
             f"Only {len(result.months)} months: emerging patterns need at least 10 (ArcGIS "
             "Pro), so read them as weak evidence."
         )
+    if cov.partial:
+        lines.append(f"{cov.message()} The statistics use the months with data only.")
     return lines
 
 
@@ -154,77 +207,106 @@ def _theme_parts(ctx: AppContext, filters: Filters, state: ViewState) -> dict[st
     return parts
 
 
-def theme_rows(
-    ctx: AppContext, state: ViewState, audience: Audience, *, compare: bool = True
-) -> list[ThemeRow]:
-    """Totals by theme with change on the previous period: exact for Part 2; for Part 1
-    each public theme's own node (see :func:`public_theme_rows`)."""
-    from geo.change import change_table  # noqa: PLC0415 - statistics load on first use
-
+def theme_rows(ctx: AppContext, state: ViewState, audience: Audience) -> list[ThemeRow]:
+    """Totals by theme with change on the previous period, per day over the days with data
+    of each theme in each period: exact for Part 2; for Part 1 each public theme's own node
+    (see :func:`public_theme_rows`). A theme no loaded source covers reads "no data"."""
     if audience is Audience.PUBLIC:
-        return public_theme_rows(ctx, state, compare=compare)
+        return public_theme_rows(ctx, state)
     filters = state.filters()
+    before = filters.previous_period()
     now = _theme_parts(ctx, filters, state)
-    if not compare:
-        return [
-            ThemeRow(k, f"{n:,}", "not loaded", "no earlier data to compare", None)
-            for k, n in sorted(now.items())
-        ]
-    before = _theme_parts(ctx, filters.previous_period(), state)
+    then = _theme_parts(ctx, before, state)
+    keys = [(ctx.themes.theme(t).label, (t,), ()) for t in state.themes or ()]
+    labels = {label for label, _, _ in keys}
+    keys += [(k, (), (k,)) for k in sorted(set(now) | set(then)) if k not in labels]
+    coverage = data_coverage(ctx)
     rows = []
-    for key in sorted(set(now) | set(before)):
-        a, b = now.get(key, 0), before.get(key, 0)
-        t = change_table([a], [b]).iloc[0]
-        rows.append(ThemeRow(key, f"{a:,}", f"{b:,}", t.label, bool(t.significant)))
+    for label, theme, category in keys:
+        f = replace(filters, themes=theme, categories=category, district=None, division=None)
+        covers = (coverage.period(f, ctx.themes), coverage.period(f.previous_period(), ctx.themes))
+        rows.append(
+            _theme_row(label, _known(now.get(label, 0)), _known(then.get(label, 0)), *covers)
+        )
     return rows
 
 
-def public_theme_rows(ctx, state: ViewState, *, compare: bool) -> list[ThemeRow]:
+def _known(n: int) -> Count:
+    return Count(None, "shown" if n else "zero", n, f"{n:,}")
+
+
+def _theme_row(label: str, a: Count, b: Count, now: PeriodCoverage, then: PeriodCoverage):
+    """One theme's row: its count, the previous one and the change per day, with "no data"
+    where no source covering the theme has data (never a 0, never "new from none")."""
+    from geo.change import change_table  # noqa: PLC0415 - statistics load on first use
+
+    if now.empty:
+        return ThemeRow(label, NO_DATA, NO_DATA if then.empty else b.text, "no data loaded", None)
+    mark = " (partial)" if now.partial else ""
+    if then.empty:
+        return ThemeRow(label, a.text + mark, NO_DATA, NO_EARLIER, None)
+    if a.withheld or b.withheld:
+        return ThemeRow(label, a.text + mark, b.text, "not published", None)
+    t = change_table([a.value], [b.value], days=(now.days, then.days)).iloc[0]
+    change = t.label + (" (partial period)" if now.partial or then.partial else "")
+    prior = b.text + (" (partial)" if then.partial else "")
+    return ThemeRow(label, a.text + mark, prior, change, bool(t.significant))
+
+
+def public_theme_rows(ctx, state: ViewState) -> list[ThemeRow]:
     """Each public theme's node for the area in its own (block, theme) tree, and in the
     previous block's: no figure here is a sum across themes or blocks."""
-    from geo.change import change_table  # noqa: PLC0415 - statistics load on first use
-
     block = block_of(ctx, state)
+    pub = publication(ctx)
     rows = []
-    for theme in publication(ctx).themes:
+    for theme in pub.themes:
         label = ctx.themes.theme(theme).label
+        now = block_coverage(ctx, block, theme)
+        before = block.previous()
+        published = before in pub.blocks
+        then = block_coverage(ctx, before, theme) if published else _nothing(before)
         a = theme_node(ctx, theme, block, state.level, state.area_code)
-        if not compare:
-            rows.append(ThemeRow(label, a.text, "not loaded", "no earlier data to compare", None))
-            continue
-        b = theme_node(ctx, theme, block.previous(), state.level, state.area_code)
-        if a.withheld or b.withheld:
-            rows.append(ThemeRow(label, a.text, b.text, "not published", None))
-            continue
-        t = change_table([a.value], [b.value]).iloc[0]
-        rows.append(ThemeRow(label, a.text, b.text, t.label, bool(t.significant)))
+        b = theme_node(ctx, theme, before, state.level, state.area_code) if published else a
+        rows.append(_theme_row(label, a, b, now, then))
     return rows
+
+
+def _nothing(block) -> PeriodCoverage:
+    return PeriodCoverage(block.first, block.last, (), {}, {})
 
 
 def trend(ctx, state: ViewState, audience: Audience):
-    """``(x, labels, series)``: for Part 2 monthly exact counts by theme (labels empty); for
-    Part 1 one point per block for the view's theme, each its own block's published node."""
+    """``(x, labels, series, status)``: for Part 2 monthly exact counts by theme (labels
+    empty); for Part 1 one point per block for the view's theme, each its own block's
+    published node. ``status`` gives each point's coverage: a month or block without data
+    is a gap (None), never a 0; a partial one is drawn as partial."""
     if audience is Audience.PUBLIC:
-        starts, labels, values = block_trend(ctx, state)
+        starts, labels, values, status = block_trend(ctx, state)
         if not values or not state.themes:
-            return starts, labels, {}
-        name = ctx.themes.theme(state.themes[0]).label
-        return starts, labels, {f"{name} (published)": values}
+            return starts, labels, {}, {}
+        name = f"{ctx.themes.theme(state.themes[0]).label} (published)"
+        return starts, labels, {name: values}, {name: status}
     months = [
         add_months(state.month_from, i)
         for i in range(months_between(state.month_from, state.month_to))
     ]
     filters = state.filters()
-    series = {}
-    for theme in state.themes or ():
-        f = replace(filters, themes=(theme,), categories=())
-        parts = _parts(ctx, f, "month")
-        series[ctx.themes.theme(theme).label] = [parts.get(m, 0) for m in months]
+    series, status = {}, {}
+    wanted = [(ctx.themes.theme(t).label, (t,), ()) for t in state.themes or ()]
     if state.categories:
-        f = replace(filters, themes=(), categories=state.categories)
+        wanted.append(("Chosen categories", (), state.categories))
+    coverage = data_coverage(ctx)
+    for name, theme, categories in wanted:
+        f = replace(filters, themes=theme, categories=categories)
+        cov = coverage.period(replace(f, district=None, division=None), ctx.themes)
+        marks = [cov.month_status(m) for m in months]
         parts = _parts(ctx, f, "month")
-        series["Chosen categories"] = [parts.get(m, 0) for m in months]
-    return months, [], series
+        key = name + (" (no data)" if all(m == "empty" for m in marks) else "")
+        series[key] = [
+            None if x == "empty" else parts.get(m, 0) for m, x in zip(months, marks, strict=True)
+        ]
+        status[key] = marks
+    return months, [], series, status
 
 
 def top_cells(ctx, state: ViewState, audience: Audience, res: int) -> list[tuple[str, str, str]]:
@@ -261,13 +343,29 @@ def top_areas(ctx, state: ViewState, audience: Audience, res: int):
         c = counts.area("division", area.code)
         rows.append(AreaRow("division", area.code, area.name, c.text, c.value))
     rows.sort(key=lambda r: (-(r.value or 0), r.name))
-    return title, rows[: TOP_N if state.level == "county" else len(rows)]
+    if state.level == "county":
+        # A ranking holds only published counts above zero: a 0 or a withheld count at the
+        # bottom of a "top" list (in alphabetical order) reads as a finding.
+        return title, [r for r in rows if r.value][:TOP_N]
+    return title, rows
 
 
-def _restricted_districts(ctx, counts) -> list[tuple[str, str]]:
+def _restricted_districts(ctx, counts, state: ViewState) -> list[tuple[str, str]]:
+    """The restricted categories' district totals: "no data" where no loaded source can
+    report them in the block (police.uk has no modern slavery type: not 0)."""
     tree = counts.restricted_districts()
     if tree is None:
         return []
+    block = block_of(ctx, state)
+    policy = DisclosurePolicy.from_settings(ctx.settings)
+    restricted = Filters(categories=policy.restricted_categories(ctx.themes))
+    cov = (
+        data_coverage(ctx).period(restricted, ctx.themes, block.first, block.last)
+        if block
+        else None
+    )
+    if cov is None or cov.empty:
+        return [(a.name, NO_DATA) for a in options(ctx).districts]
     return [(a.name, tree.area("district", a.code).text) for a in options(ctx).districts]
 
 

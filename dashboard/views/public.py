@@ -9,6 +9,14 @@ page says (its period, its theme) match them.
 
 Comparisons in public are between published figures only: a block against the previous
 block, a theme's row from that theme's own tree, a trend of one point per block.
+
+The period a public view shows: the published block holding the end of the period asked
+for, else the latest published block within it; the asked months as they are when no
+published block meets them (every view then draws "no data" and says why: nothing is shown
+for a block the request does not reach, as 2024 once showed 2018); with no period asked, the
+latest *complete* block of the theme (:mod:`geo.loaded`: every expected source has data for
+each of its months), never a partial one; with none complete, no period at all, and the
+page says so. Partial blocks stay published and can be chosen, and are drawn as partial.
 """
 
 from __future__ import annotations
@@ -17,7 +25,7 @@ from dataclasses import dataclass, replace
 from datetime import date
 
 from dashboard.state import ViewState
-from dashboard.views.context import AppContext, options
+from dashboard.views.context import AppContext, data_coverage, options
 from dashboard.views.counts import view_counts
 from dashboard.views.labels import period_text
 from dashboard.views.navigation import resolve
@@ -28,10 +36,12 @@ from geo.disclosure import (
     PeriodBlock,
     block_containing,
     public_blocks,
-    public_filter,
+    public_theme,
     public_themes,
 )
+from geo.disclosure._periods import latest_complete
 from geo.filters import Filters
+from geo.loaded import PeriodCoverage
 
 TREND_BLOCKS = 8  # points on the public trend: this block and the seven before it
 
@@ -68,31 +78,95 @@ def resolve_view(ctx: AppContext, state: ViewState, audience: Audience) -> ViewS
     if audience is Audience.PUBLIC:
         # The theme comes from what was asked (a category names its theme), not from the
         # default of every theme that resolving fills in.
-        asked = replace(resolved, themes=state.themes or (), categories=state.categories)
+        # So does the period: the one asked, not the restricted view's default.
+        asked = replace(
+            resolved,
+            themes=state.themes or (),
+            categories=state.categories,
+            month_from=state.month_from,
+            month_to=state.month_to,
+        )
         return canonical(ctx, asked)
     return resolved
 
 
 def canonical(ctx: AppContext, state: ViewState) -> ViewState:
-    """A public state: the block holding its end month (or the latest), one theme."""
+    """A public state: one public theme, and the published block holding its end month; the
+    asked months unchanged when that block is not published (drawn as "no data", never as
+    another block); with no period asked, the theme's latest complete block (or none)."""
     pub = publication(ctx)
-    asked = public_filter(state.filters(), ctx.themes, pub.policy, options(ctx).months)
+    theme = public_theme(state.filters(), ctx.themes, pub.policy)
+    asked = state.month_to or state.month_from
+    first = last = None
+    if asked is None:
+        block = default_block(ctx, theme)
+        if block is not None:
+            first, last = block.first, block.last
+    else:
+        block = _published_for(pub, state.month_from or asked, asked)
+        if block is not None:
+            first, last = block.first, block.last
+        else:
+            first, last = state.month_from or asked, state.month_to or asked
     return replace(
         state,
-        themes=asked.themes,
+        themes=(theme,) if theme else (),
         categories=(),
         sources=(),
-        month_from=asked.month_from,
-        month_to=asked.month_to,
+        month_from=first,
+        month_to=last,
+    )
+
+
+def _published_for(pub: Publication, first, last) -> PeriodBlock | None:
+    """The published block a request for ``first``..``last`` maps to: the one holding its
+    last month, else the latest published block inside the request (a request running into
+    the quarter not yet complete); None when no published block meets it."""
+    block = block_containing(last, pub.policy.period_months, pub.policy.year_start)
+    if block in pub.blocks:
+        return block
+    inside = [b for b in pub.blocks if b.first <= last and b.last >= first]
+    return inside[-1] if inside else None
+
+
+def theme_filter(ctx: AppContext, theme: str | None, first=None, last=None) -> Filters:
+    """A public theme's filter: its categories less the restricted ones, every source."""
+    policy = publication(ctx).policy
+    return Filters(
+        themes=(theme,) if theme else (),
+        exclude_categories=policy.restricted_categories(ctx.themes),
+        month_from=first,
+        month_to=last,
+    )
+
+
+def block_coverage(ctx: AppContext, block: PeriodBlock, theme: str | None) -> PeriodCoverage:
+    """How far the data loaded covers one public theme in one block."""
+    return ctx.cached(
+        ("block-coverage", block, theme),
+        lambda: data_coverage(ctx).period(
+            theme_filter(ctx, theme), ctx.themes, block.first, block.last
+        ),
+    )
+
+
+def default_block(ctx: AppContext, theme: str | None) -> PeriodBlock | None:
+    """The latest published block that is complete for ``theme`` (None if there is none):
+    a partial block is never what a reader sees first."""
+    return latest_complete(
+        publication(ctx).blocks, lambda b: block_coverage(ctx, b, theme).status == "complete"
     )
 
 
 def block_of(ctx: AppContext, state: ViewState) -> PeriodBlock | None:
-    """The published block a canonical public state shows."""
+    """The published block a canonical public state shows (None: no published block)."""
     if state.month_from is None:
         return None
     pub = publication(ctx)
-    return block_containing(state.month_from, pub.policy.period_months, pub.policy.year_start)
+    block = block_containing(state.month_from, pub.policy.period_months, pub.policy.year_start)
+    if block not in pub.blocks or (state.month_to and state.month_to != block.last):
+        return None
+    return block
 
 
 def theme_node(
@@ -105,25 +179,30 @@ def theme_node(
 
 def block_trend(
     ctx: AppContext, state: ViewState
-) -> tuple[list[date], list[str], list[int | None]]:
+) -> tuple[list[date], list[str], list[int | None], list[str]]:
     """One point per block, this block and the ones before it: each the area's node from
-    that block's own tree (withheld: a gap; a block not published: a gap too)."""
+    that block's own tree, with its coverage status ("complete", "partial", or "empty":
+    a gap, as a withheld figure or a block not published is)."""
     block = block_of(ctx, state)
     if block is None or not state.themes:
-        return [], [], []
+        return [], [], [], []
     pub = publication(ctx)
+    theme = state.themes[0]
     blocks = [block]
     while len(blocks) < TREND_BLOCKS:
         blocks.insert(0, blocks[0].previous())
     while len(blocks) > 1 and blocks[0] not in pub.blocks:
         blocks.pop(0)  # no gaps before the first published block in the window
     values: list[int | None] = []
+    status: list[str] = []
     for b in blocks:
-        if b not in pub.blocks:
-            values.append(None)
+        cover = block_coverage(ctx, b, theme).status if b in pub.blocks else "empty"
+        status.append(cover)
+        if cover == "empty":
+            values.append(None)  # no data loaded: a gap, never a 0
             continue
-        values.append(theme_node(ctx, state.themes[0], b, state.level, state.area_code).value)
-    return [b.first for b in blocks], [axis_label(b) for b in blocks], values
+        values.append(theme_node(ctx, theme, b, state.level, state.area_code).value)
+    return [b.first for b in blocks], [axis_label(b) for b in blocks], values, status
 
 
 def axis_label(block: PeriodBlock) -> str:
@@ -158,6 +237,9 @@ def period_label(ctx: AppContext, state: ViewState, audience: Audience) -> str:
         block = block_of(ctx, state)
         if block is not None:
             return block.label
+        if state.month_from is None:
+            return "no complete period loaded yet"
+        return f"{period_text(state)} (not published)"
     return period_text(state)
 
 

@@ -7,13 +7,16 @@ the month the reporting year starts (April by default: the financial year counci
 on). Any two blocks are then the same or disjoint, and no difference of two blocks' figures
 is a figure for a shorter period.
 
-Only complete blocks are published: a block whose last month is not loaded yet would change
-as months are loaded, and each version could be differenced against the next.
+Only blocks that have ended are published: a block whose last month is not loaded yet would
+change as months are loaded, and each version could be differenced against the next. A block
+that has ended may still be *partial* (a source has no data for some of its months, see
+:mod:`geo.loaded`): it is published, drawn as partial, and never the default
+(:func:`latest_complete`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
 
@@ -82,11 +85,12 @@ def block_containing(month: date, period_months: int, year_start: int) -> Period
 def published_blocks(
     months_loaded: Iterable[date], period_months: int, year_start: int
 ) -> tuple[PeriodBlock, ...]:
-    """The blocks the public view offers, oldest first: every complete block (its last month
-    at or before the latest month loaded) that holds at least one loaded month.
+    """The blocks the public view offers, oldest first: every block that has ended (its last
+    month at or before the latest month loaded) and holds at least one loaded month.
 
-    With no complete block holding data, the one block before the latest month's block is
-    offered (its figures are all zero), so the public view always has exactly one choice.
+    With no such block, the one block before the latest month's block is offered, so the
+    public view always has a choice; it holds no data, and every view of it says "no data
+    loaded" (never a map of zeros).
     """
     months = sorted({date(m.year, m.month, 1) for m in months_loaded})
     if not months:
@@ -111,3 +115,11 @@ def snap_to_block(month: date | None, blocks: tuple[PeriodBlock, ...]) -> Period
     if not before:
         return blocks[0]
     return before[-1]
+
+
+def latest_complete(
+    blocks: tuple[PeriodBlock, ...], complete: Callable[[PeriodBlock], bool]
+) -> PeriodBlock | None:
+    """The latest of ``blocks`` for which ``complete(block)`` holds (None if none does): the
+    public default, which is never a partial block."""
+    return next((b for b in reversed(blocks) if complete(b)), None)

@@ -94,8 +94,8 @@ def _fixed_rule(policy: DisclosurePolicy, block: PeriodBlock | None) -> Rule:
     names = _BLOCK_NAMES[policy.period_months]
     of_year = "" if policy.period_months == 1 else f" of the year starting in {start}"
     text = (
-        f"Figures are published only for fixed periods ({names}{of_year}, complete ones "
-        "only), for one theme at a time and for every source together, so that no two "
+        f"Figures are published only for fixed periods ({names}{of_year}, once they have "
+        "ended), for one theme at a time and for every source together, so that no two "
         "published figures can be subtracted to give a shorter period or a smaller group."
     )
     params: dict[str, object] = {

@@ -8,9 +8,11 @@ import json
 import sys
 from typing import Any
 
-from geo.errors import ValidationError
-from geo.filters import Filters, parse_month
+from geo.errors import NoDataError, ValidationError
+from geo.filters import Filters, month_str, parse_month
+from geo.loaded import Coverage, PeriodCoverage, describe, read_coverage
 from geo.store import Store
+from geo.themes import ThemeMap
 
 
 def add_filter_arguments(parser: argparse.ArgumentParser) -> None:
@@ -98,6 +100,67 @@ def _warn_unknown(store: Store, label: str, values: tuple[str, ...]) -> None:
         near = near or difflib.get_close_matches(value, stored, n=1)
         hint = f" (did you mean {near[0]!r}?)" if near else ""
         print(f"socmap: warning: no incidents have {label} {value!r}{hint}", file=sys.stderr)
+
+
+def add_allow_empty_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--allow-empty",
+        action="store_true",
+        help="when no data is loaded for the filters, write a result labelled 'no data "
+        "loaded' and exit 0 (default: exit 4 naming the months that are loaded)",
+    )
+
+
+def require_data(
+    store: Store,
+    filters: Filters,
+    themes: ThemeMap,
+    *,
+    allow_empty: bool,
+    name: str = "",
+    coverage: Coverage | None = None,
+) -> PeriodCoverage:
+    """The coverage of ``filters``: with no data loaded for them, exit 4 (``NoDataError``)
+    with one line naming the months that are loaded, or with ``allow_empty`` a note; a
+    partial period, or a theme no source can report, is a warning on standard error.
+    ``name``: what the period is ("the previous period")."""
+    coverage = coverage or read_coverage(store)
+    cov = coverage.period(filters, themes)
+    if cov.empty:
+        line = no_data_line(coverage, cov, filters, themes, name)
+        if not allow_empty:
+            raise NoDataError(line)
+        print(f"socmap: note: {line}; the result is empty (--allow-empty)", file=sys.stderr)
+        return cov
+    if cov.partial:
+        print(f"socmap: warning: {cov.message()}", file=sys.stderr)
+    for theme in cov.uncovered:
+        print(
+            f"socmap: warning: no data for {themes.theme(theme).label.lower()}: no loaded "
+            "source can report it (not a count of 0)",
+            file=sys.stderr,
+        )
+    return cov
+
+
+def no_data_line(
+    coverage: Coverage, cov: PeriodCoverage, filters: Filters, themes: ThemeMap, name: str = ""
+) -> str:
+    """One line: what has no data, and the months that are loaded."""
+    what = describe(filters, themes) if filters.categories or filters.themes else "any data"
+    if filters.sources:
+        what += f" from {', '.join(filters.sources)}"
+    loaded = coverage.loaded_text(cov.sources or None)
+    if not cov.sources:
+        return f"no loaded source can report {what} (data loaded: {coverage.loaded_text()})"
+    span = (
+        f"{month_str(cov.first)}" + (f" to {month_str(cov.last)}" if cov.last != cov.first else "")
+        if cov.first
+        else "any month"
+    )
+    period = f"{name} ({span})" if name else span
+    for_what = f" for {what}" if filters.categories or filters.themes or filters.sources else ""
+    return f"no data loaded for {period}{for_what} (data loaded: {loaded})"
 
 
 def add_format_argument(parser: argparse.ArgumentParser, choices=("text", "json")) -> None:

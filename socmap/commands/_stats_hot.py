@@ -13,13 +13,14 @@ from geo.settings import Settings
 from geo.store import Store
 from geo.themes import load_themes
 from socmap.cli import EXIT_OK
-from socmap.commands._common import filters_from_args
+from socmap.commands._common import filters_from_args, require_data
 from socmap.commands._tables import (
     filters_dict,
     json_value,
     print_notes,
     records,
     write_csv,
+    write_empty,
     write_json,
 )
 
@@ -33,6 +34,7 @@ def run_hexes(args: argparse.Namespace, settings: Settings) -> int:
     store = Store(settings.db_path)
     filters = filters_from_args(args, store)
     themes = load_themes(settings.themes_file)
+    cov = require_data(store, filters, themes, allow_empty=args.allow_empty)
     frame = hex_counts(store, filters, args.res, themes).to_pandas()
     frame = frame.sort_values(["count", "cell"], ascending=[False, True], ignore_index=True)
     if args.format == "json":
@@ -40,7 +42,9 @@ def run_hexes(args: argparse.Namespace, settings: Settings) -> int:
             {
                 "resolution": args.res,
                 "filters": filters_dict(filters),
-                "total": int(frame["count"].sum()),
+                "status": cov.status,
+                "notes": [cov.message()] if cov.status != "complete" else [],
+                "total": None if cov.empty else int(frame["count"].sum()),
                 "cells": records(frame, ["cell_hex", "count"]),
             }
         )
@@ -52,11 +56,16 @@ def run_hexes(args: argparse.Namespace, settings: Settings) -> int:
 def run_hotspots(args: argparse.Namespace, settings: Settings) -> int:
     store = Store(settings.db_path)
     filters = filters_from_args(args, store)
+    themes = load_themes(settings.themes_file)
+    cov = require_data(store, filters, themes, allow_empty=args.allow_empty)
+    if cov.empty:
+        # No data: no cell is "not significant" (that would read as a finding).
+        return write_empty(args, filters, [*_HOT_COLUMNS, *_PLACE_OUT], _RENAME, cov)
     result = find_hotspots(
         store,
         filters,
         args.res,
-        load_themes(settings.themes_file),
+        themes,
         test=args.test,
         class_by=args.class_by,
     )

@@ -11,17 +11,18 @@ from geo.change import STAT_COLUMNS, compare_periods
 from geo.emerging import CATEGORY_LABELS, NO_PATTERN, emerging_hotspots
 from geo.evaluate import METRICS, backtest
 from geo.filters import month_str
-from geo.hexes import months_loaded
+from geo.loaded import read_coverage
 from geo.settings import Settings
 from geo.store import Store
 from geo.themes import load_themes
 from socmap.cli import EXIT_OK
-from socmap.commands._common import filters_from_args
+from socmap.commands._common import filters_from_args, require_data
 from socmap.commands._tables import (
     filters_dict,
     print_notes,
     records,
     write_csv,
+    write_empty,
     write_json,
 )
 
@@ -44,11 +45,15 @@ _EMERGING_COLUMNS = [
 def run_emerging(args: argparse.Namespace, settings: Settings) -> int:
     store = Store(settings.db_path)
     filters = filters_from_args(args, store)
+    themes = load_themes(settings.themes_file)
+    cov = require_data(store, filters, themes, allow_empty=args.allow_empty)
+    if cov.empty:
+        return write_empty(args, filters, _EMERGING_COLUMNS, {"cell_hex": "cell"}, cov)
     result = emerging_hotspots(
         store,
         filters,
         args.res,
-        load_themes(settings.themes_file),
+        themes,
         alpha=args.alpha,
         trend_alpha=args.trend_alpha,
         global_window=args.global_window,
@@ -84,19 +89,34 @@ def run_emerging(args: argparse.Namespace, settings: Settings) -> int:
 def run_change(args: argparse.Namespace, settings: Settings) -> int:
     store = Store(settings.db_path)
     filters = filters_from_args(args, store)
+    themes = load_themes(settings.themes_file)
+    coverage = read_coverage(store)
     if filters.month_from is None and filters.month_to is None:
-        loaded = months_loaded(store)
+        # The last month with data from a source that can report what was asked.
+        loaded = coverage.period(filters, themes).covered
         if loaded:
             filters = filters.with_period(loaded[-1], loaded[-1])
     elif filters.month_from is None or filters.month_to is None:
         month = filters.month_from or filters.month_to
         filters = filters.with_period(month, month)
-    themes = load_themes(settings.themes_file)
-    result = compare_periods(store, filters, args.res, themes, alpha=args.alpha)
-    print_notes(result.notes)
     key = ["cell_hex"] if args.by == "cell" else ["level", "code", "name"]
-    frame = result.cells if args.by == "cell" else result.areas
     columns = [*key, *STAT_COLUMNS]
+    now = require_data(store, filters, themes, allow_empty=args.allow_empty, coverage=coverage)
+    if now.empty or filters.month_from is None:
+        return write_empty(args, filters, columns, {"cell_hex": "cell"}, now)
+    before = require_data(
+        store,
+        filters.previous_period(),
+        themes,
+        allow_empty=args.allow_empty,
+        name="the previous period",
+        coverage=coverage,
+    )
+    if before.empty:
+        return write_empty(args, filters, columns, {"cell_hex": "cell"}, before)
+    result = compare_periods(store, filters, args.res, themes, alpha=args.alpha, coverage=coverage)
+    print_notes(result.notes)
+    frame = result.cells if args.by == "cell" else result.areas
     if args.format == "json":
         write_json(
             {
@@ -104,6 +124,10 @@ def run_change(args: argparse.Namespace, settings: Settings) -> int:
                 "filters": filters_dict(filters),
                 "period": [month_str(m) for m in result.period],
                 "previous_period": [month_str(m) for m in result.previous_period],
+                "days": result.coverage.days,
+                "previous_days": result.previous_coverage.days,
+                "status": result.coverage.status,
+                "previous_status": result.previous_coverage.status,
                 "alpha": result.alpha,
                 "notes": list(result.notes),
                 "rows": records(frame, columns),
@@ -117,11 +141,15 @@ def run_change(args: argparse.Namespace, settings: Settings) -> int:
 def run_evaluate(args: argparse.Namespace, settings: Settings) -> int:
     store = Store(settings.db_path)
     filters = filters_from_args(args, store)
+    themes = load_themes(settings.themes_file)
+    cov = require_data(store, filters, themes, allow_empty=args.allow_empty)
+    if cov.empty:
+        return write_empty(args, filters, ["method", *METRICS], {}, cov)
     result = backtest(
         store,
         filters,
         args.res,
-        load_themes(settings.themes_file),
+        themes,
         train_months=args.train_months,
         coverage=args.coverage,
         bandwidth=args.bandwidth,

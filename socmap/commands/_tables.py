@@ -69,6 +69,25 @@ def write_json(payload: dict[str, Any]) -> None:
     print_json(payload)
 
 
+def write_empty(args, filters: Filters, columns: Sequence[str], rename: dict[str, str], cov) -> int:
+    """The result of a statistic with no data loaded for its filters (``--allow-empty``):
+    a CSV header and no rows, or JSON saying "no data loaded" with no rows; exit 0."""
+    if args.format == "json":
+        write_json(
+            {
+                "resolution": getattr(args, "res", None),
+                "filters": filters_dict(filters),
+                "status": "no data loaded",
+                "notes": [cov.message()],
+                "rows": [],
+            }
+        )
+    else:
+        writer = csv.writer(sys.stdout, lineterminator="\n")
+        writer.writerow([rename.get(c, c) for c in columns])
+    return 0
+
+
 def print_notes(notes: Iterable[str], warnings: Iterable[str] = ()) -> None:
     """Notes to standard error; those among ``warnings`` (the result may mislead) as such."""
     warnings = set(warnings)

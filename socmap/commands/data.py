@@ -58,6 +58,7 @@ def _summary(args: argparse.Namespace, settings: Settings) -> int:
         for key, c in data[f"by_{group}"].items():
             label = key + (" (proxy)" if c.get("proxy") else "")
             print(f"  {label[:40]:40} {c['loaded']:>9} {c['unmapped']:>9} {c['quarantined']:>12}")
+    _print_coverage(data["coverage"])
     if data["by_district"]:
         print("\nby district (incidents with a location):")
         for code, c in data["by_district"].items():
@@ -66,6 +67,24 @@ def _summary(args: argparse.Namespace, settings: Settings) -> int:
     if data["by_division"]:
         _print_divisions(data)
     return EXIT_OK
+
+
+def _print_coverage(coverage: dict) -> None:
+    """Which months each source has data for, and which themes it can report: a month or a
+    theme no source covers has no data, which is not the same as no crime."""
+    print("\ncoverage by source (months with data; themes it can report):")
+    for source, c in coverage["sources"].items():
+        themes = ", ".join(c["themes"]) or "none of the themes"
+        print(f"  {source[:24]:24} {c['ranges']}")
+        print(f"  {'':24} themes: {themes}")
+    print("\ncoverage by theme (months with data from a source that can report it):")
+    for c in coverage["themes"].values():
+        if not c["sources"]:
+            print(f"  {c['label'][:24]:24} no data: no loaded source can report it")
+            continue
+        print(f"  {c['label'][:24]:24} {c['ranges']} ({', '.join(c['sources'])})")
+        if c["gaps"] != "none":
+            print(f"  {'':24} no data for {c['gaps']}")
 
 
 def _print_divisions(data: dict) -> None:

@@ -68,6 +68,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--source", action="append", default=[], metavar="S", help="limit to sources (repeatable)"
     )
     _audience_argument(b)
+    _allow_empty_argument(b)
     b.add_argument("--out", type=Path, required=True, metavar="FILE.pdf")
     b.set_defaults(
         handler=_run_briefing,
@@ -92,6 +93,17 @@ def _view_arguments(parser: argparse.ArgumentParser) -> None:
         "division 9; public capped at 8)",
     )
     _audience_argument(parser)
+    _allow_empty_argument(parser)
+
+
+def _allow_empty_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--allow-empty",
+        action="store_true",
+        help="when no data is loaded (or, public, nothing is published) for the period "
+        "asked, write an export labelled 'no data loaded' and exit 0 (default: exit 4 "
+        "naming the months that are loaded)",
+    )
 
 
 def _audience_argument(parser: argparse.ArgumentParser) -> None:
@@ -191,7 +203,47 @@ def _view(args: argparse.Namespace, settings: Settings):
     ctx = AppContext.create(Store(settings.db_path), settings, audience)
     if audience is Audience.PUBLIC:
         _say_what_public_shows(ctx, state)
+    _check_data(ctx, state, audience, allow_empty=args.allow_empty)
     return ctx, state, audience
+
+
+def _check_data(ctx, asked, audience, *, allow_empty: bool) -> None:
+    """No export of a period without data (or, public, of one not published) unless asked
+    for with --allow-empty: exit 4 with one line saying why and what is loaded. A partial
+    period is a warning; a restricted period cut to the loaded months is a note."""
+    from dashboard.views.loaded import empty_text, view_coverage  # noqa: PLC0415
+    from dashboard.views.public import resolve_view  # noqa: PLC0415
+    from geo.disclosure import Audience  # noqa: PLC0415
+    from geo.errors import NoDataError  # noqa: PLC0415
+
+    shown = resolve_view(ctx, asked, audience)
+    cov = view_coverage(ctx, shown, audience)
+    if cov.empty:
+        line = empty_text(ctx, cov).rstrip(".")
+        if audience is Audience.PUBLIC and cov.reason:
+            line += f". {_loaded(ctx)}"
+        if not allow_empty:
+            raise NoDataError(line + "; --allow-empty writes a labelled no-data export instead")
+        _note(f"{line}: the export is labelled 'no data loaded' (--allow-empty)")
+        return
+    if cov.partial:
+        print(f"socmap: warning: {cov.message()}", file=sys.stderr)
+    if audience is Audience.RESTRICTED:
+        wanted = (asked.month_from, asked.month_to)
+        if any(wanted) and (shown.month_from, shown.month_to) != (
+            wanted[0] or shown.month_from,
+            wanted[1] or shown.month_to,
+        ):
+            _note(
+                f"the period asked runs outside the months loaded ({_loaded(ctx).lower()}): the "
+                f"export covers {shown.month_from:%Y-%m} to {shown.month_to:%Y-%m}"
+            )
+
+
+def _loaded(ctx) -> str:
+    from dashboard.views.context import data_coverage  # noqa: PLC0415
+
+    return f"Data loaded: {data_coverage(ctx).loaded_text()}"
 
 
 def _say_what_public_shows(ctx, asked) -> None:

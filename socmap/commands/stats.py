@@ -12,7 +12,11 @@ import importlib
 from collections.abc import Callable
 
 from geo.settings import Settings
-from socmap.commands._common import add_filter_arguments, add_format_argument
+from socmap.commands._common import (
+    add_allow_empty_argument,
+    add_filter_arguments,
+    add_format_argument,
+)
 from socmap.commands._tables import add_res_argument
 
 
@@ -34,6 +38,7 @@ def _register_hotspots(sub: argparse._SubParsersAction) -> None:
     add_res_argument(hexes)
     add_filter_arguments(hexes)
     add_format_argument(hexes, ("csv", "json"))
+    add_allow_empty_argument(hexes)
     hexes.set_defaults(handler=_lazy("_stats_hot", "run_hexes"))
 
     hot = sub.add_parser(
@@ -64,6 +69,7 @@ def _register_hotspots(sub: argparse._SubParsersAction) -> None:
         help="list every cell of the study region (default: significant cells only)",
     )
     add_format_argument(hot, ("csv", "json"))
+    add_allow_empty_argument(hot)
     hot.set_defaults(handler=_lazy("_stats_hot", "run_hotspots"))
 
 
@@ -100,8 +106,9 @@ def _register_trends(sub: argparse._SubParsersAction) -> None:
 
     ch = sub.add_parser(
         "change",
-        help="a period against the previous period of the same length, with exact tests",
-        description="Without --from/--to, the last loaded month against the one before.",
+        help="a period against the previous period of the same length: rates per day, exact tests",
+        description="Without --from/--to, the last loaded month against the one before. "
+        "Counts are compared as rates per day over each period's days with data.",
     )
     _common(ch)
     ch.add_argument("--by", choices=("area", "cell"), default="area", help="rows (area)")
@@ -122,3 +129,4 @@ def _common(parser: argparse.ArgumentParser) -> None:
     add_res_argument(parser)
     add_filter_arguments(parser)
     add_format_argument(parser, ("csv", "json"))
+    add_allow_empty_argument(parser)
