@@ -28,18 +28,18 @@ def method_notes(
     district_res: int,
 ) -> list[Section]:
     return [
-        Section("Sources", _sources(ctx, state)),
+        Section("Sources", _sources(ctx, state, audience)),
         Section("What is counted", _definitions(ctx, state)),
         Section("Hexagons and areas", _hexagons(res, district_res)),
-        Section("Statistics used", _statistics()),
+        Section("Statistics used", _statistics(audience)),
         Section("Disclosure control", _disclosure(ctx, audience, info)),
         Section("Boundaries", [_boundary(ctx)]),
         Section("This pack", _production(info)),
     ]
 
 
-def _sources(ctx: AppContext, state: ViewState) -> list[str]:
-    used = sources_in_view(ctx, state)
+def _sources(ctx: AppContext, state: ViewState, audience: Audience) -> list[str]:
+    used = sources_in_view(ctx, state, audience)
     out = [
         f"{name}: {SOURCE_NAMES.get(name, 'partner data supplied to Kent County Council')}."
         for name in used
@@ -81,7 +81,8 @@ def _hexagons(res: int, district_res: int) -> list[str]:
     ]
 
 
-def _statistics() -> list[str]:
+def _statistics(audience: Audience) -> list[str]:
+    public = audience is Audience.PUBLIC
     return [
         "Change on the previous period: the period is compared with the period of the same "
         "length just before it. Whether a change is more than chance is an exact test: if "
@@ -92,14 +93,19 @@ def _statistics() -> list[str]:
         "Hot spots: the Getis-Ord Gi* statistic compares each hexagon and its six neighbours "
         "with the whole study region (every hexagon of the area, quiet ones included). A hot "
         "spot has more incidents around it than chance would give; a cold spot fewer. Classes "
-        "(90%, 95%, 99% confidence) come from Benjamini-Hochberg adjusted p-values; "
-        f"{PERMUTATIONS} random permutations give a check that does not rely on the normal "
-        "approximation.",
-        "Emerging hot spots: Gi* is computed for every month, and the Mann-Kendall test asks "
+        "(90%, 95%, 99% confidence) come from Benjamini-Hochberg adjusted p-values"
+        + (
+            ", computed from the published figures on the map (see Disclosure control)."
+            if public
+            else f"; {PERMUTATIONS} random permutations give a check that does not rely on "
+            "the normal approximation."
+        ),
+        f"Emerging hot spots: Gi* is computed for every {'published period' if public else 'month'}"
+        ", and the Mann-Kendall test asks "
         "whether each hexagon's Gi* rises or falls over time. Hexagons are then named with "
         "ArcGIS Pro's Emerging Hot Spot Analysis categories (new, consecutive, intensifying, "
-        "persistent, diminishing, sporadic, oscillating, historical). Fewer than ten months "
-        "make these patterns weak evidence.",
+        "persistent, diminishing, sporadic, oscillating, historical). Fewer than ten time "
+        "steps make these patterns weak evidence.",
         "A hot spot says where incidents concentrate, not why, and not that anyone there is "
         "at risk or to blame. Recorded crime depends on reporting and policing as well as on "
         "offending.",
@@ -120,7 +126,12 @@ def _disclosure(ctx: AppContext, audience: Audience, info: ExportInfo) -> list[s
         f"'{label}' means {meaning}."
         for label, meaning in legend_notes(DisclosurePolicy.from_settings(ctx.settings).k)
     ]
-    out.append("Hot spot classes are computed from exact counts and shown as classes only.")
+    out.append(
+        "Hot spot and emerging hot spot classes are computed from the published figures "
+        "only ('fewer than k' and 'suppressed' read as fixed stand-ins), and shown as classes "
+        "with no score: a z-score computed from exact counts would let anyone work out every "
+        "hexagon's count from one published total."
+    )
     return out
 
 

@@ -15,6 +15,7 @@ from datetime import date
 
 from dashboard.state import ViewState
 from dashboard.views import geometry as geo_view
+from dashboard.views import public_stats
 from dashboard.views.context import AppContext, options
 from dashboard.views.counts import view_counts
 from dashboard.views.labels import area_title
@@ -107,14 +108,29 @@ def panel_model(ctx: AppContext, state: ViewState, audience: Audience) -> PanelM
 def hotspot_summary(ctx, state: ViewState, audience: Audience) -> list[str]:
     """How many hot and cold cells, and which emerging patterns, in the area (its own
     callback: the statistics take longer than the rest of the panel)."""
-    from geo.emerging import CATEGORY_LABELS  # noqa: PLC0415 - statistics load on first use
-
     state = resolve_view(ctx, state, audience)
     res = view_resolution(ctx, state, audience)
+    if state.month_from is None:
+        return []
+    if audience is Audience.PUBLIC:
+        counts = view_counts(ctx, state.filters(), audience, res)
+        if counts.split is not None and counts.split.public is None:
+            return []
+        # Classes from the published figures only, as the public map draws them.
+        classes = public_stats.public_hotspots(ctx, state, res).counts_by_class()
+        emerging = public_stats.public_emerging(ctx, state, res).counts_by_category()
+        return _summary_lines(classes, emerging)
     filters = stats_filters(ctx, state, audience)
-    if filters is None or state.month_from is None:
+    if filters is None:
         return []
     classes = hotspot_result(ctx, filters, res).counts_by_class()
+    emerging = emerging_result(ctx, filters, res).counts_by_category()
+    return _summary_lines(classes, emerging)
+
+
+def _summary_lines(classes: dict[str, int], emerging: dict[str, int]) -> list[str]:
+    from geo.emerging import CATEGORY_LABELS  # noqa: PLC0415 - statistics load on first use
+
     hot = {k: v for k, v in classes.items() if k.startswith("hot") and v}
     cold = {k: v for k, v in classes.items() if k.startswith("cold") and v}
     lines = [
@@ -122,7 +138,6 @@ def hotspot_summary(ctx, state: ViewState, audience: Audience) -> list[str]:
         + (" (" + ", ".join(f"{k[4:]}%: {v}" for k, v in hot.items()) + ")" if hot else ""),
         f"Gi* cold spots: {sum(cold.values())} hexagons",
     ]
-    emerging = emerging_result(ctx, filters, res).counts_by_category()
     patterns = [
         f"{CATEGORY_LABELS[k].lower()}: {v}" for k, v in emerging.items() if v and k != "no_pattern"
     ]
