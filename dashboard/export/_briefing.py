@@ -191,8 +191,8 @@ _STRENGTH = {"hot_99": 0, "hot_95": 1, "hot_90": 2}
 
 
 def _public_hotspot_summary(ctx: AppContext, state: ViewState, res: int, counts: dict):
-    """Public: hot cells by class (strongest first), then those holding published incidents,
-    then by their published value; no z-score, which exact counts would give away."""
+    """Public: hot cells holding published incidents first, each group by class (strongest
+    first), then by published value; no z-score, which exact counts would give away."""
     pub = view_counts(ctx, state.filters(), Audience.PUBLIC, res)
     if pub.split is not None and pub.split.public is None:
         return [], {}, {}, []
@@ -200,8 +200,8 @@ def _public_hotspot_summary(ctx: AppContext, state: ViewState, res: int, counts:
     hot = [(c, k) for c, k in gi.classes.items() if k in _STRENGTH]
     hot.sort(
         key=lambda ck: (
-            _STRENGTH[ck[1]],
             counts.get(ck[0], "0") == "0",
+            _STRENGTH[ck[1]],
             -gi.published.get(ck[0], 0.0),
             ck[0],
         )
