@@ -79,10 +79,10 @@ def z_scores(pieces: list[dict]) -> dict[int, float]:
     return out
 
 
-def csv_download(client, state: str) -> pd.DataFrame:
-    """The public CSV of the view, as the download button gives it (no sign-in)."""
+def download(client, state: str, kind: str) -> bytes:
+    """A public download of the view, as its button gives it (no sign-in)."""
     buttons = [
-        {"id": {"kind": k, "type": ids.DOWNLOAD}, "property": "n_clicks", "value": int(k == "csv")}
+        {"id": {"kind": k, "type": ids.DOWNLOAD}, "property": "n_clicks", "value": int(k == kind)}
         for k in DOWNLOADS
     ]
     body = {
@@ -93,13 +93,18 @@ def csv_download(client, state: str) -> pd.DataFrame:
         ],
         "inputs": [buttons],
         "changedPropIds": [
-            json.dumps({"kind": "csv", "type": ids.DOWNLOAD}, separators=(",", ":")) + ".n_clicks"
+            json.dumps({"kind": kind, "type": ids.DOWNLOAD}, separators=(",", ":")) + ".n_clicks"
         ],
         "state": [{"id": ids.STATE, "property": "data", "value": state}],
     }
     reply = client.post("/_dash-update-component", json=body)
     assert reply.status_code == 200, reply.text
-    data = base64.b64decode(reply.get_json()["response"][ids.DOWNLOAD_FILE]["data"]["content"])
+    return base64.b64decode(reply.get_json()["response"][ids.DOWNLOAD_FILE]["data"]["content"])
+
+
+def csv_download(client, state: str) -> pd.DataFrame:
+    """The public CSV of the view."""
+    data = download(client, state, "csv")
     return pd.read_csv(io.BytesIO(data), dtype=str, keep_default_na=False)
 
 

@@ -13,6 +13,8 @@ the leak, and as the code stands it must find nothing.
     "only 4 cells hold any incident" beside "fewer than 5", gives a withheld total.
 (c) A study region that takes in every hexagon holding a record lets a record of a restricted
     category at an area's edge change the public classes (differencing two loads).
+(d) An export's metadata that says how many parts a "fewer than k" count hides says, at its
+    least, that every incident shares one hexagon.
 And the property behind (a): two stores whose published figures are the same (one incident
 moved inside a withheld division) give the same public statistics.
 
@@ -23,7 +25,7 @@ from __future__ import annotations
 
 import os
 import shutil
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 
@@ -34,7 +36,7 @@ import shapely
 
 from dashboard import ids
 from dashboard.app import create_app
-from dashboard.views import measures
+from dashboard.views import measures, public_stats
 from geo.cells import cells_to_parent, parent_sql
 from geo.filters import Filters
 from geo.settings import Settings
@@ -379,3 +381,131 @@ def test_a_record_at_an_areas_edge_changes_no_public_statistic(world, tmp_path):
     assert _public_outputs(before, view + f"&res={RES}", stats) == _public_outputs(
         after, view + f"&res={RES}", stats
     )
+
+
+# -- (d) export metadata ----------------------------------------------------------------------
+
+
+def _one_hexagon_claim(db: Path) -> bool | None:
+    """From a public GeoJSON's metadata and the public boundaries: True when it shows that
+    every port event of the quarter lies in one hexagon (the county's "fewer than 5" has as
+    parts every district and division, which the boundaries give, and one non-empty hexagon
+    piece at each public resolution), None when it says nothing about the parts."""
+    import json
+
+    app, client = _app(db)
+    state = at.canonical(client, app, "?theme=port_events&from=2024-04&to=2024-06")
+    meta = json.loads(at.download(client, state, "geojson"))["socmap"]
+    merged = next(r for r in meta["rules"] if r["rule"] == "merged")
+    if "merged" not in merged:
+        return None
+    areas = Store(db).fetch_rows(
+        "SELECT count(*) FROM areas WHERE level IN ('district', 'division')"
+    )[0][0]
+    return merged["merged"] == areas + (RES - 5 + 1)  # one piece at each resolution 5..RES
+
+
+def _two_port_events(folder: Path) -> Path:
+    db = _synthetic(folder)
+    store = Store(db)
+    for _ in range(2):  # two events at one place: the county's only ones this quarter
+        add_incident(store, "port_event", date(2024, 5, 1), 51.215, 0.43, "E07000110",
+                     "E58000001")  # fmt: skip
+    return db
+
+
+def test_metadata_counting_merged_parts_says_all_incidents_share_a_hexagon(tmp_path, monkeypatch):
+    """Protection off (the rules' metadata with the number of parts merged): the claim is
+    made, and it is right."""
+    import geo.disclosure._query as query
+    from geo.disclosure._rules import rules_applied
+
+    def with_counts(policy, audience, themes=None, *, counts=None, block=None):
+        rules = rules_applied(policy, audience, themes, counts=counts, block=block)
+        return tuple(
+            replace(r, params={**r.params, "merged": (counts or {}).get("merged", 0)})
+            if r.key == "merged" else r
+            for r in rules
+        )  # fmt: skip
+
+    monkeypatch.setattr(query, "rules_applied", with_counts)
+    db = _two_port_events(tmp_path)
+    assert _one_hexagon_claim(db) is True
+    cells = Store(db).fetch_rows(
+        "SELECT DISTINCT cell FROM incidents WHERE category = 'port_event'"
+    )
+    assert len(cells) == 1  # right: both events are in one hexagon
+
+
+def test_public_metadata_says_which_rules_applied_not_how_many_parts(tmp_path):
+    db = _two_port_events(tmp_path)
+    assert _one_hexagon_claim(db) is None
+    app, client = _app(db)
+    state = at.canonical(client, app, "?theme=port_events&from=2024-04&to=2024-06")
+    import json
+
+    for rule in json.loads(at.download(client, state, "geojson"))["socmap"]["rules"]:
+        counts = {k: v for k, v in rule.items() if isinstance(v, int) and not isinstance(v, bool)}
+        assert set(counts) <= {"k", "max_resolution", "period_months", "year_start"}, rule
+
+
+# -- the classes are a function of the published map ------------------------------------------
+
+
+def _published_value(label: str) -> float | None:
+    """A piece's published count as a number, by the documented stand-ins (None: merged)."""
+    if at.shown(label):
+        return float(label.replace(",", ""))
+    if label == f"fewer than {K}":
+        return K / 2  # the midpoint of 1 to k-1
+    if label == "suppressed":
+        return float(K)
+    return None  # a part of a withheld count: "part of a larger area with fewer than 5..."
+
+
+def test_anyone_can_recompute_the_public_classes_from_the_published_map(world):
+    """The public classes are what Gi* gives on the published map read as numbers, worked
+    out here from the public responses alone: each piece's label, and for a grey piece the
+    "fewer than 5" it belongs to (a coarser hexagon of the same area on a coarser public map,
+    else its division), spread over that count's grey pieces on the map."""
+    from geo.gistar import CLASS_LABELS
+    from geo.grid import study_region
+    from geo.hotspots import gi_star_frame
+
+    app, client = _app(world.db)
+    district = world.districts[0]
+    labels = {}  # (res, cell, area) -> label, from the public count maps
+    for res in range(5, RES + 1):
+        state = at.canonical(client, app, world.query(f"d={district}", "count") + f"&res={res}")
+        for p in at.map_pieces(client, app, state)[0]:
+            labels[res, p["cell"], p["area"]] = p["count"]
+    state = at.canonical(client, app, world.query(f"d={district}") + f"&res={RES}")
+    pieces, _ = at.map_pieces(client, app, state)
+    table = at.csv_download(client, state)
+    divisions = dict(zip(table["code"], table["count_label"], strict=True))
+    values, groups = {}, {}
+    for p in pieces:
+        value = _published_value(p["count"])
+        if value is None:
+            container = ("division", p["area"])
+            for res in range(RES - 1, 4, -1):
+                parent = int(cells_to_parent(np.array([p["cell"]], dtype=np.uint64), res)[0])
+                if labels.get((res, parent, p["area"])) == f"fewer than {K}":
+                    container = (res, parent, p["area"])
+                    break
+            assert container[0] != "division" or divisions[p["area"]] == f"fewer than {K}"
+            groups.setdefault(container, []).append(p)
+        else:
+            values[p["cell"]] = values.get(p["cell"], 0.0) + value
+    for group in groups.values():
+        for p in group:
+            values[p["cell"]] = values.get(p["cell"], 0.0) + (K / 2) / len(group)
+    region = study_region(Store(world.db), "district", district, RES)
+    cells = np.array(list(values), dtype=np.uint64)
+    y = region.align(cells, np.array(list(values.values())))
+    frame = gi_star_frame(y, region, permutations=public_stats.PERMUTATIONS, seed=public_stats.SEED)
+    expected = dict(zip(frame["cell"].tolist(), frame["class"].tolist(), strict=True))
+    by_label = {label: key for key, label in CLASS_LABELS.items()}
+    served = {p["cell"]: by_label[p["class"]] for p in pieces}
+    assert any(k != "not_significant" for k in served.values())
+    assert served == {c: expected.get(c, "not_significant") for c in served}

@@ -92,7 +92,8 @@ def export_map(
 
 
 def rules_for(ctx: AppContext, state: ViewState, audience: Audience):
-    """The rules applied to this view's figures (public: with how many each rule withheld)."""
+    """The rules applied to this view's figures (public: which rules withheld anything,
+    never how many figures: see ``geo.disclosure.rules_applied``)."""
     if audience is Audience.PUBLIC:
         res = view_resolution(ctx, state, audience)
         return view_counts(ctx, state.filters(), audience, res).rules

@@ -55,7 +55,7 @@ def suppressed_standin(k: int) -> float:
 
 @dataclass(frozen=True)
 class PublicHotspots:
-    """Public Gi* classes by cell (cells absent: not significant), from published figures."""
+    """Public Gi* classes of every cell of the study region, from published figures."""
 
     res: int
     classes: dict[int, str]
@@ -71,7 +71,8 @@ class PublicHotspots:
 
 @dataclass(frozen=True)
 class PublicEmerging:
-    """Public emerging hot spot categories by cell, from the published map of each block."""
+    """Public emerging hot spot categories of every cell of the study region (none when too
+    few blocks are published), from the published map of each block."""
 
     res: int
     categories: dict[int, str]
@@ -140,8 +141,7 @@ def public_hotspots(ctx: AppContext, state: ViewState, res: int) -> PublicHotspo
 
 
 def _hotspots(ctx: AppContext, state: ViewState, res: int, counts: ViewCounts) -> PublicHotspots:
-    from geo.gistar import NOT_SIGNIFICANT  # noqa: PLC0415 - statistics load on first use
-    from geo.grid import study_region  # noqa: PLC0415
+    from geo.grid import study_region  # noqa: PLC0415 - statistics load on first use
     from geo.hotspots import gi_star_frame  # noqa: PLC0415
 
     k = DisclosurePolicy.from_settings(ctx.settings).k
@@ -150,11 +150,8 @@ def _hotspots(ctx: AppContext, state: ViewState, res: int, counts: ViewCounts) -
     cells = np.fromiter(published, dtype=np.uint64, count=len(published))
     y = region.align(cells, np.fromiter(published.values(), dtype=float, count=len(published)))
     frame = gi_star_frame(y, region, permutations=PERMUTATIONS, seed=SEED)
-    classes = {
-        int(c): str(k_)
-        for c, k_ in zip(frame["cell"].tolist(), frame["class"].tolist(), strict=True)
-        if k_ != NOT_SIGNIFICANT
-    }
+    pairs = zip(frame["cell"].tolist(), frame["class"].tolist(), strict=True)
+    classes = {int(c): str(k_) for c, k_ in pairs}
     return PublicHotspots(res, classes, region.notes + _notes(y, region, res), published)
 
 
@@ -185,7 +182,7 @@ def public_emerging(ctx: AppContext, state: ViewState, res: int) -> PublicEmergi
 
 
 def _emerging(ctx: AppContext, state: ViewState, res: int) -> PublicEmerging:
-    from geo.emerging import MIN_MONTHS, NO_PATTERN, emerging_from_cube  # noqa: PLC0415
+    from geo.emerging import MIN_MONTHS, emerging_from_cube  # noqa: PLC0415
     from geo.grid import study_region  # noqa: PLC0415
 
     pub = publication(ctx)
@@ -219,11 +216,8 @@ def _emerging(ctx: AppContext, state: ViewState, res: int) -> PublicEmerging:
         # One period has no trend: every hot spot would be called "persistent".
         return PublicEmerging(res, {}, steps, notes)
     frame, _ = emerging_from_cube(cube, region)
-    categories = {
-        int(c): str(k_)
-        for c, k_ in zip(frame["cell"].tolist(), frame["category"].tolist(), strict=True)
-        if k_ != NO_PATTERN
-    }
+    pairs = zip(frame["cell"].tolist(), frame["category"].tolist(), strict=True)
+    categories = {int(c): str(k_) for c, k_ in pairs}
     return PublicEmerging(res, categories, steps, notes)
 
 
