@@ -24,6 +24,7 @@ Runs on a synthetic store always, and on the real Kent months where SOCMAP_SHARE
 from __future__ import annotations
 
 import os
+import re
 import shutil
 from dataclasses import dataclass, replace
 from datetime import date
@@ -509,3 +510,65 @@ def test_anyone_can_recompute_the_public_classes_from_the_published_map(world):
     served = {p["cell"]: by_label[p["class"]] for p in pieces}
     assert any(k != "not_significant" for k in served.values())
     assert served == {c: expected.get(c, "not_significant") for c in served}
+
+
+# -- (b') sources named beside a withheld total --------------------------------------------
+
+
+def _sources_line(caption: list[str]) -> str:
+    return next((line for line in caption if line.startswith("Sources:")), "")
+
+
+def _four_sources(folder: Path) -> tuple[Path, str, str]:
+    """A division with no knife crime this quarter gets four incidents, each from its own
+    source: its total is "fewer than 5", and four sources hold it."""
+    db = _synthetic(folder)
+    store = Store(db)
+    district, division = "E07000110", "E58000002"
+    lat, lon = 51.225, 0.49
+    sources = {"police-uk": "Possession of weapons", "partner-a": "knife_crime",
+               "partner-b": "knife_crime", "partner-c": "knife_crime"}  # fmt: skip
+    for source, category in sources.items():
+        add_incident(store, category, date(2024, 5, 1), lat, lon, district, division, source)
+    return db, district, division
+
+
+def _source_claims(db: Path, district: str) -> tuple[dict[str, int], set[str]]:
+    """Each "fewer than 5" division whose notes name k-1 sources is claimed to hold k-1;
+    and the distinct "Sources:" lines over the district's divisions."""
+    world = World("synthetic", db, "knife_crime", ("2024-04", "2024-06"), (district,), district)
+    app, client = _app(db)
+    claims, lines = {}, set()
+    for _, division in _withheld_divisions(world, app, client):
+        state = at.canonical(client, app, world.query(f"d={district}&v={division}", "count"))
+        line = _sources_line(at.map_pieces(client, app, state)[1])
+        lines.add(line)
+        named = re.sub(r"\([^)]*\)", "", line).split(";")  # each source's note in brackets
+        if len(named) == K - 1:
+            claims[division] = K - 1
+    return claims, lines
+
+
+def test_sources_named_for_a_division_give_away_its_withheld_total(tmp_path, monkeypatch):
+    """Protection off (the notes name the sources of the view's own incidents): four
+    sources beside "fewer than 5" say it is 4, and it is."""
+    from dashboard.views import labels
+    from dashboard.views.profile import profile
+
+    def own_sources(ctx, state, audience=None):
+        return profile(ctx, state.filters()).sources()
+
+    monkeypatch.setattr(labels, "sources_in_view", own_sources)
+    db, district, division = _four_sources(tmp_path)
+    claims, lines = _source_claims(db, district)
+    assert claims.get(division) == 4
+    assert sum(World("s", db, "knife_crime", ("2024-04", "2024-06"), (), "")
+               .truth("division", division).values()) == 4  # fmt: skip
+    assert len(lines) > 1
+
+
+def test_public_notes_name_the_sources_covering_the_period_alike_for_every_area(tmp_path):
+    db, district, _ = _four_sources(tmp_path)
+    _, lines = _source_claims(db, district)
+    assert len(lines) == 1  # the same words for every division: nothing about its incidents
+    assert all(name in next(iter(lines)) for name in ("partner-a", "partner-b", "partner-c"))
