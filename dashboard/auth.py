@@ -76,6 +76,12 @@ def install(server: Flask, settings: Settings, accounts: Accounts) -> None:
             refused = _export_quota(settings, accounts)
         return refused
 
+    @server.get("/favicon.ico")
+    def _favicon():
+        # Browsers ask for it on pages without an icon link (the sign-in page); Dash serves
+        # the icon at /_favicon.ico.
+        return redirect("/_favicon.ico", code=301)
+
     @server.get("/healthz")
     def _health():
         return "ok", 200, {"Content-Type": "text/plain"}

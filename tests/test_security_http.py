@@ -316,6 +316,7 @@ def test_the_pages_still_load(app):
     assert client.get("/?cell=881f91d0e7fffff").status_code == 200
     assert client.get("/restricted").location == "/login?next=/restricted"
     assert client.get("/healthz").status_code == 200
+    assert client.get("/favicon.ico", follow_redirects=True).status_code == 200
     _sign_in(client)
     assert client.get("/restricted").location.endswith("/restricted/")
     assert client.get("/restricted/").status_code == 200
