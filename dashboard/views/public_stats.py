@@ -90,7 +90,7 @@ def published_values(counts: ViewCounts, pieces: list[dict], k: int) -> dict[int
     """Each drawn hexagon's published value: its pieces' published counts, withheld ones
     replaced by the stand-ins above (a function of the published map alone)."""
     values = np.zeros(len(pieces))
-    merged: dict[tuple, list[int]] = {}
+    merged: dict[str | None, list[int]] = {}
     for i, p in enumerate(pieces):
         c = p["count"]
         if not c.withheld:
@@ -98,10 +98,14 @@ def published_values(counts: ViewCounts, pieces: list[dict], k: int) -> dict[int
         elif c.status == "primary":
             values[i] = fewer_than_standin(k)
         elif c.status == "merged":
-            merged.setdefault(_container(counts, p), []).append(i)
+            merged.setdefault(p["leaf"], []).append(i)
         else:  # "suppressed"
             values[i] = suppressed_standin(k)
-    for group in merged.values():
+    groups: dict[tuple, list[int]] = {}
+    for at in merged.values():  # one lookup per area
+        for i, container in zip(at, _containers(counts, [pieces[i] for i in at]), strict=True):
+            groups.setdefault(container, []).append(i)
+    for group in groups.values():
         values[group] = fewer_than_standin(k) / len(group)
     out: dict[int, float] = {}
     for p, v in zip(pieces, values.tolist(), strict=True):
@@ -109,20 +113,29 @@ def published_values(counts: ViewCounts, pieces: list[dict], k: int) -> dict[int
     return out
 
 
-def _container(counts: ViewCounts, piece: dict) -> tuple:
-    """The withheld count a merged piece belongs to, as the public tree shows it: the coarser
-    piece of its hexagon in the same area, else its division, district or the county, that
-    is "fewer than k" (every part of such a count is merged into it)."""
-    cell, leaf = piece["cell"], piece["leaf"]
-    res = (cell >> 52) & 0xF
+def _containers(counts: ViewCounts, pieces: list[dict]) -> list[tuple]:
+    """The withheld count each merged piece of one area belongs to, as the public tree shows
+    it: the nearest coarser piece of its hexagon in the area that is "fewer than k", else its
+    division, district or the county (every part of such a count is merged into it)."""
+    leaf = pieces[0]["leaf"]
+    cells = np.array([p["cell"] for p in pieces], dtype=np.uint64)
+    res = int((cells[0] >> np.uint64(52)) & np.uint64(0xF))
+    out: list[tuple | None] = [None] * len(pieces)
     for r in range(res - 1, MIN_RES - 1, -1):
-        parent = int(cells_to_parent(np.array([cell], dtype=np.uint64), r)[0])
+        parents = cells_to_parent(cells, r)
         try:
-            if counts.piece(leaf, parent).status == "primary":
-                return ("piece", leaf, parent)
+            found = counts.pieces(leaf, parents)
         except (KeyError, ValueError):  # a resolution the public tree does not hold
             break
-    for level, code in (("division", leaf), ("district", piece["district"]), ("county", None)):
+        for i, (parent, c) in enumerate(zip(parents.tolist(), found, strict=True)):
+            if out[i] is None and c.status == "primary":
+                out[i] = ("piece", leaf, parent)
+    area = _area_container(counts, leaf, pieces[0]["district"])
+    return [c if c is not None else area for c in out]
+
+
+def _area_container(counts: ViewCounts, leaf: str | None, district: str | None) -> tuple:
+    for level, code in (("division", leaf), ("district", district), ("county", None)):
         if code is None and level != "county":
             continue
         try:
@@ -193,10 +206,12 @@ def _emerging(ctx: AppContext, state: ViewState, res: int) -> PublicEmerging:
     region = study_region(ctx.store, state.level, state.area_code, res)
     k = DisclosurePolicy.from_settings(ctx.settings).k
     cube = np.zeros((region.n, len(blocks)))
+    now = view_counts(ctx, state.filters(), Audience.PUBLIC, res)
+    drawn = _drawn(ctx, state, res, now)
     for t, b in enumerate(blocks):
         at = replace(state, month_from=b.first, month_to=b.last)
         counts = view_counts(ctx, at.filters(), Audience.PUBLIC, res)
-        published = published_values(counts, _drawn(ctx, at, res, counts), k)
+        published = published_values(counts, _same_pieces(counts, drawn), k)
         cells = np.fromiter(published, dtype=np.uint64, count=len(published))
         cube[:, t] = region.align(cells, np.fromiter(published.values(), float, len(published)))
     words = BLOCK_WORDS[pub.policy.period_months]
@@ -221,9 +236,25 @@ def _emerging(ctx: AppContext, state: ViewState, res: int) -> PublicEmerging:
     return PublicEmerging(res, categories, steps, notes)
 
 
+def _same_pieces(counts: ViewCounts, pieces: list[dict]) -> list[dict]:
+    """The map's pieces with another block's published counts (one lookup per area). The
+    pieces are those this block's map draws: a hexagon drawn only in another block (one
+    holding incidents a hair over an edge) is left out of every step alike."""
+    by_leaf: dict[str | None, list[int]] = {}
+    for i, p in enumerate(pieces):
+        by_leaf.setdefault(p["leaf"], []).append(i)
+    out = list(pieces)
+    for leaf, at in by_leaf.items():
+        found = counts.pieces(leaf, np.array([pieces[i]["cell"] for i in at], dtype=np.uint64))
+        for i, c in zip(at, found, strict=True):
+            out[i] = {**pieces[i], "count": c}
+    return out
+
+
 def _drawn(ctx: AppContext, state: ViewState, res: int, counts: ViewCounts) -> list[dict]:
     """The pieces the public map of ``state`` draws (the map's own function, so the statistic
     reads exactly what the map publishes)."""
     from dashboard.views.map_view import _pieces  # noqa: PLC0415 - map_view imports measures
 
-    return _pieces(ctx, state, res, counts)
+    key = ("public-drawn", counts.public.filters, state.level, state.area_code, res)
+    return ctx.cached(key, lambda: _pieces(ctx, state, res, counts))
