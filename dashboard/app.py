@@ -15,7 +15,8 @@ import logging
 from pathlib import Path
 
 from dash import Dash, set_props
-from flask import Flask
+from dash.exceptions import DependencyException
+from flask import Flask, request
 
 from dashboard import auth, ids, layout
 from dashboard.features import FEATURES
@@ -78,6 +79,13 @@ def _dash_app(server: Flask, ctx: AppContext, prefix: str) -> Dash:
 
 
 def _error_pages(server: Flask) -> None:
+    @server.errorhandler(DependencyException)
+    def _no_such_script(_exc: DependencyException):
+        # A script Dash does not serve (a mistyped or crafted path, "../" included): not found,
+        # one line in the log and no traceback.
+        log.info("not found: %s", request.path[:200])
+        return layout.error_page("There is nothing at this address."), 404
+
     @server.errorhandler(SocmapError)
     def _socmap_error(exc: SocmapError):
         log.error("request failed: %s", exc)

@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 from datetime import date
 from urllib.parse import parse_qs, urlencode
 
-from geo.cells import str_to_cell
+from geo.cells import MIN_RES, cell_resolution, str_to_cell
 from geo.errors import SocmapError
 from geo.filters import Filters, month_str, parse_month
 
@@ -130,13 +130,14 @@ def _code(value: str | None) -> str | None:
 
 
 def _cell(value: str | None) -> str | None:
+    """A hexagon id the dashboard can show (resolution 5 to 10), else None."""
     if not value:
         return None
     try:
-        str_to_cell(value)
+        cell = str_to_cell(value)
     except ValueError:
         return None
-    return value.lower()
+    return value.strip().lower() if cell_resolution(cell) >= MIN_RES else None
 
 
 def _themes(values: list[str] | None) -> tuple[str, ...] | None:

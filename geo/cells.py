@@ -79,7 +79,7 @@ def str_to_cell(text: str) -> int:
     """Parse a hex cell id; raises ``ValueError`` for anything that is not a valid cell."""
     try:
         cell = h3i.str_to_int(text.strip().lower())
-    except (ValueError, TypeError, h3.H3BaseException) as exc:
+    except (ValueError, TypeError, OverflowError, h3.H3BaseException) as exc:
         raise ValueError(f"{text!r} is not an H3 cell") from exc
     if not h3i.is_valid_cell(cell):
         raise ValueError(f"{text!r} is not an H3 cell")

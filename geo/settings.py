@@ -6,6 +6,7 @@ them with ``SOCMAP_*`` environment variables (listed in the README) or command-l
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
@@ -95,6 +96,19 @@ class Settings:
     cookie_secure: bool = True
     login_max_failures: int = 5
     login_window_seconds: int = 900
+    # Server-side sessions: ended by sign-out, a password change or removing the user, after
+    # this long without a request, and this long after sign-in whatever happens.
+    session_idle_minutes: int = 30
+    session_max_hours: int = 8
+    # Reverse proxies in front of the app (addresses or networks). Only a request from one of
+    # them may name its user in trusted_header, or say in X-Forwarded-For who the client is
+    # (through proxy_count proxies: the client is the proxy_count-th address from the right).
+    trusted_proxies: tuple[str, ...] = ()
+    proxy_count: int = 0
+    # Downloads by visitors who have not signed in, per client address and window (each can
+    # cost a browser render; signed-in users are audited by name instead).
+    anonymous_export_limit: int = 20
+    anonymous_export_window_seconds: int = 3600
     # Serving.
     host: str = "127.0.0.1"
     port: int = 8050
@@ -113,6 +127,7 @@ class Settings:
     def __post_init__(self) -> None:
         self._validate_disclosure()
         self._validate_server()
+        self._validate_access()
 
     def _validate_disclosure(self) -> None:
         # k=2 would label every small count "fewer than 2", which is to say 1.
@@ -161,6 +176,57 @@ class Settings:
                 f"basemap style {self.basemap_style!r} needs SOCMAP_TILE_URL (a tile server)"
             )
 
+    def _validate_access(self) -> None:
+        if not 1 <= self.session_idle_minutes <= 1440:
+            raise ValidationError(
+                f"session idle timeout {self.session_idle_minutes} min: expected 1 to 1440"
+            )
+        if not 1 <= self.session_max_hours <= 168:
+            raise ValidationError(f"session lifetime {self.session_max_hours} h: expected 1-168")
+        if self.session_idle_minutes > 60 * self.session_max_hours:
+            raise ValidationError(
+                f"session idle timeout {self.session_idle_minutes} min is longer than the "
+                f"session lifetime of {self.session_max_hours} h"
+            )
+        for proxy in self.trusted_proxies:
+            try:
+                ipaddress.ip_network(proxy, strict=False)
+            except ValueError:
+                raise ValidationError(
+                    f"trusted proxy {proxy!r}: expected an IP address or network "
+                    "(e.g. 127.0.0.1 or 10.0.0.0/8)"
+                ) from None
+        if not 0 <= self.proxy_count <= 5:
+            raise ValidationError(f"proxy count {self.proxy_count}: expected 0 to 5")
+        if self.proxy_count and not self.trusted_proxies:
+            raise ValidationError(
+                "SOCMAP_PROXY_COUNT needs SOCMAP_TRUSTED_PROXIES: the addresses of the proxies "
+                "whose X-Forwarded-For may be believed"
+            )
+        if self.trusted_header and not self.trusted_proxies:
+            # Anyone who can reach the app directly could otherwise name themselves.
+            raise ValidationError(
+                "SOCMAP_TRUSTED_HEADER needs SOCMAP_TRUSTED_PROXIES: the addresses of the "
+                "single-sign-on proxies allowed to send it"
+            )
+        if not 1 <= self.anonymous_export_limit <= 10000:
+            raise ValidationError(
+                f"anonymous export limit {self.anonymous_export_limit}: expected 1 to 10000"
+            )
+        if not 1 <= self.anonymous_export_window_seconds <= 86400:
+            raise ValidationError(
+                f"anonymous export window {self.anonymous_export_window_seconds} s: "
+                "expected 1 to 86400"
+            )
+
+    def is_trusted_proxy(self, address: str | None) -> bool:
+        """Whether a direct peer's address is one of :attr:`trusted_proxies`."""
+        try:
+            ip = ipaddress.ip_address((address or "").strip())
+        except ValueError:
+            return False
+        return any(ip in ipaddress.ip_network(p, strict=False) for p in self.trusted_proxies)
+
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
         """Settings from ``SOCMAP_*`` variables over the defaults."""
@@ -197,6 +263,12 @@ _ENV = {
     "cookie_secure": ("SOCMAP_COOKIE_SECURE", _parse_bool),
     "login_max_failures": ("SOCMAP_LOGIN_MAX_FAILURES", _parse_int),
     "login_window_seconds": ("SOCMAP_LOGIN_WINDOW_SECONDS", _parse_int),
+    "session_idle_minutes": ("SOCMAP_SESSION_IDLE_MINUTES", _parse_int),
+    "session_max_hours": ("SOCMAP_SESSION_MAX_HOURS", _parse_int),
+    "trusted_proxies": ("SOCMAP_TRUSTED_PROXIES", _parse_list),
+    "proxy_count": ("SOCMAP_PROXY_COUNT", _parse_int),
+    "anonymous_export_limit": ("SOCMAP_ANONYMOUS_EXPORT_LIMIT", _parse_int),
+    "anonymous_export_window_seconds": ("SOCMAP_ANONYMOUS_EXPORT_WINDOW_SECONDS", _parse_int),
     "host": ("SOCMAP_HOST", _parse_str),
     "port": ("SOCMAP_PORT", _parse_int),
     "workers": ("SOCMAP_WORKERS", _parse_int),

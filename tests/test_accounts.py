@@ -135,9 +135,10 @@ def test_users_are_added_changed_and_removed(accounts):
         accounts.add_user("cat", "viewer", "short", by="t", client="cli")
     with pytest.raises(ValidationError, match="user name"):
         accounts.add_user("a b", "viewer", PASSWORD, by="t", client="cli")
-    stamp = accounts.get_user("ann").session_stamp
+    token = accounts.start_session("ann", "10.0.0.1")
+    assert accounts.session_user(token).name == "ann"
     accounts.set_password("ann", "a brand new passphrase", by="t", client="cli")
-    assert accounts.get_user("ann").session_stamp != stamp
+    assert accounts.session_user(token) is None  # a new password ends every session
     assert not accounts.verify_password("ann", PASSWORD)
     accounts.remove_user("ann", by="t", client="cli")
     assert accounts.get_user("ann") is None and accounts.list_users() == []
@@ -212,9 +213,73 @@ def test_audiences_and_the_trusted_header(accounts):
     assert may_see("analyst", "restricted", closed)
     headers = {"X-Remote-User": "ann", "X-Remote-Roles": "staff, analyst"}
     assert identity_from_headers(headers, public) is None  # off by default
-    sso = Settings(trusted_header="X-Remote-User")
+    with pytest.raises(ValidationError, match="SOCMAP_TRUSTED_PROXIES"):
+        Settings(trusted_header="X-Remote-User")  # never without the proxies it comes from
+    sso = Settings(trusted_header="X-Remote-User", trusted_proxies=("127.0.0.1",))
     assert identity_from_headers(headers, sso, accounts).role is Role.ANALYST  # from the file
     assert identity_from_headers({"x-remote-user": "eve"}, sso).role is Role.VIEWER
-    with_roles = Settings(trusted_header="X-Remote-User", trusted_roles_header="X-Remote-Roles")
+    with_roles = Settings(trusted_header="X-Remote-User", trusted_roles_header="X-Remote-Roles",
+                          trusted_proxies=("10.0.0.0/8",))  # fmt: skip
     assert identity_from_headers(headers, with_roles).role is Role.ANALYST
     assert identity_from_headers({"X-Remote-User": "bad name!"}, with_roles) is None
+
+
+def test_sessions_end_at_sign_out_removal_idle_and_lifetime(tmp_path, clock):
+    a = Accounts(tmp_path / "s.sqlite", clock=clock, cost=CHEAP, session_idle_seconds=600,
+                 session_max_seconds=3600)  # fmt: skip
+    a.add_user("ann", "analyst", PASSWORD, by="t", client="cli")
+    a.add_user("bob", "viewer", PASSWORD + "!", by="t", client="cli")
+    one, two, bobs = (a.start_session(n, "10.0.0.1") for n in ("ann", "ann", "bob"))
+    assert {a.session_user(t).name for t in (one, two, bobs)} == {"ann", "bob"}
+    a.sign_out("ann", "10.0.0.1", one)
+    assert a.session_user(one) is None and a.session_user(two).name == "ann"  # only that one
+    a.remove_user("ann", by="t", client="cli")
+    assert a.session_user(two) is None and a.session_user(bobs).name == "bob"
+    assert a.read(event="user-removed")[0].detail["sessions_ended"] == 1
+    # Idle: used every 9 minutes it lives on; 10 minutes without a request ends it.
+    for _ in range(5):
+        clock.now += 540
+        assert a.session_user(bobs) is not None
+    clock.now += 600
+    assert a.session_user(bobs) is None
+    # Lifetime: however busy, an hour after it began it is over.
+    busy = a.start_session("bob", "10.0.0.1")
+    for _ in range(11):
+        clock.now += 300
+        assert a.session_user(busy) is not None
+    clock.now += 300
+    assert a.session_user(busy) is None
+    assert a.session_user("made-up token") is None and a.session_user(None) is None
+
+
+def test_the_cookie_token_is_not_kept_in_the_file(tmp_path, clock):
+    a = Accounts(tmp_path / "t.sqlite", clock=clock, cost=CHEAP)
+    a.add_user("ann", "analyst", PASSWORD, by="t", client="cli")
+    token = a.start_session("ann", "10.0.0.1")
+    assert token.encode() not in _raw_bytes(a.path)
+
+
+def test_a_hash_made_at_an_older_cost_is_upgraded_at_sign_in(tmp_path, clock):
+    old = Accounts(tmp_path / "r.sqlite", clock=clock, cost=CHEAP)
+    old.add_user("ann", "analyst", PASSWORD, by="t", client="cli")
+    stronger = ScryptCost(log2_n=9)
+    new = Accounts(tmp_path / "r.sqlite", clock=clock, cost=stronger)
+    assert new._stored_hash("ann").startswith("scrypt$8$")
+    assert not new.sign_in("ann", "wrong password", "10.0.0.1").ok
+    assert new._stored_hash("ann").startswith("scrypt$8$")  # only a right password rehashes
+    clock.now += 10
+    assert new.sign_in("ann", PASSWORD, "10.0.0.1").ok
+    assert new._stored_hash("ann").startswith("scrypt$9$")
+    assert new.read(event="sign-in")[0].detail == {"rehashed": True}
+    assert new.sign_in("ann", PASSWORD, "10.0.0.1").ok  # the new hash checks
+    assert new.read(event="sign-in")[0].detail == {}
+
+
+def test_quotas_count_per_client_within_the_window(tmp_path, clock):
+    a = Accounts(tmp_path / "q.sqlite", clock=clock, cost=CHEAP)
+    assert [a.take_quota("export", "10.0.0.1", 3, 100) for _ in range(3)] == [0, 0, 0]
+    wait = a.take_quota("export", "10.0.0.1", 3, 100)
+    assert wait == 100  # all three at the same moment: the first leaves the window in 100 s
+    assert a.take_quota("export", "10.0.0.2", 3, 100) == 0  # another client has its own
+    clock.now += 100
+    assert a.take_quota("export", "10.0.0.1", 3, 100) == 0

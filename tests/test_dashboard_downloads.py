@@ -27,8 +27,12 @@ QUERY = f"?d={DIST_A}&from={PERIOD[0]}&to={PERIOD[1]}"
 
 @pytest.fixture(scope="module")
 def settings(tmp_path_factory) -> Settings:
+    # Many anonymous downloads from one test client: the per-client limit is tested on its
+    # own (tests/test_security_http.py).
     s = Settings(
-        db_path=tmp_path_factory.mktemp("downloads") / "socmap.duckdb", cookie_secure=False
+        db_path=tmp_path_factory.mktemp("downloads") / "socmap.duckdb",
+        cookie_secure=False,
+        anonymous_export_limit=10000,
     )
     fill_export_store(Store(s.db_path))
     return s

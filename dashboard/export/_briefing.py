@@ -20,15 +20,17 @@ import numpy as np
 
 from dashboard.export._rows import AreaRow, area_rows, view_resolution
 from dashboard.state import ViewState
+from dashboard.views import public_stats
 from dashboard.views.context import AppContext, options
 from dashboard.views.loaded import comparable, period_heading, previous_coverage, view_coverage
+from dashboard.views.counts import view_counts
 from dashboard.views.map_model import MapModel
 from dashboard.views.map_view import map_model
 from dashboard.views.measures import emerging_result, hotspot_result, stats_filters
 from dashboard.views.panel_view import PanelModel, hotspot_summary, panel_model, trend
 from dashboard.views.places import nearest_towns
 from dashboard.views.public import period_label, publication, resolve_view
-from geo.cells import str_to_cell
+from geo.cells import cell_to_str, str_to_cell
 from geo.disclosure import Audience
 
 TOP_HOT = 10
@@ -49,7 +51,7 @@ class HotCell:
     hex: str
     place: str
     klass: str
-    z: float
+    z: float | None  # None in public: no score is published
     count: str
     town: str = ""  # "in or near Dover"
 
@@ -176,38 +178,75 @@ def theme_trends(ctx: AppContext, state: ViewState, audience: Audience):
 
 def _hotspot_summary(ctx: AppContext, state: ViewState, audience: Audience):
     """The hottest cells with their place, class and published count; class and pattern
-    counts; and the emerging analysis' notes."""
-    from geo.places import cells_to_places  # noqa: PLC0415 - statistics load on first use
-
+    counts; and the emerging analysis' notes. Public: classes from the published figures
+    only, ranked without any score (see :mod:`dashboard.views.public_stats`)."""
+    res = view_resolution(ctx, state, audience)
+    counts = cell_counts(map_model(ctx, state, audience))
+    if audience is Audience.PUBLIC:
+        return _public_hotspot_summary(ctx, state, res, counts)
     filters = stats_filters(ctx, state, audience)
     if filters is None or view_coverage(ctx, state, audience).empty:
         return [], {}, {}, []
-    res = view_resolution(ctx, state, audience)
     gi = hotspot_result(ctx, filters, res)
-    counts = cell_counts(map_model(ctx, state, audience))
     hot = gi.hot()
     # Hot cells holding incidents first (a cell with none can be hot through its
     # neighbours: the table says so), each group by Gi* z as the statistic ranks them.
     held = [counts.get(int(c), "0") != "0" for c in hot["cell"]]
     hot = hot.assign(_held=held).sort_values(["_held", "gi_z"], ascending=False).head(TOP_HOT)
-    places = cells_to_places(ctx.store, hot["cell"].to_numpy(np.uint64), res)
-    places = places.set_index("cell")
-    towns = nearest_towns(hot["cell"].to_numpy(np.uint64))
-    cells = []
-    for row, town in zip(hot.to_dict("records"), towns, strict=True):
-        p = places.loc[np.uint64(row["cell"])]
-        cells.append(
-            HotCell(
-                row["cell_hex"],
-                _place(p, audience),
-                row["class"],
-                float(row["gi_z"]),
-                counts.get(int(row["cell"]), "0"),
-                town,
-            )
-        )
+    rows = [
+        (int(r["cell"]), r["cell_hex"], r["class"], float(r["gi_z"])) for _, r in hot.iterrows()
+    ]
     emerging = emerging_result(ctx, filters, res)
-    return (cells, gi.counts_by_class(), emerging.counts_by_category(), list(emerging.notes))
+    return (
+        _hot_cells(ctx, rows, res, counts, audience),
+        gi.counts_by_class(),
+        emerging.counts_by_category(),
+        list(emerging.notes),
+    )
+
+
+_STRENGTH = {"hot_99": 0, "hot_95": 1, "hot_90": 2}
+
+
+def _public_hotspot_summary(ctx: AppContext, state: ViewState, res: int, counts: dict):
+    """Public: hot cells holding published incidents first, each group by class (strongest
+    first), then by published value; no z-score, which exact counts would give away."""
+    pub = view_counts(ctx, state.filters(), Audience.PUBLIC, res)
+    if pub.split is not None and pub.split.public is None:
+        return [], {}, {}, []
+    gi = public_stats.public_hotspots(ctx, state, res)
+    hot = [(c, k) for c, k in gi.classes.items() if k in _STRENGTH]
+    hot.sort(
+        key=lambda ck: (
+            counts.get(ck[0], "0") == "0",
+            _STRENGTH[ck[1]],
+            -gi.published.get(ck[0], 0.0),
+            ck[0],
+        )
+    )
+    rows = [(c, cell_to_str(c), k, None) for c, k in hot[:TOP_HOT]]
+    emerging = public_stats.public_emerging(ctx, state, res)
+    return (
+        _hot_cells(ctx, rows, res, counts, Audience.PUBLIC),
+        gi.counts_by_class(),
+        emerging.counts_by_category(),
+        list(emerging.notes),
+    )
+
+
+def _hot_cells(ctx: AppContext, rows: list, res: int, counts: dict, audience: Audience):
+    from geo.places import cells_to_places  # noqa: PLC0415 - statistics load on first use
+
+    if not rows:
+        return []
+    cells = np.array([r[0] for r in rows], dtype=np.uint64)
+    places = cells_to_places(ctx.store, cells, res).set_index("cell")
+    towns = nearest_towns(cells)
+    out = []
+    for (cell, hex_id, klass, z), town in zip(rows, towns, strict=True):
+        p = places.loc[np.uint64(cell)]
+        out.append(HotCell(hex_id, _place(p, audience), klass, z, counts.get(cell, "0"), town))
+    return out
 
 
 def _place(p, audience: Audience) -> str:

@@ -93,8 +93,9 @@ def export_map(
 
 
 def rules_for(ctx: AppContext, state: ViewState, audience: Audience):
-    """The rules applied to this view's figures (public: with how many each rule withheld;
-    none where the view has no data loaded, so no figure)."""
+    """The rules applied to this view's figures (public: which rules withheld anything,
+    never how many figures: see ``geo.disclosure.rules_applied``; none where the view has no
+    data loaded, so no figure)."""
     if view_coverage(ctx, state, audience).empty:
         return ()
     if audience is Audience.PUBLIC:

@@ -27,18 +27,18 @@ def method_notes(
     district_res: int,
 ) -> list[Section]:
     return [
-        Section("Sources", _sources(ctx, state)),
+        Section("Sources", _sources(ctx, state, audience)),
         Section("What is counted", _definitions(ctx, state)),
         Section("Hexagons and areas", _hexagons(res, district_res)),
-        Section("Statistics used", _statistics()),
+        Section("Statistics used", _statistics(audience)),
         Section("Disclosure control", _disclosure(ctx, audience, info)),
         Section("Boundaries", [_boundary(ctx)]),
         Section("This pack", _production(info)),
     ]
 
 
-def _sources(ctx: AppContext, state: ViewState) -> list[str]:
-    used = sources_in_view(ctx, state)
+def _sources(ctx: AppContext, state: ViewState, audience: Audience) -> list[str]:
+    used = sources_in_view(ctx, state, audience)
     out = [
         f"{name}: {SOURCE_NAMES.get(name, 'partner data supplied to Kent County Council')}."
         for name in used
@@ -80,33 +80,43 @@ def _hexagons(res: int, district_res: int) -> list[str]:
     ]
 
 
-def _statistics() -> list[str]:
+def _statistics(audience: Audience) -> list[str]:
+    public = audience is Audience.PUBLIC
     return [
         "Change on the previous period: the period is compared with the period of the same "
-        "length just before it. Whether a change is more than chance is an exact test: if "
-        "the rate did not change, this period's share of the two periods' total follows a "
-        "binomial distribution with probability one half. Across many areas the p-values are "
-        "adjusted with the Benjamini-Hochberg false-discovery-rate method (within each level), "
-        "and a change is called significant when the adjusted value is below 0.05.",
+        "length just before it, as rates per day, so that a 28-day month is not read as a fall "
+        "against a 31-day one. Whether a change is more than chance is an exact test: if the "
+        "daily rate did not change, this period's share of the two periods' total follows a "
+        "binomial distribution whose probability is this period's share of the days with data. "
+        "Across many areas the p-values are adjusted with the Benjamini-Hochberg "
+        "false-discovery-rate method (within each level), and a change is called significant "
+        "when the adjusted value is below 0.05.",
         "Hot spots: the Getis-Ord Gi* statistic compares each hexagon and its six neighbours "
         "with the whole study region (every hexagon that overlaps the area's boundary, quiet "
-        "ones included; it depends on the boundary alone). A hot spot has more incidents around "
-        "it than chance would give; a cold spot fewer. Whether a neighbourhood is more than "
-        "chance is an exact test: keeping the hexagon's own count, how often would six other "
-        "hexagons of the area, taken at random, hold as many? The classes control the false "
-        "discovery rate across the map (Benjamini-Hochberg): 'at most 1 in 20 false alarms' "
-        "means that of all the hexagons marked at that level or a stricter one, on average no "
-        "more than 1 in 20 is a neighbourhood no busier than chance. One busy hexagon with "
-        "quiet neighbours is not a hot spot by this test, and 'not significant' does not mean "
-        "'no crime here'.",
-        "Emerging hot spots: Gi* is computed for every month, each hexagon's neighbourhood "
-        "taking in the month before (as ArcGIS Pro does by default), and a month is hot or "
-        "cold by the same exact test, with the false discovery rate held at 10% across every "
-        "hexagon and month. The Mann-Kendall test asks whether each hexagon's Gi* rises or "
-        "falls over time. Hexagons are then named with ArcGIS Pro's Emerging Hot Spot Analysis "
-        "categories (new, consecutive, intensifying, persistent, diminishing, sporadic, "
-        "oscillating, historical). ArcGIS Pro requires at least ten months; with fewer, the "
-        "map carries a warning and the patterns are weak evidence.",
+        "ones included; it depends on the boundary alone). A hot spot has more incidents in and "
+        "around it than chance would give; a cold spot fewer. Whether a neighbourhood is more "
+        "than chance is an exact test: if the area's hexagon counts were shuffled at random "
+        "over its hexagons, how often would seven of them, taken together, hold as many? The "
+        "classes control the false discovery rate across the map (Benjamini-Hochberg): 'at "
+        "most 1 in 20 false alarms' means that of all the hexagons marked at that level or a "
+        "stricter one, on average no more than 1 in 20 is a neighbourhood no busier than "
+        "chance. 'Not significant' does not mean 'no crime here'."
+        + (
+            " In this public pack the classes are computed from the published figures on the "
+            "map, counts below the threshold read as the middle of their range (see Disclosure "
+            "control), and no score is printed."
+            if public
+            else ""
+        ),
+        "Emerging hot spots: Gi* is computed for every "
+        + ("published period" if public else "month")
+        + ", each hexagon's neighbourhood taking in the step before (as ArcGIS Pro does by "
+        "default), and a step is hot or cold by the same exact test, with the false discovery "
+        "rate held at 10% across every hexagon and step. The Mann-Kendall test asks whether each "
+        "hexagon's Gi* rises or falls over time. Hexagons are then named with ArcGIS Pro's "
+        "Emerging Hot Spot Analysis categories (new, consecutive, intensifying, persistent, "
+        "diminishing, sporadic, oscillating, historical). ArcGIS Pro requires at least ten time "
+        "steps; with fewer, the map carries a warning and the patterns are weak evidence.",
         "A hot spot says where incidents concentrate, not why, and not that anyone there is "
         "at risk or to blame. Recorded crime depends on reporting and policing as well as on "
         "offending.",
@@ -127,7 +137,12 @@ def _disclosure(ctx: AppContext, audience: Audience, info: ExportInfo) -> list[s
         f"'{label}' means {meaning}."
         for label, meaning in legend_notes(DisclosurePolicy.from_settings(ctx.settings).k)
     ]
-    out.append("Hot spot classes are computed from exact counts and shown as classes only.")
+    out.append(
+        "Hot spot and emerging hot spot classes are computed from the published figures "
+        "only ('fewer than k' and 'suppressed' read as fixed stand-ins), and shown as classes "
+        "with no score: a z-score computed from exact counts would let anyone work out every "
+        "hexagon's count from one published total."
+    )
     return out
 
 

@@ -159,7 +159,7 @@ def briefing_html(ctx: AppContext, brief: Briefing, info: ExportInfo, renderer: 
 
 def _synthetic(ctx: AppContext, brief: Briefing) -> bool:
     """Whether the pack's figures include synthetic demo data (said on every page)."""
-    return "synthetic-demo" in sources_in_view(ctx, brief.state)
+    return "synthetic-demo" in sources_in_view(ctx, brief.state, brief.audience)
 
 
 _TREND_TITLES = {

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from dash import Dash, Input, Output, dcc, html
 
-from dashboard import ids
+from dashboard import auth, ids
 from dashboard.figures.map_figure import map_figure
 from dashboard.state import ViewState
 from dashboard.views import map_view
 from dashboard.views.context import AppContext
+from geo.disclosure import Audience
 
 
 def layout() -> html.Section:
@@ -80,6 +81,8 @@ def register(app: Dash, ctx: AppContext) -> None:
         prevent_initial_call=True,
     )
     def render(query):
+        if ctx.audience is Audience.RESTRICTED:
+            auth.audit_view(query)  # every change of a Part 2 view: who saw which filters
         return view(ctx, query)
 
     # After the render callback, so that it comes first among the map's callbacks.

@@ -13,6 +13,8 @@ from dashboard.views.counts import ViewCounts
 from dashboard.views.map_model import Note
 from dashboard.views.profile import profile
 from geo.disclosure import Audience, DisclosurePolicy, rules_text
+from geo.filters import Filters
+from geo.themes import PARTNER_CATEGORIES
 
 COUNTY_NAME = "Kent and Medway"
 SOURCE_NAMES = {
@@ -74,7 +76,7 @@ def selection_text(
     hidden: set[str] = set()
     if audience is Audience.PUBLIC:
         hidden = set(DisclosurePolicy.from_settings(ctx.settings).restricted_categories(ctx.themes))
-    present = set(categories_present(ctx, state)) - hidden
+    present = set(categories_present(ctx, state, audience)) - hidden
     themes = []  # (label, the proxies it is counted from, where it is counted only from them)
     for t in state.themes or ():
         cats = [c for c in ctx.themes.categories_for(t) if c not in hidden]
@@ -105,15 +107,41 @@ def _proxies(categories: list[str]) -> str:
     return f" (police.uk {noun}: {', '.join(categories)})"
 
 
-def categories_present(ctx: AppContext, state: ViewState) -> list[str]:
-    """The categories that have incidents under the view's filters (area included)."""
+def categories_present(
+    ctx: AppContext, state: ViewState, audience: Audience = Audience.RESTRICTED
+) -> list[str]:
+    """The categories that have incidents under the view's filters (area included).
+
+    Public: the categories the view's sources can hold, from which sources cover its period
+    (:func:`sources_in_view`), never from which categories hold its incidents. Named beside
+    a "fewer than k", k-1 categories present would say that it is k-1."""
     filters = state.filters()
+    if audience is Audience.PUBLIC:
+        # police.uk files hold police.uk crime types; partner files (and the demo) hold the
+        # partner categories.
+        sources = set(sources_in_view(ctx, state, audience))
+        police, partner = "police-uk" in sources, bool(sources - {"police-uk"})
+        return [
+            c
+            for c in sorted(filters.category_set(ctx.themes))
+            if c not in filters.exclude_categories
+            and (partner if c in PARTNER_CATEGORIES else police)
+        ]
     found = profile(ctx, filters).categories()  # the view's one grouped query
     return [c for c in found if c not in filters.exclude_categories]
 
 
-def sources_in_view(ctx: AppContext, state: ViewState) -> list[str]:
-    return profile(ctx, state.filters()).sources()
+def sources_in_view(
+    ctx: AppContext, state: ViewState, audience: Audience = Audience.RESTRICTED
+) -> list[str]:
+    """The sources of the view's incidents. Public: the sources with anything loaded for the
+    view's period, county-wide and of any category (which sources cover these months), not
+    which hold the view's own incidents (k-1 of them beside a "fewer than k" would pin it)."""
+    filters = state.filters()
+    if audience is Audience.PUBLIC:
+        covered = Filters(month_from=filters.month_from, month_to=filters.month_to)
+        return profile(ctx, covered).sources()
+    return profile(ctx, filters).sources()
 
 
 def data_notes(
@@ -126,7 +154,7 @@ def data_notes(
     measure_warnings: list[str] = (),
 ) -> list[Note]:
     notes: list[Note] = []
-    sources = sources_in_view(ctx, state)
+    sources = sources_in_view(ctx, state, audience)
     if sources:
         notes.append(
             Note(
@@ -137,7 +165,7 @@ def data_notes(
         )
     if "synthetic-demo" in sources:
         notes.append(Note("Synthetic demo data: these are not real incidents.", warn=True))
-    notes += [Note(n, warn=True) for n in _proxy_notes(ctx, state, sources)]
+    notes += [Note(n, warn=True) for n in _proxy_notes(ctx, state, audience)]
     outside = counts.area("district", None) if state.level == "county" else None
     drawn = "the area totals"
     if outside is not None and outside.status != "zero":
@@ -178,10 +206,10 @@ def outside_text(outside) -> str:
     )
 
 
-def _proxy_notes(ctx: AppContext, state: ViewState, _sources: list[str]) -> list[str]:
+def _proxy_notes(ctx: AppContext, state: ViewState, audience: Audience) -> list[str]:
     """A proxy's caveat, where the view really counts some of it."""
     filters = state.filters()
-    present = set(categories_present(ctx, state))
+    present = set(categories_present(ctx, state, audience))
     out = []
     for category in filters.category_set(ctx.themes):
         rule = ctx.themes.rule_for(category)

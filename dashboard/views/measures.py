@@ -2,13 +2,15 @@
 
 * count: the published count of the piece, in whole-number classes;
 * hotspots: the cell's Getis-Ord Gi* class (exact randomisation test, false discovery rate
-  across the map);
+  across the map); public classes come from the published figures only, with no score (see
+  ``public_stats``);
 * change: the piece's count against the previous period of the same length (public: the
   previous block), with an exact test of whether the change is more than chance;
 * emerging: the cell's emerging hot spot category (ArcGIS Pro's definitions).
 
 Public (Part 1) figures come only from the suppressed counts: a change is shown only where
-both periods' counts are published.
+both periods' counts are published, and hot spot and emerging classes are computed from the
+published map (:mod:`dashboard.views.public_stats`), never from exact counts.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import numpy as np
 
 from dashboard.figures import palette
 from dashboard.state import ViewState
+from dashboard.views import public_stats
 from dashboard.views.context import AppContext
 from dashboard.views.counts import ViewCounts, view_counts
 from dashboard.views.loaded import comparable, previous_coverage, view_coverage
@@ -114,6 +117,47 @@ def stats_filters(ctx: AppContext, state: ViewState, audience: Audience) -> Filt
 
 
 def _hotspots(ctx, state, audience, res, counts, pieces) -> Classified:
+    if audience is Audience.PUBLIC:
+        return _public_hotspots(ctx, state, audience, res, counts, pieces)
+    return _exact_hotspots(ctx, state, audience, res, counts, pieces)
+
+
+def _public_hotspots(ctx, state, audience, res, counts, pieces) -> Classified:
+    """Part 1: classes only, computed from the published map (see ``public_stats``): a
+    z-score or p-value from exact counts would let anyone solve for the withheld counts."""
+    from geo.gistar import CLASS_LABELS  # noqa: PLC0415 - statistics load on first use
+
+    out = Classified(
+        "hot spots (Getis-Ord Gi*)", "Gi* hot and cold spots", list(palette.HOTSPOT_CLASSES)
+    )
+    if counts.split is not None and counts.split.public is None:
+        return _nothing_public(out, pieces, "not_significant")
+    result = public_stats.public_hotspots(ctx, state, res)
+    for p in pieces:
+        klass = result.classes.get(p["cell"], "not_significant")
+        detail = f"Incidents: {_said(p['count'], counts.k)}<br>{CLASS_LABELS[klass]}"
+        out.by_piece[piece_key(p)] = (klass, None, CLASS_LABELS[klass], detail)
+    out.notes.append(public_hotspot_note(res, counts.k))
+    out.notes.extend(result.notes)
+    return out
+
+
+def public_hotspot_note(res: int, k: int) -> str:
+    """What a public hot spot class means, for the map and the public exports."""
+    standin = public_stats.fewer_than_standin(k)
+    return (
+        f"Hot spots: Getis-Ord Gi* on resolution-{res} hexagons, neighbours one step away, "
+        "classes from the exact randomisation test with the false discovery rate held across "
+        "the map (Benjamini-Hochberg), computed from the published "
+        f"figures on this map only: 'fewer than {k}' is taken as {standin:g}, 'suppressed' as "
+        f"{public_stats.suppressed_standin(k):g}, and a grey area's 'fewer than {k}' is spread "
+        "evenly over its hexagons. A class says where the published figures cluster; it "
+        "cannot be read back into counts, and no score is published with it."
+    )
+
+
+def _exact_hotspots(ctx, state, audience, res, counts, pieces) -> Classified:
+    """Part 2: Gi* on exact counts, with z and p-values on each hexagon's card."""
     from geo.gistar import CLASS_LABELS, CLASS_NOTE  # noqa: PLC0415 - loads on first use
 
     out = Classified(
@@ -269,6 +313,37 @@ def change_class(ratio: float, tested: int, significant: bool) -> str:
 
 
 def _emerging(ctx, state, audience, res, counts, pieces) -> Classified:
+    if audience is Audience.PUBLIC:
+        return _public_emerging(ctx, state, audience, res, counts, pieces)
+    return _exact_emerging(ctx, state, audience, res, counts, pieces)
+
+
+def _public_emerging(ctx, state, audience, res, counts, pieces) -> Classified:
+    """Part 1: categories only, from the published map of each period block (months are
+    never published, so they cannot be the time steps)."""
+    from geo.emerging import CATEGORY_LABELS  # noqa: PLC0415
+
+    out = Classified(
+        "emerging hot spots", "Emerging hot spot pattern", list(palette.EMERGING_CLASSES)
+    )
+    if counts.split is not None and counts.split.public is None:
+        return _nothing_public(out, pieces, "no_pattern")
+    result = public_stats.public_emerging(ctx, state, res)
+    for p in pieces:
+        klass = result.categories.get(p["cell"], "no_pattern")
+        detail = f"Incidents: {_said(p['count'], counts.k)}<br>{CATEGORY_LABELS[klass]}"
+        out.by_piece[piece_key(p)] = (klass, None, CATEGORY_LABELS[klass], detail)
+    span = f" ({result.steps[0]} to {result.steps[-1]})" if len(result.steps) > 1 else ""
+    out.notes.append(
+        f"Emerging hot spots: Gi* on the published figures of each of {len(result.steps)} "
+        f"period blocks{span}, read as the hot spot map reads them, then the Mann-Kendall "
+        "trend and ArcGIS Pro's Emerging Hot Spot Analysis categories."
+    )
+    out.notes.extend(result.notes)
+    return out
+
+
+def _exact_emerging(ctx, state, audience, res, counts, pieces) -> Classified:
     from geo.emerging import CATEGORY_LABELS  # noqa: PLC0415
 
     out = Classified(

@@ -15,6 +15,7 @@ from datetime import date
 
 from dashboard.state import ViewState
 from dashboard.views import geometry as geo_view
+from dashboard.views import public_stats
 from dashboard.views.context import AppContext, data_coverage, options
 from dashboard.views.counts import view_counts
 from dashboard.views.labels import area_title
@@ -155,18 +156,35 @@ def coverage_lines(ctx: AppContext, audience: Audience) -> list[str]:
 def hotspot_summary(ctx, state: ViewState, audience: Audience) -> list[str]:
     """How many hot and cold cells, and which emerging patterns, in the area (its own
     callback: the statistics take longer than the rest of the panel)."""
-    from geo.emerging import CATEGORY_LABELS  # noqa: PLC0415 - statistics load on first use
-    from geo.gistar import RATE_WORDS  # noqa: PLC0415
-
     state = resolve_view(ctx, state, audience)
     cov = view_coverage(ctx, state, audience)
     if cov.empty:
         return ["No data loaded for this period: no hot spot statistics."]
     res = view_resolution(ctx, state, audience)
+    if state.month_from is None:
+        return []
+    if audience is Audience.PUBLIC:
+        counts = view_counts(ctx, state.filters(), audience, res)
+        if counts.split is not None and counts.split.public is None:
+            return []
+        # Classes from the published figures only, as the public map draws them.
+        classes = public_stats.public_hotspots(ctx, state, res).counts_by_class()
+        emerging = public_stats.public_emerging(ctx, state, res)
+        return _summary_lines(classes, emerging.counts_by_category(), emerging.notes, cov)
     filters = stats_filters(ctx, state, audience)
-    if filters is None or state.month_from is None:
+    if filters is None:
         return []
     classes = hotspot_result(ctx, filters, res).counts_by_class()
+    result = emerging_result(ctx, filters, res)
+    return _summary_lines(classes, result.counts_by_category(), result.warnings, cov)
+
+
+def _summary_lines(
+    classes: dict[str, int], emerging: dict[str, int], warnings: tuple[str, ...], cov
+) -> list[str]:
+    from geo.emerging import CATEGORY_LABELS  # noqa: PLC0415 - statistics load on first use
+    from geo.gistar import RATE_WORDS  # noqa: PLC0415
+
     hot = {k: v for k, v in classes.items() if k.startswith("hot") and v}
     cold = {k: v for k, v in classes.items() if k.startswith("cold") and v}
     # The classes are false-discovery-rate levels, said as such (not "99%").
@@ -176,20 +194,18 @@ def hotspot_summary(ctx, state: ViewState, audience: Audience) -> list[str]:
         + (f" ({by_rate} false alarms)" if hot else ""),
         f"Gi* cold spots: {sum(cold.values())} hexagons",
     ]
-    result = emerging_result(ctx, filters, res)
-    emerging = result.counts_by_category()
     patterns = [
         f"{CATEGORY_LABELS[k].lower()}: {v}" for k, v in emerging.items() if v and k != "no_pattern"
     ]
     lines.append("Emerging patterns: " + ("; ".join(patterns) if patterns else "none found"))
-    if result.warnings:
-        lines.append(
-            f"Only {len(result.months)} months: emerging patterns need at least 10 (ArcGIS "
-            "Pro), so read them as weak evidence."
-        )
+    lines.extend(_sentence(w) for w in warnings)
     if cov.partial:
         lines.append(f"{cov.message()} The statistics use the months with data only.")
     return lines
+
+
+def _sentence(text: str) -> str:
+    return text[:1].upper() + text[1:] + ("" if text.endswith(".") else ".")
 
 
 def _parts(ctx: AppContext, filters: Filters, key: str) -> dict:

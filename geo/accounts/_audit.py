@@ -21,6 +21,7 @@ EVENTS = (
     "sign-in-failed",
     "sign-in-refused",
     "sign-out",
+    "view",  # a restricted view opened or changed: its filters (one entry per change)
     "export",
     "user-added",
     "user-removed",

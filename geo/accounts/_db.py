@@ -15,7 +15,7 @@ from pathlib import Path
 
 from geo.errors import StoreError
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 _BUSY_MS = 30_000
 
 _DDL = [
@@ -47,6 +47,29 @@ _DDL = [
         detail TEXT NOT NULL
     )
     """,
+    # Signed-in sessions (schema 2). The cookie holds a random token; only its digest is
+    # kept here, so a copy of this file cannot be turned into a cookie. A row is deleted when
+    # its session ends (sign-out, new password, user removed, idle or too old): the cookie
+    # then opens nothing, whatever its signature says.
+    """
+    CREATE TABLE IF NOT EXISTS sessions (
+        digest TEXT PRIMARY KEY,
+        user TEXT NOT NULL,
+        via TEXT NOT NULL,
+        client TEXT,
+        created REAL NOT NULL,
+        seen REAL NOT NULL
+    )
+    """,
+    "CREATE INDEX IF NOT EXISTS sessions_by_user ON sessions (user)",
+    # Recent anonymous downloads per client (digest of the address), pruned after the window.
+    """
+    CREATE TABLE IF NOT EXISTS quota (
+        counter TEXT NOT NULL,
+        at REAL NOT NULL
+    )
+    """,
+    "CREATE INDEX IF NOT EXISTS quota_by_counter ON quota (counter, at)",
     """
     CREATE TRIGGER IF NOT EXISTS audit_no_update BEFORE UPDATE ON audit
     BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END

@@ -34,8 +34,12 @@ def rules_applied(
 ) -> tuple[Rule, ...]:
     """What was done to the figures for ``audience``.
 
-    ``counts``: :meth:`SuppressedTree.counts` of the view, to say how many figures each rule
-    withheld. ``block``: the published period the figures are for.
+    ``counts``: :meth:`SuppressedTree.counts` of the view, to say whether each suppression
+    rule withheld anything (``"applied"``). How many it withheld is never said: the number of
+    parts merged into a "fewer than k" count is the number of non-empty parts it has (at its
+    least, that every incident shares one hexagon). Whether a rule applied is public anyway:
+    every withheld node is drawn as such at some level or resolution of the public map.
+    ``block``: the published period the figures are for.
     """
     marking = policy.marking(audience)
     if Audience(audience) is Audience.RESTRICTED:
@@ -49,10 +53,10 @@ def rules_applied(
         Rule("audience", f"{marking}: Part 1 (unrestricted). Safe to publish.",
              {"audience": "public", "marking": marking}),
         Rule("minimum_count", f"Counts from 1 to {k - 1} are shown as 'fewer than {k}'.",
-             {"k": k, "withheld": counts.get("primary", 0)}),
+             {"k": k, "applied": counts.get("primary", 0) > 0}),
         _secondary_rule(counts),
         Rule("merged", f"The parts of a count below {k} are not shown separately; the map "
-             "draws the whole count instead.", {"merged": counts.get("merged", 0)}),
+             "draws the whole count instead.", {"applied": counts.get("merged", 0) > 0}),
         _resolution_rule(policy.max_res),
         _fixed_rule(policy, block),
         _restricted_rule(policy, themes),
@@ -82,7 +86,7 @@ def _secondary_rule(counts: Mapping[str, int]) -> Rule:
         "Some other counts are shown as 'suppressed' so that no withheld count can be worked "
         "out by subtracting shown counts from a total at the next level up (county, district, "
         "division, hexagon).",
-        {"withheld": counts.get("secondary", 0)},
+        {"applied": counts.get("secondary", 0) > 0},
     )
 
 

@@ -1,0 +1,269 @@
+"""Hot spots and emerging hot spots for the public (Part 1) view, from published figures only.
+
+Gi* of a hexagon is an affine function of the counts around it, so a z-score (or a p-value, or
+any score finer than a class) computed from exact counts lets anyone who also knows one
+published total solve for every hexagon's count, the withheld ones included (docs/security.md;
+``tests/test_public_statistics_attacks.py`` runs that solve). So the public statistics never
+see an exact count the map does not show. Their input is the published map itself, each
+drawn piece read as a number:
+
+* a shown count (or 0) is itself;
+* "fewer than k" is the midpoint of 1 to k-1 (:func:`fewer_than_standin`: 2.5 for k = 5);
+* "suppressed" (k or more) is k (:func:`suppressed_standin`);
+* "not shown separately" (a part of a withheld count, drawn grey over the whole of it): the
+  withheld count's stand-in, spread evenly over the pieces of it the map draws.
+
+A hexagon's value is the sum of its pieces' values. Everything here is a function of what the
+public map already publishes, so nothing it prints can say more than the map does about any
+count; the cost is that a class describes the published figures, not the exact ones (the
+map's notes say so). The public output is the class alone: no z, no p, no score. The exact test
+counts in halves (:data:`HALVES`), so that the stand-ins are whole numbers.
+
+Emerging hot spots in public run on the published map of each period block (the current one
+and the ones before it, as the public trend), not on months, which are never published.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from dashboard.state import ViewState
+from dashboard.views.context import AppContext
+from dashboard.views.counts import ViewCounts, view_counts
+from dashboard.views.public import TREND_BLOCKS, block_of, publication, short_label
+from geo.cells import MIN_RES, cells_to_parent
+from geo.disclosure import Audience, DisclosurePolicy
+
+# The exact test needs whole numbers, and the stand-ins are halves (2.5 for k = 5): the
+# statistics run on half-incidents. A common scale changes no p-value (every neighbourhood sum
+# scales with it), so the classes are those of the values themselves; a grey area's share,
+# spread over its hexagons, rounds to the nearest half.
+HALVES = 2
+BLOCK_WORDS = {1: "months", 3: "quarters", 6: "half-years", 12: "years"}
+# Fewer published periods than this give no emerging pattern at all (with one, every hot
+# spot would read as "persistent").
+MIN_STEPS = 2
+
+
+def in_halves(values: np.ndarray) -> np.ndarray:
+    """Published values in half-incidents, as whole numbers (see :data:`HALVES`)."""
+    return np.rint(np.asarray(values, dtype=float) * HALVES)
+
+
+def fewer_than_standin(k: int) -> float:
+    """What "fewer than k" stands for in a public statistic: the midpoint of 1 to k-1."""
+    return k / 2
+
+
+def suppressed_standin(k: int) -> float:
+    """What "suppressed" (k or more, withheld to protect another count) stands for: k."""
+    return float(k)
+
+
+@dataclass(frozen=True)
+class PublicHotspots:
+    """Public Gi* classes of every cell of the study region, from published figures."""
+
+    res: int
+    classes: dict[int, str]
+    notes: tuple[str, ...]
+    published: dict[int, float]  # each cell's published value (stand-ins included)
+
+    def counts_by_class(self) -> dict[str, int]:
+        from geo.gistar import CLASS_LABELS  # noqa: PLC0415 - statistics load on first use
+
+        found = list(self.classes.values())
+        return {name: found.count(name) for name in CLASS_LABELS}
+
+
+@dataclass(frozen=True)
+class PublicEmerging:
+    """Public emerging hot spot categories of every cell of the study region (none when too
+    few blocks are published), from the published map of each block."""
+
+    res: int
+    categories: dict[int, str]
+    steps: tuple[str, ...]  # the blocks used, oldest first ("Q3 2026/27")
+    notes: tuple[str, ...]
+
+    def counts_by_category(self) -> dict[str, int]:
+        from geo.emerging import CATEGORIES  # noqa: PLC0415
+
+        found = list(self.categories.values())
+        return {name: found.count(name) for name in CATEGORIES}
+
+
+def published_values(counts: ViewCounts, pieces: list[dict], k: int) -> dict[int, float]:
+    """Each drawn hexagon's published value: its pieces' published counts, withheld ones
+    replaced by the stand-ins above (a function of the published map alone)."""
+    values = np.zeros(len(pieces))
+    merged: dict[str | None, list[int]] = {}
+    for i, p in enumerate(pieces):
+        c = p["count"]
+        if not c.withheld:
+            values[i] = c.value or 0
+        elif c.status == "primary":
+            values[i] = fewer_than_standin(k)
+        elif c.status == "merged":
+            merged.setdefault(p["leaf"], []).append(i)
+        else:  # "suppressed"
+            values[i] = suppressed_standin(k)
+    groups: dict[tuple, list[int]] = {}
+    for at in merged.values():  # one lookup per area
+        for i, container in zip(at, _containers(counts, [pieces[i] for i in at]), strict=True):
+            groups.setdefault(container, []).append(i)
+    for group in groups.values():
+        values[group] = fewer_than_standin(k) / len(group)
+    out: dict[int, float] = {}
+    for p, v in zip(pieces, values.tolist(), strict=True):
+        out[p["cell"]] = out.get(p["cell"], 0.0) + v
+    return out
+
+
+def _containers(counts: ViewCounts, pieces: list[dict]) -> list[tuple]:
+    """The withheld count each merged piece of one area belongs to, as the public tree shows
+    it: the nearest coarser piece of its hexagon in the area that is "fewer than k", else its
+    division, district or the county (every part of such a count is merged into it)."""
+    leaf = pieces[0]["leaf"]
+    cells = np.array([p["cell"] for p in pieces], dtype=np.uint64)
+    res = int((cells[0] >> np.uint64(52)) & np.uint64(0xF))
+    out: list[tuple | None] = [None] * len(pieces)
+    for r in range(res - 1, MIN_RES - 1, -1):
+        parents = cells_to_parent(cells, r)
+        try:
+            found = counts.pieces(leaf, parents)
+        except (KeyError, ValueError):  # a resolution the public tree does not hold
+            break
+        for i, (parent, c) in enumerate(zip(parents.tolist(), found, strict=True)):
+            if out[i] is None and c.status == "primary":
+                out[i] = ("piece", leaf, parent)
+    area = _area_container(counts, leaf, pieces[0]["district"])
+    return [c if c is not None else area for c in out]
+
+
+def _area_container(counts: ViewCounts, leaf: str | None, district: str | None) -> tuple:
+    for level, code in (("division", leaf), ("district", district), ("county", None)):
+        if code is None and level != "county":
+            continue
+        try:
+            if counts.area(level, code).status == "primary":
+                return (level, code)
+        except (KeyError, ValueError):
+            continue
+    return ("leaf", leaf)
+
+
+def public_hotspots(ctx: AppContext, state: ViewState, res: int) -> PublicHotspots:
+    """Gi* classes of the public view ``state`` (resolved and canonical) at ``res``."""
+    counts = view_counts(ctx, state.filters(), Audience.PUBLIC, res)
+    key = ("public-gi", counts.public.filters, state.level, state.area_code, res)
+    return ctx.shared(key, lambda: _hotspots(ctx, state, res, counts))
+
+
+def _hotspots(ctx: AppContext, state: ViewState, res: int, counts: ViewCounts) -> PublicHotspots:
+    from geo.grid import study_region  # noqa: PLC0415 - statistics load on first use
+    from geo.hotspots import gi_star_frame  # noqa: PLC0415
+
+    k = DisclosurePolicy.from_settings(ctx.settings).k
+    published = published_values(counts, _drawn(ctx, state, res, counts), k)
+    region = study_region(ctx.store, state.level, state.area_code, res)
+    cells = np.fromiter(published, dtype=np.uint64, count=len(published))
+    y = region.align(cells, np.fromiter(published.values(), dtype=float, count=len(published)))
+    frame = gi_star_frame(in_halves(y), region)
+    pairs = zip(frame["cell"].tolist(), frame["class"].tolist(), strict=True)
+    classes = {int(c): str(k_) for c, k_ in pairs}
+    return PublicHotspots(res, classes, region.notes + _notes(y, region, res), published)
+
+
+def _notes(y: np.ndarray, region, res: int) -> tuple[str, ...]:
+    """Caveats worded from the published figures only (no exact count, mean or number of
+    hexagons holding incidents: with the map's hexagons those give withheld totals away)."""
+    from geo.hotspots import SPARSE_NEIGHBOURHOOD  # noqa: PLC0415
+
+    if region.n == 0:
+        return ("the study region is empty: no boundary and no incidents in this area",)
+    if not y.any():
+        return ("no incidents are published for this area and period, so there is nothing "
+                "to cluster",)  # fmt: skip
+    if y.mean() * float(region.cardinality.mean()) < SPARSE_NEIGHBOURHOOD:
+        return (
+            "few published incidents for this many hexagons: the classes say little here; "
+            f"hexagons coarser than resolution {res} or a longer period would say more",
+        )
+    return ()
+
+
+def public_emerging(ctx: AppContext, state: ViewState, res: int) -> PublicEmerging:
+    """Emerging hot spot categories of ``state``'s area from the published map of each
+    period block up to the one shown (at most :data:`TREND_BLOCKS`, published ones only)."""
+    counts = view_counts(ctx, state.filters(), Audience.PUBLIC, res)
+    key = ("public-emerging", counts.public.filters, state.level, state.area_code, res)
+    return ctx.shared(key, lambda: _emerging(ctx, state, res))
+
+
+def _emerging(ctx: AppContext, state: ViewState, res: int) -> PublicEmerging:
+    from geo.emerging import MIN_MONTHS, emerging_from_cube  # noqa: PLC0415
+    from geo.grid import study_region  # noqa: PLC0415
+
+    pub = publication(ctx)
+    block = block_of(ctx, state)
+    blocks = [block] if block in pub.blocks else []
+    while blocks and len(blocks) < TREND_BLOCKS and blocks[0].previous() in pub.blocks:
+        blocks.insert(0, blocks[0].previous())
+    region = study_region(ctx.store, state.level, state.area_code, res)
+    k = DisclosurePolicy.from_settings(ctx.settings).k
+    cube = np.zeros((region.n, len(blocks)))
+    now = view_counts(ctx, state.filters(), Audience.PUBLIC, res)
+    drawn = _drawn(ctx, state, res, now)
+    for t, b in enumerate(blocks):
+        at = replace(state, month_from=b.first, month_to=b.last)
+        counts = view_counts(ctx, at.filters(), Audience.PUBLIC, res)
+        published = published_values(counts, _same_pieces(counts, drawn), k)
+        cells = np.fromiter(published, dtype=np.uint64, count=len(published))
+        cube[:, t] = region.align(cells, np.fromiter(published.values(), float, len(published)))
+    words = BLOCK_WORDS[pub.policy.period_months]
+    steps = tuple(short_label(b) for b in blocks)
+    notes = region.notes
+    if len(blocks) < MIN_STEPS:
+        notes += (
+            f"only {len(blocks)} {words[:-1] if len(blocks) == 1 else words} published up to "
+            "this one: no trend to analyse, so no pattern is shown",
+        )
+    elif len(blocks) < MIN_MONTHS:
+        notes += (
+            f"only {len(blocks)} {words} published: trends over fewer than {MIN_MONTHS} time "
+            "steps are weak evidence (ArcGIS requires at least ten)",
+        )
+    if len(blocks) < MIN_STEPS or region.n == 0:
+        # One period has no trend: every hot spot would be called "persistent".
+        return PublicEmerging(res, {}, steps, notes)
+    frame, _ = emerging_from_cube(in_halves(cube), region)
+    pairs = zip(frame["cell"].tolist(), frame["category"].tolist(), strict=True)
+    categories = {int(c): str(k_) for c, k_ in pairs}
+    return PublicEmerging(res, categories, steps, notes)
+
+
+def _same_pieces(counts: ViewCounts, pieces: list[dict]) -> list[dict]:
+    """The map's pieces with another block's published counts (one lookup per area). The
+    pieces are those this block's map draws: a hexagon drawn only in another block (one
+    holding incidents a hair over an edge) is left out of every step alike."""
+    by_leaf: dict[str | None, list[int]] = {}
+    for i, p in enumerate(pieces):
+        by_leaf.setdefault(p["leaf"], []).append(i)
+    out = list(pieces)
+    for leaf, at in by_leaf.items():
+        found = counts.pieces(leaf, np.array([pieces[i]["cell"] for i in at], dtype=np.uint64))
+        for i, c in zip(at, found, strict=True):
+            out[i] = {**pieces[i], "count": c}
+    return out
+
+
+def _drawn(ctx: AppContext, state: ViewState, res: int, counts: ViewCounts) -> list[dict]:
+    """The pieces the public map of ``state`` draws (the map's own function, so the statistic
+    reads exactly what the map publishes)."""
+    from dashboard.views.map_view import _pieces  # noqa: PLC0415 - map_view imports measures
+
+    key = ("public-drawn", counts.public.filters, state.level, state.area_code, res)
+    return ctx.cached(key, lambda: _pieces(ctx, state, res, counts))
