@@ -156,12 +156,13 @@ def emerging_hotspots(
     )
 
 
-def few_months_warning(months: int) -> tuple[str, ...]:
-    """The warning for a cube of fewer than :data:`MIN_MONTHS` time steps (empty otherwise)."""
+def few_months_warning(months: int, unit: str = "months") -> tuple[str, ...]:
+    """The warning for a cube of fewer than :data:`MIN_MONTHS` time steps (empty otherwise);
+    ``unit`` names the steps (plural: "months", "quarters")."""
     if months >= MIN_MONTHS:
         return ()
     return (
-        f"only {months} months: ArcGIS Pro's Emerging Hot Spot Analysis requires at least "
+        f"only {months} {unit}: ArcGIS Pro's Emerging Hot Spot Analysis requires at least "
         f"{MIN_MONTHS} time steps, and with fewer these patterns are weak evidence (a "
         "'persistent' or 'new' hot spot may be chance); load more months or read them as "
         "a sketch",

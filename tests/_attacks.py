@@ -173,8 +173,18 @@ def _gi_z(a, w, y) -> np.ndarray:
 def caption_claims(caption: list[str], hexagons: int, k: int) -> set[int]:
     """Totals a caption pins for an area whose published total is "fewer than k": the mean
     per hexagon times the number of hexagons (when only one whole number from 1 to k-1 fits
-    the printed rounding), or "only N cells hold any incident" with N = k-1."""
+    the printed rounding), "only N cells hold any incident" with N = k-1, or the busiest
+    hexagon's count with the number of hexagons holding any."""
     out: set[int] = set()
+    text = " ".join(caption)
+    busiest = re.search(r"busiest hexagon holds (\d+)", text)
+    cells = re.search(r"only (\d+) cells hold any incident", text, re.IGNORECASE)
+    if busiest and cells:
+        # The busiest cell holds N and M cells hold any: the total is at least N + M - 1,
+        # and exactly N when M is 1.
+        least = int(busiest.group(1)) + int(cells.group(1)) - 1
+        if int(cells.group(1)) == 1 or least == k - 1:
+            out.add(least)
     for line in caption:
         mean = re.search(r"(\d+\.\d+) incidents per hexagon on average", line)
         if mean and hexagons:

@@ -3,6 +3,7 @@ real text; the tables' numbers are the store's (Part 2) or the published ones (P
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 import pytest
@@ -275,6 +276,13 @@ def test_emerging_summary_warns_with_fewer_than_ten_months(packs, audience):
     """The pack covers three months: its emerging summary carries the warning (and the
     method page says what ten months are for)."""
     pdf, html = packs[audience]
+    text = " ".join(pdf_text(pdf.data).split())
+    assert "ArcGIS Pro requires at least ten time steps" in text  # the method page
+    if audience is Audience.PUBLIC:
+        # Public steps are published blocks, never months: the warning counts quarters.
+        assert re.search(r"[Oo]nly \d quarters published: ArcGIS Pro", html)
+        assert "Emerging Hot Spot Analysis requires at least 10 time steps" in html
+        return
     assert "Only 3 months: ArcGIS Pro" in html  # the summary page's note (HTML-escaped)
     assert "Emerging Hot Spot Analysis requires at least 10 time steps" in html
-    assert "requires at least 10 time steps" in " ".join(pdf_text(pdf.data).split())
+    assert "requires at least 10 time steps" in text

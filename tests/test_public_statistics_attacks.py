@@ -101,8 +101,12 @@ def world(request, tmp_path_factory) -> World:
 
 def _app(db: Path, monkeypatch=None, *, protected: bool = True):
     if not protected:
-        # The public hot spots as they were: Gi* of the exact counts, z on every card.
+        # The public hot spots as they were: Gi* of the exact counts, z on every card, and
+        # every note of the statistic (those quoting exact figures too).
+        from geo.hotspots import HotspotResult
+
         monkeypatch.setattr(measures, "_public_hotspots", measures._exact_hotspots)
+        monkeypatch.setattr(HotspotResult, "public_notes", property(lambda r: r.notes))
     settings = Settings(db_path=db, cookie_secure=False, anonymous_export_limit=10_000)
     app = create_app(Store(db), settings)
     return app, app.server.test_client()

@@ -230,7 +230,7 @@ def _public_hotspot_summary(ctx: AppContext, state: ViewState, res: int, counts:
         _hot_cells(ctx, rows, res, counts, Audience.PUBLIC),
         gi.counts_by_class(),
         emerging.counts_by_category(),
-        list(emerging.notes),
+        list(emerging.notes + emerging.warnings),
     )
 
 

@@ -125,7 +125,7 @@ def _hotspots(ctx, state, audience, res, counts, pieces) -> Classified:
 def _public_hotspots(ctx, state, audience, res, counts, pieces) -> Classified:
     """Part 1: classes only, computed from the published map (see ``public_stats``): a
     z-score or p-value from exact counts would let anyone solve for the withheld counts."""
-    from geo.gistar import CLASS_LABELS  # noqa: PLC0415 - statistics load on first use
+    from geo.gistar import CLASS_LABELS, CLASS_NOTE  # noqa: PLC0415 - loads on first use
 
     out = Classified(
         "hot spots (Getis-Ord Gi*)", "Gi* hot and cold spots", list(palette.HOTSPOT_CLASSES)
@@ -138,7 +138,8 @@ def _public_hotspots(ctx, state, audience, res, counts, pieces) -> Classified:
         detail = f"Incidents: {_said(p['count'], counts.k)}<br>{CLASS_LABELS[klass]}"
         out.by_piece[piece_key(p)] = (klass, None, CLASS_LABELS[klass], detail)
     out.notes.append(public_hotspot_note(res, counts.k))
-    out.notes.extend(result.notes)
+    out.notes.append(CLASS_NOTE)
+    _result_notes(out, result, result.notes)
     return out
 
 
@@ -339,7 +340,7 @@ def _public_emerging(ctx, state, audience, res, counts, pieces) -> Classified:
         f"period blocks{span}, read as the hot spot map reads them, then the Mann-Kendall "
         "trend and ArcGIS Pro's Emerging Hot Spot Analysis categories."
     )
-    out.notes.extend(result.notes)
+    _result_notes(out, result, result.notes + result.warnings)
     return out
 
 

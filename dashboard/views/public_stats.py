@@ -70,6 +70,7 @@ class PublicHotspots:
     classes: dict[int, str]
     notes: tuple[str, ...]
     published: dict[int, float]  # each cell's published value (stand-ins included)
+    warnings: tuple[str, ...] = ()
 
     def counts_by_class(self) -> dict[str, int]:
         from geo.gistar import CLASS_LABELS  # noqa: PLC0415 - statistics load on first use
@@ -87,6 +88,7 @@ class PublicEmerging:
     categories: dict[int, str]
     steps: tuple[str, ...]  # the blocks used, oldest first ("Q3 2026/27")
     notes: tuple[str, ...]
+    warnings: tuple[str, ...] = ()  # too few time steps (read with care)
 
     def counts_by_category(self) -> dict[str, int]:
         from geo.emerging import CATEGORIES  # noqa: PLC0415
@@ -204,7 +206,7 @@ def public_emerging(ctx: AppContext, state: ViewState, res: int) -> PublicEmergi
 
 
 def _emerging(ctx: AppContext, state: ViewState, res: int) -> PublicEmerging:
-    from geo.emerging import MIN_MONTHS, emerging_from_cube  # noqa: PLC0415
+    from geo.emerging import emerging_from_cube, few_months_warning  # noqa: PLC0415
     from geo.grid import study_region  # noqa: PLC0415
 
     pub = publication(ctx)
@@ -225,24 +227,21 @@ def _emerging(ctx: AppContext, state: ViewState, res: int) -> PublicEmerging:
         cube[:, t] = region.align(cells, np.fromiter(published.values(), float, len(published)))
     words = BLOCK_WORDS[pub.policy.period_months]
     steps = tuple(short_label(b) for b in blocks)
-    notes = region.notes
+    notes, warnings = region.notes, ()
     if len(blocks) < MIN_STEPS:
         notes += (
             f"only {len(blocks)} {words[:-1] if len(blocks) == 1 else words} published up to "
             "this one: no trend to analyse, so no pattern is shown",
         )
-    elif len(blocks) < MIN_MONTHS:
-        notes += (
-            f"only {len(blocks)} {words} published: trends over fewer than {MIN_MONTHS} time "
-            "steps are weak evidence (ArcGIS requires at least ten)",
-        )
+    else:
+        warnings = few_months_warning(len(blocks), f"{words} published")
     if len(blocks) < MIN_STEPS or region.n == 0:
         # One period has no trend: every hot spot would be called "persistent".
-        return PublicEmerging(res, {}, steps, notes)
+        return PublicEmerging(res, {}, steps, notes, warnings)
     frame, _ = emerging_from_cube(in_halves(cube), region)
     pairs = zip(frame["cell"].tolist(), frame["category"].tolist(), strict=True)
     categories = {int(c): str(k_) for c, k_ in pairs}
-    return PublicEmerging(res, categories, steps, notes)
+    return PublicEmerging(res, categories, steps, notes, warnings)
 
 
 def _same_pieces(counts: ViewCounts, pieces: list[dict]) -> list[dict]:
