@@ -22,8 +22,8 @@ from dashboard.export._rows import AreaRow, area_rows, view_resolution
 from dashboard.state import ViewState
 from dashboard.views import public_stats
 from dashboard.views.context import AppContext, options
-from dashboard.views.loaded import comparable, period_heading, previous_coverage, view_coverage
 from dashboard.views.counts import view_counts
+from dashboard.views.loaded import comparable, period_heading, previous_coverage, view_coverage
 from dashboard.views.map_model import MapModel
 from dashboard.views.map_view import map_model
 from dashboard.views.measures import emerging_result, hotspot_result, stats_filters
