@@ -100,7 +100,7 @@ def _statistics(audience: Audience) -> list[str]:
         "classes control the false discovery rate across the map (Benjamini-Hochberg): 'at "
         "most 1 in 20 false alarms' means that of all the hexagons marked at that level or a "
         "stricter one, on average no more than 1 in 20 is a neighbourhood no busier than "
-        "chance. 'Not significant' does not mean 'no crime here'."
+        "chance. 'not significant' does not mean 'no crime here'."
         + (
             " In this public pack the classes are computed from the published figures on the "
             "map, counts below the threshold read as the middle of their range (see Disclosure "
