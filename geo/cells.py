@@ -1,9 +1,13 @@
-"""H3 cells: points to cells, and coarser parents by bit arithmetic.
+"""H3 cells: points to cells at every resolution, and parents by bit arithmetic (outlines only).
 
-Every incident stores its H3 cell at :data:`FINE_RES` as an unsigned 64-bit integer. A coarser
-parent is pure bit arithmetic on that integer (the H3 index layout puts the resolution in bits
-52-55 and one 3-bit digit per resolution below it; unused digits are 7), so any resolution from
-:data:`MIN_RES` to :data:`FINE_RES` is computed inside DuckDB without an H3 extension.
+H3 cells do not nest: a resolution-10 cell's parent (its index with the finer digits cleared)
+is a hexagon that only roughly covers its seven children, and 6-7.5% of a month's police.uk
+points lie outside the parent of their own resolution-10 cell. So every incident stores the
+cell its point lies in at *each* resolution from :data:`MIN_RES` to :data:`FINE_RES`, computed
+by h3 from its stored coordinates at load (:func:`incidents_to_cell_columns`), one unsigned
+64-bit column per resolution (:func:`cell_column`). Every count groups on the column of its
+resolution. Parents by bit arithmetic (:func:`parent_sql`, :func:`cells_to_parent`) remain
+for drawing and for relating one resolution's outlines to another's, never for counting.
 """
 
 from __future__ import annotations
@@ -16,24 +20,66 @@ import numpy as np
 
 MIN_RES = 5
 FINE_RES = 10
+RESOLUTIONS = tuple(range(MIN_RES, FINE_RES + 1))
 _RES_SHIFT = 52
 _RES_MASK = 0xF << _RES_SHIFT
 _U64 = 0xFFFFFFFFFFFFFFFF
 
 
-def incidents_to_cells(lat: np.ndarray, lon: np.ndarray, res: int = FINE_RES) -> np.ndarray:
-    """H3 cells (uint64) for WGS84 points; 0 where either coordinate is missing.
+def cell_column(res: int) -> str:
+    """The incidents column holding each point's cell at ``res`` (an identifier from a fixed
+    list: ``cell`` at :data:`FINE_RES`, as stores have always had it, else ``cell_<res>``)."""
+    check_res(res)
+    return "cell" if res == FINE_RES else f"cell_{res}"
 
-    h3-py has no array API; its integer API in a plain loop is the fastest way in Python.
+
+def incidents_to_cells(lat: np.ndarray, lon: np.ndarray, res: int = FINE_RES) -> np.ndarray:
+    """H3 cells (uint64) at ``res`` for WGS84 points; 0 where either coordinate is missing."""
+    check_res(res)
+    return incidents_to_cell_columns(lat, lon, resolutions=(res,))[0]
+
+
+def incidents_to_cell_columns(
+    lat: np.ndarray, lon: np.ndarray, *, resolutions: tuple[int, ...] = RESOLUTIONS
+) -> np.ndarray:
+    """Each point's H3 cell at each resolution: shape ``(len(resolutions), n)``, uint64, 0
+    where either coordinate is missing or not finite.
+
+    The cells are h3-py's own (the H3 C library's ``latLngToCell``), so they are exactly what
+    ``h3.latlng_to_cell(lat, lng, res)`` gives. The vectorised libraries measured
+    (h3ronpy, polars-h3: both on the Rust port h3o) are 1.7-2x faster per point but round
+    differently within a few ulps of a cell edge and about 1e-12 degrees of a vertex, so
+    they would not always agree (``benchmarks/h3_vector_bench.py``). The loop runs once per
+    distinct point: police.uk snaps every crime to one of a fixed set of anonymous map
+    points, and a month of Kent holds about a quarter as many points as rows.
     """
     lat = np.asarray(lat, dtype=np.float64)
     lon = np.asarray(lon, dtype=np.float64)
-    out = np.zeros(lat.shape[0], dtype=np.uint64)
-    ok = np.isfinite(lat) & np.isfinite(lon)
+    out = np.zeros((len(resolutions), lat.shape[0]), dtype=np.uint64)
+    ok = np.flatnonzero(np.isfinite(lat) & np.isfinite(lon))
+    if ok.size == 0:
+        return out
+    at, first = _distinct_points(lat[ok], lon[ok])
+    points = list(zip(lat[ok][first].tolist(), lon[ok][first].tolist(), strict=True))
     to_cell = h3i.latlng_to_cell
-    cells = [to_cell(a, b, res) for a, b in zip(lat[ok].tolist(), lon[ok].tolist(), strict=True)]
-    out[ok] = np.array(cells, dtype=np.uint64)
+    for row, res in enumerate(resolutions):
+        check_res(res)
+        cells = np.fromiter((to_cell(a, b, res) for a, b in points), np.uint64, len(points))
+        out[row, ok] = cells[at]
     return out
+
+
+def _distinct_points(lat: np.ndarray, lon: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``(at, first)``: each point's index among the distinct points, and one row of each.
+    Points are compared by their exact bits (a hash table, not a sort: 0.13 s a million)."""
+    import pandas as pd  # noqa: PLC0415 - only loads need it
+
+    a, _ = pd.factorize(lat.view(np.uint64))
+    b, b_values = pd.factorize(lon.view(np.uint64))
+    at, keys = pd.factorize(a.astype(np.int64) * len(b_values) + b)
+    first = np.zeros(len(keys), dtype=np.int64)
+    first[at] = np.arange(len(at))  # any row of a group will do: they hold the same point
+    return at, first
 
 
 def parent_masks(res: int) -> tuple[int, int]:
@@ -51,16 +97,18 @@ def parent_masks(res: int) -> tuple[int, int]:
 
 
 def parent_sql(column: str, res: int) -> tuple[str, list[int]]:
-    """SQL for the parent of ``column`` at ``res`` and its two parameters.
+    """SQL for the bit-arithmetic parent of ``column`` at ``res`` and its two parameters.
 
-    ``column`` must be an identifier the caller controls, never user input.
+    Not for counting: a parent is not the cell its incidents' points lie in (group on
+    :func:`cell_column` instead). ``column`` must be an identifier the caller controls.
     """
     keep, add = parent_masks(res)
     return f"(({column} & ?::UBIGINT) | ?::UBIGINT)", [keep, add]
 
 
 def cells_to_parent(cells: np.ndarray, res: int) -> np.ndarray:
-    """Vectorised parent of uint64 cells (the same arithmetic as :func:`parent_sql`)."""
+    """Vectorised parent of uint64 cells (the same arithmetic as :func:`parent_sql`); for
+    outlines, never for counting."""
     keep, add = parent_masks(res)
     arr = np.asarray(cells, dtype=np.uint64)
     return (arr & np.uint64(keep)) | np.uint64(add)
@@ -94,3 +142,6 @@ def check_res(res: int) -> int:
     if not isinstance(res, int) or not MIN_RES <= res <= FINE_RES:
         raise ValueError(f"resolution {res!r}: expected {MIN_RES} to {FINE_RES}")
     return res
+
+
+CELL_COLUMNS = tuple(cell_column(r) for r in RESOLUTIONS)

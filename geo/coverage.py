@@ -16,7 +16,7 @@ import h3.api.basic_int as h3i
 import numpy as np
 import shapely
 
-from geo.cells import check_res, parent_sql
+from geo.cells import cell_column, check_res
 from geo.outlines import cells_to_clipped_boundaries
 
 LEVELS = ("county", "district", "division")
@@ -50,11 +50,11 @@ def cells_with_incidents(
     con: duckdb.DuckDBPyConnection, level: str, code: str | None, res: int
 ) -> np.ndarray:
     """Cells (uint64, sorted) at ``res`` holding at least one of the area's incidents."""
-    expr, params = parent_sql("cell", res)
+    column = cell_column(res)  # a fixed identifier
     where, where_params = _area_clause(level, code)
     rows = con.execute(
-        f"SELECT DISTINCT {expr} FROM incidents WHERE cell IS NOT NULL AND {where}",
-        [*params, *where_params],
+        f"SELECT DISTINCT {column} FROM incidents WHERE {column} IS NOT NULL AND {where}",
+        where_params,
     ).fetchall()
     return np.array(sorted(r[0] for r in rows), dtype=np.uint64)
 
@@ -73,8 +73,8 @@ def area_cells(
 
 
 def _area_clause(level: str, code: str | None) -> tuple[str, list[object]]:
-    if level == "county":
-        return "TRUE", []
+    if level == "county":  # every district together: incidents in no district are in no area
+        return "district IS NOT NULL", []
     _check_level(level)
     # The column name is one of two fixed identifiers, chosen by the checked level.
     column = "district" if level == "district" else "division"

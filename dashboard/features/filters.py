@@ -20,7 +20,7 @@ from dashboard.views import navigation as nav
 from dashboard.views.context import AppContext, Options, options
 from dashboard.views.labels import period_text
 from dashboard.views.public import block_of, play_block, publication, resolve_view
-from geo.disclosure import Audience
+from geo.disclosure import Audience, DisclosurePolicy
 
 MEASURE_LABELS = {
     "count": "Count of incidents",
@@ -50,15 +50,7 @@ def layout(ctx: AppContext, opts: Options) -> html.Aside:
                     className="radio",
                 ),
             ),
-            field(
-                "Hexagon size",
-                dcc.Dropdown(
-                    id=ids.RESOLUTION,
-                    clearable=False,
-                    options=[{"label": "Automatic (by level)", "value": "auto"}]
-                    + [{"label": f"Resolution {r}", "value": r} for r in range(5, 11)],
-                ),
-            ),
+            field("Hexagon size", _resolution_control(ctx)),
             field(
                 "Layers",
                 dcc.Checklist(
@@ -81,6 +73,21 @@ def layout(ctx: AppContext, opts: Options) -> html.Aside:
                 ),
             ),
         ],
+    )
+
+
+def _resolution_control(ctx: AppContext) -> dcc.Dropdown:
+    """Analysts choose any size; the public view publishes one size only, and says so."""
+    if ctx.audience is Audience.PUBLIC:
+        res = DisclosurePolicy.from_settings(ctx.settings).max_res
+        label = f"Resolution {res} (the one size published)"
+        options = [{"label": label, "value": "auto"}]
+        return dcc.Dropdown(id=ids.RESOLUTION, clearable=False, options=options, disabled=True)
+    return dcc.Dropdown(
+        id=ids.RESOLUTION,
+        clearable=False,
+        options=[{"label": "Automatic (by level)", "value": "auto"}]
+        + [{"label": f"Resolution {r}", "value": r} for r in range(5, 11)],
     )
 
 

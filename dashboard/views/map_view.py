@@ -26,7 +26,7 @@ from dashboard.views.map_model import Feature, LegendItem, MapModel, Note, Outli
 from dashboard.views.overlays import county_lines, ports
 from dashboard.views.places import nearest_towns
 from dashboard.views.public import period_label, resolve_view
-from dashboard.views.resolution import chosen_coarser, view_resolution
+from dashboard.views.resolution import public_resolution_note, view_resolution
 from geo.cells import str_to_cell
 from geo.disclosure import Audience, DisclosurePolicy
 
@@ -74,14 +74,9 @@ def map_model(ctx: AppContext, state: ViewState, audience: Audience) -> MapModel
 
 
 def _auto_res_note(ctx: AppContext, state: ViewState, audience: Audience, res: int):
-    if not chosen_coarser(ctx, state, audience, res):
+    if audience is not Audience.PUBLIC:
         return ()
-    return (
-        Note(
-            f"Hexagon size chosen automatically: resolution {res} publishes more of these "
-            "incidents than finer hexagons, where more counts fall below the threshold."
-        ),
-    )
+    return (Note(public_resolution_note(ctx)),)
 
 
 def _far_origins(links) -> tuple[Note, ...]:
@@ -128,7 +123,7 @@ def _pieces(ctx: AppContext, state: ViewState, res: int, counts: ViewCounts) -> 
     out = []
     # Incidents outside every boundary are not drawn: no area of the map holds them, and a
     # whole hexagon over the coast or the county edge would read as part of Kent. The notes
-    # say how many there are; they stay in the county total.
+    # say how many there are; no area's total, the county's included, counts them.
     for leaf in geo_view.drawn_leaves(ctx, state.level, state.area_code):
         shapes = geo_view.piece_shapes(ctx, leaf, res)
         leaf_key = leaf.code

@@ -74,7 +74,8 @@ def resolve_view(ctx: AppContext, state: ViewState, audience: Audience) -> ViewS
 
 
 def canonical(ctx: AppContext, state: ViewState) -> ViewState:
-    """A public state: the block holding its end month (or the latest), one theme."""
+    """A public state: the block holding its end month (or the latest), one theme, and the
+    one public hexagon resolution (a link asking for another size opens at that one)."""
     pub = publication(ctx)
     asked = public_filter(state.filters(), ctx.themes, pub.policy, options(ctx).months)
     return replace(
@@ -84,6 +85,7 @@ def canonical(ctx: AppContext, state: ViewState) -> ViewState:
         sources=(),
         month_from=asked.month_from,
         month_to=asked.month_to,
+        res=None,
     )
 
 
