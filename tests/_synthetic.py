@@ -26,7 +26,10 @@ def insert_incidents(store: Store, frame: pd.DataFrame, batch_id: int = 1) -> No
     10, ``cell_5`` to ``cell_9``) computed by h3-py from the coordinates."""
     frame = frame.copy()
     frame["source"] = frame.get("source", "police-uk")
-    for column in ("district", "division", "location"):
+    # Points around Maidstone are placed in Maidstone unless the frame says otherwise: the
+    # county counts only incidents placed in a district.
+    frame["district"] = frame.get("district", "E07000110")
+    for column in ("division", "location"):
         if column not in frame:
             frame[column] = None
     missing = frame["latitude"].isna().to_numpy()

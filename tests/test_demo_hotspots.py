@@ -32,9 +32,11 @@ RES = 8
 
 
 @pytest.fixture(scope="module")
-def demo_store(tmp_path_factory):
+def demo_store(tmp_path_factory, shared_data):
     settings = Settings(db_path=tmp_path_factory.mktemp("demo") / "socmap.duckdb")
     store = Store(settings.db_path)
+    # The county counts incidents placed in a district: the boundaries come first.
+    fetch_boundaries(store, from_dir=shared_data / "boundaries")
     demo.load_demo(store, settings, seed=2024, months=24, end=END)
     yield store
     store.close()

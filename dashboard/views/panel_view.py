@@ -278,8 +278,8 @@ def cell_detail(ctx, state: ViewState, audience: Audience) -> dict | None:
     cell = str_to_cell(state.cell)
     res = cell_resolution(cell)
     policy = DisclosurePolicy.from_settings(ctx.settings)
-    if audience is Audience.PUBLIC and res > policy.max_res:
-        return None
+    if audience is Audience.PUBLIC and res != policy.max_res:
+        return None  # the public view publishes hexagons of one size only
     counts = view_counts(ctx, state.filters(), audience, res)
     names = geo_view.area_names(ctx)
     parts = [
