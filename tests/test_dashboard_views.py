@@ -373,3 +373,31 @@ def test_no_empty_hexagon_is_drawn_over_a_neighbouring_division(ctx, audience):
         inside = shape.intersection(shapely.make_valid(leaf.geometry)).area
         if inside < 0.5 * shape.area:
             assert f.value and f.value > 0, (f.area, f.label)
+
+
+def test_a_county_map_sends_each_areas_alike_pieces_as_one_feature(ctx):
+    """At county level the public map has thousands of resolution-8 pieces; those of one area
+    saying the same ("0", "not shown separately") go to the browser as one feature of the
+    same hexagons, so nothing drawn changes and the response stays small."""
+    from dashboard.figures.map_figure import _polygons, map_figure
+
+    model = map_model(ctx, ViewState.from_query(f"?{PERIOD}"), Audience.PUBLIC)
+    assert len(model.features) > 5000
+    figure = map_figure(model, ctx.settings)
+    traces = [t for t in figure["data"] if t["type"] == "choroplethmap"]
+    sent = [f for t in traces for f in t["geojson"]["features"]]
+    assert len(sent) < len(model.features) / 5
+    drawn = sorted(str(p) for f in sent for p in _polygons(f["geometry"]))
+    assert drawn == sorted(str(p) for f in model.features for p in _polygons(f.geometry))
+    own = {f.key for f in model.features if f.label not in ("0", "not shown separately")}
+    merged = [f for f in sent if f["id"] not in own]
+    assert own <= {f["id"] for f in sent} and merged
+    texts = {t: h for tr in traces for t, h in zip(tr["locations"], tr["text"], strict=True)}
+    for f in merged:
+        assert "Each hexagon shaded this way" in texts[f["id"]]
+    restricted = map_model(
+        ctx, ViewState.from_query(f"?res=8&d={THANET}&{PERIOD}"), Audience.RESTRICTED
+    )
+    assert len(map_figure(restricted, ctx.settings)["data"][0]["locations"]) == sum(
+        f.klass == restricted.legend[0].key for f in restricted.features
+    )  # below county level every piece is its own feature
