@@ -12,6 +12,7 @@ for drawing and for relating one resolution's outlines to another's, never for c
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable
 
 import h3
@@ -46,12 +47,13 @@ def incidents_to_cell_columns(
     where either coordinate is missing or not finite.
 
     The cells are h3-py's own (the H3 C library's ``latLngToCell``), so they are exactly what
-    ``h3.latlng_to_cell(lat, lng, res)`` gives. The vectorised libraries measured
-    (h3ronpy, polars-h3: both on the Rust port h3o) are 1.7-2x faster per point but round
-    differently within a few ulps of a cell edge and about 1e-12 degrees of a vertex, so
-    they would not always agree (``benchmarks/h3_vector_bench.py``). The loop runs once per
-    distinct point: police.uk snaps every crime to one of a fixed set of anonymous map
-    points, and a month of Kent holds about a quarter as many points as rows.
+    ``h3.latlng_to_cell(lat, lng, res)`` gives. The vectorised libraries measured (h3ronpy,
+    polars-h3: both on the Rust port h3o) are no faster than this loop and round differently
+    within a few ulps of a cell edge and about 1e-12 degrees of a vertex, so they would not
+    always agree (``benchmarks/h3_vector_bench.py``). The loop is ``map`` over h3-py's
+    compiled function (no Python frame per point), once per distinct point: police.uk snaps
+    every crime to one of a fixed set of anonymous map points, and a month of Kent holds
+    about a quarter as many points as rows.
     """
     lat = np.asarray(lat, dtype=np.float64)
     lon = np.asarray(lon, dtype=np.float64)
@@ -60,26 +62,45 @@ def incidents_to_cell_columns(
     if ok.size == 0:
         return out
     at, first = _distinct_points(lat[ok], lon[ok])
-    points = list(zip(lat[ok][first].tolist(), lon[ok][first].tolist(), strict=True))
-    to_cell = h3i.latlng_to_cell
+    lats, lons = lat[ok][first].tolist(), lon[ok][first].tolist()
+    n = len(lats)
     for row, res in enumerate(resolutions):
         check_res(res)
-        cells = np.fromiter((to_cell(a, b, res) for a, b in points), np.uint64, len(points))
+        cells = np.fromiter(map(_to_cell, lats, lons, itertools.repeat(res, n)), np.uint64, n)
         out[row, ok] = cells[at]
     return out
 
 
+_SAMPLE = 20_000  # points looked at to tell whether finding the distinct ones pays
+
+# h3-py's compiled latlng_to_cell, under its public wrapper (which only passes the integer
+# through): a third faster in a loop, and the same function (tests/test_cells.py compares
+# every point with the public API). Falls back to the wrapper if a release moves it.
+_to_cell = getattr(getattr(h3, "_cy", None), "latlng_to_cell", h3i.latlng_to_cell)
+
+
 def _distinct_points(lat: np.ndarray, lon: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """``(at, first)``: each point's index among the distinct points, and one row of each.
-    Points are compared by their exact bits (a hash table, not a sort: 0.13 s a million)."""
-    import pandas as pd  # noqa: PLC0415 - only loads need it
 
-    a, _ = pd.factorize(lat.view(np.uint64))
-    b, b_values = pd.factorize(lon.view(np.uint64))
-    at, keys = pd.factorize(a.astype(np.int64) * len(b_values) + b)
+    Points are grouped by a 64-bit key of their exact bits, and the grouping is checked
+    point by point (two points sharing a key would make every row stand for itself). Where
+    a sample shows the points hardly repeat, every row stands for itself at once.
+    """
+    every = np.arange(len(lat))
+    sample = np.linspace(0, len(lat) - 1, min(len(lat), _SAMPLE)).astype(np.int64)
+    if len(np.unique(_point_keys(lat[sample], lon[sample]))) > 0.9 * len(sample):
+        return every, every
+    import pandas as pd  # noqa: PLC0415 - a hash table; loaded only when points repeat
+
+    at, keys = pd.factorize(_point_keys(lat, lon))
     first = np.zeros(len(keys), dtype=np.int64)
-    first[at] = np.arange(len(at))  # any row of a group will do: they hold the same point
-    return at, first
+    first[at] = every  # any row of a group will do: they hold the same point
+    same = np.array_equal(lat[first][at], lat) and np.array_equal(lon[first][at], lon)
+    return (at, first) if same else (every, every)
+
+
+def _point_keys(lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
+    return lat.view(np.uint64) ^ (lon.view(np.uint64) * np.uint64(0x9E3779B97F4A7C15))
 
 
 def parent_masks(res: int) -> tuple[int, int]:
