@@ -193,11 +193,11 @@ def _outlines(ctx: AppContext, state: ViewState) -> tuple[Outline, ...]:
 
 
 def _selected(state: ViewState, audience: Audience, policy) -> tuple[Outline, ...]:
-    """The selected hexagon's outline, drawn over everything (none finer than public)."""
+    """The selected hexagon's outline, drawn over everything (public: the public size only)."""
     if not state.cell:
         return ()
     cell = str_to_cell(state.cell)
-    if audience is Audience.PUBLIC and h3i.get_resolution(cell) > policy.max_res:
+    if audience is Audience.PUBLIC and h3i.get_resolution(cell) != policy.max_res:
         return ()
     ring = [(round(lon, 5), round(lat, 5)) for lat, lon in h3i.cell_to_boundary(cell)]
     return (Outline("selected", (tuple(ring + ring[:1]),), 3.0, "#000000", "Selected hexagon"),)
