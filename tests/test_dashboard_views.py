@@ -348,7 +348,7 @@ def test_the_public_view_publishes_one_resolution_at_every_level(ctx, query):
         model = map_model(ctx, state, Audience.PUBLIC)
         assert model.resolution == policy.max_res
         assert {f.cell[:2] for f in model.features} <= {f"8{policy.max_res}"}
-        assert any("publishes one size" in n.text for n in model.notes)
+        assert any("Hexagons are of one size" in n.text for n in model.notes)
     assert map_model(ctx, state, Audience.RESTRICTED).resolution == 10
     plain = ViewState.from_query(f"?{query}{PERIOD}")
     assert map_model(ctx, plain, Audience.RESTRICTED).resolution == AUTO_RES[plain.level]

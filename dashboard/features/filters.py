@@ -80,7 +80,7 @@ def _resolution_control(ctx: AppContext) -> dcc.Dropdown:
     """Analysts choose any size; the public view publishes one size only, and says so."""
     if ctx.audience is Audience.PUBLIC:
         res = DisclosurePolicy.from_settings(ctx.settings).max_res
-        label = f"Resolution {res} (the one size published)"
+        label = f"Resolution {res} only"
         options = [{"label": label, "value": "auto"}]
         return dcc.Dropdown(id=ids.RESOLUTION, clearable=False, options=options, disabled=True)
     return dcc.Dropdown(

@@ -26,7 +26,7 @@ from dashboard.views.map_model import Feature, LegendItem, MapModel, Note, Outli
 from dashboard.views.overlays import county_lines, ports
 from dashboard.views.places import nearest_towns
 from dashboard.views.public import period_label, resolve_view
-from dashboard.views.resolution import public_resolution_note, view_resolution
+from dashboard.views.resolution import view_resolution
 from geo.cells import str_to_cell
 from geo.disclosure import Audience, DisclosurePolicy
 
@@ -63,7 +63,6 @@ def map_model(ctx: AppContext, state: ViewState, audience: Audience) -> MapModel
         outlines=_outlines(ctx, state) + _selected(state, audience, policy),
         bounds=_with_origins(bounds, links),
         notes=tuple(data_notes(ctx, state, audience, counts, res, values.notes))
-        + _auto_res_note(ctx, state, audience, res)
         + _far_origins(links),
         breadcrumb=breadcrumb(ctx, state),
         links=links,
@@ -71,12 +70,6 @@ def map_model(ctx: AppContext, state: ViewState, audience: Audience) -> MapModel
         resolution=res,
         empty_message=_empty_message(state, counts, features),
     )
-
-
-def _auto_res_note(ctx: AppContext, state: ViewState, audience: Audience, res: int):
-    if audience is not Audience.PUBLIC:
-        return ()
-    return (Note(public_resolution_note(ctx)),)
 
 
 def _far_origins(links) -> tuple[Note, ...]:

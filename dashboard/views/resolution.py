@@ -5,7 +5,8 @@ A public (Part 1) view draws the policy's one public resolution (``SOCMAP_PUBLIC
 default 8) at every level, whatever is asked: H3 cells of two resolutions overlap without
 nesting, so pieces of two sizes published together would be two overlapping partitions of
 each area, and their joint sums could pin a count that suppression withholds (see
-:mod:`geo.disclosure._tree`). The map says so.
+:mod:`geo.disclosure._tree`). The map says so in its rules (:mod:`geo.disclosure._rules`),
+and the hexagon-size control offers that one size.
 """
 
 from __future__ import annotations
@@ -19,12 +20,3 @@ def view_resolution(ctx: AppContext, state: ViewState, audience: Audience) -> in
     """The resolution of ``state`` (resolved; for the public audience, the public one)."""
     policy = DisclosurePolicy.from_settings(ctx.settings)
     return policy.resolution(audience, state.resolution())
-
-
-def public_resolution_note(ctx: AppContext) -> str:
-    """What the public map says about its hexagon size."""
-    res = DisclosurePolicy.from_settings(ctx.settings).max_res
-    return (
-        f"Hexagon size: the public view publishes one size, resolution {res}, at every level, "
-        "so that no count can be worked out by comparing hexagons of two sizes."
-    )
