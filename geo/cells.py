@@ -1,13 +1,13 @@
-"""H3 cells: points to cells at every resolution, and parents by bit arithmetic (outlines only).
+"""H3 cells: each point's cell at every resolution from 5 to 10, and cell ids.
 
 H3 cells do not nest: a resolution-10 cell's parent (its index with the finer digits cleared)
 is a hexagon that only roughly covers its seven children, and 6-7.5% of a month's police.uk
 points lie outside the parent of their own resolution-10 cell. So every incident stores the
 cell its point lies in at *each* resolution from :data:`MIN_RES` to :data:`FINE_RES`, computed
 by h3 from its stored coordinates at load (:func:`incidents_to_cell_columns`), one unsigned
-64-bit column per resolution (:func:`cell_column`). Every count groups on the column of its
-resolution. Parents by bit arithmetic (:func:`parent_sql`, :func:`cells_to_parent`) remain
-for drawing and for relating one resolution's outlines to another's, never for counting.
+64-bit column per resolution (:func:`cell_column`), and every count groups on the column of
+its resolution. (socmap used to count bit-arithmetic parents of the resolution-10 cell; that
+code is gone, so nothing can count that way again.)
 """
 
 from __future__ import annotations
@@ -23,8 +23,6 @@ MIN_RES = 5
 FINE_RES = 10
 RESOLUTIONS = tuple(range(MIN_RES, FINE_RES + 1))
 _RES_SHIFT = 52
-_RES_MASK = 0xF << _RES_SHIFT
-_U64 = 0xFFFFFFFFFFFFFFFF
 
 
 def cell_column(res: int) -> str:
@@ -48,12 +46,12 @@ def incidents_to_cell_columns(
 
     The cells are h3-py's own (the H3 C library's ``latLngToCell``), so they are exactly what
     ``h3.latlng_to_cell(lat, lng, res)`` gives. The vectorised libraries measured (h3ronpy,
-    polars-h3: both on the Rust port h3o) are no faster than this loop and round differently
-    within a few ulps of a cell edge and about 1e-12 degrees of a vertex, so they would not
-    always agree (``benchmarks/h3_vector_bench.py``). The loop is ``map`` over h3-py's
-    compiled function (no Python frame per point), once per distinct point: police.uk snaps
-    every crime to one of a fixed set of anonymous map points, and a month of Kent holds
-    about a quarter as many points as rows.
+    polars-h3: both on the Rust port h3o) were at most a third faster than this loop on this
+    machine, and round differently within a few ulps of a cell edge and about 1e-12 degrees
+    of a vertex, so they would not always agree (``benchmarks/h3_vector_bench.py``). The
+    loop is ``map`` over h3-py's compiled function (no Python frame per point), once per
+    distinct point: police.uk snaps every crime to one of a fixed set of anonymous map
+    points, and a month of Kent holds about a quarter as many points as rows.
     """
     lat = np.asarray(lat, dtype=np.float64)
     lon = np.asarray(lon, dtype=np.float64)
@@ -101,38 +99,6 @@ def _distinct_points(lat: np.ndarray, lon: np.ndarray) -> tuple[np.ndarray, np.n
 
 def _point_keys(lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
     return lat.view(np.uint64) ^ (lon.view(np.uint64) * np.uint64(0x9E3779B97F4A7C15))
-
-
-def parent_masks(res: int) -> tuple[int, int]:
-    """``(keep, add)`` such that ``(cell & keep) | add`` is the cell's parent at ``res``.
-
-    ``keep`` clears the resolution bits and every digit finer than ``res``; ``add`` sets the
-    new resolution and fills those digits with 7, as H3 requires.
-    """
-    check_res(res)
-    unused_bits = 3 * (15 - res)
-    unused = (1 << unused_bits) - 1
-    keep = _U64 & ~_RES_MASK & ~unused
-    add = (res << _RES_SHIFT) | unused
-    return keep, add
-
-
-def parent_sql(column: str, res: int) -> tuple[str, list[int]]:
-    """SQL for the bit-arithmetic parent of ``column`` at ``res`` and its two parameters.
-
-    Not for counting: a parent is not the cell its incidents' points lie in (group on
-    :func:`cell_column` instead). ``column`` must be an identifier the caller controls.
-    """
-    keep, add = parent_masks(res)
-    return f"(({column} & ?::UBIGINT) | ?::UBIGINT)", [keep, add]
-
-
-def cells_to_parent(cells: np.ndarray, res: int) -> np.ndarray:
-    """Vectorised parent of uint64 cells (the same arithmetic as :func:`parent_sql`); for
-    outlines, never for counting."""
-    keep, add = parent_masks(res)
-    arr = np.asarray(cells, dtype=np.uint64)
-    return (arr & np.uint64(keep)) | np.uint64(add)
 
 
 def cell_to_str(cell: int) -> str:

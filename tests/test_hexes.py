@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import date
 
-import duckdb
 import h3
 import numpy as np
 import pandas as pd
@@ -12,7 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from geo.cells import MIN_RES, cells_to_parent, parent_sql
+from geo.cells import MIN_RES
 from geo.filters import Filters
 from geo.hexes import cell_month_counts, filtered_total, hex_counts, months_loaded
 from geo.store import Store
@@ -129,25 +128,6 @@ def test_incidents_in_no_district_count_in_no_area(data):
     assert len(outside) > 10
     everything = frame["latitude"].notna().sum()
     assert filtered_total(store, Filters(), THEMES) == everything - len(outside)
-
-
-@given(
-    lat=st.floats(min_value=-89.0, max_value=89.0),
-    lon=st.floats(min_value=-179.9, max_value=179.9),
-    fine=st.integers(min_value=0, max_value=15),
-    data=st.data(),
-)
-def test_parent_bit_arithmetic_equals_h3(lat, lon, fine, data):
-    cell = h3.latlng_to_cell(lat, lon, fine)
-    res = data.draw(st.integers(min_value=MIN_RES, max_value=10).filter(lambda r: r <= fine))
-    expected = h3.str_to_int(h3.cell_to_parent(cell, res))
-    as_int = np.array([h3.str_to_int(cell)], dtype=np.uint64)
-    assert int(cells_to_parent(as_int, res)[0]) == expected
-    sql, params = parent_sql("c", res)
-    got = duckdb.sql(
-        f"SELECT {sql} FROM (SELECT ?::UBIGINT AS c)", params=[*params, int(as_int[0])]
-    )
-    assert got.fetchall()[0][0] == expected
 
 
 def test_columns_and_hex_ids(data):
