@@ -15,6 +15,7 @@ from pathlib import Path
 
 import h3
 import pandas as pd
+import pyarrow as pa
 
 from dashboard.state import ViewState
 from geo.cells import CELL_COLUMNS, cell_column
@@ -26,10 +27,11 @@ class NaiveDashboard:
     def __init__(self, db: Path) -> None:
         t0 = time.perf_counter()
         store = Store(db)
+        # Cells as nullable unsigned integers: through float64 they would lose their low bits.
         self.frame = store.fetch(
             f"SELECT category, source, month, district, division, {', '.join(CELL_COLUMNS)} "
             "FROM incidents"
-        ).to_pandas()
+        ).to_pandas(types_mapper={pa.uint64(): pd.UInt64Dtype()}.get)
         store.close()
         self.load_seconds = time.perf_counter() - t0
         self.themes = load_themes()

@@ -375,13 +375,14 @@ def test_no_empty_hexagon_is_drawn_over_a_neighbouring_division(ctx, audience):
             assert f.value and f.value > 0, (f.area, f.label)
 
 
-def test_a_county_map_sends_each_areas_alike_pieces_as_one_feature(ctx):
+@pytest.mark.parametrize("measure", ["count", "change", "emerging"])
+def test_a_county_map_sends_each_areas_alike_pieces_as_one_feature(ctx, measure):
     """At county level the public map has thousands of resolution-8 pieces; those of one area
-    saying the same ("0", "not shown separately") go to the browser as one feature of the
-    same hexagons, so nothing drawn changes and the response stays small."""
+    whose cards say the same (class, figure and detail) go to the browser as one feature of
+    the same hexagons, so nothing drawn changes and the response stays small."""
     from dashboard.figures.map_figure import _polygons, map_figure
 
-    model = map_model(ctx, ViewState.from_query(f"?{PERIOD}"), Audience.PUBLIC)
+    model = map_model(ctx, ViewState.from_query(f"?m={measure}&{PERIOD}"), Audience.PUBLIC)
     assert len(model.features) > 5000
     figure = map_figure(model, ctx.settings)
     traces = [t for t in figure["data"] if t["type"] == "choroplethmap"]
@@ -389,12 +390,21 @@ def test_a_county_map_sends_each_areas_alike_pieces_as_one_feature(ctx):
     assert len(sent) < len(model.features) / 5
     drawn = sorted(str(p) for f in sent for p in _polygons(f["geometry"]))
     assert drawn == sorted(str(p) for f in model.features for p in _polygons(f.geometry))
-    own = {f.key for f in model.features if f.label not in ("0", "not shown separately")}
-    merged = [f for f in sent if f["id"] not in own]
-    assert own <= {f["id"] for f in sent} and merged
+    by_key = {f.key: f for f in model.features}
     texts = {t: h for tr in traces for t, h in zip(tr["locations"], tr["text"], strict=True)}
-    for f in merged:
-        assert "Each hexagon shaded this way" in texts[f["id"]]
+    merged = [f for f in sent if f["id"] not in by_key]
+    assert merged
+    for f in sent:
+        if f["id"] in by_key:  # a piece with a card of its own, as the model has it
+            assert texts[f["id"]] == by_key[f["id"]].hover
+        else:  # every hexagon in it has this card but for its place
+            assert "Each hexagon shaded this way" in texts[f["id"]]
+            cards = {
+                "<br>".join([m.hover.split("<br>")[0], *m.hover.split("<br>")[2:]])
+                for m in model.features
+                if any(p in f["geometry"]["coordinates"] for p in _polygons(m.geometry))
+            }
+            assert cards == {texts[f["id"]].replace("<br>Each hexagon shaded this way", "")}
     restricted = map_model(
         ctx, ViewState.from_query(f"?res=8&d={THANET}&{PERIOD}"), Audience.RESTRICTED
     )

@@ -18,11 +18,10 @@ _MAP_HEIGHT_PX = 640
 # A county map of fine hexagons has thousands of pieces, most of them holding no incident or
 # part of a withheld area's count (the public view draws its one resolution, 8, at county
 # level too: about 7,500 pieces). Drawn one by one they make a response of several megabytes,
-# so on a county count map each area's pieces that say the same ("0", "not shown separately")
-# are sent as one feature (the same hexagons, as one MultiPolygon): the map looks the same,
-# and hovering any of them says what each of them holds.
+# so on a county map each area's pieces whose cards say the same (the same class, figure and
+# detail, all but the hexagon's own place) are sent as one feature: the same hexagons, as one
+# MultiPolygon. The map looks the same, and hovering any of them says what each one holds.
 _MERGE_ALIKE_ABOVE = 1500
-_ALIKE = {"0", "not shown separately"}  # labels that say nothing particular to one hexagon
 
 
 def map_figure(model: MapModel, settings: Settings) -> dict:
@@ -88,32 +87,31 @@ def _style(settings: Settings) -> str | dict:
 
 def _merge_alike(model: MapModel) -> bool:
     level = [lvl for lvl, _, _ in model.breadcrumb if lvl != "cell"][-1:] or ["county"]
-    return (
-        level[0] == "county"
-        and model.measure == "count"
-        and len(model.features) > _MERGE_ALIKE_ABOVE
-    )
+    return level[0] == "county" and len(model.features) > _MERGE_ALIKE_ABOVE
 
 
 def _alike_merged(feats: list) -> list:
-    """Pieces of one area with the same label from :data:`_ALIKE`, as one feature; the others
-    as they are. A click on a merged feature goes to its district, as on any county piece."""
-    out, alike = [], {}
+    """Pieces of one area (of one class) whose cards say the same, as one feature; a piece
+    with a card of its own as it is. A card is the area's name, the hexagon's place, then the
+    figures (``map_view._feature``). A click on a merged feature goes to its district, as a
+    click on any county piece does."""
+    groups: dict[tuple, list] = {}
     for f in feats:
-        if f.label in _ALIKE:
-            alike.setdefault((f.area, f.label), []).append(f)
-        else:
-            out.append(f)
-    for (area, label), group in alike.items():
+        lines = f.hover.split("<br>")
+        groups.setdefault((f.area, f.label, lines[0], tuple(lines[2:])), []).append(f)
+    out = []
+    for n, ((area, _, name, detail), group) in enumerate(groups.items()):
+        if len(group) == 1:
+            out.append(group[0])
+            continue
         polygons = [p for f in group for p in _polygons(f.geometry)]
-        lines = group[0].hover.split("<br>")
         out.append(
             replace(
                 group[0],
-                key=f"{label}|{area or ''}",
+                key=f"{group[0].klass}:{n}|{area or ''}",
                 cell="",
                 geometry={"type": "MultiPolygon", "coordinates": polygons},
-                hover=f"{lines[0]}<br>Each hexagon shaded this way<br>{lines[-1]}",
+                hover="<br>".join([name, "Each hexagon shaded this way", *detail]),
             )
         )
     return out
