@@ -108,7 +108,7 @@ def _alike_merged(feats: list) -> list:
         out.append(
             replace(
                 group[0],
-                key=f"{group[0].klass}:{n}|{area or ''}",
+                key=f"same-{group[0].klass}-{n}|{area or ''}",  # no colon: not "label: n"
                 cell="",
                 geometry={"type": "MultiPolygon", "coordinates": polygons},
                 hover="<br>".join([name, "Each hexagon shaded this way", *detail]),
