@@ -14,11 +14,11 @@ import time
 from pathlib import Path
 
 import h3
-import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from dashboard.state import ViewState
-from geo.cells import cells_to_parent
+from geo.cells import CELL_COLUMNS, cell_column
 from geo.store import Store
 from geo.themes import load_themes
 
@@ -27,9 +27,11 @@ class NaiveDashboard:
     def __init__(self, db: Path) -> None:
         t0 = time.perf_counter()
         store = Store(db)
+        # Cells as nullable unsigned integers: through float64 they would lose their low bits.
         self.frame = store.fetch(
-            "SELECT category, source, month, district, division, cell FROM incidents"
-        ).to_pandas()
+            f"SELECT category, source, month, district, division, {', '.join(CELL_COLUMNS)} "
+            "FROM incidents"
+        ).to_pandas(types_mapper={pa.uint64(): pd.UInt64Dtype()}.get)
         store.close()
         self.load_seconds = time.perf_counter() - t0
         self.themes = load_themes()
@@ -53,10 +55,11 @@ class NaiveDashboard:
             mask &= f["division"] == state.division
         elif state.district:
             mask &= f["district"] == state.district
+        else:
+            mask &= f["district"].notna()
         rows = f[mask]
         res = state.resolution()
-        parents = cells_to_parent(rows["cell"].to_numpy(dtype=np.uint64), res)
-        counts = pd.Series(parents).value_counts()
+        counts = rows[cell_column(res)].value_counts()
         features, locations, z = [], [], []
         for cell, n in counts.items():
             hex_id = h3.int_to_str(int(cell))

@@ -41,7 +41,7 @@ from geo import grid as grid_module
 from geo.boundaries import fetch_boundaries
 from geo.filters import Filters, parse_month
 from geo.gistar import benjamini_hochberg, gi_star, gi_star_exact
-from geo.grid import region_from_cells, statistic_filters, study_region
+from geo.grid import region_from_cells, study_region
 from geo.hexes import hex_counts
 from geo.hotspots import gi_star_frame
 from geo.themes import load_themes
@@ -104,7 +104,7 @@ def bench_store(store: Store, repeat: int) -> list[tuple[str, object, np.ndarray
     for name, filters in cases:
         cold = timed(lambda f=filters: find_hotspots(store, f, 8, themes), repeat, setup=clear)
         warm = timed(lambda f=filters: find_hotspots(store, f, 8, themes), repeat)
-        counts = hex_counts(store, statistic_filters(filters), 8, themes)
+        counts = hex_counts(store, filters, 8, themes)
         y = region.align(counts["cell"].to_numpy(), counts["count"].to_numpy())
         print(f"find_hotspots, {name} ({int(y.sum()):,} incidents): "
               f"region built {fmt(cold)}; region cached {fmt(warm)}")  # fmt: skip

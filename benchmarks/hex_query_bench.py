@@ -1,14 +1,18 @@
 """Hexagon count benchmark: a filtered count per H3 cell on 1 and 10 million incidents.
 
-socmap's ``hex_counts`` (DuckDB, parents by bit arithmetic, the store written by the real
-loader so batches are sorted by category, month and cell) against pandas groupby on the same
-rows held in memory, in the same run. Two pandas baselines: the columns as DuckDB hands them
-over (strings, timestamps), and a tuned one with categorical columns. Also the same query on
-a copy of the table in arrival order (batch by batch, rows within a batch in file order), to
-show what the loader's sort order buys.
+socmap's ``hex_counts`` (DuckDB, grouping on the stored column of each incident's own cell at
+the resolution; the store written by the real loader, with the shared Kent boundaries loaded so
+points are placed in districts, and batches sorted by category, month and cell) against pandas
+groupby on the same rows held in memory, in the same run. Two pandas baselines: the columns as
+DuckDB hands them over (strings, timestamps), and a tuned one with categorical columns. Also the
+same query on a copy of the table in arrival order (batch by batch, rows within a batch in file
+order), to show what the loader's sort order buys.
 
     .venv/bin/python benchmarks/hex_query_bench.py [--sizes 1000000 10000000] [--repeat 15]
         [--keep DIR]   # reuse generated stores between runs
+
+Needs the shared Kent boundaries (``$SOCMAP_SHARED_DATA`` or ``../shared/data``): a county
+count holds only the incidents placed in a district.
 
 Targets (issue 4): a filtered count on 10 million incidents under 100 ms median on this 2-core
 machine, and at least 5x faster than pandas.
@@ -17,6 +21,7 @@ machine, and at least 5x faster than pandas.
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import tempfile
 import time
@@ -28,7 +33,8 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from geo.cells import cells_to_parent, incidents_to_cells
+from geo.boundaries import fetch_boundaries
+from geo.cells import cell_column, incidents_to_cell_columns
 from geo.filters import Filters, add_months
 from geo.hexes import hex_counts
 from geo.ingest._load import Chunk, LoadSpec, load_chunks
@@ -61,6 +67,15 @@ ARROW_TYPES = {"BIGINT": pa.int64(), "VARCHAR": pa.string(), "DATE": pa.date32()
                "DOUBLE": pa.float64()}  # fmt: skip
 
 
+def shared_data() -> Path:
+    """``$SOCMAP_SHARED_DATA``, else the shared folder beside the checkout."""
+    raw = os.environ.get("SOCMAP_SHARED_DATA")
+    path = Path(raw) if raw else Path(__file__).resolve().parents[2] / "shared" / "data"
+    if not (path / "boundaries").is_dir():
+        raise SystemExit(f"{path}: no shared Kent boundaries; set SOCMAP_SHARED_DATA")
+    return path
+
+
 def month_rows(rng: np.random.Generator, n: int, month: date) -> tuple[pa.Table, np.ndarray]:
     """One month of synthetic incidents in the loader's canonical shape, with their cells."""
     pick = rng.integers(0, len(TOWNS), n)
@@ -77,13 +92,14 @@ def month_rows(rng: np.random.Generator, n: int, month: date) -> tuple[pa.Table,
         latitude=pa.array(lat),
         longitude=pa.array(lon),
     )
-    return pa.table(data), incidents_to_cells(lat, lon)
+    return pa.table(data), incidents_to_cell_columns(lat, lon)
 
 
 def build_store(path: Path, rows: int, seed: int = 3) -> None:
     """``rows`` incidents over 24 months, one batch per month through the real loader."""
     rng = np.random.default_rng(seed)
     store = Store(path)
+    fetch_boundaries(store, from_dir=shared_data() / "boundaries")
     per_month = rows // MONTHS
     for i in range(MONTHS):
         month = add_months(FIRST, i)
@@ -105,12 +121,11 @@ def median_ms(fn, repeat: int) -> float:
 
 
 def pandas_count(frame: pd.DataFrame, cats: list[str], first, last, res: int) -> pd.Series:
+    """The same count in pandas: the filter, then the incidents per cell of the resolution's
+    own column (the county: incidents placed in a district)."""
     keep = frame["category"].isin(cats) & (frame["month"] >= first) & (frame["month"] <= last)
-    return (
-        pd.Series(1, index=cells_to_parent(frame.loc[keep, "cell"].to_numpy(), res))
-        .groupby(level=0)
-        .sum()
-    )
+    keep &= frame["placed"]
+    return frame.loc[keep, cell_column(res)].value_counts()
 
 
 def arrival_copy(src: Path, dst: Path) -> None:
@@ -136,9 +151,9 @@ def bench_size(rows: int, folder: Path, repeat: int) -> None:
     last = add_months(FIRST, MONTHS - 1)
     first = add_months(last, -11)
     # Months as datetime64, not Python date objects: the baseline gets pandas' fast path.
-    frame = store.fetch("SELECT category, month, cell FROM incidents").to_pandas(
-        date_as_object=False
-    )
+    frame = store.fetch(
+        "SELECT category, month, district IS NOT NULL AS placed, cell_7, cell_9 FROM incidents"
+    ).to_pandas(date_as_object=False)
     tuned = frame.astype({"category": "category"})
     arrival_path = folder / f"hexes-{rows}-arrival.duckdb"
     if not arrival_path.exists():

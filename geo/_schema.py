@@ -7,7 +7,11 @@ destination (the Kent place it supplies); a port event names its port.
 
 from __future__ import annotations
 
-SCHEMA_VERSION = "4"  # 3: quarantine.incident_id, ports.aliases; 4: quarantine.reported_by
+# 3: quarantine.incident_id, ports.aliases; 4: quarantine.reported_by; 5: incidents.cell_5 to
+# cell_9, each point's own cell at that resolution (a store of version 4 is brought up to date
+# by `socmap store upgrade`: geo/_upgrade.py).
+SCHEMA_VERSION = "5"
+UPGRADABLE = ("4",)
 
 DDL = [
     """
@@ -45,7 +49,7 @@ DDL = [
         month DATE NOT NULL,            -- first day of the month
         latitude DOUBLE,                -- WGS84; NULL when unmapped
         longitude DOUBLE,
-        cell UBIGINT,                   -- H3 cell at the fine resolution (geo.cells.FINE_RES)
+        cell UBIGINT,                   -- H3 cell at resolution 10 (geo.cells.FINE_RES)
         district VARCHAR,               -- ONS code, placed by point in polygon
         division VARCHAR,               -- ONS code; NULL outside the county council's area
         location VARCHAR,               -- police.uk's "On or near ..." description
@@ -61,7 +65,15 @@ DDL = [
         line_name VARCHAR,
         port VARCHAR,                   -- port-of-entry events: the port's id
         attributes JSON,                -- any other columns the file carried
-        batch_id INTEGER NOT NULL
+        batch_id INTEGER NOT NULL,
+        -- The point's own H3 cell at resolutions 5 to 9 (h3's latlng_to_cell; H3 cells do not
+        -- nest, so these are not parents of ``cell``). Last, so an upgraded store (columns
+        -- added by ALTER TABLE) has the same layout as a new one.
+        cell_5 UBIGINT,
+        cell_6 UBIGINT,
+        cell_7 UBIGINT,
+        cell_8 UBIGINT,
+        cell_9 UBIGINT
     )
     """,
     """

@@ -1,13 +1,18 @@
-"""H3 cells: points to cells, and coarser parents by bit arithmetic.
+"""H3 cells: each point's cell at every resolution from 5 to 10, and cell ids.
 
-Every incident stores its H3 cell at :data:`FINE_RES` as an unsigned 64-bit integer. A coarser
-parent is pure bit arithmetic on that integer (the H3 index layout puts the resolution in bits
-52-55 and one 3-bit digit per resolution below it; unused digits are 7), so any resolution from
-:data:`MIN_RES` to :data:`FINE_RES` is computed inside DuckDB without an H3 extension.
+H3 cells do not nest: a resolution-10 cell's parent (its index with the finer digits cleared)
+is a hexagon that only roughly covers its seven children, and 6-7.5% of a month's police.uk
+points lie outside the parent of their own resolution-10 cell. So every incident stores the
+cell its point lies in at *each* resolution from :data:`MIN_RES` to :data:`FINE_RES`, computed
+by h3 from its stored coordinates at load (:func:`incidents_to_cell_columns`), one unsigned
+64-bit column per resolution (:func:`cell_column`), and every count groups on the column of
+its resolution. (socmap used to count bit-arithmetic parents of the resolution-10 cell; that
+code is gone, so nothing can count that way again.)
 """
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable
 
 import h3
@@ -16,54 +21,84 @@ import numpy as np
 
 MIN_RES = 5
 FINE_RES = 10
+RESOLUTIONS = tuple(range(MIN_RES, FINE_RES + 1))
 _RES_SHIFT = 52
-_RES_MASK = 0xF << _RES_SHIFT
-_U64 = 0xFFFFFFFFFFFFFFFF
+
+
+def cell_column(res: int) -> str:
+    """The incidents column holding each point's cell at ``res`` (an identifier from a fixed
+    list: ``cell`` at :data:`FINE_RES`, as stores have always had it, else ``cell_<res>``)."""
+    check_res(res)
+    return "cell" if res == FINE_RES else f"cell_{res}"
 
 
 def incidents_to_cells(lat: np.ndarray, lon: np.ndarray, res: int = FINE_RES) -> np.ndarray:
-    """H3 cells (uint64) for WGS84 points; 0 where either coordinate is missing.
+    """H3 cells (uint64) at ``res`` for WGS84 points; 0 where either coordinate is missing."""
+    check_res(res)
+    return incidents_to_cell_columns(lat, lon, resolutions=(res,))[0]
 
-    h3-py has no array API; its integer API in a plain loop is the fastest way in Python.
+
+def incidents_to_cell_columns(
+    lat: np.ndarray, lon: np.ndarray, *, resolutions: tuple[int, ...] = RESOLUTIONS
+) -> np.ndarray:
+    """Each point's H3 cell at each resolution: shape ``(len(resolutions), n)``, uint64, 0
+    where either coordinate is missing or not finite.
+
+    The cells are h3-py's own (the H3 C library's ``latLngToCell``), so they are exactly what
+    ``h3.latlng_to_cell(lat, lng, res)`` gives. The vectorised libraries measured (h3ronpy,
+    polars-h3: both on the Rust port h3o) were at most a third faster than this loop on this
+    machine, and round differently within a few ulps of a cell edge and about 1e-12 degrees
+    of a vertex, so they would not always agree (``benchmarks/h3_vector_bench.py``). The
+    loop is ``map`` over h3-py's compiled function (no Python frame per point), once per
+    distinct point: police.uk snaps every crime to one of a fixed set of anonymous map
+    points, and a month of Kent holds about a quarter as many points as rows.
     """
     lat = np.asarray(lat, dtype=np.float64)
     lon = np.asarray(lon, dtype=np.float64)
-    out = np.zeros(lat.shape[0], dtype=np.uint64)
-    ok = np.isfinite(lat) & np.isfinite(lon)
-    to_cell = h3i.latlng_to_cell
-    cells = [to_cell(a, b, res) for a, b in zip(lat[ok].tolist(), lon[ok].tolist(), strict=True)]
-    out[ok] = np.array(cells, dtype=np.uint64)
+    out = np.zeros((len(resolutions), lat.shape[0]), dtype=np.uint64)
+    ok = np.flatnonzero(np.isfinite(lat) & np.isfinite(lon))
+    if ok.size == 0:
+        return out
+    at, first = _distinct_points(lat[ok], lon[ok])
+    lats, lons = lat[ok][first].tolist(), lon[ok][first].tolist()
+    n = len(lats)
+    for row, res in enumerate(resolutions):
+        check_res(res)
+        cells = np.fromiter(map(_to_cell, lats, lons, itertools.repeat(res, n)), np.uint64, n)
+        out[row, ok] = cells[at]
     return out
 
 
-def parent_masks(res: int) -> tuple[int, int]:
-    """``(keep, add)`` such that ``(cell & keep) | add`` is the cell's parent at ``res``.
+_SAMPLE = 20_000  # points looked at to tell whether finding the distinct ones pays
 
-    ``keep`` clears the resolution bits and every digit finer than ``res``; ``add`` sets the
-    new resolution and fills those digits with 7, as H3 requires.
+# h3-py's compiled latlng_to_cell, under its public wrapper (which only passes the integer
+# through): a third faster in a loop, and the same function (tests/test_cells.py compares
+# every point with the public API). Falls back to the wrapper if a release moves it.
+_to_cell = getattr(getattr(h3, "_cy", None), "latlng_to_cell", h3i.latlng_to_cell)
+
+
+def _distinct_points(lat: np.ndarray, lon: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``(at, first)``: each point's index among the distinct points, and one row of each.
+
+    Points are grouped by a 64-bit key of their exact bits, and the grouping is checked
+    point by point (two points sharing a key would make every row stand for itself). Where
+    a sample shows the points hardly repeat, every row stands for itself at once.
     """
-    check_res(res)
-    unused_bits = 3 * (15 - res)
-    unused = (1 << unused_bits) - 1
-    keep = _U64 & ~_RES_MASK & ~unused
-    add = (res << _RES_SHIFT) | unused
-    return keep, add
+    every = np.arange(len(lat))
+    sample = np.linspace(0, len(lat) - 1, min(len(lat), _SAMPLE)).astype(np.int64)
+    if len(np.unique(_point_keys(lat[sample], lon[sample]))) > 0.9 * len(sample):
+        return every, every
+    import pandas as pd  # noqa: PLC0415 - a hash table; loaded only when points repeat
+
+    at, keys = pd.factorize(_point_keys(lat, lon))
+    first = np.zeros(len(keys), dtype=np.int64)
+    first[at] = every  # any row of a group will do: they hold the same point
+    same = np.array_equal(lat[first][at], lat) and np.array_equal(lon[first][at], lon)
+    return (at, first) if same else (every, every)
 
 
-def parent_sql(column: str, res: int) -> tuple[str, list[int]]:
-    """SQL for the parent of ``column`` at ``res`` and its two parameters.
-
-    ``column`` must be an identifier the caller controls, never user input.
-    """
-    keep, add = parent_masks(res)
-    return f"(({column} & ?::UBIGINT) | ?::UBIGINT)", [keep, add]
-
-
-def cells_to_parent(cells: np.ndarray, res: int) -> np.ndarray:
-    """Vectorised parent of uint64 cells (the same arithmetic as :func:`parent_sql`)."""
-    keep, add = parent_masks(res)
-    arr = np.asarray(cells, dtype=np.uint64)
-    return (arr & np.uint64(keep)) | np.uint64(add)
+def _point_keys(lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
+    return lat.view(np.uint64) ^ (lon.view(np.uint64) * np.uint64(0x9E3779B97F4A7C15))
 
 
 def cell_to_str(cell: int) -> str:
@@ -94,3 +129,6 @@ def check_res(res: int) -> int:
     if not isinstance(res, int) or not MIN_RES <= res <= FINE_RES:
         raise ValueError(f"resolution {res!r}: expected {MIN_RES} to {FINE_RES}")
     return res
+
+
+CELL_COLUMNS = tuple(cell_column(r) for r in RESOLUTIONS)

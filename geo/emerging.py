@@ -40,7 +40,7 @@ from geo import gistar
 from geo.cells import cells_to_str
 from geo.cube import cube_months, monthly_cube
 from geo.filters import Filters
-from geo.grid import StudyRegion, statistic_filters, study_region
+from geo.grid import StudyRegion, study_region
 from geo.spacetime import check_steps_back, cube_gi
 from geo.store import Store
 from geo.themes import ThemeMap
@@ -126,9 +126,7 @@ def emerging_hotspots(
     gistar.check_test(test)
     region = study_region(store, *filters.area, res)
     months, notes = cube_months(store, filters)
-    counts = monthly_cube(
-        store, statistic_filters(filters), res, themes, region=region, months=months
-    )
+    counts = monthly_cube(store, filters, res, themes, region=region, months=months)
     frame, z = emerging_from_cube(
         counts,
         region,

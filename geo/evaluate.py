@@ -47,7 +47,7 @@ from geo import surfaces
 from geo.cube import cube_months, monthly_cube
 from geo.errors import ValidationError
 from geo.filters import Filters, month_str
-from geo.grid import statistic_filters, study_region
+from geo.grid import study_region
 from geo.store import Store
 from geo.themes import ThemeMap
 
@@ -99,9 +99,7 @@ def backtest(
     _check(coverage, train_months, bandwidth)
     region = study_region(store, *filters.area, res)
     months, notes = cube_months(store, filters)
-    cube = monthly_cube(
-        store, statistic_filters(filters), res, themes, region=region, months=months
-    )
+    cube = monthly_cube(store, filters, res, themes, region=region, months=months)
     rows = _folds(
         cube,
         [month_str(m) for m in months],

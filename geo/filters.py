@@ -48,8 +48,11 @@ class Filters:
     of ``categories`` or feeds one of ``themes``. ``exclude_categories`` always wins: the
     public view uses it to drop restricted categories from "every category" (see
     :func:`geo.disclosure.split_filters`), so a category added later is still kept out.
-    ``placed_only`` keeps only incidents placed in a district: county statistics use it
-    (:func:`geo.grid.statistic_filters`), so incidents outside every boundary stay out.
+
+    With no district or division the area is the county, Kent and Medway: every district
+    together. Incidents placed in no district (police.uk snaps a few to points at sea or just
+    over the county edge) are in no area, so no count of a filter holds them; summaries
+    report them as "outside every district".
     """
 
     categories: tuple[str, ...] = ()
@@ -60,7 +63,6 @@ class Filters:
     district: str | None = None
     division: str | None = None
     exclude_categories: tuple[str, ...] = ()
-    placed_only: bool = False
 
     def __post_init__(self) -> None:
         if self.month_from and self.month_to and self.month_from > self.month_to:
@@ -90,8 +92,16 @@ class Filters:
             chosen.extend(themes.categories_for(theme))
         return tuple(dict.fromkeys(chosen))
 
-    def where(self, themes: ThemeMap, *, alias: str = "") -> tuple[str, list[object]]:
-        """A SQL boolean expression over ``incidents`` and its parameters."""
+    def where(
+        self, themes: ThemeMap, *, alias: str = "", outside: bool = False
+    ) -> tuple[str, list[object]]:
+        """A SQL boolean expression over ``incidents`` and its parameters.
+
+        ``outside``: instead of the filter's area, the incidents placed in no district (the
+        figure summaries and map notes report beside the county's); only without an area.
+        """
+        if outside and (self.district or self.division):
+            raise ValueError("outside every district: a filter without a district or division")
         p = f"{alias}." if alias else ""
         clauses: list[str] = []
         params: list[object] = []
@@ -114,10 +124,12 @@ class Filters:
         if self.district:
             clauses.append(f"{p}district = ?")
             params.append(self.district)
-        if self.division:
+        elif self.division:
             clauses.append(f"{p}division = ?")
             params.append(self.division)
-        if self.placed_only:
+        elif outside:
+            clauses.append(f"{p}district IS NULL")
+        else:  # the county: every district together
             clauses.append(f"{p}district IS NOT NULL")
         return (" AND ".join(clauses) if clauses else "TRUE"), params
 

@@ -6,8 +6,8 @@ other months, categories or sources are loaded, and a region never tells whether
 sits in an edge hexagon. Without a boundary there is no region (and no statistic). Cells of
 the region with no incident count 0, so quiet places take part in the statistic instead of
 vanishing from it. The counts a statistic lays on the region are those of the incidents
-placed in the area (:func:`statistic_filters`): at county level, incidents outside every
-district stay out, as they stay out of the area totals. Two cells are
+placed in the area (:meth:`geo.filters.Filters.where`): at county level, incidents outside
+every district stay out, as they stay out of the area totals. Two cells are
 neighbours when they are one grid step apart (the H3 grid disk of radius 1) and both lie in the
 region; a cell is its own neighbour (Gi*). Cells outside the region are never neighbours: the
 statistic does not reach past the area's edge.
@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from itertools import chain
 
 import h3.api.basic_int as h3i
@@ -30,7 +30,6 @@ from scipy import sparse
 
 from geo.cells import check_res
 from geo.coverage import area_cells, area_geometry
-from geo.filters import Filters
 from geo.store import Store
 
 _CACHE_SIZE = 16
@@ -69,8 +68,8 @@ class StudyRegion:
         """Counts per region cell (``float64``, 0 where ``cells`` has none).
 
         Cells outside the region are ignored; they cannot occur when the counts are those of
-        incidents placed in the area (:func:`statistic_filters`), whose hexagons contain their
-        points and so overlap the area.
+        incidents placed in the area (:meth:`geo.filters.Filters.where`), whose hexagons
+        contain their points and so overlap the area.
         """
         out = np.zeros(self.n, dtype=np.float64)
         cells = np.asarray(cells, dtype=np.uint64)
@@ -118,16 +117,6 @@ def region_from_cells(cells: np.ndarray, res: int, notes: tuple[str, ...] = ()) 
         indices=links.indices.astype(np.int64),
         notes=notes,
     )
-
-
-def statistic_filters(filters: Filters) -> Filters:
-    """The filters whose counts a statistic lays on the area's region: the incidents placed in
-    the area. A district or division filter already says so; the county's adds "placed in a
-    district", so an incident outside every boundary (police.uk snaps a few to points at sea
-    or over the county edge) stays out of county statistics as it stays out of the totals."""
-    if filters.area[0] == "county" and not filters.placed_only:
-        return replace(filters, placed_only=True)
-    return filters
 
 
 def _build(store: Store, level: str, code: str | None, res: int) -> StudyRegion:

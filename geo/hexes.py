@@ -1,9 +1,10 @@
-"""Hexagon counts: incidents per H3 cell at any resolution from the stored fine cell.
+"""Hexagon counts: incidents per H3 cell at any resolution from 5 to 10.
 
-Every incident stores its H3 cell at :data:`geo.cells.FINE_RES`; a coarser cell is its parent,
-computed inside DuckDB by bit arithmetic (:func:`geo.cells.parent_sql`), so a count at any
-resolution is one grouped scan of three columns. Filters become SQL only through
-:meth:`geo.filters.Filters.where`.
+Every incident stores the cell its point lies in at each resolution (:func:`geo.cells.cell_column`;
+H3 cells do not nest, so a coarse cell is never worked out from a fine one), so a count at any
+resolution is one grouped scan of that column and the filter columns, and a hexagon's count is
+exactly the incidents whose point ``h3.latlng_to_cell`` puts in it. Filters become SQL only
+through :meth:`geo.filters.Filters.where`.
 
 Speed comes from the store's layout, not from a derived table: the loader writes each batch
 sorted by ``(category, month, cell)`` (see :mod:`geo.ingest._load`), so DuckDB's per-row-group
@@ -31,7 +32,7 @@ from datetime import date
 
 import pyarrow as pa
 
-from geo.cells import check_res, parent_sql
+from geo.cells import cell_column
 from geo.filters import Filters
 from geo.store import Store
 from geo.themes import ThemeMap
@@ -79,22 +80,21 @@ def months_loaded(store: Store) -> list[date]:
 def _counts_sql(
     filters: Filters, res: int, themes: ThemeMap, *, by_month: bool
 ) -> tuple[str, list[object]]:
-    check_res(res)
-    expr, expr_params = parent_sql("cell", res)
+    column = cell_column(res)  # a fixed identifier, checked
     where, where_params = filters.where(themes)
     keys = "parent, month" if by_month else "parent"
     order = "ORDER BY cell, month" if by_month else ""
-    # The inner query groups on the bare integer parent; the hex string is made once per
+    # The inner query groups on the bare integer cell; the hex string is made once per
     # output row, not once per incident.
     sql = f"""
         SELECT parent AS cell, {_HEX.format(expr="parent")} AS cell_hex,
                * EXCLUDE (parent)
         FROM (
             SELECT {keys}, count(*) AS count
-            FROM (SELECT {expr} AS parent, month FROM incidents
-                  WHERE cell IS NOT NULL AND {where})
+            FROM (SELECT {column} AS parent, month FROM incidents
+                  WHERE {column} IS NOT NULL AND {where})
             GROUP BY {keys}
         )
         {order}
     """
-    return sql, [*expr_params, *where_params]
+    return sql, where_params

@@ -30,7 +30,7 @@ from geo import gistar
 from geo.cells import cells_to_str
 from geo.errors import ValidationError
 from geo.filters import Filters
-from geo.grid import StudyRegion, statistic_filters, study_region
+from geo.grid import StudyRegion, study_region
 from geo.hexes import hex_counts
 from geo.store import Store
 from geo.themes import ThemeMap
@@ -112,7 +112,7 @@ def find_hotspots(
     """Gi* hot and cold spots of the filtered incidents at ``res`` over the filters' area."""
     _check(test, class_by)
     region = study_region(store, *filters.area, res)
-    counts = hex_counts(store, statistic_filters(filters), res, themes)
+    counts = hex_counts(store, filters, res, themes)
     y = region.align(counts["cell"].to_numpy(), counts["count"].to_numpy())
     frame = gi_star_frame(y, region, test=test, class_by=class_by)
     mean, expected = _density(y, region)

@@ -13,7 +13,7 @@ import h3.api.basic_int as h3i
 import numpy as np
 import pandas as pd
 
-from geo.cells import check_res, parent_sql
+from geo.cells import cell_column, check_res
 from geo.store import Store
 
 PLACE_COLUMNS = ("cell", "place", "district", "district_name", "division", "division_name")
@@ -62,15 +62,15 @@ def place_label(row: pd.Series) -> str:
 
 
 def _modal_places(con, cells: np.ndarray, res: int) -> pd.DataFrame:
-    expr, params = parent_sql("cell", res)
+    column = cell_column(res)  # a fixed identifier
     con.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE place_rows AS
-        SELECT {expr} AS cell, location, district, division
+        SELECT {column} AS cell, location, district, division
         FROM incidents
-        WHERE cell IS NOT NULL AND {expr} IN (SELECT unnest(?::UBIGINT[]))
+        WHERE {column} IN (SELECT unnest(?::UBIGINT[]))
         """,
-        [*params, *params, cells.tolist()],
+        [cells.tolist()],
     )
     try:
         found = con.execute(

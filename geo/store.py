@@ -32,7 +32,7 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
-from geo._schema import DDL, SCHEMA_VERSION
+from geo._schema import DDL, SCHEMA_VERSION, UPGRADABLE
 from geo._store_errors import corrupt_message as _corrupt_message
 from geo._store_errors import write_failure
 from geo.errors import StoreError
@@ -92,18 +92,20 @@ class Store:
     # -- writing -----------------------------------------------------------------------------
 
     @contextlib.contextmanager
-    def writing(self) -> Iterator[duckdb.DuckDBPyConnection]:
+    def writing(self, *, upgrading: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
         """One transaction on a copy of the store, published atomically on success.
 
         Any exception (or Ctrl-C) inside the block leaves the live store exactly as it was. A
         failure to write the store's files (a full disk, say) is raised as a StoreError that
-        names the store; other exceptions pass through as they are.
+        names the store; other exceptions pass through as they are. ``upgrading`` also
+        accepts a store of an older schema version that ``socmap store upgrade`` brings up to
+        date (only :mod:`geo._upgrade` passes it).
         """
         with _WriterLock(self.path.with_name(self.path.name + ".lock")):
             work = self.path.with_name(self.path.name + ".writing")
             _remove_quietly(work, _wal(work))
             try:
-                self._prepare_copy(work)
+                self._prepare_copy(work, upgrading=upgrading)
                 con = _connect(work, read_only=False)
                 try:
                     con.execute("BEGIN TRANSACTION")
@@ -123,7 +125,7 @@ class Store:
                 raise
         self._reader.invalidate()
 
-    def _prepare_copy(self, work: Path) -> None:
+    def _prepare_copy(self, work: Path, *, upgrading: bool = False) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         if not self.exists():
             con = _connect(work, read_only=False)
@@ -137,7 +139,7 @@ class Store:
             finally:
                 con.close()
             return
-        self._check_schema()
+        self._check_schema(upgrading=upgrading)
         size = self.path.stat().st_size
         free = shutil.disk_usage(self.path.parent).free
         if free < size + _DISK_HEADROOM_BYTES:
@@ -153,10 +155,28 @@ class Store:
                 "nothing was changed"
             ) from exc
 
-    def _check_schema(self) -> None:
+    def _check_schema(self, *, upgrading: bool = False) -> None:
         # Opening the store checks it is a complete socmap store of this schema version.
-        with self.reading():
-            pass
+        if not upgrading:
+            with self.reading():
+                pass
+            return
+        con = _connect(self.path, read_only=True)
+        try:
+            _check_complete(con, self.path, accept=UPGRADABLE)
+        finally:
+            con.close()
+
+    def schema_version(self) -> str | None:
+        """The stored schema version, whatever it is (None for a file without one)."""
+        con = _connect(self.path, read_only=True)
+        try:
+            rows = con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchall()
+        except duckdb.Error:
+            return None
+        finally:
+            con.close()
+        return rows[0][0] if rows else None
 
     def _publish(self, work: Path) -> None:
         if self.exists():
@@ -274,7 +294,9 @@ def _connect(path: Path, *, read_only: bool) -> duckdb.DuckDBPyConnection:
         raise StoreError(_corrupt_message(path, str(exc))) from exc
 
 
-def _check_complete(con: duckdb.DuckDBPyConnection, path: Path) -> None:
+def _check_complete(
+    con: duckdb.DuckDBPyConnection, path: Path, accept: tuple[str, ...] = ()
+) -> None:
     """Refuse a truncated file, or one that is not a socmap store, up front. DuckDB itself
     only notices a short file when a query reads a block past the end, which could be halfway
     through a dashboard request; the storage catalogue says which blocks the tables use, so
@@ -294,17 +316,24 @@ def _check_complete(con: duckdb.DuckDBPyConnection, path: Path) -> None:
         raise StoreError(_corrupt_message(path, "the file is shorter than its own index says"))
     if "meta" not in tables:
         raise StoreError(_corrupt_message(path, "a DuckDB file, but without socmap's tables"))
-    _check_version(con, path)
+    _check_version(con, path, accept)
 
 
-def _check_version(con: duckdb.DuckDBPyConnection, path: Path) -> None:
+def _check_version(con: duckdb.DuckDBPyConnection, path: Path, accept: tuple[str, ...]) -> None:
     rows = con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchall()
     found = rows[0][0] if rows else None
-    if found != SCHEMA_VERSION:
+    if found == SCHEMA_VERSION or found in accept:
+        return
+    if found in UPGRADABLE:
         raise StoreError(
-            f"{path}: store schema version {found}, this socmap needs "
-            f"{SCHEMA_VERSION}; rebuild it (move the file aside and load the data again)"
+            f"{path}: store schema version {found}, this socmap needs {SCHEMA_VERSION}; run "
+            f"`socmap --db {path} store upgrade` (it works out each incident's hexagon at "
+            "every resolution from the stored coordinates; the data is kept)"
         )
+    raise StoreError(
+        f"{path}: store schema version {found}, this socmap needs "
+        f"{SCHEMA_VERSION}; rebuild it (move the file aside and load the data again)"
+    )
 
 
 def _stamp_version(con: duckdb.DuckDBPyConnection) -> None:

@@ -3,7 +3,9 @@
 Two districts: ``DIST_A`` with two divisions, and ``DIST_B`` with none (as Medway). One
 division's name holds a formula and markup, to show they stay text in every export. Incidents
 carry ids and a street name that must never reach a public export; a cluster near
-``HOT_POINT`` makes a hot spot; scattered single incidents make many counts below k.
+``HOT_POINT`` makes a hot spot; scattered single incidents make many counts below k. A few
+incidents lie outside every district (at sea, as police.uk places some): no area, the county
+included, counts them. Each incident's cell at every resolution is h3-py's latlng_to_cell.
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ _BOXES = {
     DIV_1: (0.40, 51.22, 0.50, 51.30),
     DIV_2: (0.50, 51.22, 0.60, 51.30),
     DIST_B: (0.60, 51.22, 0.72, 51.30),
+    None: (0.72, 51.22, 0.76, 51.30),  # outside every district
 }
 
 
@@ -44,15 +47,15 @@ def fill_export_store(store: Store, seed: int = 7) -> None:
     rows = []
     uid = 0
     for leaf, box in _BOXES.items():
-        district = DIST_B if leaf == DIST_B else DIST_A
-        division = None if leaf == DIST_B else leaf
-        n = 260 if leaf == DIV_1 else 140
+        district = DIST_B if leaf == DIST_B else DIST_A if leaf else None
+        division = leaf if leaf in (DIV_1, DIV_2) else None
+        n = 260 if leaf == DIV_1 else 140 if leaf else 24
         lats, lons = _points(rng, box, n, hot=leaf == DIV_1)
         for lat, lon in zip(lats, lons, strict=True):
             uid += 1
             category = CATEGORIES[int(rng.integers(0, len(CATEGORIES)))]
             month = MONTHS[int(rng.integers(0, len(MONTHS)))]
-            cell = h3i.latlng_to_cell(lat, lon, 10)
+            cells = [h3i.latlng_to_cell(lat, lon, res) for res in range(5, 11)]
             rows.append(
                 (
                     uid,
@@ -62,7 +65,7 @@ def fill_export_store(store: Store, seed: int = 7) -> None:
                     month,
                     float(lat),
                     float(lon),
-                    cell,
+                    *cells,
                     district,
                     division,
                     SECRET_STREET,
@@ -71,8 +74,8 @@ def fill_export_store(store: Store, seed: int = 7) -> None:
     with store.writing() as con:
         con.executemany(
             "INSERT INTO incidents (uid, source, incident_id, category, month, latitude, "
-            "longitude, cell, district, division, location, batch_id) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)",
+            "longitude, cell_5, cell_6, cell_7, cell_8, cell_9, cell, district, division, "
+            "location, batch_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)",
             rows,
         )
         for level, code, name, parent, geom in _areas():
@@ -115,7 +118,8 @@ def theme_categories() -> tuple[str, ...]:
 
 
 def exact_counts(store: Store, months: tuple[str, str], categories: tuple[str, ...]):
-    """Incidents with a location per district and per division: straight from SQL."""
+    """Incidents with a location per district and per division, and (key None) the county's:
+    those placed in a district; straight from SQL."""
     lo, hi = (date.fromisoformat(m + "-01") for m in months)
     marks = ", ".join("?" * len(categories))
     sql = (
@@ -127,7 +131,7 @@ def exact_counts(store: Store, months: tuple[str, str], categories: tuple[str, .
         out.update(dict(store.fetch_rows(sql.format(col=col), [lo, hi, *categories])))
     total = store.fetch_rows(
         f"SELECT count(*) FROM incidents WHERE cell IS NOT NULL AND month BETWEEN ? AND ? "
-        f"AND category IN ({marks})",
+        f"AND category IN ({marks}) AND district IS NOT NULL",
         [lo, hi, *categories],
     )[0][0]
     out[None] = total

@@ -1,7 +1,8 @@
 """Small synthetic stores for the statistics tests: incidents and areas written directly.
 
 The rows go straight into the store's tables (the loaders are tested on their own), with the
-H3 cell computed by h3-py, so a test knows exactly what is stored.
+H3 cell at every resolution computed by h3-py's latlng_to_cell, so a test knows exactly what is
+stored.
 """
 
 from __future__ import annotations
@@ -21,23 +22,30 @@ CATEGORIES = ("Drugs", "Possession of weapons", "Burglary", "Anti-social behavio
 
 def insert_incidents(store: Store, frame: pd.DataFrame, batch_id: int = 1) -> None:
     """Rows with ``category``, ``month`` (date), ``latitude``, ``longitude`` and optionally
-    ``source``, ``district``, ``division``, ``location``; ``cell`` computed at res 10."""
+    ``source``, ``district``, ``division``, ``location``; the cells (``cell`` at resolution
+    10, ``cell_5`` to ``cell_9``) computed by h3-py from the coordinates."""
     frame = frame.copy()
     frame["source"] = frame.get("source", "police-uk")
-    for column in ("district", "division", "location"):
+    # Points around Maidstone are placed in Maidstone unless the frame says otherwise: the
+    # county counts only incidents placed in a district.
+    frame["district"] = frame.get("district", "E07000110")
+    for column in ("division", "location"):
         if column not in frame:
             frame[column] = None
     missing = frame["latitude"].isna().to_numpy()
-    cells = np.array(
-        [
-            0 if gone else h3.str_to_int(h3.latlng_to_cell(lat, lon, 10))
-            for lat, lon, gone in zip(frame["latitude"], frame["longitude"], missing, strict=True)
-        ],
-        dtype=np.uint64,
-    )
-    # Built from integers and a mask: a list with None would pass through float64 and lose
-    # the low bits of the 64-bit ids.
-    frame["cell"] = pd.arrays.IntegerArray(cells, missing)
+    for res in range(5, 11):
+        cells = np.array(
+            [
+                0 if gone else h3.str_to_int(h3.latlng_to_cell(lat, lon, res))
+                for lat, lon, gone in zip(
+                    frame["latitude"], frame["longitude"], missing, strict=True
+                )
+            ],
+            dtype=np.uint64,
+        )
+        # Built from integers and a mask: a list with None would pass through float64 and
+        # lose the low bits of the 64-bit ids.
+        frame["cell" if res == 10 else f"cell_{res}"] = pd.arrays.IntegerArray(cells, missing)
     with store.writing() as con:
         start = con.execute("SELECT coalesce(max(uid), 0) FROM incidents").fetchall()[0][0]
         frame["uid"] = np.arange(start + 1, start + 1 + len(frame))
@@ -46,8 +54,10 @@ def insert_incidents(store: Store, frame: pd.DataFrame, batch_id: int = 1) -> No
         con.execute(
             """
             INSERT INTO incidents (uid, source, category, month, latitude, longitude, cell,
+                                   cell_5, cell_6, cell_7, cell_8, cell_9,
                                    district, division, location, batch_id)
             SELECT uid, source, category, month, latitude, longitude, cell,
+                   cell_5, cell_6, cell_7, cell_8, cell_9,
                    district, division, location, batch_id FROM new_rows
             """
         )
@@ -91,7 +101,8 @@ def random_incidents(rng: np.random.Generator, n: int, months: int = 6) -> pd.Da
             "latitude": lat,
             "longitude": lon,
             "source": rng.choice(["police-uk", "partner-a"], n, p=[0.8, 0.2]),
-            "district": rng.choice(["E07000110", "E07000111"], n),
+            # A few in no district (at sea, say): no area, the county included, counts them.
+            "district": rng.choice(["E07000110", "E07000111", None], n, p=[0.49, 0.49, 0.02]),
         }
     )
 

@@ -7,6 +7,7 @@ import re
 from dataclasses import replace
 from datetime import date
 
+import h3
 import pandas as pd
 import pytest
 
@@ -34,9 +35,17 @@ def ctx(dashboard_store):
 def incidents(ctx) -> pd.DataFrame:
     """Every located incident, straight from the table (no socmap query code)."""
     return ctx.store.fetch(
-        "SELECT category, month, district, division, cell, incident_id FROM incidents "
-        "WHERE cell IS NOT NULL"
+        "SELECT category, month, district, division, latitude, longitude, incident_id "
+        "FROM incidents WHERE cell IS NOT NULL"
     ).to_pandas()
+
+
+def _own_cells(rows: pd.DataFrame, res: int) -> list[str]:
+    """Each incident's own cell at ``res``, by h3-py from its coordinates."""
+    return [
+        h3.latlng_to_cell(a, b, res)
+        for a, b in zip(rows["latitude"], rows["longitude"], strict=True)
+    ]
 
 
 def _soc(df: pd.DataFrame, months: tuple[date, date]) -> pd.DataFrame:
@@ -72,11 +81,9 @@ def test_map_pieces_add_up_to_the_area_total_the_store_has(ctx, incidents, level
     # Each piece equals the incidents of its division (or district) in its hexagon.
     got = {(f.area, f.cell): f.value for f in model.features if f.value}
     res = model.resolution
-    from geo.cells import cells_to_parent, cells_to_str
-
     keys = zip(
         want["division"].fillna(want["district"]).where(lambda s: s.notna(), None),
-        cells_to_str(cells_to_parent(want["cell"].to_numpy(), res)),
+        _own_cells(want, res),
         strict=True,
     )
     expected = pd.Series(list(keys)).value_counts().to_dict()
@@ -180,12 +187,10 @@ def test_every_map_says_what_it_shows(ctx):
 
 
 def test_a_hexagons_incident_list_is_for_part_2_only(ctx, incidents):
-    from geo.cells import cells_to_parent, cells_to_str
-
     division = _division_in(ctx, THANET)
     rows = _soc(incidents, (date(2025, 11, 1), date(2026, 10, 1)))
     rows = rows[rows["division"] == division]
-    hexes = pd.Series(cells_to_str(cells_to_parent(rows["cell"].to_numpy(), 9)))
+    hexes = pd.Series(_own_cells(rows, 9))
     busiest, n = hexes.value_counts().index[0], int(hexes.value_counts().iloc[0])
     state = ViewState.from_query(f"?v={division}&cell={busiest}&{PERIOD}")
     restricted = panel_model(ctx, state, Audience.RESTRICTED).cell
@@ -213,7 +218,7 @@ def test_incidents_outside_every_boundary_are_counted_not_drawn(
 ):
     """police.uk snaps some incidents to points over the county edge or out at sea: no
     hexagon is drawn outside the boundaries, the notes say how many are left off (in the
-    public view, as a suppressed count), and the county total still holds them."""
+    public view, as a suppressed count), and no area, the county included, counts them."""
     state = ViewState.from_query(query)
     model = map_model(ctx, state, audience)
     assert model.features and all(f.area for f in model.features)
@@ -228,10 +233,10 @@ def test_incidents_outside_every_boundary_are_counted_not_drawn(
     else:
         assert outside < 5
         assert "Some incidents (fewer than 5) lie outside every district boundary" in notes
-    assert "not drawn on the map; they are counted in the Kent and Medway total" in notes
-    assert "adds up to the district and division totals" in notes
+    assert "not drawn on the map and not counted in any area, Kent and Medway included" in notes
+    assert "the pieces add up to the area totals" in notes
     panel = panel_model(ctx, state, audience)
-    assert f"{len(want):,}" in panel.total
+    assert panel.total == f"{len(want) - outside:,}"
     if audience is Audience.RESTRICTED:
         assert sum(f.value for f in model.features) == len(want) - outside
 
@@ -239,18 +244,18 @@ def test_incidents_outside_every_boundary_are_counted_not_drawn(
 DOVER = "E07000108"
 
 
-@pytest.mark.parametrize(("query", "res"), [(f"d={DOVER}&", 8), ("", 7)])
+# Resolution 8 at county level too: the public view publishes that one size at every level.
+@pytest.mark.parametrize(("query", "res"), [(f"d={DOVER}&", 8), ("", 8)])
 def test_a_hexagons_detail_sums_its_pieces_at_district_and_county_level(ctx, incidents, query, res):
     """A hexagon at district or county level is selected without a division: its count is
     the sum of its pieces in the area, the same figure the busiest-hexagons list gives, and
     the map outlines it."""
     from dashboard.views.public import resolve_view
-    from geo.cells import cells_to_parent, cells_to_str
 
     # The public view is one theme for one block: take that view, and count it both ways.
     base = resolve_view(ctx, ViewState.from_query(f"?{query}{PERIOD}"), Audience.PUBLIC)
     # The busiest hexagon by exact count (a quarter of one theme may have none to publish).
-    top_hex = panel_model(ctx, base, Audience.RESTRICTED).top_cells[0][0]
+    top_hex = panel_model(ctx, replace(base, res=res), Audience.RESTRICTED).top_cells[0][0]
     published = {h: t for h, _, t in panel_model(ctx, base, Audience.PUBLIC).top_cells}
     state = replace(base, cell=top_hex)
     cats = {c for t in base.themes for c in ctx.themes.categories_for(t)}
@@ -261,7 +266,7 @@ def test_a_hexagons_detail_sums_its_pieces_at_district_and_county_level(ctx, inc
     if query:
         rows = rows[rows["district"] == DOVER]
     rows = rows[rows["district"].notna()]
-    hexes = cells_to_str(cells_to_parent(rows["cell"].to_numpy(), res))
+    hexes = _own_cells(rows, res)
     in_cell = rows[[h == top_hex for h in hexes]]
     restricted = panel_model(ctx, state, Audience.RESTRICTED).cell
     assert restricted["count"] == f"{len(in_cell):,}"
@@ -337,40 +342,34 @@ def test_hotspot_cards_show_the_exact_p_value_of_their_cell(ctx):
     assert len(set(shown.values())) > 3
 
 
-@pytest.mark.parametrize("query", ["", f"d={THANET}&"])
-def test_public_automatic_hexagons_publish_the_most_incidents(ctx, query):
-    """Part 1's "automatic" size is the one (of the level's and one coarser) whose
-    published pieces show the most incidents; Part 2 and a chosen size are left as they are."""
+@pytest.mark.parametrize("query", ["", f"d={THANET}&", "v={division}&"])
+def test_the_public_view_publishes_one_resolution_at_every_level(ctx, query):
+    """Part 1 draws the policy's one public resolution at every level, whatever a link asks
+    for, and says so; Part 2 keeps the level's own and any chosen size."""
     from dashboard.state import AUTO_RES
     from dashboard.views.public import resolve_view
-    from geo.disclosure import DisclosurePolicy, Node, public_counts
+    from geo.disclosure import DisclosurePolicy
 
-    state = resolve_view(ctx, ViewState.from_query(f"?{query}{PERIOD}"), Audience.PUBLIC)
+    query = query.format(division=_division_in(ctx, THANET))
     policy = DisclosurePolicy.from_settings(ctx.settings)
-    level_res = min(AUTO_RES[state.level], policy.max_res)
-    tree = public_counts(ctx.store, state.filters(), ctx.themes, policy).map
-    within = Node("district", THANET) if query else None
-
-    def shown(res):
-        return sum(c.value for c in tree.pieces(res, within) if not c.withheld and c.value)
-
-    model = map_model(ctx, state, Audience.PUBLIC)
-    candidates = range(level_res, level_res - 2, -1)
-    assert model.resolution in candidates
-    assert shown(model.resolution) == max(shown(r) for r in candidates)
-    assert all(shown(r) < shown(model.resolution) for r in candidates if r > model.resolution)
-    said = any("Hexagon size chosen automatically" in n.text for n in model.notes)
-    assert said == (model.resolution < level_res)
-    assert map_model(ctx, state, Audience.RESTRICTED).resolution == AUTO_RES[state.level]
-    chosen = map_model(ctx, ViewState.from_query(f"?{query}res=8&{PERIOD}"), Audience.PUBLIC)
-    assert chosen.resolution == 8
+    for asked in ("", "res=6&", "res=10&"):
+        state = ViewState.from_query(f"?{query}{asked}{PERIOD}")
+        public = resolve_view(ctx, state, Audience.PUBLIC)
+        assert public.res is None and "res=" not in public.to_query()
+        model = map_model(ctx, state, Audience.PUBLIC)
+        assert model.resolution == policy.max_res
+        assert {f.cell[:2] for f in model.features} <= {f"8{policy.max_res}"}
+        assert any("Hexagons are of one size" in n.text for n in model.notes)
+    assert map_model(ctx, state, Audience.RESTRICTED).resolution == 10
+    plain = ViewState.from_query(f"?{query}{PERIOD}")
+    assert map_model(ctx, plain, Audience.RESTRICTED).resolution == AUTO_RES[plain.level]
 
 
 @pytest.mark.parametrize("audience", list(Audience))
 def test_no_empty_hexagon_is_drawn_over_a_neighbouring_division(ctx, audience):
-    """At coarse resolutions an H3 parent can lie kilometres from the division its child
-    cells are in; such a hexagon is drawn whole only to show incidents it holds, never as a
-    0 or a grey laid over other divisions' pieces."""
+    """A hexagon holding a division's incidents but barely reaching it (a point a hair over
+    its edge) is drawn whole only to show the incidents it holds, never as a 0 or a grey laid
+    over other divisions' pieces."""
     import shapely
     import shapely.geometry
 
@@ -378,7 +377,7 @@ def test_no_empty_hexagon_is_drawn_over_a_neighbouring_division(ctx, audience):
 
     leaves = {leaf.code: leaf for leaf in geo_view.leaves(ctx).values()}
     model = map_model(ctx, ViewState.from_query(f"?res=6&{PERIOD}"), audience)
-    assert model.resolution == 6 and model.features
+    assert model.resolution == (6 if audience is Audience.RESTRICTED else 8) and model.features
     for f in model.features:
         leaf = leaves[f.area]
         shape = shapely.make_valid(shapely.geometry.shape(f.geometry))
@@ -425,3 +424,41 @@ def test_emerging_map_with_few_months_warns(ctx, audience):
     assert len(warned) == 1 and warned[0].warn and warned[0].text.startswith("Only 3 months")
     many = map_model(ctx, ViewState.from_query(f"?m=emerging&{PERIOD}"), Audience.RESTRICTED)
     assert not [n for n in many.notes if "time steps" in n.text]
+
+
+@pytest.mark.parametrize("measure", ["count", "hotspots", "change", "emerging"])
+def test_a_county_map_sends_each_areas_alike_pieces_as_one_feature(ctx, measure):
+    """At county level the public map has thousands of resolution-8 pieces; those of one area
+    whose cards say the same (class, figure and detail) go to the browser as one feature of
+    the same hexagons, so nothing drawn changes and the response stays small."""
+    from dashboard.figures.map_figure import _polygons, map_figure
+
+    model = map_model(ctx, ViewState.from_query(f"?m={measure}&{PERIOD}"), Audience.PUBLIC)
+    assert len(model.features) > 5000
+    figure = map_figure(model, ctx.settings)
+    traces = [t for t in figure["data"] if t["type"] == "choroplethmap"]
+    sent = [f for t in traces for f in t["geojson"]["features"]]
+    assert len(sent) < len(model.features) / 5
+    drawn = sorted(str(p) for f in sent for p in _polygons(f["geometry"]))
+    assert drawn == sorted(str(p) for f in model.features for p in _polygons(f.geometry))
+    by_key = {f.key: f for f in model.features}
+    texts = {t: h for tr in traces for t, h in zip(tr["locations"], tr["text"], strict=True)}
+    merged = [f for f in sent if f["id"] not in by_key]
+    assert merged
+    for f in sent:
+        if f["id"] in by_key:  # a piece with a card of its own, as the model has it
+            assert texts[f["id"]] == by_key[f["id"]].hover
+        else:  # every hexagon in it has this card but for its place
+            assert "Each hexagon shaded this way" in texts[f["id"]]
+            cards = {
+                "<br>".join([m.hover.split("<br>")[0], *m.hover.split("<br>")[2:]])
+                for m in model.features
+                if any(p in f["geometry"]["coordinates"] for p in _polygons(m.geometry))
+            }
+            assert cards == {texts[f["id"]].replace("<br>Each hexagon shaded this way", "")}
+    restricted = map_model(
+        ctx, ViewState.from_query(f"?res=8&d={THANET}&{PERIOD}"), Audience.RESTRICTED
+    )
+    assert len(map_figure(restricted, ctx.settings)["data"][0]["locations"]) == sum(
+        f.klass == restricted.legend[0].key for f in restricted.features
+    )  # below county level every piece is its own feature

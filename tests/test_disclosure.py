@@ -49,7 +49,7 @@ def test_a_withheld_count_with_one_part_withholds_the_part_too():
     assert result.area("district", MEDWAY).status == "primary"
     assert result.area("district", DIST).status == "secondary"
     assert result.area("division", DIV_A).status == "secondary"
-    assert result.piece(DIV_A, KENT).status == "secondary"
+    assert result.piece(DIV_A, R6[0]).status == "secondary"
     assert result.total.value == 12
 
 
@@ -101,14 +101,20 @@ def test_the_result_keeps_no_withheld_value_and_leaves_the_tree_alone():
     assert not np.isin(result._value, [1, 2, 3, 4]).any()
 
 
-def test_pieces_never_finer_than_the_public_maximum():
+def test_pieces_come_at_the_one_public_resolution_only():
+    """Finer pieces would show more, coarser ones overlap these without nesting: either,
+    published beside these, could be solved for a withheld count."""
     result = suppress(_tree([(DIST, DIV_A, R7[0], 30)], max_res=7), 5)
-    with pytest.raises(ValueError, match="public view"):
-        result.pieces(8)
     fine = sorted(h3i.cell_to_children(R7[0], 8))[0]
-    with pytest.raises(ValueError, match="public view"):
-        result.piece(DIV_A, fine)
-    assert [c.value for c in result.pieces(5)] == [30]
+    for res in (5, 6, 8):
+        with pytest.raises(ValueError, match="public view publishes 7 only"):
+            result.pieces(res)
+    for cell in (fine, R6[0], KENT):
+        with pytest.raises(ValueError, match="public view publishes 7 only"):
+            result.piece(DIV_A, cell)
+    assert [c.value for c in result.pieces(7)] == [30]
+    with pytest.raises(ValueError, match="resolution 7"):
+        _tree([(DIST, DIV_A, fine, 3)], max_res=7)  # leaves are the pieces' own cells
 
 
 def test_counts_by_status_and_rules_applied():
@@ -148,7 +154,7 @@ def test_display_text_and_legend():
 def test_policy_caps_resolution_and_marks_pages():
     policy = DisclosurePolicy(k=5, max_res=8)
     assert policy.resolution(Audience.PUBLIC, 10) == 8
-    assert policy.resolution(Audience.PUBLIC, 6) == 6
+    assert policy.resolution(Audience.PUBLIC, 6) == 8  # one public size, whatever is asked
     assert policy.resolution(Audience.RESTRICTED, 10) == 10
     assert policy.marking(Audience.PUBLIC) == "OFFICIAL"
     assert policy.allows_records(Audience.RESTRICTED)

@@ -19,22 +19,26 @@ THEMES = load_themes()
 
 @pytest.fixture
 def filled(store):
-    """A store with many small counts: 3 categories, 3 areas, cells near Maidstone."""
+    """A store with many small counts: 3 categories, 3 areas and outside every district,
+    cells near Maidstone (each incident's own cell at every resolution, by h3-py)."""
     rng = np.random.default_rng(3)
     rows = []
     categories = ["Drugs", "Possession of weapons", "modern_slavery"]
-    for uid in range(600):
+    places = [(DIST, DIV_A), (DIST, DIV_B), (MEDWAY, None), (DIST, DIV_A), (DIST, DIV_B),
+              (MEDWAY, None), (None, None)]  # fmt: skip
+    for uid in range(700):
         lat, lon = 51.27 + rng.normal(0, 0.03), 0.52 + rng.normal(0, 0.05)
-        district, division = [(DIST, DIV_A), (DIST, DIV_B), (MEDWAY, None)][uid % 3]
-        cell = h3i.latlng_to_cell(lat, lon, 10) if uid % 50 else None
+        district, division = places[uid % 7]
+        located = uid % 50 != 0
+        cells = [h3i.latlng_to_cell(lat, lon, r) if located else None for r in range(5, 11)]
         category = categories[int(rng.integers(0, 3))]
         rows.append((uid, "test", f"id{uid}", category, date(2024, 1 + uid % 3, 1), lat, lon,
-                     cell, district, division))  # fmt: skip
+                     *cells, district, division))  # fmt: skip
     with store.writing() as con:
         con.executemany(
             "INSERT INTO incidents (uid, source, incident_id, category, month, latitude, "
-            "longitude, cell, district, division, batch_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, "
-            "?, 1)",
+            "longitude, cell_5, cell_6, cell_7, cell_8, cell_9, cell, district, division, "
+            "batch_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)",
             rows,
         )
         for level, code, parent in [("district", DIST, None), ("district", MEDWAY, None),
@@ -63,7 +67,11 @@ def test_public_map_leaves_out_restricted_categories_and_counts_like_the_store(f
     )
     assert result.block.label == "Q4 2023/24 (January to March 2024)"
     located_public = "cell IS NOT NULL AND category = 'Possession of weapons'"
-    assert result.map.total.value == _count(filled, located_public)
+    # The county is every district together: incidents in no district are reported apart.
+    assert result.map.total.value == _count(filled, f"{located_public} AND district IS NOT NULL")
+    outside = _count(filled, f"{located_public} AND district IS NULL")
+    assert outside >= 5 and result.outside.value == outside
+    assert Node("district", None) not in {c.key for c in result.map.children(Node("county"))}
     division = result.map.area("division", DIV_A)
     assert division.value == (_count(filled, f"{located_public} AND division = ?", [DIV_A]))
     assert result.map.area("division", "E05000003").text == "0"
@@ -79,10 +87,12 @@ def test_public_map_leaves_out_restricted_categories_and_counts_like_the_store(f
 def test_every_published_value_is_at_least_k_or_zero(filled):
     policy = DisclosurePolicy(k=5, max_res=8)
     result = public_counts(filled, Filters(month_from=date(2024, 2, 1)), THEMES, policy)
-    for res in range(5, 9):
-        for c in result.map.pieces(res):
-            assert c.value is None or c.value == 0 or c.value >= 5
-            assert c.text != "1"
+    for c in result.map.pieces(8):
+        assert c.value is None or c.value == 0 or c.value >= 5
+        assert c.text != "1"
+    for res in range(5, 8):  # one public resolution: there is nothing else to difference
+        with pytest.raises(ValueError, match="publishes 8 only"):
+            result.map.pieces(res)
 
 
 def test_the_tree_is_county_wide_whatever_area_the_filter_names(filled):
@@ -140,5 +150,13 @@ def test_split_filters():
 
 def test_excluded_categories_become_sql(filled):
     sql, params = Filters(exclude_categories=("Drugs",)).where(THEMES)
-    assert sql == "category NOT IN (?)" and params == ["Drugs"]
-    assert _count(filled, sql, params) == _count(filled, "category <> 'Drugs'")
+    assert sql == "category NOT IN (?) AND district IS NOT NULL" and params == ["Drugs"]
+    assert _count(filled, sql, params) == _count(
+        filled, "category <> 'Drugs' AND district IS NOT NULL"
+    )
+    away, params = Filters(exclude_categories=("Drugs",)).where(THEMES, outside=True)
+    assert _count(filled, away, params) == _count(
+        filled, "category <> 'Drugs' AND district IS NULL"
+    )
+    with pytest.raises(ValueError, match="outside every district"):
+        Filters(district=DIST).where(THEMES, outside=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+from collections import Counter
 from datetime import date
 
 import geopandas as gpd
@@ -18,7 +19,6 @@ from hypothesis import strategies as st
 from dashboard.export import export_data, spreadsheet_safe
 from dashboard.state import ViewState
 from dashboard.views.context import AppContext
-from geo.cells import parent_sql
 from geo.disclosure import Audience, DisclosurePolicy, Node, public_counts
 from geo.filters import Filters
 from geo.settings import Settings
@@ -59,18 +59,20 @@ def _read_gpkg(data: bytes, tmp_path, layer: str) -> gpd.GeoDataFrame:
     return gpd.read_file(path, layer=layer)
 
 
-def _exact_pieces(store: Store, res: int) -> dict[tuple[str, int], int]:
-    """Incidents per (leaf area, cell at res): straight from SQL."""
-    lo, hi = (date.fromisoformat(m + "-01") for m in PERIOD)
-    cats = theme_categories()
-    expr, params = parent_sql("cell", res)
+def _exact_pieces(
+    store: Store, res: int, cats: tuple[str, ...] | None = None, months=None
+) -> dict[tuple[str, int], int]:
+    """Incidents per (leaf area, cell at res): each stored point put in its cell by h3-py,
+    counted here (the store's cell columns are not read)."""
+    lo, hi = months or (date.fromisoformat(m + "-01") for m in PERIOD)
+    cats = cats or theme_categories()
     rows = store.fetch_rows(
-        f"SELECT coalesce(division, district), {expr}, count(*) FROM incidents "
-        f"WHERE cell IS NOT NULL AND month BETWEEN ? AND ? AND category IN "
-        f"({', '.join('?' * len(cats))}) GROUP BY 1, 2",
-        [*params, lo, hi, *cats],
+        f"SELECT coalesce(division, district), latitude, longitude FROM incidents "
+        f"WHERE latitude IS NOT NULL AND district IS NOT NULL AND month BETWEEN ? AND ? "
+        f"AND category IN ({', '.join('?' * len(cats))})",
+        [lo, hi, *cats],
     )
-    return {(leaf, int(cell)): n for leaf, cell, n in rows}
+    return dict(Counter((leaf, h3i.latlng_to_cell(a, b, res)) for leaf, a, b in rows))
 
 
 def test_restricted_geopackage_reads_back_with_the_stores_counts(settings, tmp_path):
@@ -112,7 +114,8 @@ def test_public_geopackage_holds_only_published_counts(settings, tmp_path):
         month_from=date(2024, 4, 1),
         month_to=date(2024, 6, 1),
     )
-    tree = public_counts(Store(settings.db_path), filters, THEMES, policy).map
+    result = public_counts(Store(settings.db_path), filters, THEMES, policy)
+    tree = result.map
     for _, r in areas.iterrows():
         node = Node(r.level, r.code or None) if r.level != "county" else Node("county", None)
         published = tree.count(node)
@@ -123,6 +126,18 @@ def test_public_geopackage_holds_only_published_counts(settings, tmp_path):
             r.area_code if isinstance(r.area_code, str) else None, h3i.str_to_int(r.hex)
         )
         assert r.count_label == published.text
+    # Every published hexagon figure is the exact count of its piece (h3-py, counted here).
+    shown_filter = result.split.public
+    cats = tuple(
+        c for c in shown_filter.category_set(THEMES) if c not in shown_filter.exclude_categories
+    )
+    months = (shown_filter.month_from, shown_filter.month_to)
+    exact = _exact_pieces(Store(settings.db_path), policy.max_res, cats, months)
+    shown = hexes[hexes["count"].notna()]
+    assert len(shown) > 5
+    for _, r in shown.iterrows():
+        assert r["count"] == exact.get((r.area_code, h3i.str_to_int(r.hex)), 0)
+    assert set(hexes["resolution"]) == {policy.max_res}
     counts = pd.concat([hexes["count"], areas["count"]]).dropna()
     assert not ((counts >= 1) & (counts < policy.k)).any()
     assert hexes["resolution"].max() <= policy.max_res

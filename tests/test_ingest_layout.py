@@ -17,7 +17,7 @@ import pytest
 from hypothesis import given, settings
 
 from geo import InputError, ingest_police_uk
-from geo.cells import FINE_RES
+from geo.cells import FINE_RES, RESOLUTIONS
 from geo.ingest import _files
 from geo.ingest._order import in_storage_order, storage_order
 from geo.ingest._stage import match_stored_points, text_sql, text_values
@@ -181,7 +181,10 @@ def test_a_point_parsed_differently_for_h3_gets_the_cell_of_its_stored_coordinat
     checked = pa.table({"latitude": [51.27, None, 51.28], "longitude": [0.52, None, 1.08]})
     lat = np.array([51.27, np.nan, np.nan])  # row 3: h3's parse saw no point
     lon = np.array([0.52, np.nan, np.nan])
-    cells = np.array([h3.str_to_int(h3.latlng_to_cell(51.27, 0.52, FINE_RES)), 0, 0], np.uint64)
+    first = [h3.str_to_int(h3.latlng_to_cell(51.27, 0.52, r)) for r in RESOLUTIONS]
+    cells = np.array([[c, 0, 0] for c in first], np.uint64)  # one row per resolution
     match_stored_points(cells, lat, lon, checked)
-    assert cells[2] == h3.str_to_int(h3.latlng_to_cell(51.28, 1.08, FINE_RES))
-    assert cells[1] == 0
+    assert cells[:, 2].tolist() == [
+        h3.str_to_int(h3.latlng_to_cell(51.28, 1.08, r)) for r in RESOLUTIONS
+    ]
+    assert cells[:, 0].tolist() == first and not cells[:, 1].any()

@@ -59,11 +59,12 @@ def facts(dashboard_store):
         for r in store.fetch_rows("SELECT incident_id FROM incidents WHERE incident_id IS NOT NULL")
     }
     division, cell = store.fetch_rows(
-        "SELECT division, cell FROM incidents WHERE division IS NOT NULL AND district = ? LIMIT 1",
+        "SELECT division, cell_8 FROM incidents WHERE division IS NOT NULL AND district = ? "
+        "LIMIT 1",
         [THANET],
     )[0]
     store.close()
-    return {"ids": ids, "division": division, "cell": h3i.int_to_str(h3i.cell_to_parent(cell, 8))}
+    return {"ids": ids, "division": division, "cell": h3i.int_to_str(cell)}
 
 
 def _payload(client, query: str, which: str, prefix: str = "/") -> dict:

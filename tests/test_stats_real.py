@@ -41,9 +41,10 @@ def kent(police_uk_files, shared_data, tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def raw(police_uk_files, kent) -> pd.DataFrame:
-    """The rows the store should hold with a location, straight from the CSVs."""
-    _, settings = kent
+def raw(police_uk_files, kent, shared_data) -> pd.DataFrame:
+    """The rows the store should hold with a location, straight from the CSVs; ``placed``
+    says whether the point lies in a district of the boundary file (a spatial test here)."""
+    store, settings = kent
     df = pd.concat(
         [pd.read_csv(f, dtype=str, keep_default_na=False) for f in police_uk_files],
         ignore_index=True,
@@ -56,7 +57,18 @@ def raw(police_uk_files, kent) -> pd.DataFrame:
     keep = inside & ~repeat
     out = df[keep].assign(lat=lat[keep], lon=lon[keep])
     out["fine"] = [h3.latlng_to_cell(a, b, 10) for a, b in zip(out.lat, out.lon, strict=True)]
+    for res in range(5, 10):
+        out[f"res{res}"] = [
+            h3.latlng_to_cell(a, b, res) for a, b in zip(out.lat, out.lon, strict=True)
+        ]
+    out["res10"] = out["fine"]
+    county = _area_shape(store, shared_data, "county", None)
+    out["placed"] = shapely.contains_xy(county, out["lon"].to_numpy(), out["lat"].to_numpy())
     return out
+
+
+def _crime_types(police_uk_files) -> list[str]:
+    return sorted({r["Crime type"] for f in police_uk_files for r in csv.DictReader(open(f))})
 
 
 @pytest.mark.parametrize("res", [5, 7, 8, 9, 10])
@@ -69,17 +81,36 @@ def raw(police_uk_files, kent) -> pd.DataFrame:
     ],
 )
 def test_counts_equal_h3_py_from_the_raw_files(kent, raw, res, filters):
+    """Each hexagon's count is the incidents whose raw coordinates h3-py's latlng_to_cell
+    puts in it at that resolution; the county holds those placed in a district."""
     store, _ = kent
-    rows = raw
+    rows = raw[raw["placed"]]
     if filters.categories or filters.themes:
         rows = rows[rows["Crime type"].isin(filters.category_set(THEMES))]
     if filters.month_from:
         rows = rows[rows["Month"] >= "2018-11"]
-    expected = Counter(h3.cell_to_parent(c, res) for c in rows["fine"])
+    expected = Counter(rows[f"res{res}"])
     table = hex_counts(store, filters, res, THEMES)
     got = dict(zip(table["cell_hex"].to_pylist(), table["count"].to_pylist(), strict=True))
     assert got == dict(expected)
     assert sum(got.values()) == len(rows)
+    if res < 10:  # the old way (parents of the resolution-10 cell) fails this test
+        assert Counter(h3.cell_to_parent(c, res) for c in rows["fine"]) != expected
+
+
+@pytest.mark.parametrize("res", [7, 8, 9])
+def test_every_category_counts_each_incident_in_its_own_hexagon(kent, raw, police_uk_files, res):
+    """Per crime type, the county's hexagons at 7, 8 and 9 hold exactly the incidents placed
+    in a district whose raw coordinates h3-py puts in them."""
+    store, _ = kent
+    placed = raw[raw["placed"]]
+    for category in _crime_types(police_uk_files):
+        rows = placed[placed["Crime type"] == category]
+        table = hex_counts(store, Filters(categories=(category,)), res, THEMES)
+        got = dict(zip(table["cell_hex"].to_pylist(), table["count"].to_pylist(), strict=True))
+        assert got == dict(Counter(rows[f"res{res}"])), category
+    outside = raw[~raw["placed"]]
+    assert len(outside) > 0, "the real months have points outside every district"
 
 
 DISTRICTS = ("kent_medway_districts_lad21_oa_dissolved.geojson", "lad_code")
@@ -130,7 +161,7 @@ def _independent_region(
     shape = _area_shape(store, shared_data, level, code)
     cells = _overlapping_cells(shape, res)
     rows = raw[shapely.contains_xy(shape, raw["lon"].to_numpy(), raw["lat"].to_numpy())]
-    rows = rows.assign(cell=[h3.cell_to_parent(c, res) for c in rows["fine"]])
+    rows = rows.assign(cell=rows[f"res{res}"])
     return sorted(cells, key=h3.str_to_int), rows
 
 
@@ -178,7 +209,7 @@ def test_possession_of_weapons_hot_cells_are_listed_with_their_places(kent, raw)
     assert hot[0]["district_name"] == "Folkestone and Hythe"
     # Each place is the location police.uk gives most often in that cell (any category).
     for r in hot:
-        in_cell = raw[[h3.cell_to_parent(c, 8) == r["cell"] for c in raw["fine"]]]
+        in_cell = raw[raw["res8"] == r["cell"]]
         if in_cell.empty:
             continue
         counts = in_cell["Location"].value_counts()

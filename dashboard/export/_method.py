@@ -67,14 +67,21 @@ def _definitions(ctx: AppContext, state: ViewState) -> list[str]:
 
 
 def _hexagons(res: int, district_res: int) -> list[str]:
+    if res == district_res:
+        sizes = f"resolution {res} (about {CELL_AREA_KM2[res]:g} km² each) on every map"
+    else:
+        sizes = (
+            f"resolution {res} on county maps (about {CELL_AREA_KM2[res]:g} km² each) and "
+            f"{district_res} on district maps (about {CELL_AREA_KM2[district_res]:g} km²)"
+        )
     return [
-        f"Maps divide the area into hexagons of Uber's H3 grid: resolution {res} on county "
-        f"maps (about {CELL_AREA_KM2[res]:g} km² each) and {district_res} on district maps "
-        f"(about {CELL_AREA_KM2[district_res]:g} km²). Each hexagon is cut where a division "
-        "boundary crosses it, so the pieces of a map add up exactly to the district and "
-        "division totals. Incidents placed outside every district boundary (police.uk snaps "
-        "a few to points at sea or just over the county edge) are not drawn; they count in "
-        "the Kent and Medway total, and the county maps' notes say how many there are.",
+        f"Maps divide the area into hexagons of Uber's H3 grid: {sizes}. A hexagon's count "
+        "is the incidents whose location lies in that hexagon at that resolution. Each "
+        "hexagon is cut where a division boundary crosses it, so the pieces of a map add up "
+        "exactly to the district and division totals. Kent and Medway is every district "
+        "together: incidents placed outside every district boundary (police.uk snaps a few "
+        "to points at sea or just over the county edge) are not drawn and are counted in no "
+        "area; the county maps' notes say how many there are.",
         "District and division totals come from where each incident was placed by its "
         "coordinates, never from adding up hexagons.",
     ]

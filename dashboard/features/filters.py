@@ -27,7 +27,7 @@ from dashboard.views.public import (
     publication,
     resolve_view,
 )
-from geo.disclosure import Audience
+from geo.disclosure import Audience, DisclosurePolicy
 
 MEASURE_LABELS = {
     "count": "Count of incidents",
@@ -57,15 +57,7 @@ def layout(ctx: AppContext, opts: Options) -> html.Aside:
                     className="radio",
                 ),
             ),
-            field(
-                "Hexagon size",
-                dcc.Dropdown(
-                    id=ids.RESOLUTION,
-                    clearable=False,
-                    options=[{"label": "Automatic (by level)", "value": "auto"}]
-                    + [{"label": f"Resolution {r}", "value": r} for r in range(5, 11)],
-                ),
-            ),
+            field("Hexagon size", _resolution_control(ctx)),
             field(
                 "Layers",
                 dcc.Checklist(
@@ -88,6 +80,21 @@ def layout(ctx: AppContext, opts: Options) -> html.Aside:
                 ),
             ),
         ],
+    )
+
+
+def _resolution_control(ctx: AppContext) -> dcc.Dropdown:
+    """Analysts choose any size; the public view publishes one size only, and says so."""
+    if ctx.audience is Audience.PUBLIC:
+        res = DisclosurePolicy.from_settings(ctx.settings).max_res
+        label = f"Resolution {res} only"
+        options = [{"label": label, "value": "auto"}]
+        return dcc.Dropdown(id=ids.RESOLUTION, clearable=False, options=options, disabled=True)
+    return dcc.Dropdown(
+        id=ids.RESOLUTION,
+        clearable=False,
+        options=[{"label": "Automatic (by level)", "value": "auto"}]
+        + [{"label": f"Resolution {r}", "value": r} for r in range(5, 11)],
     )
 
 

@@ -8,21 +8,30 @@ deployment configures a tile server, so the map draws offline.
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 from dashboard.views.map_model import MapModel
 from geo.settings import Settings
 
 _MAP_WIDTH_PX = 900
 _MAP_HEIGHT_PX = 640
+# A county map of fine hexagons has thousands of pieces, most of them holding no incident or
+# part of a withheld area's count (the public view draws its one resolution, 8, at county
+# level too: about 7,500 pieces). Drawn one by one they make a response of several megabytes,
+# so on a county map each area's pieces whose cards say the same (the same class, figure and
+# detail, all but the hexagon's own place) are sent as one feature: the same hexagons, as one
+# MultiPolygon. The map looks the same, and hovering any of them says what each one holds.
+_MERGE_ALIKE_ABOVE = 1500
 
 
 def map_figure(model: MapModel, settings: Settings) -> dict:
     """The figure as a plain dict: Dash sends it as it is, without plotly's validation,
     which costs more than building the map itself on a county of hexagons."""
     data: list[dict] = []
+    merge = _merge_alike(model)
     for item in model.legend:
         feats = [f for f in model.features if f.klass == item.key]
-        data.append(_class_trace(item, feats))
+        data.append(_class_trace(item, _alike_merged(feats) if merge else feats))
     data += [_outline_trace(outline) for outline in model.outlines]
     if model.links:
         data += _link_traces(model)
@@ -74,6 +83,51 @@ def _style(settings: Settings) -> str | dict:
             "layers": [{"id": "tiles", "type": "raster", "source": "tiles"}],
         }
     return "white-bg"
+
+
+def _merge_alike(model: MapModel) -> bool:
+    level = [lvl for lvl, _, _ in model.breadcrumb if lvl != "cell"][-1:] or ["county"]
+    return level[0] == "county" and len(model.features) > _MERGE_ALIKE_ABOVE
+
+
+def _alike_merged(feats: list) -> list:
+    """Pieces of one area (of one class) whose cards say the same, as one feature; a piece
+    with a card of its own as it is. A card is the area's name, the hexagon's place, then the
+    figures (``map_view._feature``). A click on a merged feature goes to its district, as a
+    click on any county piece does."""
+    groups: dict[tuple, list] = {}
+    for f in feats:
+        lines = f.hover.split("<br>")
+        groups.setdefault((f.area, f.label, lines[0], tuple(lines[2:])), []).append(f)
+    out = []
+    for n, ((area, _, name, detail), group) in enumerate(groups.items()):
+        if len(group) == 1:
+            out.append(group[0])
+            continue
+        polygons = [p for f in group for p in _polygons(f.geometry)]
+        out.append(
+            replace(
+                group[0],
+                key=f"same-{group[0].klass}-{n}|{area or ''}",  # no colon: not "label: n"
+                cell="",
+                geometry={"type": "MultiPolygon", "coordinates": polygons},
+                hover="<br>".join([name, "Each hexagon shaded this way", *detail]),
+            )
+        )
+    return out
+
+
+def _polygons(geometry: dict) -> list:
+    """The polygons' coordinates of a GeoJSON geometry (a piece cut at a boundary can be a
+    collection holding a stray line, which draws nothing)."""
+    kind = geometry["type"]
+    if kind == "Polygon":
+        return [geometry["coordinates"]]
+    if kind == "MultiPolygon":
+        return list(geometry["coordinates"])
+    if kind == "GeometryCollection":
+        return [p for part in geometry["geometries"] for p in _polygons(part)]
+    return []
 
 
 def _class_trace(item, feats) -> dict:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from dashboard.views.context import AppContext, options
-from geo.cells import parent_sql
+from geo.cells import cell_column
 from geo.disclosure import (
     Audience,
     Count,
@@ -49,9 +49,13 @@ class ViewCounts:
         return self._public.split if self._public is not None else None
 
     def area(self, level: str, code: str | None) -> Count:
+        """The count of an area; ``("district", None)`` is the incidents placed in no
+        district, which no area (the county included) counts."""
         node = Node(level, code if level != "county" else None)
         if self._exact is not None:
             return self._exact.area(node)
+        if node == Node("district", None):
+            return self._public.outside or _shown(node, 0)
         tree = self._public.map
         if tree is None:
             return _shown(node, 0)
@@ -101,7 +105,7 @@ class ViewCounts:
 
 @dataclass
 class _Exact:
-    areas: dict[Node, int]
+    areas: dict[Node, int]  # Node("district", None): the incidents placed in no district
     pieces: dict[tuple[str | None, int], int]
 
     def area(self, node: Node) -> Count:
@@ -141,14 +145,20 @@ def view_counts(ctx: AppContext, filters: Filters, audience: Audience, res: int)
 
 
 def _exact_counts(ctx: AppContext, filters: Filters, res: int) -> _Exact:
+    """Exact counts of the county's incidents (those placed in a district) by area and piece,
+    and of those placed in no district."""
     where, params = filters.where(ctx.themes)
-    expr, expr_params = parent_sql("cell", res)
+    column = cell_column(res)  # a fixed identifier
     rows = ctx.store.fetch_rows(
-        f"SELECT district, division, {expr} AS cell, count(*) FROM incidents "
-        f"WHERE cell IS NOT NULL AND {where} GROUP BY ALL",
-        [*expr_params, *params],
+        f"SELECT district, division, {column} AS cell, count(*) FROM incidents "
+        f"WHERE {column} IS NOT NULL AND {where} GROUP BY ALL",
+        params,
     )
-    areas: dict[Node, int] = {}
+    away, away_params = filters.where(ctx.themes, outside=True)
+    (outside,) = ctx.store.fetch_rows(
+        f"SELECT count(*) FROM incidents WHERE {column} IS NOT NULL AND {away}", away_params
+    )[0]
+    areas: dict[Node, int] = {Node("district", None): int(outside)}
     pieces: dict[tuple[str | None, int], int] = {}
     for district, division, cell, n in rows:
         areas[Node("county", None)] = areas.get(Node("county", None), 0) + n

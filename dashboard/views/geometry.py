@@ -19,7 +19,7 @@ import numpy as np
 import shapely
 
 from dashboard.views.context import AppContext, options
-from geo.cells import cells_to_str, parent_sql
+from geo.cells import cell_column, cells_to_str
 from geo.outlines import cells_to_boundaries, cells_to_clipped_boundaries
 
 _SHAPES_LOCK = threading.Lock()
@@ -42,8 +42,8 @@ class PieceShapes:
     cells: np.ndarray
     hexes: list[str]
     geometries: list[dict]
-    # Cells drawn whole because their hexagon does not reach the leaf at all (H3 parents only
-    # approximately contain their children: at coarse resolutions by kilometres).
+    # Cells drawn whole because their hexagon does not reach the leaf at all: an incident's
+    # cell holds its point, so only a point on (or a rounding error over) the leaf's edge.
     whole: frozenset[int] = frozenset()
 
 
@@ -178,11 +178,10 @@ def _cells_with_incidents(ctx: AppContext, res: int) -> dict[str, np.ndarray]:
     """For each leaf, the cells at ``res`` holding any of its incidents (one query)."""
 
     def compute() -> dict[str, np.ndarray]:
-        expr, params = parent_sql("cell", res)
+        column = cell_column(res)  # a fixed identifier
         rows = ctx.store.fetch_rows(
-            f"SELECT coalesce(division, district, ''), list(DISTINCT {expr}) FROM incidents "
-            "WHERE cell IS NOT NULL GROUP BY 1",
-            params,
+            f"SELECT coalesce(division, district, ''), list(DISTINCT {column}) FROM incidents "
+            f"WHERE {column} IS NOT NULL GROUP BY 1"
         )
         return {code: np.array(sorted(cells), dtype=np.uint64) for code, cells in rows}
 

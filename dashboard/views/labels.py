@@ -167,17 +167,15 @@ def data_notes(
         notes.append(Note("Synthetic demo data: these are not real incidents.", warn=True))
     notes += [Note(n, warn=True) for n in _proxy_notes(ctx, state, audience)]
     outside = counts.area("district", None) if state.level == "county" else None
-    drawn = "the area totals"
-    if outside is not None and outside.status != "zero":
-        drawn = "the district and division totals"
     notes.append(
         Note(
             f"Hexagons: H3 resolution {res} (about {CELL_AREA_KM2[res]:g} km² each), cut at "
             "division boundaries, so each hexagon's count is the incidents placed in that "
-            f"division and adds up to {drawn}."
+            "division whose location lies in that hexagon, and the pieces add up to the area "
+            "totals."
         )
     )
-    if drawn != "the area totals":
+    if outside is not None and outside.status != "zero":
         notes.append(Note(outside_text(outside), warn=True))
     boundary = boundary_note(ctx)
     if boundary:
@@ -202,7 +200,8 @@ def outside_text(outside) -> str:
         )
     return (
         f"{many} outside every district boundary (at sea, or just over the county "
-        f"edge) and are not drawn on the map; they are counted in the {COUNTY_NAME} total."
+        f"edge): they are not drawn on the map and not counted in any area, {COUNTY_NAME} "
+        "included."
     )
 
 

@@ -29,7 +29,7 @@ from dashboard.views.map_model import Feature, LegendItem, MapModel, Note, Outli
 from dashboard.views.overlays import county_lines, ports
 from dashboard.views.places import nearest_towns
 from dashboard.views.public import resolve_view
-from dashboard.views.resolution import chosen_coarser, view_resolution
+from dashboard.views.resolution import view_resolution
 from geo.cells import str_to_cell
 from geo.disclosure import Audience, DisclosurePolicy
 
@@ -70,7 +70,6 @@ def map_model(ctx: AppContext, state: ViewState, audience: Audience) -> MapModel
         bounds=_with_origins(bounds, links),
         notes=_coverage_notes(ctx, state, audience, cov)
         + tuple(data_notes(ctx, state, audience, counts, res, values.notes, values.warnings))
-        + _auto_res_note(ctx, state, audience, res)
         + _far_origins(links),
         breadcrumb=breadcrumb(ctx, state),
         links=links,
@@ -170,17 +169,6 @@ def _nothing_selected(state: ViewState) -> bool:
     return state.themes == () and not state.categories
 
 
-def _auto_res_note(ctx: AppContext, state: ViewState, audience: Audience, res: int):
-    if not chosen_coarser(ctx, state, audience, res):
-        return ()
-    return (
-        Note(
-            f"Hexagon size chosen automatically: resolution {res} publishes more of these "
-            "incidents than finer hexagons, where more counts fall below the threshold."
-        ),
-    )
-
-
 def _far_origins(links) -> tuple[Note, ...]:
     """Say which county lines run off the map (their home areas are too far to show)."""
     far = _far(links)
@@ -225,7 +213,7 @@ def _pieces(ctx: AppContext, state: ViewState, res: int, counts: ViewCounts) -> 
     out = []
     # Incidents outside every boundary are not drawn: no area of the map holds them, and a
     # whole hexagon over the coast or the county edge would read as part of Kent. The notes
-    # say how many there are; they stay in the county total.
+    # say how many there are; no area's total, the county's included, counts them.
     for leaf in geo_view.drawn_leaves(ctx, state.level, state.area_code):
         shapes = geo_view.piece_shapes(ctx, leaf, res)
         leaf_key = leaf.code
@@ -295,11 +283,11 @@ def _outlines(ctx: AppContext, state: ViewState) -> tuple[Outline, ...]:
 
 
 def _selected(state: ViewState, audience: Audience, policy) -> tuple[Outline, ...]:
-    """The selected hexagon's outline, drawn over everything (none finer than public)."""
+    """The selected hexagon's outline, drawn over everything (public: the public size only)."""
     if not state.cell:
         return ()
     cell = str_to_cell(state.cell)
-    if audience is Audience.PUBLIC and h3i.get_resolution(cell) > policy.max_res:
+    if audience is Audience.PUBLIC and h3i.get_resolution(cell) != policy.max_res:
         return ()
     ring = [(round(lon, 5), round(lat, 5)) for lat, lon in h3i.cell_to_boundary(cell)]
     return (Outline("selected", (tuple(ring + ring[:1]),), 3.0, "#000000", "Selected hexagon"),)

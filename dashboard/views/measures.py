@@ -79,7 +79,7 @@ def _withheld(k: int) -> palette.LegendClass:
 def withheld_note(k: int) -> str:
     return (
         f"Grey: a count from 1 to {k - 1} (or withheld) is shaded over the whole area it "
-        "belongs to, a division or a larger hexagon, since its parts are not published; "
+        "belongs to, a division or a district, since its parts are not published; "
         "most of a grey area may hold no incident at all."
     )
 

@@ -401,8 +401,8 @@ def cell_detail(ctx, state: ViewState, audience: Audience) -> dict | None:
     cell = str_to_cell(state.cell)
     res = cell_resolution(cell)
     policy = DisclosurePolicy.from_settings(ctx.settings)
-    if audience is Audience.PUBLIC and res > policy.max_res:
-        return None
+    if audience is Audience.PUBLIC and res != policy.max_res:
+        return None  # the public view publishes hexagons of one size only
     counts = view_counts(ctx, state.filters(), audience, res)
     names = geo_view.area_names(ctx)
     parts = [
@@ -446,14 +446,14 @@ def _cell_place(parts, names: dict[str, str]) -> str:
 
 
 def _incidents_in(ctx, state: ViewState, cell: int, res: int, limit: int = 100) -> list[tuple]:
-    from geo.cells import parent_sql  # noqa: PLC0415
+    from geo.cells import cell_column  # noqa: PLC0415
 
-    expr, params = parent_sql("cell", res)
+    column = cell_column(res)  # a fixed identifier
     where, wparams = state.filters().where(ctx.themes)
     return ctx.store.fetch_rows(
         f"SELECT CASE WHEN date IS NULL THEN strftime(month, '%Y-%m') "
         f"ELSE strftime(date, '%Y-%m-%d') END, category, coalesce(incident_id, '(no id)'), "
         f"coalesce(location, destination, port, ''), source "
-        f"FROM incidents WHERE {expr} = ? AND {where} ORDER BY month DESC, date DESC LIMIT ?",
-        [*params, cell, *wparams, limit],
+        f"FROM incidents WHERE {column} = ? AND {where} ORDER BY month DESC, date DESC LIMIT ?",
+        [cell, *wparams, limit],
     )

@@ -91,9 +91,10 @@ def resolve_view(ctx: AppContext, state: ViewState, audience: Audience) -> ViewS
 
 
 def canonical(ctx: AppContext, state: ViewState) -> ViewState:
-    """A public state: one public theme, and the published block holding its end month; the
-    asked months unchanged when that block is not published (drawn as "no data", never as
-    another block); with no period asked, the theme's latest complete block (or none)."""
+    """A public state: one public theme, the published block holding its end month (the
+    asked months unchanged when that block is not published: drawn as "no data", never as
+    another block; with no period asked, the theme's latest complete block, or none), and the
+    one public hexagon resolution (a link asking for another size opens at that one)."""
     pub = publication(ctx)
     theme = public_theme(state.filters(), ctx.themes, pub.policy)
     asked = state.month_to or state.month_from
@@ -115,6 +116,7 @@ def canonical(ctx: AppContext, state: ViewState) -> ViewState:
         sources=(),
         month_from=first,
         month_to=last,
+        res=None,
     )
 
 

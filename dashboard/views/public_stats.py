@@ -10,8 +10,8 @@ drawn piece read as a number:
 * a shown count (or 0) is itself;
 * "fewer than k" is the midpoint of 1 to k-1 (:func:`fewer_than_standin`: 2.5 for k = 5);
 * "suppressed" (k or more) is k (:func:`suppressed_standin`);
-* "not shown separately" (a part of a withheld count, drawn grey over the whole of it): the
-  withheld count's stand-in, spread evenly over the pieces of it the map draws.
+* "not shown separately" (a part of a withheld area total, drawn grey over the whole area):
+  the withheld count's stand-in, spread evenly over the pieces of it the map draws.
 
 A hexagon's value is the sum of its pieces' values. Everything here is a function of what the
 public map already publishes, so nothing it prints can say more than the map does about any
@@ -33,7 +33,6 @@ from dashboard.state import ViewState
 from dashboard.views.context import AppContext
 from dashboard.views.counts import ViewCounts, view_counts
 from dashboard.views.public import TREND_BLOCKS, block_of, publication, short_label
-from geo.cells import MIN_RES, cells_to_parent
 from geo.disclosure import Audience, DisclosurePolicy
 
 # The exact test needs whole numbers, and the stand-ins are halves (2.5 for k = 5): the
@@ -126,23 +125,11 @@ def published_values(counts: ViewCounts, pieces: list[dict], k: int) -> dict[int
 
 def _containers(counts: ViewCounts, pieces: list[dict]) -> list[tuple]:
     """The withheld count each merged piece of one area belongs to, as the public tree shows
-    it: the nearest coarser piece of its hexagon in the area that is "fewer than k", else its
-    division, district or the county (every part of such a count is merged into it)."""
-    leaf = pieces[0]["leaf"]
-    cells = np.array([p["cell"] for p in pieces], dtype=np.uint64)
-    res = int((cells[0] >> np.uint64(52)) & np.uint64(0xF))
-    out: list[tuple | None] = [None] * len(pieces)
-    for r in range(res - 1, MIN_RES - 1, -1):
-        parents = cells_to_parent(cells, r)
-        try:
-            found = counts.pieces(leaf, parents)
-        except (KeyError, ValueError):  # a resolution the public tree does not hold
-            break
-        for i, (parent, c) in enumerate(zip(parents.tolist(), found, strict=True)):
-            if out[i] is None and c.status == "primary":
-                out[i] = ("piece", leaf, parent)
-    area = _area_container(counts, leaf, pieces[0]["district"])
-    return [c if c is not None else area for c in out]
+    it: its division, district or the county, whichever is "fewer than k" (every part of such
+    a count is merged into it). There is one public resolution, so no coarser hexagon holds
+    a merged piece."""
+    area = _area_container(counts, pieces[0]["leaf"], pieces[0]["district"])
+    return [area] * len(pieces)
 
 
 def _area_container(counts: ViewCounts, leaf: str | None, district: str | None) -> tuple:

@@ -32,7 +32,7 @@ class DisclosurePolicy:
     """
 
     k: int = 5
-    max_res: int = 8
+    max_res: int = 8  # the one public hexagon resolution (SOCMAP_PUBLIC_MAX_RES)
     restricted: tuple[str, ...] = ("modern_slavery",)
     restricted_display: str = "district"
     period_months: int = 3  # public periods: fixed blocks of this many months
@@ -75,9 +75,12 @@ class DisclosurePolicy:
         return tuple(sorted(names))
 
     def resolution(self, audience: Audience, requested: int) -> int:
-        """The finest resolution ``audience`` may see at ``requested`` (public: capped)."""
+        """The resolution ``audience`` sees when ``requested`` is asked for: any for the
+        restricted audience; for the public, always ``max_res``, the one public resolution
+        (pieces of two H3 resolutions overlap without nesting, and published together they
+        could be solved for a withheld count: see :mod:`geo.disclosure._tree`)."""
         if Audience(audience) is Audience.PUBLIC:
-            return min(int(requested), self.max_res)
+            return self.max_res
         return int(requested)
 
     @staticmethod

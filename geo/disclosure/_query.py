@@ -15,13 +15,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import date
 
-from geo.cells import parent_sql
+from geo.cells import cell_column
+from geo.disclosure._count import Count, display_text
 from geo.disclosure._periods import PeriodBlock
 from geo.disclosure._policy import Audience, CategorySplit, DisclosurePolicy, split_filters
 from geo.disclosure._public import public_block, public_filter, restricted_filter
 from geo.disclosure._result import SuppressedTree, suppress
 from geo.disclosure._rules import Rule, rules_applied
-from geo.disclosure._tree import CountTree, build_count_tree
+from geo.disclosure._tree import DISTRICT, CountTree, Node, build_count_tree
 from geo.filters import Filters
 from geo.store import Store
 from geo.themes import ThemeMap
@@ -38,7 +39,10 @@ class PublicCounts:
     request), and ``block`` its period. ``map``: the theme's public categories over the whole
     hierarchy (None when there is no public theme). ``restricted``: every restricted
     category together, as county and district totals for the block (None when the policy
-    hides them): the same table whichever theme is shown.
+    hides them): the same table whichever theme is shown. ``outside``: the map's incidents
+    placed in no district (counted in no area, the county included), published on its own
+    with primary suppression: no other published figure includes them, so nothing can be
+    differenced against it.
     """
 
     filters: Filters
@@ -47,6 +51,7 @@ class PublicCounts:
     map: SuppressedTree | None
     restricted: SuppressedTree | None
     rules: tuple[Rule, ...]
+    outside: Count | None = None
 
 
 def public_counts(
@@ -67,9 +72,11 @@ def public_counts(
     asked = public_filter(filters, themes, policy, months)
     block = public_block(asked, policy, months)
     split = split_filters(asked, themes, policy)
-    tree = restricted = None
+    tree = restricted = outside = None
     if asked.themes and split.public is not None:
         tree = suppress(count_tree_from_store(store, split.public, themes, policy), policy.k)
+        n_outside = outside_count(store, split.public, themes)
+        outside = _lone_count(Node(DISTRICT, None), n_outside, policy.k)
     restricted_only = restricted_filter(block, themes, policy)
     if restricted_only is not None:
         by_district = count_tree_from_store(
@@ -78,7 +85,22 @@ def public_counts(
         restricted = suppress(by_district, policy.k)
     counts = tree.counts() if tree is not None else None
     rules = rules_applied(policy, Audience.PUBLIC, themes, counts=counts, block=block)
-    return PublicCounts(asked, block, split, tree, restricted, rules)
+    return PublicCounts(asked, block, split, tree, restricted, rules, outside)
+
+
+def outside_count(store: Store, filters: Filters, themes: ThemeMap) -> int:
+    """How many located incidents of ``filters`` (its area ignored) lie in no district."""
+    whole = replace(filters, district=None, division=None)
+    where, params = whole.where(themes, outside=True)
+    sql = f"SELECT count(*) FROM incidents WHERE {_LOCATED} AND {where}"
+    return int(store.fetch_rows(sql, params)[0][0])
+
+
+def _lone_count(node: Node, n: int, k: int) -> Count:
+    """A figure that no other published figure includes: only its own size can disclose."""
+    status = "zero" if n == 0 else "primary" if n < k else "shown"
+    value = None if status == "primary" else n
+    return Count(node, status, value, display_text(status, value, k))
 
 
 def loaded_months(store: Store) -> tuple[date, ...]:
@@ -95,19 +117,17 @@ def count_tree_from_store(
     *,
     depth: str = "cell",
 ) -> CountTree:
-    """The county-wide count tree of ``filters`` (its district or division is ignored)."""
+    """The county-wide count tree of ``filters`` (its district or division is ignored): the
+    incidents placed in a district, with each one's own cell at the public resolution."""
     whole = replace(filters, district=None, division=None)
     where, params = whole.where(themes)
-    if depth == "cell":
-        cell_sql, cell_params = parent_sql("cell", policy.max_res)
-    else:
-        cell_sql, cell_params = "NULL::UBIGINT", []
+    cell_sql = cell_column(policy.max_res) if depth == "cell" else "NULL::UBIGINT"
     division_sql = "NULL::VARCHAR" if depth == "district" else "division"
     sql = (
         f"SELECT district, {division_sql} AS division, {cell_sql} AS cell, count(*) AS n "
         f"FROM incidents WHERE {_LOCATED} AND {where} GROUP BY ALL"
     )
-    leaves = store.fetch_rows(sql, [*cell_params, *params])
+    leaves = store.fetch_rows(sql, params)
     return build_count_tree(leaves, max_res=policy.max_res, areas=_areas(store), depth=depth)
 
 

@@ -14,7 +14,6 @@ from functools import cached_property
 
 import numpy as np
 
-from geo.cells import MIN_RES, cells_to_parent
 from geo.disclosure._count import Count, display_text
 from geo.disclosure._group import Breakdown, suppress_breakdown
 from geo.disclosure._suppress import (
@@ -80,8 +79,8 @@ class SuppressedTree:
         return self.count(Node(level, code))
 
     def piece(self, area: str | None, cell: int) -> Count:
-        """The piece of ``cell`` (resolution 5 to max_res) within ``area``: its own count if it
-        has incidents; else "merged" inside a withheld coarser piece or area, or zero."""
+        """The piece of ``cell`` (at the tree's one resolution) within ``area``: its own count
+        if it has incidents; else "merged" inside a withheld area, or zero."""
         return self.pieces_of(area, np.array([cell], dtype=np.uint64))[0]
 
     def pieces_of(self, area: str | None, cells: np.ndarray) -> list[Count]:
@@ -90,19 +89,13 @@ class SuppressedTree:
         if cells.size == 0:
             return []
         res = (cells >> np.uint64(52)) & np.uint64(0xF)
-        if res.min() < MIN_RES or res.max() > self.max_res:
-            bad = int(res.min() if res.min() < MIN_RES else res.max())
-            raise ValueError(f"resolution {bad}: the public view allows {MIN_RES}-{self.max_res}")
+        if (res != self.max_res).any():
+            bad = int(res[res != self.max_res][0])
+            raise ValueError(f"resolution {bad}: the public view publishes {self.max_res} only")
         found = self._piece_ids(area, cells)
-        above = found.copy()
-        for r in range(int(res.max()) - 1, MIN_RES - 1, -1):
-            todo = (above < 0) & (res > r)
-            if todo.any():
-                above[todo] = self._piece_ids(area, cells_to_parent(cells[todo], r))
-        if (above < 0).any():
-            above[above < 0] = self._area_node(area)
+        up = self._area_node(area) if (found < 0).any() else -1
         out = []
-        for cell, i, up in zip(cells.tolist(), found.tolist(), above.tolist(), strict=True):
+        for cell, i in zip(cells.tolist(), found.tolist(), strict=True):
             if i >= 0:
                 out.append(self._count(i))
                 continue
@@ -132,15 +125,16 @@ class SuppressedTree:
         return [self._count(int(j)) for j in kids if self._status[j] != MERGED]
 
     def pieces(self, res: int, within: Node | None = None) -> list[Count]:
-        """Every piece at ``res`` with incidents, in ``within`` (default: the county).
+        """Every piece at ``res`` (the tree's one resolution) with incidents, in ``within``
+        (default: the county).
 
-        A merged piece is replaced by the withheld count it is merged into (a coarser piece,
-        or the division or district itself), once, so a map draws "fewer than k" over the
-        whole of it and never a piece finer than the count it belongs to.
+        A merged piece is replaced by the withheld count it is merged into (the division or
+        district itself), once, so a map draws "fewer than k" over the whole of it and never
+        a piece finer than the count it belongs to.
         """
         t = self._tree
-        if not MIN_RES <= res <= self.max_res:
-            raise ValueError(f"resolution {res}: the public view allows {MIN_RES}-{self.max_res}")
+        if res != self.max_res:
+            raise ValueError(f"resolution {res}: the public view publishes {self.max_res} only")
         ids = np.flatnonzero((t.level == CELL_CODE) & (self._res == res) & self._within(within))
         out: dict[int, Count] = {}
         for i in ids.tolist():

@@ -115,7 +115,8 @@ def _resolution_rule(max_res: int) -> Rule:
     km2 = h3.average_hexagon_area(max_res, unit="km^2")
     return Rule(
         "max_resolution",
-        f"Hexagons are no finer than H3 resolution {max_res} (about {km2:.2g} km² each).",
+        f"Hexagons are of one size, H3 resolution {max_res} (about {km2:.2g} km² each), at "
+        "every level: none finer, and no second size to compare them with.",
         {"max_resolution": max_res, "hexagon_km2": round(km2, 4)},
     )
 

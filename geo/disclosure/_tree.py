@@ -1,17 +1,23 @@
 """The one hierarchy every public number comes from.
 
-county -> district -> division -> H3 pieces at every public resolution, coarse to fine. Medway
-and "outside every area" (district code None) have no divisions: their pieces hang from the
-district itself, as do the pieces of incidents placed in a district but in none of its
-divisions. A piece is a cell at resolution r intersected with one area: an incident's
-resolution-r piece is its resolution-r parent cell within its area, so resolution r+1 pieces
-nest in resolution r pieces (H3 parents are bit arithmetic on the same stored fine cell).
-Incidents without a cell form an "unlocated" child of their area, so every node still equals
-the sum of its children.
+county -> district -> division -> H3 pieces at the one public resolution. Medway (and, in a
+tree built from leaves that have them, "outside every area": district code None) has no
+divisions: its pieces hang from the district itself, as do the pieces of incidents placed in a
+district but in none of its divisions. A piece is a cell intersected with one area: an
+incident's piece is the cell its point lies in at the public resolution, within the area it
+was placed in, so the pieces of an area add up exactly to its count. Incidents without a cell
+form an "unlocated" child of their area, so every node still equals the sum of its children.
 
-Because every view (any level, any public resolution) shows only nodes of this tree, the
-only sums an attacker can difference are the tree's own parent = sum-of-children constraints,
-and one suppression run covers every view of a filter.
+Pieces come at one resolution only. H3 cells do not nest (a resolution-8 cell's points are not
+all in one resolution-7 cell), so pieces of two resolutions would be two overlapping
+partitions of each area: published together, they form linked tables whose joint
+constraints can pin a count this tree's suppression withholds
+(``tests/test_disclosure_linked.py`` runs that attack). One resolution keeps the system a
+tree.
+
+Because every view (any level) shows only nodes of this tree, the only sums an attacker can
+difference are the tree's own parent = sum-of-children constraints, and one suppression run
+covers every view of a filter.
 """
 
 from __future__ import annotations
@@ -25,7 +31,7 @@ from typing import NamedTuple
 import numpy as np
 import pyarrow as pa
 
-from geo.cells import FINE_RES, MIN_RES, cell_resolution, cells_to_parent
+from geo.cells import FINE_RES, MIN_RES, cell_resolution
 
 COUNTY, DISTRICT, DIVISION, CELL, UNLOCATED = "county", "district", "division", "cell", "unlocated"
 DEPTHS = ("district", "division", "cell")
@@ -60,7 +66,7 @@ class CountTree:
     areas: tuple[str | None, ...]  # area codes; their nodes are ``area_node``
     area_node: np.ndarray  # int64: node id of each area
     area_parent: Mapping[str | None, str | None]  # division -> district; district -> None
-    max_res: int
+    max_res: int  # the resolution of every piece (the policy's one public resolution)
 
     def __len__(self) -> int:
         return len(self.value)
@@ -105,10 +111,11 @@ def build_count_tree(
 ) -> CountTree:
     """The hierarchy from leaf counts ``(district, division, cell, n)``.
 
-    ``cell`` is any H3 cell at ``max_res`` or finer (None or 0: no location); it is
-    aggregated to ``max_res``. ``areas`` maps every division to its district and every
-    district to None, so areas with no incidents are nodes too (shown as 0, or withheld
-    inside a withheld parent). ``depth`` stops the tree at "district" or "division".
+    ``cell`` is the incidents' own H3 cell at ``max_res``, the one resolution of the pieces
+    (None or 0: no location); a cell at any other resolution is refused, since a parent or a
+    child is not the cell the incidents lie in. ``areas`` maps every division to its district
+    and every district to None, so areas with no incidents are nodes too (shown as 0, or
+    withheld inside a withheld parent). ``depth`` stops the tree at "district" or "division".
     """
     if depth not in DEPTHS:
         raise ValueError(f"depth {depth!r}: expected one of {DEPTHS}")
@@ -119,7 +126,7 @@ def build_count_tree(
     if depth == "district":
         division = [None] * len(division)
         parent_of = {code: up for code, up in parent_of.items() if up is None}
-    cells = _to_max_res(cells, max_res) if depth == "cell" else None
+    cells = _check_resolution(cells, max_res) if depth == "cell" else None
     return _assemble(parent_of, district, division, cells, counts, max_res=max_res)
 
 
@@ -150,14 +157,12 @@ def _area_parents(district: list, division: list, areas: Mapping) -> dict:
     return parent_of
 
 
-def _to_max_res(cells: np.ndarray, max_res: int) -> np.ndarray:
+def _check_resolution(cells: np.ndarray, res: int) -> np.ndarray:
     located = cells != 0
-    res = (cells[located] >> np.uint64(52)) & np.uint64(0xF)
-    if (res < max_res).any():
-        raise ValueError(f"leaf cells must be at resolution {max_res} or finer")
-    out = cells.copy()
-    out[located] = cells_to_parent(cells[located], max_res)
-    return out
+    found = (cells[located] >> np.uint64(52)) & np.uint64(0xF)
+    if (found != res).any():
+        raise ValueError(f"leaf cells must be at resolution {res}, the pieces' resolution")
+    return cells
 
 
 def _assemble(parent_of, district, division, cells, counts, *, max_res) -> CountTree:
@@ -166,7 +171,7 @@ def _assemble(parent_of, district, division, cells, counts, *, max_res) -> Count
     leaf_area = np.array(areas, dtype=np.int64)
     leaf_node = b.area_node[leaf_area]
     if cells is not None:
-        leaf_node = _add_pieces(b, leaf_area, leaf_node, cells, max_res)
+        leaf_node = _add_pieces(b, leaf_area, leaf_node, cells)
     value = b.values(leaf_node, counts)
     return CountTree(
         level=np.array(b.level, dtype=np.int8),
@@ -182,12 +187,10 @@ def _assemble(parent_of, district, division, cells, counts, *, max_res) -> Count
     )
 
 
-def _add_pieces(b: _Builder, leaf_area, at, cells, max_res) -> np.ndarray:
-    """Pieces from the coarsest public resolution down; returns each leaf's finest node."""
+def _add_pieces(b: _Builder, leaf_area, at, cells) -> np.ndarray:
+    """One piece per (area, cell) below each area; returns each leaf's node."""
     located = cells != 0
-    for res in range(MIN_RES, max_res + 1):
-        at_res = cells_to_parent(cells, res)
-        at = np.where(located, b.add_groups(CELL, leaf_area, at_res, at, located), at)
+    at = np.where(located, b.add_groups(CELL, leaf_area, cells, at, located), at)
     unlocated = b.add_groups(UNLOCATED, leaf_area, np.zeros_like(cells), at, ~located)
     return np.where(located, at, unlocated)
 

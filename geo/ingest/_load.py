@@ -1,11 +1,11 @@
 """Load validated chunks into the store as one batch, in one transaction.
 
 The steps, each a named function below: refuse a file already loaded; stage every row in
-memory (good rows get their H3 cell and their district and division) and show it to DuckDB as
-an Arrow view, so it is written once; reject repeated ids (:mod:`geo.ingest._repeats`);
-remove the rows this batch replaces (the policies are in :mod:`geo.ingest._replace`); insert
-incidents and quarantine; record the batch and check that every row read is accounted for.
-Any failure rolls the whole batch back.
+memory (good rows get their H3 cell at every resolution and their district and division) and
+show it to DuckDB as an Arrow view, so it is written once; reject repeated ids
+(:mod:`geo.ingest._repeats`); remove the rows this batch replaces (the policies are in
+:mod:`geo.ingest._replace`); insert incidents and quarantine; record the batch and check that
+every row read is accounted for. Any failure rolls the whole batch back.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ import numpy as np
 import pyarrow as pa
 
 from geo import placement
-from geo.cells import incidents_to_cells
+from geo.cells import CELL_COLUMNS, incidents_to_cell_columns
 from geo.errors import InputError, SocmapError
 from geo.ingest._order import in_storage_order
 from geo.ingest._repeats import reject_repeats
@@ -95,8 +95,9 @@ class BatchReport:
 class Chunk:
     """Validated rows (CANONICAL columns) plus rows the parser could not split into fields.
 
-    ``cells`` may carry H3 cells computed already (aligned with ``table``; 0 for none), so a
-    format can compute them while DuckDB validates; otherwise the loader computes them.
+    ``cells`` may carry H3 cells computed already, one row per resolution as
+    :func:`geo.cells.incidents_to_cell_columns` gives them (aligned with ``table``; 0 for
+    none), so a format can compute them while DuckDB validates; otherwise the loader does.
 
     ``raw_text``, given row numbers, returns those rows' text as the file had it (columns
     ``row_number`` and ``raw``). A format that leaves ``raw`` NULL on good rows supplies it,
@@ -220,7 +221,7 @@ def _stage_chunk(chunk: Chunk, placer: placement.Placer | None, report: BatchRep
     good = table["reason"].is_null().to_numpy(zero_copy_only=False)
     lat = np.where(good, float_values(table["latitude"]), np.nan)
     lon = np.where(good, float_values(table["longitude"]), np.nan)
-    cells = incidents_to_cells(lat, lon) if chunk.cells is None else chunk.cells
+    cells = incidents_to_cell_columns(lat, lon) if chunk.cells is None else chunk.cells
     cells = np.where(np.isfinite(lat), cells, 0).astype(np.uint64)
     if chunk.cells is not None:
         _check_cells(cells, lat, lon)
@@ -230,11 +231,9 @@ def _stage_chunk(chunk: Chunk, placer: placement.Placer | None, report: BatchRep
         at_district, at_division = placer.place_indices(lat, lon)
         district = _area_codes(placer.district_codes, at_district)
         division = _area_codes(placer.division_codes, at_division)
-    return (
-        table.append_column("cell", pa.array(cells, pa.uint64(), mask=cells == 0))
-        .append_column("district", district)
-        .append_column("division", division)
-    )
+    for column, values in zip(CELL_COLUMNS, cells, strict=True):
+        table = table.append_column(column, pa.array(values, pa.uint64(), mask=values == 0))
+    return table.append_column("district", district).append_column("division", division)
 
 
 def _check_cells(cells: np.ndarray, lat: np.ndarray, lon: np.ndarray, sample: int = 2000) -> None:
@@ -243,7 +242,7 @@ def _check_cells(cells: np.ndarray, lat: np.ndarray, lon: np.ndarray, sample: in
     reorders rows once put cells on the wrong incidents; this makes that impossible to miss."""
     at = np.flatnonzero(np.isfinite(lat))
     at = at[np.linspace(0, len(at) - 1, min(sample, len(at))).astype(int)] if len(at) else at
-    if len(at) and not np.array_equal(cells[at], incidents_to_cells(lat[at], lon[at])):
+    if len(at) and not np.array_equal(cells[:, at], incidents_to_cell_columns(lat[at], lon[at])):
         raise SocmapError("internal error: H3 cells do not match their rows; nothing was loaded")
 
 
@@ -266,8 +265,8 @@ def _unparsed_table(rows: list[tuple[int, str, str]], schema: pa.Schema | None) 
 
 def _staged_schema() -> pa.Schema:
     fields = [pa.field(name, ARROW_TYPES[t]) for name, t in CANONICAL.items()]
+    fields += [pa.field(column, pa.uint64()) for column in CELL_COLUMNS]
     fields += [
-        pa.field("cell", pa.uint64()),
         pa.field("district", pa.string()),
         pa.field("division", pa.string()),
     ]
@@ -279,15 +278,15 @@ def _next_batch_id(con: duckdb.DuckDBPyConnection) -> int:
 
 
 def _insert_incidents(con: duckdb.DuckDBPyConnection, batch_id: int) -> None:
-    stored = ", ".join(STORED)
+    stored = ", ".join([*STORED, *CELL_COLUMNS])
     # Row numbers are unique within a file, so they give new rows unique keys without a
     # window. The staged rows are already in storage order (geo.ingest._order) and DuckDB
     # keeps a scan's order on insert (preserve_insertion_order), so no sort is needed here.
     con.execute(
         f"""
-        INSERT INTO incidents (uid, {stored}, cell, district, division, batch_id)
+        INSERT INTO incidents (uid, {stored}, district, division, batch_id)
         SELECT (SELECT coalesce(max(uid), 0) FROM incidents) + row_number,
-               {stored}, cell, district, division, ?
+               {stored}, district, division, ?
         FROM staged WHERE reason IS NULL
         """,
         [batch_id],

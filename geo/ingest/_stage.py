@@ -14,7 +14,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from geo.cells import incidents_to_cells
+from geo.cells import incidents_to_cell_columns
 
 # name -> DuckDB type, in table order.
 CANONICAL: dict[str, str] = {
@@ -44,7 +44,7 @@ CANONICAL: dict[str, str] = {
     "attributes": "VARCHAR",
 }
 
-# Columns copied from a staged row into the incidents table (uid, cell and places are added).
+# Columns copied from a staged row into the incidents table (uid, cells and places are added).
 STORED = [c for c in CANONICAL if c not in {"row_number", "reason", "raw"}]
 
 
@@ -122,15 +122,15 @@ def float_values(column: pa.ChunkedArray | pa.Array) -> np.ndarray:
 def match_stored_points(
     cells: np.ndarray, lat: np.ndarray, lon: np.ndarray, table: pa.Table
 ) -> None:
-    """Make ``cells``, computed by h3 from ``lat``/``lon`` while DuckDB validated, the cells
-    of the points stored: a good row whose validated coordinates (``table``) differ from
-    those (a partner row placed from a gazetteer, or a number two parsers read differently)
-    gets its cell again, in place."""
+    """Make ``cells`` (one row per resolution), computed by h3 from ``lat``/``lon`` while
+    DuckDB validated, the cells of the points stored: a good row whose validated coordinates
+    (``table``) differ from those (a partner row placed from a gazetteer, or a number two
+    parsers read differently) gets its cells again, in place."""
     stored_lat = float_values(table["latitude"])
     stored_lon = float_values(table["longitude"])
     moved = np.isfinite(stored_lat) & ((stored_lat != lat) | (stored_lon != lon))
     if moved.any():
-        cells[moved] = incidents_to_cells(stored_lat[moved], stored_lon[moved])
+        cells[:, moved] = incidents_to_cell_columns(stored_lat[moved], stored_lon[moved])
 
 
 def text_values(column: pa.ChunkedArray) -> pa.ChunkedArray:

@@ -26,7 +26,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from geo.cells import incidents_to_cells
+from geo.cells import incidents_to_cell_columns
 from geo.errors import InputError, SocmapError, ValidationError
 from geo.ingest._load import BatchReport, Chunk, LoadSpec, already_loaded, load_chunks
 from geo.ingest._partner_columns import ColumnMap, map_columns
@@ -214,12 +214,12 @@ class _Checker:
             future = pool.submit(
                 lambda: con.sql(self._validate, params=self._params).to_arrow_table()
             )
-            cells = incidents_to_cells(np.where(inside, lat, np.nan), lon)
+            cells = incidents_to_cell_columns(np.where(inside, lat, np.nan), lon)
             table = future.result()
         rows = projected["row_number"].to_numpy()
         order = np.argsort(rows)
         at = order[np.searchsorted(rows, table["row_number"].to_numpy(), sorter=order)]
-        cells = cells[at]
+        cells = cells[:, at]
         # Rows placed from a gazetteer (a destination, a port) get their cells now.
         match_stored_points(cells, lat[at], lon[at], table)
         return table, cells

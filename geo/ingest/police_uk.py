@@ -21,7 +21,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from geo.cells import incidents_to_cells
+from geo.cells import incidents_to_cell_columns
 from geo.errors import InputError, SocmapError
 from geo.ingest._csvstream import read_csv_table
 from geo.ingest._files import FileInfo, inspect_text_file
@@ -148,7 +148,8 @@ def _raw_text(raw: pa.Table, numbers: np.ndarray) -> pa.Table:
 
 
 def _validate(raw: pa.Table, settings: Settings) -> tuple[pa.Table, np.ndarray]:
-    """The validated rows (in file order), and the H3 cell of each of them (0 where none).
+    """The validated rows (in file order), and the H3 cells of each of them at every
+    resolution (one row per resolution; 0 where none).
 
     DuckDB works out each row's problem, month and coordinates in a worker thread (it
     releases the GIL) while this thread runs h3's Python loop, so the two largest costs of a
@@ -164,7 +165,7 @@ def _validate(raw: pa.Table, settings: Settings) -> tuple[pa.Table, np.ndarray]:
             future = pool.submit(
                 lambda: con.sql(_VALIDATE_SQL, params=_bbox_params(settings)).to_arrow_table()
             )
-            cells = incidents_to_cells(lat, lon)
+            cells = incidents_to_cell_columns(lat, lon)
             checked = future.result()
     finally:
         con.close()

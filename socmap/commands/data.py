@@ -1,4 +1,5 @@
-"""``socmap summary``, ``socmap quarantine``, ``socmap store restore`` and ``socmap demo``."""
+"""``socmap summary``, ``socmap quarantine``, ``socmap store restore|upgrade`` and
+``socmap demo``."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import argparse
 import csv
 import sys
 
+from geo._schema import SCHEMA_VERSION
 from geo.settings import Settings
 from geo.store import Store
 from geo.summary import summarize
@@ -31,6 +33,11 @@ def register(sub: argparse._SubParsersAction) -> None:
         "restore", help="put back the version before the last load (<db>.prev)"
     )
     restore.set_defaults(handler=_restore)
+    upgrade = actions.add_parser(
+        "upgrade",
+        help="bring a store of an older schema version up to date (the data is kept)",
+    )
+    upgrade.set_defaults(handler=_upgrade)
 
     demo = sub.add_parser(
         "demo",
@@ -133,6 +140,21 @@ def _quarantine(args: argparse.Namespace, settings: Settings) -> int:
 def _restore(_args: argparse.Namespace, settings: Settings) -> int:
     Store(settings.db_path).restore_previous()
     print(f"{settings.db_path}: restored the previous version")
+    return EXIT_OK
+
+
+def _upgrade(_args: argparse.Namespace, settings: Settings) -> int:
+    from geo._upgrade import upgrade_store  # noqa: PLC0415 - only this command needs it
+
+    found, rows = upgrade_store(Store(settings.db_path))
+    if rows == 0 and found == SCHEMA_VERSION:
+        print(f"{settings.db_path}: already schema version {found}; nothing changed")
+    else:
+        print(
+            f"{settings.db_path}: upgraded from schema version {found} to {SCHEMA_VERSION}: "
+            f"hexagons at every resolution computed for {rows} incidents from their stored "
+            "coordinates (the previous version is kept: `socmap store restore`)"
+        )
     return EXIT_OK
 
 
