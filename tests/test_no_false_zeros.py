@@ -21,6 +21,7 @@ import pytest
 from scipy import stats
 
 from dashboard.export._rows import area_rows, piece_rows
+from dashboard.figures.map_figure import map_figure
 from dashboard.state import MEASURES, ViewState
 from dashboard.views.context import AppContext, options
 from dashboard.views.map_view import map_model
@@ -76,6 +77,15 @@ def test_an_empty_period_is_no_data_on_every_map(ctx, division, audience, level,
     assert [item.key for item in model.legend] == ["no_data"]
     assert model.legend[0].label == "No data loaded (not a count of 0)"
     assert model.empty_message
+    # The figure sent to the browser too (a county map sends alike pieces as one feature):
+    # every card it shows says so.
+    cards = [
+        text
+        for trace in map_figure(model, ctx.settings)["data"]
+        if trace["type"] == "choroplethmap"
+        for text in trace["text"]
+    ]
+    assert cards and all(text.endswith("<br>no data loaded") for text in cards), cards[:3]
     said = " ".join(n.text for n in model.notes if n.warn)
     if audience is Audience.PUBLIC:
         assert "No figures are published for January 2024 to March 2024" in said

@@ -93,12 +93,14 @@ def _merge_alike(model: MapModel) -> bool:
 def _alike_merged(feats: list) -> list:
     """Pieces of one area (of one class) whose cards say the same, as one feature; a piece
     with a card of its own as it is. A card is the area's name, the hexagon's place, then the
-    figures (``map_view._feature``). A click on a merged feature goes to its district, as a
-    click on any county piece does."""
+    figures (``map_view._feature``); a no-data card is the name and "no data loaded" only
+    (``map_view.no_data_model``), which the merged card keeps. A click on a merged feature
+    goes to its district, as a click on any county piece does."""
     groups: dict[tuple, list] = {}
     for f in feats:
         lines = f.hover.split("<br>")
-        groups.setdefault((f.area, f.label, lines[0], tuple(lines[2:])), []).append(f)
+        detail = lines[1:] if f.klass == "no_data" else lines[2:]
+        groups.setdefault((f.area, f.label, lines[0], tuple(detail)), []).append(f)
     out = []
     for n, ((area, _, name, detail), group) in enumerate(groups.items()):
         if len(group) == 1:
