@@ -70,7 +70,10 @@ def _summary(args: argparse.Namespace, settings: Settings) -> int:
         print("\nby district (incidents with a location):")
         for code, c in data["by_district"].items():
             print(f"  {code} {(c['name'] or '')[:30]:30} {c['loaded']:>9}")
-        print(f"  {'outside every district':40} {data['outside']:>9}")
+        # None when no district boundary is loaded: nothing says what lies outside (a
+        # store written directly can hold district codes without their boundaries).
+        if data["outside"] is not None:
+            print(f"  {'outside every district':40} {data['outside']:>9}")
     if data["by_division"]:
         _print_divisions(data)
     return EXIT_OK
