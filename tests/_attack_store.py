@@ -16,6 +16,7 @@ import h3.api.basic_int as h3i
 import numpy as np
 import shapely
 
+from geo.cells import CELL_COLUMNS, RESOLUTIONS
 from geo.store import Store
 
 DISTRICTS = ("E07000110", "E07000111")
@@ -75,14 +76,18 @@ def _point(rng, box: shapely.Polygon, *, clustered: bool) -> tuple[float, float]
 
 
 def _write(store: Store, rows: list[tuple], *, areas: bool = True) -> None:
+    # Each point's own cell at every stored resolution (h3-py, point by point), as a load
+    # stores them: the public pieces and the statistics count on these columns.
+    columns = ", ".join(CELL_COLUMNS)
+    marks = ", ".join("?" for _ in CELL_COLUMNS)
     with store.writing() as con:
         con.executemany(
             "INSERT INTO incidents (uid, source, incident_id, category, month, latitude, "
-            "longitude, cell, district, division, batch_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, "
-            "?, ?, 1)",
+            f"longitude, {columns}, district, division, batch_id) VALUES (?, ?, ?, ?, ?, ?, "
+            f"?, {marks}, ?, ?, 1)",
             [
                 (uid, src, f"ATK-{uid:05d}", cat, month, lat, lon,
-                 h3i.latlng_to_cell(lat, lon, 10), district, division)
+                 *(h3i.latlng_to_cell(lat, lon, r) for r in RESOLUTIONS), district, division)
                 for uid, src, cat, month, lat, lon, district, division in rows
             ],
         )  # fmt: skip

@@ -143,17 +143,20 @@ def integer_solve(z: dict[int, float], total: int, decimals: int = 2) -> dict[in
     zs = np.array([z[int(c)] for c in cells])
     mean = total / n
     spread = zs * np.sqrt(w * (n - w) / (n - 1))
-    # A cell with nothing around it has sum 0: z = -w mean / (s sqrt(...)) gives s.
-    candidates = np.unique(np.round(-w[spread < 0] * mean / spread[spread < 0], 6))
-    best = None
-    for s in candidates:
-        sums = w * mean + s * spread
-        near = np.abs(sums - np.rint(sums)) < 0.05
-        if best is None or near.sum() > best[0]:
-            best = (near.sum(), s)
-    if best is None:
+    # A cell with nothing around it has sum 0: z = -w mean / (s sqrt(...)) gives s, but a
+    # small printed z (-0.16) gives it only to a few per cent. So s is sought over the range
+    # those cells allow, as the value that makes the most sums whole numbers, and then fitted
+    # to the whole numbers it gives.
+    candidates = -w[spread < 0] * mean / spread[spread < 0]
+    if candidates.size == 0:
         return None
-    sums = np.rint(w * mean + best[1] * spread)
+    grid = np.linspace(0.95 * candidates.min(), 1.05 * candidates.max(), 4001)
+    trial = w * mean + grid[:, None] * spread
+    s = grid[int(np.argmax((np.abs(trial - np.rint(trial)) < 0.05).sum(axis=1)))]
+    for _ in range(3):
+        sums = np.rint(w * mean + s * spread)
+        s = float((sums - w * mean) @ spread / (spread @ spread))
+    sums = np.rint(w * mean + s * spread)
     y = np.rint(lsqr(a, sums, atol=1e-12, btol=1e-12, iter_lim=100_000)[0])
     if y.min() < 0 or y.sum() != total:
         return None
