@@ -395,7 +395,7 @@ def test_public_hotspot_notes_quote_no_exact_count(ctx):
 
     from geo.hotspots import find_hotspots
 
-    state = ViewState.from_query(f"?m=hotspots&t=knife_crime&{PERIOD}")
+    state = ViewState.from_query(f"?m=hotspots&theme=knife_crime&{PERIOD}")
     public = map_model(ctx, state, Audience.PUBLIC)
     restricted = map_model(ctx, state, Audience.RESTRICTED)
     public_text = " ".join(n.text for n in public.notes)
@@ -407,6 +407,16 @@ def test_public_hotspot_notes_quote_no_exact_count(ctx):
     result = find_hotspots(ctx.store, state.filters(), res, ctx.themes)
     assert result.figures  # this view's exact test has a figure to quote
     assert re.search(r"busiest hexagon holds \d+|only \d+ cells hold", restricted_text)
+
+
+def test_public_sparse_note_offers_nothing_the_public_view_cannot_do(ctx):
+    """Real weapons over one published quarter at the one public size are sparse, and the
+    public hot spot map says so without suggesting coarser hexagons or a longer period:
+    Part 1 has one hexagon size and fixed periods."""
+    state = ViewState.from_query("?m=hotspots&theme=knife_crime&from=2018-10&to=2018-12")
+    text = " ".join(n.text for n in map_model(ctx, state, Audience.PUBLIC).notes).lower()
+    assert "few published incidents for this many hexagons (resolution 8" in text
+    assert "coarser" not in text and "longer period" not in text
 
 
 @pytest.mark.parametrize("audience", list(Audience))

@@ -177,9 +177,12 @@ def _notes(y: np.ndarray, region, res: int) -> tuple[str, ...]:
         return ("no incidents are published for this area and period, so there is nothing "
                 "to cluster",)  # fmt: skip
     if y.mean() * float(region.cardinality.mean()) < SPARSE_NEIGHBOURHOOD:
+        # No advice to take coarser hexagons or a longer period: Part 1 has one hexagon
+        # size and fixed periods, so the reader could do neither.
         return (
-            "few published incidents for this many hexagons: the classes say little here; "
-            f"hexagons coarser than resolution {res} or a longer period would say more",
+            "few published incidents for this many hexagons (resolution "
+            f"{res}, over one published period): the classes can pick out only strong "
+            "clusters here",
         )
     return ()
 

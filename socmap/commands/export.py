@@ -90,7 +90,7 @@ def _view_arguments(parser: argparse.ArgumentParser) -> None:
         choices=range(5, 11),
         metavar="R",
         help="H3 resolution (default by level: county 7, district 8, "
-        "division 9; public capped at 8)",
+        "division 9); public: always the one public size (SOCMAP_PUBLIC_MAX_RES, default 8)",
     )
     _audience_argument(parser)
     _allow_empty_argument(parser)
