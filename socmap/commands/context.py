@@ -183,8 +183,13 @@ def _population(args: argparse.Namespace, settings: Settings) -> int:
     if args.format == "json":
         print_json([p.as_dict() for p in found])
         return EXIT_OK
+    # A division's figure is apportioned, so an estimate: printed to the nearest person,
+    # never with decimals that would read as a count more exact than it is.
     for p in found:
-        print(f"{p.code}: {p.persons:,.1f} residents, {p.ages}, mid-{p.year} ({p.lsoas} LSOAs)")
+        kind = "about " if p.level == "division" else ""
+        print(
+            f"{p.code}: {kind}{p.persons:,.0f} residents, {p.ages}, mid-{p.year} ({p.lsoas} LSOAs)"
+        )
     if found:
         print(f"{found[0].rule}; source: {found[0].source}")
     return EXIT_OK
