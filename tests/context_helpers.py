@@ -84,6 +84,8 @@ PLACES = [  # name, local_type, size_rank, lon, lat, district (None: beyond the 
     ("Medham", "Suburban Area", 4, 0.75, 51.28, MEDWAY),
     ("Farborough", "Town", 2, 1.30, 51.45, None),
 ]
+# A lake of about 90 ha and a pond of about 3 ha (at 51 N).
+WATER = [shapely.box(0.55, 51.05, 0.5635, 51.06), shapely.box(0.75, 51.1, 0.7525, 51.1012)]
 ATTRIBUTION_ALL = (
     "Contains OS data © Crown copyright and database right; contains National Statistics "
     "data © Crown copyright and database right; contains Network Rail data licensed under "
@@ -171,17 +173,13 @@ def _best_fit(code: str, box: tuple, district: str) -> list[object]:
 
 def _write_basemap(folder: Path) -> dict[str, Path]:
     return {
+        # As in the shared layers, the inland water is the land's holes.
         "basemap/land": _geojson(
             folder / "land.geojson",
-            [shapely.box(0.4, 50.9, 1.0, 51.35)],
+            [shapely.box(0.4, 50.9, 1.0, 51.35).difference(shapely.union_all(WATER))],
             country=["GBR"],
         ),
-        "basemap/water": _geojson(
-            folder / "inland_water.geojson",
-            # about 90 ha and about 3 ha at 51 N
-            [shapely.box(0.55, 51.05, 0.5635, 51.06), shapely.box(0.75, 51.1, 0.7525, 51.1012)],
-            kind=["water", "water"],
-        ),
+        "basemap/water": _geojson(folder / "inland_water.geojson", WATER, kind=["water", "water"]),
         "basemap/coastline": _geojson(
             folder / "coastline.geojson",
             [shapely.LineString([(0.4, 51.35), (1.0, 51.35)])],

@@ -217,9 +217,14 @@ def test_basemap_is_light_at_county_level_and_richer_when_zoomed(ctx):
     names = [f["properties"]["name"] for f in county.layers["labels"]["features"]]
     assert names == ["Alphaton", "Medtown", "Farborough"]  # towns only, larger first
     assert len(county.layers["water"]["features"]) == 1  # the 90 ha lake, not the 3 ha pond
+    # ... and the pond's hole in the land is filled, so it does not show as sea.
+    land = shapely.geometry.shape(county.layers["land"]["features"][0]["geometry"])
+    assert len(land.interiors) == 1
     division = basemap(ctx, level="division")
     assert len(division.layers["labels"]["features"]) == 6  # + villages, suburbs (no hamlets)
     assert len(division.layers["water"]["features"]) == 2
+    land = shapely.geometry.shape(division.layers["land"]["features"][0]["geometry"])
+    assert len(land.interiors) == 2
     assert county.attribution == ATTRIBUTION_ALL.replace(
         "contains National Statistics data © Crown copyright and database right; ", ""
     )
@@ -292,3 +297,25 @@ def test_the_command_line_searches_and_counts_residents(ctx, capsys):
         == 0
     )
     assert "65 and over" in capsys.readouterr().out
+
+
+def _drop_postcodes(path, prefixes):
+    lines = path.read_text(encoding="utf-8").splitlines()
+    kept = [line for line in lines if not line.startswith(prefixes)]
+    path.write_text("\n".join(kept) + "\n", encoding="utf-8")
+
+
+def test_an_lsoa_without_postcodes_is_shared_by_area(tmp_path):
+    paths = write_context(tmp_path / "shared")
+    # E01000002's 2018.3 postcodes (AA1 3.., AA1 4..) are gone: it is split by area, 50/50.
+    _drop_postcodes(paths["postcodes/2018.3"], ("AA1 3", "AA1 4"))
+    store = Store(tmp_path / "s.duckdb")
+    load_geography(store, tmp_path / "geo")
+    load_context(store, tmp_path / "shared" / "context")
+    shares = lsoa_division_shares(store)
+    row = shares[shares["lsoa_code"] == "E01000002"].set_index("division_code")
+    assert row["share"].to_dict() == pytest.approx({WEST: 0.5, EAST: 0.5})
+    assert set(row["basis"]) == {"area"}
+    found = populations(store, "division")
+    assert found[WEST] == pytest.approx(100 + 200) and found[EAST] == pytest.approx(200 + 200)
+    assert sum(found.values()) == pytest.approx(populations(store, "county")["E10000901"])

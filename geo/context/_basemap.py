@@ -16,9 +16,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 import shapely
 
 from geo.context._model import Basemap
+from geo.context._sources import HECTARES_PER_SQUARE_DEGREE, WATER_RANK_HECTARES
 from geo.context._stored import attribution, context_sets
 from geo.errors import ValidationError
 from geo.settings import KENT_MEDWAY_BBOX
@@ -30,7 +32,8 @@ LAYERS = ("land", "water", "coastline", "rivers", "roads", "railways", "labels")
 @dataclass(frozen=True)
 class Detail:
     labels: int  # the largest size rank labelled (1 city, 2 town, 3 village, 4 suburb)
-    water: int  # 1: >= 50 ha, 2: >= 10 ha, 3: all
+    water: int  # 1: >= 50 ha, 2: >= 10 ha, 3: all (WATER_RANK_HECTARES); smaller holes in
+    # the land are filled at this level
     roads: int  # 1 motorway, 2 A road, 3 B road, 4 other
     rivers: int  # 1 main river, 2 canal or unnamed river, 3 other
     tolerance: float  # degrees of simplification (0: none)
@@ -83,7 +86,7 @@ def basemap(
                 detail.rivers,
             ],
         )
-        _features(rows, layers, box, detail.tolerance)
+        _features(rows, layers, box, detail.tolerance, detail.water)
     if max_labels is not None and "labels" in layers:
         layers["labels"] = layers["labels"][: max(0, max_labels)]
     drawn = [layer for layer, features in layers.items() if features]
@@ -109,7 +112,22 @@ def _check_bbox(bbox: tuple[float, float, float, float]) -> tuple[float, float, 
     return box  # type: ignore[return-value]
 
 
-def _features(rows: list[tuple], layers: dict[str, list], box: tuple, tolerance: float) -> None:
+def _fill_holes(geom: shapely.Geometry, min_area: float) -> shapely.Geometry:
+    """The land without its holes smaller than ``min_area`` (square degrees): the lakes too
+    small to draw at this level, which would otherwise show as sea."""
+    parts = []
+    for part in shapely.get_parts(geom):
+        if part.geom_type != "Polygon":
+            parts.append(part)
+            continue
+        holes = [r for r in part.interiors if shapely.Polygon(r).area >= min_area]
+        parts.append(shapely.Polygon(part.exterior, holes))
+    return parts[0] if len(parts) == 1 else shapely.union_all(parts)
+
+
+def _features(
+    rows: list[tuple], layers: dict[str, list], box: tuple, tolerance: float, water_rank: int
+) -> None:
     if not rows:
         return
     geoms = shapely.from_wkb([r[6] for r in rows])
@@ -122,6 +140,10 @@ def _features(rows: list[tuple], layers: dict[str, list], box: tuple, tolerance:
     cut = ~inside & (kinds != 0)  # points in the query are inside the box already
     if cut.any():
         geoms[cut] = shapely.clip_by_rect(geoms[cut], *box)
+    water = {rank: floor for floor, rank in WATER_RANK_HECTARES}.get(water_rank, 0.0)
+    if water > 0:
+        land = np.array([r[0] == "land" for r in rows])
+        geoms[land] = [_fill_holes(g, water / HECTARES_PER_SQUARE_DEGREE) for g in geoms[land]]
     if tolerance > 0:
         shaped = kinds != 0
         geoms[shaped] = shapely.simplify(geoms[shaped], tolerance, preserve_topology=True)

@@ -17,7 +17,12 @@ import pyogrio
 import shapely
 from pyogrio.errors import DataLayerError, DataSourceError
 
-from geo.context._sources import PLACE_KINDS, SetSpec
+from geo.context._sources import (
+    HECTARES_PER_SQUARE_DEGREE,
+    PLACE_KINDS,
+    WATER_RANK_HECTARES,
+    SetSpec,
+)
 from geo.errors import InputError
 from geo.settings import KENT_MEDWAY_BBOX
 
@@ -32,8 +37,6 @@ _TYPES = {
     "railways": _LINES,
     "labels": ("Point",),
 }
-# Water bodies by size: the largest show at county level, all at division level.
-_WATER_RANK_HA = ((50.0, 1), (10.0, 2))
 
 
 def read_geo(
@@ -206,9 +209,9 @@ def read_basemap(spec: SetSpec, path: Path) -> tuple[pd.DataFrame, list[str]]:
         return _labels(frame, geoms, str(path)), notes
     rank = np.ones(len(geoms), dtype=np.int16)
     if layer == "water":
-        hectares = gpd.GeoSeries(geoms, crs=WGS84).to_crs("EPSG:27700").area.to_numpy() / 1e4
+        hectares = shapely.area(geoms) * HECTARES_PER_SQUARE_DEGREE
         rank[:] = 3
-        for floor, r in reversed(_WATER_RANK_HA):
+        for floor, r in reversed(WATER_RANK_HECTARES):
             rank[hectares >= floor] = r
     name = frame["elr"].astype(str) if layer == "railways" and "elr" in frame else None
     return basemap_rows(geoms, layer, rank=rank, name=name), notes

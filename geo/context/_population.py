@@ -5,9 +5,9 @@ The division rule (docs/context.md): each LSOA's residents are shared among the 
 its own district in proportion to its postcodes (Code-Point Open units, the release nearest
 the population year) that lie in each division as loaded. LSOAs nest in districts, so a
 division's share never crosses a district edge; an LSOA with no postcode in a division of its
-district is shared by area, and failing that goes to its best-fit division. Every LSOA of a
-district with divisions is shared out whole, so the divisions of a district add up to it and
-the divisions of Kent to Kent.
+district is shared by area, failing that goes to its best-fit division, and failing that to
+the nearest division of its district. Every LSOA of a district with divisions is shared out
+whole, so the divisions of a district add up to it and the divisions of Kent to Kent.
 """
 
 from __future__ import annotations
@@ -158,7 +158,6 @@ def _populations(
         return {code: (float(p), 1) for code, p in people.items()}
     if level == "division":
         shares = lsoa_division_shares(store, rule=rule, year=year)
-        shares = shares[shares["division_code"].notna()]
         persons = shares["share"].to_numpy() * people.reindex(shares["lsoa_code"]).to_numpy()
         frame = pd.DataFrame({"code": shares["division_code"].to_numpy(), "p": persons})
         grouped = frame.groupby("code")["p"].agg(["sum", "size"])
@@ -211,9 +210,9 @@ def lsoa_division_shares(
     store: Store, *, rule: str = "postcodes", year: int = 2018
 ) -> pd.DataFrame:
     """How each LSOA of a district with divisions is shared among divisions: columns
-    ``lsoa_code, division_code, share, basis`` (basis: postcodes, area, best_fit; an LSOA
-    that could not be shared has one row with no division and basis "none"). Shares of an
-    LSOA add up to 1. LSOAs of districts without divisions (Medway) have no rows."""
+    ``lsoa_code, division_code, share, basis`` (basis: postcodes, area, best_fit, nearest;
+    see the module's docstring). Shares of an LSOA add up to 1. LSOAs of districts without
+    divisions (Medway) have no rows."""
     if rule not in RULES:
         raise ValidationError(f"rule {rule!r}: expected one of {', '.join(RULES)}")
     vintage = _weight_vintage(store, year) if rule == "postcodes" else None
@@ -264,9 +263,7 @@ def _postcode_shares(store: Store, vintage: str | None) -> pd.DataFrame:
     missing = lsoas[~lsoas["lsoa_code"].isin(shares["lsoa_code"])]
     if len(missing):
         shares = pd.concat([shares, _fallback_shares(store, missing, divisions)], ignore_index=True)
-    return shares.sort_values(["lsoa_code", "division_code"], na_position="last").reset_index(
-        drop=True
-    )
+    return shares.sort_values(["lsoa_code", "division_code"]).reset_index(drop=True)
 
 
 def _lsoas_in_divided_districts(store: Store, divisions) -> pd.DataFrame:
@@ -275,7 +272,9 @@ def _lsoas_in_divided_districts(store: Store, divisions) -> pd.DataFrame:
 
 
 def _fallback_shares(store: Store, missing: pd.DataFrame, divisions) -> pd.DataFrame:
-    """By share of area among the divisions of the LSOA's district, else the best fit."""
+    """By share of area among the divisions of the LSOA's district, else its best-fit
+    division (when that is one of them), else the nearest of them: every LSOA of a district
+    with divisions is shared out whole."""
     best = dict(store.fetch_rows(
         "SELECT lsoa_code, division_code FROM context_lsoa_best_fit WHERE division_code IS NOT NULL"
     ))  # fmt: skip
@@ -294,7 +293,8 @@ def _fallback_shares(store: Store, missing: pd.DataFrame, divisions) -> pd.DataF
         elif best.get(code) in set(divisions.codes[own]):
             out.append((code, best[code], 1.0, "best_fit"))
         else:
-            out.append((code, None, 0.0, "none"))
+            nearest = own[int(np.argmin(shapely.distance(divisions.geometries[own], shape)))]
+            out.append((code, str(divisions.codes[nearest]), 1.0, "nearest"))
     return pd.DataFrame(out, columns=["lsoa_code", "division_code", "share", "basis"])
 
 

@@ -9,6 +9,7 @@ the load, an optional one is skipped with a note.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 # The attribution parts, in the order a map prints them. The first four make the sentence the
@@ -55,6 +56,12 @@ DOMAINS = (
     "idaci",
     "idaopi",
 )
+
+# Inland water by size: the largest show at county level, all at division level. The same
+# sizes decide which holes in the land stay open at each level, so every hole drawn has its
+# water drawn (sizes from degrees at Kent's latitude, within 1% across the county).
+WATER_RANK_HECTARES = ((50.0, 1), (10.0, 2))  # at least this many hectares: this rank, else 3
+HECTARES_PER_SQUARE_DEGREE = 111_320.0**2 * math.cos(math.radians(51.2)) / 1e4
 
 OGL = "Open Government Licence v3.0"
 ODBL = "Open Database Licence 1.0 (ODbL)"
