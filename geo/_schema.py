@@ -172,6 +172,8 @@ CONTEXT_DDL = [
         name VARCHAR NOT NULL,
         name_alt VARCHAR,
         search_key VARCHAR NOT NULL,    -- lower case, letters and digits only
+        search_words VARCHAR NOT NULL,  -- lower case words, single spaces
+        alt_key VARCHAR,                -- name_alt as search_key
         kind VARCHAR NOT NULL,          -- city | town | village | suburb | hamlet | other
         size_rank SMALLINT NOT NULL,    -- 1 city ... 6 other settlement (OS settlement class)
         detail_res INTEGER,             -- OS MOST_DETAIL_VIEW_RES: larger for larger places

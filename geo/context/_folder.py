@@ -38,6 +38,11 @@ def search_key(text: pd.Series) -> pd.Series:
     return text.str.lower().str.replace(r"[^a-z0-9]+", "", regex=True)
 
 
+def search_words(text: pd.Series) -> pd.Series:
+    """Lower case words separated by single spaces: a query matches the start of any."""
+    return text.str.lower().str.replace(r"[^a-z0-9]+", " ", regex=True).str.strip()
+
+
 def read_places(spec: SetSpec, path: Path) -> tuple[pd.DataFrame, list[str]]:
     kinds = "|".join(PLACE_KINDS)
     f = read_checked(
@@ -69,6 +74,8 @@ def read_places(spec: SetSpec, path: Path) -> tuple[pd.DataFrame, list[str]]:
             "name": f["name"],
             "name_alt": f["name_alt"].replace("", None),
             "search_key": search_key(f["name"]),
+            "search_words": search_words(f["name"]),
+            "alt_key": search_key(f["name_alt"]).replace("", None),
             "kind": f["local_type"].map(PLACE_KINDS),
             "size_rank": f["size_rank"].astype("int16"),
             "detail_res": f["os_most_detail_view_res"].round().astype("Int32"),

@@ -3,8 +3,9 @@
 Names match ignoring case, spaces and punctuation ("st margarets" finds St Margaret's at
 Cliffe): exact names first, then names that start with the query or have a word that does
 ("Tunbridge" finds Royal Tunbridge Wells), larger places first; only when no name matches
-exactly, close spellings too (one edit in a name of up to six letters, two in a longer one,
-or a Jaro-Winkler similarity of at least 0.92), so "Gilingham" still finds Gillingham.
+exactly, close spellings too (at most two letters longer or shorter, and one edit in a name of
+up to six letters, two in a longer one, or a Jaro-Winkler similarity of at least 0.92), so
+"Gilingham" still finds Gillingham.
 
 A query with a digit is a postcode: full (``ME4 4QB``, ``me44qb``), sector (``ME4 4``) or
 district (``ME4``), from the newest Code-Point Open release loaded; a full postcode that is no
@@ -33,29 +34,36 @@ _KIND_WORDS = {
 }
 _MATCH_SCORE = {"exact": 1.0, "prefix": 0.9, "word": 0.9}
 
-_PLACES_SQL = """
-WITH found AS (
-    SELECT name, kind, latitude, longitude, district_code, district_name, size_rank,
-           detail_res,
-           CASE WHEN search_key = $key OR alt_key = $key THEN 'exact'
-                WHEN starts_with(search_key, $key) OR starts_with(alt_key, $key) THEN 'prefix'
-                WHEN contains(' ' || words, ' ' || $words) THEN 'word'
-                ELSE 'fuzzy' END AS match,
-           damerau_levenshtein(search_key, $key) AS edits,
-           jaro_winkler_similarity(search_key, $key) AS similarity
-    FROM (
-        SELECT *, coalesce(regexp_replace(lower(name_alt), '[^a-z0-9]+', '', 'g'), '') AS alt_key,
-               trim(regexp_replace(lower(name), '[^a-z0-9]+', ' ', 'g')) AS words
-        FROM context_places
-        WHERE in_kent_medway OR $outside
-    )
+_PLACE_COLUMNS = (
+    "name, kind, latitude, longitude, district_code, district_name, size_rank, detail_res"
 )
-SELECT * FROM found
-WHERE match <> 'fuzzy'
-   OR (length($key) >= 4 AND (edits <= $edits OR similarity >= 0.92))
-ORDER BY CASE match WHEN 'exact' THEN 0 WHEN 'fuzzy' THEN 2 ELSE 1 END,
-         CASE WHEN match = 'fuzzy' THEN edits ELSE 0 END,
-         size_rank, detail_res DESC NULLS LAST, name
+# Names that are the query, start with it, or have a word that starts with it.
+_PLACES_SQL = f"""
+SELECT {_PLACE_COLUMNS},
+       CASE WHEN search_key = $key OR alt_key = $key THEN 'exact'
+            WHEN starts_with(search_key, $key) OR starts_with(alt_key, $key) THEN 'prefix'
+            ELSE 'word' END AS match,
+       NULL::DOUBLE AS similarity
+FROM context_places
+WHERE (in_kent_medway OR $outside)
+  AND (starts_with(search_key, $key) OR starts_with(alt_key, $key)
+       OR contains(' ' || search_words, ' ' || $words))
+ORDER BY match <> 'exact', size_rank, detail_res DESC NULLS LAST, name
+LIMIT $limit
+"""
+# Close spellings, asked only when no name matches exactly: at most two letters longer or
+# shorter, within $edits edits or a Jaro-Winkler similarity of 0.92.
+_FUZZY_SQL = f"""
+SELECT {_PLACE_COLUMNS}, 'fuzzy' AS match,
+       jaro_winkler_similarity(search_key, $key) AS similarity
+FROM context_places
+WHERE (in_kent_medway OR $outside)
+  AND abs(length(search_key) - length($key)) <= 2
+  AND NOT starts_with(search_key, $key)
+  AND NOT contains(' ' || search_words, ' ' || $words)
+  AND (damerau_levenshtein(search_key, $key) <= $edits
+       OR jaro_winkler_similarity(search_key, $key) >= 0.92)
+ORDER BY damerau_levenshtein(search_key, $key), size_rank, detail_res DESC NULLS LAST, name
 LIMIT $limit
 """
 
@@ -91,19 +99,20 @@ def _places(store: Store, text: str, limit: int, outside: bool) -> list[dict]:
         "key": key,
         "words": words,
         "outside": outside,
-        "edits": 1 if len(key) <= 6 else 2,
         "limit": limit,
     }
     with store.reading() as con:
-        rows = con.execute(_PLACES_SQL, params).fetchall()
-        columns = [d[0] for d in con.description]
-    hits = [dict(zip(columns, row, strict=True)) for row in rows]
-    if any(h["match"] == "exact" for h in hits):  # near misses only when nothing matches
-        hits = [h for h in hits if h["match"] != "fuzzy"]
+        hits = _dicts(con, _PLACES_SQL, params)
+        if len(key) >= 4 and len(hits) < limit and not any(h["match"] == "exact" for h in hits):
+            fuzzy = {**params, "edits": 1 if len(key) <= 6 else 2, "limit": limit - len(hits)}
+            hits += _dicts(con, _FUZZY_SQL, fuzzy)
     out = []
     for r in hits:
         where = f" in {r['district_name']}" if r["district_name"] else " (beyond Kent and Medway)"
-        score = _MATCH_SCORE.get(r["match"], round(0.7 * float(r["similarity"]), 3))
+        if r["match"] == "fuzzy":
+            score = round(0.7 * float(r["similarity"]), 3)
+        else:
+            score = _MATCH_SCORE[r["match"]]
         out.append(
             {
                 "name": r["name"],
@@ -122,41 +131,46 @@ def _places(store: Store, text: str, limit: int, outside: bool) -> list[dict]:
     return out
 
 
+def _dicts(con, sql: str, params: dict) -> list[dict]:
+    rows = con.execute(sql, params).fetchall()
+    columns = [d[0] for d in con.description]
+    return [dict(zip(columns, row, strict=True)) for row in rows]
+
+
 def _postcodes(store: Store, text: str, parts: re.Match, limit: int) -> list[dict]:
     outward, inward = parts.group(1), parts.group(2) or ""
     compact = outward + inward
     spaced = " " in text
     with store.reading() as con:
-        vintages = [
-            v for (v,) in con.execute(
-                "SELECT DISTINCT vintage FROM context_postcodes ORDER BY vintage DESC"
-            ).fetchall()
-        ]  # fmt: skip
+        vintages = sorted(
+            (name.split("/", 1)[1] for (name,) in con.execute(
+                "SELECT set_name FROM context_sets WHERE kind = 'postcodes'"
+            ).fetchall()),
+            reverse=True,
+        )  # fmt: skip
         if not vintages:
             return []
         newest = vintages[0]
-        units = con.execute(
-            """
-            SELECT postcode, latitude, longitude, district_code, search_key = ? AS exact
-            FROM context_postcodes
-            WHERE vintage = ?
-              AND (search_key = ? OR (length(?) >= 5 AND starts_with(search_key, ?)))
-            ORDER BY NOT exact, search_key LIMIT ?
-            """,
-            [compact, newest, compact, compact, compact, limit],
-        ).fetchall()
-        vintage_of = dict.fromkeys((u[0] for u in units), newest)
-        if not units and _FULL.match(compact) and len(vintages) > 1:
+        # A full postcode is found in the newest release, else (no longer in use) in the
+        # newest older one that has it; a partial one ("ME4 4Q") lists those it starts.
+        units, vintage_of = [], {}
+        if _FULL.match(compact):
+            for vintage in vintages:
+                units = con.execute(
+                    "SELECT postcode, latitude, longitude, district_code, TRUE "
+                    "FROM context_postcodes WHERE vintage = ? AND search_key = ?",
+                    [vintage, compact],
+                ).fetchall()
+                if units:
+                    vintage_of = {units[0][0]: vintage}
+                    break
+        elif len(inward) == 2:
             units = con.execute(
-                """
-                SELECT postcode, latitude, longitude, district_code, TRUE, vintage
-                FROM context_postcodes WHERE search_key = ? AND vintage <> ?
-                ORDER BY vintage DESC LIMIT 1
-                """,
-                [compact, newest],
+                "SELECT postcode, latitude, longitude, district_code, FALSE "
+                "FROM context_postcodes WHERE vintage = ? AND starts_with(search_key, ?) "
+                "ORDER BY search_key LIMIT ?",
+                [newest, compact, limit],
             ).fetchall()
-            vintage_of = {u[0]: u[5] for u in units}
-            units = [u[:5] for u in units]
         groups = con.execute(
             """
             SELECT level, code, latitude, longitude, district_code, n_postcodes
