@@ -8,10 +8,10 @@ destination (the Kent place it supplies); a port event names its port.
 from __future__ import annotations
 
 # 3: quarantine.incident_id, ports.aliases; 4: quarantine.reported_by; 5: incidents.cell_5 to
-# cell_9, each point's own cell at that resolution (a store of version 4 is brought up to date
-# by `socmap store upgrade`: geo/_upgrade.py).
-SCHEMA_VERSION = "5"
-UPGRADABLE = ("4",)
+# cell_9, each point's own cell at that resolution; 6: the context tables (CONTEXT_DDL). A store
+# of version 4 or 5 is brought up to date by `socmap store upgrade` (geo/_upgrade.py).
+SCHEMA_VERSION = "6"
+UPGRADABLE = ("4", "5")
 
 DDL = [
     """
@@ -127,3 +127,136 @@ DDL = [
     )
     """,
 ]
+
+# Open context data (geo.context): basemap layers, places, postcodes, LSOAs, population and
+# deprivation. Every row carries the ``set_name`` of the file it came from (a row of
+# context_sets), so a set is replaced or removed as a whole. Added in schema version 6.
+CONTEXT_DDL = [
+    """
+    CREATE TABLE context_sets (
+        set_name VARCHAR PRIMARY KEY,   -- e.g. basemap/land, postcodes/2025.4, population/mid-2018
+        kind VARCHAR NOT NULL,          -- basemap | places | postcodes | lsoas | population | ...
+        title VARCHAR NOT NULL,
+        publisher VARCHAR NOT NULL,
+        source VARCHAR NOT NULL,        -- where the file came from (repository, release)
+        licence VARCHAR NOT NULL,
+        vintage VARCHAR NOT NULL,
+        attribution VARCHAR NOT NULL,   -- the text maps print where this set is shown
+        used_for VARCHAR NOT NULL,
+        note VARCHAR NOT NULL,          -- caveats (approximate, derived, not the published score)
+        file VARCHAR NOT NULL,
+        checksum VARCHAR NOT NULL,      -- sha256 of the file's bytes (and the load's options)
+        rows BIGINT NOT NULL,
+        origin VARCHAR NOT NULL,        -- folder (socmap context load --from) | user (--roads ...)
+        loaded_at TIMESTAMPTZ NOT NULL
+    )
+    """,
+    """
+    CREATE TABLE context_basemap (
+        set_name VARCHAR NOT NULL,
+        layer VARCHAR NOT NULL,         -- land, water, coastline, railways, labels, roads, rivers
+        feature_id INTEGER NOT NULL,
+        name VARCHAR,
+        kind VARCHAR,                   -- label: city/town/...; road: motorway/a_road/...
+        rank SMALLINT NOT NULL,         -- 1 is drawn first (at county level), larger when zoomed
+        in_kent_medway BOOLEAN,         -- labels: False for context places beyond the county
+        minx DOUBLE NOT NULL, miny DOUBLE NOT NULL, maxx DOUBLE NOT NULL, maxy DOUBLE NOT NULL,
+        geometry BLOB NOT NULL,         -- WKB, WGS84
+        PRIMARY KEY (layer, feature_id)
+    )
+    """,
+    """
+    CREATE TABLE context_places (
+        set_name VARCHAR NOT NULL,
+        place_id VARCHAR PRIMARY KEY,   -- OS Open Names id
+        name VARCHAR NOT NULL,
+        name_alt VARCHAR,
+        search_key VARCHAR NOT NULL,    -- lower case, letters and digits only
+        search_words VARCHAR NOT NULL,  -- lower case words, single spaces
+        alt_key VARCHAR,                -- name_alt as search_key
+        kind VARCHAR NOT NULL,          -- city | town | village | suburb | hamlet | other
+        size_rank SMALLINT NOT NULL,    -- 1 city ... 6 other settlement (OS settlement class)
+        detail_res INTEGER,             -- OS MOST_DETAIL_VIEW_RES: larger for larger places
+        latitude DOUBLE NOT NULL,
+        longitude DOUBLE NOT NULL,
+        postcode_district VARCHAR,
+        district_code VARCHAR,          -- as the file gives it (NULL beyond Kent and Medway)
+        district_name VARCHAR,
+        in_kent_medway BOOLEAN NOT NULL
+    )
+    """,
+    """
+    CREATE TABLE context_postcodes (
+        set_name VARCHAR NOT NULL,
+        vintage VARCHAR NOT NULL,       -- Code-Point Open release, e.g. 2025.4
+        postcode VARCHAR NOT NULL,      -- "ME4 4QB"
+        search_key VARCHAR NOT NULL,    -- "ME44QB"
+        sector VARCHAR NOT NULL,        -- "ME4 4"
+        outcode VARCHAR NOT NULL,       -- "ME4"
+        latitude DOUBLE NOT NULL,
+        longitude DOUBLE NOT NULL,
+        pqi SMALLINT,                   -- OS positional quality (10 best)
+        district_code VARCHAR,          -- Code-Point's admin district
+        ward_code VARCHAR,
+        county_code VARCHAR,
+        lsoa_code VARCHAR,              -- 2011 LSOA holding the point (NULL: none loaded/outside)
+        PRIMARY KEY (vintage, search_key)
+    )
+    """,
+    """
+    CREATE TABLE context_postcode_areas (
+        set_name VARCHAR NOT NULL,
+        vintage VARCHAR NOT NULL,
+        level VARCHAR NOT NULL,         -- sector | district (a postcode district: "ME4")
+        code VARCHAR NOT NULL,          -- "ME4 4" | "ME4"
+        search_key VARCHAR NOT NULL,    -- "ME44" | "ME4"
+        latitude DOUBLE NOT NULL,       -- mean of the member postcodes' centroids (derived)
+        longitude DOUBLE NOT NULL,
+        n_postcodes INTEGER NOT NULL,
+        district_code VARCHAR,          -- the local authority most members are in
+        PRIMARY KEY (vintage, level, search_key)
+    )
+    """,
+    """
+    CREATE TABLE context_lsoas (
+        set_name VARCHAR NOT NULL,
+        lsoa_code VARCHAR PRIMARY KEY,  -- 2011 LSOA
+        name VARCHAR NOT NULL,
+        district_code VARCHAR NOT NULL,
+        geometry BLOB NOT NULL          -- WKB, WGS84
+    )
+    """,
+    """
+    CREATE TABLE context_lsoa_best_fit (
+        set_name VARCHAR NOT NULL,
+        lsoa_code VARCHAR PRIMARY KEY,
+        division_code VARCHAR,          -- the division holding most of the LSOA's area
+        division_name VARCHAR,
+        area_share DOUBLE               -- share of the LSOA's area in that division
+    )
+    """,
+    """
+    CREATE TABLE context_population (
+        set_name VARCHAR NOT NULL,
+        lsoa_code VARCHAR NOT NULL,
+        year SMALLINT NOT NULL,         -- mid-year estimate: 2018 means mid-2018
+        kind VARCHAR NOT NULL,          -- total | band | single (single year of age)
+        age_from SMALLINT NOT NULL,
+        age_to SMALLINT NOT NULL,       -- inclusive; 120 stands for "and over"
+        persons INTEGER NOT NULL,
+        PRIMARY KEY (lsoa_code, year, kind, age_from)
+    )
+    """,
+    """
+    CREATE TABLE context_deprivation (
+        set_name VARCHAR NOT NULL,
+        lsoa_code VARCHAR NOT NULL,
+        domain VARCHAR NOT NULL,        -- imd | income | employment | ... | idaci | idaopi
+        rank INTEGER NOT NULL,          -- 1 = most deprived of England's 32,844 LSOAs
+        decile SMALLINT NOT NULL,       -- 1 = most deprived 10%
+        PRIMARY KEY (lsoa_code, domain)
+    )
+    """,
+]
+
+DDL += CONTEXT_DDL

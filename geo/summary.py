@@ -2,12 +2,14 @@
 quarantined. ``rows_read`` is what those add up to, so it equals the rows of every file
 loaded (less the rows later replaced by a corrected edition). ``coverage`` says which sources
 have data for which months and which themes each can report (:mod:`geo.loaded`): a month or
-theme no source covers is missing data, not zero."""
+theme no source covers is missing data, not zero. ``context`` lists the open context data
+loaded (basemap, places, postcodes, population, deprivation) with their vintages."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from geo.context import attribution, context_summary
 from geo.filters import month_str
 from geo.loaded import read_coverage
 from geo.store import Store
@@ -66,6 +68,9 @@ def summarize(store: Store, themes: ThemeMap) -> dict[str, Any]:
     out["outside"] = _outside(store)
     out["coverage"] = read_coverage(store).summary(themes)
     out["batches"] = _batches(store)
+    # Open context data (geo.context): each set with its vintage, and the attribution maps
+    # print when they draw all of it.
+    out["context"] = {"sets": context_summary(store), "attribution": attribution(store)}
     return out
 
 

@@ -34,6 +34,7 @@ COMMAND_MODULES = [
     "socmap.commands.data",
     "socmap.commands.serve",
     "socmap.commands.boundaries",
+    "socmap.commands.context",
     "socmap.commands.users",
     "socmap.commands.stats",
     "socmap.commands.ports",

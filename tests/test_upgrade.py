@@ -1,5 +1,6 @@
 """``socmap store upgrade``: a version-4 store (resolution-10 cells only) brought up to date
-from its stored coordinates answers as a store loaded afresh; anything older is refused."""
+from its stored coordinates answers as a store loaded afresh; a version-5 store gains the
+(empty) context tables; anything older is refused."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import shutil
 import pytest
 
 from geo import Settings, Store, ingest_police_uk
+from geo._schema import CONTEXT_DDL, DDL
 from geo.cells import CELL_COLUMNS
 from geo.errors import StoreError
 from geo.filters import Filters
@@ -19,10 +21,25 @@ from tests.test_police_uk_ingest import CANTERBURY, MAIDSTONE, MARGATE, row, wri
 THEMES = load_themes()
 
 
-def _as_version_4(path) -> None:
-    """What a store written before schema 5 holds: no cell_5 to cell_9."""
+CONTEXT_TABLES = [s.split("CREATE TABLE ")[1].split()[0] for s in CONTEXT_DDL]
+
+
+def _as_version_5(path) -> None:
+    """What a store written before schema 6 holds: no context tables."""
     import duckdb
 
+    con = duckdb.connect(str(path))
+    for table in CONTEXT_TABLES:
+        con.execute(f"DROP TABLE {table}")
+    con.execute("UPDATE meta SET value = '5' WHERE key = 'schema_version'")
+    con.close()
+
+
+def _as_version_4(path) -> None:
+    """What a store written before schema 5 holds: no cell_5 to cell_9 (nor context tables)."""
+    import duckdb
+
+    _as_version_5(path)
     con = duckdb.connect(str(path))
     for column in CELL_COLUMNS[:-1]:
         con.execute(f"ALTER TABLE incidents DROP COLUMN {column}")
@@ -64,7 +81,9 @@ def test_an_upgraded_store_equals_one_loaded_afresh(loaded, tmp_path, capsys):
     with pytest.raises(StoreError, match=r"version 4.*socmap --db .* store upgrade"):
         Store(old).fetch_rows("SELECT 1")
     assert main(["--db", str(old), "store", "upgrade"]) == 0
-    assert "upgraded from schema version 4 to 5" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "upgraded from schema version 4 to 6" in out
+    assert "hexagons at every resolution computed for 28 incidents" in out
     assert _snapshot(old) == fresh
     assert main(["--db", str(old), "store", "upgrade"]) == 0
     assert "nothing changed" in capsys.readouterr().out
@@ -80,3 +99,34 @@ def test_a_store_too_old_to_upgrade_is_refused_and_left_alone(loaded, capsys):
     assert main(["--db", str(loaded.db_path), "store", "upgrade"]) == 2
     assert "cannot be upgraded; rebuild it" in capsys.readouterr().err
     assert loaded.db_path.read_bytes() == before
+
+
+def _tables(path):
+    store = Store(path)
+    try:
+        return {
+            name: store.fetch_rows(f"SELECT column_name, column_type FROM (DESCRIBE {name})")
+            for (name,) in store.fetch_rows("SELECT table_name FROM duckdb_tables() ORDER BY 1")
+        }
+    finally:
+        store.close()
+
+
+def test_a_version_5_store_gains_the_context_tables(loaded, tmp_path, capsys):
+    """The upgraded store has every table a new store has, the same layout, and its data."""
+    fresh, tables = _snapshot(loaded.db_path), _tables(loaded.db_path)
+    assert set(CONTEXT_TABLES) <= set(tables) and len(CONTEXT_DDL) < len(DDL)
+    old = tmp_path / "old5.duckdb"
+    shutil.copyfile(loaded.db_path, old)
+    _as_version_5(old)
+    with pytest.raises(StoreError, match=r"version 5.*store upgrade"):
+        Store(old).fetch_rows("SELECT 1")
+    assert main(["--db", str(old), "store", "upgrade"]) == 0
+    out = capsys.readouterr().out
+    assert "upgraded from schema version 5 to 6: context tables added" in out
+    assert "hexagons" not in out
+    assert _tables(old) == tables
+    assert _snapshot(old) == fresh
+    from geo.context import context_sets, search_places
+
+    assert context_sets(Store(old)) == [] and search_places(Store(old), "Margate") == []

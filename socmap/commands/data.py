@@ -66,6 +66,7 @@ def _summary(args: argparse.Namespace, settings: Settings) -> int:
             label = key + (" (proxy)" if c.get("proxy") else "")
             print(f"  {label[:40]:40} {c['loaded']:>9} {c['unmapped']:>9} {c['quarantined']:>12}")
     _print_coverage(data["coverage"])
+    _print_context(data["context"])
     if data["by_district"]:
         print("\nby district (incidents with a location):")
         for code, c in data["by_district"].items():
@@ -77,6 +78,17 @@ def _summary(args: argparse.Namespace, settings: Settings) -> int:
     if data["by_division"]:
         _print_divisions(data)
     return EXIT_OK
+
+
+def _print_context(context: dict) -> None:
+    """The open context data loaded, with vintages (`socmap context list` has the detail)."""
+    if not context["sets"]:
+        print("\ncontext data: none loaded (`socmap context load --from DIR`)")
+        return
+    print("\ncontext data (set, rows, vintage):")
+    for s in context["sets"]:
+        print(f"  {s['set'][:32]:32} {s['rows']:>9,}  {s['vintage']}")
+    print(f"  attribution: {context['attribution']}")
 
 
 def _print_coverage(coverage: dict) -> None:
@@ -153,10 +165,16 @@ def _upgrade(_args: argparse.Namespace, settings: Settings) -> int:
     if rows == 0 and found == SCHEMA_VERSION:
         print(f"{settings.db_path}: already schema version {found}; nothing changed")
     else:
+        cells = (
+            f"hexagons at every resolution computed for {rows} incidents from their stored "
+            "coordinates; "
+            if found == "4"
+            else ""
+        )
         print(
             f"{settings.db_path}: upgraded from schema version {found} to {SCHEMA_VERSION}: "
-            f"hexagons at every resolution computed for {rows} incidents from their stored "
-            "coordinates (the previous version is kept: `socmap store restore`)"
+            f"{cells}context tables added (empty: `socmap context load`); the previous "
+            "version is kept: `socmap store restore`"
         )
     return EXIT_OK
 

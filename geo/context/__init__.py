@@ -1,0 +1,107 @@
+"""Open context data for Kent and Medway: a light basemap, place search, population and
+deprivation (docs/context.md).
+
+Load a folder laid out as ``../shared/data/context`` (plus the LSOA shapes and best-fit
+lookup from a boundaries folder), and roads or rivers a user supplies, with
+:func:`load_context`; every file's source, licence, vintage and checksum is recorded, and a
+load is one store transaction. The functions below are the only code that reads these
+tables:
+
+* :func:`basemap`: layers for a box at a level of detail, with their attribution;
+* :func:`search_places`: towns, villages and postcodes, with the district and division
+  holding them;
+* :func:`population`, :func:`populations`, :func:`age_bands`, :func:`lsoa_populations`,
+  :func:`lsoa_division_shares`: residents by LSOA, district, county and (apportioned by the
+  documented postcode rule) division;
+* :func:`imd_deciles`, :func:`lsoa_deprivation`, :func:`lsoa_table`: the Indices of
+  Deprivation 2019 by LSOA;
+* :func:`context_sets`, :func:`attribution`, :func:`context_summary`: what is loaded, its
+  vintages, and the words a map must print.
+
+Reading files needs geopandas (slow to import), so the loaders import it when they run.
+"""
+
+from __future__ import annotations
+
+import os
+
+from geo.context._basemap import LAYERS, LEVELS_OF_DETAIL, basemap
+from geo.context._deprivation import imd_deciles, lsoa_deprivation, lsoa_table
+from geo.context._model import (
+    AreaPopulation,
+    Basemap,
+    ContextReport,
+    ContextSet,
+    PlaceMatch,
+    UserLayer,
+)
+from geo.context._population import (
+    LEVELS,
+    RULES,
+    age_bands,
+    lsoa_division_shares,
+    lsoa_populations,
+    population,
+    population_years,
+    populations,
+)
+from geo.context._search import search_places
+from geo.context._sources import DOMAINS
+from geo.context._stored import USES, attribution, context_sets, context_summary
+from geo.store import Store
+
+__all__ = [
+    "DOMAINS",
+    "LAYERS",
+    "LEVELS",
+    "LEVELS_OF_DETAIL",
+    "RULES",
+    "USES",
+    "AreaPopulation",
+    "Basemap",
+    "ContextReport",
+    "ContextSet",
+    "PlaceMatch",
+    "UserLayer",
+    "age_bands",
+    "attribution",
+    "basemap",
+    "context_sets",
+    "context_summary",
+    "imd_deciles",
+    "load_context",
+    "lsoa_deprivation",
+    "lsoa_division_shares",
+    "lsoa_populations",
+    "lsoa_table",
+    "population",
+    "population_years",
+    "populations",
+    "remove_context",
+    "search_places",
+]
+
+
+def load_context(
+    store: Store,
+    from_dir: str | os.PathLike[str] | None = None,
+    *,
+    boundaries_dir: str | os.PathLike[str] | None = None,
+    roads: UserLayer | None = None,
+    rivers: UserLayer | None = None,
+    force: bool = False,
+) -> ContextReport:
+    """Load the context folder and/or user roads and rivers in one transaction (see
+    :func:`geo.context._load.load_context`); the same files again change nothing."""
+    from geo.context._load import load_context as load  # noqa: PLC0415 - see the docstring
+
+    return load(
+        store, from_dir, boundaries_dir=boundaries_dir, roads=roads, rivers=rivers, force=force
+    )
+
+
+def remove_context(store: Store, names: list[str] | None = None) -> ContextReport:
+    """Remove the named sets (or prefixes: ``basemap``), or all of them."""
+    from geo.context._load import remove_context as remove  # noqa: PLC0415
+
+    return remove(store, names)
