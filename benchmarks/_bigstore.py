@@ -36,10 +36,10 @@ import pyarrow.parquet as pq
 from benchmarks.ingest_bench import generate as generate_police_uk
 from geo import Settings, Store, ingest_incidents, ingest_police_uk
 from geo._demo_generate import generate as generate_demo
-from geo._schema import SCHEMA_VERSION
 from geo.demo import GENERATOR as DEMO_GENERATOR
 from geo.demo import demo_months, load_demo
 from geo.filters import month_str
+from geo.store import SCHEMA_VERSION
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "benchmarks" / "out"

@@ -12,7 +12,7 @@ ratio per day ``(a / t_a) / (b / t_b)`` gets the exact (Clopper-Pearson) interva
 binomial proportion carried over: ``ratio = pi / (1 - pi) * t_b / t_a`` (Clopper and Pearson
 1934).
 
-The days are the days *with data* (:mod:`geo.loaded`): a period missing a month of data is
+The days are the days *with data* (:mod:`geo.store._coverage`): a period missing a month of data is
 compared per day over the months it has, like with like, and the result says so.
 
 Many cells are tested at once, so each cell's p-value is adjusted with Benjamini-Hochberg over
@@ -34,8 +34,7 @@ from geo.cells import cells_to_str
 from geo.filters import Filters
 from geo.gistar import benjamini_hochberg, check_alpha
 from geo.hexes import hex_counts
-from geo.loaded import Coverage, PeriodCoverage, read_coverage
-from geo.store import Store
+from geo.store import Coverage, PeriodCoverage, Store, read_coverage
 from geo.themes import ThemeMap
 
 _COUNTY_NAME = "Kent and Medway"
@@ -67,7 +66,7 @@ class ChangeResult:
     statistics columns:
 
     - ``current``, ``previous``: incidents in each period; ``days``, ``previous_days``: the
-      days with data in each (:mod:`geo.loaded`); ``change`` = current - previous (counts);
+      days with data in each (:mod:`geo.store._coverage`); ``change`` = current - previous (counts);
     - ``pct_change``: 100 x (rate ratio per day - 1) (NaN when previous is 0);
     - ``rate_ratio`` = (current / days) / (previous / previous_days), and ``ci_low``,
       ``ci_high``: its exact ``1 - alpha`` confidence interval (``inf`` where previous is 0);

@@ -9,11 +9,11 @@ import shutil
 import pytest
 
 from geo import Settings, Store, ingest_police_uk
-from geo._schema import CONTEXT_DDL, DDL
 from geo.cells import CELL_COLUMNS
 from geo.errors import StoreError
 from geo.filters import Filters
 from geo.hexes import hex_counts
+from geo.store._schema import CONTEXT_DDL, DDL
 from geo.themes import load_themes
 from socmap.cli import main
 from tests.test_police_uk_ingest import CANTERBURY, MAIDSTONE, MARGATE, row, write_csv

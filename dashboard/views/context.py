@@ -18,9 +18,8 @@ from typing import Any, TypeVar
 
 from dashboard.views.shared import SharedCache
 from geo.disclosure import Audience, DisclosurePolicy, loaded_months
-from geo.loaded import Coverage, read_coverage
 from geo.settings import Settings
-from geo.store import Store
+from geo.store import Coverage, Store, read_coverage
 from geo.themes import ThemeMap, load_themes
 
 T = TypeVar("T")
@@ -155,7 +154,7 @@ def options(ctx: AppContext) -> Options:
 
 
 def data_coverage(ctx: AppContext) -> Coverage:
-    """Which sources have data for which months, and what each can report (geo.loaded)."""
+    """Which sources have data for which months, and what each can report (geo.store._coverage)."""
     return ctx.cached("coverage", lambda: read_coverage(ctx.store))
 
 

@@ -38,7 +38,7 @@ from dashboard.views.public import (
 from dashboard.views.resolution import view_resolution
 from geo.disclosure import Audience, Count, DisclosurePolicy
 from geo.filters import Filters, add_months, months_between
-from geo.loaded import PeriodCoverage, month_words, source_name
+from geo.store import PeriodCoverage, month_words, source_name
 
 TOP_N = 5
 BLOCK_UNITS = {1: "month", 3: "quarter", 6: "half-year", 12: "year"}

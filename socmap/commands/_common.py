@@ -10,8 +10,7 @@ from typing import Any
 
 from geo.errors import NoDataError, ValidationError
 from geo.filters import Filters, month_str, parse_month
-from geo.loaded import Coverage, PeriodCoverage, describe, read_coverage
-from geo.store import Store
+from geo.store import Coverage, PeriodCoverage, Store, describe, read_coverage
 from geo.themes import ThemeMap
 
 

@@ -7,10 +7,8 @@ import argparse
 import csv
 import sys
 
-from geo._schema import SCHEMA_VERSION
 from geo.settings import Settings
-from geo.store import Store
-from geo.summary import summarize
+from geo.store import SCHEMA_VERSION, Store, summarize
 from geo.themes import load_themes
 from socmap.cli import EXIT_OK
 from socmap.commands._common import add_format_argument, print_json
@@ -159,7 +157,7 @@ def _restore(_args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _upgrade(_args: argparse.Namespace, settings: Settings) -> int:
-    from geo._upgrade import upgrade_store  # noqa: PLC0415 - only this command needs it
+    from geo.store import upgrade_store  # noqa: PLC0415 - only this command needs it
 
     found, rows = upgrade_store(Store(settings.db_path))
     if rows == 0 and found == SCHEMA_VERSION:

@@ -32,10 +32,10 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
-from geo._schema import DDL, SCHEMA_VERSION, UPGRADABLE
-from geo._store_errors import corrupt_message as _corrupt_message
-from geo._store_errors import write_failure
 from geo.errors import StoreError
+from geo.store._errors import corrupt_message as _corrupt_message
+from geo.store._errors import write_failure
+from geo.store._schema import DDL, SCHEMA_VERSION, UPGRADABLE
 
 _LOCK_WAIT_SECONDS = 600
 # DuckDB needs room for its WAL and a checkpoint beside the copy.
@@ -99,7 +99,7 @@ class Store:
         failure to write the store's files (a full disk, say) is raised as a StoreError that
         names the store; other exceptions pass through as they are. ``upgrading`` also
         accepts a store of an older schema version that ``socmap store upgrade`` brings up to
-        date (only :mod:`geo._upgrade` passes it).
+        date (only :mod:`geo.store._upgrade` passes it).
         """
         with _WriterLock(self.path.with_name(self.path.name + ".lock")):
             work = self.path.with_name(self.path.name + ".writing")

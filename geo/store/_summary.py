@@ -1,7 +1,7 @@
 """What the store holds: per source, category, month and area, loaded / unmapped /
 quarantined. ``rows_read`` is what those add up to, so it equals the rows of every file
 loaded (less the rows later replaced by a corrected edition). ``coverage`` says which sources
-have data for which months and which themes each can report (:mod:`geo.loaded`): a month or
+have data for which months and which themes each can report (:mod:`geo.store._coverage`): a month or
 theme no source covers is missing data, not zero. ``context`` lists the open context data
 loaded (basemap, places, postcodes, population, deprivation) with their vintages."""
 
@@ -11,8 +11,8 @@ from typing import Any
 
 from geo.context import attribution, context_summary
 from geo.filters import month_str
-from geo.loaded import read_coverage
-from geo.store import Store
+from geo.store._coverage import read_coverage
+from geo.store._file import Store
 from geo.themes import ThemeMap
 
 _UNKNOWN = "(unknown)"

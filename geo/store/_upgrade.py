@@ -18,10 +18,10 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
-from geo._schema import CONTEXT_DDL, SCHEMA_VERSION, UPGRADABLE
 from geo.cells import CELL_COLUMNS, RESOLUTIONS, incidents_to_cell_columns
 from geo.errors import StoreError
-from geo.store import Store
+from geo.store._file import Store
+from geo.store._schema import CONTEXT_DDL, SCHEMA_VERSION, UPGRADABLE
 
 _NEW_COLUMNS = [c for c in CELL_COLUMNS if c != "cell"]
 

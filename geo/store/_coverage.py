@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from geo.filters import Filters, add_months, month_str, months_between
-from geo.store import Store
+from geo.store._file import Store
 from geo.themes import ThemeMap
 
 POLICE_UK = "police-uk"

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 # 3: quarantine.incident_id, ports.aliases; 4: quarantine.reported_by; 5: incidents.cell_5 to
 # cell_9, each point's own cell at that resolution; 6: the context tables (CONTEXT_DDL). A store
-# of version 4 or 5 is brought up to date by `socmap store upgrade` (geo/_upgrade.py).
+# of version 4 or 5 is brought up to date by `socmap store upgrade` (geo/store/_upgrade.py).
 SCHEMA_VERSION = "6"
 UPGRADABLE = ("4", "5")
 
