@@ -36,12 +36,11 @@ import numpy as np
 from esda.getisord import G_Local
 from libpysal.weights import W
 
-from geo import Settings, Store, coverage, find_hotspots, ingest_police_uk
-from geo import grid as grid_module
+from geo import Settings, Store, find_hotspots, ingest_police_uk
 from geo.boundaries import fetch_boundaries
 from geo.filters import Filters, parse_month
 from geo.gistar import benjamini_hochberg, gi_star, gi_star_exact
-from geo.grid import region_from_cells, study_region
+from geo.grid import _area_cells, _regions, region_from_cells, study_region
 from geo.hexes import hex_counts
 from geo.hotspots import gi_star_frame
 from geo.themes import load_themes
@@ -95,8 +94,8 @@ def bench_store(store: Store, repeat: int) -> list[tuple[str, object, np.ndarray
 
     def clear() -> None:
         # Both caches: socmap's study regions and the county outline (a union of districts).
-        grid_module._cache.clear()
-        coverage._county_cache.clear()
+        _regions._cache.clear()
+        _area_cells._county_cache.clear()
 
     region = study_region(store, "county", None, 8)
     print(f"county study region at res 8: {region.n:,} hexagons (every one overlapping Kent)")

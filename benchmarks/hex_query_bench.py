@@ -34,8 +34,8 @@ import pandas as pd
 import pyarrow as pa
 
 from geo.boundaries import fetch_boundaries
-from geo.cells import cell_column, incidents_to_cell_columns
 from geo.filters import Filters, add_months
+from geo.grid import cell_column, incidents_to_cell_columns
 from geo.hexes import hex_counts
 from geo.ingest._load import Chunk, LoadSpec, load_chunks
 from geo.ingest._stage import CANONICAL

@@ -30,9 +30,9 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from geo.cells import cells_to_str
 from geo.filters import Filters
 from geo.gistar import benjamini_hochberg, check_alpha
+from geo.grid import cells_to_str
 from geo.hexes import hex_counts
 from geo.store import Coverage, PeriodCoverage, Store, read_coverage
 from geo.themes import ThemeMap

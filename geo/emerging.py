@@ -37,10 +37,8 @@ import numpy as np
 import pandas as pd
 
 from geo import gistar
-from geo.cells import cells_to_str
-from geo.cube import cube_months, monthly_cube
 from geo.filters import Filters
-from geo.grid import StudyRegion, study_region
+from geo.grid import StudyRegion, cells_to_str, cube_months, monthly_cube, study_region
 from geo.spacetime import check_steps_back, cube_gi
 from geo.store import Store
 from geo.themes import ThemeMap

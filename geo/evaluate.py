@@ -44,10 +44,9 @@ import numpy as np
 import pandas as pd
 
 from geo import surfaces
-from geo.cube import cube_months, monthly_cube
 from geo.errors import ValidationError
 from geo.filters import Filters, month_str
-from geo.grid import study_region
+from geo.grid import cube_months, monthly_cube, study_region
 from geo.store import Store
 from geo.themes import ThemeMap
 

@@ -1,6 +1,6 @@
 """Hexagon counts: incidents per H3 cell at any resolution from 5 to 10.
 
-Every incident stores the cell its point lies in at each resolution (:func:`geo.cells.cell_column`;
+Every incident stores the cell its point lies in at each resolution (:func:`geo.grid.cell_column`;
 H3 cells do not nest, so a coarse cell is never worked out from a fine one), so a count at any
 resolution is one grouped scan of that column and the filter columns, and a hexagon's count is
 exactly the incidents whose point ``h3.latlng_to_cell`` puts in it. Filters become SQL only
@@ -32,8 +32,8 @@ from datetime import date
 
 import pyarrow as pa
 
-from geo.cells import cell_column
 from geo.filters import Filters
+from geo.grid import cell_column
 from geo.store import Store
 from geo.themes import ThemeMap
 

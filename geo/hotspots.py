@@ -27,10 +27,9 @@ import numpy as np
 import pandas as pd
 
 from geo import gistar
-from geo.cells import cells_to_str
 from geo.errors import ValidationError
 from geo.filters import Filters
-from geo.grid import StudyRegion, study_region
+from geo.grid import StudyRegion, cells_to_str, study_region
 from geo.hexes import hex_counts
 from geo.store import Store
 from geo.themes import ThemeMap

@@ -13,7 +13,7 @@ import h3.api.basic_int as h3i
 import numpy as np
 import pandas as pd
 
-from geo.cells import cell_column, check_res
+from geo.grid import cell_column, check_res
 from geo.store import Store
 
 PLACE_COLUMNS = ("cell", "place", "district", "district_name", "division", "division_name")

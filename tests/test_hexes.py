@@ -11,8 +11,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from geo.cells import MIN_RES
 from geo.filters import Filters
+from geo.grid import MIN_RES
 from geo.hexes import cell_month_counts, filtered_total, hex_counts, months_loaded
 from geo.store import Store
 from geo.themes import load_themes

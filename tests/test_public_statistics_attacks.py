@@ -38,8 +38,8 @@ import shapely
 from dashboard import ids
 from dashboard.app import create_app
 from dashboard.views import measures, public_stats
-from geo.cells import CELL_COLUMNS, RESOLUTIONS, cell_column
 from geo.filters import Filters
+from geo.grid import CELL_COLUMNS, RESOLUTIONS, cell_column
 from geo.settings import Settings
 from geo.store import Store
 from geo.themes import load_themes

@@ -9,9 +9,9 @@ import shutil
 import pytest
 
 from geo import Settings, Store, ingest_police_uk
-from geo.cells import CELL_COLUMNS
 from geo.errors import StoreError
 from geo.filters import Filters
+from geo.grid import CELL_COLUMNS
 from geo.hexes import hex_counts
 from geo.store._schema import CONTEXT_DDL, DDL
 from geo.themes import load_themes

@@ -21,8 +21,8 @@ from dashboard.state import ViewState
 from dashboard.views.context import AppContext
 from dashboard.views.labels import selection_text, sources_in_view
 from dashboard.views.places import nearest_towns
-from geo.cells import str_to_cell
 from geo.disclosure import Audience
+from geo.grid import str_to_cell
 
 MARGINS_MM = (12, 0, 12, 0)  # top, right, bottom, left: the header and footer live here
 SHEET = Paper("pack-sheet", 210, 297 - MARGINS_MM[0] - MARGINS_MM[2] - 1)

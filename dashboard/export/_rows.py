@@ -22,8 +22,8 @@ from dashboard.views.loaded import comparable, previous_coverage, view_coverage
 from dashboard.views.map_model import MapModel
 from dashboard.views.map_view import NO_DATA_LABEL, map_model
 from dashboard.views.resolution import view_resolution
-from geo.cells import str_to_cell
 from geo.disclosure import Audience, Count
+from geo.grid import str_to_cell
 
 OUTSIDE_NAME = "Outside Kent and Medway boundaries"
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from dashboard.views.context import AppContext, options
-from geo.cells import cell_column
 from geo.disclosure import (
     Audience,
     Count,
@@ -23,6 +22,7 @@ from geo.disclosure import (
 )
 from geo.disclosure._count import display_text
 from geo.filters import Filters
+from geo.grid import cell_column
 
 
 @dataclass(frozen=True)

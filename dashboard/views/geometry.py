@@ -19,8 +19,7 @@ import numpy as np
 import shapely
 
 from dashboard.views.context import AppContext, options
-from geo.cells import cell_column, cells_to_str
-from geo.outlines import cells_to_boundaries, cells_to_clipped_boundaries
+from geo.grid import cell_column, cells_to_boundaries, cells_to_clipped_boundaries, cells_to_str
 
 _SHAPES_LOCK = threading.Lock()
 OUTSIDE = ""  # the leaf key of incidents outside every area

@@ -395,7 +395,7 @@ def cell_detail(ctx, state: ViewState, audience: Audience) -> dict | None:
     sum is that piece); otherwise each division's piece is listed and the total withheld."""
     if not state.cell:
         return None
-    from geo.cells import cell_resolution, str_to_cell  # noqa: PLC0415
+    from geo.grid import cell_resolution, str_to_cell  # noqa: PLC0415
 
     state = resolve_view(ctx, state, audience)
     cell = str_to_cell(state.cell)
@@ -446,7 +446,7 @@ def _cell_place(parts, names: dict[str, str]) -> str:
 
 
 def _incidents_in(ctx, state: ViewState, cell: int, res: int, limit: int = 100) -> list[tuple]:
-    from geo.cells import cell_column  # noqa: PLC0415
+    from geo.grid import cell_column  # noqa: PLC0415
 
     column = cell_column(res)  # a fixed identifier
     where, wparams = state.filters().where(ctx.themes)

@@ -15,7 +15,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import date
 
-from geo.cells import cell_column
 from geo.disclosure._count import Count, display_text
 from geo.disclosure._periods import PeriodBlock
 from geo.disclosure._policy import Audience, CategorySplit, DisclosurePolicy, split_filters
@@ -24,6 +23,7 @@ from geo.disclosure._result import SuppressedTree, suppress
 from geo.disclosure._rules import Rule, rules_applied
 from geo.disclosure._tree import DISTRICT, CountTree, Node, build_count_tree
 from geo.filters import Filters
+from geo.grid import cell_column
 from geo.store import Store
 from geo.themes import ThemeMap
 

@@ -26,8 +26,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from geo.cells import incidents_to_cell_columns
 from geo.errors import InputError, SocmapError, ValidationError
+from geo.grid import incidents_to_cell_columns
 from geo.ingest._load import BatchReport, Chunk, LoadSpec, already_loaded, load_chunks
 from geo.ingest._partner_columns import ColumnMap, map_columns
 from geo.ingest._partner_formats import OpenedFile, RawPart, open_partner_file

@@ -49,7 +49,7 @@ DDL = [
         month DATE NOT NULL,            -- first day of the month
         latitude DOUBLE,                -- WGS84; NULL when unmapped
         longitude DOUBLE,
-        cell UBIGINT,                   -- H3 cell at resolution 10 (geo.cells.FINE_RES)
+        cell UBIGINT,                   -- H3 cell at resolution 10 (geo.grid.FINE_RES)
         district VARCHAR,               -- ONS code, placed by point in polygon
         division VARCHAR,               -- ONS code; NULL outside the county council's area
         location VARCHAR,               -- police.uk's "On or near ..." description

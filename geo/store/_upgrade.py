@@ -18,8 +18,8 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
-from geo.cells import CELL_COLUMNS, RESOLUTIONS, incidents_to_cell_columns
 from geo.errors import StoreError
+from geo.grid import CELL_COLUMNS, RESOLUTIONS, incidents_to_cell_columns
 from geo.store._file import Store
 from geo.store._schema import CONTEXT_DDL, SCHEMA_VERSION, UPGRADABLE
 
@@ -52,7 +52,7 @@ def upgrade_store(store: Store) -> tuple[str, int]:
 
 def _add_cell_columns(con: duckdb.DuckDBPyConnection) -> int:
     """Version 5: each incident's own cell at resolutions 5 to 9, from its coordinates."""
-    for column in _NEW_COLUMNS:  # fixed identifiers from geo.cells
+    for column in _NEW_COLUMNS:  # fixed identifiers from geo.grid._cells
         con.execute(f"ALTER TABLE incidents ADD COLUMN {column} UBIGINT")
     rows = con.execute(
         "SELECT uid, latitude, longitude FROM incidents WHERE latitude IS NOT NULL"

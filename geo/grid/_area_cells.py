@@ -16,8 +16,8 @@ import h3.api.basic_int as h3i
 import numpy as np
 import shapely
 
-from geo.cells import check_res
-from geo.outlines import cells_to_clipped_boundaries
+from geo.grid._cells import check_res
+from geo.grid._outlines import cells_to_clipped_boundaries
 
 LEVELS = ("county", "district", "division")
 

@@ -7,7 +7,7 @@ from datetime import date
 import numpy as np
 
 from geo.filters import Filters, add_months, month_str, months_between
-from geo.grid import StudyRegion
+from geo.grid._regions import StudyRegion
 from geo.hexes import cell_month_counts, months_loaded
 from geo.store import Store
 from geo.themes import ThemeMap

@@ -1,6 +1,6 @@
 """The study region of a hotspot statistic and who neighbours whom in it.
 
-The region is :func:`geo.coverage.area_cells`: every cell that overlaps the chosen area's
+The region is :func:`geo.grid.area_cells`: every cell that overlaps the chosen area's
 boundary. It depends only on the loaded boundaries, so no result for one filter changes when
 other months, categories or sources are loaded, and a region never tells whether a record
 sits in an edge hexagon. Without a boundary there is no region (and no statistic). Cells of
@@ -28,8 +28,8 @@ import h3.api.basic_int as h3i
 import numpy as np
 from scipy import sparse
 
-from geo.cells import check_res
-from geo.coverage import area_cells, area_geometry
+from geo.grid._area_cells import area_cells, area_geometry
+from geo.grid._cells import check_res
 from geo.store import Store
 
 _CACHE_SIZE = 16
