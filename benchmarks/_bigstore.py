@@ -116,7 +116,7 @@ def working_copy(db: Path, name: str) -> Path:
 
 
 def _build(db: Path, rows: int, shared: Path, log) -> int:
-    from geo.boundaries import fetch_boundaries  # noqa: PLC0415 - geopandas is slow to import
+    from geo.areas.boundaries import fetch_boundaries  # noqa: PLC0415 - geopandas is slow to import
 
     settings = Settings(db_path=db)
     store = Store(db)

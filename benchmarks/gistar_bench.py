@@ -37,7 +37,7 @@ from esda.getisord import G_Local
 from libpysal.weights import W
 
 from geo import Settings, Store, find_hotspots, ingest_police_uk
-from geo.boundaries import fetch_boundaries
+from geo.areas.boundaries import fetch_boundaries
 from geo.filters import Filters, parse_month
 from geo.gistar import benjamini_hochberg, gi_star, gi_star_exact
 from geo.grid import _area_cells, _regions, region_from_cells, study_region

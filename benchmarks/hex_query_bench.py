@@ -33,7 +33,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from geo.boundaries import fetch_boundaries
+from geo.areas.boundaries import fetch_boundaries
 from geo.filters import Filters, add_months
 from geo.grid import cell_column, incidents_to_cell_columns
 from geo.hexes import hex_counts

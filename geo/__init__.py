@@ -68,15 +68,15 @@ _STATISTICS = {
     "study_region": "geo.grid",
     "cell_month_counts": "geo.hexes",
     "hex_counts": "geo.hexes",
-    "cells_to_places": "geo.places",
+    "cells_to_places": "geo.areas",
 }
 
 
 def __getattr__(name: str) -> object:
     if name in _BOUNDARIES:
-        import geo.boundaries  # noqa: PLC0415 - deferred on purpose, see above
+        import geo.areas.boundaries  # noqa: PLC0415 - deferred on purpose, see above
 
-        return getattr(geo.boundaries, name)
+        return getattr(geo.areas.boundaries, name)
     if name in _STATISTICS:
         return getattr(importlib.import_module(_STATISTICS[name]), name)
     raise AttributeError(f"module 'geo' has no attribute {name!r}")

@@ -15,7 +15,6 @@ from datetime import date
 import numpy as np
 import pyarrow as pa
 
-from geo import placement
 from geo._demo_plan import (
     BACKGROUND_LINE_RECORDS,
     BACKGROUND_LINES,
@@ -26,9 +25,9 @@ from geo._demo_plan import (
     PORT_SHARES,
     QUIET_KM,
 )
-from geo.gazetteer import Place, find_place, kent_places, london_boroughs, origins
+from geo.areas import Place, find_place, kent_places, london_boroughs, origins, packaged_ports
+from geo.areas import _placement as placement
 from geo.ingest._stage import CANONICAL
-from geo.ports import packaged_ports
 
 SOURCE = "synthetic-demo"
 _KM_PER_DEGREE = 111.32

@@ -24,7 +24,6 @@ import hashlib
 import json
 from datetime import date
 
-from geo import placement
 from geo._demo_generate import generate
 from geo._demo_plan import (
     BACKGROUND_LINE_RECORDS,
@@ -37,10 +36,11 @@ from geo._demo_plan import (
     QUIET_KM,
     PlantedHotspot,
 )
+from geo.areas import _placement as placement
+from geo.areas import ensure_ports, packaged_ports, seed_ports
 from geo.errors import ValidationError
 from geo.filters import add_months, month_str, parse_month
 from geo.ingest._load import BatchReport, Chunk, LoadSpec, already_loaded, load_chunks
-from geo.ports import ensure_ports, packaged_ports, seed_ports
 from geo.settings import Settings
 from geo.store import Store
 

@@ -14,6 +14,7 @@ import pytest
 
 from geo import Settings, Store, ValidationError, load_boundaries
 from geo._demo_generate import generate
+from geo.areas import find_place, kent_places
 from geo.demo import (
     PLANTED,
     PLANTED_LINES,
@@ -23,7 +24,6 @@ from geo.demo import (
     demo_months,
     load_demo,
 )
-from geo.gazetteer import find_place, kent_places
 from geo.settings import KENT_MEDWAY_BBOX
 from socmap.cli import main
 

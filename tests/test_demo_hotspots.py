@@ -20,7 +20,7 @@ import pytest
 import shapely
 
 from geo import Settings, Store, compare_periods, emerging_hotspots, find_hotspots
-from geo.boundaries import fetch_boundaries
+from geo.areas.boundaries import fetch_boundaries
 from geo.filters import Filters, parse_month
 from geo.themes import load_themes
 from tests._synthetic import insert_area

@@ -9,7 +9,7 @@ import shapely
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from geo.boundaries import load_boundaries
+from geo.areas.boundaries import load_boundaries
 from geo.grid import _outlines as outlines
 from geo.grid import (
     area_cell_outlines,

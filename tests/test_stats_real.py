@@ -119,7 +119,7 @@ DISTRICTS = ("kent_medway_districts_lad21_oa_dissolved.geojson", "lad_code")
 def _area_shape(store, shared_data: Path, level: str, code: str | None):
     """The area's polygon: a district (or the county, every district) straight from the
     boundary file. A division's stored shape is read from the store: the product re-cuts the
-    file's divisions so they tile their district (geo/boundaries/_nest.py, tested with the
+    file's divisions so they tile their district (geo/areas/boundaries/_nest.py, tested with the
     boundaries), which moves about a tenth of this one's area; the region is still built
     here from that shape."""
     if level == "division":

@@ -235,7 +235,7 @@ def _public_hotspot_summary(ctx: AppContext, state: ViewState, res: int, counts:
 
 
 def _hot_cells(ctx: AppContext, rows: list, res: int, counts: dict, audience: Audience):
-    from geo.places import cells_to_places  # noqa: PLC0415 - statistics load on first use
+    from geo.areas import cells_to_places  # noqa: PLC0415 - statistics load on first use
 
     if not rows:
         return []

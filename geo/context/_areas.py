@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 import shapely
 
-from geo._locate import PolygonLocator
+from geo.areas import PolygonLocator
 from geo.store import Store
 
 # A point within this distance of an area's generalised outline, but outside every area

@@ -20,7 +20,7 @@ import pandas as pd
 import pyarrow as pa
 import shapely
 
-from geo._locate import PolygonLocator
+from geo.areas import PolygonLocator
 from geo.context._folder import READERS
 from geo.context._geofile import read_basemap
 from geo.context._model import ContextReport, UserLayer

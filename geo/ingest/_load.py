@@ -19,7 +19,7 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
-from geo import placement
+from geo.areas import _placement as placement
 from geo.errors import InputError, SocmapError
 from geo.grid import CELL_COLUMNS, incidents_to_cell_columns
 from geo.ingest._order import in_storage_order

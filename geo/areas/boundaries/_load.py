@@ -15,11 +15,11 @@ import duckdb
 import numpy as np
 import shapely
 
-from geo.boundaries._check import check_overlaps
-from geo.boundaries._model import LEVELS, PLURAL, Boundaries, BoundaryReport, BoundarySpec
-from geo.boundaries._nest import nest_divisions
-from geo.boundaries._read import file_checksum, read_boundaries
-from geo.boundaries._write import (
+from geo.areas.boundaries._check import check_overlaps
+from geo.areas.boundaries._model import LEVELS, PLURAL, Boundaries, BoundaryReport, BoundarySpec
+from geo.areas.boundaries._nest import nest_divisions
+from geo.areas.boundaries._read import file_checksum, read_boundaries
+from geo.areas.boundaries._write import (
     LOAD_KEYS_SQL,
     StoredAreas,
     load_key,

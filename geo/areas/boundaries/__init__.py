@@ -15,10 +15,10 @@ from typing import Any
 
 import shapely
 
-from geo.boundaries._fetch import fetch_boundaries
-from geo.boundaries._load import load_boundary_set, remove_boundaries
-from geo.boundaries._manifest import Manifest, load_manifest
-from geo.boundaries._model import LEVELS, BoundaryReport, BoundarySpec
+from geo.areas.boundaries._fetch import fetch_boundaries
+from geo.areas.boundaries._load import load_boundary_set, remove_boundaries
+from geo.areas.boundaries._manifest import Manifest, load_manifest
+from geo.areas.boundaries._model import LEVELS, BoundaryReport, BoundarySpec
 from geo.store import Store
 
 __all__ = [

@@ -8,7 +8,7 @@ stray over district edges).
 
 The division is then chosen among the divisions of that district only. The stored division
 shapes tile their district (the loader clips each to its district and gives the slivers
-between them to a neighbour, see ``geo/boundaries/_nest.py``), so a point in a district with
+between them to a neighbour, see ``geo/areas/boundaries/_nest.py``), so a point in a district with
 divisions lies in one of them; a point that rounding leaves in no division of its district
 goes to the nearest. Every incident in a district with divisions therefore has exactly one,
 and division counts sum to their district's count. Medway has no divisions: its incidents
@@ -27,7 +27,7 @@ import duckdb
 import numpy as np
 import shapely
 
-from geo._locate import PolygonLocator
+from geo.areas import PolygonLocator
 
 # Nearest-division distances are computed in blocks of this many points, to bound memory.
 _NEAREST_BLOCK = 20_000

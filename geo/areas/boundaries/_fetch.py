@@ -13,10 +13,10 @@ import os
 from collections.abc import Callable
 from pathlib import Path
 
-from geo.boundaries._arcgis import query_layer
-from geo.boundaries._load import load_boundary_set
-from geo.boundaries._manifest import BoundarySource, Manifest, load_manifest
-from geo.boundaries._model import BoundaryReport
+from geo.areas.boundaries._arcgis import query_layer
+from geo.areas.boundaries._load import load_boundary_set
+from geo.areas.boundaries._manifest import BoundarySource, Manifest, load_manifest
+from geo.areas.boundaries._model import BoundaryReport
 from geo.errors import InputError, SocmapError
 from geo.store import Store
 

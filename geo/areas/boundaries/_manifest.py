@@ -14,10 +14,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from geo.boundaries._model import LEVELS, BoundarySpec
+from geo.areas.boundaries._model import LEVELS, BoundarySpec
 from geo.errors import InputError
 
-DEFAULT_MANIFEST = Path(__file__).resolve().parents[2] / "data" / "boundaries" / "manifest.toml"
+DEFAULT_MANIFEST = Path(__file__).resolve().parents[3] / "data" / "boundaries" / "manifest.toml"
 _SET_KEYS = {
     "title", "default", "approximate", "publisher", "licence", "attribution", "note", "levels"
 }  # fmt: skip

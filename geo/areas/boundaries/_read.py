@@ -17,9 +17,9 @@ import pandas as pd
 import pyogrio
 from pyogrio.errors import DataLayerError, DataSourceError
 
-from geo.boundaries._check import repair_geometries
-from geo.boundaries._fields import choose_fields
-from geo.boundaries._model import Boundaries, BoundarySpec
+from geo.areas.boundaries._check import repair_geometries
+from geo.areas.boundaries._fields import choose_fields
+from geo.areas.boundaries._model import Boundaries, BoundarySpec
 from geo.errors import InputError, ValidationError
 
 _SHAPEFILE_PARTS = (".shp", ".shx", ".dbf", ".prj", ".cpg")

@@ -4,7 +4,7 @@ County electoral divisions are built from wards, which nest in districts, so off
 division lies in one district. Shapes simplified one file at a time do not quite agree: in the
 approximate Output-Area set a division strays up to 8% of its area over its district's edge,
 and 1-4% of a district lies in no division. Incidents are placed in the district by the
-district shapes and then in one of that district's divisions (``geo/placement.py``), so the
+district shapes and then in one of that district's divisions (``geo/areas/_placement.py``), so the
 stored division shapes are made to tile their district exactly:
 
 1. Each division's district is its parent field, or else the district holding most of it; a
@@ -25,7 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 import shapely
 
-from geo.boundaries._check import polygonal
+from geo.areas.boundaries._check import polygonal
 from geo.errors import ValidationError
 
 MIN_SHARE = 0.5
@@ -173,7 +173,7 @@ def _fill_gaps(
         own = np.flatnonzero(parent == d)
         gap = shapely.difference(districts[d], shapely.union_all(clipped[own]))
         # Slivers left by rounding are not worth an overlay each; a point in one still gets a
-        # division (the nearest of its district, see geo/placement.py).
+        # division (the nearest of its district, see geo/areas/_placement.py).
         pieces = [
             p for p in shapely.get_parts(gap) if isinstance(p, shapely.Polygon) and p.area > _SLIVER
         ]

@@ -18,7 +18,7 @@ from typing import Any
 
 from tqdm import tqdm
 
-from geo.boundaries._manifest import LevelSource
+from geo.areas.boundaries._manifest import LevelSource
 from geo.errors import SocmapError
 
 _MAX_PAGES = 1000

@@ -17,8 +17,8 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
+from geo.areas import name_key, read_package_csv, split_aliases
 from geo.errors import InputError
-from geo.gazetteer import name_key, read_package_csv, split_aliases
 from geo.ingest._files import inspect_text_file
 from geo.settings import Settings
 from geo.store import Store

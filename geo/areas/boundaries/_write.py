@@ -18,8 +18,8 @@ import numpy as np
 import pyarrow as pa
 import shapely
 
-from geo.boundaries._model import BoundarySpec
-from geo.placement import placer_from_connection
+from geo.areas import placer_from_connection
+from geo.areas.boundaries._model import BoundarySpec
 
 
 @dataclass
