@@ -3,7 +3,7 @@
 On the real Kent boundaries and police.uk months (``--shared``, default $SOCMAP_SHARED_DATA),
 all crime types and one sparse category (Possession of weapons), one month and all three:
 
-- socmap's Gi* with the calibrated classes (:func:`geo.hotspots.gi_star_frame`: z, the exact
+- socmap's Gi* with the calibrated classes (:func:`geo.stats.gi_star_frame`: z, the exact
   randomisation p-value of every hexagon, Benjamini-Hochberg, the classes and the table), by
   step, and ``find_hotspots`` end to end (the store query, the region, the statistic), with the
   study region built from scratch ("cold") and cached ("warm");
@@ -39,10 +39,9 @@ from libpysal.weights import W
 from geo import Settings, Store, find_hotspots, ingest_police_uk
 from geo.areas.boundaries import fetch_boundaries
 from geo.filters import Filters, parse_month
-from geo.gistar import benjamini_hochberg, gi_star, gi_star_exact
 from geo.grid import _area_cells, _regions, region_from_cells, study_region
 from geo.hexes import hex_counts
-from geo.hotspots import gi_star_frame
+from geo.stats import benjamini_hochberg, gi_star, gi_star_exact, gi_star_frame
 from geo.themes import load_themes
 
 TARGET_MS = 50.0

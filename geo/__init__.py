@@ -56,14 +56,14 @@ _BOUNDARIES = {"BoundaryReport", "boundary_note", "fetch_boundaries", "load_boun
 
 # The statistics need scipy and pandas (about 0.7 s to import), so they load on first use too.
 _STATISTICS = {
-    "BacktestResult": "geo.evaluate",
-    "backtest": "geo.evaluate",
-    "ChangeResult": "geo.change",
-    "compare_periods": "geo.change",
-    "EmergingResult": "geo.emerging",
-    "emerging_hotspots": "geo.emerging",
-    "HotspotResult": "geo.hotspots",
-    "find_hotspots": "geo.hotspots",
+    "BacktestResult": "geo.stats",
+    "backtest": "geo.stats",
+    "ChangeResult": "geo.stats",
+    "compare_periods": "geo.stats",
+    "EmergingResult": "geo.stats",
+    "emerging_hotspots": "geo.stats",
+    "HotspotResult": "geo.stats",
+    "find_hotspots": "geo.stats",
     "StudyRegion": "geo.grid",
     "study_region": "geo.grid",
     "cell_month_counts": "geo.hexes",

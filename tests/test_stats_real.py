@@ -18,7 +18,7 @@ import shapely
 from geo import Settings, Store, ingest_police_uk
 from geo.filters import Filters, parse_month
 from geo.hexes import hex_counts
-from geo.hotspots import find_hotspots
+from geo.stats import find_hotspots
 from geo.themes import load_themes
 from socmap.cli import main
 from tests._kent import load_kent_areas

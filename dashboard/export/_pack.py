@@ -99,8 +99,7 @@ def export_briefing(
 
 def briefing_html(ctx: AppContext, brief: Briefing, info: ExportInfo, renderer: Renderer) -> str:
     """The whole pack as one HTML document (tests read its tables)."""
-    from geo.emerging import CATEGORY_LABELS  # noqa: PLC0415 - statistics load on first use
-    from geo.gistar import CLASS_LABELS  # noqa: PLC0415
+    from geo.stats import CATEGORY_LABELS, CLASS_LABELS  # noqa: PLC0415 - statistics load on first use
 
     audience = brief.audience
     k = _k(ctx)

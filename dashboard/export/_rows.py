@@ -97,8 +97,8 @@ def _changes(
 ) -> list[Change | None]:
     """Change of each published count on the previous period's published count, per day
     over each period's days with data; the exact test is adjusted (Benjamini-Hochberg)
-    within each level, as ``geo.change`` does."""
-    from geo.change import change_table  # noqa: PLC0415 - statistics load on first use
+    within each level, as ``geo.stats._change`` does."""
+    from geo.stats import change_table  # noqa: PLC0415 - statistics load on first use
 
     if before is None:
         return [None] * len(areas)

@@ -182,8 +182,7 @@ def hotspot_summary(ctx, state: ViewState, audience: Audience) -> list[str]:
 def _summary_lines(
     classes: dict[str, int], emerging: dict[str, int], warnings: tuple[str, ...], cov
 ) -> list[str]:
-    from geo.emerging import CATEGORY_LABELS  # noqa: PLC0415 - statistics load on first use
-    from geo.gistar import RATE_WORDS  # noqa: PLC0415
+    from geo.stats import CATEGORY_LABELS, RATE_WORDS  # noqa: PLC0415 - statistics load on first use
 
     hot = {k: v for k, v in classes.items() if k.startswith("hot") and v}
     cold = {k: v for k, v in classes.items() if k.startswith("cold") and v}
@@ -254,7 +253,7 @@ def _known(n: int) -> Count:
 def _theme_row(label: str, a: Count, b: Count, now: PeriodCoverage, then: PeriodCoverage):
     """One theme's row: its count, the previous one and the change per day, with "no data"
     where no source covering the theme has data (never a 0, never "new from none")."""
-    from geo.change import change_table  # noqa: PLC0415 - statistics load on first use
+    from geo.stats import change_table  # noqa: PLC0415 - statistics load on first use
 
     if now.empty:
         return ThemeRow(label, NO_DATA, NO_DATA if then.empty else b.text, "no data loaded", None)

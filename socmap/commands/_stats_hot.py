@@ -8,8 +8,8 @@ import pandas as pd
 
 from geo.areas import PLACE_COLUMNS, cells_to_places, place_label
 from geo.hexes import hex_counts
-from geo.hotspots import COLUMNS, find_hotspots
 from geo.settings import Settings
+from geo.stats import COLUMNS, find_hotspots
 from geo.store import Store
 from geo.themes import load_themes
 from socmap.cli import EXIT_OK

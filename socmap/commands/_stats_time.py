@@ -7,11 +7,17 @@ from __future__ import annotations
 
 import argparse
 
-from geo.change import STAT_COLUMNS, compare_periods
-from geo.emerging import CATEGORY_LABELS, NO_PATTERN, emerging_hotspots
-from geo.evaluate import METRICS, backtest
 from geo.filters import month_str
 from geo.settings import Settings
+from geo.stats import (
+    CATEGORY_LABELS,
+    METRICS,
+    NO_PATTERN,
+    STAT_COLUMNS,
+    backtest,
+    compare_periods,
+    emerging_hotspots,
+)
 from geo.store import Store, read_coverage
 from geo.themes import load_themes
 from socmap.cli import EXIT_OK

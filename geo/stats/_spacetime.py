@@ -14,7 +14,7 @@ The reference the bins are compared with is the *global window*:
   month alone).
 
 For each bin: the Gi* z-score against the window's mean and spread (descriptive), and the
-exact two-sided randomisation p-value of :mod:`geo.randomisation`: the bins of its
+exact two-sided randomisation p-value of :mod:`geo.stats._randomisation`: the bins of its
 neighbourhood are a draw without replacement from the bins of the window (with
 ``test="conditional"`` the bin keeps its own count and only the others are drawn).
 """
@@ -24,9 +24,9 @@ from __future__ import annotations
 import numpy as np
 
 from geo.errors import ValidationError
-from geo.gistar import check_test, gi_star_z
 from geo.grid import StudyRegion
-from geo.randomisation import subset_sum_tails, two_sided
+from geo.stats._gistar import check_test, gi_star_z
+from geo.stats._randomisation import subset_sum_tails, two_sided
 
 GLOBAL_WINDOWS = ("cube", "month")
 

@@ -6,7 +6,7 @@ works"), on the hexagon grid:
 1. A space-time cube: filtered incidents placed in the area, per cell of the study region and
    per month (empty cells count 0). Months with no data loaded at all are gaps, not zeros:
    they are left out, and the result says which.
-2. Gi* for every bin (cell and month) with a space-time neighbourhood (:mod:`geo.spacetime`):
+2. Gi* for every bin (cell and month) with a space-time neighbourhood (:mod:`geo.stats._spacetime`):
    the cell's neighbourhood in the same month and in the ``steps_back`` months before it
    (ArcGIS's "neighborhood time step", default 1). Each bin's z-score is measured against the
    whole cube by default (ArcGIS's "entire cube" global window), so a place whose counts hold
@@ -17,7 +17,7 @@ works"), on the hexagon grid:
    confidence or more) on the hot side, a *significant cold spot* on the cold side. The same
    exact test as the hot spot map's, so the classes keep their false discovery rate on sparse
    counts; ``test="normal"`` (z's normal p-value, ArcGIS's) is kept for comparison only.
-3. The Mann-Kendall test (:mod:`geo.trend`) on each cell's series of z-scores: the
+3. The Mann-Kendall test (:mod:`geo.stats._mann_kendall`) on each cell's series of z-scores: the
    clustering is *intensifying* when the trend is significant (``p < trend_alpha``, default
    0.05) and positive, *diminishing* when significant and negative. The same test on the
    counts is reported too, with Sen's slope (incidents per month). A month where z is
@@ -36,13 +36,13 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from geo import gistar
 from geo.filters import Filters
 from geo.grid import StudyRegion, cells_to_str, cube_months, monthly_cube, study_region
-from geo.spacetime import check_steps_back, cube_gi
+from geo.stats import _gistar as gistar
+from geo.stats._mann_kendall import mann_kendall
+from geo.stats._spacetime import check_steps_back, cube_gi
 from geo.store import Store
 from geo.themes import ThemeMap
-from geo.trend import mann_kendall
 
 PATTERNS = (
     "new",

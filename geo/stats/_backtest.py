@@ -19,7 +19,7 @@ incidents in the region and ``n`` those in the ``a`` selected cells:
   ``n_train`` and ``N_train`` the method's training incidents in the selected cells and in the
   region: above 1, the selected cells held on to their crime better than the region did.
 
-Methods (each :mod:`geo.surfaces` function):
+Methods (each :mod:`geo.stats._backtest_methods` function):
 
 - ``counts``: incidents per cell over the training months;
 - ``gi_star``: the Gi* z-score of those counts (hot cells first, most significant first);
@@ -43,10 +43,10 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from geo import surfaces
 from geo.errors import ValidationError
 from geo.filters import Filters, month_str
 from geo.grid import cube_months, monthly_cube, study_region
+from geo.stats import _backtest_methods as surfaces
 from geo.store import Store
 from geo.themes import ThemeMap
 

@@ -11,14 +11,14 @@ from collections.abc import Callable
 import numpy as np
 from scipy import sparse
 
-from geo.gistar import gi_star
 from geo.grid import StudyRegion
+from geo.stats._gistar import gi_star
 
 Scorer = Callable[[np.ndarray], np.ndarray]
 
 
 def scorers(region: StudyRegion, bandwidth: int = 2) -> dict[str, Scorer]:
-    """The scorer of each method in :data:`geo.evaluate.METHODS` over ``region``."""
+    """The scorer of each method in :data:`geo.stats.METHODS` over ``region``."""
     smoother = kernel_matrix(region, bandwidth)
     return {
         "counts": lambda y: np.asarray(y, dtype=np.float64),

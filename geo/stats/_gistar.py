@@ -17,7 +17,7 @@ arranged at random (a sum of ``W_i`` counts drawn without replacement from the `
 that randomisation's standardised score. z is kept as a descriptive score: its normal p-value is
 far from calibrated on sparse, skewed counts (docs/statistics.md, "What was wrong before").
 The classes come from the exact p-value of the same randomisation (:func:`gi_star_exact`,
-:mod:`geo.randomisation`), adjusted for the many cells of a map with Benjamini-Hochberg.
+:mod:`geo.stats._randomisation`), adjusted for the many cells of a map with Benjamini-Hochberg.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from scipy import stats
 
 from geo.errors import ValidationError
 from geo.grid import StudyRegion
-from geo.randomisation import subset_sum_tails, two_sided
+from geo.stats._randomisation import subset_sum_tails, two_sided
 
 # (level, alpha) from the strictest down: a class is the first level the q-value passes.
 LEVELS = ((99, 0.01), (95, 0.05), (90, 0.10))
@@ -101,7 +101,7 @@ def gi_star_exact(
     variance z uses). With ``conditional=True`` the cell keeps its own count and its ``W_i - 1``
     neighbours are drawn from the other ``n - 1`` cells (Anselin 1995): Gi* then tests only
     the neighbours, so a busy hexagon among quiet ones is never hot while its empty
-    neighbours can be. The one-sided tails are exact (:func:`geo.randomisation.
+    neighbours can be. The one-sided tails are exact (:func:`geo.stats._randomisation.
     subset_sum_tails`) and folded into ``min(1, 2 min(lower, upper))``. Direction is +1
     (more than chance: hot), -1 (cold) or 0. ``y`` must be counts (whole numbers, 0 or
     more). Every cell gets a p-value; a region whose counts are all equal gets 1 throughout.

@@ -31,9 +31,9 @@ import pandas as pd
 from scipy import stats
 
 from geo.filters import Filters
-from geo.gistar import benjamini_hochberg, check_alpha
 from geo.grid import cells_to_str
 from geo.hexes import hex_counts
+from geo.stats._gistar import benjamini_hochberg, check_alpha
 from geo.store import Coverage, PeriodCoverage, Store, read_coverage
 from geo.themes import ThemeMap
 

@@ -5,7 +5,7 @@ the area's study region (:mod:`geo.grid`: every hexagon overlapping the boundary
 count 0), and reports for every cell the Gi* z-score (a descriptive score), a two-sided
 p-value, its Benjamini-Hochberg adjusted value (q) and a class.
 
-The p-value is by default the exact randomisation one (:func:`geo.gistar.gi_star_exact`):
+The p-value is by default the exact randomisation one (:func:`geo.stats.gi_star_exact`):
 if the counts were arranged over the region at random, how often would the hexagon and its
 neighbours hold as many? It is valid however sparse or skewed the counts. The class comes from
 q: a county map at resolution 8 tests about 6,000 cells at once, so the classes control the
@@ -26,11 +26,11 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from geo import gistar
 from geo.errors import ValidationError
 from geo.filters import Filters
 from geo.grid import StudyRegion, cells_to_str, study_region
 from geo.hexes import hex_counts
+from geo.stats import _gistar as gistar
 from geo.store import Store
 from geo.themes import ThemeMap
 
@@ -57,7 +57,7 @@ class HotspotResult:
       version, or z's normal approximation);
     - ``gi_q``: Benjamini-Hochberg adjusted ``gi_p`` over all the region's cells;
     - ``class``: ``hot_99``, ``hot_95``, ``hot_90``, ``cold_99``, ``cold_95``, ``cold_90`` or
-      ``not_significant`` (labels in :data:`geo.gistar.CLASS_LABELS`), from ``class_by``.
+      ``not_significant`` (labels in :data:`geo.stats.CLASS_LABELS`), from ``class_by``.
 
     Rows are ordered by ``gi_z`` from hottest to coldest.
 
