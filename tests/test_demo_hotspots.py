@@ -25,7 +25,7 @@ from geo.filters import Filters, parse_month
 from geo.themes import load_themes
 from tests._synthetic import insert_area
 
-demo = pytest.importorskip("geo.demo", reason="the demo generator (geo/demo.py) is not merged")
+demo = pytest.importorskip("geo.demo", reason="the demo generator (geo.demo) is not merged")
 
 THEMES = load_themes()
 KNIFE = Filters(themes=("knife_crime",))

@@ -24,8 +24,10 @@ import hashlib
 import json
 from datetime import date
 
-from geo._demo_generate import generate
-from geo._demo_plan import (
+from geo.areas import _placement as placement
+from geo.areas import ensure_ports, packaged_ports, seed_ports
+from geo.demo._generate import generate
+from geo.demo._plan import (
     BACKGROUND_LINE_RECORDS,
     BACKGROUND_LINES,
     MONTHLY,
@@ -36,8 +38,6 @@ from geo._demo_plan import (
     QUIET_KM,
     PlantedHotspot,
 )
-from geo.areas import _placement as placement
-from geo.areas import ensure_ports, packaged_ports, seed_ports
 from geo.errors import ValidationError
 from geo.filters import add_months, month_str, parse_month
 from geo.ingest._load import BatchReport, Chunk, LoadSpec, already_loaded, load_chunks

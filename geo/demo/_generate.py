@@ -1,4 +1,4 @@
-"""Generating the demo rows (what and why: :mod:`geo.demo`, the plan: :mod:`geo._demo_plan`).
+"""Generating the demo rows (what and why: :mod:`geo.demo`, the plan: :mod:`geo.demo._plan`).
 
 Every random draw comes from one ``numpy.random.Generator`` seeded by the caller, in a fixed
 order, so the rows are a pure function of the seed, the months and the boundaries used to
@@ -15,7 +15,9 @@ from datetime import date
 import numpy as np
 import pyarrow as pa
 
-from geo._demo_plan import (
+from geo.areas import Place, find_place, kent_places, london_boroughs, origins, packaged_ports
+from geo.areas import _placement as placement
+from geo.demo._plan import (
     BACKGROUND_LINE_RECORDS,
     BACKGROUND_LINES,
     MONTHLY,
@@ -25,8 +27,6 @@ from geo._demo_plan import (
     PORT_SHARES,
     QUIET_KM,
 )
-from geo.areas import Place, find_place, kent_places, london_boroughs, origins, packaged_ports
-from geo.areas import _placement as placement
 from geo.ingest._stage import CANONICAL
 
 SOURCE = "synthetic-demo"
@@ -132,7 +132,7 @@ def _dates(ctx: _Context, month: date, n: int) -> list[date]:
 
 
 def _in_quiet_zone(lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
-    """Points within QUIET_KM of a planted hotspot's centre (see geo._demo_plan)."""
+    """Points within QUIET_KM of a planted hotspot's centre (see geo.demo._plan)."""
     lat, lon = np.asarray(lat, dtype=float), np.asarray(lon, dtype=float)
     inside = np.zeros(lat.shape, dtype=bool)
     for spot in PLANTED.values():
