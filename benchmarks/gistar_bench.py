@@ -40,8 +40,8 @@ from geo import Settings, Store, find_hotspots, ingest_police_uk
 from geo.areas.boundaries import fetch_boundaries
 from geo.filters import Filters, parse_month
 from geo.grid import _area_cells, _regions, region_from_cells, study_region
-from geo.hexes import hex_counts
 from geo.stats import benjamini_hochberg, gi_star, gi_star_exact, gi_star_frame
+from geo.store.queries.counts import hex_counts
 from geo.themes import load_themes
 
 TARGET_MS = 50.0

@@ -66,8 +66,8 @@ _STATISTICS = {
     "find_hotspots": "geo.stats",
     "StudyRegion": "geo.grid",
     "study_region": "geo.grid",
-    "cell_month_counts": "geo.hexes",
-    "hex_counts": "geo.hexes",
+    "cell_month_counts": "geo.store.queries.counts",
+    "hex_counts": "geo.store.queries.counts",
     "cells_to_places": "geo.areas",
 }
 

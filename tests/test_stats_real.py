@@ -17,8 +17,8 @@ import shapely
 
 from geo import Settings, Store, ingest_police_uk
 from geo.filters import Filters, parse_month
-from geo.hexes import hex_counts
 from geo.stats import find_hotspots
+from geo.store.queries.counts import hex_counts
 from geo.themes import load_themes
 from socmap.cli import main
 from tests._kent import load_kent_areas

@@ -12,8 +12,8 @@ from geo import Settings, Store, ingest_police_uk
 from geo.errors import StoreError
 from geo.filters import Filters
 from geo.grid import CELL_COLUMNS
-from geo.hexes import hex_counts
 from geo.store._schema import CONTEXT_DDL, DDL
+from geo.store.queries.counts import hex_counts
 from geo.themes import load_themes
 from socmap.cli import main
 from tests.test_police_uk_ingest import CANTERBURY, MAIDSTONE, MARGATE, row, write_csv

@@ -39,6 +39,7 @@ from dashboard.views.resolution import view_resolution
 from geo.disclosure import Audience, Count, DisclosurePolicy
 from geo.filters import Filters, add_months, months_between
 from geo.store import PeriodCoverage, month_words, source_name
+from geo.store.queries.incidents import incident_records
 
 TOP_N = 5
 BLOCK_UNITS = {1: "month", 3: "quarter", 6: "half-year", 12: "year"}
@@ -445,14 +446,5 @@ def _cell_place(parts, names: dict[str, str]) -> str:
 
 
 def _incidents_in(ctx, state: ViewState, cell: int, res: int, limit: int = 100) -> list[tuple]:
-    from geo.grid import cell_column  # noqa: PLC0415
-
-    column = cell_column(res)  # a fixed identifier
-    where, wparams = state.filters().where(ctx.themes)
-    return ctx.store.fetch_rows(
-        f"SELECT CASE WHEN date IS NULL THEN strftime(month, '%Y-%m') "
-        f"ELSE strftime(date, '%Y-%m-%d') END, category, coalesce(incident_id, '(no id)'), "
-        f"coalesce(location, destination, port, ''), source "
-        f"FROM incidents WHERE {column} = ? AND {where} ORDER BY month DESC, date DESC LIMIT ?",
-        [cell, *wparams, limit],
-    )
+    """The newest incidents of the view in the hexagon (``res`` is the cell's own)."""
+    return incident_records(ctx.store, state.filters(), ctx.themes, cell=cell, limit=limit)

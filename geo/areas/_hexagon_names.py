@@ -12,14 +12,14 @@ from __future__ import annotations
 import h3.api.basic_int as h3i
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
-from geo.grid import cell_column, check_res
+from geo.grid import check_res
 from geo.store import Store
+from geo.store.queries import areas, incidents
 
 PLACE_COLUMNS = ("cell", "place", "district", "district_name", "division", "division_name")
 _PREFIX = "On or near "
-# How far (degrees) to look for the nearest incident around an empty cell: ~5 km.
-_SEARCH_DEGREES = 0.05
 
 
 def cells_to_places(store: Store, cells: np.ndarray, res: int) -> pd.DataFrame:
@@ -33,12 +33,20 @@ def cells_to_places(store: Store, cells: np.ndarray, res: int) -> pd.DataFrame:
     if cells.size == 0:
         empty = pd.DataFrame({c: pd.Series(dtype=object) for c in PLACE_COLUMNS})
         return empty.astype({"cell": np.uint64})
-    with store.reading() as con:
-        found = _modal_places(con, cells, res)
-        missing = cells[~np.isin(cells, found["cell"].to_numpy())]
-        if missing.size:
-            found = pd.concat([found, _nearest_places(con, missing)], ignore_index=True)
-        names = con.execute("SELECT level, code, name FROM areas").fetchall()
+    found = incidents.cell_places(store, cells, res).to_pandas()
+    missing = cells[~np.isin(cells, found["cell"].to_numpy())]
+    if missing.size:
+        centres = np.array([h3i.cell_to_latlng(int(c)) for c in missing])
+        wanted = pa.table(
+            {
+                "cell": pa.array(missing, pa.uint64()),
+                "lat": pa.array(centres[:, 0], pa.float64()),
+                "lon": pa.array(centres[:, 1], pa.float64()),
+            }
+        )
+        nearest = incidents.nearest_places(store, wanted).to_pandas()
+        found = pd.concat([found, nearest], ignore_index=True)
+    names = [(a.level, a.code, a.name) for a in areas.areas(store)]
     frame = frame.merge(found, on="cell", how="left")
     frame["place"] = frame["place"].map(_short, na_action="ignore")
     lookup = {(level, code): name for level, code, name in names}
@@ -59,70 +67,6 @@ def place_label(row: pd.Series) -> str:
     if district and row.get("division_name"):
         text += f" ({district})"
     return text or "(no incidents nearby)"
-
-
-def _modal_places(con, cells: np.ndarray, res: int) -> pd.DataFrame:
-    column = cell_column(res)  # a fixed identifier
-    con.execute(
-        f"""
-        CREATE OR REPLACE TEMP TABLE place_rows AS
-        SELECT {column} AS cell, location, district, division
-        FROM incidents
-        WHERE {column} IN (SELECT unnest(?::UBIGINT[]))
-        """,
-        [cells.tolist()],
-    )
-    try:
-        found = con.execute(
-            f"""
-            SELECT cell, l.v AS place, d.v AS district, v.v AS division
-            FROM (SELECT DISTINCT cell FROM place_rows)
-            LEFT JOIN ({_top("location")}) l USING (cell)
-            LEFT JOIN ({_top("district")}) d USING (cell)
-            LEFT JOIN ({_top("division")}) v USING (cell)
-            """
-        ).df()
-    finally:
-        con.execute("DROP TABLE place_rows")
-    return found
-
-
-def _top(column: str) -> str:
-    """The most frequent non-null value per cell; ties go to the first name in sort order,
-    so the answer is repeatable. ``column`` is one of three fixed names, never user input."""
-    return f"""
-        SELECT cell, arg_max({column}, (n, -rank)) AS v
-        FROM (SELECT cell, {column}, count(*) AS n,
-                     dense_rank() OVER (PARTITION BY cell ORDER BY {column}) AS rank
-              FROM place_rows WHERE {column} IS NOT NULL GROUP BY cell, {column})
-        GROUP BY cell
-    """
-
-
-def _nearest_places(con, cells: np.ndarray) -> pd.DataFrame:
-    centres = np.array([h3i.cell_to_latlng(int(c)) for c in cells])
-    wanted = pd.DataFrame({"cell": cells, "lat": centres[:, 0], "lon": centres[:, 1]})
-    con.register("wanted_centres", wanted)
-    try:
-        return con.execute(
-            """
-            SELECT w.cell,
-                   arg_min(i.location, (i.latitude - w.lat) ** 2
-                           + ((i.longitude - w.lon) * 0.63) ** 2) AS place,
-                   arg_min(i.district, (i.latitude - w.lat) ** 2
-                           + ((i.longitude - w.lon) * 0.63) ** 2) AS district,
-                   arg_min(i.division, (i.latitude - w.lat) ** 2
-                           + ((i.longitude - w.lon) * 0.63) ** 2) AS division
-            FROM wanted_centres w JOIN incidents i
-              ON i.latitude BETWEEN w.lat - ? AND w.lat + ?
-             AND i.longitude BETWEEN w.lon - ? AND w.lon + ?
-            WHERE i.location IS NOT NULL
-            GROUP BY w.cell
-            """,
-            [_SEARCH_DEGREES] * 2 + [_SEARCH_DEGREES * 1.6] * 2,
-        ).df()
-    finally:
-        con.unregister("wanted_centres")
 
 
 def _short(location: str) -> str:

@@ -23,11 +23,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-import duckdb
 import numpy as np
 import shapely
 
-from geo.areas import PolygonLocator
+from geo.areas._point_in_polygon import PolygonLocator
+from geo.store.queries import areas
+from geo.store.queries._run import Source
 
 # Nearest-division distances are computed in blocks of this many points, to bound memory.
 _NEAREST_BLOCK = 20_000
@@ -117,17 +118,15 @@ def placer_from_areas(
     )
 
 
-def placer_from_connection(con: duckdb.DuckDBPyConnection) -> Placer | None:
-    """A placer for the boundaries in the store, or None when no districts are loaded."""
-    districts = con.execute(
-        "SELECT code, geometry FROM areas WHERE level = 'district' ORDER BY code"
-    ).fetchall()
+def placer_from_connection(source: Source) -> Placer | None:
+    """A placer for the boundaries in the store, or None when no districts are loaded.
+    ``source``: a load's open connection (placing its rows inside its transaction), or the
+    store itself."""
+    districts = areas.area_shapes(source, "district")
     if not districts:
         return None
-    divisions = con.execute(
-        "SELECT code, parent_code, geometry FROM areas WHERE level = 'division' ORDER BY code"
-    ).fetchall()
+    divisions = areas.area_shapes(source, "division")
     return placer_from_areas(
-        [(c, shapely.from_wkb(g)) for c, g in districts],
-        [(c, p, shapely.from_wkb(g)) for c, p, g in divisions],
+        [(a.code, a.geometry) for a in districts],
+        [(a.code, a.parent, a.geometry) for a in divisions],
     )

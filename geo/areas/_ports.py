@@ -17,11 +17,13 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
-from geo.areas import name_key, read_package_csv, split_aliases
+from geo.areas._gazetteer import name_key, read_package_csv, split_aliases
 from geo.errors import InputError
 from geo.ingest._files import inspect_text_file
 from geo.settings import Settings
 from geo.store import Store
+from geo.store.queries._run import Source
+from geo.store.queries.ports import port_rows
 
 PACKAGED_SOURCE = "socmap packaged list (approximate)"
 KINDS = ("seaport", "rail", "tunnel", "airport", "other")
@@ -82,12 +84,9 @@ def packaged_ports() -> tuple[Port, ...]:
     )
 
 
-def ports_from_connection(con: duckdb.DuckDBPyConnection) -> tuple[Port, ...]:
-    rows = con.execute(
-        "SELECT port_id, name, unlocode, kind, latitude, longitude, precision_note, source, "
-        "aliases FROM ports ORDER BY port_id"
-    ).fetchall()
-    return tuple(Port(*r[:8], aliases=tuple(r[8])) for r in rows)
+def ports_from_connection(source: Source) -> tuple[Port, ...]:
+    """The stored ports, by id: from a load's open connection, or the store itself."""
+    return tuple(Port(*r[:8], aliases=tuple(r[8])) for r in port_rows(source))
 
 
 def seed_ports(con: duckdb.DuckDBPyConnection) -> int:
@@ -114,8 +113,7 @@ def stored_ports(store: Store) -> tuple[Port, ...]:
     """The store's ports, or () when there is no store or it has none yet."""
     if not store.exists():
         return ()
-    with store.reading() as cur:
-        return ports_from_connection(cur)
+    return ports_from_connection(store)
 
 
 @dataclass(frozen=True)

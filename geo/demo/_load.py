@@ -43,6 +43,7 @@ from geo.filters import add_months, month_str, parse_month
 from geo.ingest._load import BatchReport, Chunk, LoadSpec, already_loaded, load_chunks
 from geo.settings import Settings
 from geo.store import Store
+from geo.store.queries.areas import boundary_checksums
 
 __all__ = [
     "BACKGROUND_LINES",
@@ -113,7 +114,7 @@ def _checksum(store: Store, seed: int, month_list: list[date]) -> str:
     # Points are kept on land using the loaded boundaries, so they are part of the input.
     boundaries = []
     if store.exists():
-        boundaries = store.fetch_rows("SELECT level, checksum FROM boundary_sets ORDER BY level")
+        boundaries = boundary_checksums(store)
     key = {
         "generator": GENERATOR,
         "seed": seed,

@@ -11,28 +11,28 @@ from the incidents placed in it, never from its hexagons.
 
 from __future__ import annotations
 
-import duckdb
 import h3.api.basic_int as h3i
 import numpy as np
 import shapely
 
 from geo.grid._cells import check_res
 from geo.grid._outlines import cells_to_clipped_boundaries
+from geo.store.queries import areas
+from geo.store.queries._run import Source
 
 LEVELS = ("county", "district", "division")
 
 
-def area_geometry(
-    con: duckdb.DuckDBPyConnection, level: str, code: str | None
-) -> shapely.Geometry | None:
-    """The area's boundary (the union of the districts for the county); None if not loaded."""
+def area_geometry(source: Source, level: str, code: str | None) -> shapely.Geometry | None:
+    """The area's boundary (the union of the districts for the county); None if not loaded.
+    ``source``: the store, or an open connection on it."""
     if level == "county":
-        return _county(con)
+        return _county(source)
     _check_level(level)
-    row = con.execute(
-        "SELECT geometry FROM areas WHERE level = ? AND code = ?", [level, code]
-    ).fetchone()
-    return shapely.from_wkb(row[0]) if row else None
+    if code is None:
+        return None
+    found = areas.area_shapes(source, level, code=code)
+    return found[0].geometry if found else None
 
 
 def cells_overlapping(geometry: shapely.Geometry, res: int) -> np.ndarray:
@@ -47,13 +47,11 @@ def cells_overlapping(geometry: shapely.Geometry, res: int) -> np.ndarray:
     return np.array(sorted(cells), dtype=np.uint64)
 
 
-def area_cells(
-    con: duckdb.DuckDBPyConnection, level: str, code: str | None, res: int
-) -> np.ndarray:
+def area_cells(source: Source, level: str, code: str | None, res: int) -> np.ndarray:
     """The area's cells at ``res``: every cell that overlaps its boundary (none when no
     boundary is loaded). They depend on the boundary alone, never on the incidents."""
     _check_level(level)
-    geometry = area_geometry(con, level, code)
+    geometry = area_geometry(source, level, code)
     if geometry is None:
         return np.array([], dtype=np.uint64)
     return cells_overlapping(geometry, res)
@@ -65,11 +63,11 @@ def _check_level(level: str) -> None:
 
 
 def area_cell_outlines(
-    con: duckdb.DuckDBPyConnection, level: str, code: str | None, res: int
+    source: Source, level: str, code: str | None, res: int
 ) -> tuple[np.ndarray, np.ndarray]:
     """The area's cells (as :func:`area_cells`) and each one's outline cut to its boundary."""
-    cells = area_cells(con, level, code, res)
-    geometry = area_geometry(con, level, code)
+    cells = area_cells(source, level, code, res)
+    geometry = area_geometry(source, level, code)
     if geometry is None:
         raise ValueError(f"no {level} boundary {code!r} is loaded")
     return cells, cells_to_clipped_boundaries(cells, geometry)
@@ -80,16 +78,12 @@ def area_cell_outlines(
 _county_cache: dict[tuple[int, int], shapely.Geometry | None] = {}
 
 
-def _county(con: duckdb.DuckDBPyConnection) -> shapely.Geometry | None:
-    count, digest = con.execute(
-        "SELECT count(*), coalesce(sum(hash(code, geometry)), 0) FROM areas "
-        "WHERE level = 'district'"
-    ).fetchone()
-    key = (int(count), int(digest))
+def _county(source: Source) -> shapely.Geometry | None:
+    key = areas.district_digest(source)
     if key in _county_cache:
         return _county_cache[key]
-    rows = con.execute("SELECT geometry FROM areas WHERE level = 'district'").fetchall()
-    union = shapely.union_all(shapely.from_wkb([g for (g,) in rows])) if rows else None
+    districts = [a.geometry for a in areas.area_shapes(source, "district")]
+    union = shapely.union_all(districts) if districts else None
     _county_cache.clear()  # one store's county at a time is all a process needs
     _county_cache[key] = union
     return union

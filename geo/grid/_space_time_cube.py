@@ -8,8 +8,9 @@ import numpy as np
 
 from geo.filters import Filters, add_months, month_str, months_between
 from geo.grid._regions import StudyRegion
-from geo.hexes import cell_month_counts, months_loaded
 from geo.store import Store
+from geo.store.queries.counts import cell_month_counts
+from geo.store.queries.coverage import months_loaded
 from geo.themes import ThemeMap
 
 

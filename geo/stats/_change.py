@@ -32,9 +32,10 @@ from scipy import stats
 
 from geo.filters import Filters
 from geo.grid import cells_to_str
-from geo.hexes import hex_counts
 from geo.stats._gistar import benjamini_hochberg, check_alpha
 from geo.store import Coverage, PeriodCoverage, Store, read_coverage
+from geo.store.queries.areas import areas as loaded_areas
+from geo.store.queries.counts import area_counts, hex_counts
 from geo.themes import ThemeMap
 
 _COUNTY_NAME = "Kent and Medway"
@@ -340,9 +341,8 @@ def _areas(
 def _area_names(store: Store, filters: Filters) -> dict[str, dict[str, str]]:
     """Loaded areas inside the filters' area, by level: {level: {code: name}}."""
     level, code = filters.area
-    rows = store.fetch_rows("SELECT level, code, name, parent_code FROM areas")
     names: dict[str, dict[str, str]] = {"county": {"county": _COUNTY_NAME}}
-    for lv, c, name, parent in rows:
+    for lv, c, name, parent in ((a.level, a.code, a.name, a.parent) for a in loaded_areas(store)):
         inside = (
             level == "county"
             or (level == "district" and (code in (c, parent)))
@@ -366,17 +366,7 @@ def _area_counts(store: Store, filters: Filters, themes: ThemeMap, level: str) -
     """Incidents per area code, from where each incident was placed (never from hexagons).
 
     The county counts every incident matching the filters, unmapped ones included."""
-    where, params = filters.where(themes)
-    if level == "county":
-        sql = f"SELECT 'county' AS code, count(*) AS n FROM incidents WHERE {where}"
-    else:
-        # level is "district" or "division", chosen by _levels, never user input.
-        sql = f"""
-            SELECT {level} AS code, count(*) AS n FROM incidents
-            WHERE {where} AND {level} IS NOT NULL GROUP BY 1
-        """
-    rows = store.fetch_rows(sql, params)
-    return pd.Series({code: int(n) for code, n in rows}, dtype=np.int64)
+    return pd.Series(area_counts(store, filters, themes, level), dtype=np.int64)
 
 
 def coverage_notes(now: PeriodCoverage, before: PeriodCoverage) -> tuple[str, ...]:

@@ -29,9 +29,9 @@ import pandas as pd
 from geo.errors import ValidationError
 from geo.filters import Filters
 from geo.grid import StudyRegion, cells_to_str, study_region
-from geo.hexes import hex_counts
 from geo.stats import _gistar as gistar
 from geo.store import Store
+from geo.store.queries.counts import hex_counts
 from geo.themes import ThemeMap
 
 CLASS_BY = ("q", "p")

@@ -33,6 +33,7 @@ from datetime import date
 
 from geo.filters import Filters, add_months, month_str, months_between
 from geo.store._file import Store
+from geo.store.queries.coverage import source_category_months
 from geo.themes import ThemeMap
 
 POLICE_UK = "police-uk"
@@ -332,9 +333,7 @@ def read_coverage(store: Store) -> Coverage:
     """The coverage of everything stored (one grouped query)."""
     if not store.exists():
         return Coverage()
-    rows = store.fetch_rows(
-        "SELECT source, category, month FROM incidents WHERE month IS NOT NULL GROUP BY ALL"
-    )
+    rows = source_category_months(store)
     months: dict[str, set[date]] = {}
     delivered: dict[str, set[str]] = {}
     for source, category, month in rows:

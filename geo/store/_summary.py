@@ -13,44 +13,16 @@ from geo.context import attribution, context_summary
 from geo.filters import month_str
 from geo.store._coverage import read_coverage
 from geo.store._file import Store
+from geo.store.queries import batches as accounts
 from geo.themes import ThemeMap
 
 _UNKNOWN = "(unknown)"
-
-_COUNTS_SQL = """
-WITH stored AS (
-    SELECT {key} AS k,
-           count(*) FILTER (WHERE latitude IS NOT NULL) AS loaded,
-           count(*) FILTER (WHERE latitude IS NULL) AS unmapped
-    FROM incidents GROUP BY ALL
-), rejected AS (
-    SELECT {qkey} AS k, count(*) AS quarantined FROM quarantine GROUP BY ALL
-)
-SELECT coalesce(s.k, r.k) AS k,
-       coalesce(s.loaded, 0), coalesce(s.unmapped, 0), coalesce(r.quarantined, 0)
-FROM stored s FULL OUTER JOIN rejected r ON s.k IS NOT DISTINCT FROM r.k
-ORDER BY 1 NULLS LAST
-"""
-
-# Allow-listed grouping keys: (incidents expression, quarantine expression).
-_KEYS = {
-    "source": ("source", "source"),
-    "category": ("category", "category"),
-    "month": ("month", "month"),
-}
 
 
 def summarize(store: Store, themes: ThemeMap) -> dict[str, Any]:
     """The summary as plain data (JSON-ready)."""
     out: dict[str, Any] = {"store": str(store.path), "data_version": store.data_version()}
-    totals = store.fetch_rows(
-        """
-        SELECT (SELECT count(*) FILTER (WHERE latitude IS NOT NULL) FROM incidents),
-               (SELECT count(*) FILTER (WHERE latitude IS NULL) FROM incidents),
-               (SELECT count(*) FROM quarantine)
-        """
-    )[0]
-    loaded, unmapped, quarantined = (int(v) for v in totals)
+    loaded, unmapped, quarantined = accounts.totals(store)
     out.update(
         rows_read=loaded + unmapped + quarantined,
         loaded=loaded,
@@ -75,10 +47,8 @@ def summarize(store: Store, themes: ThemeMap) -> dict[str, Any]:
 
 
 def _grouped(store: Store, name: str) -> dict[str, dict[str, int]]:
-    key, qkey = _KEYS[name]
-    rows = store.fetch_rows(_COUNTS_SQL.format(key=key, qkey=qkey))
     result = {}
-    for k, loaded, unmapped, quarantined in rows:
+    for k, loaded, unmapped, quarantined in accounts.totals_by(store, name):
         label = _UNKNOWN if k is None else (month_str(k) if name == "month" else str(k))
         result[label] = {
             "loaded": int(loaded),
@@ -88,49 +58,25 @@ def _grouped(store: Store, name: str) -> dict[str, dict[str, int]]:
     return result
 
 
-def _by_area(store: Store, column: str) -> dict[str, dict[str, Any]]:
+def _by_area(store: Store, level: str) -> dict[str, dict[str, Any]]:
     """Mapped incidents per area, keyed by ONS code; every loaded area, even with none."""
-    # The column name comes from this module only; the level is a parameter.
-    assert column in {"district", "division"}
-    rows = store.fetch_rows(
-        f"""
-        WITH counts AS (
-            SELECT {column} AS code, count(*) AS n FROM incidents
-            WHERE {column} IS NOT NULL GROUP BY ALL
-        ), known AS (SELECT code, name, parent_code FROM areas WHERE level = ?)
-        SELECT coalesce(k.code, c.code), k.name, k.parent_code, coalesce(c.n, 0)
-        FROM known k FULL OUTER JOIN counts c ON k.code = c.code ORDER BY 1
-        """,
-        [column],
-    )
     out: dict[str, dict[str, Any]] = {}
-    for code, name, parent, n in rows:
+    for code, name, parent, n in accounts.loaded_by_area(store, level):
         out[code] = {"name": name, "loaded": int(n)}
-        if column == "division":
+        if level == "division":
             out[code]["district"] = parent
     return out
 
 
 def _outside(store: Store) -> int | None:
     """Mapped incidents in no district (None until district boundaries are loaded)."""
-    (districts,) = store.fetch_rows("SELECT count(*) FROM areas WHERE level = 'district'")[0]
-    if not districts:
+    if not accounts.area_count(store, "district"):
         return None
-    return int(
-        store.fetch_rows(
-            "SELECT count(*) FROM incidents WHERE latitude IS NOT NULL AND district IS NULL"
-        )[0][0]
-    )
+    return accounts.located_outside(store)
 
 
 def _batches(store: Store) -> list[dict[str, Any]]:
-    rows = store.fetch(
-        """
-        SELECT batch_id, kind, source, file, checksum, rows_read, loaded, unmapped,
-               quarantined, replaced, loaded_at, status, superseded_by
-        FROM batches ORDER BY batch_id
-        """
-    ).to_pylist()
+    rows = accounts.batches(store)
     for r in rows:
         r["loaded_at"] = r["loaded_at"].isoformat()
     return rows

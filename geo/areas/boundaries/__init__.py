@@ -20,6 +20,7 @@ from geo.areas.boundaries._load import load_boundary_set, remove_boundaries
 from geo.areas.boundaries._manifest import Manifest, load_manifest
 from geo.areas.boundaries._model import LEVELS, BoundaryReport, BoundarySpec
 from geo.store import Store
+from geo.store.queries import areas as queries
 
 __all__ = [
     "LEVELS",
@@ -78,14 +79,7 @@ def boundary_sets(store: Store) -> list[dict[str, Any]]:
     """The loaded boundary sets, county first, with how many areas each holds."""
     if not store.exists():
         return []
-    rows = store.fetch(
-        """
-        SELECT s.level, s.source, s.vintage, s.approximate, s.note, s.file, s.checksum,
-               s.loaded_at, (SELECT count(*) FROM areas a WHERE a.level = s.level) AS areas
-        FROM boundary_sets s
-        """
-    ).to_pylist()
-    return sorted(rows, key=lambda r: LEVELS.index(r["level"]))
+    return sorted(queries.boundary_sets(store), key=lambda r: LEVELS.index(r["level"]))
 
 
 def boundary_note(store: Store, levels: tuple[str, ...] = LEVELS) -> str | None:
@@ -116,22 +110,17 @@ def area_features(
     """
     if level not in LEVELS:
         raise ValueError(f"boundary level {level!r}: expected one of {', '.join(LEVELS)}")
-    sql = "SELECT code, name, parent_code, geometry FROM areas WHERE level = ?"
-    params: list[object] = [level]
-    if parent is not None:
-        sql += " AND parent_code = ?"
-        params.append(parent)
-    rows = store.fetch_rows(sql + " ORDER BY code", params) if store.exists() else []
+    shapes = queries.area_shapes(store, level, parent=parent) if store.exists() else []
     features = []
-    for code, name, parent_code, wkb in rows:
-        shape = shapely.from_wkb(wkb)
+    for area in shapes:
+        shape = area.geometry
         if tolerance > 0:
             shape = shapely.simplify(shape, tolerance, preserve_topology=True)
         features.append(
             {
                 "type": "Feature",
-                "id": code,
-                "properties": {"code": code, "name": name, "parent": parent_code},
+                "id": area.code,
+                "properties": {"code": area.code, "name": area.name, "parent": area.parent},
                 "geometry": shapely.geometry.mapping(shape),
             }
         )

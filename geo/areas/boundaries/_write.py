@@ -18,7 +18,7 @@ import numpy as np
 import pyarrow as pa
 import shapely
 
-from geo.areas import placer_from_connection
+from geo.areas._placement import placer_from_connection
 from geo.areas.boundaries._model import BoundarySpec
 
 
