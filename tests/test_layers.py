@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import ast
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -108,3 +110,38 @@ def test_the_check_finds_each_kind_of_offence(tmp_path):
         encoding="utf-8",
     )
     assert _problems(innocent, tmp_path) == []
+
+
+def test_every_public_name_of_every_core_package_resolves():
+    """Each sub-package of geo lists its public names (``__all__``) and exports them from
+    private modules on first use: every listed name must be there, from a fresh process."""
+    code = (
+        "import importlib, pkgutil, geo\n"
+        "packages = ['geo'] + [m.name for m in pkgutil.walk_packages(geo.__path__, 'geo.')\n"
+        "                      if m.ispkg]\n"
+        "missing = []\n"
+        "for name in packages:\n"
+        "    module = importlib.import_module(name)\n"
+        "    for attr in getattr(module, '__all__', ()):\n"
+        "        if not hasattr(module, attr): missing.append(f'{name}.{attr}')\n"
+        "print(len(packages), missing)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout.strip()
+    count, missing = out.split(" ", 1)
+    assert int(count) >= 10  # geo and its sub-packages (store, queries, grid, areas, ...)
+    assert missing == "[]"
+
+
+def test_opening_the_store_imports_no_statistics_or_geopandas():
+    """The command line starts fast: the store, settings and the query layer's package load
+    without scipy, pandas or geopandas (the statistics and boundaries load on first use)."""
+    code = (
+        "import sys\n"
+        "from geo import Settings, Store\n"
+        "import geo.store, geo.grid, geo.areas, geo.stats, geo.store.queries, socmap.cli\n"
+        "print(sorted(m for m in ('scipy', 'pandas', 'geopandas') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
