@@ -1,0 +1,417 @@
+"""The store on ClickHouse: a server (``clickhouse://``) or embedded chdb (``chdb:///dir``).
+
+Readers read the newest published *generation* (a database ``<db>_g<N>``; see
+:mod:`geo.store._publish`), through the same query layer as on DuckDB: the query modules
+hand this object their SQL (the ClickHouse text where the two differ) and their values,
+which are always bound on the server (:mod:`geo.store._dialect`).
+
+Loads are unchanged: they validate, place and account for rows in the DuckDB staging copy
+(``SOCMAP_DB``, a :class:`~geo.store.Store`) exactly as on DuckDB, in one transaction, and
+the committed copy is then published as a new generation. If the publish fails, the staging
+copy is put back to the version before the load, so the next load starts from what readers
+see; a writer that dies between the two leaves the staging copy ahead, and the next publish
+(any load, or :meth:`ClickHouseStore.publish`) brings readers up to it.
+
+Threads: each thread has its own client (a shared raw chdb session mixes up the parameters
+of concurrent queries; the spike measured wrong answers). chdb opens one store directory per
+process: a second process fails at once, which is reported as one line.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from collections.abc import Iterator, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pyarrow as pa
+
+from geo.errors import StoreError
+from geo.store import _publish
+from geo.store._dialect import to_clickhouse
+from geo.store._file import Store, _remove_quietly, _WriterLock
+from geo.store._schema import SCHEMA_VERSION
+
+if TYPE_CHECKING:
+    import duckdb
+
+    from geo.settings import StoreTarget
+
+# Columns that hold WKB: read as bytes, not text.
+_BINARY_COLUMNS = {"geometry": "bytes", "file_geometry": "bytes"}
+# SQL-standard outer joins (NULL, not 0 or '', for the missing side), as DuckDB gives.
+_SESSION_SETTINGS = {"join_use_nulls": 1}
+
+
+class ClickHouseStore:
+    """The store's readers on ClickHouse, and its loads through a DuckDB staging copy."""
+
+    dialect = "clickhouse"
+
+    def __init__(self, target: StoreTarget, staging: str | Path) -> None:
+        if target.kind not in ("chdb", "clickhouse"):
+            raise ValueError(f"not a ClickHouse store: {target}")
+        self.target = target
+        self.database = target.database
+        self.path = str(target)  # what caches and the summary name the store by
+        self.staging = Store(staging)
+        self._local = threading.local()
+        self._clients: list[Any] = []
+        self._lock = threading.Lock()
+
+    def __repr__(self) -> str:
+        return f"ClickHouseStore({self.path!r})"
+
+    # -- connections ------------------------------------------------------------------------
+
+    def client(self) -> Any:
+        """This thread's client (created on first use)."""
+        found = getattr(self._local, "client", None)
+        if found is None:
+            found = _connect(self.target)
+            self._local.client = found
+            with self._lock:
+                self._clients.append(found)
+        return found
+
+    def close(self) -> None:
+        with self._lock:
+            clients, self._clients = self._clients, []
+        for c in clients:
+            with contextlib.suppress(Exception):
+                c.close()
+        self._local = threading.local()
+        self.staging.close()
+
+    def command(self, sql: str, params: dict[str, object] | None = None) -> None:
+        """A statement outside any generation (DDL, the commit)."""
+        c = self.client()
+        c.database = "default"
+        try:
+            c.command(sql, parameters=params or None)
+        except Exception as exc:
+            raise _store_error(self.target, exc) from exc
+
+    def control_rows(self, sql: str, params: dict[str, object] | None = None) -> list[tuple]:
+        """A query outside any generation (which generations there are)."""
+        c = self.client()
+        c.database = "default"
+        try:
+            return [tuple(r) for r in c.query(sql, parameters=params or None).result_rows]
+        except Exception as exc:
+            raise _store_error(self.target, exc) from exc
+
+    # -- reading ----------------------------------------------------------------------------
+
+    def current(self) -> tuple[int, str] | None:
+        """(generation, data version) readers use now; None before the first publish."""
+        try:
+            found = self.control_rows(
+                f"SELECT gen, data_version FROM `{self.database}`.generations "
+                "ORDER BY gen DESC LIMIT 1"
+            )
+        except StoreError as exc:
+            cause = str(exc.__cause__)
+            if "UNKNOWN_TABLE" in cause or "UNKNOWN_DATABASE" in cause:
+                return None
+            raise
+        return (int(found[0][0]), str(found[0][1])) if found else None
+
+    def exists(self) -> bool:
+        return self.current() is not None
+
+    def data_version(self) -> str:
+        found = self.current()
+        return found[1] if found else "empty"
+
+    @contextlib.contextmanager
+    def reading(self) -> Iterator[_Generation]:
+        """The current generation, fixed for the block (several queries, one version)."""
+        found = self.current()
+        if found is None:
+            raise StoreError(
+                f"{self.path}: no store here yet; create one with `socmap demo` or `socmap ingest`"
+            )
+        yield _Generation(self, found[0])
+
+    def fetch(self, sql: str, params: Sequence[Any] | dict[str, Any] | None = None) -> pa.Table:
+        with self.reading() as gen:
+            return gen.fetch(sql, params)
+
+    def fetch_rows(
+        self, sql: str, params: Sequence[Any] | dict[str, Any] | None = None
+    ) -> list[tuple]:
+        with self.reading() as gen:
+            return gen.fetch_rows(sql, params)
+
+    def schema_version(self) -> str | None:
+        rows = self.fetch_rows("SELECT value FROM meta WHERE key = 'schema_version'")
+        return rows[0][0] if rows else None
+
+    # -- writing ----------------------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def writing(self, *, upgrading: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A load's transaction on the staging copy, published when it commits; on any
+        failure readers keep the generation they had and the staging copy is as before."""
+        lock = self.staging.path.with_name(self.staging.path.name + ".publish.lock")
+        with _WriterLock(lock):
+            had_copy = self.staging.exists()
+            with self.staging.writing(upgrading=upgrading) as con:
+                yield con
+            try:
+                self.publish()
+            except BaseException:
+                if had_copy:
+                    self.staging.restore_previous()
+                else:
+                    self.staging.close()
+                    _remove_quietly(self.staging.path)
+                raise
+
+    def restore_previous(self) -> None:
+        """Put back the staging copy's previous version and publish it."""
+        lock = self.staging.path.with_name(self.staging.path.name + ".publish.lock")
+        with _WriterLock(lock):
+            self.staging.restore_previous()
+            self.publish()
+
+    def publish(self) -> int:
+        """Publish the staging copy as a new generation (nothing when readers already have
+        its version); the generation readers use afterwards."""
+        with self.staging.reading() as con:
+            return _Publisher(self, con).run()
+
+
+class _Generation:
+    """One generation, for reads: the query layer's source while it is held."""
+
+    dialect = "clickhouse"
+
+    def __init__(self, store: ClickHouseStore, gen: int) -> None:
+        self._store = store
+        self.gen = gen
+        self.path = store.path
+        self.database = f"{store.database}_g{gen}"
+
+    def _client(self) -> Any:
+        c = self._store.client()
+        c.database = self.database
+        return c
+
+    def fetch(self, sql: str, params: Sequence[Any] | dict[str, Any] | None = None) -> pa.Table:
+        text, bound = to_clickhouse(sql, params or ())
+        try:
+            return self._client().query_arrow(text, parameters=bound or None)
+        except Exception as exc:
+            raise _store_error(self._store.target, exc) from exc
+
+    def fetch_rows(
+        self, sql: str, params: Sequence[Any] | dict[str, Any] | None = None
+    ) -> list[tuple]:
+        text, bound = to_clickhouse(sql, params or ())
+        try:
+            result = self._client().query(
+                text, parameters=bound or None, column_formats=_BINARY_COLUMNS
+            )
+        except Exception as exc:
+            raise _store_error(self._store.target, exc) from exc
+        return [tuple(r) for r in result.result_rows]
+
+
+class _Publisher:
+    """One publish (see :mod:`geo.store._publish` for the steps)."""
+
+    def __init__(self, store: ClickHouseStore, con: duckdb.DuckDBPyConnection) -> None:
+        self.store = store
+        self.con = con
+        self.db = store.database
+
+    def run(self) -> int:
+        (version,) = self.con.execute(
+            "SELECT value FROM meta WHERE key = 'data_version'"
+        ).fetchone()
+        self.store.command(f"CREATE DATABASE IF NOT EXISTS `{self.db}`")
+        self.store.command(
+            f"CREATE TABLE IF NOT EXISTS `{self.db}`.generations (gen UInt32, "
+            "data_version String, schema_version String, published_at DateTime64(6, 'UTC')) "
+            "ENGINE = MergeTree ORDER BY gen"
+        )
+        current = self.store.current()
+        if current is not None and current[1] == version:
+            return current[0]
+        previous = current[0] if current else None
+        gen = self._next_gen()
+        target = f"{self.db}_g{gen}"
+        self.store.command(f"DROP DATABASE IF EXISTS `{target}` SYNC")  # a dead writer's
+        self.store.command(f"CREATE DATABASE `{target}`")
+        try:
+            self._build(target, previous)
+            self.store.command(
+                f"INSERT INTO `{self.db}`.generations VALUES "
+                "({g:UInt32}, {v:String}, {s:String}, {t:DateTime64(6, 'UTC')})",
+                {"g": gen, "v": version, "s": SCHEMA_VERSION, "t": datetime.now(UTC)},
+            )  # THE commit: readers use the newest row
+        except BaseException:
+            with contextlib.suppress(Exception):
+                self.store.command(f"DROP DATABASE IF EXISTS `{target}` SYNC")
+            raise
+        self._collect(keep=(gen, previous))
+        return gen
+
+    def _next_gen(self) -> int:
+        # Past every generation committed and every database a dead writer left.
+        found = self.store.control_rows(
+            "SELECT max(g) FROM (SELECT toUInt32OrZero(substring(name, {n:UInt32})) AS g "
+            "FROM system.databases WHERE startsWith(name, {p:String}) UNION ALL "
+            f"SELECT max(gen) FROM `{self.db}`.generations)",
+            {"p": f"{self.db}_g", "n": len(self.db) + 3},
+        )
+        return int(found[0][0] or 0) + 1
+
+    def _build(self, target: str, previous: int | None) -> None:
+        tables = _publish.staged_tables(self.con)
+        for table, columns in tables.items():
+            if table == _publish.INCIDENTS:
+                self._incidents(target, previous, columns)
+                continue
+            self.store.command(_publish.create_sql(target, table, columns))
+            self._insert(target, table, _publish.table_rows(self.con, table, columns))
+        self._verify(target, tables)
+
+    def _incidents(self, target: str, previous: int | None, columns: list) -> None:
+        staged = _publish.month_digests(self.con, columns)
+        published = self._published_digests(previous, columns)
+        todo = _publish.plan(staged, published)
+        if todo.full:
+            self.store.command(_publish.create_sql(target, _publish.INCIDENTS, columns))
+        else:
+            self.store.command(
+                f"CREATE TABLE `{target}`.incidents CLONE AS `{self.db}_g{previous}`.incidents"
+            )
+        for yyyymm in todo.drop + ([] if todo.full else todo.write):
+            self.store.command(f"ALTER TABLE `{target}`.incidents DROP PARTITION {int(yyyymm)}")
+        for yyyymm in todo.write:
+            rows = _publish.month_rows(self.con, columns, yyyymm)
+            self._insert(target, _publish.INCIDENTS, rows)
+            # One part per month for readers (an insert can leave several).
+            self.store.command(f"OPTIMIZE TABLE `{target}`.incidents PARTITION {int(yyyymm)} FINAL")
+        self.store.command(
+            f"CREATE TABLE `{target}`.{_publish.DIGESTS} (yyyymm UInt32, n Int64, "
+            "digest UInt64) ENGINE = MergeTree ORDER BY yyyymm"
+        )
+        digests = pa.table(
+            {
+                "yyyymm": pa.array(list(staged), pa.uint32()),
+                "n": pa.array([n for n, _ in staged.values()], pa.int64()),
+                "digest": pa.array([d for _, d in staged.values()], pa.uint64()),
+            }
+        )
+        self._insert(target, _publish.DIGESTS, digests)
+
+    def _published_digests(
+        self, previous: int | None, columns: list
+    ) -> dict[int, tuple[int, int]] | None:
+        """The previous generation's month digests, or None when it cannot be cloned (no
+        previous generation, or incidents of another layout after an upgrade)."""
+        if previous is None:
+            return None
+        gen = _Generation(self.store, previous)
+        layout = gen.fetch_rows(
+            "SELECT name, type FROM system.columns WHERE database = ? AND table = 'incidents' "
+            "ORDER BY position",
+            [gen.database],
+        )
+        if layout != [(c.name, c.ch_type) for c in columns]:
+            return None
+        found = gen.fetch_rows(f"SELECT yyyymm, n, digest FROM {_publish.DIGESTS}")
+        return {int(m): (int(n), int(d)) for m, n, d in found}
+
+    def _insert(self, database: str, table: str, rows: pa.Table) -> None:
+        if rows.num_rows == 0:
+            return
+        client = self.store.client()
+        try:
+            # Arrow as it is, nulls included (chdb's Python() table function reads a null
+            # date as a garbage day, so it is not used).
+            client.insert_arrow(table, rows, database=database)
+        except Exception as exc:
+            raise _store_error(self.store.target, exc) from exc
+
+    def _verify(self, target: str, tables: dict[str, list]) -> None:
+        """Every table holds what the staging copy holds (incidents month by month)."""
+        gen = _Generation(self.store, int(target.rsplit("_g", 1)[1]))
+        for table in tables:
+            (want,) = self.con.execute(f'SELECT count(*) FROM "{table}"').fetchone()
+            (got,) = gen.fetch_rows(f"SELECT count() FROM `{table}`")[0]
+            if int(want) != int(got):
+                raise StoreError(
+                    f"{self.store.path}: publishing {table}: {got} rows written of {want}; "
+                    "readers keep the previous version"
+                )
+        want_months = dict(
+            self.con.execute(
+                "SELECT year(month) * 100 + month(month), count(*) FROM incidents GROUP BY 1"
+            ).fetchall()
+        )
+        got_months = dict(
+            gen.fetch_rows("SELECT toYYYYMM(month), count() FROM incidents GROUP BY 1")
+        )
+        if {int(k): int(v) for k, v in want_months.items()} != {
+            int(k): int(v) for k, v in got_months.items()
+        }:
+            raise StoreError(
+                f"{self.store.path}: publishing incidents: the months written differ from "
+                "the staging copy; readers keep the previous version"
+            )
+
+    def _collect(self, keep: tuple[int | None, ...]) -> None:
+        """Drop generations older than the previous one (best effort: a later publish
+        tries again)."""
+        names = self.store.control_rows(
+            "SELECT name FROM system.databases WHERE startsWith(name, {p:String})",
+            {"p": f"{self.db}_g"},
+        )
+        for (name,) in names:
+            suffix = name[len(self.db) + 2 :]
+            if (
+                suffix.isdigit()
+                and int(suffix) not in keep
+                and int(suffix) < max(k for k in keep if k is not None)
+            ):
+                with contextlib.suppress(StoreError):
+                    self.store.command(f"DROP DATABASE IF EXISTS `{name}`")
+
+
+def _connect(target: StoreTarget) -> Any:
+    import clickhouse_connect  # noqa: PLC0415 (only a ClickHouse store loads the client)
+
+    try:
+        if target.kind == "chdb":
+            assert target.path is not None
+            target.path.mkdir(parents=True, exist_ok=True)
+            return clickhouse_connect.get_client(
+                interface="chdb", path=str(target.path), settings=_SESSION_SETTINGS
+            )
+        return clickhouse_connect.get_client(
+            host=target.host,
+            port=target.port,
+            username=target.username or "default",
+            password=target.password or "",
+            secure=target.secure,
+            settings=_SESSION_SETTINGS,
+        )
+    except Exception as exc:
+        raise _store_error(target, exc) from exc
+
+
+def _store_error(target: StoreTarget, exc: BaseException) -> StoreError:
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    if "Cannot lock file" in str(exc) or "already initialized with path" in str(exc):
+        return StoreError(
+            f"{target}: the store is in use by another socmap process (embedded ClickHouse "
+            "opens a directory in one process at a time; use a ClickHouse server for more)"
+        )
+    return StoreError(f"{target}: {text}")
