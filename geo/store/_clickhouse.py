@@ -41,8 +41,17 @@ if TYPE_CHECKING:
 
 # Columns that hold WKB: read as bytes, not text.
 _BINARY_COLUMNS = {"geometry": "bytes", "file_geometry": "bytes"}
-# SQL-standard outer joins (NULL, not 0 or '', for the missing side), as DuckDB gives.
-_SESSION_SETTINGS = {"join_use_nulls": 1}
+# What makes ClickHouse answer the query layer's SQL as DuckDB does:
+# - join_use_nulls: an outer join's missing side is NULL (not 0 or '');
+# - prefer_column_name_to_alias: a column named in WHERE is the column, even when the
+#   SELECT list gives another expression that name (`NULL AS cell ... WHERE cell IS NOT
+#   NULL` otherwise filters on the NULL: every row gone);
+# - aggregate_functions_null_for_empty: min/max/sum of no rows are NULL, not 0 or 1970-01-01.
+_SESSION_SETTINGS = {
+    "join_use_nulls": 1,
+    "prefer_column_name_to_alias": 1,
+    "aggregate_functions_null_for_empty": 1,
+}
 
 
 class ClickHouseStore:

@@ -166,7 +166,7 @@ _NEAREST_CLICKHOUSE = """
                   + ((i.longitude - w.lon) * 0.63) * ((i.longitude - w.lon) * 0.63)) AS district,
            argMin(i.division, (i.latitude - w.lat) * (i.latitude - w.lat)
                   + ((i.longitude - w.lon) * 0.63) * ((i.longitude - w.lon) * 0.63)) AS division
-    FROM (SELECT t.1 AS cell, t.2 AS lat, t.3 AS lon
+    FROM (SELECT toUInt64(t.1) AS cell, t.2 AS lat, t.3 AS lon
           FROM (SELECT arrayJoin(arrayZip(?, ?, ?)) AS t)) w
     CROSS JOIN (SELECT location, district, division, latitude, longitude FROM incidents
                 WHERE location IS NOT NULL AND latitude BETWEEN ? AND ?
