@@ -20,6 +20,8 @@ process: a second process fails at once, which is reported as one line.
 from __future__ import annotations
 
 import contextlib
+import fcntl
+import os
 import threading
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
@@ -418,9 +420,31 @@ def _connect(target: StoreTarget) -> Any:
 
 def _store_error(target: StoreTarget, exc: BaseException) -> StoreError:
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-    if "Cannot lock file" in str(exc) or "already initialized with path" in str(exc):
+    opening = "EmbeddedServer" in str(exc)  # chdb could not start its engine
+    if "Cannot lock file" in str(exc) or (opening and _locked_elsewhere(target)):
         return StoreError(
             f"{target}: the store is in use by another socmap process (embedded ClickHouse "
             "opens a directory in one process at a time; use a ClickHouse server for more)"
         )
     return StoreError(f"{target}: {text}")
+
+
+def _locked_elsewhere(target: StoreTarget) -> bool:
+    """Whether another process holds the chdb directory (its engine flocks ``status``; chdb
+    reports only "Error initializing EmbeddedServer")."""
+    if target.kind != "chdb" or target.path is None:
+        return False
+    status = target.path / "status"
+    try:
+        fd = os.open(status, os.O_RDONLY)
+    except OSError:
+        return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    else:
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        return False
+    finally:
+        os.close(fd)
