@@ -66,14 +66,17 @@ class ClickHouseStore:
             raise ValueError(f"not a ClickHouse store: {target}")
         self.target = target
         self.database = target.database
-        self.path = str(target)  # what caches and the summary name the store by
+        self.location = str(target)  # what the summary names the store by (no password)
         self.staging = Store(staging)
+        # Local files that belong with this store (the dashboard's worker cache) go beside
+        # the staging copy, as they go beside a DuckDB store.
+        self.path = self.staging.path
         self._local = threading.local()
         self._clients: list[Any] = []
         self._lock = threading.Lock()
 
     def __repr__(self) -> str:
-        return f"ClickHouseStore({self.path!r})"
+        return f"ClickHouseStore({self.location!r})"
 
     # -- connections ------------------------------------------------------------------------
 
@@ -143,7 +146,8 @@ class ClickHouseStore:
         found = self.current()
         if found is None:
             raise StoreError(
-                f"{self.path}: no store here yet; create one with `socmap demo` or `socmap ingest`"
+                f"{self.location}: no store here yet; create one with `socmap demo` or "
+                "`socmap ingest`"
             )
         yield _Generation(self, found[0])
 
@@ -205,6 +209,7 @@ class _Generation:
         self._store = store
         self.gen = gen
         self.path = store.path
+        self.location = store.location
         self.database = f"{store.database}_g{gen}"
 
     def _client(self) -> Any:
@@ -359,7 +364,7 @@ class _Publisher:
             (got,) = gen.fetch_rows(f"SELECT count() FROM `{table}`")[0]
             if int(want) != int(got):
                 raise StoreError(
-                    f"{self.store.path}: publishing {table}: {got} rows written of {want}; "
+                    f"{self.store.location}: publishing {table}: {got} rows written of {want}; "
                     "readers keep the previous version"
                 )
         want_months = dict(
@@ -374,7 +379,7 @@ class _Publisher:
             int(k): int(v) for k, v in got_months.items()
         }:
             raise StoreError(
-                f"{self.store.path}: publishing incidents: the months written differ from "
+                f"{self.store.location}: publishing incidents: the months written differ from "
                 "the staging copy; readers keep the previous version"
             )
 
