@@ -121,9 +121,13 @@ class ClickHouseStore:
 
     def current(self) -> tuple[int, str] | None:
         """(generation, data version) readers use now; None before the first publish."""
+        found = self._newest()
+        return (found[0], found[1]) if found else None
+
+    def _newest(self) -> tuple[int, str, str] | None:
         try:
             found = self.control_rows(
-                f"SELECT gen, data_version FROM `{self.database}`.generations "
+                f"SELECT gen, data_version, schema_version FROM `{self.database}`.generations "
                 "ORDER BY gen DESC LIMIT 1"
             )
         except StoreError as exc:
@@ -131,7 +135,7 @@ class ClickHouseStore:
             if "UNKNOWN_TABLE" in cause or "UNKNOWN_DATABASE" in cause:
                 return None
             raise
-        return (int(found[0][0]), str(found[0][1])) if found else None
+        return (int(found[0][0]), str(found[0][1]), str(found[0][2])) if found else None
 
     def exists(self) -> bool:
         return self.current() is not None
@@ -143,11 +147,17 @@ class ClickHouseStore:
     @contextlib.contextmanager
     def reading(self) -> Iterator[_Generation]:
         """The current generation, fixed for the block (several queries, one version)."""
-        found = self.current()
+        found = self._newest()
         if found is None:
             raise StoreError(
                 f"{self.location}: no store here yet; create one with `socmap demo` or "
                 "`socmap ingest`"
+            )
+        if found[2] != SCHEMA_VERSION:  # published by another version of socmap
+            raise StoreError(
+                f"{self.location}: store schema version {found[2]}, this socmap needs "
+                f"{SCHEMA_VERSION}; upgrade the staging copy (`socmap store upgrade`) and "
+                "it is published again"
             )
         yield _Generation(self, found[0])
 
