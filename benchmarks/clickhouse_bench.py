@@ -79,8 +79,10 @@ def bench_size(rows: int, folder: Path, chdb: Path, repeat: int) -> None:
     t0 = time.perf_counter()
     ch.publish()
     took = time.perf_counter() - t0
-    print(f"chdb: published the same {rows:,} incidents as a first generation in {took:.1f} s "
-          f"({rows / took:,.0f} rows/s: read from DuckDB, Arrow in, one part per month)")
+    print(
+        f"chdb: published the same {rows:,} incidents as a first generation in {took:.1f} s "
+        f"({rows / took:,.0f} rows/s: read from DuckDB, Arrow in, one part per month)"
+    )
 
     themes = load_themes()
     last = add_months(FIRST, MONTHS - 1)
@@ -90,10 +92,8 @@ def bench_size(rows: int, folder: Path, chdb: Path, repeat: int) -> None:
     cases = [
         ("hexagons: knife crime, 12 months", ("Possession of weapons",), 7),
         ("hexagons: knife crime, 12 months", ("Possession of weapons",), 9),
-        ("hexagons: Violence and sexual offences, 12 months",
-         ("Violence and sexual offences",), 9),  # fmt: skip
-        ("hexagons: county lines + knife crime, 12 months",
-         ("Drugs", "Possession of weapons"), 9),  # fmt: skip
+        ("hexagons: Violence and sexual offences, 12 months", ("Violence and sexual offences",), 9),
+        ("hexagons: county lines + knife crime, 12 months", ("Drugs", "Possession of weapons"), 9),
         ("hexagons: every category, 12 months", (), 9),
     ]
     ratios = []
@@ -119,8 +119,10 @@ def bench_size(rows: int, folder: Path, chdb: Path, repeat: int) -> None:
     b = _load_month(ch, month, seed=1)
     _same(area_counts(duck, Filters(), themes, "district"),
           area_counts(ch, Filters(), themes, "district"))  # fmt: skip
-    print(f"\n  one more month ({month:,} rows) loaded: DuckDB {a:.1f} s; ClickHouse {b:.1f} s "
-          f"(the same DuckDB load on the staging copy, then publish) = {b / a:.2f}x")
+    print(
+        f"\n  one more month ({month:,} rows) loaded: DuckDB {a:.1f} s; ClickHouse {b:.1f} s "
+        f"(the same DuckDB load on the staging copy, then publish) = {b / a:.2f}x"
+    )
     ch.close()
     duck.close()
 
