@@ -24,7 +24,6 @@ import fcntl
 import os
 import threading
 from collections.abc import Iterator, Sequence
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -207,7 +206,23 @@ class ClickHouseStore:
         """Publish the staging copy as a new generation (nothing when readers already have
         its version); the generation readers use afterwards."""
         with self.staging.reading() as con:
-            return _Publisher(self, con).run()
+            return _publish.Publisher(self, con).run()
+
+    def generation(self, gen: int) -> _Generation:
+        """Generation ``gen`` for reading, committed or being built (the publisher's)."""
+        return _Generation(self, gen)
+
+    def insert_arrow(self, database: str, table: str, rows: pa.Table) -> None:
+        """Append ``rows`` to ``database.table`` (a generation being built; never one
+        readers use: an insert that fails part-way can leave some rows behind)."""
+        if rows.num_rows == 0:
+            return
+        try:
+            # Arrow as it is, nulls included (chdb's Python() table function, 3.5 times
+            # faster in the spike, reads a null date as a garbage day, so it is not used).
+            self.client().insert_arrow(table, rows, database=database)
+        except Exception as exc:
+            raise _store_error(self.target, exc) from exc
 
 
 class _Generation:
@@ -245,170 +260,6 @@ class _Generation:
         except Exception as exc:
             raise _store_error(self._store.target, exc) from exc
         return [tuple(r) for r in result.result_rows]
-
-
-class _Publisher:
-    """One publish (see :mod:`geo.store._publish` for the steps)."""
-
-    def __init__(self, store: ClickHouseStore, con: duckdb.DuckDBPyConnection) -> None:
-        self.store = store
-        self.con = con
-        self.db = store.database
-
-    def run(self) -> int:
-        (version,) = self.con.execute(
-            "SELECT value FROM meta WHERE key = 'data_version'"
-        ).fetchone()
-        self.store.command(f"CREATE DATABASE IF NOT EXISTS `{self.db}`")
-        self.store.command(
-            f"CREATE TABLE IF NOT EXISTS `{self.db}`.generations (gen UInt32, "
-            "data_version String, schema_version String, published_at DateTime64(6, 'UTC')) "
-            "ENGINE = MergeTree ORDER BY gen"
-        )
-        current = self.store.current()
-        if current is not None and current[1] == version:
-            return current[0]
-        previous = current[0] if current else None
-        gen = self._next_gen()
-        target = f"{self.db}_g{gen}"
-        self.store.command(f"DROP DATABASE IF EXISTS `{target}` SYNC")  # a dead writer's
-        self.store.command(f"CREATE DATABASE `{target}`")
-        try:
-            self._build(target, previous)
-            self.store.command(
-                f"INSERT INTO `{self.db}`.generations VALUES "
-                "({g:UInt32}, {v:String}, {s:String}, {t:DateTime64(6, 'UTC')})",
-                {"g": gen, "v": version, "s": SCHEMA_VERSION, "t": datetime.now(UTC)},
-            )  # THE commit: readers use the newest row
-        except BaseException:
-            with contextlib.suppress(Exception):
-                self.store.command(f"DROP DATABASE IF EXISTS `{target}` SYNC")
-            raise
-        self._collect(keep=(gen, previous))
-        return gen
-
-    def _next_gen(self) -> int:
-        # Past every generation committed and every database a dead writer left.
-        found = self.store.control_rows(
-            "SELECT max(g) FROM (SELECT toUInt32OrZero(substring(name, {n:UInt32})) AS g "
-            "FROM system.databases WHERE startsWith(name, {p:String}) UNION ALL "
-            f"SELECT max(gen) FROM `{self.db}`.generations)",
-            {"p": f"{self.db}_g", "n": len(self.db) + 3},
-        )
-        return int(found[0][0] or 0) + 1
-
-    def _build(self, target: str, previous: int | None) -> None:
-        tables = _publish.staged_tables(self.con)
-        for table, columns in tables.items():
-            if table == _publish.INCIDENTS:
-                self._incidents(target, previous, columns)
-                continue
-            self.store.command(_publish.create_sql(target, table, columns))
-            self._insert(target, table, _publish.table_rows(self.con, table, columns))
-        self._verify(target, tables)
-
-    def _incidents(self, target: str, previous: int | None, columns: list) -> None:
-        staged = _publish.month_digests(self.con, columns)
-        published = self._published_digests(previous, columns)
-        todo = _publish.plan(staged, published)
-        if todo.full:
-            self.store.command(_publish.create_sql(target, _publish.INCIDENTS, columns))
-        else:
-            self.store.command(
-                f"CREATE TABLE `{target}`.incidents CLONE AS `{self.db}_g{previous}`.incidents"
-            )
-        for yyyymm in todo.drop + ([] if todo.full else todo.write):
-            self.store.command(f"ALTER TABLE `{target}`.incidents DROP PARTITION {int(yyyymm)}")
-        for yyyymm in todo.write:
-            rows = _publish.month_rows(self.con, columns, yyyymm)
-            self._insert(target, _publish.INCIDENTS, rows)
-            # One part per month for readers (an insert can leave several).
-            self.store.command(f"OPTIMIZE TABLE `{target}`.incidents PARTITION {int(yyyymm)} FINAL")
-        self.store.command(
-            f"CREATE TABLE `{target}`.{_publish.DIGESTS} (yyyymm UInt32, n Int64, "
-            "digest UInt64) ENGINE = MergeTree ORDER BY yyyymm"
-        )
-        digests = pa.table(
-            {
-                "yyyymm": pa.array(list(staged), pa.uint32()),
-                "n": pa.array([n for n, _ in staged.values()], pa.int64()),
-                "digest": pa.array([d for _, d in staged.values()], pa.uint64()),
-            }
-        )
-        self._insert(target, _publish.DIGESTS, digests)
-
-    def _published_digests(
-        self, previous: int | None, columns: list
-    ) -> dict[int, tuple[int, int]] | None:
-        """The previous generation's month digests, or None when it cannot be cloned (no
-        previous generation, or incidents of another layout after an upgrade)."""
-        if previous is None:
-            return None
-        gen = _Generation(self.store, previous)
-        layout = gen.fetch_rows(
-            "SELECT name, type FROM system.columns WHERE database = ? AND table = 'incidents' "
-            "ORDER BY position",
-            [gen.database],
-        )
-        if layout != [(c.name, c.ch_type) for c in columns]:
-            return None
-        found = gen.fetch_rows(f"SELECT yyyymm, n, digest FROM {_publish.DIGESTS}")
-        return {int(m): (int(n), int(d)) for m, n, d in found}
-
-    def _insert(self, database: str, table: str, rows: pa.Table) -> None:
-        if rows.num_rows == 0:
-            return
-        client = self.store.client()
-        try:
-            # Arrow as it is, nulls included (chdb's Python() table function reads a null
-            # date as a garbage day, so it is not used).
-            client.insert_arrow(table, rows, database=database)
-        except Exception as exc:
-            raise _store_error(self.store.target, exc) from exc
-
-    def _verify(self, target: str, tables: dict[str, list]) -> None:
-        """Every table holds what the staging copy holds (incidents month by month)."""
-        gen = _Generation(self.store, int(target.rsplit("_g", 1)[1]))
-        for table in tables:
-            (want,) = self.con.execute(f'SELECT count(*) FROM "{table}"').fetchone()
-            (got,) = gen.fetch_rows(f"SELECT count() FROM `{table}`")[0]
-            if int(want) != int(got):
-                raise StoreError(
-                    f"{self.store.location}: publishing {table}: {got} rows written of {want}; "
-                    "readers keep the previous version"
-                )
-        want_months = dict(
-            self.con.execute(
-                "SELECT year(month) * 100 + month(month), count(*) FROM incidents GROUP BY 1"
-            ).fetchall()
-        )
-        got_months = dict(
-            gen.fetch_rows("SELECT toYYYYMM(month), count() FROM incidents GROUP BY 1")
-        )
-        if {int(k): int(v) for k, v in want_months.items()} != {
-            int(k): int(v) for k, v in got_months.items()
-        }:
-            raise StoreError(
-                f"{self.store.location}: publishing incidents: the months written differ from "
-                "the staging copy; readers keep the previous version"
-            )
-
-    def _collect(self, keep: tuple[int | None, ...]) -> None:
-        """Drop generations older than the previous one (best effort: a later publish
-        tries again)."""
-        names = self.store.control_rows(
-            "SELECT name FROM system.databases WHERE startsWith(name, {p:String})",
-            {"p": f"{self.db}_g"},
-        )
-        for (name,) in names:
-            suffix = name[len(self.db) + 2 :]
-            if (
-                suffix.isdigit()
-                and int(suffix) not in keep
-                and int(suffix) < max(k for k in keep if k is not None)
-            ):
-                with contextlib.suppress(StoreError):
-                    self.store.command(f"DROP DATABASE IF EXISTS `{name}`")
 
 
 def _connect(target: StoreTarget) -> Any:
