@@ -185,7 +185,7 @@ def bench_size(rows: int, folder: Path, repeat: int) -> None:
 def _sql(filters: Filters, res: int, themes) -> tuple[str, list]:
     from geo.store.queries.counts import _counts_sql  # noqa: PLC0415 - the same SQL on the unsorted copy
 
-    return _counts_sql(filters, res, themes, by_month=False)
+    return _counts_sql("duckdb", filters, res, themes, by_month=False)
 
 
 def _check(table: pa.Table, reference: pd.Series) -> None:

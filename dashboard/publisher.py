@@ -35,7 +35,7 @@ from dashboard.views.shared import SharedCache, code_version
 from geo.disclosure import Audience
 from geo.errors import SocmapError
 from geo.settings import Settings
-from geo.store import Store
+from geo.store import Store, open_store
 
 log = logging.getLogger("socmap.dashboard")
 _POLL_SECONDS = 2.0
@@ -95,7 +95,7 @@ def run_publisher(settings: Settings, parent: int) -> None:
         datefmt="%Y-%m-%d %H:%M:%S %z",
         level=settings.log_level.upper(),
     )
-    store = Store(settings.db_path)
+    store = open_store(settings)
     shared = SharedCache(store.path, holds_locks=False)
     ctx = replace(AppContext.create(store, settings, Audience.PUBLIC), _shared=shared)
     prepared = None

@@ -24,7 +24,7 @@ import sys
 from gunicorn.app.base import BaseApplication
 
 from geo.settings import Settings
-from geo.store import Store
+from geo.store import open_store
 
 log = logging.getLogger("socmap.serve")
 
@@ -82,7 +82,7 @@ class _Gunicorn(BaseApplication):
         from dashboard.warm import warm  # noqa: PLC0415
 
         _log_to_server_log()  # first, so the warm-up's lines go there too
-        server = create_app(Store(self._settings.db_path), self._settings).server
+        server = create_app(open_store(self._settings), self._settings).server
         warm(server.extensions[CONTEXTS])  # before this worker takes its first request
         return server
 
@@ -108,4 +108,4 @@ def wsgi_app(settings: Settings | None = None):
     from dashboard.app import create_app  # noqa: PLC0415
 
     settings = settings or Settings.from_env()
-    return create_app(Store(settings.db_path), settings).server
+    return create_app(open_store(settings), settings).server

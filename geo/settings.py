@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import re
 from collections.abc import Mapping
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
+from urllib.parse import unquote, urlsplit
 
 from geo.errors import ValidationError
 
@@ -68,6 +70,79 @@ def _parse_str(_name: str, raw: str) -> str:
     return raw.strip()
 
 
+_STORE_SCHEMES = ("duckdb", "chdb", "clickhouse", "clickhouses")
+_CH_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,40}$")
+
+
+@dataclass(frozen=True)
+class StoreTarget:
+    """Where the incidents are read from (``SOCMAP_STORE``), parsed and checked.
+
+    ``duckdb`` (the default): the DuckDB file at ``db_path``. ``chdb``: ClickHouse embedded
+    in this process, its data in the directory ``path`` (one process at a time). ``clickhouse``
+    (``clickhouses`` for TLS): a ClickHouse server. With either ClickHouse kind the DuckDB
+    file at ``db_path`` stays the loader's staging copy, and every committed load is
+    published from it (docs/clickhouse.md).
+    """
+
+    kind: str = "duckdb"
+    path: Path | None = None
+    host: str | None = None
+    port: int | None = None
+    database: str = "socmap"
+    username: str | None = None
+    password: str | None = field(default=None, repr=False)
+    secure: bool = False
+
+    def __str__(self) -> str:  # never the password
+        if self.kind == "duckdb":
+            return "duckdb"
+        if self.kind == "chdb":
+            return f"chdb://{self.path}#{self.database}"
+        user = f"{self.username}@" if self.username else ""
+        scheme = "clickhouses" if self.secure else "clickhouse"
+        return f"{scheme}://{user}{self.host}:{self.port}/{self.database}"
+
+
+def _parse_store(name: str, raw: str) -> StoreTarget:
+    text = raw.strip()
+    if not text or text == "duckdb":
+        return StoreTarget()
+    parts = urlsplit(text)
+    if parts.scheme not in _STORE_SCHEMES:
+        raise ValidationError(
+            f"{name}={text!r}: expected duckdb, chdb:///path/to/dir or "
+            "clickhouse://host:port/database"
+        )
+    database = (parts.fragment if parts.scheme == "chdb" else parts.path.strip("/")) or "socmap"
+    if not _CH_NAME.match(database):
+        raise ValidationError(
+            f"{name}: database {database!r}: expected letters, digits and _ (at most 41)"
+        )
+    if parts.scheme == "chdb":
+        if parts.netloc or not parts.path.startswith("/"):
+            raise ValidationError(
+                f"{name}={text!r}: expected chdb:///absolute/path/to/dir (three slashes)"
+            )
+        return StoreTarget(kind="chdb", path=Path(unquote(parts.path)), database=database)
+    secure = parts.scheme == "clickhouses"
+    try:
+        port = parts.port or (8443 if secure else 8123)
+    except ValueError:
+        raise ValidationError(f"{name}={text!r}: the port is not a number 1-65535") from None
+    if not parts.hostname:
+        raise ValidationError(f"{name}={text!r}: no host (clickhouse://host:8123/socmap)")
+    return StoreTarget(
+        kind="clickhouse",
+        host=parts.hostname,
+        port=port,
+        database=database,
+        username=unquote(parts.username) if parts.username else None,
+        password=unquote(parts.password) if parts.password else None,
+        secure=secure,
+    )
+
+
 @dataclass(frozen=True)
 class Settings:
     """Everything configurable, validated on construction.
@@ -77,6 +152,8 @@ class Settings:
     """
 
     db_path: Path = Path("data/socmap.duckdb")
+    # Where readers read (SOCMAP_STORE); DuckDB at db_path unless a ClickHouse is named.
+    store: StoreTarget = field(default_factory=StoreTarget)
     themes_file: Path | None = None
     region_bbox: tuple[float, float, float, float] = KENT_MEDWAY_BBOX
     # Disclosure control for the public (Part 1) audience.
@@ -170,6 +247,13 @@ class Settings:
             raise ValidationError(f"workers {self.workers}: expected 1-64")
         if not 1 <= self.threads <= 64:
             raise ValidationError(f"threads {self.threads}: expected 1-64")
+        if self.store.kind == "chdb" and (self.workers > 1 or self.prepare_public):
+            # chdb locks its directory to one process: a second worker, or the publisher
+            # process, would fail to open the store (docs/clickhouse.md).
+            raise ValidationError(
+                f"SOCMAP_STORE={self.store}: embedded ClickHouse serves one process; set "
+                "SOCMAP_WORKERS=1 and SOCMAP_PREPARE_PUBLIC=false, or use a ClickHouse server"
+            )
         if self.basemap_style != "white-bg" and not self.tile_url:
             # Offline deployments can only draw white-bg; a tile style needs its own server.
             raise ValidationError(
@@ -248,6 +332,7 @@ class Settings:
 
 _ENV = {
     "db_path": ("SOCMAP_DB", _parse_path),
+    "store": ("SOCMAP_STORE", _parse_store),
     "themes_file": ("SOCMAP_THEMES", _parse_optional_path),
     "region_bbox": ("SOCMAP_REGION_BBOX", _parse_bbox),
     "disclosure_k": ("SOCMAP_DISCLOSURE_K", _parse_int),

@@ -46,6 +46,8 @@ _HEADER_BYTES = 3 * 4096  # DuckDB's file header and its two database headers
 class Store:
     """Owns the DuckDB file at ``path``; the only code that opens it."""
 
+    dialect = "duckdb"  # which SQL the query layer writes for it (geo.store.queries._run)
+
     def __init__(self, path: str | os.PathLike[str]) -> None:
         self.path = Path(path).resolve()
         self._reader = _Reader(self.path)

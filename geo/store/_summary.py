@@ -21,7 +21,8 @@ _UNKNOWN = "(unknown)"
 
 def summarize(store: Store, themes: ThemeMap) -> dict[str, Any]:
     """The summary as plain data (JSON-ready)."""
-    out: dict[str, Any] = {"store": str(store.path), "data_version": store.data_version()}
+    where = getattr(store, "location", None) or str(store.path)  # a ClickHouse store: its URL
+    out: dict[str, Any] = {"store": where, "data_version": store.data_version()}
     loaded, unmapped, quarantined = accounts.totals(store)
     out.update(
         rows_read=loaded + unmapped + quarantined,

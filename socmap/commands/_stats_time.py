@@ -18,7 +18,7 @@ from geo.stats import (
     compare_periods,
     emerging_hotspots,
 )
-from geo.store import Store, read_coverage
+from geo.store import open_store, read_coverage
 from geo.themes import load_themes
 from socmap.cli import EXIT_OK
 from socmap.commands._common import filters_from_args, require_data
@@ -48,7 +48,7 @@ _EMERGING_COLUMNS = [
 
 
 def run_emerging(args: argparse.Namespace, settings: Settings) -> int:
-    store = Store(settings.db_path)
+    store = open_store(settings)
     filters = filters_from_args(args, store)
     themes = load_themes(settings.themes_file)
     cov = require_data(store, filters, themes, allow_empty=args.allow_empty)
@@ -92,7 +92,7 @@ def run_emerging(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def run_change(args: argparse.Namespace, settings: Settings) -> int:
-    store = Store(settings.db_path)
+    store = open_store(settings)
     filters = filters_from_args(args, store)
     themes = load_themes(settings.themes_file)
     coverage = read_coverage(store)
@@ -144,7 +144,7 @@ def run_change(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def run_evaluate(args: argparse.Namespace, settings: Settings) -> int:
-    store = Store(settings.db_path)
+    store = open_store(settings)
     filters = filters_from_args(args, store)
     themes = load_themes(settings.themes_file)
     cov = require_data(store, filters, themes, allow_empty=args.allow_empty)

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from geo.settings import Settings
-from geo.store import Store
+from geo.store import Store, open_store
 from socmap.cli import EXIT_OK
 from socmap.commands._common import add_format_argument, print_json
 
@@ -95,7 +95,7 @@ def _register_fetch(actions: argparse._SubParsersAction) -> None:
 def _load(args: argparse.Namespace, settings: Settings) -> int:
     from geo.areas.boundaries import load_boundaries  # noqa: PLC0415 - see LEVELS
 
-    store = Store(settings.db_path)
+    store = open_store(settings)
     report = load_boundaries(
         store,
         args.file,
@@ -116,7 +116,7 @@ def _load(args: argparse.Namespace, settings: Settings) -> int:
 def _fetch(args: argparse.Namespace, settings: Settings) -> int:
     from geo.areas.boundaries import fetch_boundaries, load_manifest  # noqa: PLC0415 - see LEVELS
 
-    store = Store(settings.db_path)
+    store = open_store(settings)
     progress = False if args.no_progress else None
     report = fetch_boundaries(
         store,
@@ -135,14 +135,14 @@ def _fetch(args: argparse.Namespace, settings: Settings) -> int:
 def _remove(args: argparse.Namespace, settings: Settings) -> int:
     from geo.areas.boundaries import remove_boundaries  # noqa: PLC0415 - see LEVELS
 
-    store = Store(settings.db_path)
+    store = open_store(settings)
     return _show(remove_boundaries(store, args.level), store, args.format)
 
 
 def _list(args: argparse.Namespace, settings: Settings) -> int:
     from geo.areas.boundaries import boundary_note, boundary_sets  # noqa: PLC0415 - see LEVELS
 
-    store = Store(settings.db_path)
+    store = open_store(settings)
     sets = boundary_sets(store)
     note = boundary_note(store)
     if args.format == "json":

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from geo.errors import ValidationError
 from geo.settings import Settings
-from geo.store import Store
+from geo.store import open_store
 from socmap.cli import EXIT_OK
 from socmap.commands._common import add_format_argument, print_json
 
@@ -88,7 +88,7 @@ def _load(args: argparse.Namespace, settings: Settings) -> int:
                 attribution=getattr(args, f"{kind}_attribution"),
             )
     report = load_context(
-        Store(settings.db_path),
+        open_store(settings),
         args.from_dir,
         boundaries_dir=args.boundaries,
         force=args.force,
@@ -107,7 +107,7 @@ def _load(args: argparse.Namespace, settings: Settings) -> int:
 def _list(args: argparse.Namespace, settings: Settings) -> int:
     from geo.context import attribution, context_sets  # noqa: PLC0415
 
-    store = Store(settings.db_path)
+    store = open_store(settings)
     sets = context_sets(store)
     if args.format == "json":
         print_json({"sets": [s.as_dict() for s in sets], "attribution": attribution(store)})
@@ -132,7 +132,7 @@ def _remove(args: argparse.Namespace, settings: Settings) -> int:
 
     if not args.all and not args.names:
         raise ValidationError("name the sets to remove (see `socmap context list`), or --all")
-    report = remove_context(Store(settings.db_path), None if args.all else args.names)
+    report = remove_context(open_store(settings), None if args.all else args.names)
     if args.format == "json":
         print_json(report.as_dict())
         return EXIT_OK
@@ -147,7 +147,7 @@ def _search(args: argparse.Namespace, settings: Settings) -> int:
     from geo.context import search_places  # noqa: PLC0415
 
     found = search_places(
-        Store(settings.db_path),
+        open_store(settings),
         " ".join(args.query),
         limit=args.limit,
         include_outside=args.outside,
@@ -175,7 +175,7 @@ def _ages(text: str | None) -> tuple[int, int | None] | None:
 def _population(args: argparse.Namespace, settings: Settings) -> int:
     from geo.context import population, populations  # noqa: PLC0415
 
-    store = Store(settings.db_path)
+    store = open_store(settings)
     ages = _ages(args.ages)
     options = {"year": args.year, "ages": ages, "rule": args.rule}
     codes = [args.code] if args.code else sorted(populations(store, args.level, **options))

@@ -8,7 +8,7 @@ import csv
 import sys
 
 from geo.settings import Settings
-from geo.store import SCHEMA_VERSION, Store, summarize
+from geo.store import SCHEMA_VERSION, open_store, summarize
 from geo.store.queries.batches import quarantined_rows
 from geo.themes import load_themes
 from socmap.cli import EXIT_OK
@@ -49,7 +49,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _summary(args: argparse.Namespace, settings: Settings) -> int:
-    data = summarize(Store(settings.db_path), load_themes(settings.themes_file))
+    data = summarize(open_store(settings), load_themes(settings.themes_file))
     if args.format == "json":
         print_json(data)
         return EXIT_OK
@@ -127,7 +127,7 @@ def _print_divisions(data: dict) -> None:
 
 
 def _quarantine(args: argparse.Namespace, settings: Settings) -> int:
-    rows = quarantined_rows(Store(settings.db_path), file=args.file, limit=args.limit)
+    rows = quarantined_rows(open_store(settings), file=args.file, limit=args.limit)
     if args.format == "json":
         print_json(rows)
     elif args.format == "csv":
@@ -143,7 +143,7 @@ def _quarantine(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _restore(_args: argparse.Namespace, settings: Settings) -> int:
-    Store(settings.db_path).restore_previous()
+    open_store(settings).restore_previous()
     print(f"{settings.db_path}: restored the previous version")
     return EXIT_OK
 
@@ -151,7 +151,7 @@ def _restore(_args: argparse.Namespace, settings: Settings) -> int:
 def _upgrade(_args: argparse.Namespace, settings: Settings) -> int:
     from geo.store import upgrade_store  # noqa: PLC0415 - only this command needs it
 
-    found, rows = upgrade_store(Store(settings.db_path))
+    found, rows = upgrade_store(open_store(settings))
     if rows == 0 and found == SCHEMA_VERSION:
         print(f"{settings.db_path}: already schema version {found}; nothing changed")
     else:
@@ -173,7 +173,7 @@ def _demo(args: argparse.Namespace, settings: Settings) -> int:
     from geo.demo import load_demo  # noqa: PLC0415 - only this command needs it
 
     report = load_demo(
-        Store(settings.db_path), settings, seed=args.seed, months=args.months, end=args.end
+        open_store(settings), settings, seed=args.seed, months=args.months, end=args.end
     )
     if report.skipped:
         print(

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from geo.errors import InputError
 from geo.settings import Settings
+from geo.store import open_store
 from socmap.cli import EXIT_OK
 from socmap.commands._common import add_filter_arguments
 
@@ -185,7 +186,6 @@ def _view(args: argparse.Namespace, settings: Settings):
     from dashboard.views.context import AppContext  # noqa: PLC0415
     from geo.disclosure import Audience  # noqa: PLC0415
     from geo.filters import parse_month  # noqa: PLC0415
-    from geo.store import Store  # noqa: PLC0415
 
     audience = Audience(args.audience)
     state = ViewState(
@@ -200,7 +200,7 @@ def _view(args: argparse.Namespace, settings: Settings):
         res=args.res,
         layers=tuple(args.layer),
     )
-    ctx = AppContext.create(Store(settings.db_path), settings, audience)
+    ctx = AppContext.create(open_store(settings), settings, audience)
     if audience is Audience.PUBLIC:
         _say_what_public_shows(ctx, state)
     _check_data(ctx, state, audience, allow_empty=args.allow_empty)

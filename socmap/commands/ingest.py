@@ -9,7 +9,7 @@ from pathlib import Path
 from geo.errors import SocmapError
 from geo.ingest import BatchReport, ingest_police_uk
 from geo.settings import Settings
-from geo.store import Store
+from geo.store import open_store
 from socmap.cli import EXIT_ERROR, EXIT_OK, EXIT_QUARANTINED
 
 
@@ -48,7 +48,7 @@ def _add_common(parser: argparse.ArgumentParser) -> None:
 
 
 def _police_uk(args: argparse.Namespace, settings: Settings) -> int:
-    store = Store(settings.db_path)
+    store = open_store(settings)
     return _run_each(
         args.files,
         lambda f: ingest_police_uk(
@@ -60,7 +60,7 @@ def _police_uk(args: argparse.Namespace, settings: Settings) -> int:
 def _incidents(args: argparse.Namespace, settings: Settings) -> int:
     from geo.ingest import ingest_incidents  # noqa: PLC0415 - written beside police_uk
 
-    store = Store(settings.db_path)
+    store = open_store(settings)
     return _run_each(
         args.files,
         lambda f: ingest_incidents(

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from geo.areas import Port, load_ports, packaged_ports, stored_ports
 from geo.settings import Settings
-from geo.store import Store
+from geo.store import open_store
 from socmap.cli import EXIT_OK
 from socmap.commands._common import add_format_argument, print_json
 
@@ -34,7 +34,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _list(args: argparse.Namespace, settings: Settings) -> int:
-    ports = stored_ports(Store(settings.db_path))
+    ports = stored_ports(open_store(settings))
     where = "in the store"
     if not ports:
         ports, where = packaged_ports(), "packaged list (not yet in the store; approximate)"
@@ -69,6 +69,6 @@ def _as_dict(port: Port) -> dict[str, object]:
 
 
 def _load(args: argparse.Namespace, settings: Settings) -> int:
-    result = load_ports(Store(settings.db_path), args.file, settings)
+    result = load_ports(open_store(settings), args.file, settings)
     print(f"{result.file}: {result.added} ports added, {result.updated} updated")
     return EXIT_OK

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from geo.settings import Settings
-from geo.store import Store
+from geo.store import open_store
 from socmap.cli import EXIT_OK
 
 
@@ -24,7 +24,10 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     settings = settings.with_overrides(
         host=args.host, port=args.port, workers=args.workers, threads=args.threads
     )
-    # Fail now, with one clear line, rather than in every worker.
-    Store(settings.db_path).data_version()
+    # Fail now, with one clear line, rather than in every worker. Not with embedded
+    # ClickHouse: its engine, once started here, hangs the worker gunicorn forks from this
+    # process (its threads do not cross a fork), so the one worker opens it itself.
+    if settings.store.kind != "chdb":
+        open_store(settings).data_version()
     serve(settings)
     return EXIT_OK

@@ -4,25 +4,46 @@ Almost every query reads the live store (:class:`~geo.store.Store`, read-only, t
 current when it starts). A few are also asked by a load inside its own transaction (the
 boundaries an ingest places points in, the ports it matches names against), where only the
 load's connection sees what it has written so far; those accept either.
+
+The store may be DuckDB or ClickHouse (``SOCMAP_STORE``; docs/clickhouse.md). Each source
+says its :func:`dialect`; the SQL is written once where the two agree, and side by side
+(:func:`pick`) where they do not. Values are bound DuckDB style (``?`` or ``$name``) and the
+ClickHouse store binds them as typed server parameters (:mod:`geo.store._dialect`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import Any, TypeVar
 
 import duckdb
 import pyarrow as pa
 
 from geo.store._file import Store
 
-# The store (its current version), or a load's open connection on its working copy.
-Source = Store | duckdb.DuckDBPyConnection
+# The store (its current version: DuckDB, or a ClickHouse generation), or a load's open
+# connection on its working copy.
+Source = Store | duckdb.DuckDBPyConnection | Any
+DIALECTS = ("duckdb", "clickhouse")
+T = TypeVar("T")
 # Values bound to ``?`` in order, or to ``$name`` by name.
 Params = Sequence[object] | Mapping[str, object]
 
 
 def _bound(params: Params) -> list[object] | dict[str, object]:
     return dict(params) if isinstance(params, Mapping) else list(params)
+
+
+def dialect(source: Source) -> str:
+    """ "duckdb" or "clickhouse": which SQL ``source`` speaks."""
+    if isinstance(source, duckdb.DuckDBPyConnection):
+        return "duckdb"
+    return getattr(source, "dialect", "duckdb")
+
+
+def pick(source: Source, *, duckdb: T, clickhouse: T) -> T:
+    """The SQL for ``source``'s dialect, from the two written side by side."""
+    return clickhouse if dialect(source) == "clickhouse" else duckdb
 
 
 def rows(source: Source, sql: str, params: Params = ()) -> list[tuple]:
@@ -34,6 +55,8 @@ def rows(source: Source, sql: str, params: Params = ()) -> list[tuple]:
 
 def dicts(store: Store, sql: str, params: Params = ()) -> list[dict[str, object]]:
     """The query's rows as {column: value} (values bound as parameters)."""
+    if dialect(store) == "clickhouse":
+        return store.fetch(sql, _bound(params)).to_pylist()
     with store.reading() as con:
         found = con.execute(sql, _bound(params)).fetchall()
         columns = [d[0] for d in con.description]

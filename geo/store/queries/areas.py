@@ -15,7 +15,7 @@ from typing import Any
 import shapely
 
 from geo.store._file import Store
-from geo.store.queries._run import Source, rows, table
+from geo.store.queries._run import Source, pick, rows, table
 
 LEVELS = ("county", "district", "division")
 
@@ -94,10 +94,11 @@ def areas(store: Store, levels: str | Iterable[str] = LEVELS) -> list[Area]:
 def district_digest(source: Source) -> tuple[int, int]:
     """(how many districts, a hash of their codes and shapes): changes whenever the districts
     do, so a value computed from them (the county outline) can be kept until then."""
+    # Each engine's own hash: the digest is compared only with others from the same store.
+    hashed = pick(source, duckdb="hash(code, geometry)", clickhouse="sipHash64(code, geometry)")
     count, digest = rows(
         source,
-        "SELECT count(*), coalesce(sum(hash(code, geometry)), 0) FROM areas "
-        "WHERE level = 'district'",
+        f"SELECT count(*), coalesce(sum({hashed}), 0) FROM areas WHERE level = 'district'",
     )[0]
     return int(count), int(digest)
 
@@ -105,14 +106,23 @@ def district_digest(source: Source) -> tuple[int, int]:
 def boundary_sets(store: Store) -> list[dict[str, Any]]:
     """Every loaded boundary set (one per level): level, source, vintage, approximate, note,
     file, checksum, loaded_at and how many areas it holds, in no order."""
-    return table(
+    # ClickHouse has no correlated subquery: the areas are counted by level and joined.
+    sql = pick(
         store,
-        """
+        duckdb="""
         SELECT s.level, s.source, s.vintage, s.approximate, s.note, s.file, s.checksum,
                s.loaded_at, (SELECT count(*) FROM areas a WHERE a.level = s.level) AS areas
         FROM boundary_sets s
         """,
-    ).to_pylist()
+        clickhouse="""
+        SELECT s.level, s.source, s.vintage, s.approximate, s.note, s.file, s.checksum,
+               s.loaded_at, coalesce(a.n, 0) AS areas
+        FROM boundary_sets s
+        LEFT JOIN (SELECT level, toInt64(count()) AS n FROM areas GROUP BY level) a
+          ON a.level = s.level
+        """,
+    )
+    return table(store, sql).to_pylist()
 
 
 def boundaries_version(store: Store) -> tuple[tuple[str, str, str], ...]:

@@ -11,7 +11,7 @@ from datetime import date
 from typing import Any
 
 from geo.store._file import Store
-from geo.store.queries._run import check_choice, one, rows, table
+from geo.store.queries._run import check_choice, dialect, one, rows, table
 
 # How rows are grouped: (incidents expression, quarantine expression), fixed identifiers.
 _KEYS = {
@@ -32,9 +32,14 @@ WITH stored AS (
 )
 SELECT coalesce(s.k, r.k) AS k,
        coalesce(s.loaded, 0), coalesce(s.unmapped, 0), coalesce(r.quarantined, 0)
-FROM stored s FULL OUTER JOIN rejected r ON s.k IS NOT DISTINCT FROM r.k
+FROM stored s FULL OUTER JOIN rejected r ON {same}
 ORDER BY 1 NULLS LAST
 """
+# A NULL key (a quarantined row whose month could not be read) meets its own kind.
+_SAME_KEY = {
+    "duckdb": "s.k IS NOT DISTINCT FROM r.k",
+    "clickhouse": "isNotDistinctFrom(s.k, r.k)",
+}
 
 
 def totals(store: Store) -> tuple[int, int, int]:
@@ -54,7 +59,8 @@ def totals_by(store: Store, key: str) -> list[tuple[str | date | None, int, int,
     """(value, loaded, unmapped, quarantined) for each value of ``key`` (source, category or
     month) found in the incidents or the quarantine, sorted, unknown (None) last."""
     column, quarantine_column = _KEYS[check_choice("key", key, KEYS)]
-    return rows(store, _COUNTS_SQL.format(key=column, qkey=quarantine_column))
+    sql = _COUNTS_SQL.format(key=column, qkey=quarantine_column, same=_SAME_KEY[dialect(store)])
+    return rows(store, sql)
 
 
 _AREA_COLUMNS = ("district", "division")

@@ -36,12 +36,40 @@ import pyarrow as pa
 from geo.filters import Filters
 from geo.grid import FINE_RES, cell_column
 from geo.store._file import Store
-from geo.store.queries._run import check_choice, one, rows
+from geo.store.queries._run import check_choice, dialect, one, rows
 from geo.themes import ThemeMap
 
 # DuckDB's hex() of a UBIGINT has no leading zeros; every H3 cell has bit 59 set (mode 1),
-# so it is exactly the 15-character id h3 prints.
-_HEX = "lower(hex({expr}))"
+# so it is exactly the 15-character id h3 prints. ClickHouse's hex() prints whole bytes
+# ("08a2..."), so the leading zero goes (h3ToString would do, but it throws on the zero a
+# NULL cell holds underneath, and an H3 function is one more thing to pin).
+_HEX = {
+    "duckdb": "lower(hex({expr}))",
+    "clickhouse": "replaceRegexpOne(lower(hex({expr})), '^0+', '')",
+}
+# Counts as int64 on both (ClickHouse's count() is UInt64); the hex made once per output row.
+_COUNTS = {
+    "duckdb": """
+        SELECT parent AS cell, {hex} AS cell_hex, * EXCLUDE (parent)
+        FROM (
+            SELECT {keys}, count(*) AS count
+            FROM (SELECT {column} AS parent, month FROM incidents
+                  WHERE {column} IS NOT NULL AND {where})
+            GROUP BY {keys}
+        )
+        {order}
+    """,
+    "clickhouse": """
+        SELECT parent AS cell, {hex} AS cell_hex, * EXCEPT (parent)
+        FROM (
+            SELECT {keys}, toInt64(count()) AS count
+            FROM (SELECT assumeNotNull({column}) AS parent, month FROM incidents
+                  WHERE {column} IS NOT NULL AND {where})
+            GROUP BY {keys}
+        )
+        {order}
+    """,
+}
 
 
 def hex_counts(store: Store, filters: Filters, res: int, themes: ThemeMap) -> pa.Table:
@@ -51,14 +79,14 @@ def hex_counts(store: Store, filters: Filters, res: int, themes: ThemeMap) -> pa
     without a location have no cell and are not counted (they are "unmapped"). Rows are not
     sorted: a map does not need it, and sorting costs as much as the count on small queries.
     """
-    sql, params = _counts_sql(filters, res, themes, by_month=False)
+    sql, params = _counts_sql(dialect(store), filters, res, themes, by_month=False)
     return store.fetch(sql, params)
 
 
 def cell_month_counts(store: Store, filters: Filters, res: int, themes: ThemeMap) -> pa.Table:
     """Incidents per cell and month at ``res``: columns ``cell``, ``cell_hex``, ``month``,
     ``count``; only non-zero combinations are listed, ordered by cell then month."""
-    sql, params = _counts_sql(filters, res, themes, by_month=True)
+    sql, params = _counts_sql(dialect(store), filters, res, themes, by_month=True)
     return store.fetch(sql, params)
 
 
@@ -70,7 +98,7 @@ def filtered_total(store: Store, filters: Filters, themes: ThemeMap) -> int:
 
 
 def _counts_sql(
-    filters: Filters, res: int, themes: ThemeMap, *, by_month: bool
+    kind: str, filters: Filters, res: int, themes: ThemeMap, *, by_month: bool
 ) -> tuple[str, list[object]]:
     column = cell_column(res)  # a fixed identifier, checked
     where, where_params = filters.where(themes)
@@ -78,17 +106,9 @@ def _counts_sql(
     order = "ORDER BY cell, month" if by_month else ""
     # The inner query groups on the bare integer cell; the hex string is made once per
     # output row, not once per incident.
-    sql = f"""
-        SELECT parent AS cell, {_HEX.format(expr="parent")} AS cell_hex,
-               * EXCLUDE (parent)
-        FROM (
-            SELECT {keys}, count(*) AS count
-            FROM (SELECT {column} AS parent, month FROM incidents
-                  WHERE {column} IS NOT NULL AND {where})
-            GROUP BY {keys}
-        )
-        {order}
-    """
+    sql = _COUNTS[kind].format(
+        hex=_HEX[kind].format(expr="parent"), keys=keys, column=column, where=where, order=order
+    )
     return sql, where_params
 
 
@@ -125,8 +145,13 @@ def located_counts(
     check_choice("depth", depth, DEPTHS)
     whole = replace(filters, district=None, division=None)
     where, params = whole.where(themes)
-    cell_sql = cell_column(res) if depth == "cell" else "NULL::UBIGINT"
-    division_sql = "NULL::VARCHAR" if depth == "district" else "division"
+    null_cell, null_text = (
+        ("CAST(NULL AS Nullable(UInt64))", "CAST(NULL AS Nullable(String))")
+        if dialect(store) == "clickhouse"
+        else ("NULL::UBIGINT", "NULL::VARCHAR")
+    )
+    cell_sql = cell_column(res) if depth == "cell" else null_cell
+    division_sql = null_text if depth == "district" else "division"
     return rows(
         store,
         f"SELECT district, {division_sql} AS division, {cell_sql} AS cell, count(*) AS n "

@@ -31,7 +31,7 @@ def month_range(store: Store) -> tuple[date | None, date | None]:
 
 def sources_by_volume(store: Store) -> tuple[str, ...]:
     """Every source with incidents, the largest first (the order the filters offer them)."""
-    sql = "SELECT source FROM incidents GROUP BY 1 ORDER BY count(*) DESC"
+    sql = "SELECT source FROM incidents GROUP BY 1 ORDER BY count(*) DESC, 1"
     return tuple(s for (s,) in rows(store, sql))
 
 

@@ -42,7 +42,7 @@ def port_event_counts(
         f"""
         SELECT p.name, p.longitude, p.latitude, count(*)
         FROM incidents i JOIN ports p ON i.port = p.port_id
-        WHERE {where} GROUP BY ALL ORDER BY 4 DESC
+        WHERE {where} GROUP BY ALL ORDER BY 4 DESC, 1
         """,
         params,
     )
