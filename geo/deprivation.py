@@ -161,7 +161,8 @@ def deprivation(
     notes = [year_note] if year_note else []
     if other:
         notes.append(
-            f"{other} incidents placed in the area lie in no LSOA of it (at sea, or just over "
+            f"{other:,} {'incident' if other == 1 else 'incidents'} placed in the area "
+            f"{'lies' if other == 1 else 'lie'} in no LSOA of it (at sea, or just over "
             "the generalised edge of a neighbouring district's LSOA): no decile"
         )
     return Deprivation(

@@ -36,7 +36,7 @@ from scipy import stats
 
 from geo.disclosure import COUNTY, DISTRICT, DIVISION, Count, SuppressedTree
 from geo.poisson import garwood_interval, poisson_p, upper_tail_smaller
-from geo.rates import PER, SIGNIFICANCE
+from geo.rates import PER, significance_words
 from geo.smoothing import empirical_bayes
 
 LEVELS = (DISTRICT, DIVISION)
@@ -110,6 +110,7 @@ def public_rates(
     names: Mapping[str, str] | None = None,
     reference_population: float,
     smooth: bool = False,
+    district: str | None = None,
     confidence: float = 0.95,
     alpha: float = 0.05,
 ) -> pd.DataFrame:
@@ -120,7 +121,8 @@ def public_rates(
 
     ``reference_population``: the county's residents (Kent and Medway, the sum of the
     districts); the county's count is the tree's total, and without a published total there
-    are no relative risks."""
+    are no relative risks. ``district``: return only that district's row (level district) or
+    its divisions' rows (``parents`` needed); the statistics are the county's either way."""
     parents = parents or {}
     values, status = published_values(tree, level, populations, parents)
     pop = pd.Series(populations, dtype=float).reindex(values.index)
@@ -151,16 +153,19 @@ def public_rates(
         p = poisson_p(o[rows], expected[rows])
         q = stats.false_discovery_control(p, method="bh")
         above = upper_tail_smaller(o[rows], expected[rows])
+        rr_low, rr_high = low[rows] / expected[rows], high[rows] / expected[rows]
         frame.loc[rows, "rr"] = o[rows] / expected[rows]
-        frame.loc[rows, "rr_low"] = low[rows] / expected[rows]
-        frame.loc[rows, "rr_high"] = high[rows] / expected[rows]
-        frame.loc[rows, "significance"] = np.where(
-            q < alpha, np.where(above, SIGNIFICANCE[0], SIGNIFICANCE[1]), SIGNIFICANCE[2]
-        )
+        frame.loc[rows, "rr_low"] = rr_low
+        frame.loc[rows, "rr_high"] = rr_high
+        excludes = (rr_low > 1) | (rr_high < 1)
+        frame.loc[rows, "significance"] = significance_words(q, above, excludes, alpha=alpha)
     if smooth:
         eb = empirical_bayes(values.to_numpy(dtype=float), n)
         frame["eb_rate"] = np.where(shown, PER * eb.rates, np.nan)
         frame.attrs["eb_prior_mean"] = PER * eb.prior_mean
+    if district is not None:  # after the county-wide statistics (BH family, EB prior)
+        keep = [c == district or parents.get(c) == district for c in frame["code"]]
+        frame = frame[keep].reset_index(drop=True)
     out = frame.astype(object).where(frame.notna(), None)
     out.attrs.update(frame.attrs)
     return out

@@ -56,6 +56,10 @@ COLUMNS = (
     "expected", "rr", "rr_low", "rr_high", "p", "q", "significance", "interval_excludes_1",
 )  # fmt: skip
 SIGNIFICANCE = ("significantly above", "significantly below", "not significant")
+# An interval that excludes 1 for the area on its own, when the level's adjusted test does not
+# call it significant: a reader who sees "1.53 (1.01 to 2.23)" beside a bare "not significant"
+# would think the words wrong, so they say why.
+NOT_AFTER_TESTING = "not significant once every area tested is allowed for"
 Ages = tuple[int, int | None] | None
 
 
@@ -132,11 +136,8 @@ def rate_table(
         rr = np.where(expected > 0, o / expected, np.nan)
         rr_low = np.where(expected > 0, low / expected, np.nan)
         rr_high = np.where(expected > 0, high / expected, np.nan)
-    above = upper_tail_smaller(o, expected)
-    significant = q < alpha
-    words = np.where(
-        significant, np.where(above, SIGNIFICANCE[0], SIGNIFICANCE[1]), SIGNIFICANCE[2]
-    )
+    excludes = (rr_low > 1) | (rr_high < 1)
+    words = significance_words(q, upper_tail_smaller(o, expected), excludes, alpha=alpha)
     return pd.DataFrame(
         {
             "code": pop.index.to_numpy(dtype=object),
@@ -152,9 +153,19 @@ def rate_table(
             "p": p,
             "q": q,
             "significance": words,
-            "interval_excludes_1": (rr_low > 1) | (rr_high < 1),
+            "interval_excludes_1": excludes,
         }
     )
+
+
+def significance_words(q, above, excludes_1, *, alpha: float) -> np.ndarray:
+    """The words beside each relative risk: "significantly above" or "below" only where the
+    Benjamini-Hochberg-adjusted ``q < alpha`` (which implies the interval excludes 1); where
+    the interval alone excludes 1 but ``q`` does not, :data:`NOT_AFTER_TESTING`."""
+    q = np.asarray(q, dtype=float)
+    direction = np.where(above, SIGNIFICANCE[0], SIGNIFICANCE[1])
+    otherwise = np.where(excludes_1, NOT_AFTER_TESTING, SIGNIFICANCE[2])
+    return np.where(q < alpha, direction, otherwise)
 
 
 def area_rates(

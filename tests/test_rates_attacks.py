@@ -59,7 +59,7 @@ HIDDEN = {"E58000903": 2, "E58000904": 8, "E58000906": 15}
 
 
 def test_the_premise_three_divisions_withheld():
-    """"Fewer than 5" for the 2, and two more withheld to protect it (secondary suppression
+    """ "Fewer than 5" for the 2, and two more withheld to protect it (secondary suppression
     picks them: the smallest division beside it, and another whose single hexagon piece would
     otherwise give the first away)."""
     shown = _published(_tree(TRUE))
@@ -114,9 +114,7 @@ def solve_from_smoothing(
     found: dict[str, int] = {}
     candidates = []
     for codes, total in groups.values():
-        ranges = [
-            range(1, k) if published[c] == "primary" else range(k, total + 1) for c in codes
-        ]
+        ranges = [range(1, k) if published[c] == "primary" else range(k, total + 1) for c in codes]
         candidates.append([v for v in itertools.product(*ranges) if sum(v) == total])
     solutions = []
     for choice in itertools.product(*candidates):
@@ -191,8 +189,9 @@ def test_smoothed_rates_with_a_prior_from_exact_counts_give_them_away():
 def test_the_public_rates_are_a_function_of_the_published_map():
     """Two stores whose withheld counts differ (2 and 8, or 3 and 7) publish the same map,
     and get the same public rates, relative risks, words and smoothed rates."""
+    county = sum(PEOPLE.values())
     a, b = (public_rates(_tree(c), DIVISION, PEOPLE, parents=PARENTS, smooth=True,
-                         reference_population=sum(PEOPLE.values())) for c in (TRUE, OTHER))  # fmt: skip
+                         reference_population=county) for c in (TRUE, OTHER))  # fmt: skip
     pd.testing.assert_frame_equal(a, b)
     # With the protection off they differ: the smoothed rates of shown areas move.
     people = np.array(list(PEOPLE.values()))
@@ -214,7 +213,9 @@ def test_real_quarter_districts_smoothed_attack(real_public):
                   else tree.area(DISTRICT, c).status) for c in people}  # fmt: skip
     hidden = [c for c, v in labels.items() if not isinstance(v, int)]
     assert len(hidden) >= 2
-    group = {"county": (hidden, tree.total.value - sum(v for v in labels.values() if isinstance(v, int)))}
+    group = {
+        "county": (hidden, tree.total.value - sum(v for v in labels.values() if isinstance(v, int)))
+    }
     eb = empirical_bayes(np.array([exact[c] for c in people], dtype=float),
                          np.array(list(people.values())))  # fmt: skip
     off = {c: (1000 * r if isinstance(labels[c], int) else None)
@@ -250,6 +251,21 @@ def real_public(shared_data, police_uk_files, tmp_path_factory):
                 month_to=parse_month("2018-12"))  # fmt: skip
     public = public_counts(store, f, themes, DisclosurePolicy.from_settings(settings))
     people = populations(store, "district", year=2018)
-    exact = {c: area_counts(store, public.split.public, themes, "district").get(c, 0) for c in people}
+    exact = {
+        c: area_counts(store, public.split.public, themes, "district").get(c, 0) for c in people
+    }
     yield public.map, people, exact
     store.close()
+
+
+def test_a_districts_public_rows_come_from_the_county_wide_statistics():
+    """``district=``: that district's divisions only, each row as in the county's table (the
+    EB prior and the BH family stay county-wide)."""
+    tree = _tree(TRUE)
+    kw = {"parents": PARENTS, "smooth": True, "reference_population": sum(PEOPLE.values())}
+    county = public_rates(tree, DIVISION, PEOPLE, **kw)
+    one = public_rates(tree, DIVISION, PEOPLE, district=D2, **kw)
+    assert list(one["code"]) == [c for c, (d, _) in DIVISIONS.items() if d == D2]
+    pd.testing.assert_frame_equal(
+        one, county[county["code"].isin(one["code"])].reset_index(drop=True)
+    )

@@ -128,6 +128,8 @@ def _public_rates(args, settings, store, filters, themes, ages) -> int:
 
     if args.level == "lsoa":
         raise ValidationError("the public view publishes district and division rates only")
+    if filters.division and args.level == "district":
+        raise ValidationError("--division with --level district: choose --level division")
     _, public, cov = _public_setup(settings, store, filters, themes)
     year, note = population_year(store, cov, ages, args.year)
     people = context.populations(store, args.level, year=year, ages=ages)
@@ -138,7 +140,10 @@ def _public_rates(args, settings, store, filters, themes, ages) -> int:
         parents=dict(zip(areas["code"], areas["parent_code"], strict=True)),
         names=dict(zip(areas["code"], areas["name"], strict=True)),
         reference_population=float(sum(districts.values())), smooth=args.smooth,
+        district=filters.district,
     )  # fmt: skip
+    if filters.division:
+        frame = frame[frame["code"] == filters.division]
     label = f"mid-{year} residents, {ages_label(ages)}"
     frame = frame.assign(population_year=f"mid-{year}", ages=ages_label(ages))
     columns = ["code", "name", "count_text", "population", "population_year", "ages", "rate",
@@ -148,6 +153,9 @@ def _public_rates(args, settings, store, filters, themes, ages) -> int:
     notes = [
         f"Part 1 (public): {public.block.label}; rates per {PER:,} {label}; shown only where "
         "the count is published",
+        f"relative risk against Kent and Medway ({public.map.total.text} incidents), exact 95% "
+        f"interval; significant: Benjamini-Hochberg q < 0.05 over the {args.level}s whose rate "
+        "is published",
         *([note] if note else []),
     ]
     for line in notes:
@@ -266,12 +274,19 @@ def _public_deprivation(args, settings, store, filters, themes, ages) -> int:
     index = published_decile_index(table, {d: residents.get(d, 0) for d in DECILES})
     payload = {
         "audience": "public", "area": _area_name(store, filters), "total": table.total.text,
-        "population_year": year, "england_shares": shares, "decile_index": index, "deciles": rows,
+        "period": public.block.label, "theme": public.filters.themes[0], "population_year": year,
+        "ages": ages_label(ages), "england_shares": shares, "decile_index": index,
+        "deciles": rows,
     }  # fmt: skip
     if args.format == "json":
         print_json(payload)
     else:
-        print(f"Part 1 (public): {payload['area']}, total {table.total.text}")
+        print(f"Part 1 (public): {payload['area']}, {themes.theme(payload['theme']).label}, "
+              f"{public.block.label}: {table.total.text} incidents")  # fmt: skip
+        print(
+            "  deciles: England's IMD 2019 deciles of LSOAs (1 = the most deprived 10%); "
+            f"residents mid-{year}, {ages_label(ages)}; counts withheld as on the map"
+        )
         for r in rows:
             print(f"  decile {r['decile']}: {r['incidents']}")
         for label, value in shares.items():
