@@ -227,6 +227,14 @@ def area_rates(
     )  # fmt: skip
 
 
+def default_ages(filters: Filters, themes: ThemeMap) -> Ages:
+    """The denominator's ages when none is asked for: the one chosen theme's ``rate_ages``
+    (knife crime: 10-24), else all ages (None)."""
+    if len(filters.themes) == 1 and not filters.categories:
+        return themes.theme(filters.themes[0]).rate_ages
+    return None
+
+
 def population_year(
     store: Store, coverage: PeriodCoverage, ages: Ages, year: int | None
 ) -> tuple[int, str]:

@@ -18,7 +18,7 @@ from geo.disclosure import COUNTY, DISTRICT, DisclosurePolicy, Node, public_coun
 from geo.errors import ValidationError
 from geo.filters import Filters
 from geo.loaded import read_coverage
-from geo.rates import PER, area_rates, population_year
+from geo.rates import PER, area_rates, default_ages, population_year
 from geo.rates_queries import area_table, register_batches, register_places, register_quarantine
 from geo.settings import Settings
 from geo.store import Store
@@ -42,9 +42,7 @@ def _ages(args: argparse.Namespace, filters: Filters, themes: ThemeMap):
         if not found:
             raise ValidationError(f"--ages {args.ages!r}: expected FROM-TO (10-24), 65- or all")
         return int(found.group(1)), int(found.group(2)) if found.group(2) else None
-    if len(filters.themes) == 1 and not filters.categories:
-        return themes.theme(filters.themes[0]).rate_ages
-    return None
+    return default_ages(filters, themes)
 
 
 def _setup(args, settings):
