@@ -243,3 +243,47 @@ def test_every_district_page_part1_hides_rates_of_withheld_counts(ctx):
         for d in page.deciles:
             if not d.incidents.replace(",", "").isdigit():
                 assert d.rate == "" and d.incident_share == "", (area.name, d)
+
+
+def test_panel_rate_beside_every_district_and_division_count(ctx, weapons, young, settings):
+    """The panel's "rate per 1,000" for every district and division: Part 2 the raw count
+    over the residents aged 10-24 (districts: the sum of their LSOAs from the CSV; divisions:
+    the documented apportionment); Part 1 only beside a published count."""
+    from dashboard.views.counts import view_counts
+    from dashboard.views.harm import area_rate_text
+    from dashboard.views.panel_view import panel_model
+    from dashboard.views.public import resolve_view
+    from geo.context import populations
+
+    people = young.groupby("lad_code")["people"].sum()
+    divisions = populations(ctx[Audience.RESTRICTED].store, "division", year=2019, ages=(10, 24))
+    raw_counts = {
+        "district": weapons["district"].value_counts(),
+        "division": weapons["division"].value_counts(),
+    }
+    seen = {"withheld": 0, "shown": 0}
+    for audience in Audience:
+        c = ctx[audience]
+        for level, residents in (("district", people.to_dict()), ("division", divisions)):
+            for code, n in residents.items():
+                state = resolve_view(c, STATE.go_to(level, code), audience)
+                count = view_counts(c, state.filters(), audience, 8).area(level, code)
+                text = area_rate_text(c, state, audience, count)
+                if audience is Audience.PUBLIC and count.value is None:
+                    assert text == "", (level, code, count.text)
+                    seen["withheld"] += 1
+                    continue
+                seen["shown"] += audience is Audience.PUBLIC
+                exact = int(raw_counts[level].get(code, 0))
+                assert count.value == exact
+                assert text == (
+                    f"{1000 * exact / n:.2f} per 1,000 residents aged 10-24 over the period "
+                    "(population mid-2019)"
+                ), (level, code)
+    assert seen["withheld"] and seen["shown"]
+    # Wired into the panel; none for the county.
+    thanet = panel_model(ctx[Audience.PUBLIC], STATE.go_to("district", THANET), Audience.PUBLIC)
+    n = int((weapons["district"] == THANET).sum())  # 27, published
+    assert thanet.total == str(n)
+    assert thanet.rate.startswith(f"{1000 * n / people[THANET]:.2f} per 1,000")
+    assert panel_model(ctx[Audience.PUBLIC], STATE, Audience.PUBLIC).rate == ""

@@ -324,3 +324,32 @@ def _apportionment(level: str, rule: str) -> str:
         + (f"; {rule}" if rule and "postcode" not in rule else "")
         + "."
     )
+
+
+def area_rate_text(ctx: AppContext, state: ViewState, audience: Audience, count) -> str:
+    """The panel's "rate per 1,000" beside a district's or division's count: "0.70 per 1,000
+    residents aged 10-24 over the period (population mid-2019)". Empty for the county and a
+    hexagon, where the count is withheld (Part 1: a rate beside a withheld count would give
+    it back) or unknown, and when no population is loaded."""
+    from geo import context  # noqa: PLC0415
+    from geo.context._population import ages_label  # noqa: PLC0415
+    from geo.rates import PER, default_ages, population_year  # noqa: PLC0415
+
+    if state.level not in ("district", "division") or count.value is None:
+        return ""
+    if audience is Audience.PUBLIC and count.status not in ("shown", "zero"):
+        return ""
+    ages = default_ages(state.filters(), ctx.themes)
+    try:
+        year, _ = population_year(ctx.store, view_coverage(ctx, state, audience), ages, None)
+    except ValidationError:
+        return ""
+    people = ctx.cached(
+        ("populations", state.level, year, ages),
+        lambda: context.populations(ctx.store, state.level, year=year, ages=ages),
+    ).get(state.area_code)
+    if not people:
+        return ""
+    who = "residents" if ages is None else f"residents aged {ages_label(ages)}"
+    rate = PER * count.value / people
+    return f"{rate:.2f} per {PER:,} {who} over the period (population mid-{year})"
