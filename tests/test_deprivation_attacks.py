@@ -6,9 +6,9 @@ A district whose decile-1 LSOAs all lie in one division: the district's "decile 
 that division's count. Each breakdown, suppressed on its own against the district's total
 (``check=False``, a side table), passes every rule (every part is 5 or more) and still pins
 the "suppressed" divisions, and then the "fewer than 5" beside them. The attacker here is a
-linear programme of its own (not :mod:`geo.public_deprivation`'s), over division-by-decile
-counts restricted to the deciles each division touches; it finds every withheld count with
-the protection off and none with it on.
+linear programme of its own (not :mod:`geo.disclosure._public_deprivation`'s), over
+division-by-decile counts restricted to the deciles each division touches; it finds every
+withheld count with the protection off and none with it on.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ import pandas as pd
 from scipy.optimize import linprog
 
 from geo.disclosure import COUNTY, DISTRICT, DIVISION, Node, build_count_tree, suppress
-from geo.public_deprivation import atom_table, public_deprivation, published_shares
+from geo.disclosure._public_deprivation import atom_table, public_deprivation, published_shares
 
 K = 5
 D1, D2 = "E07000901", "E07000902"

@@ -13,10 +13,10 @@ import pandas as pd
 import pytest
 from pyproj import Geod
 
+from geo.areas import counts_within, open_during, places_near_incidents
 from geo.context import load_register
 from geo.errors import ValidationError
 from geo.filters import Filters
-from geo.proximity import counts_within, open_during, places_near_incidents
 from geo.store import Store
 from geo.themes import load_themes
 from socmap.cli import main
@@ -114,7 +114,7 @@ def test_places_ranked_by_incidents_within_the_distance(store):
 
 
 def test_the_hot_spot_holding_a_place_is_the_calibrated_class(store):
-    from geo.hotspots import find_hotspots
+    from geo.stats import find_hotspots
 
     f = Filters(themes=("knife_crime",))
     result = places_near_incidents(store, f, THEMES, within=100, hotspot_res=8)

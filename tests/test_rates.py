@@ -11,8 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from scipy import stats
 
-from geo.poisson import garwood_interval, poisson_p
-from geo.rates import NOT_AFTER_TESTING, SIGNIFICANCE, rate_table
+from geo.stats import NOT_AFTER_TESTING, SIGNIFICANCE, garwood_interval, poisson_p, rate_table
 
 
 def _garwood_by_root(o: int, confidence: float) -> tuple[float, float]:

@@ -22,9 +22,8 @@ import pytest
 from scipy.optimize import least_squares
 
 from geo.disclosure import DISTRICT, DIVISION, build_count_tree, suppress
-from geo.public_rates import public_rates
-from geo.rates import rate_table
-from geo.smoothing import empirical_bayes
+from geo.disclosure._public_rates import public_rates
+from geo.stats import empirical_bayes, rate_table
 
 K = 5
 D1, D2 = "E07000901", "E07000902"
@@ -236,7 +235,7 @@ def real_public(shared_data, police_uk_files, tmp_path_factory):
     from geo.context import load_context, populations
     from geo.disclosure import DisclosurePolicy, public_counts
     from geo.filters import Filters, parse_month
-    from geo.rates_queries import area_counts
+    from geo.store.queries.rates import area_counts
     from geo.themes import load_themes
     from tests._kent import load_kent_areas
 

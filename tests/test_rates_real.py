@@ -14,14 +14,11 @@ from esda.smoothing import Empirical_Bayes
 from scipy import stats
 
 from geo import Settings, Store, ingest_police_uk
+from geo.areas import places_near_incidents, point_in_polygon_lsoas, to_bng
 from geo.context import load_context, load_register
-from geo.deprivation import OTHER, deprivation
 from geo.filters import Filters
-from geo.hotspots import find_hotspots
-from geo.incident_lsoas import point_in_polygon_lsoas
-from geo.proximity import places_near_incidents, to_bng
-from geo.rates import area_rates
-from geo.rates_queries import incident_points
+from geo.stats import OTHER, area_rates, deprivation, find_hotspots
+from geo.store.queries.rates import incident_points
 from geo.themes import load_themes
 from tests._kent import load_kent_areas
 from tests.register_helpers import GIAS_HEADER, gias_row, write_register

@@ -11,20 +11,20 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from geo.deprivation import (
+from geo.areas import with_lsoas
+from geo.errors import ValidationError
+from geo.filters import Filters, parse_month
+from geo.stats import (
     OTHER,
+    area_rates,
     concentration_curve,
     concentration_index,
     decile_table,
     deprivation,
     share_at,
 )
-from geo.errors import ValidationError
-from geo.filters import Filters, parse_month
-from geo.incident_lsoas import with_lsoas
-from geo.rates import area_rates
-from geo.rates_queries import incident_points
 from geo.store import Store
+from geo.store.queries.rates import incident_points
 from geo.themes import load_themes
 from tests.boundary_helpers import DISTRICT_A, DISTRICT_B, MEDWAY
 from tests.context_helpers import (

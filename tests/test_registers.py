@@ -12,8 +12,8 @@ import pytest
 
 from geo.context import load_register, remove_register
 from geo.errors import InputError, ValidationError
-from geo.rates_queries import register_batches, register_places, register_quarantine
 from geo.store import Store
+from geo.store.queries.rates import register_batches, register_places, register_quarantine
 from socmap.cli import main
 from tests.boundary_helpers import DISTRICT_A, DISTRICT_B, MEDWAY
 from tests.context_helpers import EAST, NORTH, WEST

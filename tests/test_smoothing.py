@@ -9,7 +9,7 @@ from esda.smoothing import Empirical_Bayes
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from geo.smoothing import empirical_bayes
+from geo.stats import empirical_bayes
 
 
 def test_equals_esda_where_the_rates_vary_beyond_chance():

@@ -10,11 +10,11 @@ import shutil
 import pytest
 
 from geo import Settings, Store, ingest_police_uk
-from geo._schema import CONTEXT_DDL, DDL, REGISTER_DDL
-from geo.cells import CELL_COLUMNS
 from geo.errors import StoreError
 from geo.filters import Filters
-from geo.hexes import hex_counts
+from geo.grid import CELL_COLUMNS
+from geo.store._schema import CONTEXT_DDL, DDL, REGISTER_DDL
+from geo.store.queries.counts import hex_counts
 from geo.themes import load_themes
 from socmap.cli import main
 from tests.test_police_uk_ingest import CANTERBURY, MAIDSTONE, MARGATE, row, write_csv
@@ -160,6 +160,6 @@ def test_a_version_6_store_gains_the_register_tables(loaded, tmp_path, capsys):
     assert "context tables" not in out and "hexagons" not in out
     assert _tables(old) == tables
     assert _snapshot(old) == fresh
-    from geo.rates_queries import register_batches
+    from geo.store.queries.rates import register_batches
 
     assert register_batches(Store(old)).empty

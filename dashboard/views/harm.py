@@ -2,11 +2,12 @@
 rates, relative risk against the county with the words its interval supports, and incidents
 by IMD decile with the shares in the most deprived 10% and 20% (docs/rates.md).
 
-Plain text for a page (the briefing pack's "Harm and deprivation"), from :mod:`geo.rates` and
-:mod:`geo.deprivation` for Part 2 and from the published map alone for Part 1
-(:mod:`geo.public_rates`, :mod:`geo.public_deprivation`): a Part 1 rate, interval, smoothed
-rate or relative risk stands only beside a published count, and decile counts are withheld
-as the joint check with the map decides.
+Plain text for a page (the briefing pack's "Harm and deprivation"), from
+:mod:`geo.stats._rates` and :mod:`geo.stats._deprivation` for Part 2 and from the published
+map alone for Part 1 (:mod:`geo.disclosure._public_rates`,
+:mod:`geo.disclosure._public_deprivation`): a Part 1 rate, interval, smoothed rate or
+relative risk stands only beside a published count, and decile counts are withheld as the
+joint check with the map decides.
 """
 
 from __future__ import annotations
@@ -74,7 +75,7 @@ def harm_page(
     ctx: AppContext, state: ViewState, audience: Audience, district: str | None = None
 ) -> HarmPage:
     """The county's page (its districts' rates), or ``district``'s (its divisions')."""
-    from geo.rates_queries import area_table  # noqa: PLC0415 - scipy and pandas on first use
+    from geo.store.queries.rates import area_table  # noqa: PLC0415 - scipy and pandas on first use
 
     areas = area_table(ctx.store)
     names = dict(zip(areas["code"], areas["name"], strict=True))
@@ -108,8 +109,12 @@ def _without(page: HarmPage, reason: str) -> HarmPage:
 
 
 def _exact(ctx: AppContext, page: HarmPage, filters, cov) -> HarmPage:
-    from geo.deprivation import deprivation  # noqa: PLC0415
-    from geo.rates import PER, area_rates, default_ages  # noqa: PLC0415
+    from geo.stats import (  # noqa: PLC0415
+        PER,
+        area_rates,
+        default_ages,
+        deprivation,
+    )
 
     ages = default_ages(filters, ctx.themes)
     table = area_rates(
@@ -158,11 +163,15 @@ def _exact(ctx: AppContext, page: HarmPage, filters, cov) -> HarmPage:
 def _public(ctx: AppContext, page: HarmPage, filters, names, parents) -> HarmPage:
     from geo import context  # noqa: PLC0415
     from geo.context._population import ages_label  # noqa: PLC0415
-    from geo.deprivation import DECILES  # noqa: PLC0415
-    from geo.loaded import read_coverage  # noqa: PLC0415
-    from geo.public_deprivation import published_decile_index, published_shares  # noqa: PLC0415
-    from geo.public_rates import public_rates  # noqa: PLC0415
-    from geo.rates import PER, default_ages, population_year  # noqa: PLC0415
+    from geo.disclosure._public_deprivation import published_decile_index, published_shares  # noqa: PLC0415
+    from geo.disclosure._public_rates import public_rates  # noqa: PLC0415
+    from geo.stats import (  # noqa: PLC0415
+        DECILES,
+        PER,
+        default_ages,
+        population_year,
+    )
+    from geo.store import read_coverage  # noqa: PLC0415
 
     public = view_counts(ctx, filters, Audience.PUBLIC, 8).public
     if public is None or public.map is None:
@@ -252,7 +261,7 @@ def _rates_only(page: HarmPage, rows: list[RateRow], population: str) -> HarmPag
 def _public_deprivation(ctx: AppContext, public):
     """Every published decile breakdown of the public filter (county and districts), worked
     out once per (filter, data version): the check with the map solves linear programmes."""
-    from geo.public_deprivation import public_deprivation_from_store  # noqa: PLC0415
+    from geo.disclosure._public_deprivation import public_deprivation_from_store  # noqa: PLC0415
 
     policy = DisclosurePolicy.from_settings(ctx.settings)
     key = ("public-deprivation", public.filters)
@@ -333,7 +342,7 @@ def area_rate_text(ctx: AppContext, state: ViewState, audience: Audience, count)
     it back) or unknown, and when no population is loaded."""
     from geo import context  # noqa: PLC0415
     from geo.context._population import ages_label  # noqa: PLC0415
-    from geo.rates import PER, default_ages, population_year  # noqa: PLC0415
+    from geo.stats import PER, default_ages, population_year  # noqa: PLC0415
 
     if state.level not in ("district", "division") or count.value is None:
         return ""

@@ -35,8 +35,8 @@ from pyproj import Transformer
 from geo.context._areas import loaded_areas
 from geo.context._register_formats import LAYOUTS, READERS, REGISTERS, Place, RowError, header_map
 from geo.errors import InputError, ValidationError
-from geo.rates_queries import postcode_points, register_batches
 from geo.store import Store
+from geo.store.queries.rates import postcode_points, register_batches
 
 _RAW_CHARS = 1000
 _NAME_DATE = (

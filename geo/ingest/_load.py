@@ -19,9 +19,9 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
-from geo import placement
-from geo.cells import CELL_COLUMNS, incidents_to_cell_columns
+from geo.areas import _placement as placement
 from geo.errors import InputError, SocmapError
+from geo.grid import CELL_COLUMNS, incidents_to_cell_columns
 from geo.ingest._order import in_storage_order
 from geo.ingest._repeats import reject_repeats
 from geo.ingest._replace import remove_replaced

@@ -14,7 +14,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from geo.cells import incidents_to_cell_columns
+from geo.grid import incidents_to_cell_columns
 
 # name -> DuckDB type, in table order.
 CANONICAL: dict[str, str] = {

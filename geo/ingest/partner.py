@@ -26,8 +26,9 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from geo.cells import incidents_to_cell_columns
+from geo.areas import Port, packaged_ports, ports_from_connection, seed_ports
 from geo.errors import InputError, SocmapError, ValidationError
+from geo.grid import incidents_to_cell_columns
 from geo.ingest._load import BatchReport, Chunk, LoadSpec, already_loaded, load_chunks
 from geo.ingest._partner_columns import ColumnMap, map_columns
 from geo.ingest._partner_formats import OpenedFile, RawPart, open_partner_file
@@ -35,7 +36,6 @@ from geo.ingest._partner_rules import register_lookups, validate_params, validat
 from geo.ingest._partner_sql import prep_sql, project
 from geo.ingest._progress import LoadProgress
 from geo.ingest._stage import float_values, match_stored_points, select_canonical
-from geo.ports import Port, packaged_ports, ports_from_connection, seed_ports
 from geo.settings import Settings
 from geo.store import Store
 

@@ -21,8 +21,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from geo.cells import incidents_to_cell_columns
 from geo.errors import InputError, SocmapError
+from geo.grid import incidents_to_cell_columns
 from geo.ingest._csvstream import read_csv_table
 from geo.ingest._files import FileInfo, inspect_text_file
 from geo.ingest._load import BatchReport, Chunk, LoadSpec, already_loaded, load_chunks

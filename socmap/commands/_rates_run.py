@@ -17,11 +17,15 @@ from geo.context._population import ages_label
 from geo.disclosure import COUNTY, DISTRICT, DisclosurePolicy, Node, public_counts
 from geo.errors import ValidationError
 from geo.filters import Filters
-from geo.loaded import read_coverage
-from geo.rates import PER, area_rates, default_ages, population_year
-from geo.rates_queries import area_table, register_batches, register_places, register_quarantine
 from geo.settings import Settings
-from geo.store import Store
+from geo.stats import PER, area_rates, default_ages, population_year
+from geo.store import Store, read_coverage
+from geo.store.queries.rates import (
+    area_table,
+    register_batches,
+    register_places,
+    register_quarantine,
+)
 from geo.themes import ThemeMap, load_themes
 from socmap.cli import EXIT_OK, EXIT_QUARANTINED
 from socmap.commands._common import filters_from_args, print_json, require_data
@@ -122,7 +126,7 @@ def _public_setup(settings, store, filters, themes):
 
 
 def _public_rates(args, settings, store, filters, themes, ages) -> int:
-    from geo.public_rates import public_rates  # noqa: PLC0415
+    from geo.disclosure._public_rates import public_rates  # noqa: PLC0415
 
     if args.level == "lsoa":
         raise ValidationError("the public view publishes district and division rates only")
@@ -171,7 +175,7 @@ def _public_rates(args, settings, store, filters, themes, ages) -> int:
 
 
 def run_deprivation(args: argparse.Namespace, settings: Settings) -> int:
-    from geo.deprivation import OTHER_LABEL, TABLE_COLUMNS, deprivation  # noqa: PLC0415
+    from geo.stats import OTHER_LABEL, TABLE_COLUMNS, deprivation  # noqa: PLC0415
 
     store, filters, themes = _setup(args, settings)
     if filters.division:
@@ -247,12 +251,12 @@ def _text_table(table: pd.DataFrame) -> str:
 
 
 def _public_deprivation(args, settings, store, filters, themes, ages) -> int:
-    from geo.deprivation import DECILES  # noqa: PLC0415
-    from geo.public_deprivation import (  # noqa: PLC0415
+    from geo.disclosure._public_deprivation import (  # noqa: PLC0415
         public_deprivation_from_store,
         published_decile_index,
         published_shares,
     )
+    from geo.stats import DECILES  # noqa: PLC0415
 
     policy, public, cov = _public_setup(settings, store, filters, themes)
     result = public_deprivation_from_store(store, public, themes, policy)
@@ -367,12 +371,12 @@ def run_registers_remove(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def run_proximity(args: argparse.Namespace, settings: Settings) -> int:
-    from geo.proximity import COLUMNS, places_near_incidents  # noqa: PLC0415
+    from geo.areas import PROXIMITY_COLUMNS, places_near_incidents  # noqa: PLC0415
 
     store, filters, themes = _setup(args, settings)
     cov = require_data(store, filters, themes, allow_empty=args.allow_empty)
     if cov.empty:
-        return write_empty(args, filters, list(COLUMNS), {}, cov)
+        return write_empty(args, filters, list(PROXIMITY_COLUMNS), {}, cov)
     result = places_near_incidents(
         store, filters, themes, within=args.within, registers=tuple(args.registers),
         method=args.method, hotspot_res=None if args.no_hotspots else args.res,
@@ -394,7 +398,7 @@ def run_proximity(args: argparse.Namespace, settings: Settings) -> int:
     if args.format == "json":
         write_json({"within_m": result.within, "method": result.method,
                     "filters": filters_dict(replace(filters)), "status": cov.status,
-                    "notes": head, "places": records(places, list(COLUMNS))})  # fmt: skip
+                    "notes": head, "places": records(places, list(PROXIMITY_COLUMNS))})  # fmt: skip
     else:
-        write_csv(places, list(COLUMNS), {})
+        write_csv(places, list(PROXIMITY_COLUMNS), {})
     return EXIT_OK

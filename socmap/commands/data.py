@@ -7,10 +7,9 @@ import argparse
 import csv
 import sys
 
-from geo._schema import SCHEMA_VERSION
 from geo.settings import Settings
-from geo.store import Store
-from geo.summary import summarize
+from geo.store import SCHEMA_VERSION, Store, summarize
+from geo.store.queries.batches import quarantined_rows
 from geo.themes import load_themes
 from socmap.cli import EXIT_OK
 from socmap.commands._common import add_format_argument, print_json
@@ -128,16 +127,7 @@ def _print_divisions(data: dict) -> None:
 
 
 def _quarantine(args: argparse.Namespace, settings: Settings) -> int:
-    sql = "SELECT file, row_number, reason, raw FROM quarantine"
-    params: list[object] = []
-    if args.file:
-        sql += " WHERE file = ?"
-        params.append(args.file)
-    sql += " ORDER BY batch_id, row_number"
-    if args.limit > 0:
-        sql += " LIMIT ?"
-        params.append(args.limit)
-    rows = Store(settings.db_path).fetch(sql, params).to_pylist()
+    rows = quarantined_rows(Store(settings.db_path), file=args.file, limit=args.limit)
     if args.format == "json":
         print_json(rows)
     elif args.format == "csv":
@@ -159,7 +149,7 @@ def _restore(_args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _upgrade(_args: argparse.Namespace, settings: Settings) -> int:
-    from geo._upgrade import upgrade_store  # noqa: PLC0415 - only this command needs it
+    from geo.store import upgrade_store  # noqa: PLC0415 - only this command needs it
 
     found, rows = upgrade_store(Store(settings.db_path))
     if rows == 0 and found == SCHEMA_VERSION:
