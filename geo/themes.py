@@ -7,6 +7,7 @@ time, so changing the mapping needs no reload.
 
 from __future__ import annotations
 
+import re
 import tomllib
 from dataclasses import dataclass
 from functools import lru_cache
@@ -24,6 +25,9 @@ class Theme:
     key: str
     label: str
     description: str
+    # Residents of these ages (inclusive; None: "and over") are the denominator of the
+    # theme's rates per 1,000 (``rate_ages = "10-24"`` in the themes file); None: all ages.
+    rate_ages: tuple[int, int | None] | None = None
 
 
 @dataclass(frozen=True)
@@ -101,7 +105,12 @@ def _parse(text: str, name: str) -> ThemeMap:
     except tomllib.TOMLDecodeError as exc:
         raise ValidationError(f"{name}: not valid TOML ({exc})") from exc
     themes = tuple(
-        Theme(key, str(t.get("label", key)), str(t.get("description", "")))
+        Theme(
+            key,
+            str(t.get("label", key)),
+            str(t.get("description", "")),
+            _rate_ages(t.get("rate_ages"), f"{name}: themes.{key}.rate_ages"),
+        )
         for key, t in raw.get("themes", {}).items()
     )
     keys = {t.key for t in themes}
@@ -119,3 +128,19 @@ def _parse(text: str, name: str) -> ThemeMap:
         seen.add(category)
         rules.append(CategoryRule(category, theme, bool(r.get("proxy", False)), r.get("note", "")))
     return ThemeMap(themes, tuple(rules))
+
+
+_AGES = re.compile(r"^\s*(\d{1,3})\s*-\s*(\d{1,3})?\s*$")
+
+
+def _rate_ages(value: object, where: str) -> tuple[int, int | None] | None:
+    """``"10-24"`` to (10, 24), ``"65-"`` to (65, None); absent: None (all ages)."""
+    if value is None:
+        return None
+    found = _AGES.match(value) if isinstance(value, str) else None
+    if not found:
+        raise ValidationError(f'{where}: {value!r} is not an age range like "10-24" or "65-"')
+    lo, hi = int(found.group(1)), int(found.group(2)) if found.group(2) else None
+    if hi is not None and hi < lo:
+        raise ValidationError(f"{where}: {value!r} ends before it starts")
+    return lo, hi

@@ -37,6 +37,7 @@ COMMAND_MODULES = [
     "socmap.commands.context",
     "socmap.commands.users",
     "socmap.commands.stats",
+    "socmap.commands.rates",
     "socmap.commands.ports",
     "socmap.commands.export",
 ]

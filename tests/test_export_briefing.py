@@ -121,7 +121,8 @@ def test_the_pack_says_what_it_is_in_real_text(packs, audience):
         "Hot spots and emerging hot spots",
         "6.1 Maidstone",
         "6.2 Medway",
-        "7. Method notes",
+        "7.1 Harm and deprivation: Kent and Medway",
+        "8. Method notes",
         "Disclosure control",
         "Statistics used",
         "Boundaries",
@@ -286,3 +287,16 @@ def test_emerging_summary_warns_with_fewer_than_ten_months(packs, audience):
     assert "Only 3 months: ArcGIS Pro" in html  # the summary page's note (HTML-escaped)
     assert "Emerging Hot Spot Analysis requires at least 10 time steps" in html
     assert "requires at least 10 time steps" in text
+
+
+@pytest.mark.parametrize("audience", list(Audience))
+def test_harm_pages_say_why_there_are_no_rates_without_population(packs, audience):
+    """This store has no context data: each "Harm and deprivation" page says so, with the
+    command that loads it, and prints no rate (a blank table would read as no harm)."""
+    _, html = packs[audience]
+    pages = re.findall(r'<section class="page harm".*?</section>', html, flags=re.S)
+    assert len(pages) == 3  # the county and its two districts
+    for page in pages:
+        assert re.search(r"No population( by age \(10-24\))? is loaded", page), page
+        assert "socmap context load" in page
+        assert "harmrates" not in page

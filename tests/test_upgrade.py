@@ -1,6 +1,7 @@
 """``socmap store upgrade``: a version-4 store (resolution-10 cells only) brought up to date
 from its stored coordinates answers as a store loaded afresh; a version-5 store gains the
-(empty) context tables; anything older is refused."""
+(empty) context tables, a version-6 store the (empty) register tables; anything older is
+refused."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from geo import Settings, Store, ingest_police_uk
 from geo.errors import StoreError
 from geo.filters import Filters
 from geo.grid import CELL_COLUMNS
-from geo.store._schema import CONTEXT_DDL, DDL
+from geo.store._schema import CONTEXT_DDL, DDL, REGISTER_DDL
 from geo.store.queries.counts import hex_counts
 from geo.themes import load_themes
 from socmap.cli import main
@@ -22,12 +23,25 @@ THEMES = load_themes()
 
 
 CONTEXT_TABLES = [s.split("CREATE TABLE ")[1].split()[0] for s in CONTEXT_DDL]
+REGISTER_TABLES = [s.split("CREATE TABLE ")[1].split()[0] for s in REGISTER_DDL]
+
+
+def _as_version_6(path) -> None:
+    """What a store written before schema 7 holds: no register tables."""
+    import duckdb
+
+    con = duckdb.connect(str(path))
+    for table in REGISTER_TABLES:
+        con.execute(f"DROP TABLE {table}")
+    con.execute("UPDATE meta SET value = '6' WHERE key = 'schema_version'")
+    con.close()
 
 
 def _as_version_5(path) -> None:
-    """What a store written before schema 6 holds: no context tables."""
+    """What a store written before schema 6 holds: no context tables (nor register tables)."""
     import duckdb
 
+    _as_version_6(path)
     con = duckdb.connect(str(path))
     for table in CONTEXT_TABLES:
         con.execute(f"DROP TABLE {table}")
@@ -82,7 +96,7 @@ def test_an_upgraded_store_equals_one_loaded_afresh(loaded, tmp_path, capsys):
         Store(old).fetch_rows("SELECT 1")
     assert main(["--db", str(old), "store", "upgrade"]) == 0
     out = capsys.readouterr().out
-    assert "upgraded from schema version 4 to 6" in out
+    assert "upgraded from schema version 4 to 7" in out
     assert "hexagons at every resolution computed for 28 incidents" in out
     assert _snapshot(old) == fresh
     assert main(["--db", str(old), "store", "upgrade"]) == 0
@@ -123,10 +137,29 @@ def test_a_version_5_store_gains_the_context_tables(loaded, tmp_path, capsys):
         Store(old).fetch_rows("SELECT 1")
     assert main(["--db", str(old), "store", "upgrade"]) == 0
     out = capsys.readouterr().out
-    assert "upgraded from schema version 5 to 6: context tables added" in out
+    assert "upgraded from schema version 5 to 7: context tables added" in out
     assert "hexagons" not in out
     assert _tables(old) == tables
     assert _snapshot(old) == fresh
     from geo.context import context_sets, search_places
 
     assert context_sets(Store(old)) == [] and search_places(Store(old), "Margate") == []
+
+
+def test_a_version_6_store_gains_the_register_tables(loaded, tmp_path, capsys):
+    fresh, tables = _snapshot(loaded.db_path), _tables(loaded.db_path)
+    assert set(REGISTER_TABLES) <= set(tables)
+    old = tmp_path / "old6.duckdb"
+    shutil.copyfile(loaded.db_path, old)
+    _as_version_6(old)
+    with pytest.raises(StoreError, match=r"version 6.*store upgrade"):
+        Store(old).fetch_rows("SELECT 1")
+    assert main(["--db", str(old), "store", "upgrade"]) == 0
+    out = capsys.readouterr().out
+    assert "upgraded from schema version 6 to 7: register tables added" in out
+    assert "context tables" not in out and "hexagons" not in out
+    assert _tables(old) == tables
+    assert _snapshot(old) == fresh
+    from geo.store.queries.rates import register_batches
+
+    assert register_batches(Store(old)).empty

@@ -23,6 +23,7 @@ from dashboard.state import ViewState
 from dashboard.views import public_stats
 from dashboard.views.context import AppContext, options
 from dashboard.views.counts import view_counts
+from dashboard.views.harm import HarmPage, harm_page
 from dashboard.views.loaded import comparable, period_heading, previous_coverage, view_coverage
 from dashboard.views.map_model import MapModel
 from dashboard.views.map_view import map_model
@@ -80,6 +81,7 @@ class Briefing:
     status: str = "complete"  # the period's coverage: complete, partial or empty
     hotspot_lines: list[str] = field(default_factory=list)
     districts: list[DistrictPage] = field(default_factory=list)
+    harm: list[HarmPage] = field(default_factory=list)  # the county's, then each district's
 
 
 def briefing_model(
@@ -116,6 +118,10 @@ def briefing_model(
         if progress:
             progress(f"district {area.name}")
         brief.districts.append(district_page(ctx, state, audience, area.code, area.name))
+    if progress:
+        progress("harm and deprivation")
+    brief.harm = [harm_page(ctx, state, audience)]
+    brief.harm += [harm_page(ctx, state, audience, area.code) for area in opts.districts]
     return brief
 
 

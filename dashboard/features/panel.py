@@ -132,6 +132,8 @@ def _totals(m: PanelModel) -> list:
     ]
     located = " incidents with a location" if m.status != "empty" else ""
     out = [html.P([html.Strong(f"{m.total_label}: {m.total}"), located])]
+    if m.rate:
+        out.append(html.P(f"Rate: {m.rate}", className="small rate"))
     if rows:
         out.append(html.Table([html.Thead(head), html.Tbody(rows)], className="totals"))
     out += [html.P(note, className="small") for note in m.notes]

@@ -18,6 +18,7 @@ from dashboard.views import geometry as geo_view
 from dashboard.views import public_stats
 from dashboard.views.context import AppContext, data_coverage, options
 from dashboard.views.counts import view_counts
+from dashboard.views.harm import area_rate_text
 from dashboard.views.labels import area_title
 from dashboard.views.loaded import (
     empty_text,
@@ -88,6 +89,7 @@ class PanelModel:
     cell: dict | None = None
     status: str = "complete"  # the view's coverage: complete, partial or empty
     coverage: list[str] = field(default_factory=list)  # which sources cover which months
+    rate: str = ""  # per 1,000 residents, districts and divisions (dashboard.views.harm)
 
 
 def panel_model(ctx: AppContext, state: ViewState, audience: Audience) -> PanelModel:
@@ -116,6 +118,7 @@ def panel_model(ctx: AppContext, state: ViewState, audience: Audience) -> PanelM
     res = view_resolution(ctx, state, audience)
     counts = view_counts(ctx, state.filters(), audience, res)
     model.total = counts.area(state.level, state.area_code).text
+    model.rate = area_rate_text(ctx, state, audience, counts.area(state.level, state.area_code))
     detailed = audience is Audience.RESTRICTED or state.level != "division"
     if state.month_from and detailed:
         model.themes = theme_rows(ctx, state, audience)

@@ -16,7 +16,9 @@ tables:
 * :func:`imd_deciles`, :func:`lsoa_deprivation`, :func:`lsoa_table`: the Indices of
   Deprivation 2019 by LSOA;
 * :func:`context_sets`, :func:`attribution`, :func:`context_summary`: what is loaded, its
-  vintages, and the words a map must print.
+  vintages, and the words a map must print;
+* :func:`load_register`, :func:`remove_register`: registers of vulnerable places (DfE GIAS
+  schools, CQC care locations), with the accounting incidents have (docs/rates.md).
 
 Reading files needs geopandas (slow to import), so the loaders import it when they run.
 """
@@ -45,6 +47,8 @@ from geo.context._population import (
     population_years,
     populations,
 )
+from geo.context._register_formats import REGISTERS
+from geo.context._registers import RegisterReport, load_register, remove_register
 from geo.context._search import search_places
 from geo.context._sources import DOMAINS
 from geo.context._stored import USES, attribution, context_sets, context_summary
@@ -55,6 +59,7 @@ __all__ = [
     "LAYERS",
     "LEVELS",
     "LEVELS_OF_DETAIL",
+    "REGISTERS",
     "RULES",
     "USES",
     "AreaPopulation",
@@ -62,6 +67,7 @@ __all__ = [
     "ContextReport",
     "ContextSet",
     "PlaceMatch",
+    "RegisterReport",
     "UserLayer",
     "age_bands",
     "attribution",
@@ -70,6 +76,7 @@ __all__ = [
     "context_summary",
     "imd_deciles",
     "load_context",
+    "load_register",
     "lsoa_deprivation",
     "lsoa_division_shares",
     "lsoa_populations",
@@ -78,6 +85,7 @@ __all__ = [
     "population_years",
     "populations",
     "remove_context",
+    "remove_register",
     "search_places",
 ]
 

@@ -331,7 +331,7 @@ def _check_version(con: duckdb.DuckDBPyConnection, path: Path, accept: tuple[str
             f"{path}: store schema version {found}, this socmap needs {SCHEMA_VERSION}; run "
             f"`socmap --db {path} store upgrade` (it adds what the new version stores, such "
             "as each incident's hexagon at every resolution from its coordinates and the "
-            "context tables; the data is kept)"
+            "context and register tables; the data is kept)"
         )
     raise StoreError(
         f"{path}: store schema version {found}, this socmap needs "

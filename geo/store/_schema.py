@@ -8,10 +8,11 @@ destination (the Kent place it supplies); a port event names its port.
 from __future__ import annotations
 
 # 3: quarantine.incident_id, ports.aliases; 4: quarantine.reported_by; 5: incidents.cell_5 to
-# cell_9, each point's own cell at that resolution; 6: the context tables (CONTEXT_DDL). A store
-# of version 4 or 5 is brought up to date by `socmap store upgrade` (geo/store/_upgrade.py).
-SCHEMA_VERSION = "6"
-UPGRADABLE = ("4", "5")
+# cell_9, each point's own cell at that resolution; 6: the context tables (CONTEXT_DDL); 7: the
+# registers of vulnerable places (REGISTER_DDL). A store of version 4, 5 or 6 is brought up to
+# date by `socmap store upgrade` (geo/store/_upgrade.py).
+SCHEMA_VERSION = "7"
+UPGRADABLE = ("4", "5", "6")
 
 DDL = [
     """
@@ -259,4 +260,59 @@ CONTEXT_DDL = [
     """,
 ]
 
-DDL += CONTEXT_DDL
+# Registers of vulnerable places (geo.context load_register): schools (DfE GIAS) and care
+# locations (CQC), one file per register, with the same accounting as incidents. Added in
+# schema version 7.
+REGISTER_DDL = [
+    """
+    CREATE TABLE register_batches (
+        register VARCHAR PRIMARY KEY,   -- schools | care
+        layout VARCHAR NOT NULL,        -- the publisher's layout the file was read as
+        publisher VARCHAR NOT NULL,
+        file VARCHAR NOT NULL,
+        checksum VARCHAR NOT NULL,      -- sha256 of the file's bytes (and the load's options)
+        vintage VARCHAR NOT NULL,       -- the extract's date (from its name) or the file's date
+        rows_read BIGINT NOT NULL,      -- = loaded + outside + quarantined
+        loaded BIGINT NOT NULL,
+        outside BIGINT NOT NULL,        -- good rows of places beyond Kent and Medway
+        quarantined BIGINT NOT NULL,
+        loaded_at TIMESTAMPTZ NOT NULL
+    )
+    """,
+    """
+    CREATE TABLE register_places (
+        register VARCHAR NOT NULL,
+        place_id VARCHAR NOT NULL,      -- GIAS URN | CQC Location ID
+        name VARCHAR NOT NULL,
+        kind VARCHAR NOT NULL,          -- school | pupil_referral_unit | alternative_provision
+                                        -- | care_home | care_location
+        type VARCHAR NOT NULL,          -- as the register names it
+        status VARCHAR NOT NULL,        -- GIAS establishment status; CQC active | dormant
+        pru_or_ap BOOLEAN NOT NULL,     -- a pupil referral unit or alternative provision
+        care_home BOOLEAN NOT NULL,
+        children BOOLEAN NOT NULL,      -- a school, or a CQC location serving 0-18 year olds
+        postcode VARCHAR NOT NULL,
+        local_authority VARCHAR NOT NULL,
+        open_date DATE,
+        close_date DATE,
+        longitude DOUBLE NOT NULL,      -- WGS84
+        latitude DOUBLE NOT NULL,
+        located_by VARCHAR NOT NULL,    -- coordinates | postcode
+        district VARCHAR NOT NULL,      -- placed by point in polygon
+        division VARCHAR,
+        PRIMARY KEY (register, place_id)
+    )
+    """,
+    """
+    CREATE TABLE register_quarantine (
+        register VARCHAR NOT NULL,
+        file VARCHAR NOT NULL,
+        row_number BIGINT NOT NULL,     -- as a spreadsheet numbers it: the header is row 1
+        reason VARCHAR NOT NULL,
+        raw VARCHAR NOT NULL,
+        outside BOOLEAN NOT NULL        -- a good row of a place beyond Kent and Medway
+    )
+    """,
+]
+
+DDL += CONTEXT_DDL + REGISTER_DDL

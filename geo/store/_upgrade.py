@@ -2,7 +2,9 @@
 
 Each step takes a store one version on; a store of version 4 runs both.
 
-Version 6 adds the context tables (geo.context), empty: ``socmap context load`` fills them.
+Version 7 adds the register tables (schools and care locations), empty: ``socmap registers
+load`` fills them. Version 6 adds the context tables (geo.context), empty: ``socmap context
+load`` fills them.
 
 Version 5 stores each incident's own H3 cell at resolutions 5 to 9 beside the resolution-10
 ``cell`` (H3 cells do not nest, so a coarse count cannot come from the fine cell). Every
@@ -21,15 +23,15 @@ import pyarrow as pa
 from geo.errors import StoreError
 from geo.grid import CELL_COLUMNS, RESOLUTIONS, incidents_to_cell_columns
 from geo.store._file import Store
-from geo.store._schema import CONTEXT_DDL, SCHEMA_VERSION, UPGRADABLE
+from geo.store._schema import CONTEXT_DDL, REGISTER_DDL, SCHEMA_VERSION, UPGRADABLE
 
 _NEW_COLUMNS = [c for c in CELL_COLUMNS if c != "cell"]
 
 
 def upgrade_store(store: Store) -> tuple[str, int]:
     """Upgrade ``store`` to the current schema. Returns (the version it had, incidents
-    whose cells were computed, 0 from version 5); (current version, 0) when there was nothing
-    to do."""
+    whose cells were computed, 0 from version 5 or 6); (current version, 0) when there was
+    nothing to do."""
     if not store.exists():
         raise StoreError(f"{store.path}: no store here to upgrade")
     found = store.schema_version()
@@ -44,7 +46,10 @@ def upgrade_store(store: Store) -> tuple[str, int]:
     with store.writing(upgrading=True) as con:
         if found == "4":
             computed = _add_cell_columns(con)
-        for statement in CONTEXT_DDL:  # version 6
+        if found in ("4", "5"):
+            for statement in CONTEXT_DDL:  # version 6
+                con.execute(statement)
+        for statement in REGISTER_DDL:  # version 7
             con.execute(statement)
         con.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", [SCHEMA_VERSION])
     return found, computed

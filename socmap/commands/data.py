@@ -161,10 +161,13 @@ def _upgrade(_args: argparse.Namespace, settings: Settings) -> int:
             if found == "4"
             else ""
         )
+        context = (
+            "context tables added (empty: `socmap context load`); " if found in ("4", "5") else ""
+        )
         print(
             f"{settings.db_path}: upgraded from schema version {found} to {SCHEMA_VERSION}: "
-            f"{cells}context tables added (empty: `socmap context load`); the previous "
-            "version is kept: `socmap store restore`"
+            f"{cells}{context}register tables added (empty: `socmap registers load`); the "
+            "previous version is kept: `socmap store restore`"
         )
     return EXIT_OK
 

@@ -19,6 +19,8 @@ By subject:
 * :mod:`~geo.store.queries.ports`: ports and port-of-entry events.
 * :mod:`~geo.store.queries.context`: the open context data (basemap, places, postcodes,
   residents, deprivation).
+* :mod:`~geo.store.queries.rates`: what rates, deprivation, the registers of vulnerable
+  places and proximity read: counts by area, incident points, LSOA shapes, registers.
 
 The dashboard and the command line hold no SQL and never open the store themselves
 (``tests/test_layers.py`` checks it); loads (``geo.ingest``, boundaries, context, ports,
@@ -27,7 +29,7 @@ The dashboard and the command line hold no SQL and never open the store themselv
 
 import importlib
 
-__all__ = ["areas", "batches", "context", "counts", "coverage", "incidents", "ports"]
+__all__ = ["areas", "batches", "context", "counts", "coverage", "incidents", "ports", "rates"]
 
 
 def __getattr__(name: str) -> object:
