@@ -160,10 +160,14 @@ def _float_coords():
 
 _FLOAT_COORDS = _float_coords()
 
+# Peak memory is the child's VmHWM (its own high-water mark): ru_maxrss would also count the
+# benchmark's own memory at the fork (Linux keeps the larger across exec), which is how
+# earlier runs reported the same 0.98 GB for every pipeline.
+
 # socmap's load in a child process, with the time of each stage the loader reports (its
 # progress steps) and of h3 (which runs beside validation on the second core).
 _SOCMAP_CHILD = """
-import json, resource, sys, time
+import json, sys, time
 from pathlib import Path
 import geo.ingest._progress as progress
 import geo.ingest.police_uk as police_uk
@@ -196,14 +200,15 @@ end = time.perf_counter()
 marks.append(("end", end))
 steps = {a[0]: b[1] - a[1] for a, b in zip(marks, marks[1:])}
 steps["h3 (beside validating)"] = h3_seconds[0]
-peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+peak = next(int(line.split()[1]) * 1024 for line in open('/proc/self/status')
+            if line.startswith('VmHWM:'))
 print(json.dumps({"seconds": end - t0, "rows": report.rows_read, "loaded": report.loaded,
                   "peak_bytes": peak, "steps": steps}))
 """
 
 # The floor: read, cells at every resolution, insert; nothing checked, placed or accounted.
 _FLOOR_CHILD = """
-import json, resource, sys, time
+import json, sys, time
 import duckdb, numpy as np, pyarrow as pa, pyarrow.csv as pcsv
 db, csv_path, library = sys.argv[1:4]
 RESOLUTIONS = range(5, 11)
@@ -233,7 +238,8 @@ con = duckdb.connect(db)
 con.execute("CREATE TABLE incidents AS SELECT * FROM rows")
 con.close()
 end = time.perf_counter()
-peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+peak = next(int(line.split()[1]) * 1024 for line in open('/proc/self/status')
+            if line.startswith('VmHWM:'))
 print(json.dumps({"seconds": end - t0, "rows": rows.num_rows, "peak_bytes": peak,
                   "steps": {"read (pyarrow.csv)": t1 - t0, "h3 " + library: t2 - t1,
                             "insert (DuckDB, Arrow)": end - t2}}))
