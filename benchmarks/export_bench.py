@@ -188,7 +188,10 @@ def bench_pack(settings: Settings, audience: Audience, renderer: Renderer) -> fl
 
 def _wall(argv: list[str], env: dict[str, str]) -> float:
     t0 = time.perf_counter()
-    subprocess.run(argv, check=True, env=env, stdout=subprocess.DEVNULL)
+    # Its progress lines (standard error) are not the benchmark's output, unless it fails.
+    done = subprocess.run(argv, env=env, capture_output=True, text=True, check=False)
+    if done.returncode:
+        raise SystemExit(done.stderr)
     return time.perf_counter() - t0
 
 
