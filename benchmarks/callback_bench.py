@@ -151,7 +151,8 @@ def measure_server(db, args) -> dict:
     ):
         base = server.base
         if not args.cold:
-            print(f"publisher ready after {server.wait_for_publication():.0f} s", file=sys.stderr)
+            ready = server.wait_for_publication(args.publish_timeout)
+        print(f"publisher ready after {ready:.0f} s", file=sys.stderr)
         tab = Tab(Http(base, rec), pool=pool)
         t0 = time.perf_counter()
         tab.open("")
@@ -288,6 +289,12 @@ def main() -> None:
         "--cold",
         action="store_true",
         help="measure at once, without waiting for the publisher to prepare the public views",
+    )
+    parser.add_argument(
+        "--publish-timeout",
+        type=float,
+        default=300,
+        help="seconds to wait for the publisher (a shared, busy machine needs more)",
     )
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
