@@ -20,7 +20,12 @@ json.dumps) building the same views, which does less than socmap does.
     .venv/bin/python -m benchmarks.callback_bench [--rows 1000000] [--changes 24]
         [--workers N] [--period-months 1] [--check-browser] [--json]
 
-Targets (issue 5): 95th percentile under 300 ms at every level, county response under 1.5 MB.
+The machine's load average is printed with the figures (the benchmark machine is shared).
+With the basemap on (orient's ``--context DIR``, loading the context data into a copy of the
+store), the same changes measure the dashboard as it ships with context data.
+
+Targets (issue 22): the county filter change's whole wait at most 150 ms at p95 (with the
+basemap on); (issue 5) every callback under 300 ms at p95, county response under 1.5 MB.
 """
 
 from __future__ import annotations
@@ -28,6 +33,7 @@ from __future__ import annotations
 import argparse
 import itertools
 import json
+import os
 import random
 import sys
 import time
@@ -145,7 +151,8 @@ def measure_server(db, args) -> dict:
     ):
         base = server.base
         if not args.cold:
-            print(f"publisher ready after {server.wait_for_publication():.0f} s", file=sys.stderr)
+            ready = server.wait_for_publication(args.publish_timeout)
+        print(f"publisher ready after {ready:.0f} s", file=sys.stderr)
         tab = Tab(Http(base, rec), pool=pool)
         t0 = time.perf_counter()
         tab.open("")
@@ -253,6 +260,14 @@ def report(server: dict, naive: dict, args) -> None:
         f"{'met' if fresh['county']['map_bytes'] < 1.5e6 else 'MISSED'} "
         f"({fresh['county']['map_bytes'] / 1e6:.2f} MB)"
     )
+    county = fresh["county"]["wait"]["p95"]
+    load = " ".join(f"{x:.1f}" for x in os.getloadavg())
+    print(
+        f"county filter change, whole wait p95 {county * 1000:.0f} ms (median "
+        f"{fresh['county']['wait']['median'] * 1000:.0f} ms); naive p95 "
+        f"{naive['county']['p95'] * 1000:.0f} ms; target 150 ms: "
+        f"{'met' if county <= 0.150 else 'MISSED'}; load average {load}"
+    )
     print(f"errors: {len(server['errors'])}; server log problems: "
           f"{len(server['server_log_problems'])}")  # fmt: skip
     if args.json:
@@ -274,6 +289,12 @@ def main() -> None:
         "--cold",
         action="store_true",
         help="measure at once, without waiting for the publisher to prepare the public views",
+    )
+    parser.add_argument(
+        "--publish-timeout",
+        type=float,
+        default=300,
+        help="seconds to wait for the publisher (a shared, busy machine needs more)",
     )
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()

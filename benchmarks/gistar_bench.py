@@ -169,6 +169,8 @@ def main() -> None:
             cases = bench_synthetic()
         for name, region, y in cases:
             compare(name, region, y, args.repeat)
+    # The benchmark machine is shared: the figures mean little without the load beside them.
+    print(f"\nload average {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
 
 
 if __name__ == "__main__":

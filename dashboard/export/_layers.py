@@ -21,9 +21,8 @@ import json
 import re
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import geopandas as gpd
-import pandas as pd
 import shapely
 
 from dashboard.export._meta import ExportInfo
@@ -32,6 +31,14 @@ from dashboard.state import MEASURES
 from dashboard.views.context import AppContext
 from geo.disclosure import Audience
 from geo.store.queries.areas import area_shapes
+
+if TYPE_CHECKING:
+    import geopandas as gpd
+    import pandas as pd
+
+# Imports: geopandas and pandas are imported by the functions that build or write layers,
+# not with this module: the package imports it, and `socmap export map` (which needs
+# neither) started a second slower for them (benchmarks/export_bench.py).
 
 LAYER_FORMATS = ("csv", "geojson", "gpkg")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")
@@ -43,6 +50,9 @@ _NUMBER = re.compile(r"^-?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?$")
 
 
 def piece_frame(rows: list[PieceRow], info: ExportInfo) -> gpd.GeoDataFrame:
+    import geopandas as gpd  # noqa: PLC0415 - see the note on imports above
+    import pandas as pd  # noqa: PLC0415 - see the note on imports above
+
     public = info.audience == Audience.PUBLIC
     records = []
     for r in rows:
@@ -74,6 +84,9 @@ def piece_frame(rows: list[PieceRow], info: ExportInfo) -> gpd.GeoDataFrame:
 
 
 def area_frame(ctx: AppContext, rows: list[AreaRow], info: ExportInfo) -> gpd.GeoDataFrame:
+    import geopandas as gpd  # noqa: PLC0415 - see the note on imports above
+    import pandas as pd  # noqa: PLC0415 - see the note on imports above
+
     shapes = _area_shapes(ctx)
     records = []
     for r in rows:
@@ -150,6 +163,8 @@ def csv_bytes(pieces: gpd.GeoDataFrame, areas: gpd.GeoDataFrame, info: ExportInf
     column types from the first rows guess them from data. Every row carries the marking.
     UTF-8 with a byte-order mark, so a spreadsheet reads "km²" rightly. Every cell goes
     through :func:`spreadsheet_safe`."""
+    import pandas as pd  # noqa: PLC0415 - see the note on imports above
+
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     a = pd.DataFrame(areas.drop(columns="geometry")).assign(layer="area")
@@ -208,6 +223,7 @@ def geojson_bytes(pieces: gpd.GeoDataFrame, areas: gpd.GeoDataFrame, info: Expor
 
 
 def gpkg_bytes(pieces: gpd.GeoDataFrame, areas: gpd.GeoDataFrame, info: ExportInfo) -> bytes:
+    import pandas as pd  # noqa: PLC0415 - see the note on imports above
     import pyogrio  # noqa: PLC0415
 
     description = f"{info.marking}. {info.title}. {info.period}. Export {info.reference}."

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from geo.context import attribution, context_summary
 from geo.filters import month_str
 from geo.store._coverage import read_coverage
 from geo.store._file import Store
@@ -43,6 +42,10 @@ def summarize(store: Store, themes: ThemeMap) -> dict[str, Any]:
     out["batches"] = _batches(store)
     # Open context data (geo.context): each set with its vintage, and the attribution maps
     # print when they draw all of it.
+    # Imported here: geo.context loads pandas, and every command of socmap's parser imports
+    # this module (socmap export map started a quarter-second slower for it).
+    from geo.context import attribution, context_summary  # noqa: PLC0415
+
     out["context"] = {"sets": context_summary(store), "attribution": attribution(store)}
     return out
 

@@ -13,6 +13,8 @@ ClickHouse store binds them as typed server parameters (:mod:`geo.store._dialect
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from typing import Any, TypeVar
 
@@ -80,3 +82,53 @@ def check_choice(what: str, value: str, allowed: Sequence[str]) -> str:
     if value not in allowed:
         raise ValueError(f"{what} {value!r}: expected one of {', '.join(allowed)}")
     return value
+
+
+# -- repeated identical queries -----------------------------------------------------------
+
+_CACHE_ENTRIES = 64
+_CACHE_BYTES = 64 * 2**20
+_cache: OrderedDict[tuple, pa.Table] = OrderedDict()
+_cache_lock = threading.Lock()
+_VERSION_SQL = "SELECT value FROM meta WHERE key = 'data_version'"
+
+
+def cached_table(store: Store, sql: str, params: Sequence[object] = ()) -> pa.Table:
+    """:func:`table` on the store, answered from memory when this process has run the same
+    query on the same version of the store (a map, its hot spots and an export of one view
+    ask for the same counts; a new app context per export reads them again).
+
+    The version is read in the same cursor as the query, so the answer and its key come
+    from one snapshot: a load published between them cannot put new counts under the old
+    version's key. Every write stamps a new version (``Store.writing``), so an answer is
+    never served for a version it was not computed on. Arrow tables are immutable, so the
+    same table can be handed to every caller. At most 64 answers and 64 MB are kept, least
+    recently used first out.
+    """
+    bound = tuple(params)
+    if dialect(store) != "duckdb":
+        # A ClickHouse store reads the newest complete generation on each query; its answers
+        # are not kept here (the server has its own caches).
+        return store.fetch(sql, list(bound))
+    with store.reading() as cur:
+        version = cur.execute(_VERSION_SQL).fetchall()
+        key = (str(store.path), version[0][0] if version else None, sql, bound)
+        with _cache_lock:
+            hit = _cache.get(key)
+            if hit is not None:
+                _cache.move_to_end(key)
+                return hit
+        answer = cur.sql(sql, params=list(bound) or None).to_arrow_table()
+    with _cache_lock:
+        _cache[key] = answer
+        while len(_cache) > _CACHE_ENTRIES or (
+            len(_cache) > 1 and sum(t.nbytes for t in _cache.values()) > _CACHE_BYTES
+        ):
+            _cache.popitem(last=False)
+    return answer
+
+
+def clear_cache() -> None:
+    """Forget every remembered answer (benchmarks time the query itself this way)."""
+    with _cache_lock:
+        _cache.clear()

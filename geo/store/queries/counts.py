@@ -12,7 +12,8 @@ sorted by ``(category, month, cell)`` (see :mod:`geo.ingest._load`), so DuckDB's
 minimum/maximum statistics let a category or month filter skip most of a large table, and
 the grouping meets each cell's rows together. A sort order cannot go stale when a batch
 replaces rows, so there is nothing to keep in step (``benchmarks/hex_query_bench.py``
-measures what it buys).
+measures what it buys). A repeated identical count on the same version of the store is
+answered from memory (:func:`geo.store.queries._run.cached_table`).
 
 Tables returned by :func:`hex_counts` and :func:`cell_month_counts` have these columns:
 
@@ -36,7 +37,7 @@ import pyarrow as pa
 from geo.filters import Filters
 from geo.grid import FINE_RES, cell_column
 from geo.store._file import Store
-from geo.store.queries._run import check_choice, dialect, one, rows
+from geo.store.queries._run import cached_table, check_choice, dialect, one, rows
 from geo.themes import ThemeMap
 
 # DuckDB's hex() of a UBIGINT has no leading zeros; every H3 cell has bit 59 set (mode 1),
@@ -80,14 +81,14 @@ def hex_counts(store: Store, filters: Filters, res: int, themes: ThemeMap) -> pa
     sorted: a map does not need it, and sorting costs as much as the count on small queries.
     """
     sql, params = _counts_sql(dialect(store), filters, res, themes, by_month=False)
-    return store.fetch(sql, params)
+    return cached_table(store, sql, params)
 
 
 def cell_month_counts(store: Store, filters: Filters, res: int, themes: ThemeMap) -> pa.Table:
     """Incidents per cell and month at ``res``: columns ``cell``, ``cell_hex``, ``month``,
     ``count``; only non-zero combinations are listed, ordered by cell then month."""
     sql, params = _counts_sql(dialect(store), filters, res, themes, by_month=True)
-    return store.fetch(sql, params)
+    return cached_table(store, sql, params)
 
 
 def filtered_total(store: Store, filters: Filters, themes: ThemeMap) -> int:
