@@ -25,7 +25,7 @@ FILTERS = Filters(categories=("Drugs",), month_from=date(2018, 1, 1), month_to=d
 
 def _direct(store: Store, filters: Filters, res: int, *, by_month: bool = False) -> list:
     """The same count straight from the store, bypassing the memory."""
-    sql, params = _counts_sql(filters, res, THEMES, by_month=by_month)
+    sql, params = _counts_sql("duckdb", filters, res, THEMES, by_month=by_month)
     return _sorted(store.fetch(sql, params))
 
 
