@@ -8,10 +8,11 @@ destination (the Kent place it supplies); a port event names its port.
 from __future__ import annotations
 
 # 3: quarantine.incident_id, ports.aliases; 4: quarantine.reported_by; 5: incidents.cell_5 to
-# cell_9, each point's own cell at that resolution; 6: the context tables (CONTEXT_DDL). A store
-# of version 4 or 5 is brought up to date by `socmap store upgrade` (geo/_upgrade.py).
-SCHEMA_VERSION = "6"
-UPGRADABLE = ("4", "5")
+# cell_9, each point's own cell at that resolution; 6: the context tables (CONTEXT_DDL); 7:
+# batches.replaced_later and batches.refusal, the refused_rows and store_log tables (LOADS_DDL).
+# A store of version 4, 5 or 6 is brought up to date by `socmap store upgrade` (geo/_upgrade.py).
+SCHEMA_VERSION = "7"
+UPGRADABLE = ("4", "5", "6")
 
 DDL = [
     """
@@ -34,8 +35,14 @@ DDL = [
         replaced BIGINT NOT NULL,       -- rows already in the store that this batch replaced
         months DATE[] NOT NULL,
         loaded_at TIMESTAMPTZ NOT NULL,
-        status VARCHAR NOT NULL,        -- active | superseded
-        superseded_by INTEGER
+        -- active: its rows are in the store; superseded: a later batch replaced all of them;
+        -- refused: nothing of the file was stored (its counts are what it would have loaded;
+        -- a sample of its rejected rows is in refused_rows); removed: `socmap batches remove`
+        status VARCHAR NOT NULL,
+        superseded_by INTEGER,
+        -- Added in version 7 (last, so an upgraded store has a new store's layout):
+        replaced_later BIGINT DEFAULT 0, -- its rows (stored or quarantined) later batches replaced
+        refusal VARCHAR                 -- why a refused batch was refused (one line)
     )
     """,
     """
@@ -260,3 +267,38 @@ CONTEXT_DDL = [
 ]
 
 DDL += CONTEXT_DDL
+
+# Loads that are refused, and the store's own log. Added in schema version 7.
+LOADS_DDL = [
+    """
+    CREATE TABLE refused_rows (     -- the rejected rows of a refused batch: a sample, bounded
+        batch_id INTEGER NOT NULL,  -- (geo.ingest._refused.SAMPLE_ROWS a batch), never counted
+        source VARCHAR NOT NULL,    -- as loaded, unmapped or quarantined anywhere
+        file VARCHAR NOT NULL,
+        row_number BIGINT NOT NULL,
+        reason VARCHAR NOT NULL,
+        raw VARCHAR NOT NULL,       -- cut to geo.ingest._refused.RAW_CHARS characters
+        month DATE,
+        category VARCHAR,
+        incident_id VARCHAR,
+        reported_by VARCHAR
+    )
+    """,
+    """
+    CREATE TABLE store_log (        -- what changed the store beyond an ordinary load
+        logged_at TIMESTAMPTZ NOT NULL,
+        action VARCHAR NOT NULL,    -- batch-removed | forced-replace | forced-area
+        batch_id INTEGER,
+        by_user VARCHAR NOT NULL,   -- the operating-system user who ran the command
+        detail VARCHAR NOT NULL     -- JSON: the file, the rows removed, the reason given
+    )
+    """,
+]
+
+DDL += LOADS_DDL
+
+# The ALTER TABLE statements that bring a version-6 ``batches`` table to version 7.
+BATCHES_V7 = [
+    "ALTER TABLE batches ADD COLUMN replaced_later BIGINT DEFAULT 0",
+    "ALTER TABLE batches ADD COLUMN refusal VARCHAR",
+]

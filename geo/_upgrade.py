@@ -1,6 +1,11 @@
 """``socmap store upgrade``: bring a store of an older schema version up to date in place.
 
-Each step takes a store one version on; a store of version 4 runs both.
+Each step takes a store one version on; a store of version 4 runs all three.
+
+Version 7 adds each batch's ``replaced_later`` (rows that later batches replaced, so that for
+every live batch rows read = stored + quarantined + replaced later) and ``refusal``, and the
+``refused_rows`` and ``store_log`` tables, empty. ``replaced_later`` of a stored batch is what
+it no longer holds: a version-6 store recorded no more than that.
 
 Version 6 adds the context tables (geo.context), empty: ``socmap context load`` fills them.
 
@@ -18,7 +23,7 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
-from geo._schema import CONTEXT_DDL, SCHEMA_VERSION, UPGRADABLE
+from geo._schema import BATCHES_V7, CONTEXT_DDL, LOADS_DDL, SCHEMA_VERSION, UPGRADABLE
 from geo.cells import CELL_COLUMNS, RESOLUTIONS, incidents_to_cell_columns
 from geo.errors import StoreError
 from geo.store import Store
@@ -44,10 +49,25 @@ def upgrade_store(store: Store) -> tuple[str, int]:
     with store.writing(upgrading=True) as con:
         if found == "4":
             computed = _add_cell_columns(con)
-        for statement in CONTEXT_DDL:  # version 6
-            con.execute(statement)
+        if found in ("4", "5"):
+            for statement in CONTEXT_DDL:  # version 6
+                con.execute(statement)
+        _add_load_tables(con)  # version 7
         con.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", [SCHEMA_VERSION])
     return found, computed
+
+
+def _add_load_tables(con: duckdb.DuckDBPyConnection) -> None:
+    """Version 7: what later batches replaced, why a batch was refused, and two new tables."""
+    for statement in [*BATCHES_V7, *LOADS_DDL]:
+        con.execute(statement)
+    con.execute(
+        """
+        UPDATE batches SET replaced_later = rows_read
+            - (SELECT count(*) FROM incidents i WHERE i.batch_id = batches.batch_id)
+            - (SELECT count(*) FROM quarantine q WHERE q.batch_id = batches.batch_id)
+        """
+    )
 
 
 def _add_cell_columns(con: duckdb.DuckDBPyConnection) -> int:
