@@ -287,7 +287,7 @@ LOADS_DDL = [
     """
     CREATE TABLE store_log (        -- what changed the store beyond an ordinary load
         logged_at TIMESTAMPTZ NOT NULL,
-        action VARCHAR NOT NULL,    -- batch-removed | forced-replace | forced-area
+        action VARCHAR NOT NULL,    -- batch-removed | forced-replace
         batch_id INTEGER,
         by_user VARCHAR NOT NULL,   -- the operating-system user who ran the command
         detail VARCHAR NOT NULL     -- JSON: the file, the rows removed, the reason given

@@ -19,8 +19,8 @@ from hypothesis import given, settings
 from geo import InputError, ingest_police_uk
 from geo.cells import FINE_RES, RESOLUTIONS
 from geo.ingest import _files
-from geo.ingest._order import in_storage_order, storage_order
 from geo.ingest._area import Area
+from geo.ingest._order import in_storage_order, storage_order
 from geo.ingest._points import Points
 from geo.ingest._stage import text_sql, text_values
 from geo.settings import KENT_MEDWAY_BBOX

@@ -1,6 +1,8 @@
 """``socmap store upgrade``: a version-4 store (resolution-10 cells only) brought up to date
 from its stored coordinates answers as a store loaded afresh; a version-5 store gains the
-(empty) context tables; anything older is refused."""
+(empty) context tables; a version-6 store gains each batch's rows replaced later and the
+tables of refused files and of the store's log, and passes the store check; anything older is
+refused."""
 
 from __future__ import annotations
 
@@ -9,7 +11,7 @@ import shutil
 import pytest
 
 from geo import Settings, Store, ingest_police_uk
-from geo._schema import CONTEXT_DDL, DDL
+from geo._schema import CONTEXT_DDL, DDL, LOADS_DDL, SCHEMA_VERSION
 from geo.cells import CELL_COLUMNS
 from geo.errors import StoreError
 from geo.filters import Filters
@@ -24,10 +26,29 @@ THEMES = load_themes()
 CONTEXT_TABLES = [s.split("CREATE TABLE ")[1].split()[0] for s in CONTEXT_DDL]
 
 
+LOADS_TABLES = [s.split("CREATE TABLE ")[1].split()[0] for s in LOADS_DDL]
+
+
+def _as_version_6(path) -> None:
+    """What a store written before schema 7 holds: no batches.replaced_later nor
+    batches.refusal, no refused_rows nor store_log."""
+    import duckdb
+
+    con = duckdb.connect(str(path))
+    assert con.execute("SELECT count(*) FROM batches WHERE status = 'refused'").fetchone() == (0,)
+    for table in LOADS_TABLES:
+        con.execute(f"DROP TABLE {table}")
+    for column in ("replaced_later", "refusal"):
+        con.execute(f"ALTER TABLE batches DROP COLUMN {column}")
+    con.execute("UPDATE meta SET value = '6' WHERE key = 'schema_version'")
+    con.close()
+
+
 def _as_version_5(path) -> None:
     """What a store written before schema 6 holds: no context tables."""
     import duckdb
 
+    _as_version_6(path)
     con = duckdb.connect(str(path))
     for table in CONTEXT_TABLES:
         con.execute(f"DROP TABLE {table}")
@@ -82,7 +103,7 @@ def test_an_upgraded_store_equals_one_loaded_afresh(loaded, tmp_path, capsys):
         Store(old).fetch_rows("SELECT 1")
     assert main(["--db", str(old), "store", "upgrade"]) == 0
     out = capsys.readouterr().out
-    assert "upgraded from schema version 4 to 6" in out
+    assert f"upgraded from schema version 4 to {SCHEMA_VERSION}" in out
     assert "hexagons at every resolution computed for 28 incidents" in out
     assert _snapshot(old) == fresh
     assert main(["--db", str(old), "store", "upgrade"]) == 0
@@ -123,10 +144,47 @@ def test_a_version_5_store_gains_the_context_tables(loaded, tmp_path, capsys):
         Store(old).fetch_rows("SELECT 1")
     assert main(["--db", str(old), "store", "upgrade"]) == 0
     out = capsys.readouterr().out
-    assert "upgraded from schema version 5 to 6: context tables added" in out
+    assert f"upgraded from schema version 5 to {SCHEMA_VERSION}: context tables added" in out
     assert "hexagons" not in out
     assert _tables(old) == tables
     assert _snapshot(old) == fresh
     from geo.context import context_sets, search_places
 
     assert context_sets(Store(old)) == [] and search_places(Store(old), "Margate") == []
+
+
+def test_a_version_6_store_gains_what_later_batches_replaced(tmp_path, capsys):
+    """A store with history (a month replaced by a new edition, rejects in both, a partly
+    covered batch) upgraded from version 6 records for each batch what later batches
+    replaced exactly as a store loaded afresh does, and passes the whole store check."""
+    from geo.store_check import check_store_file
+
+    settings = Settings(db_path=tmp_path / "socmap.duckdb")
+    store = Store(settings.db_path)
+    points = [MAIDSTONE, CANTERBURY, MARGATE, ("", "")]
+    first = [row(f"a{i}", lon_lat=p) for i, p in enumerate(points * 5)]
+    first += [row("bad1", lon_lat=("x", "51.2"))]
+    first += [row(f"n{i}", month="2018-11", lon_lat=MAIDSTONE) for i in range(3)]
+    ingest_police_uk(store, write_csv(tmp_path / "oct-nov.csv", first), settings, progress=False)
+    second = [row(f"b{i}", lon_lat=p) for i, p in enumerate(points * 5)]
+    second += [row("bad2", lon_lat=("y", "51.2"))]
+    ingest_police_uk(store, write_csv(tmp_path / "oct-v2.csv", second), settings, progress=False)
+    store.close()
+    batches_sql = "SELECT batch_id, status, rows_read, replaced_later FROM batches ORDER BY 1"
+    fresh, tables = Store(settings.db_path).fetch_rows(batches_sql), _tables(settings.db_path)
+    # The October edition replaced October (20 rows and a reject) of the first batch, which
+    # keeps its three November rows and stays active.
+    assert fresh == [(1, "active", 24, 21), (2, "active", 21, 0)]
+    old = tmp_path / "old6.duckdb"
+    shutil.copyfile(settings.db_path, old)
+    _as_version_6(old)
+    with pytest.raises(StoreError, match=r"version 6.*store upgrade"):
+        Store(old).fetch_rows("SELECT 1")
+    assert main(["--db", str(old), "store", "upgrade"]) == 0
+    out = capsys.readouterr().out
+    assert f"upgraded from schema version 6 to {SCHEMA_VERSION}" in out
+    assert "context tables" not in out and "hexagons" not in out
+    assert _tables(old) == tables
+    assert Store(old).fetch_rows(batches_sql) == fresh
+    report = check_store_file(old)
+    assert report.ok, report.problems

@@ -235,6 +235,7 @@ def _store_staged(
     months = _count_staged(con, spec, report)
     refusal, shrinks = _refusal(con, spec, report, batch_id)
     report.batch_id = batch_id
+    report.messages = _first_messages(con, spec.file)
     if refusal is not None:
         report.refused = refusal
         _refused.record_refused(
@@ -253,7 +254,6 @@ def _store_staged(
         _insert_incidents(con, batch_id)
         _insert_quarantine(con, spec, batch_id)
         _record_batch(con, spec, batch_id, report, months)
-        report.messages = _first_messages(con, spec.file)
         if shrinks:
             _log_forced(con, spec, batch_id, shrinks)
     supersede_refused(
@@ -270,21 +270,27 @@ def _refusal(
     con: duckdb.DuckDBPyConnection, spec: LoadSpec, report: BatchReport, batch_id: int
 ) -> tuple[str | None, list]:
     """Why the batch is refused (None: it is not), and the months it shrinks past the
-    limit (loaded anyway only with ``force_replace``)."""
-    if report.loaded + report.unmapped == 0:
+    limit (loaded anyway only with ``force_replace``).
+
+    A new edition that would empty or shrink a stored month is refused first, with the
+    month named (a file of swapped coordinates is that); ``--force-replace`` replaces the
+    month anyway, even with a file none of whose rows can be stored (its rows are then
+    quarantined, the month emptied, and the store's log says who forced it). Otherwise a
+    file none of whose rows can be stored is refused."""
+    shrinks = []
+    if spec.replace is ReplacePolicy.MONTHS:
+        shrinks = shrinking_months(con, spec.source, spec.options.max_loss)
+    if shrinks and not spec.options.force_replace:
+        first = _refused.first_rejected(con) if report.quarantined else None
+        refusal = _refused.shrinks_month(
+            spec.file, shrinks, spec.options.max_loss, report.rows_read, report.quarantined,
+            first, batch_id,
+        )  # fmt: skip
+        return refusal, shrinks
+    if report.loaded + report.unmapped == 0 and not shrinks:
         first = _refused.first_rejected(con)
         return _refused.nothing_loads(spec.file, report.rows_read, first, batch_id), []
-    if spec.replace is not ReplacePolicy.MONTHS:
-        return None, []
-    shrinks = shrinking_months(con, spec.source, spec.options.max_loss)
-    if not shrinks or spec.options.force_replace:
-        return None, shrinks
-    first = _refused.first_rejected(con) if report.quarantined else None
-    refusal = _refused.shrinks_month(
-        spec.file, shrinks, spec.options.max_loss, report.rows_read, report.quarantined,
-        first, batch_id,
-    )  # fmt: skip
-    return refusal, shrinks
+    return None, shrinks
 
 
 def _log_forced(

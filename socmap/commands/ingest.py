@@ -218,6 +218,8 @@ def _print_report(report: BatchReport) -> None:
     for note in report.notes:
         print(f"note: {note}", file=sys.stderr)
     if report.refused:
+        for message in report.messages:
+            print(f"rejected: {message}", file=sys.stderr)
         print(f"socmap: {report.refused}", file=sys.stderr)
         return
     for message in report.messages:

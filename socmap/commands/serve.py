@@ -24,7 +24,14 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     settings = settings.with_overrides(
         host=args.host, port=args.port, workers=args.workers, threads=args.threads
     )
-    # Fail now, with one clear line, rather than in every worker.
-    Store(settings.db_path).data_version()
+    # Fail now, with one clear line, rather than in every worker: a missing, old or foreign
+    # store, and one that fails the whole-file check (a damaged block anywhere, or socmap's
+    # own rules broken), which the everyday queries might never read.
+    from geo.store_check import require_sound  # noqa: PLC0415 - it imports h3
+
+    store = Store(settings.db_path)
+    store.data_version()
+    store.close()
+    require_sound(store.path)
     serve(settings)
     return EXIT_OK
