@@ -98,7 +98,9 @@ class Store:
     # -- writing -----------------------------------------------------------------------------
 
     @contextlib.contextmanager
-    def writing(self, *, upgrading: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+    def writing(
+        self, *, upgrading: bool = False, rules: bool = False
+    ) -> Iterator[duckdb.DuckDBPyConnection]:
         """One transaction on a copy of the store, checked whole and published atomically.
 
         Any exception (or Ctrl-C) inside the block leaves the live store exactly as it was.
@@ -107,6 +109,9 @@ class Store:
         check is raised as a one-line StoreError that names the store; other exceptions pass
         through as they are. ``upgrading`` also accepts a store of an older schema version
         that ``socmap store upgrade`` brings up to date (only :mod:`geo._upgrade` passes it).
+        Every write reads every block of the copy before publishing it (damage is never
+        published); ``rules`` (the loads and batch removals, which keep the accounts) also
+        checks socmap's own rules (:mod:`geo.store_check`).
         """
         from geo.store_check import require_sound  # noqa: PLC0415 - it imports h3
 
@@ -124,7 +129,7 @@ class Store:
                     con.execute("CHECKPOINT")
                 finally:
                     con.close()
-                self.last_check = require_sound(work, name=self.path, writing=True)
+                self.last_check = require_sound(work, name=self.path, writing=True, rules=rules)
                 _fsync(work)
                 self._publish(work)
             except BaseException as exc:

@@ -102,7 +102,7 @@ class Removed:
 
 def remove_batch(store: Store, batch_id: int, *, reason: str = "") -> Removed:
     """Remove batch ``batch_id`` and everything it holds, logged in the store's log."""
-    with store.writing() as con:
+    with store.writing(rules=True) as con:
         row = con.execute(
             "SELECT status, file, source FROM batches WHERE batch_id = ?", [batch_id]
         ).fetchone()

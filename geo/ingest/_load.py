@@ -201,7 +201,7 @@ def load_chunks(
         report.already_loaded_as = previous
         return report
     try:
-        with store.writing() as con:
+        with store.writing(rules=True) as con:
             _refuse_repeat(con, spec)
             if spec.prepare is not None:
                 spec.prepare(con)

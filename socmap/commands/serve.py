@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 
 from geo.settings import Settings
 from geo.store import Store
@@ -25,13 +26,19 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
         host=args.host, port=args.port, workers=args.workers, threads=args.threads
     )
     # Fail now, with one clear line, rather than in every worker: a missing, old or foreign
-    # store, and one that fails the whole-file check (a damaged block anywhere, or socmap's
-    # own rules broken), which the everyday queries might never read.
-    from geo.store_check import require_sound  # noqa: PLC0415 - it imports h3
+    # store, and a damaged block anywhere in the file, which the everyday queries might never
+    # read. A broken rule of socmap's own is a warning: the data can still be served.
+    from geo.store_check import check_store_file  # noqa: PLC0415 - it imports h3
 
     store = Store(settings.db_path)
     store.data_version()
     store.close()
-    require_sound(store.path)
+    report = check_store_file(store.path)
+    for problem in report.problems:
+        print(
+            f"socmap: warning: {store.path}: the store check found a problem: {problem} "
+            "(`socmap store check`)",
+            file=sys.stderr,
+        )
     serve(settings)
     return EXIT_OK
