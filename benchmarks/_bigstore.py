@@ -5,7 +5,7 @@ What goes in, in this order (each a normal batch, as a deployment would load it)
 1. the shared Kent boundaries (``fetch_boundaries(from_dir=...)``, as
    ``socmap boundaries fetch --from DIR``);
 2. the synthetic demo (``load_demo``), 24 months to :data:`LAST_MONTH`;
-3. partner files of the four SOC themes: the demo generator (``geo._demo_generate``) run with
+3. partner files of the four SOC themes: the demo generator (``geo.demo._generate``) run with
    many seeds (towns weighted by size, kept on land, planted hotspots, county lines from
    London boroughs, port events at the ports), written as Parquet partner files and loaded
    with ``ingest_incidents`` (source :data:`PARTNER_SOURCE`);
@@ -35,11 +35,11 @@ import pyarrow.parquet as pq
 
 from benchmarks.ingest_bench import generate as generate_police_uk
 from geo import Settings, Store, ingest_incidents, ingest_police_uk
-from geo._demo_generate import generate as generate_demo
-from geo._schema import SCHEMA_VERSION
 from geo.demo import GENERATOR as DEMO_GENERATOR
 from geo.demo import demo_months, load_demo
+from geo.demo._generate import generate as generate_demo
 from geo.filters import month_str
+from geo.store import SCHEMA_VERSION
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "benchmarks" / "out"
@@ -116,7 +116,7 @@ def working_copy(db: Path, name: str) -> Path:
 
 
 def _build(db: Path, rows: int, shared: Path, log) -> int:
-    from geo.boundaries import fetch_boundaries  # noqa: PLC0415 - geopandas is slow to import
+    from geo.areas.boundaries import fetch_boundaries  # noqa: PLC0415 - geopandas is slow to import
 
     settings = Settings(db_path=db)
     store = Store(db)
@@ -137,7 +137,7 @@ def _build(db: Path, rows: int, shared: Path, log) -> int:
 
 def _partner(store: Store, settings: Settings, months, target: int, log) -> None:
     """Partner files of the four themes: the demo generator with many seeds."""
-    from geo.demo import _placer  # noqa: PLC0415 - the demo's own land check
+    from geo.demo._load import _placer  # noqa: PLC0415 - the demo's own land check
 
     placer = _placer(store)
     done, seed, part = 0, 1, 0

@@ -18,7 +18,7 @@ import pandas as pd
 import pyarrow as pa
 
 from dashboard.state import ViewState
-from geo.cells import CELL_COLUMNS, cell_column
+from geo.grid import CELL_COLUMNS, cell_column
 from geo.store import Store
 from geo.themes import load_themes
 

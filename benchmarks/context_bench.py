@@ -29,7 +29,7 @@ import geopandas as gpd
 import pandas as pd
 import shapely
 
-from geo.boundaries import fetch_boundaries
+from geo.areas.boundaries import fetch_boundaries
 from geo.context import _population as population_module
 from geo.context import basemap, load_context, populations, search_places
 from geo.store import Store

@@ -45,7 +45,7 @@ class NaiveRenderer(Renderer):
 
 
 def kent_store(shared: Path, folder: Path) -> Settings:
-    from geo.boundaries import fetch_boundaries  # noqa: PLC0415
+    from geo.areas.boundaries import fetch_boundaries  # noqa: PLC0415
     from geo.ingest import ingest_police_uk  # noqa: PLC0415
 
     settings = Settings(db_path=folder / "bench.duckdb")

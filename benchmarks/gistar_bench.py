@@ -3,7 +3,7 @@
 On the real Kent boundaries and police.uk months (``--shared``, default $SOCMAP_SHARED_DATA),
 all crime types and one sparse category (Possession of weapons), one month and all three:
 
-- socmap's Gi* with the calibrated classes (:func:`geo.hotspots.gi_star_frame`: z, the exact
+- socmap's Gi* with the calibrated classes (:func:`geo.stats.gi_star_frame`: z, the exact
   randomisation p-value of every hexagon, Benjamini-Hochberg, the classes and the table), by
   step, and ``find_hotspots`` end to end (the store query, the region, the statistic), with the
   study region built from scratch ("cold") and cached ("warm");
@@ -36,14 +36,12 @@ import numpy as np
 from esda.getisord import G_Local
 from libpysal.weights import W
 
-from geo import Settings, Store, coverage, find_hotspots, ingest_police_uk
-from geo import grid as grid_module
-from geo.boundaries import fetch_boundaries
+from geo import Settings, Store, find_hotspots, ingest_police_uk
+from geo.areas.boundaries import fetch_boundaries
 from geo.filters import Filters, parse_month
-from geo.gistar import benjamini_hochberg, gi_star, gi_star_exact
-from geo.grid import region_from_cells, study_region
-from geo.hexes import hex_counts
-from geo.hotspots import gi_star_frame
+from geo.grid import _area_cells, _regions, region_from_cells, study_region
+from geo.stats import benjamini_hochberg, gi_star, gi_star_exact, gi_star_frame
+from geo.store.queries.counts import hex_counts
 from geo.themes import load_themes
 
 TARGET_MS = 50.0
@@ -95,8 +93,8 @@ def bench_store(store: Store, repeat: int) -> list[tuple[str, object, np.ndarray
 
     def clear() -> None:
         # Both caches: socmap's study regions and the county outline (a union of districts).
-        grid_module._cache.clear()
-        coverage._county_cache.clear()
+        _regions._cache.clear()
+        _area_cells._county_cache.clear()
 
     region = study_region(store, "county", None, 8)
     print(f"county study region at res 8: {region.n:,} hexagons (every one overlapping Kent)")

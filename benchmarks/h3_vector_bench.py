@@ -3,7 +3,7 @@
 The loaders store each point's cell at six resolutions (H3 cells do not nest, so a coarse
 cell cannot come from the fine one). This measures, for 1M points in the same process:
 
-- socmap: ``geo.cells.incidents_to_cell_columns`` (h3-py, the H3 C library, once per distinct
+- socmap: ``geo.grid.incidents_to_cell_columns`` (h3-py, the H3 C library, once per distinct
   point), on all-distinct points (the ingest benchmark's generator) and on points snapped to
   50,000 map points (as police.uk anonymises them: a real Kent month holds about a quarter
   as many distinct points as rows);
@@ -27,7 +27,7 @@ import time
 import h3.api.basic_int as h3i
 import numpy as np
 
-from geo.cells import RESOLUTIONS, incidents_to_cell_columns
+from geo.grid import RESOLUTIONS, incidents_to_cell_columns
 
 
 def h3py_loop(lat: np.ndarray, lon: np.ndarray) -> np.ndarray:

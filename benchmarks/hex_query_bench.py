@@ -33,13 +33,13 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from geo.boundaries import fetch_boundaries
-from geo.cells import cell_column, incidents_to_cell_columns
+from geo.areas.boundaries import fetch_boundaries
 from geo.filters import Filters, add_months
-from geo.hexes import hex_counts
+from geo.grid import cell_column, incidents_to_cell_columns
 from geo.ingest._load import Chunk, LoadSpec, load_chunks
 from geo.ingest._stage import CANONICAL
 from geo.store import Store
+from geo.store.queries.counts import hex_counts
 from geo.themes import load_themes
 
 CATEGORIES = {  # police.uk crime types with their rough share of Kent's crime
@@ -183,7 +183,7 @@ def bench_size(rows: int, folder: Path, repeat: int) -> None:
 
 
 def _sql(filters: Filters, res: int, themes) -> tuple[str, list]:
-    from geo.hexes import _counts_sql  # noqa: PLC0415 - the same SQL on the unsorted copy
+    from geo.store.queries.counts import _counts_sql  # noqa: PLC0415 - the same SQL on the unsorted copy
 
     return _counts_sql(filters, res, themes, by_month=False)
 

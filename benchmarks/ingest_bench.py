@@ -115,7 +115,7 @@ settings = Settings(db_path=Path({str(db)!r}))
 store = Store(settings.db_path)
 boundaries = {str(boundaries) if boundaries else None!r}
 if boundaries:
-    from geo.boundaries import fetch_boundaries
+    from geo.areas.boundaries import fetch_boundaries
     fetch_boundaries(store, from_dir=Path(boundaries))
 t0 = time.perf_counter()
 report = ingest_police_uk(store, {str(csv_path)!r}, settings, progress=False)

@@ -6,7 +6,7 @@ are real police.uk locations jittered by a few hundred metres, plus 10% spread e
 the county's box (some fall in the sea, outside every area).
 
 Compared in the same process, on the same points:
-  socmap     geo.placement (grid-classified boxes; exact tests only near edges)
+  socmap     geo.areas._placement (grid-classified boxes; exact tests only near edges)
   strtree    one shapely STRtree query per level over all points (the first placer)
   sjoin      geopandas.sjoin, districts then divisions
   naive      a Python loop over points and polygons (run on a sample; rate scaled)
@@ -27,8 +27,8 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from geo.boundaries import fetch_boundaries
-from geo.placement import placer_from_connection
+from geo.areas import placer_from_connection
+from geo.areas.boundaries import fetch_boundaries
 from geo.store import Store
 
 

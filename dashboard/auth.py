@@ -35,7 +35,7 @@ from flask import Flask, abort, current_app, g, has_request_context, redirect, r
 from dashboard import ids
 from dashboard.proxies import ClientAddress, peer_address
 from geo.accounts import Accounts, Identity, Role, identity_from_headers
-from geo.cells import MIN_RES, cell_resolution, str_to_cell
+from geo.grid import MIN_RES, cell_resolution, str_to_cell
 from geo.settings import Settings
 
 log = logging.getLogger("socmap.dashboard")

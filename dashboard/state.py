@@ -12,9 +12,9 @@ from dataclasses import dataclass, replace
 from datetime import date
 from urllib.parse import parse_qs, urlencode
 
-from geo.cells import MIN_RES, cell_resolution, str_to_cell
 from geo.errors import SocmapError
 from geo.filters import Filters, month_str, parse_month
+from geo.grid import MIN_RES, cell_resolution, str_to_cell
 
 MEASURES = ("count", "hotspots", "change", "emerging")
 LAYERS = ("lines", "ports")

@@ -22,7 +22,12 @@ from dashboard.views.public import resolve_view
 from geo.disclosure import Audience, DisclosurePolicy
 
 log = logging.getLogger("socmap.dashboard")
-_STATISTICS = ("geo.change", "geo.emerging", "geo.gistar", "geo.hotspots")
+_STATISTICS = (
+    "geo.stats._change",
+    "geo.stats._emerging",
+    "geo.stats._gistar",
+    "geo.stats._hotspots",
+)
 
 
 def warm(contexts: tuple[AppContext, ...]) -> None:

@@ -1,17 +1,24 @@
-"""socmap's core: the incident store, ingest, H3 aggregation and hotspot statistics.
+"""socmap's core: the incident store, ingest, the H3 grid, areas and hotspot statistics.
 
 Nothing here imports a user interface; the dashboard and the command line are built on it.
+The rooms (docs/architecture.md):
+
+* :mod:`geo.store`: the DuckDB file, and :mod:`geo.store.queries`, every read the product runs;
+* :mod:`geo.ingest`: loading police.uk and partner files;
+* :mod:`geo.grid`: H3 cells, an area's cells, study regions, outlines;
+* :mod:`geo.areas`: boundaries, placement, gazetteer, ports, hexagon names;
+* :mod:`geo.stats`: Gi*, hot spots, emerging hot spots, change, the backtest;
+* :mod:`geo.disclosure`: what the public (Part 1) view may publish;
+* :mod:`geo.accounts`, :mod:`geo.context`, :mod:`geo.demo`;
+* the shared vocabulary: :mod:`geo.settings`, :mod:`geo.errors`, :mod:`geo.themes`,
+  :mod:`geo.filters`.
+
+The names below are the common entry points, imported on first use (the statistics need scipy
+and pandas, the boundaries geopandas: about a second between them that a command which never
+touches them does not pay).
 """
 
-import importlib
-
-from geo.accounts import Accounts, Role
-from geo.disclosure import Audience, DisclosurePolicy, public_counts
-from geo.errors import InputError, SocmapError, StoreError, ValidationError
-from geo.ingest import BatchReport, ingest_incidents, ingest_police_uk
-from geo.settings import Settings
-from geo.store import Store
-from geo.themes import ThemeMap, load_themes
+from geo._lazy import exports
 
 __all__ = [
     "Accounts",
@@ -49,34 +56,34 @@ __all__ = [
     "study_region",
 ]
 
-# Boundaries read files with geopandas (about 0.3 s to import): loaded on first use, so
-# commands that never touch boundaries do not pay for it.
-_BOUNDARIES = {"BoundaryReport", "boundary_note", "fetch_boundaries", "load_boundaries"}
-
-
-# The statistics need scipy and pandas (about 0.7 s to import), so they load on first use too.
-_STATISTICS = {
-    "BacktestResult": "geo.evaluate",
-    "backtest": "geo.evaluate",
-    "ChangeResult": "geo.change",
-    "compare_periods": "geo.change",
-    "EmergingResult": "geo.emerging",
-    "emerging_hotspots": "geo.emerging",
-    "HotspotResult": "geo.hotspots",
-    "find_hotspots": "geo.hotspots",
-    "StudyRegion": "geo.grid",
-    "study_region": "geo.grid",
-    "cell_month_counts": "geo.hexes",
-    "hex_counts": "geo.hexes",
-    "cells_to_places": "geo.places",
-}
-
-
-def __getattr__(name: str) -> object:
-    if name in _BOUNDARIES:
-        import geo.boundaries  # noqa: PLC0415 - deferred on purpose, see above
-
-        return getattr(geo.boundaries, name)
-    if name in _STATISTICS:
-        return getattr(importlib.import_module(_STATISTICS[name]), name)
-    raise AttributeError(f"module 'geo' has no attribute {name!r}")
+__getattr__, __dir__ = exports(
+    __name__,
+    {
+        ".accounts": ("Accounts", "Role"),
+        ".disclosure": ("Audience", "DisclosurePolicy", "public_counts"),
+        ".errors": ("InputError", "SocmapError", "StoreError", "ValidationError"),
+        ".ingest": ("BatchReport", "ingest_incidents", "ingest_police_uk"),
+        ".settings": ("Settings",),
+        ".store": ("Store",),
+        ".store.queries.counts": ("cell_month_counts", "hex_counts"),
+        ".themes": ("ThemeMap", "load_themes"),
+        ".areas": ("cells_to_places",),
+        ".areas.boundaries": (
+            "BoundaryReport",
+            "boundary_note",
+            "fetch_boundaries",
+            "load_boundaries",
+        ),
+        ".grid": ("StudyRegion", "study_region"),
+        ".stats": (
+            "BacktestResult",
+            "ChangeResult",
+            "EmergingResult",
+            "HotspotResult",
+            "backtest",
+            "compare_periods",
+            "emerging_hotspots",
+            "find_hotspots",
+        ),
+    },
+)

@@ -82,9 +82,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _main(argv: Sequence[str] | None) -> int:
-    from geo._store_errors import damage_in, interrupt_in  # noqa: PLC0415 - see the docstring
     from geo.errors import NoDataError, SocmapError  # noqa: PLC0415
     from geo.settings import Settings  # noqa: PLC0415
+    from geo.store._errors import damage_in, interrupt_in  # noqa: PLC0415 - see the docstring
 
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -104,7 +104,7 @@ def _main(argv: Sequence[str] | None) -> int:
         damage = damage_in(exc)
         if damage is None:
             raise
-        from geo._store_errors import corrupt_message  # noqa: PLC0415
+        from geo.store._errors import corrupt_message  # noqa: PLC0415
 
         db = settings.db_path.resolve() if "settings" in locals() else "the store"
         print(f"socmap: error: {corrupt_message(db, damage)}", file=sys.stderr)

@@ -16,7 +16,7 @@ import h3.api.basic_int as h3i
 import numpy as np
 import shapely
 
-from geo.cells import CELL_COLUMNS, RESOLUTIONS
+from geo.grid import CELL_COLUMNS, RESOLUTIONS
 from geo.store import Store
 
 DISTRICTS = ("E07000110", "E07000111")

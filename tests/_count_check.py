@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from geo.emerging import CATEGORY_LABELS
+from geo.stats import CATEGORY_LABELS
 
 _LABELLED = re.compile(r"([^:;,()<>]*):\s*([0-9][0-9,]*)(?![0-9.,]*[0-9])(\s*hexagon)?")
 _ALONE = re.compile(r"\s*([0-9][0-9,]*)(?:\s+to\s+([0-9][0-9,]*))?\s*")

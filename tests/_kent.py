@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from geo.boundaries import fetch_boundaries
+from geo.areas.boundaries import fetch_boundaries
 from geo.store import Store
 
 

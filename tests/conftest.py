@@ -55,7 +55,7 @@ def store(settings: Settings) -> Store:
 def dashboard_store(shared_data: Path, tmp_path_factory) -> Settings:
     """A store as a deployment has it: the shared boundaries, the synthetic demo (24 months)
     and the three real police.uk months. Built once per test session."""
-    from geo.boundaries import fetch_boundaries
+    from geo.areas.boundaries import fetch_boundaries
     from geo.demo import load_demo
     from geo.ingest import ingest_police_uk
 

@@ -17,7 +17,7 @@ import geopandas as gpd
 import numpy as np
 import shapely
 
-from geo.boundaries import load_boundaries
+from geo.areas.boundaries import load_boundaries
 from tests.boundary_helpers import (
     DISTRICT_A,
     DISTRICT_B,

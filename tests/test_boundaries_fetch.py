@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 import shapely
 
-from geo.boundaries import fetch_boundaries, load_manifest
-from geo.boundaries._manifest import DEFAULT_MANIFEST
+from geo.areas.boundaries import fetch_boundaries, load_manifest
+from geo.areas.boundaries._manifest import DEFAULT_MANIFEST
 from geo.errors import InputError, SocmapError
 from socmap.cli import main
 from tests.arcgis_server import FakeArcGIS

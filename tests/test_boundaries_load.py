@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import shapely
 
-from geo.boundaries import (
+from geo.areas.boundaries import (
     BoundarySpec,
     area_features,
     boundary_note,

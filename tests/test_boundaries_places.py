@@ -7,8 +7,8 @@ import json
 import pytest
 
 from geo import ingest_police_uk
-from geo.boundaries import load_boundaries, remove_boundaries
-from geo.summary import summarize
+from geo.areas.boundaries import load_boundaries, remove_boundaries
+from geo.store import summarize
 from geo.themes import load_themes
 from socmap.cli import main
 from tests.boundary_helpers import (

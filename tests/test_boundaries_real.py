@@ -11,9 +11,9 @@ import pandas as pd
 import pytest
 
 from geo import Settings, Store, ingest_police_uk
-from geo.boundaries import boundary_note, fetch_boundaries, load_manifest
-from geo.boundaries._manifest import DEFAULT_MANIFEST
-from geo.summary import summarize
+from geo.areas.boundaries import boundary_note, fetch_boundaries, load_manifest
+from geo.areas.boundaries._manifest import DEFAULT_MANIFEST
+from geo.store import summarize
 from geo.themes import load_themes
 from tests.arcgis_server import FakeArcGIS
 

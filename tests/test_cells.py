@@ -17,7 +17,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from geo import ingest_police_uk
-from geo.cells import (
+from geo.grid import (
     CELL_COLUMNS,
     RESOLUTIONS,
     cell_column,

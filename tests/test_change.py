@@ -13,14 +13,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats
 
-from geo.change import (
-    binom_two_sided,
-    change_table,
-    compare_periods,
-    rate_change_p,
-    rate_ratio_ci,
-)
 from geo.filters import Filters
+from geo.stats import binom_two_sided, change_table, compare_periods, rate_change_p, rate_ratio_ci
 from geo.store import Store
 from geo.themes import load_themes
 from tests._synthetic import MAIDSTONE, disk_polygon, insert_area, insert_incidents

@@ -24,8 +24,7 @@ from geo.context import (
     search_places,
 )
 from geo.errors import ValidationError
-from geo.store import Store
-from geo.summary import summarize
+from geo.store import Store, summarize
 from geo.themes import load_themes
 from socmap.cli import main
 from tests.boundary_helpers import DISTRICT_A, DISTRICT_B, MEDWAY

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 import shapely
 
-from geo.boundaries import fetch_boundaries
+from geo.areas.boundaries import fetch_boundaries
 from geo.context import (
     basemap,
     context_sets,

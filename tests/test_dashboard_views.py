@@ -311,8 +311,7 @@ def test_hotspot_cards_show_the_exact_p_value_of_their_cell(ctx):
     import h3
 
     from dashboard.views.measures import p_text
-    from geo.gistar import CLASS_LABELS
-    from geo.hotspots import find_hotspots
+    from geo.stats import CLASS_LABELS, find_hotspots
 
     state = ViewState.from_query(f"?d={THANET}&m=hotspots&{PERIOD}")
     model = map_model(ctx, state, Audience.RESTRICTED)
@@ -393,7 +392,7 @@ def test_public_hotspot_notes_quote_no_exact_count(ctx):
     protection at work."""
     import h3
 
-    from geo.hotspots import find_hotspots
+    from geo.stats import find_hotspots
 
     state = ViewState.from_query(f"?m=hotspots&theme=knife_crime&{PERIOD}")
     public = map_model(ctx, state, Audience.PUBLIC)

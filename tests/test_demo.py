@@ -13,17 +13,9 @@ import pyproj
 import pytest
 
 from geo import Settings, Store, ValidationError, load_boundaries
-from geo._demo_generate import generate
-from geo.demo import (
-    PLANTED,
-    PLANTED_LINES,
-    PORT_SHARES,
-    QUIET_KM,
-    SOURCE,
-    demo_months,
-    load_demo,
-)
-from geo.gazetteer import find_place, kent_places
+from geo.areas import find_place, kent_places
+from geo.demo import PLANTED, PLANTED_LINES, PORT_SHARES, QUIET_KM, SOURCE, demo_months, load_demo
+from geo.demo._generate import generate
 from geo.settings import KENT_MEDWAY_BBOX
 from socmap.cli import main
 

@@ -20,12 +20,12 @@ import pytest
 import shapely
 
 from geo import Settings, Store, compare_periods, emerging_hotspots, find_hotspots
-from geo.boundaries import fetch_boundaries
+from geo.areas.boundaries import fetch_boundaries
 from geo.filters import Filters, parse_month
 from geo.themes import load_themes
 from tests._synthetic import insert_area
 
-demo = pytest.importorskip("geo.demo", reason="the demo generator (geo/demo.py) is not merged")
+demo = pytest.importorskip("geo.demo", reason="the demo generator (geo.demo) is not merged")
 
 THEMES = load_themes()
 KNIFE = Filters(themes=("knife_crime",))

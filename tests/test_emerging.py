@@ -14,12 +14,18 @@ import pytest
 from esda.getisord import G_Local
 from libpysal.weights import W
 
-from geo.emerging import CATEGORIES, classify_series, emerging_from_cube, emerging_hotspots
 from geo.errors import ValidationError
 from geo.filters import Filters
-from geo.gistar import gi_star, gi_star_exact
 from geo.grid import region_from_cells
-from geo.spacetime import cube_gi
+from geo.stats import (
+    CATEGORIES,
+    classify_series,
+    cube_gi,
+    emerging_from_cube,
+    emerging_hotspots,
+    gi_star,
+    gi_star_exact,
+)
 from geo.store import Store
 from geo.themes import load_themes
 from tests._synthetic import MAIDSTONE, disk_polygon, insert_area, insert_incidents, points_in_cell

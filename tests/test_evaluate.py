@@ -9,11 +9,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from geo.evaluate import METHODS, backtest, hotspot_metrics, select_top
 from geo.filters import Filters
 from geo.grid import region_from_cells
+from geo.stats import METHODS, backtest, hotspot_metrics, kernel_matrix, quartic_weight, select_top
 from geo.store import Store
-from geo.surfaces import kernel_matrix, quartic_weight
 from geo.themes import load_themes
 from tests._synthetic import MAIDSTONE, disk_polygon, insert_area, insert_incidents, points_in_cell
 

@@ -15,16 +15,18 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from geo import ingest_incidents
-from geo.gazetteer import (
+from geo.areas import (
+    KINDS,
     NAME_KEY_MACRO,
+    PACKAGED_SOURCE,
     find_place,
     kent_places,
     london_boroughs,
     name_key,
     origins,
+    packaged_ports,
 )
 from geo.ingest._partner_columns import CATEGORY_NAMES, ROLES
-from geo.ports import KINDS, PACKAGED_SOURCE, packaged_ports
 from geo.settings import KENT_MEDWAY_BBOX
 from tests.partner_helpers import one, run_cli, write_csv
 

@@ -16,8 +16,8 @@ from libpysal.weights import W
 from scipy.stats import false_discovery_control
 
 from geo.errors import ValidationError
-from geo.gistar import benjamini_hochberg, classify, gi_star, gi_star_exact
 from geo.grid import region_from_cells
+from geo.stats import benjamini_hochberg, classify, gi_star, gi_star_exact
 
 CENTRE = h3i.latlng_to_cell(51.27, 0.52, 8)
 

@@ -11,10 +11,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from geo.cells import MIN_RES
 from geo.filters import Filters
-from geo.hexes import cell_month_counts, filtered_total, hex_counts, months_loaded
+from geo.grid import MIN_RES
 from geo.store import Store
+from geo.store.queries.counts import cell_month_counts, filtered_total, hex_counts
+from geo.store.queries.coverage import months_loaded
 from geo.themes import load_themes
 from tests._synthetic import CATEGORIES, insert_incidents, random_incidents
 

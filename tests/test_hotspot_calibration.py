@@ -21,9 +21,8 @@ from scipy.stats import false_discovery_control
 
 from geo import Settings, Store, ingest_police_uk
 from geo.filters import Filters, parse_month
-from geo.gistar import LEVELS, TESTS, classify
 from geo.grid import region_from_cells, study_region
-from geo.hotspots import find_hotspots, gi_star_frame
+from geo.stats import LEVELS, TESTS, classify, find_hotspots, gi_star_frame
 from geo.themes import load_themes
 from tests._kent import load_kent_areas
 

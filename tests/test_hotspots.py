@@ -13,11 +13,10 @@ from scipy.stats import false_discovery_control, norm
 
 from geo.errors import ValidationError
 from geo.filters import Filters
-from geo.gistar import gi_star_exact
 from geo.grid import study_region
-from geo.hexes import filtered_total
-from geo.hotspots import COLUMNS, find_hotspots
+from geo.stats import COLUMNS, find_hotspots, gi_star_exact
 from geo.store import Store
+from geo.store.queries.counts import filtered_total
 from geo.themes import load_themes
 from tests._synthetic import MAIDSTONE, disk_polygon, insert_area, insert_incidents, points_in_cell
 from tests.test_gistar import _esda_z

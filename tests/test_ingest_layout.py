@@ -17,7 +17,7 @@ import pytest
 from hypothesis import given, settings
 
 from geo import InputError, ingest_police_uk
-from geo.cells import FINE_RES, RESOLUTIONS
+from geo.grid import FINE_RES, RESOLUTIONS
 from geo.ingest import _files
 from geo.ingest._area import Area
 from geo.ingest._order import in_storage_order, storage_order

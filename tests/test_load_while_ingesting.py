@@ -22,7 +22,7 @@ pytestmark = [pytest.mark.shared_data, pytest.mark.slow]
 
 @pytest.fixture
 def store_before_december(shared_data, tmp_path):
-    from geo.boundaries import fetch_boundaries
+    from geo.areas.boundaries import fetch_boundaries
     from geo.demo import load_demo
 
     settings = Settings(db_path=tmp_path / "socmap.duckdb")

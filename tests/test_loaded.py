@@ -1,7 +1,7 @@
 """Coverage: which sources have data for which months, and which themes each can report.
 
 A month without data is a gap and a theme no source can report is unknown: never zero. The
-rules (geo/loaded.py) are checked here against stores whose answer is known by design, and
+rules (geo/store/_coverage.py) are checked here against stores whose answer is known by design, and
 ``socmap summary`` is checked to print them (text and JSON).
 """
 
@@ -14,14 +14,14 @@ import pandas as pd
 import pytest
 
 from geo.filters import Filters
-from geo.loaded import (
+from geo.store import (
     POLICE_UK_CRIME_TYPES,
     Coverage,
+    Store,
     month_ranges,
     month_words,
     read_coverage,
 )
-from geo.store import Store
 from geo.themes import load_themes
 from socmap.cli import main
 from tests._synthetic import MAIDSTONE, insert_incidents

@@ -16,7 +16,7 @@ import pandas as pd
 import pytest
 
 from geo import Settings, Store, ingest_police_uk
-from geo.boundaries import fetch_boundaries
+from geo.areas.boundaries import fetch_boundaries
 from socmap.cli import EXIT_ERROR, EXIT_QUARANTINED, main
 from tests._loads import (
     ESSEX_PLACES,

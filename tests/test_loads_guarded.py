@@ -21,7 +21,7 @@ import os
 import pytest
 
 from geo import Settings, Store, ingest_police_uk
-from geo.summary import summarize
+from geo.store import summarize
 from geo.themes import load_themes
 from socmap.cli import EXIT_OK, EXIT_QUARANTINED, main
 from tests._loads import accounts, copy_store, fewer_rows, month_written_as, swapped_edition
@@ -40,7 +40,7 @@ def october(shared_data):
 @pytest.fixture(scope="module")
 def base(shared_data, october, tmp_path_factory):
     """The real Kent boundaries and the real October, loaded."""
-    from geo.boundaries import fetch_boundaries
+    from geo.areas.boundaries import fetch_boundaries
 
     db = tmp_path_factory.mktemp("guard") / "socmap.duckdb"
     store = Store(db)
@@ -54,7 +54,7 @@ def base(shared_data, october, tmp_path_factory):
 @pytest.fixture(scope="module")
 def empty(shared_data, tmp_path_factory):
     """The real Kent boundaries only."""
-    from geo.boundaries import fetch_boundaries
+    from geo.areas.boundaries import fetch_boundaries
 
     db = tmp_path_factory.mktemp("empty") / "socmap.duckdb"
     store = Store(db)

@@ -9,11 +9,17 @@ import shapely
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from geo import outlines
-from geo.boundaries import load_boundaries
-from geo.cells import incidents_to_cells
-from geo.coverage import area_cell_outlines, area_cells, area_geometry
-from geo.outlines import boundaries_to_geojson, cells_to_boundaries, cells_to_clipped_boundaries
+from geo.areas.boundaries import load_boundaries
+from geo.grid import _outlines as outlines
+from geo.grid import (
+    area_cell_outlines,
+    area_cells,
+    area_geometry,
+    boundaries_to_geojson,
+    cells_to_boundaries,
+    cells_to_clipped_boundaries,
+    incidents_to_cells,
+)
 from tests.boundary_helpers import districts_frame, divisions_frame, write
 
 

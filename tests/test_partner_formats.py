@@ -17,7 +17,7 @@ import pyproj
 import pytest
 
 from geo import InputError, ingest_incidents
-from geo.cells import FINE_RES
+from geo.grid import FINE_RES
 from geo.ingest import _partner_formats
 from geo.ingest._partner_sql import bng_to_wgs84
 from tests.partner_helpers import MAIDSTONE, feature, one, write_csv, write_geojson

@@ -10,8 +10,7 @@ import shapely
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from geo._locate import PolygonLocator
-from geo.placement import placer_from_areas
+from geo.areas import PolygonLocator, placer_from_areas
 from tests.boundary_helpers import DISTRICTS, DIVISIONS
 
 # Polygons with a hole, an island (multipolygon) and shared edges, in code order.

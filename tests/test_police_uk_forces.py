@@ -10,7 +10,7 @@ import pytest
 
 from geo import ingest_police_uk
 from geo.ingest.police_uk import HEADER
-from geo.summary import summarize
+from geo.store import summarize
 from geo.themes import load_themes
 
 BTP = "British Transport Police"

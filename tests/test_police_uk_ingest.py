@@ -242,7 +242,7 @@ def test_a_large_file_keeps_each_cell_with_its_own_row(tmp_path, store, settings
     import numpy as np
     import pandas as pd
 
-    from geo.cells import incidents_to_cells
+    from geo.grid import incidents_to_cells
 
     rng = np.random.default_rng(3)
     n = 300_000

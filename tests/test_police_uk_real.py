@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from geo import Settings, Store, ingest_police_uk
-from geo.summary import summarize
+from geo.store import summarize
 from geo.themes import load_themes
 
 pytestmark = pytest.mark.shared_data

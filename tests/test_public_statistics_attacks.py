@@ -38,8 +38,8 @@ import shapely
 from dashboard import ids
 from dashboard.app import create_app
 from dashboard.views import measures, public_stats
-from geo.cells import CELL_COLUMNS, RESOLUTIONS, cell_column
 from geo.filters import Filters
+from geo.grid import CELL_COLUMNS, RESOLUTIONS, cell_column
 from geo.settings import Settings
 from geo.store import Store
 from geo.themes import load_themes
@@ -104,7 +104,7 @@ def _app(db: Path, monkeypatch=None, *, protected: bool = True):
     if not protected:
         # The public hot spots as they were: Gi* of the exact counts, z on every card, and
         # every note of the statistic (those quoting exact figures too).
-        from geo.hotspots import HotspotResult
+        from geo.stats import HotspotResult
 
         monkeypatch.setattr(measures, "_public_hotspots", measures._exact_hotspots)
         monkeypatch.setattr(HotspotResult, "public_notes", property(lambda r: r.notes))
@@ -371,10 +371,10 @@ def test_a_record_at_an_areas_edge_shows_when_regions_hold_record_cells(
     card, as the public view had them): restricted records at the edge change what the
     public hot spot map says."""
     import geo.grid
-    import geo.hotspots
+    import geo.stats._hotspots
 
     monkeypatch.setattr(geo.grid, "study_region", _old_region)
-    monkeypatch.setattr(geo.hotspots, "study_region", _old_region)
+    monkeypatch.setattr(geo.stats._hotspots, "study_region", _old_region)
     monkeypatch.setattr(measures, "_public_hotspots", measures._exact_hotspots)
     before, after = _edge_worlds(world, tmp_path)
     view = world.query(f"d={world.edge_district}", "hotspots") + f"&res={RES}"
@@ -477,9 +477,8 @@ def test_anyone_can_recompute_the_public_classes_from_the_published_map(world):
     out here from the public responses alone: each piece's label, and for a grey piece the
     "fewer than 5" it belongs to (its division's: the public map has one hexagon size),
     spread over that count's grey pieces on the map."""
-    from geo.gistar import CLASS_LABELS
     from geo.grid import study_region
-    from geo.hotspots import gi_star_frame
+    from geo.stats import CLASS_LABELS, gi_star_frame
 
     app, client = _app(world.db)
     district = world.districts[0]

@@ -47,7 +47,7 @@ class CountingCache(SharedCache):
 @pytest.fixture(scope="module")
 def demo_settings(shared_data, tmp_path_factory) -> Settings:
     """Kent's boundaries and a year of the demo (so the views draw hexagons and areas)."""
-    from geo.boundaries import fetch_boundaries
+    from geo.areas.boundaries import fetch_boundaries
 
     db = tmp_path_factory.mktemp("publisher") / "socmap.duckdb"
     settings = Settings(db_path=db, cookie_secure=False)

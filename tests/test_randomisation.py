@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from geo.randomisation import P_FLOOR, subset_sum_tails, two_sided
+from geo.stats import P_FLOOR, subset_sum_tails, two_sided
 
 
 def _enumerate(population: list[int], own_at: int | None, k: int, s: int) -> tuple[float, float]:

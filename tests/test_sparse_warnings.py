@@ -13,11 +13,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from geo import gistar
-from geo.evaluate import backtest, hotspot_metrics
 from geo.filters import Filters
 from geo.grid import study_region
-from geo.hotspots import SPARSE_NEIGHBOURHOOD, find_hotspots
+from geo.stats import SPARSE_NEIGHBOURHOOD, backtest, find_hotspots, hotspot_metrics
+from geo.stats import _gistar as gistar
 from geo.store import Store
 from geo.themes import load_themes
 from socmap.cli import main

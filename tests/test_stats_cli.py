@@ -13,8 +13,8 @@ import pandas as pd
 import pytest
 
 from geo.filters import Filters
-from geo.hexes import hex_counts
 from geo.store import Store
+from geo.store.queries.counts import hex_counts
 from geo.themes import load_themes
 from socmap.cli import EXIT_NO_DATA, main
 from tests._synthetic import MAIDSTONE, disk_polygon, insert_area, insert_incidents, points_in_cell

@@ -17,8 +17,8 @@ import shapely
 
 from geo import Settings, Store, ingest_police_uk
 from geo.filters import Filters, parse_month
-from geo.hexes import hex_counts
-from geo.hotspots import find_hotspots
+from geo.stats import find_hotspots
+from geo.store.queries.counts import hex_counts
 from geo.themes import load_themes
 from socmap.cli import main
 from tests._kent import load_kent_areas
@@ -119,7 +119,7 @@ DISTRICTS = ("kent_medway_districts_lad21_oa_dissolved.geojson", "lad_code")
 def _area_shape(store, shared_data: Path, level: str, code: str | None):
     """The area's polygon: a district (or the county, every district) straight from the
     boundary file. A division's stored shape is read from the store: the product re-cuts the
-    file's divisions so they tile their district (geo/boundaries/_nest.py, tested with the
+    file's divisions so they tile their district (geo/areas/boundaries/_nest.py, tested with the
     boundaries), which moves about a tenth of this one's area; the region is still built
     here from that shape."""
     if level == "division":

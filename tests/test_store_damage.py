@@ -18,7 +18,7 @@ import duckdb
 import pytest
 
 from geo import Settings, Store, ingest_police_uk
-from geo.boundaries import fetch_boundaries
+from geo.areas.boundaries import fetch_boundaries
 from socmap.cli import EXIT_ERROR, EXIT_OK, main
 from tests._faults import police_file
 

@@ -22,12 +22,9 @@ import pytest
 import shapely
 
 from geo import Settings, Store, ingest_incidents, ingest_police_uk
-from geo.coverage import area_geometry
-from geo.emerging import emerging_hotspots
-from geo.evaluate import backtest
 from geo.filters import Filters, parse_month
-from geo.grid import study_region
-from geo.hotspots import find_hotspots
+from geo.grid import area_geometry, study_region
+from geo.stats import backtest, emerging_hotspots, find_hotspots
 from geo.themes import load_themes
 from tests._kent import load_kent_areas
 from tests.partner_helpers import CANTERBURY, MAIDSTONE, write_csv

@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats
 
-from geo.trend import mann_kendall
+from geo.stats import mann_kendall
 
 
 def _naive(x: np.ndarray) -> tuple[float, float]:

@@ -11,11 +11,11 @@ import shutil
 import pytest
 
 from geo import Settings, Store, ingest_police_uk
-from geo._schema import CONTEXT_DDL, DDL, LOADS_DDL, SCHEMA_VERSION
-from geo.cells import CELL_COLUMNS
 from geo.errors import StoreError
 from geo.filters import Filters
-from geo.hexes import hex_counts
+from geo.grid import CELL_COLUMNS
+from geo.store._schema import CONTEXT_DDL, DDL, LOADS_DDL, SCHEMA_VERSION
+from geo.store.queries.counts import hex_counts
 from geo.themes import load_themes
 from socmap.cli import main
 from tests.test_police_uk_ingest import CANTERBURY, MAIDSTONE, MARGATE, row, write_csv
@@ -157,7 +157,7 @@ def test_a_version_6_store_gains_what_later_batches_replaced(tmp_path, capsys):
     """A store with history (a month replaced by a new edition, rejects in both, a partly
     covered batch) upgraded from version 6 records for each batch what later batches
     replaced exactly as a store loaded afresh does, and passes the whole store check."""
-    from geo.store_check import check_store_file
+    from geo.store import check_store_file
 
     settings = Settings(db_path=tmp_path / "socmap.duckdb")
     store = Store(settings.db_path)

@@ -30,8 +30,8 @@ from dashboard.views.measures import emerging_result, hotspot_result, stats_filt
 from dashboard.views.panel_view import PanelModel, hotspot_summary, panel_model, trend
 from dashboard.views.places import nearest_towns
 from dashboard.views.public import period_label, publication, resolve_view
-from geo.cells import cell_to_str, str_to_cell
 from geo.disclosure import Audience
+from geo.grid import cell_to_str, str_to_cell
 
 TOP_HOT = 10
 
@@ -235,7 +235,7 @@ def _public_hotspot_summary(ctx: AppContext, state: ViewState, res: int, counts:
 
 
 def _hot_cells(ctx: AppContext, rows: list, res: int, counts: dict, audience: Audience):
-    from geo.places import cells_to_places  # noqa: PLC0415 - statistics load on first use
+    from geo.areas import cells_to_places  # noqa: PLC0415 - statistics load on first use
 
     if not rows:
         return []

@@ -31,6 +31,7 @@ from dashboard.export._rows import AreaRow, PieceRow
 from dashboard.state import MEASURES
 from dashboard.views.context import AppContext
 from geo.disclosure import Audience
+from geo.store.queries.areas import area_shapes
 
 LAYER_FORMATS = ("csv", "geojson", "gpkg")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")
@@ -115,10 +116,8 @@ def _nullable(frame: pd.DataFrame) -> pd.DataFrame:
 
 def _area_shapes(ctx: AppContext) -> dict:
     def compute():
-        rows = ctx.store.fetch_rows(
-            "SELECT level, code, geometry FROM areas WHERE level IN ('district', 'division')"
-        )
-        shapes = {(lv, code): shapely.from_wkb(wkb) for lv, code, wkb in rows}
+        found = area_shapes(ctx.store, ("district", "division"))
+        shapes = {(a.level, a.code): a.geometry for a in found}
         districts = [s for (lv, _), s in shapes.items() if lv == "district"]
         if districts:
             shapes[("county", None)] = shapely.union_all(districts)

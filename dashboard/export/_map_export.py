@@ -25,6 +25,7 @@ from dashboard.views.map_view import map_model
 from dashboard.views.public import resolve_view
 from dashboard.views.resolution import view_resolution
 from geo.disclosure import Audience
+from geo.store.queries.areas import area_shapes
 
 MAP_FORMATS = ("pdf", "png")
 MIME = {
@@ -136,14 +137,9 @@ def area_labels(ctx: AppContext, state: ViewState) -> tuple[Label, ...]:
 
 
 def _label_points(ctx: AppContext, level: str, parent: str | None):
-    sql = "SELECT code, geometry FROM areas WHERE level = ?"
-    params: list[object] = [level]
-    if parent is not None:
-        sql += " AND parent_code = ?"
-        params.append(parent)
     out = []
-    for code, wkb in ctx.store.fetch_rows(sql, params):
-        shape = shapely.from_wkb(wkb)
+    for area in area_shapes(ctx.store, level, parent=parent):
+        code, shape = area.code, area.geometry
         largest = max(shapely.get_parts(shape), key=lambda p: p.area)
         # The pole of inaccessibility: inside the area, far from its edges (a centroid can
         # fall outside a crescent-shaped district).

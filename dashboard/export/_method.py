@@ -154,7 +154,7 @@ def _disclosure(ctx: AppContext, audience: Audience, info: ExportInfo) -> list[s
 
 
 def _boundary(ctx: AppContext) -> str:
-    from geo.boundaries import boundary_note  # noqa: PLC0415 - geopandas loads on first use
+    from geo.areas.boundaries import boundary_note  # noqa: PLC0415 - geopandas loads on first use
 
     return boundary_note(ctx.store) or "No boundary files are loaded."
 

@@ -21,8 +21,8 @@ from dashboard.state import ViewState
 from dashboard.views.context import AppContext
 from dashboard.views.labels import selection_text, sources_in_view
 from dashboard.views.places import nearest_towns
-from geo.cells import str_to_cell
 from geo.disclosure import Audience
+from geo.grid import str_to_cell
 
 MARGINS_MM = (12, 0, 12, 0)  # top, right, bottom, left: the header and footer live here
 SHEET = Paper("pack-sheet", 210, 297 - MARGINS_MM[0] - MARGINS_MM[2] - 1)
@@ -99,8 +99,7 @@ def export_briefing(
 
 def briefing_html(ctx: AppContext, brief: Briefing, info: ExportInfo, renderer: Renderer) -> str:
     """The whole pack as one HTML document (tests read its tables)."""
-    from geo.emerging import CATEGORY_LABELS  # noqa: PLC0415 - statistics load on first use
-    from geo.gistar import CLASS_LABELS  # noqa: PLC0415
+    from geo.stats import CATEGORY_LABELS, CLASS_LABELS  # noqa: PLC0415 - statistics load on first use
 
     audience = brief.audience
     k = _k(ctx)

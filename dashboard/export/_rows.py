@@ -22,8 +22,8 @@ from dashboard.views.loaded import comparable, previous_coverage, view_coverage
 from dashboard.views.map_model import MapModel
 from dashboard.views.map_view import NO_DATA_LABEL, map_model
 from dashboard.views.resolution import view_resolution
-from geo.cells import str_to_cell
 from geo.disclosure import Audience, Count
+from geo.grid import str_to_cell
 
 OUTSIDE_NAME = "Outside Kent and Medway boundaries"
 
@@ -97,8 +97,8 @@ def _changes(
 ) -> list[Change | None]:
     """Change of each published count on the previous period's published count, per day
     over each period's days with data; the exact test is adjusted (Benjamini-Hochberg)
-    within each level, as ``geo.change`` does."""
-    from geo.change import change_table  # noqa: PLC0415 - statistics load on first use
+    within each level, as ``geo.stats._change`` does."""
+    from geo.stats import change_table  # noqa: PLC0415 - statistics load on first use
 
     if before is None:
         return [None] * len(areas)

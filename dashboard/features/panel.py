@@ -15,7 +15,7 @@ from dashboard.state import ViewState
 from dashboard.views.context import AppContext
 from dashboard.views.panel_view import PanelModel, hotspot_summary, panel_model
 from dashboard.views.places import nearest_towns
-from geo.cells import str_to_cell
+from geo.grid import str_to_cell
 
 EMPTY_TREND = "Figures are published<br>for the county and districts only."
 _TREND_COLOURS = ["#0b4f8a", "#b35806", "#1b7837", "#762a83", "#57606a"]  # Okabe-Ito-like

@@ -107,7 +107,7 @@ def _spread(palette: list[str], n: int) -> list[str]:
     return [palette[i] for i in picks]
 
 
-# The words are a false-discovery-rate statement (geo.gistar.CLASS_LABELS, and the map's note
+# The words are a false-discovery-rate statement (geo.stats.CLASS_LABELS, and the map's note
 # says what it means): the classes are not "confidence" in each hexagon.
 HOTSPOT_CLASSES = [
     LegendClass(key, label, RDBU[key])

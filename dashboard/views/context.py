@@ -18,9 +18,11 @@ from typing import Any, TypeVar
 
 from dashboard.views.shared import SharedCache
 from geo.disclosure import Audience, DisclosurePolicy, loaded_months
-from geo.loaded import Coverage, read_coverage
 from geo.settings import Settings
-from geo.store import Store
+from geo.store import Coverage, Store, read_coverage
+from geo.store.queries import areas as area_queries
+from geo.store.queries import coverage as coverage_queries
+from geo.store.queries.areas import Area, boundaries_version
 from geo.themes import ThemeMap, load_themes
 
 T = TypeVar("T")
@@ -84,15 +86,7 @@ class AppContext:
 
     def boundaries_version(self) -> tuple:
         """What identifies the loaded boundary sets (read once per data version)."""
-        return self.cached(
-            "boundaries-version",
-            lambda: tuple(
-                self.store.fetch_rows(
-                    "SELECT level, checksum, CAST(loaded_at AS VARCHAR) FROM boundary_sets "
-                    "ORDER BY level"
-                )
-            ),
-        )
+        return self.cached("boundaries-version", lambda: boundaries_version(self.store))
 
 
 def _once(cache: OrderedDict, lock: threading.Lock, pending: dict, key, compute, size: int):
@@ -123,14 +117,6 @@ def _once(cache: OrderedDict, lock: threading.Lock, pending: dict, key, compute,
 
 
 @dataclass(frozen=True)
-class Area:
-    level: str
-    code: str
-    name: str
-    parent: str | None
-
-
-@dataclass(frozen=True)
 class Options:
     """What the filters can offer, read from the store."""
 
@@ -155,24 +141,20 @@ def options(ctx: AppContext) -> Options:
 
 
 def data_coverage(ctx: AppContext) -> Coverage:
-    """Which sources have data for which months, and what each can report (geo.loaded)."""
+    """Which sources have data for which months, and what each can report (geo.store._coverage)."""
     return ctx.cached("coverage", lambda: read_coverage(ctx.store))
 
 
 def _read_options(store: Store) -> Options:
-    first, last = store.fetch_rows("SELECT min(month), max(month) FROM incidents")[0]
-    sources = tuple(
-        r[0]
-        for r in store.fetch_rows("SELECT source FROM incidents GROUP BY 1 ORDER BY count(*) DESC")
+    first, last = coverage_queries.month_range(store)
+    # Lists offer areas by name.
+    areas = sorted(area_queries.areas(store, ("district", "division")), key=lambda a: a.name)
+    return Options(
+        first_month=first,
+        last_month=last,
+        sources=coverage_queries.sources_by_volume(store),
+        categories=coverage_queries.categories(store),
+        districts=tuple(a for a in areas if a.level == "district"),
+        divisions=tuple(a for a in areas if a.level == "division"),
+        months=loaded_months(store),
     )
-    categories = tuple(
-        r[0] for r in store.fetch_rows("SELECT category FROM incidents GROUP BY 1 ORDER BY 1")
-    )
-    areas = store.fetch_rows(
-        "SELECT level, code, name, parent_code FROM areas "
-        "WHERE level IN ('district', 'division') ORDER BY name"
-    )
-    districts = tuple(Area(*a) for a in areas if a[0] == "district")
-    divisions = tuple(Area(*a) for a in areas if a[0] == "division")
-    months = loaded_months(store)
-    return Options(first, last, sources, categories, districts, divisions, months)

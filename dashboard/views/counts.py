@@ -12,17 +12,17 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from dashboard.views.context import AppContext, options
-from geo.cells import cell_column
 from geo.disclosure import (
     Audience,
     Count,
     DisclosurePolicy,
     Node,
+    display_text,
     public_counts,
     public_filter,
 )
-from geo.disclosure._count import display_text
 from geo.filters import Filters
+from geo.store.queries import counts as count_queries
 
 
 @dataclass(frozen=True)
@@ -147,17 +147,8 @@ def view_counts(ctx: AppContext, filters: Filters, audience: Audience, res: int)
 def _exact_counts(ctx: AppContext, filters: Filters, res: int) -> _Exact:
     """Exact counts of the county's incidents (those placed in a district) by area and piece,
     and of those placed in no district."""
-    where, params = filters.where(ctx.themes)
-    column = cell_column(res)  # a fixed identifier
-    rows = ctx.store.fetch_rows(
-        f"SELECT district, division, {column} AS cell, count(*) FROM incidents "
-        f"WHERE {column} IS NOT NULL AND {where} GROUP BY ALL",
-        params,
-    )
-    away, away_params = filters.where(ctx.themes, outside=True)
-    (outside,) = ctx.store.fetch_rows(
-        f"SELECT count(*) FROM incidents WHERE {column} IS NOT NULL AND {away}", away_params
-    )[0]
+    rows = count_queries.piece_counts(ctx.store, filters, ctx.themes, res)
+    outside = count_queries.outside_count(ctx.store, filters, ctx.themes, res=res)
     areas: dict[Node, int] = {Node("district", None): int(outside)}
     pieces: dict[tuple[str | None, int], int] = {}
     for district, division, cell, n in rows:

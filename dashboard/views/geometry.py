@@ -19,8 +19,14 @@ import numpy as np
 import shapely
 
 from dashboard.views.context import AppContext, options
-from geo.cells import cell_column, cells_to_str
-from geo.outlines import cells_to_boundaries, cells_to_clipped_boundaries
+from geo.grid import (
+    cells_overlapping,
+    cells_to_boundaries,
+    cells_to_clipped_boundaries,
+    cells_to_str,
+)
+from geo.store.queries import areas as area_queries
+from geo.store.queries import incidents as incident_queries
 
 _SHAPES_LOCK = threading.Lock()
 OUTSIDE = ""  # the leaf key of incidents outside every area
@@ -53,17 +59,14 @@ def leaves(ctx: AppContext) -> dict[str, Leaf]:
 
 
 def _read_leaves(ctx: AppContext) -> dict[str, Leaf]:
-    rows = ctx.store.fetch_rows(
-        "SELECT level, code, parent_code, geometry FROM areas "
-        "WHERE level IN ('district', 'division')"
-    )
-    with_divisions = {parent for level, _, parent, _ in rows if level == "division"}
+    shapes = area_queries.area_shapes(ctx.store, ("district", "division"))
+    with_divisions = {a.parent for a in shapes if a.level == "division"}
     out = {OUTSIDE: Leaf(OUTSIDE, None, None)}
-    for level, code, parent, wkb in rows:
-        if level == "division":
-            out[code] = Leaf(code, parent, shapely.from_wkb(wkb))
-        elif code not in with_divisions:
-            out[code] = Leaf(code, code, shapely.from_wkb(wkb))
+    for area in shapes:
+        if area.level == "division":
+            out[area.code] = Leaf(area.code, area.parent, area.geometry)
+        elif area.code not in with_divisions:
+            out[area.code] = Leaf(area.code, area.code, area.geometry)
     return out
 
 
@@ -122,7 +125,7 @@ def _base_shapes(leaf: Leaf, res: int) -> PieceShapes:
     # GEOS prepared geometries are not safe to build from two threads at once (a threaded
     # server could crash); shapes are built once per boundary version, so a lock costs nothing.
     with _SHAPES_LOCK:
-        cells = _cells_overlapping(leaf.geometry, res)
+        cells = cells_overlapping(leaf.geometry, res)
         outlines = cells_to_clipped_boundaries(cells, leaf.geometry)
         # A cell that only grazes the boundary has no clipped shape, and nothing to draw.
         keep = ~_empty(outlines)
@@ -163,29 +166,12 @@ def _shapes(cells: np.ndarray, outlines: np.ndarray) -> PieceShapes:
     return PieceShapes(cells, cells_to_str(cells), [_geojson(o) for o in outlines])
 
 
-def _cells_overlapping(geometry: shapely.Geometry, res: int) -> np.ndarray:
-    """Every cell that overlaps the area, so its pieces cover it with no gaps at the edge
-    (cells by centre alone leave slivers where a hexagon's centre falls just outside)."""
-    cells: set[int] = set()
-    for part in shapely.get_parts(geometry):
-        if isinstance(part, shapely.Polygon) and not part.is_empty:
-            shape = h3i.geo_to_h3shape(part)
-            cells.update(h3i.h3shape_to_cells_experimental(shape, res, contain="overlap"))
-    return np.array(sorted(cells), dtype=np.uint64)
-
-
 def _cells_with_incidents(ctx: AppContext, res: int) -> dict[str, np.ndarray]:
     """For each leaf, the cells at ``res`` holding any of its incidents (one query)."""
 
-    def compute() -> dict[str, np.ndarray]:
-        column = cell_column(res)  # a fixed identifier
-        rows = ctx.store.fetch_rows(
-            f"SELECT coalesce(division, district, ''), list(DISTINCT {column}) FROM incidents "
-            f"WHERE {column} IS NOT NULL GROUP BY 1"
-        )
-        return {code: np.array(sorted(cells), dtype=np.uint64) for code, cells in rows}
-
-    return ctx.cached(("cells-with-incidents", res), compute)
+    return ctx.cached(
+        ("cells-with-incidents", res), lambda: incident_queries.cells_by_leaf(ctx.store, res)
+    )
 
 
 def _geojson(shape: shapely.Geometry) -> dict:
@@ -202,14 +188,9 @@ def outline_lines(
 
 
 def _outline_lines(ctx, level, parent):
-    sql = "SELECT geometry FROM areas WHERE level = ?"
-    params: list[object] = [level]
-    if parent is not None:
-        sql += " AND parent_code = ?"
-        params.append(parent)
     lines = []
-    for (wkb,) in ctx.store.fetch_rows(sql, params):
-        shape = shapely.simplify(shapely.from_wkb(wkb), _OUTLINE_TOLERANCE)
+    for area in area_queries.area_shapes(ctx.store, level, parent=parent):
+        shape = shapely.simplify(area.geometry, _OUTLINE_TOLERANCE)
         for ring in shapely.get_rings(shapely.get_parts(shape)):
             coords = np.round(shapely.get_coordinates(ring), _DIGITS)
             lines.append(tuple(map(tuple, coords.tolist())))

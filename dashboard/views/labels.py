@@ -218,6 +218,6 @@ def _proxy_notes(ctx: AppContext, state: ViewState, audience: Audience) -> list[
 
 
 def boundary_note(ctx: AppContext) -> str | None:
-    from geo.boundaries import boundary_note  # noqa: PLC0415 - geopandas loads on first use
+    from geo.areas.boundaries import boundary_note  # noqa: PLC0415 - geopandas loads on first use
 
     return ctx.cached("boundary-note", lambda: boundary_note(ctx.store))

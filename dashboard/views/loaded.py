@@ -4,7 +4,7 @@ Every view (map, panel, export) asks here before it draws a number: an *empty* v
 source that can report its themes has data for its months, or, in public, no published
 block) draws "no data loaded", never 0 and never "not significant"; a *partial* view draws
 its figures marked as partial and compares them per day over the days with data
-(:mod:`geo.loaded` has the rules).
+(:mod:`geo.store._coverage` has the rules).
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from dashboard.views.public import (
     theme_filter,
 )
 from geo.disclosure import Audience
-from geo.loaded import PeriodCoverage, describe, month_words, source_name
+from geo.store import PeriodCoverage, describe, month_words, source_name
 
 _UNITS = {1: "month", 3: "quarter", 6: "half-year", 12: "year"}
 

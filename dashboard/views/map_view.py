@@ -30,8 +30,8 @@ from dashboard.views.overlays import county_lines, ports
 from dashboard.views.places import nearest_towns
 from dashboard.views.public import resolve_view
 from dashboard.views.resolution import view_resolution
-from geo.cells import str_to_cell
 from geo.disclosure import Audience, DisclosurePolicy
+from geo.grid import str_to_cell
 
 KENT_BOUNDS = (-0.02, 50.85, 1.50, 51.56)
 NEAR_ORIGIN_WEST, NEAR_ORIGIN_NORTH = -0.8, 51.9  # roughly London and the home counties

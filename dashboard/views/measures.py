@@ -125,7 +125,7 @@ def _hotspots(ctx, state, audience, res, counts, pieces) -> Classified:
 def _public_hotspots(ctx, state, audience, res, counts, pieces) -> Classified:
     """Part 1: classes only, computed from the published map (see ``public_stats``): a
     z-score or p-value from exact counts would let anyone solve for the withheld counts."""
-    from geo.gistar import CLASS_LABELS, CLASS_NOTE  # noqa: PLC0415 - loads on first use
+    from geo.stats import CLASS_LABELS, CLASS_NOTE  # noqa: PLC0415 - loads on first use
 
     out = Classified(
         "hot spots (Getis-Ord Gi*)", "Gi* hot and cold spots", list(palette.HOTSPOT_CLASSES)
@@ -159,7 +159,7 @@ def public_hotspot_note(res: int, k: int) -> str:
 
 def _exact_hotspots(ctx, state, audience, res, counts, pieces) -> Classified:
     """Part 2: Gi* on exact counts, with z and p-values on each hexagon's card."""
-    from geo.gistar import CLASS_LABELS, CLASS_NOTE  # noqa: PLC0415 - loads on first use
+    from geo.stats import CLASS_LABELS, CLASS_NOTE  # noqa: PLC0415 - loads on first use
 
     out = Classified(
         "hot spots (Getis-Ord Gi*)", "Gi* hot and cold spots", list(palette.HOTSPOT_CLASSES)
@@ -197,7 +197,7 @@ def _exact_hotspots(ctx, state, audience, res, counts, pieces) -> Classified:
 
 
 def _change(ctx, state, audience, res, counts, pieces) -> Classified:
-    from geo.change import change_table  # noqa: PLC0415
+    from geo.stats import change_table  # noqa: PLC0415
 
     out = Classified(
         "change on the previous period",
@@ -322,7 +322,7 @@ def _emerging(ctx, state, audience, res, counts, pieces) -> Classified:
 def _public_emerging(ctx, state, audience, res, counts, pieces) -> Classified:
     """Part 1: categories only, from the published map of each period block (months are
     never published, so they cannot be the time steps)."""
-    from geo.emerging import CATEGORY_LABELS  # noqa: PLC0415
+    from geo.stats import CATEGORY_LABELS  # noqa: PLC0415
 
     out = Classified(
         "emerging hot spots", "Emerging hot spot pattern", list(palette.EMERGING_CLASSES)
@@ -345,7 +345,7 @@ def _public_emerging(ctx, state, audience, res, counts, pieces) -> Classified:
 
 
 def _exact_emerging(ctx, state, audience, res, counts, pieces) -> Classified:
-    from geo.emerging import CATEGORY_LABELS  # noqa: PLC0415
+    from geo.stats import CATEGORY_LABELS  # noqa: PLC0415
 
     out = Classified(
         "emerging hot spots", "Emerging hot spot pattern", list(palette.EMERGING_CLASSES)
@@ -407,7 +407,7 @@ def _nothing_public(out: Classified, pieces: list[dict], klass: str) -> Classifi
 
 def hotspot_result(ctx: AppContext, filters: Filters, res: int):
     """Gi* for the filters' area at ``res`` (cached per data version)."""
-    from geo.hotspots import find_hotspots  # noqa: PLC0415 - statistics load on first use
+    from geo.stats import find_hotspots  # noqa: PLC0415 - statistics load on first use
 
     return ctx.shared(
         ("gi", filters, res),
@@ -417,7 +417,7 @@ def hotspot_result(ctx: AppContext, filters: Filters, res: int):
 
 def emerging_result(ctx: AppContext, filters: Filters, res: int):
     """Emerging hot spot categories for the filters' area and period (cached)."""
-    from geo.emerging import emerging_hotspots  # noqa: PLC0415
+    from geo.stats import emerging_hotspots  # noqa: PLC0415
 
     return ctx.shared(
         ("emerging", filters, res), lambda: emerging_hotspots(ctx.store, filters, res, ctx.themes)

@@ -8,14 +8,14 @@ no position finer than a public hexagon reaches the page.
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import h3.api.basic_int as h3i
 
 from dashboard.state import ViewState
 from dashboard.views.context import AppContext
 from dashboard.views.map_model import Link, PortMarker
 from geo.disclosure import Audience, Count, DisclosurePolicy, suppress_breakdown
+from geo.store.queries.incidents import county_line_links
+from geo.store.queries.ports import port_event_counts
 
 
 def _snap(lon: float, lat: float, audience: Audience, res: int) -> tuple[float, float]:
@@ -25,29 +25,9 @@ def _snap(lon: float, lat: float, audience: Audience, res: int) -> tuple[float, 
     return round(lon_c, 5), round(lat_c, 5)
 
 
-def _where(
-    state: ViewState, ctx: AppContext, category: str, alias: str = ""
-) -> tuple[str, list[object]]:
-    """The view's period, sources and area, for one partner category."""
-    filters = replace(state.filters(), categories=(category,), themes=())
-    return filters.where(ctx.themes, alias=alias)
-
-
 def county_lines(ctx: AppContext, state: ViewState, audience: Audience) -> tuple[Link, ...]:
     """Links into the area in the period, by origin and destination."""
-    where, params = _where(state, ctx, "county_lines")
-    rows = ctx.store.fetch_rows(
-        f"""
-        SELECT origin, coalesce(destination, 'unnamed place'), avg(origin_longitude),
-               avg(origin_latitude), avg(longitude), avg(latitude),
-               count(DISTINCT coalesce(line_name, CAST(uid AS VARCHAR)))
-        FROM incidents
-        WHERE {where} AND origin IS NOT NULL AND origin_latitude IS NOT NULL
-          AND latitude IS NOT NULL
-        GROUP BY 1, 2 ORDER BY 7 DESC, 1, 2
-        """,
-        params,
-    )
+    rows = county_line_links(ctx.store, state.filters(), ctx.themes)
     policy = DisclosurePolicy.from_settings(ctx.settings)
     shown = _published({(r[0], r[1]): int(r[6]) for r in rows}, audience, policy.k)
     links = []
@@ -70,15 +50,7 @@ def county_lines(ctx: AppContext, state: ViewState, audience: Audience) -> tuple
 
 
 def ports(ctx: AppContext, state: ViewState, audience: Audience) -> tuple[PortMarker, ...]:
-    where, params = _where(state, ctx, "port_event", alias="i")
-    rows = ctx.store.fetch_rows(
-        f"""
-        SELECT p.name, p.longitude, p.latitude, count(*)
-        FROM incidents i JOIN ports p ON i.port = p.port_id
-        WHERE {where} GROUP BY ALL ORDER BY 4 DESC
-        """,
-        params,
-    )
+    rows = port_event_counts(ctx.store, state.filters(), ctx.themes)
     policy = DisclosurePolicy.from_settings(ctx.settings)
     shown = _published({r[0]: int(r[3]) for r in rows}, audience, policy.k)
     out = []

@@ -38,7 +38,8 @@ from dashboard.views.public import (
 from dashboard.views.resolution import view_resolution
 from geo.disclosure import Audience, Count, DisclosurePolicy
 from geo.filters import Filters, add_months, months_between
-from geo.loaded import PeriodCoverage, month_words, source_name
+from geo.store import PeriodCoverage, month_words, source_name
+from geo.store.queries.incidents import incident_records
 
 TOP_N = 5
 BLOCK_UNITS = {1: "month", 3: "quarter", 6: "half-year", 12: "year"}
@@ -182,8 +183,7 @@ def hotspot_summary(ctx, state: ViewState, audience: Audience) -> list[str]:
 def _summary_lines(
     classes: dict[str, int], emerging: dict[str, int], warnings: tuple[str, ...], cov
 ) -> list[str]:
-    from geo.emerging import CATEGORY_LABELS  # noqa: PLC0415 - statistics load on first use
-    from geo.gistar import RATE_WORDS  # noqa: PLC0415
+    from geo.stats import CATEGORY_LABELS, RATE_WORDS  # noqa: PLC0415 - statistics load on first use
 
     hot = {k: v for k, v in classes.items() if k.startswith("hot") and v}
     cold = {k: v for k, v in classes.items() if k.startswith("cold") and v}
@@ -254,7 +254,7 @@ def _known(n: int) -> Count:
 def _theme_row(label: str, a: Count, b: Count, now: PeriodCoverage, then: PeriodCoverage):
     """One theme's row: its count, the previous one and the change per day, with "no data"
     where no source covering the theme has data (never a 0, never "new from none")."""
-    from geo.change import change_table  # noqa: PLC0415 - statistics load on first use
+    from geo.stats import change_table  # noqa: PLC0415 - statistics load on first use
 
     if now.empty:
         return ThemeRow(label, NO_DATA, NO_DATA if then.empty else b.text, "no data loaded", None)
@@ -395,7 +395,7 @@ def cell_detail(ctx, state: ViewState, audience: Audience) -> dict | None:
     sum is that piece); otherwise each division's piece is listed and the total withheld."""
     if not state.cell:
         return None
-    from geo.cells import cell_resolution, str_to_cell  # noqa: PLC0415
+    from geo.grid import cell_resolution, str_to_cell  # noqa: PLC0415
 
     state = resolve_view(ctx, state, audience)
     cell = str_to_cell(state.cell)
@@ -446,14 +446,5 @@ def _cell_place(parts, names: dict[str, str]) -> str:
 
 
 def _incidents_in(ctx, state: ViewState, cell: int, res: int, limit: int = 100) -> list[tuple]:
-    from geo.cells import cell_column  # noqa: PLC0415
-
-    column = cell_column(res)  # a fixed identifier
-    where, wparams = state.filters().where(ctx.themes)
-    return ctx.store.fetch_rows(
-        f"SELECT CASE WHEN date IS NULL THEN strftime(month, '%Y-%m') "
-        f"ELSE strftime(date, '%Y-%m-%d') END, category, coalesce(incident_id, '(no id)'), "
-        f"coalesce(location, destination, port, ''), source "
-        f"FROM incidents WHERE {column} = ? AND {where} ORDER BY month DESC, date DESC LIMIT ?",
-        [cell, *wparams, limit],
-    )
+    """The newest incidents of the view in the hexagon (``res`` is the cell's own)."""
+    return incident_records(ctx.store, state.filters(), ctx.themes, cell=cell, limit=limit)

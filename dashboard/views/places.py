@@ -2,7 +2,7 @@
 
 Hover cards and tables name a hexagon by its division, its district and the town it lies in
 or near, never by its H3 id. The gazetteer's towns are points near their centres
-(:mod:`geo.gazetteer`), so the words are "in or near Margate" or "about 4 km from Margate".
+(:mod:`geo.areas._gazetteer`), so the words are "in or near Margate" or "about 4 km from Margate".
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from functools import cache
 import h3.api.basic_int as h3i
 import numpy as np
 
-from geo.gazetteer import kent_places
+from geo.areas import kent_places
 
 _KM_PER_DEGREE = 111.2
 _NEAR_KM = 2.5  # within this of a town's centre: "in or near" it

@@ -14,6 +14,7 @@ from datetime import date
 
 from dashboard.views.context import AppContext
 from geo.filters import Filters
+from geo.store.queries.counts import breakdown
 
 
 @dataclass(frozen=True)
@@ -39,13 +40,6 @@ class Profile:
 def profile(ctx: AppContext, filters: Filters) -> Profile:
     base = replace(filters, exclude_categories=())
 
-    def compute() -> Profile:
-        where, params = base.where(ctx.themes)
-        rows = ctx.store.fetch_rows(
-            "SELECT category, source, month, cell IS NOT NULL, count(*) FROM incidents "
-            f"WHERE {where} GROUP BY ALL",
-            params,
-        )
-        return Profile(tuple((c, s, m, bool(loc), int(n)) for c, s, m, loc, n in rows))
-
-    return ctx.shared(("profile", base), compute)
+    return ctx.shared(
+        ("profile", base), lambda: Profile(tuple(breakdown(ctx.store, base, ctx.themes)))
+    )

@@ -14,7 +14,7 @@ The period a public view shows: the published block holding the end of the perio
 for, else the latest published block within it; the asked months as they are when no
 published block meets them (every view then draws "no data" and says why: nothing is shown
 for a block the request does not reach, as 2024 once showed 2018); with no period asked, the
-latest *complete* block of the theme (:mod:`geo.loaded`: every expected source has data for
+latest *complete* block of the theme (:mod:`geo.store._coverage`: every expected source has data for
 each of its months), never a partial one; with none complete, no period at all, and the
 page says so. Partial blocks stay published and can be chosen, and are drawn as partial.
 """
@@ -41,7 +41,7 @@ from geo.disclosure import (
 )
 from geo.disclosure._periods import latest_complete
 from geo.filters import Filters
-from geo.loaded import PeriodCoverage
+from geo.store import PeriodCoverage
 
 TREND_BLOCKS = 8  # points on the public trend: this block and the seven before it
 

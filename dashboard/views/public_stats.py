@@ -72,7 +72,7 @@ class PublicHotspots:
     warnings: tuple[str, ...] = ()
 
     def counts_by_class(self) -> dict[str, int]:
-        from geo.gistar import CLASS_LABELS  # noqa: PLC0415 - statistics load on first use
+        from geo.stats import CLASS_LABELS  # noqa: PLC0415 - statistics load on first use
 
         found = list(self.classes.values())
         return {name: found.count(name) for name in CLASS_LABELS}
@@ -90,7 +90,7 @@ class PublicEmerging:
     warnings: tuple[str, ...] = ()  # too few time steps (read with care)
 
     def counts_by_category(self) -> dict[str, int]:
-        from geo.emerging import CATEGORIES  # noqa: PLC0415
+        from geo.stats import CATEGORIES  # noqa: PLC0415
 
         found = list(self.categories.values())
         return {name: found.count(name) for name in CATEGORIES}
@@ -153,7 +153,7 @@ def public_hotspots(ctx: AppContext, state: ViewState, res: int) -> PublicHotspo
 
 def _hotspots(ctx: AppContext, state: ViewState, res: int, counts: ViewCounts) -> PublicHotspots:
     from geo.grid import study_region  # noqa: PLC0415 - statistics load on first use
-    from geo.hotspots import gi_star_frame  # noqa: PLC0415
+    from geo.stats import gi_star_frame  # noqa: PLC0415
 
     k = DisclosurePolicy.from_settings(ctx.settings).k
     published = published_values(counts, _drawn(ctx, state, res, counts), k)
@@ -169,7 +169,7 @@ def _hotspots(ctx: AppContext, state: ViewState, res: int, counts: ViewCounts) -
 def _notes(y: np.ndarray, region, res: int) -> tuple[str, ...]:
     """Caveats worded from the published figures only (no exact count, mean or number of
     hexagons holding incidents: with the map's hexagons those give withheld totals away)."""
-    from geo.hotspots import SPARSE_NEIGHBOURHOOD  # noqa: PLC0415
+    from geo.stats import SPARSE_NEIGHBOURHOOD  # noqa: PLC0415
 
     if region.n == 0:
         return ("the study region is empty: no boundary and no incidents in this area",)
@@ -196,8 +196,8 @@ def public_emerging(ctx: AppContext, state: ViewState, res: int) -> PublicEmergi
 
 
 def _emerging(ctx: AppContext, state: ViewState, res: int) -> PublicEmerging:
-    from geo.emerging import emerging_from_cube, few_months_warning  # noqa: PLC0415
     from geo.grid import study_region  # noqa: PLC0415
+    from geo.stats import emerging_from_cube, few_months_warning  # noqa: PLC0415
 
     pub = publication(ctx)
     block = block_of(ctx, state)

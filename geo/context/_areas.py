@@ -12,8 +12,9 @@ from dataclasses import dataclass
 import numpy as np
 import shapely
 
-from geo._locate import PolygonLocator
+from geo.areas import PolygonLocator
 from geo.store import Store
+from geo.store.queries.areas import area_shapes
 
 # A point within this distance of an area's generalised outline, but outside every area
 # (a harbour or seafront postcode), is given the nearest one: about 500 m.
@@ -32,8 +33,9 @@ class AreaSet:
 
     @classmethod
     def of(cls, rows: list[tuple]) -> AreaSet:
-        rows = sorted(rows)
-        geoms = np.array([shapely.from_wkb(r[2]) for r in rows], dtype=object)
+        """From (code, parent, geometry) rows."""
+        rows = sorted(rows, key=lambda r: r[0])
+        geoms = np.array([r[2] for r in rows], dtype=object)
         shapely.prepare(geoms)
         return cls(
             np.array([r[0] for r in rows], dtype=object),
@@ -81,9 +83,9 @@ def loaded_areas(store: Store) -> dict[str, AreaSet]:
         found = _cache.get(key)
     if found is not None:
         return found
-    rows = store.fetch_rows("SELECT level, code, parent_code, geometry FROM areas")
+    shapes = area_shapes(store)
     found = {
-        level: AreaSet.of([(c, p, g) for lv, c, p, g in rows if lv == level])
+        level: AreaSet.of([(a.code, a.parent, a.geometry) for a in shapes if a.level == level])
         for level in ("county", "district", "division")
     }
     with _lock:

@@ -25,6 +25,7 @@ from geo.context._stored import attribution, context_sets
 from geo.errors import ValidationError
 from geo.settings import KENT_MEDWAY_BBOX
 from geo.store import Store
+from geo.store.queries.context import basemap_features
 
 LAYERS = ("land", "water", "coastline", "rivers", "roads", "railways", "labels")
 
@@ -45,15 +46,6 @@ LEVELS_OF_DETAIL = {
     "division": Detail(labels=4, water=3, roads=4, rivers=3, tolerance=0.0),
 }
 
-_SQL = """
-SELECT layer, feature_id, name, kind, rank, in_kent_medway, geometry
-FROM context_basemap
-WHERE maxx >= ? AND minx <= ? AND maxy >= ? AND miny <= ?
-  AND rank <= CASE layer WHEN 'labels' THEN ? WHEN 'water' THEN ? WHEN 'roads' THEN ?
-                         WHEN 'rivers' THEN ? ELSE 32767 END
-ORDER BY layer, rank, feature_id
-"""
-
 
 def basemap(
     store: Store,
@@ -73,18 +65,13 @@ def basemap(
     loaded = {s.name.split("/", 1)[1]: s for s in context_sets(store) if s.kind == "basemap"}
     layers: dict[str, list] = {layer: [] for layer in LAYERS if layer in loaded}
     if layers:
-        rows = store.fetch_rows(
-            _SQL,
-            [
-                box[0],
-                box[2],
-                box[1],
-                box[3],
-                detail.labels,
-                detail.water,
-                detail.roads,
-                detail.rivers,
-            ],
+        rows = basemap_features(
+            store,
+            box,
+            labels=detail.labels,
+            water=detail.water,
+            roads=detail.roads,
+            rivers=detail.rivers,
         )
         _features(rows, layers, box, detail.tolerance, detail.water)
     if max_labels is not None and "labels" in layers:

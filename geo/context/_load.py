@@ -20,8 +20,7 @@ import pandas as pd
 import pyarrow as pa
 import shapely
 
-from geo._locate import PolygonLocator
-from geo._schema import CONTEXT_DDL
+from geo.areas import PolygonLocator
 from geo.context._folder import READERS
 from geo.context._geofile import read_basemap
 from geo.context._model import ContextReport, UserLayer
@@ -29,6 +28,7 @@ from geo.context._sources import FOLDER_SETS, SetSpec, join_attribution
 from geo.context._userlayer import USER_KINDS, read_user_layer, user_checksum
 from geo.errors import InputError, SocmapError
 from geo.store import Store
+from geo.store._schema import CONTEXT_DDL
 
 KIND_TABLES = {
     "basemap": "context_basemap",

@@ -24,6 +24,7 @@ from geo.context._model import AreaPopulation
 from geo.context._sources import OPEN_AGE
 from geo.errors import ValidationError
 from geo.store import Store
+from geo.store.queries import context as queries
 
 LEVELS = ("county", "district", "division", "lsoa")
 RULES = ("postcodes", "best_fit")
@@ -35,11 +36,8 @@ _lock = threading.Lock()
 
 def population_years(store: Store) -> dict[int, list[str]]:
     """The mid-years loaded, each with what it has: total, band, single (years of age)."""
-    rows = store.fetch_rows(
-        "SELECT DISTINCT year, kind FROM context_population ORDER BY year, kind DESC"
-    )
     out: dict[int, list[str]] = {}
-    for year, kind in rows:
+    for year, kind in queries.population_kinds(store):
         out.setdefault(int(year), []).append(kind)
     return out
 
@@ -59,16 +57,10 @@ def lsoa_populations(store: Store, *, year: int = 2018, ages: Ages = None) -> pd
         years = ", ".join(f"mid-{y}" for y in loaded) or "none"
         raise ValidationError(f"no mid-{year} population is loaded (loaded: {years})")
     if ages is None:
-        sql = "SELECT lsoa_code, persons FROM context_population WHERE year = ? AND kind = 'total'"
-        params: list[object] = [year]
+        rows = queries.lsoa_persons(store, year)
     else:
         kind, lo, hi = _age_rows(loaded[year], year, ages)
-        sql = (
-            "SELECT lsoa_code, sum(persons) FROM context_population WHERE year = ? AND kind = ? "
-            "AND age_from >= ? AND age_to <= ? GROUP BY lsoa_code"
-        )
-        params = [year, kind, lo, hi]
-    rows = store.fetch_rows(sql + " ORDER BY lsoa_code", params)
+        rows = queries.lsoa_persons(store, year, kind=kind, ages=(lo, hi))
     return pd.Series(
         [int(r[1]) for r in rows], index=pd.Index([r[0] for r in rows], name="lsoa_code"),
         name="persons", dtype="int64",
@@ -130,12 +122,8 @@ def population(
     else:
         how = f"sum of the {level}'s LSOAs"
     kind = "total" if ages is None else _age_rows(population_years(store)[year], year, ages)[0]
-    vintages = store.fetch_rows(
-        "SELECT DISTINCT s.vintage FROM context_sets s JOIN context_population p "
-        "USING (set_name) WHERE p.year = ? AND p.kind = ? ORDER BY 1",
-        [year, kind],
-    )
-    source = "; ".join(v for (v,) in vintages) or f"mid-{year}"
+    vintages = queries.population_vintages(store, year, kind)
+    source = "; ".join(vintages) or f"mid-{year}"
     return AreaPopulation(level, code, persons, year, ages_label(ages), how, lsoas, source)
 
 
@@ -176,7 +164,7 @@ def _populations(
 
 
 def _lsoa_districts(store: Store) -> pd.Series:
-    rows = store.fetch_rows("SELECT lsoa_code, district_code FROM context_lsoas")
+    rows = queries.lsoa_districts(store)
     if not rows:
         raise ValidationError("no LSOAs are loaded: `socmap context load --from DIR`")
     return pd.Series(dict(rows))
@@ -198,9 +186,7 @@ def _county_districts(store: Store) -> dict[str, list[str]]:
 
 
 def _weight_vintage(store: Store, year: int) -> str:
-    vintages = [v for (v,) in store.fetch_rows(
-        "SELECT DISTINCT vintage FROM context_postcodes WHERE lsoa_code IS NOT NULL"
-    )]  # fmt: skip
+    vintages = queries.postcode_vintages_with_lsoas(store)
     if not vintages:
         raise ValidationError("no postcodes placed in LSOAs are loaded: `socmap context load`")
     return min(vintages, key=lambda v: (abs(int(v.split(".")[0]) - year), v))
@@ -237,13 +223,7 @@ def _divisions(store: Store):
 
 def _postcode_shares(store: Store, vintage: str | None) -> pd.DataFrame:
     divisions = _divisions(store)
-    rows = store.fetch(
-        """
-        SELECT p.longitude, p.latitude, p.lsoa_code, l.district_code
-        FROM context_postcodes p JOIN context_lsoas l USING (lsoa_code) WHERE p.vintage = ?
-        """,
-        [vintage],
-    ).to_pandas()
+    rows = queries.postcodes_in_lsoas(store, vintage).to_pandas()
     where, _ = divisions.locate(rows["longitude"].to_numpy(), rows["latitude"].to_numpy())
     parent = np.where(where >= 0, divisions.parents[np.maximum(where, 0)], None)
     # LSOAs nest in districts: a postcode in another district's division is an artefact of
@@ -267,7 +247,7 @@ def _postcode_shares(store: Store, vintage: str | None) -> pd.DataFrame:
 
 
 def _lsoas_in_divided_districts(store: Store, divisions) -> pd.DataFrame:
-    rows = store.fetch("SELECT lsoa_code, district_code, geometry FROM context_lsoas").to_pandas()
+    rows = queries.lsoa_shapes(store).to_pandas()
     return rows[rows["district_code"].isin(set(divisions.parents))]
 
 
@@ -275,9 +255,8 @@ def _fallback_shares(store: Store, missing: pd.DataFrame, divisions) -> pd.DataF
     """By share of area among the divisions of the LSOA's district, else its best-fit
     division (when that is one of them), else the nearest of them: every LSOA of a district
     with divisions is shared out whole."""
-    best = dict(store.fetch_rows(
-        "SELECT lsoa_code, division_code FROM context_lsoa_best_fit WHERE division_code IS NOT NULL"
-    ))  # fmt: skip
+    fit = queries.best_fit_divisions(store)
+    best = dict(zip(fit["lsoa_code"].to_pylist(), fit["division_code"].to_pylist(), strict=True))
     out = []
     for code, district, wkb in missing[["lsoa_code", "district_code", "geometry"]].itertuples(
         index=False
@@ -300,9 +279,7 @@ def _fallback_shares(store: Store, missing: pd.DataFrame, divisions) -> pd.DataF
 
 def _best_fit(store: Store) -> pd.DataFrame:
     divisions = _divisions(store)
-    rows = store.fetch(
-        "SELECT lsoa_code, division_code FROM context_lsoa_best_fit WHERE division_code IS NOT NULL"
-    ).to_pandas()
+    rows = queries.best_fit_divisions(store).to_pandas()
     if rows.empty:
         raise ValidationError("the LSOA best-fit lookup is not loaded")
     unknown = sorted(set(rows["division_code"]) - set(divisions.codes))

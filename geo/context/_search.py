@@ -21,6 +21,7 @@ import numpy as np
 from geo.context._areas import loaded_areas
 from geo.context._model import PlaceMatch
 from geo.store import Store
+from geo.store.queries import context as queries
 
 _POSTCODE_LIKE = re.compile(r"^([A-Z]{1,2}\d[A-Z\d]?)\s*(\d[A-Z]{0,2})?$")
 _FULL = re.compile(r"^[A-Z]{1,2}\d[A-Z\d]?\d[A-Z]{2}$")
@@ -33,39 +34,6 @@ _KIND_WORDS = {
     "other": "Settlement",
 }
 _MATCH_SCORE = {"exact": 1.0, "prefix": 0.9, "word": 0.9}
-
-_PLACE_COLUMNS = (
-    "name, kind, latitude, longitude, district_code, district_name, size_rank, detail_res"
-)
-# Names that are the query, start with it, or have a word that starts with it.
-_PLACES_SQL = f"""
-SELECT {_PLACE_COLUMNS},
-       CASE WHEN search_key = $key OR alt_key = $key THEN 'exact'
-            WHEN starts_with(search_key, $key) OR starts_with(alt_key, $key) THEN 'prefix'
-            ELSE 'word' END AS match,
-       NULL::DOUBLE AS similarity
-FROM context_places
-WHERE (in_kent_medway OR $outside)
-  AND (starts_with(search_key, $key) OR starts_with(alt_key, $key)
-       OR contains(' ' || search_words, ' ' || $words))
-ORDER BY match <> 'exact', size_rank, detail_res DESC NULLS LAST, name
-LIMIT $limit
-"""
-# Close spellings, asked only when no name matches exactly: at most two letters longer or
-# shorter, within $edits edits or a Jaro-Winkler similarity of 0.92.
-_FUZZY_SQL = f"""
-SELECT {_PLACE_COLUMNS}, 'fuzzy' AS match,
-       jaro_winkler_similarity(search_key, $key) AS similarity
-FROM context_places
-WHERE (in_kent_medway OR $outside)
-  AND abs(length(search_key) - length($key)) <= 2
-  AND NOT starts_with(search_key, $key)
-  AND NOT contains(' ' || search_words, ' ' || $words)
-  AND (damerau_levenshtein(search_key, $key) <= $edits
-       OR jaro_winkler_similarity(search_key, $key) >= 0.92)
-ORDER BY damerau_levenshtein(search_key, $key), size_rank, detail_res DESC NULLS LAST, name
-LIMIT $limit
-"""
 
 
 def search_places(
@@ -95,17 +63,17 @@ def _places(store: Store, text: str, limit: int, outside: bool) -> list[dict]:
     if not key:
         return []
     words = " ".join(re.sub(r"[^a-z0-9]+", " ", text.lower()).split())
-    params = {
-        "key": key,
-        "words": words,
-        "outside": outside,
-        "limit": limit,
-    }
-    with store.reading() as con:
-        hits = _dicts(con, _PLACES_SQL, params)
-        if len(key) >= 4 and len(hits) < limit and not any(h["match"] == "exact" for h in hits):
-            fuzzy = {**params, "edits": 1 if len(key) <= 6 else 2, "limit": limit - len(hits)}
-            hits += _dicts(con, _FUZZY_SQL, fuzzy)
+    hits = queries.places_matching(store, key=key, words=words, outside=outside, limit=limit)
+    # Close spellings only when no name matches exactly, and only for four letters or more.
+    if len(key) >= 4 and len(hits) < limit and not any(h["match"] == "exact" for h in hits):
+        hits += queries.places_spelled_close(
+            store,
+            key=key,
+            words=words,
+            outside=outside,
+            limit=limit - len(hits),
+            edits=1 if len(key) <= 6 else 2,
+        )
     out = []
     for r in hits:
         where = f" in {r['district_name']}" if r["district_name"] else " (beyond Kent and Medway)"
@@ -131,53 +99,27 @@ def _places(store: Store, text: str, limit: int, outside: bool) -> list[dict]:
     return out
 
 
-def _dicts(con, sql: str, params: dict) -> list[dict]:
-    rows = con.execute(sql, params).fetchall()
-    columns = [d[0] for d in con.description]
-    return [dict(zip(columns, row, strict=True)) for row in rows]
-
-
 def _postcodes(store: Store, text: str, parts: re.Match, limit: int) -> list[dict]:
     outward, inward = parts.group(1), parts.group(2) or ""
     compact = outward + inward
     spaced = " " in text
-    with store.reading() as con:
-        vintages = sorted(
-            (name.split("/", 1)[1] for (name,) in con.execute(
-                "SELECT set_name FROM context_sets WHERE kind = 'postcodes'"
-            ).fetchall()),
-            reverse=True,
-        )  # fmt: skip
-        if not vintages:
-            return []
-        newest = vintages[0]
-        # A full postcode is found in the newest release, else (no longer in use) in the
-        # newest older one that has it; a partial one ("ME4 4Q") lists those it starts.
-        units, vintage_of = [], {}
-        if _FULL.match(compact):
-            for vintage in vintages:
-                units = con.execute(
-                    "SELECT postcode, latitude, longitude, district_code, TRUE "
-                    "FROM context_postcodes WHERE vintage = ? AND search_key = ?",
-                    [vintage, compact],
-                ).fetchall()
-                if units:
-                    vintage_of = {units[0][0]: vintage}
-                    break
-        elif len(inward) == 2:
-            units = con.execute(
-                "SELECT postcode, latitude, longitude, district_code, FALSE "
-                "FROM context_postcodes WHERE vintage = ? AND starts_with(search_key, ?) "
-                "ORDER BY search_key LIMIT ?",
-                [newest, compact, limit],
-            ).fetchall()
-        groups = con.execute(
-            """
-            SELECT level, code, latitude, longitude, district_code, n_postcodes
-            FROM context_postcode_areas WHERE vintage = ? AND search_key = ?
-            """,
-            [newest, compact],
-        ).fetchall()
+    releases = queries.set_names(store, "postcodes")
+    vintages = sorted((name.split("/", 1)[1] for name in releases), reverse=True)
+    if not vintages:
+        return []
+    newest = vintages[0]
+    # A full postcode is found in the newest release, else (no longer in use) in the newest
+    # older one that has it; a partial one ("ME4 4Q") lists those it starts.
+    units, vintage_of = [], {}
+    if _FULL.match(compact):
+        for vintage in vintages:
+            units = queries.postcode_unit(store, vintage, compact)
+            if units:
+                vintage_of = {units[0][0]: vintage}
+                break
+    elif len(inward) == 2:
+        units = queries.postcode_units_starting(store, newest, compact, limit)
+    groups = queries.postcode_groups(store, newest, compact)
     # A sector and a district can share a key ("ME14" is district ME14; "ME1 4" would be a
     # sector of ME1): typed with a space, only the sector; without, the district first.
     if spaced:

@@ -9,11 +9,8 @@ from typing import Any
 from geo.context._model import ContextSet
 from geo.context._sources import FOLDER_SET_NAMES, join_attribution
 from geo.store import Store
+from geo.store.queries import context as queries
 
-_COLUMNS = (
-    "set_name, kind, title, publisher, source, licence, vintage, attribution, used_for, note, "
-    "file, checksum, rows, origin, loaded_at"
-)
 # What a map names to ask for attribution: a basemap layer, or a kind of set.
 USES = (
     "land",
@@ -35,8 +32,7 @@ def context_sets(store: Store) -> list[ContextSet]:
     """Every loaded context set, in load order (basemap, places, postcodes, LSOAs, ...)."""
     if not store.exists():
         return []
-    rows = store.fetch_rows(f"SELECT {_COLUMNS} FROM context_sets")
-    sets = [ContextSet(*r) for r in rows]
+    sets = [ContextSet(*r) for r in queries.context_sets(store)]
     return sorted(sets, key=_order)
 
 

@@ -10,7 +10,7 @@ is a figure for a shorter period.
 Only blocks that have ended are published: a block whose last month is not loaded yet would
 change as months are loaded, and each version could be differenced against the next. A block
 that has ended may still be *partial* (a source has no data for some of its months, see
-:mod:`geo.loaded`): it is published, drawn as partial, and never the default
+:mod:`geo.store._coverage`): it is published, drawn as partial, and never the default
 (:func:`latest_complete`).
 """
 

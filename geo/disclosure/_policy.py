@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from enum import StrEnum
 
-from geo.cells import MIN_RES
 from geo.errors import ValidationError
 from geo.filters import Filters
+from geo.grid import MIN_RES
 from geo.settings import PERIOD_MONTHS, Settings
 from geo.themes import ThemeMap
 

@@ -12,10 +12,9 @@ in each view, and two views could then be differenced against each other.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date
 
-from geo.cells import cell_column
 from geo.disclosure._count import Count, display_text
 from geo.disclosure._periods import PeriodBlock
 from geo.disclosure._policy import Audience, CategorySplit, DisclosurePolicy, split_filters
@@ -25,10 +24,10 @@ from geo.disclosure._rules import Rule, rules_applied
 from geo.disclosure._tree import DISTRICT, CountTree, Node, build_count_tree
 from geo.filters import Filters
 from geo.store import Store
+from geo.store.queries import counts
+from geo.store.queries.areas import areas as loaded_areas
+from geo.store.queries.coverage import months_loaded
 from geo.themes import ThemeMap
-
-# Only incidents with a location count: the public figures are those a map can place.
-_LOCATED = "cell IS NOT NULL"
 
 
 @dataclass(frozen=True)
@@ -90,10 +89,7 @@ def public_counts(
 
 def outside_count(store: Store, filters: Filters, themes: ThemeMap) -> int:
     """How many located incidents of ``filters`` (its area ignored) lie in no district."""
-    whole = replace(filters, district=None, division=None)
-    where, params = whole.where(themes, outside=True)
-    sql = f"SELECT count(*) FROM incidents WHERE {_LOCATED} AND {where}"
-    return int(store.fetch_rows(sql, params)[0][0])
+    return counts.outside_count(store, filters, themes)
 
 
 def _lone_count(node: Node, n: int, k: int) -> Count:
@@ -105,8 +101,7 @@ def _lone_count(node: Node, n: int, k: int) -> Count:
 
 def loaded_months(store: Store) -> tuple[date, ...]:
     """Every month with at least one incident loaded, oldest first."""
-    rows = store.fetch_rows("SELECT DISTINCT month FROM incidents WHERE month IS NOT NULL")
-    return tuple(sorted(r[0] for r in rows))
+    return tuple(months_loaded(store))
 
 
 def count_tree_from_store(
@@ -119,21 +114,11 @@ def count_tree_from_store(
 ) -> CountTree:
     """The county-wide count tree of ``filters`` (its district or division is ignored): the
     incidents placed in a district, with each one's own cell at the public resolution."""
-    whole = replace(filters, district=None, division=None)
-    where, params = whole.where(themes)
-    cell_sql = cell_column(policy.max_res) if depth == "cell" else "NULL::UBIGINT"
-    division_sql = "NULL::VARCHAR" if depth == "district" else "division"
-    sql = (
-        f"SELECT district, {division_sql} AS division, {cell_sql} AS cell, count(*) AS n "
-        f"FROM incidents WHERE {_LOCATED} AND {where} GROUP BY ALL"
-    )
-    leaves = store.fetch_rows(sql, params)
+    leaves = counts.located_counts(store, filters, themes, res=policy.max_res, depth=depth)
     return build_count_tree(leaves, max_res=policy.max_res, areas=_areas(store), depth=depth)
 
 
 def _areas(store: Store) -> dict[str, str | None]:
     """Every loaded district (parent None) and division (parent: its district)."""
-    rows = store.fetch_rows(
-        "SELECT level, code, parent_code FROM areas WHERE level IN ('district', 'division')"
-    )
-    return {code: (parent if level == "division" else None) for level, code, parent in rows}
+    found = loaded_areas(store, ("district", "division"))
+    return {a.code: (a.parent if a.level == "division" else None) for a in found}

@@ -31,7 +31,7 @@ from typing import NamedTuple
 import numpy as np
 import pyarrow as pa
 
-from geo.cells import FINE_RES, MIN_RES, cell_resolution
+from geo.grid import FINE_RES, MIN_RES, cell_resolution
 
 COUNTY, DISTRICT, DIVISION, CELL, UNLOCATED = "county", "district", "division", "cell", "unlocated"
 DEPTHS = ("district", "division", "cell")

@@ -1,6 +1,5 @@
 """Loading files into the store: police.uk CSVs and partners' own incident files."""
 
-from geo.ingest._batches import list_batches, read_log, remove_batch
 from geo.ingest._load import BatchReport
 from geo.ingest._options import LoadOptions, ReplacePolicy
 from geo.ingest.partner import ingest_incidents
@@ -12,7 +11,4 @@ __all__ = [
     "ReplacePolicy",
     "ingest_incidents",
     "ingest_police_uk",
-    "list_batches",
-    "read_log",
-    "remove_batch",
 ]

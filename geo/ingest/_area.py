@@ -14,7 +14,7 @@ With no district boundaries loaded, the area is the rectangle ``SOCMAP_REGION_BB
 Medway with a margin of a few kilometres), as before boundaries existed; a load says so in a
 note, since a rectangle lets in parts of London, Essex and Sussex.
 
-Boundaries loaded later place every stored incident again (geo.boundaries) but do not
+Boundaries loaded later place every stored incident again (geo.areas.boundaries) but do not
 quarantine incidents already loaded: the area is checked when a row is loaded.
 """
 
@@ -28,7 +28,7 @@ import numpy as np
 import pyproj
 import shapely
 
-from geo import placement
+from geo.areas import Placer, placer_from_connection
 
 NO_BOUNDARIES_NOTE = (
     "no district boundaries are loaded, so points were checked against the rectangle "
@@ -60,7 +60,7 @@ class Area:
 
     def __init__(
         self,
-        placer: placement.Placer | None,
+        placer: Placer | None,
         edge_m: float,
         bbox: tuple[float, float, float, float],
     ) -> None:
@@ -127,7 +127,7 @@ def area_of_store(
     con: duckdb.DuckDBPyConnection, edge_m: float, bbox: tuple[float, float, float, float]
 ) -> Area:
     """The area of the store open on ``con`` (in the load's transaction)."""
-    return Area(placement.placer_from_connection(con), edge_m, bbox)
+    return Area(placer_from_connection(con), edge_m, bbox)
 
 
 @lru_cache(maxsize=1)

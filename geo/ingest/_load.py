@@ -8,7 +8,7 @@ DuckDB as an Arrow view, so it is written once; reject repeated ids
 shrink a stored month too far (:mod:`geo.ingest._refused`); remove the rows this batch
 replaces (:mod:`geo.ingest._replace`); insert incidents and quarantine; record the batch and
 check that every row read is accounted for. Any failure rolls the whole batch back, and the
-store checks the whole file before it publishes it (:mod:`geo.store_check`). The relations
+store checks the whole file before it publishes it (:mod:`geo.store._check`). The relations
 the steps share are listed, with their columns, in :mod:`geo.ingest._staging`.
 """
 
@@ -23,11 +23,10 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
-from geo.cells import CELL_COLUMNS
 from geo.errors import InputError, SocmapError
+from geo.grid import CELL_COLUMNS
 from geo.ingest import _refused
 from geo.ingest._area import NO_BOUNDARIES_NOTE, Area, area_of_store
-from geo.ingest._batches import log_action
 from geo.ingest._options import LoadOptions, ReplacePolicy
 from geo.ingest._order import in_storage_order
 from geo.ingest._points import Points
@@ -41,6 +40,7 @@ from geo.ingest._replace import (
 from geo.ingest._stage import STORED, float_values
 from geo.ingest._staging import STAGED_ROWS, drop_all, require, staged_schema
 from geo.store import Store
+from geo.store._batches import log_action
 
 MAX_MESSAGES = 10
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from geo.areas import name_key
 from geo.errors import InputError
-from geo.gazetteer import name_key
 
 # role -> accepted header names (name_key form), best first. The lists are disjoint.
 ROLES: dict[str, tuple[str, ...]] = {

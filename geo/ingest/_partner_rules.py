@@ -13,11 +13,10 @@ import json
 import duckdb
 import pyarrow as pa
 
-from geo.gazetteer import NAME_KEY_MACRO, kent_places, origin_places, places_table
+from geo.areas import NAME_KEY_MACRO, Port, kent_places, origin_places, places_table, port_terms
 from geo.ingest._partner_columns import CATEGORY_NAMES, ColumnMap
 from geo.ingest._partner_sql import Layout
 from geo.ingest._stage import raw_row_sql, select_canonical
-from geo.ports import Port, port_terms
 
 # GB with a margin: a county line's origin outside it is kept; swapped inside it is not.
 _GB_BOX = (-8.7, 49.8, 1.8, 60.9)

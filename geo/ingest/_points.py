@@ -2,7 +2,7 @@
 
 A format turns its coordinate text (or numbers) into :class:`Points` once; everything after
 reads them from there: the area check and the places (:mod:`geo.ingest._area`), the H3 cell
-at every resolution (:func:`geo.cells.incidents_to_cell_columns`), and the latitude and
+at every resolution (:func:`geo.grid.incidents_to_cell_columns`), and the latitude and
 longitude the loader stores. So a stored cell is always h3's cell of the stored point, by
 construction rather than by a second computation compared with the first.
 
@@ -23,8 +23,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from geo.cells import incidents_to_cell_columns
 from geo.errors import SocmapError
+from geo.grid import incidents_to_cell_columns
 from geo.ingest._area import Area, Located
 from geo.ingest._stage import float_values, text_values
 

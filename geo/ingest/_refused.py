@@ -20,7 +20,7 @@ import duckdb
 
 from geo.filters import month_str
 from geo.ingest._replace import Shrink
-from geo.store_check import REFUSED_SAMPLE_ROWS
+from geo.store._check import REFUSED_SAMPLE_ROWS
 
 SAMPLE_ROWS = REFUSED_SAMPLE_ROWS
 RAW_CHARS = 2000

@@ -27,8 +27,8 @@ from dataclasses import dataclass
 import duckdb
 import pyarrow as pa
 
-from geo.cells import CELL_COLUMNS
 from geo.errors import SocmapError
+from geo.grid import CELL_COLUMNS
 from geo.ingest._stage import ARROW_TYPES, CANONICAL
 
 

@@ -25,6 +25,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from geo.areas import Port, packaged_ports, ports_from_connection, seed_ports
 from geo.errors import InputError, SocmapError, ValidationError
 from geo.ingest._area import Area
 from geo.ingest._load import (
@@ -43,7 +44,6 @@ from geo.ingest._partner_sql import prep_sql, project
 from geo.ingest._points import Points
 from geo.ingest._progress import LoadProgress
 from geo.ingest._stage import float_values, select_canonical
-from geo.ports import Port, packaged_ports, ports_from_connection, seed_ports
 from geo.settings import Settings
 from geo.store import Store
 

@@ -10,8 +10,9 @@ from typing import Any
 
 from geo.errors import NoDataError, ValidationError
 from geo.filters import Filters, month_str, parse_month
-from geo.loaded import Coverage, PeriodCoverage, describe, read_coverage
-from geo.store import Store
+from geo.store import Coverage, PeriodCoverage, Store, describe, read_coverage
+from geo.store.queries.areas import areas
+from geo.store.queries.coverage import distinct_values
 from geo.themes import ThemeMap
 
 
@@ -72,8 +73,7 @@ def check_filter_values(store: Store, filters: Filters) -> None:
         return
     level, code = filters.area
     if code is not None:
-        rows = store.fetch_rows("SELECT code, name FROM areas WHERE level = ?", [level])
-        known = dict(rows)
+        known = {a.code: a.name for a in areas(store, level)}
         if not known:
             raise ValidationError(
                 f"{level} {code}: no {level} boundaries are loaded "
@@ -89,9 +89,7 @@ def check_filter_values(store: Store, filters: Filters) -> None:
 
 
 def _warn_unknown(store: Store, label: str, values: tuple[str, ...]) -> None:
-    # The column is one of two fixed names chosen above, never user input.
-    column = {"category": "category", "source": "source"}[label]
-    stored = [v for (v,) in store.fetch_rows(f"SELECT DISTINCT {column} FROM incidents")]
+    stored = distinct_values(store, label)
     by_lower = {v.lower(): v for v in stored}
     for value in values:
         if value in stored:

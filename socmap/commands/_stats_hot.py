@@ -6,11 +6,11 @@ import argparse
 
 import pandas as pd
 
-from geo.hexes import hex_counts
-from geo.hotspots import COLUMNS, find_hotspots
-from geo.places import PLACE_COLUMNS, cells_to_places, place_label
+from geo.areas import PLACE_COLUMNS, cells_to_places, place_label
 from geo.settings import Settings
+from geo.stats import COLUMNS, find_hotspots
 from geo.store import Store
+from geo.store.queries.counts import hex_counts
 from geo.themes import load_themes
 from socmap.cli import EXIT_OK
 from socmap.commands._common import filters_from_args, require_data

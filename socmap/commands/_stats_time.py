@@ -7,13 +7,18 @@ from __future__ import annotations
 
 import argparse
 
-from geo.change import STAT_COLUMNS, compare_periods
-from geo.emerging import CATEGORY_LABELS, NO_PATTERN, emerging_hotspots
-from geo.evaluate import METRICS, backtest
 from geo.filters import month_str
-from geo.loaded import read_coverage
 from geo.settings import Settings
-from geo.store import Store
+from geo.stats import (
+    CATEGORY_LABELS,
+    METRICS,
+    NO_PATTERN,
+    STAT_COLUMNS,
+    backtest,
+    compare_periods,
+    emerging_hotspots,
+)
+from geo.store import Store, read_coverage
 from geo.themes import load_themes
 from socmap.cli import EXIT_OK
 from socmap.commands._common import filters_from_args, require_data

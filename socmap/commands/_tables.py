@@ -16,8 +16,8 @@ from collections.abc import Iterable, Sequence
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
-from geo.cells import FINE_RES, MIN_RES
 from geo.filters import Filters, month_str
+from geo.grid import FINE_RES, MIN_RES
 from socmap.commands._common import print_json
 
 if TYPE_CHECKING:  # pandas costs 0.2 s to import; only the statistics commands need it

@@ -13,11 +13,11 @@ from socmap.cli import EXIT_OK
 from socmap.commands._common import add_format_argument, print_json
 
 if TYPE_CHECKING:
-    from geo.boundaries import BoundaryReport
+    from geo.areas.boundaries import BoundaryReport
 
-# geo.boundaries imports geopandas; handlers import it when they run (as the dashboard's
+# geo.areas.boundaries imports geopandas; handlers import it when they run (as the dashboard's
 # commands do), so other commands start quickly. The levels are repeated here for the same
-# reason; geo.boundaries checks them again.
+# reason; geo.areas.boundaries checks them again.
 LEVELS = ("county", "district", "division")
 
 
@@ -93,7 +93,7 @@ def _register_fetch(actions: argparse._SubParsersAction) -> None:
 
 
 def _load(args: argparse.Namespace, settings: Settings) -> int:
-    from geo.boundaries import load_boundaries  # noqa: PLC0415 - see LEVELS
+    from geo.areas.boundaries import load_boundaries  # noqa: PLC0415 - see LEVELS
 
     store = Store(settings.db_path)
     report = load_boundaries(
@@ -114,7 +114,7 @@ def _load(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _fetch(args: argparse.Namespace, settings: Settings) -> int:
-    from geo.boundaries import fetch_boundaries, load_manifest  # noqa: PLC0415 - see LEVELS
+    from geo.areas.boundaries import fetch_boundaries, load_manifest  # noqa: PLC0415 - see LEVELS
 
     store = Store(settings.db_path)
     progress = False if args.no_progress else None
@@ -133,14 +133,14 @@ def _fetch(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _remove(args: argparse.Namespace, settings: Settings) -> int:
-    from geo.boundaries import remove_boundaries  # noqa: PLC0415 - see LEVELS
+    from geo.areas.boundaries import remove_boundaries  # noqa: PLC0415 - see LEVELS
 
     store = Store(settings.db_path)
     return _show(remove_boundaries(store, args.level), store, args.format)
 
 
 def _list(args: argparse.Namespace, settings: Settings) -> int:
-    from geo.boundaries import boundary_note, boundary_sets  # noqa: PLC0415 - see LEVELS
+    from geo.areas.boundaries import boundary_note, boundary_sets  # noqa: PLC0415 - see LEVELS
 
     store = Store(settings.db_path)
     sets = boundary_sets(store)
@@ -166,7 +166,7 @@ def _stderr_step(name: str) -> None:
 
 
 def _show(report: BoundaryReport, store: Store, fmt: str) -> int:
-    from geo.boundaries import boundary_note  # noqa: PLC0415 - see LEVELS
+    from geo.areas.boundaries import boundary_note  # noqa: PLC0415 - see LEVELS
 
     for warning in report.warnings:
         print(f"socmap: warning: {warning}", file=sys.stderr)

@@ -7,12 +7,9 @@ import argparse
 import csv
 import sys
 
-from geo._schema import SCHEMA_VERSION
-from geo.ingest import list_batches, read_log, remove_batch
-from geo.ingest._batches import read_rejected
 from geo.settings import Settings
-from geo.store import Store
-from geo.summary import summarize
+from geo.store import SCHEMA_VERSION, Store, remove_batch, summarize
+from geo.store.queries.batches import batch_holdings, quarantined_rows, store_log
 from geo.themes import load_themes
 from socmap.cli import EXIT_ERROR, EXIT_OK
 from socmap.commands._common import add_format_argument, print_json
@@ -186,7 +183,7 @@ _REJECTED_FIELDS = ["file", "row_number", "reason", "raw", "batch_id", "batch_st
 
 
 def _quarantine(args: argparse.Namespace, settings: Settings) -> int:
-    rows = read_rejected(
+    rows = quarantined_rows(
         Store(settings.db_path), file=args.file, batch_id=args.batch, limit=args.limit
     )
     if args.format == "json":
@@ -207,7 +204,7 @@ def _quarantine(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _batches(args: argparse.Namespace, settings: Settings) -> int:
-    rows = list_batches(Store(settings.db_path))
+    rows = batch_holdings(Store(settings.db_path))
     if args.format == "json":
         print_json(rows)
         return EXIT_OK
@@ -260,7 +257,7 @@ def _remove_batch(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _log(args: argparse.Namespace, settings: Settings) -> int:
-    entries = read_log(Store(settings.db_path), args.limit)
+    entries = store_log(Store(settings.db_path), args.limit)
     if args.format == "json":
         print_json(entries)
         return EXIT_OK
@@ -272,7 +269,7 @@ def _log(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _check(args: argparse.Namespace, settings: Settings) -> int:
-    from geo.store_check import check_store_file  # noqa: PLC0415 - only this command needs it
+    from geo.store import check_store_file  # noqa: PLC0415 - only this command needs it
 
     store = Store(settings.db_path)
     store.data_version()  # a missing, foreign or old store: the usual one line
@@ -307,7 +304,7 @@ def _restore(_args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _upgrade(_args: argparse.Namespace, settings: Settings) -> int:
-    from geo._upgrade import upgrade_store  # noqa: PLC0415 - only this command needs it
+    from geo.store import upgrade_store  # noqa: PLC0415 - only this command needs it
 
     found, rows = upgrade_store(Store(settings.db_path))
     if rows == 0 and found == SCHEMA_VERSION:

@@ -7,7 +7,7 @@ import csv
 import sys
 from pathlib import Path
 
-from geo.ports import Port, load_ports, packaged_ports, stored_ports
+from geo.areas import Port, load_ports, packaged_ports, stored_ports
 from geo.settings import Settings
 from geo.store import Store
 from socmap.cli import EXIT_OK

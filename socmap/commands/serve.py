@@ -28,7 +28,7 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     # Fail now, with one clear line, rather than in every worker: a missing, old or foreign
     # store, and a damaged block anywhere in the file, which the everyday queries might never
     # read. A broken rule of socmap's own is a warning: the data can still be served.
-    from geo.store_check import check_store_file  # noqa: PLC0415 - it imports h3
+    from geo.store import check_store_file  # noqa: PLC0415 - it imports h3
 
     store = Store(settings.db_path)
     store.data_version()
