@@ -115,3 +115,26 @@ def test_ctrl_c_before_any_store_work_exits_130(tmp_path):
     assert "Traceback" not in err
     (line,) = err.strip().splitlines()
     assert line.startswith("socmap: interrupted")
+
+
+def test_ctrl_c_inside_a_registered_arrow_stream_is_recognised():
+    """Ctrl-C while DuckDB reads a registered Arrow table (an insert from ``staged_rows``)
+    comes back as DuckDB's InvalidInputException naming the KeyboardInterrupt: still Ctrl-C."""
+    import duckdb
+    import pyarrow as pa
+
+    from geo.store._errors import interrupt_in
+
+    schema = pa.schema([("a", pa.int64())])
+
+    def batches():
+        yield pa.record_batch([pa.array([1, 2])], schema=schema)
+        raise KeyboardInterrupt
+
+    con = duckdb.connect()
+    con.register("staged_rows", pa.RecordBatchReader.from_batches(schema, batches()))
+    with pytest.raises(BaseException) as caught:
+        con.execute("CREATE TABLE t AS SELECT * FROM staged_rows").fetchall()
+    con.close()
+    assert interrupt_in(caught.value), repr(caught.value)
+    assert not interrupt_in(duckdb.InvalidInputException("a bad value"))

@@ -63,11 +63,19 @@ def damage_in(exc: BaseException) -> str | None:
 
 def interrupt_in(exc: BaseException) -> bool:
     """Whether ``exc`` is Ctrl-C, as Python or as DuckDB reports it, or was raised while
-    handling it (DuckDB refuses the next statement on the interrupted transaction)."""
+    handling it (DuckDB refuses the next statement on the interrupted transaction).
+
+    DuckDB reports Ctrl-C three ways: InterruptException; ``RuntimeError('Query
+    interrupted')`` when it lands inside a query; and, when it lands in Python code DuckDB
+    is calling back (reading a registered Arrow table, as an insert from ``staged_rows``
+    does), an InvalidInputException whose text names the KeyboardInterrupt ("exporting a
+    stream from the object registered as 'staged_rows' failed: KeyboardInterrupt")."""
     for cause in _chain(exc):
         if isinstance(cause, KeyboardInterrupt | duckdb.InterruptException):
             return True
         if isinstance(cause, RuntimeError) and str(cause).strip() == "Query interrupted":
+            return True
+        if isinstance(cause, duckdb.Error) and "KeyboardInterrupt" in str(cause):
             return True
     return False
 
