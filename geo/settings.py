@@ -16,9 +16,9 @@ from urllib.parse import unquote, urlsplit
 
 from geo.errors import ValidationError
 
-# Kent and Medway with a margin of a few kilometres. A point outside this box is a data error
-# (swapped or garbled coordinates, or a crime Kent Police recorded elsewhere) and is
-# quarantined; a point inside it but outside every boundary is kept and reported as outside.
+# Kent and Medway with a margin of a few kilometres: the area a load checks points against
+# while no district boundaries are loaded (with boundaries, the districts and an edge of
+# area_edge_metres are the area; geo.ingest._area).
 KENT_MEDWAY_BBOX = (-0.02, 50.85, 1.50, 51.56)
 # Public period blocks must tile a year exactly, so every block is aligned the same way.
 PERIOD_MONTHS = (1, 3, 6, 12)
@@ -48,6 +48,13 @@ def _parse_bbox(name: str, raw: str) -> tuple[float, float, float, float]:
     if len(parts) != 4:
         raise ValidationError(f"{name}={raw!r}: expected min_lon,min_lat,max_lon,max_lat")
     return parts  # type: ignore[return-value]
+
+
+def _parse_float(name: str, raw: str) -> float:
+    try:
+        return float(raw)
+    except ValueError:
+        raise ValidationError(f"{name}={raw!r}: expected a number") from None
 
 
 def _parse_list(_name: str, raw: str) -> tuple[str, ...]:
@@ -156,6 +163,12 @@ class Settings:
     store: StoreTarget = field(default_factory=StoreTarget)
     themes_file: Path | None = None
     region_bbox: tuple[float, float, float, float] = KENT_MEDWAY_BBOX
+    # Loading (geo.ingest._options): the forces whose police.uk files the store holds ("Falls
+    # within"), how far beyond the loaded district boundaries a point may lie and be kept, and
+    # the share of a stored month a new edition may remove before the load is refused.
+    forces: tuple[str, ...] = ("Kent Police",)
+    area_edge_metres: float = 500.0
+    max_month_loss: float = 0.25
     # Disclosure control for the public (Part 1) audience.
     disclosure_k: int = 5
     public_max_res: int = 8
@@ -241,6 +254,7 @@ class Settings:
         min_lon, min_lat, max_lon, max_lat = self.region_bbox
         if not (min_lon < max_lon and min_lat < max_lat):
             raise ValidationError(f"region box {self.region_bbox}: min must be below max")
+        self._validate_loading()
         if not 1 <= self.port <= 65535:
             raise ValidationError(f"port {self.port}: expected 1-65535")
         if not 1 <= self.workers <= 64:
@@ -258,6 +272,18 @@ class Settings:
             # Offline deployments can only draw white-bg; a tile style needs its own server.
             raise ValidationError(
                 f"basemap style {self.basemap_style!r} needs SOCMAP_TILE_URL (a tile server)"
+            )
+
+    def _validate_loading(self) -> None:
+        if not self.forces:
+            raise ValidationError("SOCMAP_FORCES: name at least one police force")
+        if not 0 <= self.area_edge_metres <= 5000:
+            raise ValidationError(
+                f"area edge {self.area_edge_metres} m: expected 0 to 5000 (metres)"
+            )
+        if not 0 <= self.max_month_loss < 1:
+            raise ValidationError(
+                f"largest month loss {self.max_month_loss}: expected a share, 0 to below 1"
             )
 
     def _validate_access(self) -> None:
@@ -335,6 +361,9 @@ _ENV = {
     "store": ("SOCMAP_STORE", _parse_store),
     "themes_file": ("SOCMAP_THEMES", _parse_optional_path),
     "region_bbox": ("SOCMAP_REGION_BBOX", _parse_bbox),
+    "forces": ("SOCMAP_FORCES", _parse_list),
+    "area_edge_metres": ("SOCMAP_AREA_EDGE_METRES", _parse_float),
+    "max_month_loss": ("SOCMAP_MAX_MONTH_LOSS", _parse_float),
     "disclosure_k": ("SOCMAP_DISCLOSURE_K", _parse_int),
     "public_max_res": ("SOCMAP_PUBLIC_MAX_RES", _parse_int),
     "restricted_categories": ("SOCMAP_RESTRICTED_CATEGORIES", _parse_list),

@@ -50,6 +50,19 @@ def test_incidents_are_placed_at_load(store, settings, tmp_path):
     assert places(store) == EXPECTED
 
 
+def test_a_point_far_beyond_the_loaded_districts_is_quarantined(store, settings, tmp_path):
+    """With boundaries loaded, the area is the districts and 500 m beyond: a point 21 km out
+    (still inside the Kent-and-Medway rectangle) is quarantined with its distance."""
+    load_set(store, tmp_path)
+    far = [*POINTS[:2], (1.2, 51.1)]
+    report = ingest_police_uk(
+        store, write_police_csv(tmp_path / "far.csv", far), settings, progress=False
+    )
+    assert (report.loaded, report.quarantined) == (2, 1)
+    (reason,) = store.fetch_rows("SELECT reason FROM quarantine")[0]
+    assert "(21.0 km beyond the loaded district boundaries; points up to 500 m beyond" in reason
+
+
 def test_loading_boundaries_after_incidents_places_them_again(store, settings, tmp_path):
     ingest_police_uk(store, write_police_csv(tmp_path / "p.csv", POINTS), settings, progress=False)
     assert places(store) == [(None, None)] * len(POINTS)

@@ -19,8 +19,11 @@ from hypothesis import given, settings
 from geo import InputError, ingest_police_uk
 from geo.grid import FINE_RES, RESOLUTIONS
 from geo.ingest import _files
+from geo.ingest._area import Area
 from geo.ingest._order import in_storage_order, storage_order
-from geo.ingest._stage import match_stored_points, text_sql, text_values
+from geo.ingest._points import Points
+from geo.ingest._stage import text_sql, text_values
+from geo.settings import KENT_MEDWAY_BBOX
 from tests.test_police_uk_ingest import CANTERBURY, MAIDSTONE, MARGATE, row, write_csv
 
 CATEGORIES = ["Drugs", "Burglary", "Possession of weapons", "Anti-social behaviour", "Zz"]
@@ -177,14 +180,19 @@ def test_every_stored_cell_is_h3s_cell_of_the_stored_point(
     assert (51.2704, 0.5227) in {(round(a, 6), round(b, 6)) for a, b, _ in stored}
 
 
-def test_a_point_parsed_differently_for_h3_gets_the_cell_of_its_stored_coordinates():
-    checked = pa.table({"latitude": [51.27, None, 51.28], "longitude": [0.52, None, 1.08]})
-    lat = np.array([51.27, np.nan, np.nan])  # row 3: h3's parse saw no point
-    lon = np.array([0.52, np.nan, np.nan])
+def test_a_point_moved_by_its_format_gets_the_cells_and_place_of_its_new_point():
+    """A format that decides a row's point after reading it (a partner row placed at its
+    destination) moves it: that row's cells and place are computed for the new point, no
+    other row's are computed again, and a row that loses its point has none."""
+    area = Area(None, 500, KENT_MEDWAY_BBOX)
+    points = Points.from_numbers(np.array([2, 3, 4]), [51.27, np.nan, 51.30], [0.52, np.nan, 0.60])
+    points.locate(area)
+    points.compute_cells()
     first = [h3.str_to_int(h3.latlng_to_cell(51.27, 0.52, r)) for r in RESOLUTIONS]
-    cells = np.array([[c, 0, 0] for c in first], np.uint64)  # one row per resolution
-    match_stored_points(cells, lat, lon, checked)
-    assert cells[:, 2].tolist() == [
+    assert points.cells[:, 0].tolist() == first and not points.cells[:, 1].any()
+    points.move_to(np.array([51.27, 51.28, np.nan]), np.array([0.52, 1.08, np.nan]), area)
+    assert points.cells[:, 1].tolist() == [
         h3.str_to_int(h3.latlng_to_cell(51.28, 1.08, r)) for r in RESOLUTIONS
     ]
-    assert cells[:, 0].tolist() == first and not cells[:, 1].any()
+    assert points.cells[:, 0].tolist() == first and not points.cells[:, 2].any()
+    assert points.located.inside.tolist() == [True, True, False]

@@ -151,16 +151,20 @@ def test_a_file_of_two_forces_keeps_the_force_a_new_edition_does_not_cover(
     assert store.fetch_rows("SELECT DISTINCT batch_id FROM quarantine") == [(both.batch_id,)]
 
 
-def test_a_batch_of_rejects_only_is_superseded_when_its_month_and_force_are_replaced(
+def test_a_refused_batch_of_rejects_only_goes_when_its_month_and_force_are_replaced(
     tmp_path, store, settings
 ):
     bad = ingest_police_uk(store, _write(tmp_path / "bad.csv", [_kent_row("k", lon="x")]), settings)
+    assert bad.refused and bad.loaded == 0
     ingest_police_uk(store, _write(tmp_path / "btp.csv", [_btp_row("b")]), settings)
+    # Another force's edition of the month leaves Kent's refused file (and its kept row).
     assert store.fetch_rows("SELECT status FROM batches WHERE batch_id = ?", [bad.batch_id]) == [
-        ("active",)
+        ("refused",)
     ]
+    assert store.fetch_rows("SELECT count(*) FROM refused_rows") == [(1,)]
     ingest_police_uk(store, _write(tmp_path / "good.csv", [_kent_row("k")]), settings)
     assert store.fetch_rows("SELECT status FROM batches WHERE batch_id = ?", [bad.batch_id]) == [
         ("superseded",)
     ]
     assert store.fetch_rows("SELECT count(*) FROM quarantine") == [(0,)]
+    assert store.fetch_rows("SELECT count(*) FROM refused_rows") == [(0,)]

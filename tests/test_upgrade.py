@@ -1,6 +1,8 @@
 """``socmap store upgrade``: a version-4 store (resolution-10 cells only) brought up to date
 from its stored coordinates answers as a store loaded afresh; a version-5 store gains the
-(empty) context tables, a version-6 store the (empty) register tables; anything older is
+(empty) context tables, a version-6 store the (empty) register tables; a version-7 store gains
+each batch's rows replaced later and the tables of refused files and of the store's log, and
+passes the store check; anything older is
 refused."""
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from geo import Settings, Store, ingest_police_uk
 from geo.errors import StoreError
 from geo.filters import Filters
 from geo.grid import CELL_COLUMNS
-from geo.store._schema import CONTEXT_DDL, DDL, REGISTER_DDL
+from geo.store._schema import CONTEXT_DDL, DDL, LOADS_DDL, REGISTER_DDL, SCHEMA_VERSION
 from geo.store.queries.counts import hex_counts
 from geo.themes import load_themes
 from socmap.cli import main
@@ -26,10 +28,29 @@ CONTEXT_TABLES = [s.split("CREATE TABLE ")[1].split()[0] for s in CONTEXT_DDL]
 REGISTER_TABLES = [s.split("CREATE TABLE ")[1].split()[0] for s in REGISTER_DDL]
 
 
-def _as_version_6(path) -> None:
-    """What a store written before schema 7 holds: no register tables."""
+LOADS_TABLES = [s.split("CREATE TABLE ")[1].split()[0] for s in LOADS_DDL]
+
+
+def _as_version_7(path) -> None:
+    """What a store written before schema 8 holds: no batches.replaced_later nor
+    batches.refusal, no refused_rows nor store_log."""
     import duckdb
 
+    con = duckdb.connect(str(path))
+    assert con.execute("SELECT count(*) FROM batches WHERE status = 'refused'").fetchone() == (0,)
+    for table in LOADS_TABLES:
+        con.execute(f"DROP TABLE {table}")
+    for column in ("replaced_later", "refusal"):
+        con.execute(f"ALTER TABLE batches DROP COLUMN {column}")
+    con.execute("UPDATE meta SET value = '7' WHERE key = 'schema_version'")
+    con.close()
+
+
+def _as_version_6(path) -> None:
+    """What a store written before schema 7 holds: no register tables (nor what 8 added)."""
+    import duckdb
+
+    _as_version_7(path)
     con = duckdb.connect(str(path))
     for table in REGISTER_TABLES:
         con.execute(f"DROP TABLE {table}")
@@ -96,7 +117,7 @@ def test_an_upgraded_store_equals_one_loaded_afresh(loaded, tmp_path, capsys):
         Store(old).fetch_rows("SELECT 1")
     assert main(["--db", str(old), "store", "upgrade"]) == 0
     out = capsys.readouterr().out
-    assert "upgraded from schema version 4 to 7" in out
+    assert "upgraded from schema version 4 to 8" in out
     assert "hexagons at every resolution computed for 28 incidents" in out
     assert _snapshot(old) == fresh
     assert main(["--db", str(old), "store", "upgrade"]) == 0
@@ -137,7 +158,7 @@ def test_a_version_5_store_gains_the_context_tables(loaded, tmp_path, capsys):
         Store(old).fetch_rows("SELECT 1")
     assert main(["--db", str(old), "store", "upgrade"]) == 0
     out = capsys.readouterr().out
-    assert "upgraded from schema version 5 to 7: context tables added" in out
+    assert f"upgraded from schema version 5 to {SCHEMA_VERSION}: context tables added" in out
     assert "hexagons" not in out
     assert _tables(old) == tables
     assert _snapshot(old) == fresh
@@ -156,10 +177,47 @@ def test_a_version_6_store_gains_the_register_tables(loaded, tmp_path, capsys):
         Store(old).fetch_rows("SELECT 1")
     assert main(["--db", str(old), "store", "upgrade"]) == 0
     out = capsys.readouterr().out
-    assert "upgraded from schema version 6 to 7: register tables added" in out
+    assert f"upgraded from schema version 6 to {SCHEMA_VERSION}: register tables added" in out
     assert "context tables" not in out and "hexagons" not in out
     assert _tables(old) == tables
     assert _snapshot(old) == fresh
     from geo.store.queries.rates import register_batches
 
     assert register_batches(Store(old)).empty
+
+
+def test_a_version_7_store_gains_what_later_batches_replaced(tmp_path, capsys):
+    """A store with history (a month replaced by a new edition, rejects in both, a partly
+    covered batch) upgraded from version 7 records for each batch what later batches
+    replaced exactly as a store loaded afresh does, and passes the whole store check."""
+    from geo.store import check_store_file
+
+    settings = Settings(db_path=tmp_path / "socmap.duckdb")
+    store = Store(settings.db_path)
+    points = [MAIDSTONE, CANTERBURY, MARGATE, ("", "")]
+    first = [row(f"a{i}", lon_lat=p) for i, p in enumerate(points * 5)]
+    first += [row("bad1", lon_lat=("x", "51.2"))]
+    first += [row(f"n{i}", month="2018-11", lon_lat=MAIDSTONE) for i in range(3)]
+    ingest_police_uk(store, write_csv(tmp_path / "oct-nov.csv", first), settings, progress=False)
+    second = [row(f"b{i}", lon_lat=p) for i, p in enumerate(points * 5)]
+    second += [row("bad2", lon_lat=("y", "51.2"))]
+    ingest_police_uk(store, write_csv(tmp_path / "oct-v2.csv", second), settings, progress=False)
+    store.close()
+    batches_sql = "SELECT batch_id, status, rows_read, replaced_later FROM batches ORDER BY 1"
+    fresh, tables = Store(settings.db_path).fetch_rows(batches_sql), _tables(settings.db_path)
+    # The October edition replaced October (20 rows and a reject) of the first batch, which
+    # keeps its three November rows and stays active.
+    assert fresh == [(1, "active", 24, 21), (2, "active", 21, 0)]
+    old = tmp_path / "old7.duckdb"
+    shutil.copyfile(settings.db_path, old)
+    _as_version_7(old)
+    with pytest.raises(StoreError, match=r"version 7.*store upgrade"):
+        Store(old).fetch_rows("SELECT 1")
+    assert main(["--db", str(old), "store", "upgrade"]) == 0
+    out = capsys.readouterr().out
+    assert f"upgraded from schema version 7 to {SCHEMA_VERSION}" in out
+    assert "context tables" not in out and "register tables" not in out
+    assert _tables(old) == tables
+    assert Store(old).fetch_rows(batches_sql) == fresh
+    report = check_store_file(old)
+    assert report.ok, report.problems

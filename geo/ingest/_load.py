@@ -1,11 +1,15 @@
 """Load validated chunks into the store as one batch, in one transaction.
 
 The steps, each a named function below: refuse a file already loaded; stage every row in
-memory (good rows get their H3 cell at every resolution and their district and division) and
-show it to DuckDB as an Arrow view, so it is written once; reject repeated ids
-(:mod:`geo.ingest._repeats`); remove the rows this batch replaces (the policies are in
-:mod:`geo.ingest._replace`); insert incidents and quarantine; record the batch and check that
-every row read is accounted for. Any failure rolls the whole batch back.
+memory (each good row's point, its H3 cell at every resolution and its district and division
+come from the chunk's :class:`~geo.ingest._points.Points`, computed once) and show it to
+DuckDB as an Arrow view, so it is written once; reject repeated ids
+(:mod:`geo.ingest._repeats`); refuse the batch if nothing of it can be stored or it would
+shrink a stored month too far (:mod:`geo.ingest._refused`); remove the rows this batch
+replaces (:mod:`geo.ingest._replace`); insert incidents and quarantine; record the batch and
+check that every row read is accounted for. Any failure rolls the whole batch back, and the
+store checks the whole file before it publishes it (:mod:`geo.store._check`). The relations
+the steps share are listed, with their columns, in :mod:`geo.ingest._staging`.
 """
 
 from __future__ import annotations
@@ -19,14 +23,24 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
-from geo.areas import _placement as placement
 from geo.errors import InputError, SocmapError
-from geo.grid import CELL_COLUMNS, incidents_to_cell_columns
+from geo.grid import CELL_COLUMNS
+from geo.ingest import _refused
+from geo.ingest._area import NO_BOUNDARIES_NOTE, Area, area_of_store
+from geo.ingest._options import LoadOptions, ReplacePolicy
 from geo.ingest._order import in_storage_order
+from geo.ingest._points import Points
 from geo.ingest._repeats import reject_repeats
-from geo.ingest._replace import remove_replaced
-from geo.ingest._stage import ARROW_TYPES, CANONICAL, STORED, float_values
+from geo.ingest._replace import (
+    prepare_keys,
+    remove_replaced,
+    shrinking_months,
+    supersede_refused,
+)
+from geo.ingest._stage import STORED, float_values
+from geo.ingest._staging import STAGED_ROWS, drop_all, require, staged_schema
 from geo.store import Store
+from geo.store._batches import log_action
 
 MAX_MESSAGES = 10
 
@@ -35,11 +49,13 @@ MAX_MESSAGES = 10
 class LoadSpec:
     """What is being loaded and how it replaces what is already there.
 
-    ``replace`` is ``"months"`` for police.uk (a corrected edition of a month replaces that
-    month from that source and force), ``"ids"`` for partner files (a row whose id is
-    already stored from that source replaces it, and a quarantined row with that id is
-    dropped: the new file's version of that record is the one that counts) or ``"source"``
-    for generated data (the batch replaces everything from its source).
+    ``replace`` (:class:`~geo.ingest._options.ReplacePolicy`, a name is parsed) is
+    ``months`` for police.uk (a corrected edition of a month replaces that month from that
+    source and force), ``ids`` for partner files (a row whose id is already stored from that
+    source replaces it, and a quarantined row with that id is dropped: the new file's version
+    of that record is the one that counts) or ``source`` for generated data (the batch
+    replaces everything from its source). ``options``: when a replacement is refused, the
+    area's edge, the store's forces (:class:`~geo.ingest._options.LoadOptions`).
 
     ``prepare`` runs inside the load's transaction before any chunk is read, so reference
     data a load validates against (the ports table) commits or rolls back with it.
@@ -49,14 +65,22 @@ class LoadSpec:
     source: str
     file: str
     checksum: str
-    replace: str
+    replace: ReplacePolicy
     id_label: str
     prepare: Callable[[duckdb.DuckDBPyConnection], None] | None = None
+    options: LoadOptions = field(default_factory=LoadOptions)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "replace", ReplacePolicy.parse(self.replace))
 
 
 @dataclass
 class BatchReport:
-    """The outcome of one file: counts, and the first few problems as one-line messages."""
+    """The outcome of one file: counts, and the first few problems as one-line messages.
+
+    A refused file (``refused`` says why, in one line) stored nothing: its counts are what
+    it would have loaded, and ``batch_id`` is the refused batch holding a sample of its
+    rejected rows."""
 
     file: str
     kind: str
@@ -69,6 +93,7 @@ class BatchReport:
     replaced: int = 0
     blank_lines: int = 0
     already_loaded_as: int | None = None
+    refused: str | None = None
     messages: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
@@ -76,11 +101,18 @@ class BatchReport:
     def skipped(self) -> bool:
         return self.already_loaded_as is not None
 
+    @property
+    def status(self) -> str:
+        if self.skipped:
+            return "already loaded"
+        return "refused" if self.refused else "loaded"
+
     def as_dict(self) -> dict[str, object]:
         return {
             "file": self.file,
             "kind": self.kind,
             "source": self.source,
+            "status": self.status,
             "batch_id": self.batch_id,
             "rows_read": self.rows_read,
             "loaded": self.loaded,
@@ -88,16 +120,30 @@ class BatchReport:
             "quarantined": self.quarantined,
             "replaced": self.replaced,
             "already_loaded_as": self.already_loaded_as,
+            "refused": self.refused,
         }
+
+
+@dataclass(frozen=True)
+class LoadContext:
+    """What a format may use while its chunks are read inside the load's transaction: the
+    store's connection (reference data that commits with the batch), its area and the
+    load's options."""
+
+    con: duckdb.DuckDBPyConnection
+    area: Area
+    options: LoadOptions
 
 
 @dataclass(frozen=True)
 class Chunk:
     """Validated rows (CANONICAL columns) plus rows the parser could not split into fields.
 
-    ``cells`` may carry H3 cells computed already, one row per resolution as
-    :func:`geo.cells.incidents_to_cell_columns` gives them (aligned with ``table``; 0 for
-    none), so a format can compute them while DuckDB validates; otherwise the loader does.
+    ``points`` are the rows' points, in the table's row order, read once by the format
+    (:class:`~geo.ingest._points.Points`, with their places and cells if the format computed
+    them beside its validation); the stored latitude, longitude, cells and areas come from
+    them. Without them (generated data), the table's own latitude and longitude are the
+    points, and ``cells``, if given, their cells (one row per resolution).
 
     ``raw_text``, given row numbers, returns those rows' text as the file had it (columns
     ``row_number`` and ``raw``). A format that leaves ``raw`` NULL on good rows supplies it,
@@ -107,8 +153,12 @@ class Chunk:
     table: pa.Table
     unparsed: list[tuple[int, str, str]] = field(default_factory=list)  # (row, reason, raw)
     blank_lines: int = 0
-    cells: np.ndarray | None = None
+    points: Points | None = None
     raw_text: Callable[[np.ndarray], pa.Table] | None = None
+    cells: np.ndarray | None = None
+
+
+Chunks = Iterable[Chunk] | Callable[[LoadContext], Iterable[Chunk]]
 
 
 class _AlreadyLoaded(Exception):  # noqa: N818 - control flow, never shown to a user
@@ -134,13 +184,15 @@ _SAME_FILE_SQL = """
 def load_chunks(
     store: Store,
     spec: LoadSpec,
-    chunks: Iterable[Chunk],
+    chunks: Chunks,
     step: Callable[[str, int], None] | None = None,
 ) -> BatchReport:
     """Load one file's chunks as one batch. Returns the report; raises on failure.
 
-    ``step`` is told the name of each stage as it starts and the rows read so far, for a
-    progress display (:class:`geo.ingest._progress.LoadProgress`).
+    ``chunks`` is the chunks, or a function of the load's :class:`LoadContext` that gives
+    them (a format that checks rows against the store's area or reference data). ``step``
+    is told the name of each stage as it starts and the rows read so far, for a progress
+    display (:class:`geo.ingest._progress.LoadProgress`).
     """
     step = step or (lambda _name, _rows: None)
     report = BatchReport(file=spec.file, kind=spec.kind, source=spec.source)
@@ -149,19 +201,21 @@ def load_chunks(
         report.already_loaded_as = previous
         return report
     try:
-        with store.writing() as con:
+        with store.writing(rules=True) as con:
             _refuse_repeat(con, spec)
             if spec.prepare is not None:
                 spec.prepare(con)
-            staged, raw_texts = _stage(con, chunks, report, step)
+            area = area_of_store(con, spec.options.edge_m, spec.options.bbox)
+            read = chunks(LoadContext(con, area, spec.options)) if callable(chunks) else chunks
+            staged, raw_texts = _stage(read, area, report, step)
             if report.rows_read == 0:
                 raise InputError(spec.file, "has a header but no data rows")
+            if not area.has_boundaries and spec.replace is not ReplacePolicy.SOURCE:
+                report.notes.append(f"{spec.file}: {NO_BOUNDARIES_NOTE}")
             step("storing", report.rows_read)
-            con.register("staged_rows", staged)
-            try:
-                _store_staged(con, spec, report, raw_texts)
-            finally:
-                con.unregister("staged_rows")
+            con.register(STAGED_ROWS.name, staged)
+            _store_staged(con, spec, report, raw_texts)
+            drop_all(con)  # the published file holds none of the load's relations
     except _AlreadyLoaded as done:
         report.already_loaded_as = done.batch_id
     return report
@@ -173,16 +227,87 @@ def _store_staged(
     report: BatchReport,
     raw_texts: list[Callable[[np.ndarray], pa.Table]],
 ) -> None:
-    reject_repeats(con, spec.id_label, spec.replace == "months", spec.source, raw_texts)
+    by_month = spec.replace is ReplacePolicy.MONTHS
+    if by_month:
+        prepare_keys(con)
+    reject_repeats(con, spec.id_label, by_month, spec.source, raw_texts)
     batch_id = _next_batch_id(con)
-    report.replaced = remove_replaced(con, spec.replace, spec.source, batch_id)
-    _insert_incidents(con, batch_id)
-    _insert_quarantine(con, spec, batch_id)
-    _record_batch(con, spec, batch_id, report)
+    months = _count_staged(con, spec, report)
+    refusal, shrinks = _refusal(con, spec, report, batch_id)
     report.batch_id = batch_id
     report.messages = _first_messages(con, spec.file)
-    con.execute("DROP VIEW staged")
-    con.execute("DROP TABLE repeats")
+    if refusal is not None:
+        report.refused = refusal
+        _refused.record_refused(
+            con,
+            batch_id=batch_id,
+            kind=spec.kind,
+            source=spec.source,
+            file=spec.file,
+            checksum=spec.checksum,
+            counts=(report.rows_read, report.loaded, report.unmapped, report.quarantined),
+            months=months,
+            refusal=refusal,
+        )
+    else:
+        report.replaced = remove_replaced(con, spec.replace, spec.source, batch_id)
+        _insert_incidents(con, batch_id)
+        _insert_quarantine(con, spec, batch_id)
+        _record_batch(con, spec, batch_id, report, months)
+        if shrinks:
+            _log_forced(con, spec, batch_id, shrinks)
+    supersede_refused(
+        con,
+        source=spec.source,
+        batch_id=batch_id,
+        file=spec.file,
+        checksum=spec.checksum,
+        by_month=by_month,
+    )
+
+
+def _refusal(
+    con: duckdb.DuckDBPyConnection, spec: LoadSpec, report: BatchReport, batch_id: int
+) -> tuple[str | None, list]:
+    """Why the batch is refused (None: it is not), and the months it shrinks past the
+    limit (loaded anyway only with ``force_replace``).
+
+    A new edition that would empty or shrink a stored month is refused first, with the
+    month named (a file of swapped coordinates is that); ``--force-replace`` replaces the
+    month anyway, even with a file none of whose rows can be stored (its rows are then
+    quarantined, the month emptied, and the store's log says who forced it). Otherwise a
+    file none of whose rows can be stored is refused."""
+    shrinks = []
+    if spec.replace is ReplacePolicy.MONTHS:
+        shrinks = shrinking_months(con, spec.source, spec.options.max_loss)
+    if shrinks and not spec.options.force_replace:
+        first = _refused.first_rejected(con) if report.quarantined else None
+        refusal = _refused.shrinks_month(
+            spec.file, shrinks, spec.options.max_loss, report.rows_read, report.quarantined,
+            first, batch_id,
+        )  # fmt: skip
+        return refusal, shrinks
+    if report.loaded + report.unmapped == 0 and not shrinks:
+        first = _refused.first_rejected(con)
+        return _refused.nothing_loads(spec.file, report.rows_read, first, batch_id), []
+    return None, shrinks
+
+
+def _log_forced(
+    con: duckdb.DuckDBPyConnection, spec: LoadSpec, batch_id: int, shrinks: list
+) -> None:
+    log_action(
+        con,
+        "forced-replace",
+        batch_id,
+        {
+            "file": spec.file,
+            "months": [
+                {"month": str(s.month), "force": s.force, "stored": s.stored, "kept": s.valid}
+                for s in shrinks
+            ],
+        },
+    )
 
 
 def _refuse_repeat(con: duckdb.DuckDBPyConnection, spec: LoadSpec) -> None:
@@ -193,18 +318,17 @@ def _refuse_repeat(con: duckdb.DuckDBPyConnection, spec: LoadSpec) -> None:
 
 
 def _stage(
-    con: duckdb.DuckDBPyConnection,
     chunks: Iterable[Chunk],
+    area: Area,
     report: BatchReport,
     step: Callable[[str, int], None],
 ) -> tuple[pa.Table, list[Callable[[np.ndarray], pa.Table]]]:
     """Every row of every chunk, with cell, district and division columns, in memory; and
     the chunks' ways to recover raw text (:attr:`Chunk.raw_text`)."""
-    placer = placement.placer_from_connection(con)
     parts, raw_texts = [], []
     for chunk in chunks:
         step("placing", report.rows_read + chunk.table.num_rows + len(chunk.unparsed))
-        parts.append(_stage_chunk(chunk, placer, report))
+        parts.append(_stage_chunk(chunk, area, report))
         if chunk.unparsed:
             parts.append(_unparsed_table(chunk.unparsed, parts[-1].schema))
         if chunk.raw_text is not None:
@@ -214,36 +338,41 @@ def _stage(
     return in_storage_order(pa.concat_tables(parts)), raw_texts
 
 
-def _stage_chunk(chunk: Chunk, placer: placement.Placer | None, report: BatchReport) -> pa.Table:
+def _stage_chunk(chunk: Chunk, area: Area, report: BatchReport) -> pa.Table:
     table = chunk.table
     report.blank_lines += chunk.blank_lines
     report.rows_read += table.num_rows + len(chunk.unparsed)
+    points = chunk.points
+    if points is None:  # generated data: the table's own coordinates are its points
+        points = Points.from_numbers(
+            table["row_number"].to_numpy(),
+            float_values(table["latitude"]),
+            float_values(table["longitude"]),
+        )
+        points.cells = chunk.cells
+    points.require_rows(table["row_number"])
     good = table["reason"].is_null().to_numpy(zero_copy_only=False)
-    lat = np.where(good, float_values(table["latitude"]), np.nan)
-    lon = np.where(good, float_values(table["longitude"]), np.nan)
-    cells = incidents_to_cell_columns(lat, lon) if chunk.cells is None else chunk.cells
-    cells = np.where(np.isfinite(lat), cells, 0).astype(np.uint64)
-    if chunk.cells is not None:
-        _check_cells(cells, lat, lon)
-    if placer is None:
-        district = division = pa.nulls(table.num_rows, pa.string())
-    else:
-        at_district, at_division = placer.place_indices(lat, lon)
-        district = _area_codes(placer.district_codes, at_district)
-        division = _area_codes(placer.division_codes, at_division)
+    located = points.locate(area)
+    has_point = good & np.isfinite(points.lat)
+    cells = np.where(has_point, points.compute_cells(has_point), 0).astype(np.uint64)
+    if (cells[:, has_point] == 0).any():
+        raise SocmapError("internal error: a stored point has no H3 cell; nothing was loaded")
+    for name, values in (("latitude", points.lat), ("longitude", points.lon)):
+        column = pa.array(values, pa.float64(), mask=~has_point)
+        table = table.set_column(table.schema.get_field_index(name), name, column)
     for column, values in zip(CELL_COLUMNS, cells, strict=True):
         table = table.append_column(column, pa.array(values, pa.uint64(), mask=values == 0))
+    if area.placer is None:
+        district = division = pa.nulls(table.num_rows, pa.string())
+    else:
+        none = np.int64(-1)
+        district = _area_codes(
+            area.placer.district_codes, np.where(has_point, located.district, none)
+        )
+        division = _area_codes(
+            area.placer.division_codes, np.where(has_point, located.division, none)
+        )
     return table.append_column("district", district).append_column("division", division)
-
-
-def _check_cells(cells: np.ndarray, lat: np.ndarray, lon: np.ndarray, sample: int = 2000) -> None:
-    """Cells a format computed beside validation must belong to their own rows: recompute a
-    spread sample and refuse the load (it rolls back) if any differs. A parallel query that
-    reorders rows once put cells on the wrong incidents; this makes that impossible to miss."""
-    at = np.flatnonzero(np.isfinite(lat))
-    at = at[np.linspace(0, len(at) - 1, min(sample, len(at))).astype(int)] if len(at) else at
-    if len(at) and not np.array_equal(cells[:, at], incidents_to_cell_columns(lat[at], lon[at])):
-        raise SocmapError("internal error: H3 cells do not match their rows; nothing was loaded")
 
 
 def _area_codes(codes: np.ndarray, index: np.ndarray) -> pa.DictionaryArray:
@@ -255,7 +384,7 @@ def _area_codes(codes: np.ndarray, index: np.ndarray) -> pa.DictionaryArray:
 
 def _unparsed_table(rows: list[tuple[int, str, str]], schema: pa.Schema | None) -> pa.Table:
     """Rows the parser could not split, in the staged shape (only number, reason, raw)."""
-    schema = schema or _staged_schema()
+    schema = schema or staged_schema()
     data = {name: pa.nulls(len(rows), schema.field(name).type) for name in schema.names}
     data["row_number"] = pa.array([r[0] for r in rows], pa.int64())
     data["reason"] = pa.array([r[1] for r in rows], pa.string())
@@ -263,18 +392,31 @@ def _unparsed_table(rows: list[tuple[int, str, str]], schema: pa.Schema | None) 
     return pa.table(data, schema=schema)
 
 
-def _staged_schema() -> pa.Schema:
-    fields = [pa.field(name, ARROW_TYPES[t]) for name, t in CANONICAL.items()]
-    fields += [pa.field(column, pa.uint64()) for column in CELL_COLUMNS]
-    fields += [
-        pa.field("district", pa.string()),
-        pa.field("division", pa.string()),
-    ]
-    return pa.schema(fields)
-
-
 def _next_batch_id(con: duckdb.DuckDBPyConnection) -> int:
     return con.execute("SELECT coalesce(max(batch_id), 0) + 1 FROM batches").fetchone()[0]
+
+
+def _count_staged(con: duckdb.DuckDBPyConnection, spec: LoadSpec, report: BatchReport) -> list:
+    """The batch's counts (into ``report``) and the months of its good rows; every row read
+    must be one of loaded, unmapped or quarantined."""
+    require(con, STAGED_ROWS)
+    loaded, unmapped, quarantined, months = con.execute(
+        """
+        SELECT count(*) FILTER (WHERE reason IS NULL AND latitude IS NOT NULL),
+               count(*) FILTER (WHERE reason IS NULL AND latitude IS NULL),
+               count(*) FILTER (WHERE reason IS NOT NULL),
+               coalesce(list(DISTINCT month ORDER BY month)
+                        FILTER (WHERE reason IS NULL), [])
+        FROM staged
+        """
+    ).fetchone()
+    report.loaded, report.unmapped, report.quarantined = loaded, unmapped, quarantined
+    if report.rows_read != loaded + unmapped + quarantined:
+        raise SocmapError(
+            f"{spec.file}: internal accounting error: read {report.rows_read} rows but "
+            f"stored {loaded + unmapped} and quarantined {quarantined}; nothing was loaded"
+        )
+    return months
 
 
 def _insert_incidents(con: duckdb.DuckDBPyConnection, batch_id: int) -> None:
@@ -308,27 +450,18 @@ def _insert_quarantine(con: duckdb.DuckDBPyConnection, spec: LoadSpec, batch_id:
 
 
 def _record_batch(
-    con: duckdb.DuckDBPyConnection, spec: LoadSpec, batch_id: int, report: BatchReport
+    con: duckdb.DuckDBPyConnection,
+    spec: LoadSpec,
+    batch_id: int,
+    report: BatchReport,
+    months: list,
 ) -> None:
-    loaded, unmapped, quarantined, months = con.execute(
-        """
-        SELECT count(*) FILTER (WHERE reason IS NULL AND latitude IS NOT NULL),
-               count(*) FILTER (WHERE reason IS NULL AND latitude IS NULL),
-               count(*) FILTER (WHERE reason IS NOT NULL),
-               coalesce(list(DISTINCT month ORDER BY month)
-                        FILTER (WHERE reason IS NULL), [])
-        FROM staged
-        """
-    ).fetchone()
-    report.loaded, report.unmapped, report.quarantined = loaded, unmapped, quarantined
-    if report.rows_read != loaded + unmapped + quarantined:
-        raise SocmapError(
-            f"{spec.file}: internal accounting error: read {report.rows_read} rows but "
-            f"stored {loaded + unmapped} and quarantined {quarantined}; nothing was loaded"
-        )
     con.execute(
         """
-        INSERT INTO batches VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'active', NULL)
+        INSERT INTO batches (batch_id, kind, source, file, checksum, rows_read, loaded,
+                             unmapped, quarantined, replaced, months, loaded_at, status,
+                             superseded_by, replaced_later, refusal)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'active', NULL, 0, NULL)
         """,
         [
             batch_id,
@@ -337,9 +470,9 @@ def _record_batch(
             spec.file,
             spec.checksum,
             report.rows_read,
-            loaded,
-            unmapped,
-            quarantined,
+            report.loaded,
+            report.unmapped,
+            report.quarantined,
             report.replaced,
             months,
             datetime.now(UTC),

@@ -143,7 +143,7 @@ _PAIR_NAMES = (
 def _reason_sql(has_source_column: bool) -> str:
     mismatch = "src_s <> '' AND lower(src_s) <> lower($source)" if has_source_column else "false"
     located = "loc_kind <> 'none'"
-    bad_point = f"{located} AND NOT in_box"
+    bad_point = f"{located} AND NOT in_area"
     return f"""CASE
         WHEN problem_s <> '' THEN problem_s
         WHEN {mismatch} THEN 'source ''' || shown(src_s) || ''' differs from this file''s source '''
@@ -177,6 +177,8 @@ def _reason_sql(has_source_column: bool) -> str:
         WHEN {bad_point} AND grid AND NOT (x BETWEEN 0 AND 700000 AND y BETWEEN 0 AND 1300000)
             THEN 'coordinates outside the British National Grid (' || {_PAIR} || ')'
         WHEN {bad_point} THEN 'point (' || {_PAIR} || ') is outside Kent and Medway'
+            || coalesce(' (' || printf('%.1f', beyond_m / 1000) || ' km beyond the loaded '
+            || 'district boundaries; points up to ' || $edge || ' m beyond are kept)', '')
         WHEN cat_key = 'county_lines' AND origin_s = '' AND dest_s = ''
             THEN 'county-lines row without origin or destination'
         WHEN cat_key = 'county_lines' AND origin_s = '' THEN 'county-lines row without origin'
@@ -293,7 +295,7 @@ def _canonical(cols: ColumnMap, layout: Layout) -> dict[str, str]:
 def validate_params(
     cols: ColumnMap, layout: Layout, source: str, today: object
 ) -> dict[str, object]:
-    params: dict[str, object] = {"source": source, "today": today}
+    params: dict[str, object] = {"source": source, "today": today, "edge": "500"}
     params.update({f"a{i}": json.dumps(key) + ":" for i, (key, _) in enumerate(cols.extras)})
     if layout.raw == "json":
         params.update({f"h{i}": h for i, h in enumerate(cols.headers)})

@@ -19,7 +19,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyproj
 
+from geo.ingest._area import Area
 from geo.ingest._partner_columns import ColumnMap
+from geo.ingest._points import Points
 from geo.ingest._stage import float_values
 
 _TEXT_ROLES = {
@@ -104,35 +106,38 @@ def _as_wgs84(x: np.ndarray, y: np.ndarray, grid: np.ndarray) -> tuple[np.ndarra
     return lon, lat
 
 
-def project(table: pa.Table, bbox: tuple[float, float, float, float]) -> pa.Table:
-    """Add lat_c/lon_c (the point as given) and in_box, swap_ok, alt_ok (would it be in
-    Kent and Medway as given, swapped, or read in the other coordinate system)."""
+def project(table: pa.Table, area: Area) -> tuple[pa.Table, Points]:
+    """The rows' points as given (read once: :class:`Points`, placed in ``area``), and the
+    table with lat_c/lon_c (the point), in_area, beyond_m (metres beyond the districts), and
+    swap_ok, alt_ok (would the point be in the area swapped, or read in the other coordinate
+    system)."""
     x = float_values(table["x"])
     y = float_values(table["y"])
     grid = pc.fill_null(table["grid"], False).to_numpy(zero_copy_only=False).astype(bool)
     lon, lat = _as_wgs84(x, y, grid)
-    in_box = _inside((lon, lat), bbox)
+    points = Points.from_numbers(table["row_number"].to_numpy(), lat, lon)
+    located = points.locate(area)
     swap_ok = np.zeros(len(x), dtype=bool)
     alt_ok = np.zeros(len(x), dtype=bool)
     # Only rows that failed need the other readings; in a clean file that is none.
-    bad = np.flatnonzero(~in_box & np.isfinite(x) & np.isfinite(y))
+    bad = np.flatnonzero(~located.inside & np.isfinite(x) & np.isfinite(y))
     if len(bad):
         bx, by, bg = x[bad], y[bad], grid[bad]
-        swap_ok[bad] = _inside(_as_wgs84(by, bx, bg), bbox)
-        alt_ok[bad] = _inside(_as_wgs84(bx, by, ~bg), bbox) | _inside(_as_wgs84(by, bx, ~bg), bbox)
+        swap_ok[bad] = _inside(area, _as_wgs84(by, bx, bg))
+        alt_ok[bad] = _inside(area, _as_wgs84(bx, by, ~bg)) | _inside(area, _as_wgs84(by, bx, ~bg))
+    beyond = located.beyond_m
     for name, values in (
-        ("lat_c", lat),
-        ("lon_c", lon),
-        ("in_box", in_box),
-        ("swap_ok", swap_ok),
-        ("alt_ok", alt_ok),
+        ("lat_c", pa.array(lat)),
+        ("lon_c", pa.array(lon)),
+        ("in_area", pa.array(located.inside)),
+        ("beyond_m", pa.array(beyond, mask=~np.isfinite(beyond) | located.inside)),
+        ("swap_ok", pa.array(swap_ok)),
+        ("alt_ok", pa.array(alt_ok)),
     ):
-        table = table.append_column(name, pa.array(values))
-    return table
+        table = table.append_column(name, values)
+    return table, points
 
 
-def _inside(lon_lat: tuple[np.ndarray, np.ndarray], bbox: tuple[float, ...]) -> np.ndarray:
+def _inside(area: Area, lon_lat: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
     lon, lat = lon_lat
-    min_lon, min_lat, max_lon, max_lat = bbox
-    with np.errstate(invalid="ignore"):
-        return (lat >= min_lat) & (lat <= max_lat) & (lon >= min_lon) & (lon <= max_lon)
+    return area.contains(lat, lon)

@@ -2,7 +2,7 @@
 
 Runs inside the load's transaction on ``staged_rows`` (the new batch's rows) and leaves the
 ``repeats`` table (row number, reason, raw text) and the ``staged`` view (the rows with those
-reasons) for the rest of :mod:`geo.ingest._load`.
+reasons) for the rest of :mod:`geo.ingest._load` (the contracts: :mod:`geo.ingest._staging`).
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ import numpy as np
 import pyarrow as pa
 
 from geo.ingest._replace import mark_stored_repeats
+from geo.ingest._staging import REPEAT_TEXT, REPEATS, STAGED, require
 
 
 def reject_repeats(
@@ -31,8 +32,8 @@ def reject_repeats(
     again (police.uk repeats a few in the next month): it is counted once.
     """
     con.execute(
-        """
-        CREATE TEMP TABLE repeats AS
+        f"""
+        CREATE TEMP TABLE {REPEATS.name} AS
         SELECT row_number, 'duplicate ' || ? || ' ' || incident_id
                            || ' (first at row ' || first_row || ')' AS reason
         FROM (
@@ -53,14 +54,16 @@ def reject_repeats(
     if by_month:
         mark_stored_repeats(con, id_label, source)
     _add_repeat_text(con, raw_texts)
+    require(con, REPEATS)
     con.execute(
-        """
-        CREATE TEMP VIEW staged AS
+        f"""
+        CREATE TEMP VIEW {STAGED.name} AS
         SELECT s.* REPLACE (coalesce(s.reason, r.reason) AS reason,
                             coalesce(s.raw, r.raw) AS raw)
         FROM staged_rows s LEFT JOIN repeats r USING (row_number)
         """
     )
+    require(con, STAGED)
 
 
 def _add_repeat_text(
@@ -71,11 +74,8 @@ def _add_repeat_text(
     numbers = con.sql("SELECT row_number FROM repeats").fetchnumpy()["row_number"]
     if not raw_texts or len(numbers) == 0:
         return
-    con.register("repeat_text", pa.concat_tables([text(numbers) for text in raw_texts]))
-    try:
-        con.execute(
-            "UPDATE repeats SET raw = t.raw FROM repeat_text t "
-            "WHERE repeats.row_number = t.row_number"
-        )
-    finally:
-        con.unregister("repeat_text")
+    con.register(REPEAT_TEXT.name, pa.concat_tables([text(numbers) for text in raw_texts]))
+    require(con, REPEAT_TEXT)
+    con.execute(
+        "UPDATE repeats SET raw = t.raw FROM repeat_text t WHERE repeats.row_number = t.row_number"
+    )

@@ -14,8 +14,6 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from geo.grid import incidents_to_cell_columns
-
 # name -> DuckDB type, in table order.
 CANONICAL: dict[str, str] = {
     "row_number": "BIGINT",
@@ -114,23 +112,9 @@ def text_sql(column: str) -> str:
 
 def float_values(column: pa.ChunkedArray | pa.Array) -> np.ndarray:
     """A numeric column as ``float64`` with NULL as NaN, whatever its Arrow type (an
-    all-NULL column may have the null type; integers are widened): the one way every
-    format turns coordinates into numbers for H3 and placement."""
+    all-NULL column may have the null type; integers are widened): the one way numbers
+    become the arrays of :class:`geo.ingest._points.Points`."""
     return pc.fill_null(column.cast(pa.float64()), np.nan).to_numpy(zero_copy_only=False)
-
-
-def match_stored_points(
-    cells: np.ndarray, lat: np.ndarray, lon: np.ndarray, table: pa.Table
-) -> None:
-    """Make ``cells`` (one row per resolution), computed by h3 from ``lat``/``lon`` while
-    DuckDB validated, the cells of the points stored: a good row whose validated coordinates
-    (``table``) differ from those (a partner row placed from a gazetteer, or a number two
-    parsers read differently) gets its cells again, in place."""
-    stored_lat = float_values(table["latitude"])
-    stored_lon = float_values(table["longitude"])
-    moved = np.isfinite(stored_lat) & ((stored_lat != lat) | (stored_lon != lon))
-    if moved.any():
-        cells[:, moved] = incidents_to_cell_columns(stored_lat[moved], stored_lon[moved])
 
 
 def text_values(column: pa.ChunkedArray) -> pa.ChunkedArray:

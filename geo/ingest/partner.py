@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Iterable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from itertools import chain
 from pathlib import Path
@@ -28,14 +27,23 @@ import pyarrow.compute as pc
 
 from geo.areas import Port, packaged_ports, ports_from_connection, seed_ports
 from geo.errors import InputError, SocmapError, ValidationError
-from geo.grid import incidents_to_cell_columns
-from geo.ingest._load import BatchReport, Chunk, LoadSpec, already_loaded, load_chunks
+from geo.ingest._area import Area
+from geo.ingest._load import (
+    BatchReport,
+    Chunk,
+    LoadContext,
+    LoadSpec,
+    already_loaded,
+    load_chunks,
+)
+from geo.ingest._options import LoadOptions, ReplacePolicy
 from geo.ingest._partner_columns import ColumnMap, map_columns
 from geo.ingest._partner_formats import OpenedFile, RawPart, open_partner_file
 from geo.ingest._partner_rules import register_lookups, validate_params, validate_sql
 from geo.ingest._partner_sql import prep_sql, project
+from geo.ingest._points import Points
 from geo.ingest._progress import LoadProgress
-from geo.ingest._stage import float_values, match_stored_points, select_canonical
+from geo.ingest._stage import float_values, select_canonical
 from geo.settings import Settings
 from geo.store import Store
 
@@ -52,13 +60,15 @@ def ingest_incidents(
     source: str | None = None,
     encoding: str = "utf-8",
     progress: bool | None = None,
+    options: LoadOptions | None = None,
 ) -> BatchReport:
     """Load one partner file (CSV, GeoJSON or Parquet) as one batch.
 
     ``source`` names the supplier; without it the file's ``source`` column (its first value)
-    names it, else ``"partner"``.
+    names it, else ``"partner"``. ``options``: default from ``settings``.
     """
     path = Path(path)
+    options = options or LoadOptions.from_settings(settings)
     given = _clean_source(source)
     opened = open_partner_file(path, encoding)
     cols = map_columns(
@@ -71,27 +81,30 @@ def ingest_incidents(
             # Peek at the first block: a file's source column names its source.
             first = next(parts, None)
             file_source = _not_reserved(given or _source_in(path, first, cols) or DEFAULT_SOURCE)
-            checker = _Checker(cols, opened, settings, file_source)
-            spec = _spec(opened, file_source, checker)
+            checker = _Checker(cols, opened, file_source)
+            spec = _spec(opened, file_source, checker, options)
             if (batch := already_loaded(store, spec)) is not None:
                 return BatchReport(spec.file, KIND, file_source, already_loaded_as=batch)
             blocks = chain([first], parts) if first is not None else iter(())
-            report = load_chunks(store, spec, checker.chunks(blocks), step=bar.step)
+            report = load_chunks(
+                store, spec, lambda ctx: checker.chunks(blocks, ctx), step=bar.step
+            )
         finally:
             parts.close()
     report.notes.extend(_notes(path, opened, checker, report))
     return report
 
 
-def _spec(opened: OpenedFile, source: str, checker: _Checker) -> LoadSpec:
+def _spec(opened: OpenedFile, source: str, checker: _Checker, options: LoadOptions) -> LoadSpec:
     return LoadSpec(
         kind=KIND,
         source=source,
         file=str(opened.path),
         checksum=opened.checksum,
-        replace="ids",
+        replace=ReplacePolicy.IDS,
         id_label="incident_id",
         prepare=checker.prepare,
+        options=options,
     )
 
 
@@ -150,14 +163,11 @@ def _notes(path: Path, opened: OpenedFile, checker: _Checker, report: BatchRepor
 class _Checker:
     """Turns raw blocks into validated chunks (see _partner_sql and _partner_rules)."""
 
-    def __init__(
-        self, cols: ColumnMap, opened: OpenedFile, settings: Settings, source: str
-    ) -> None:
+    def __init__(self, cols: ColumnMap, opened: OpenedFile, source: str) -> None:
         has_source = cols.has("source")
         self._prep = prep_sql(cols, opened.layout)
         self._validate = validate_sql(cols, opened.layout, has_source)
         self._params = validate_params(cols, opened.layout, source, date.today())
-        self._bbox = settings.region_bbox
         self._ports: tuple[Port, ...] | None = None
         self._seen: list[np.ndarray] = []  # id hashes of the blocks already checked, sorted
         self.unplaced = 0
@@ -168,17 +178,18 @@ class _Checker:
         seed_ports(con)
         self._ports = ports_from_connection(con)
 
-    def chunks(self, parts: Iterable[RawPart]) -> Iterator[Chunk]:
+    def chunks(self, parts: Iterable[RawPart], ctx: LoadContext) -> Iterator[Chunk]:
         con = duckdb.connect()
         con.execute("SET enable_progress_bar = false")  # DuckDB would draw it on stdout
+        self._params["edge"] = f"{ctx.area.edge_m:g}"
         try:
             register_lookups(con, self._ports or packaged_ports())
             for part in parts:
-                yield self._check(con, part)
+                yield self._check(con, part, ctx.area)
         finally:
             con.close()
 
-    def _check(self, con: duckdb.DuckDBPyConnection, part: RawPart) -> Chunk:
+    def _check(self, con: duckdb.DuckDBPyConnection, part: RawPart, area: Area) -> Chunk:
         if part.table.num_rows == 0:
             empty = con.sql(f"SELECT {select_canonical({})} LIMIT 0").to_arrow_table()
             return Chunk(empty, part.unparsed, part.blank_lines)
@@ -188,10 +199,10 @@ class _Checker:
         finally:
             con.unregister("b")
         prepped = prepped.append_column("_repeat", self._repeats(prepped["id_hash"]))
-        projected = project(prepped, self._bbox)
+        projected, points = project(prepped, area)
         con.register("p", projected)
         try:
-            table, cells = self._validate_with_cells(con, projected)
+            table, points = self._validate_with_cells(con, points, area)
         finally:
             con.unregister("p")
         if table.num_rows != part.table.num_rows:  # every row read must come out
@@ -200,29 +211,27 @@ class _Checker:
                 f"{part.table.num_rows} rows; nothing was loaded"
             )
         self.unplaced += _count_unplaced(table)
-        return Chunk(table, part.unparsed, part.blank_lines, cells)
+        return Chunk(table, part.unparsed, part.blank_lines, points)
 
     def _validate_with_cells(
-        self, con: duckdb.DuckDBPyConnection, projected: pa.Table
-    ) -> tuple[pa.Table, np.ndarray]:
-        """Validate in DuckDB's threads while this one computes H3 cells (h3-py is a Python
-        loop), then line the cells up with the validated rows, which a join may reorder."""
-        lat = float_values(projected["lat_c"])
-        lon = float_values(projected["lon_c"])
-        inside = projected["in_box"].to_numpy(zero_copy_only=False)
-        with ThreadPoolExecutor(max_workers=1) as pool:
-            future = pool.submit(
-                lambda: con.sql(self._validate, params=self._params).to_arrow_table()
-            )
-            cells = incidents_to_cell_columns(np.where(inside, lat, np.nan), lon)
-            table = future.result()
-        rows = projected["row_number"].to_numpy()
+        self, con: duckdb.DuckDBPyConnection, points: Points, area: Area
+    ) -> tuple[pa.Table, Points]:
+        """Validate in DuckDB's threads while this one computes the H3 cells of the points in
+        the area (h3-py is a Python loop), then line the points up with the validated rows,
+        which a join may reorder."""
+        assert points.located is not None
+        table = points.cells_beside(
+            lambda: con.sql(self._validate, params=self._params).to_arrow_table(),
+            points.located.inside,
+        )
+        rows = points.row_number
         order = np.argsort(rows)
         at = order[np.searchsorted(rows, table["row_number"].to_numpy(), sorter=order)]
-        cells = cells[:, at]
-        # Rows placed from a gazetteer (a destination, a port) get their cells now.
-        match_stored_points(cells, lat[at], lon[at], table)
-        return table, cells
+        points = points.take(at)
+        # The validated rows' points: a row placed from a gazetteer (a destination, a port)
+        # gets its cells and place now, and a rejected row has none.
+        points.move_to(float_values(table["latitude"]), float_values(table["longitude"]), area)
+        return table, points
 
     def _repeats(self, id_hash: pa.ChunkedArray) -> pa.Array:
         """Rows whose id came earlier in the file. The loader rejects repeats only after every

@@ -1,40 +1,47 @@
 """police.uk street-level crime CSVs, exactly as published.
 
+A file of a force whose area the store does not hold (``SOCMAP_FORCES``, Kent Police by
+default) is refused whole, with one line naming the force (:mod:`geo.ingest._forces`);
+``--force-area NAME`` loads it deliberately, for a store meant to hold several areas.
+
 Every row is kept: rows with coordinates are loaded; rows without are real crimes and are
 stored as *unmapped*; rows that cannot be right (a malformed number, swapped coordinates, a
-point outside Kent and Medway, an impossible month, a repeated Crime ID) go to quarantine with
-the reason. Rows without a Crime ID (anti-social behaviour) are distinct incidents.
+point outside the store's area (:mod:`geo.ingest._area`), an impossible month, a repeated
+Crime ID) go to quarantine with the reason. Rows without a Crime ID (anti-social behaviour)
+are distinct incidents.
 
 A file whose checksum is already loaded changes nothing. A different edition of a month
-replaces that month (for the force in "Reported by") from police.uk.
+replaces that month (for the force in "Reported by") from police.uk, unless it would leave
+the month with far fewer rows (:mod:`geo.ingest._refused`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from pathlib import Path
 
 import duckdb
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 
-from geo.errors import InputError, SocmapError
-from geo.grid import incidents_to_cell_columns
+from geo.errors import InputError
+from geo.ingest._area import Area, Located
 from geo.ingest._csvstream import read_csv_table
 from geo.ingest._files import FileInfo, inspect_text_file
-from geo.ingest._load import BatchReport, Chunk, LoadSpec, already_loaded, load_chunks
-from geo.ingest._progress import LoadProgress
-from geo.ingest._stage import (
-    canonical_table,
-    float_values,
-    match_stored_points,
-    raw_row_sql,
-    select_columns,
-    text_values,
+from geo.ingest._forces import refuse_other_forces
+from geo.ingest._load import (
+    BatchReport,
+    Chunk,
+    LoadContext,
+    LoadSpec,
+    already_loaded,
+    load_chunks,
 )
+from geo.ingest._options import LoadOptions, ReplacePolicy
+from geo.ingest._points import Points
+from geo.ingest._progress import LoadProgress
+from geo.ingest._stage import canonical_table, raw_row_sql, select_columns, text_values
 from geo.settings import Settings
 from geo.store import Store
 
@@ -76,9 +83,12 @@ def ingest_police_uk(
     *,
     encoding: str = "utf-8",
     progress: bool | None = None,
+    options: LoadOptions | None = None,
 ) -> BatchReport:
-    """Load one police.uk street-level CSV as one batch."""
+    """Load one police.uk street-level CSV as one batch. ``options`` (default: from
+    ``settings``) say which forces the store holds and when a replacement is refused."""
     path = Path(path)
+    options = options or LoadOptions.from_settings(settings)
     info = inspect_text_file(path, encoding)
     _check_header(info)
     spec = LoadSpec(
@@ -86,14 +96,15 @@ def ingest_police_uk(
         source=SOURCE,
         file=str(path),
         checksum=info.checksum,
-        replace="months",
+        replace=ReplacePolicy.MONTHS,
         id_label="Crime ID",
+        options=options,
     )
     if (batch := already_loaded(store, spec)) is not None:
         return BatchReport(file=spec.file, kind=spec.kind, source=SOURCE, already_loaded_as=batch)
     with LoadProgress(path.name, progress, total=info.size, unit="B") as bar:
-        chunks = _validated_chunks(info, settings, bar)
-        report = load_chunks(store, spec, chunks, step=bar.step)
+        read = partial(_validated_chunks, info, bar)
+        report = load_chunks(store, spec, read, step=bar.step)
     if info.has_bom:
         report.notes.append(f"{path}: starts with a UTF-8 byte-order mark; it was ignored")
     if report.blank_lines:
@@ -122,14 +133,15 @@ def _check_header(info: FileInfo) -> None:
     )
 
 
-def _validated_chunks(info: FileInfo, settings: Settings, bar: LoadProgress) -> Iterator[Chunk]:
+def _validated_chunks(info: FileInfo, bar: LoadProgress, ctx: LoadContext) -> Iterator[Chunk]:
     bar.step("reading")
     part = read_csv_table(info, _NAMES, _DICTIONARY)  # the whole file at once, on every core
     bar.finish_reading()
+    refuse_other_forces(info.path, part.table, ctx.options)
     unparsed = [(b.row_number, b.problem, b.text) for b in part.bad_rows]
     bar.step("validating", part.table.num_rows + len(unparsed))
-    table, cells = _validate(part.table, settings)
-    yield Chunk(table, unparsed, part.blank_lines, cells, partial(_raw_text, part.table))
+    table, points = _validate(part.table, ctx)
+    yield Chunk(table, unparsed, part.blank_lines, points, partial(_raw_text, part.table))
 
 
 def _raw_text(raw: pa.Table, numbers: np.ndarray) -> pa.Table:
@@ -147,85 +159,61 @@ def _raw_text(raw: pa.Table, numbers: np.ndarray) -> pa.Table:
         con.close()
 
 
-def _validate(raw: pa.Table, settings: Settings) -> tuple[pa.Table, np.ndarray]:
-    """The validated rows (in file order), and the H3 cells of each of them at every
-    resolution (one row per resolution; 0 where none).
+def _validate(raw: pa.Table, ctx: LoadContext) -> tuple[pa.Table, Points]:
+    """The validated rows (in file order) and their points, with places and cells.
 
-    DuckDB works out each row's problem, month and coordinates in a worker thread (it
-    releases the GIL) while this thread runs h3's Python loop, so the two largest costs of a
-    load overlap on two cores. The text columns do not pass through DuckDB at all: they are
-    the file's own Arrow columns, trimmed and NULLed in place (:func:`text_values`), which
-    spares copying every string twice.
+    The coordinates are read once (:meth:`Points.from_text`) and placed in the store's area;
+    DuckDB then gives each row its problem and month from those numbers, in a worker thread
+    (it releases the GIL), while this thread runs h3's Python loop on the points in the area,
+    so the two largest costs of a load overlap on two cores. The text columns do not pass
+    through DuckDB at all: they are the file's own Arrow columns, trimmed and NULLed in
+    place (:func:`text_values`), which spares copying every string twice.
     """
+    points = Points.from_text(raw["row_number"], raw["latitude"], raw["longitude"])
+    located = points.locate(ctx.area)
+    checked_input = raw
+    for name, values in _point_columns(points, located, ctx.area).items():
+        checked_input = checked_input.append_column(name, values)
     con = duckdb.connect()
     try:
-        con.register("b", raw)
-        lat, lon = _coordinates(con, raw)
-        with ThreadPoolExecutor(max_workers=1) as pool:
-            future = pool.submit(
-                lambda: con.sql(_VALIDATE_SQL, params=_bbox_params(settings)).to_arrow_table()
-            )
-            cells = incidents_to_cell_columns(lat, lon)
-            checked = future.result()
+        con.register("b", checked_input)
+        params = {"edge": f"{ctx.area.edge_m:g}"}
+        checked = points.cells_beside(
+            lambda: con.sql(_VALIDATE_SQL, params=params).to_arrow_table(), located.inside
+        )
     finally:
         con.close()
-    _require_file_order(raw, checked["row_number"])
-    match_stored_points(cells, lat, lon, checked)
+    points.require_rows(checked["row_number"])
     columns = {name: checked[name] for name in checked.column_names}
     columns |= {name: text_values(raw[field]) for name, field in _TEXT.items()}
     columns["source"] = _constant(SOURCE, raw.num_rows)
-    return canonical_table(columns, raw.num_rows), cells
+    return canonical_table(columns, raw.num_rows), points
 
 
-def _coordinates(con: duckdb.DuckDBPyConnection, raw: pa.Table) -> tuple[np.ndarray, np.ndarray]:
-    """Latitude and longitude for h3, in file order; NaN where blank or unreadable.
-
-    Arrow parses a usual file (numbers, blanks, padding) in under half DuckDB's time, and h3
-    waits for this. Anything Arrow refuses (a word, say) makes DuckDB parse the columns as
-    validation does.
-    """
-    try:
-        return _arrow_floats(raw["latitude"]), _arrow_floats(raw["longitude"])
-    except pa.ArrowInvalid:
-        coords = con.sql(
-            "SELECT row_number, TRY_CAST(trim(latitude) AS DOUBLE) AS lat, "
-            "TRY_CAST(trim(longitude) AS DOUBLE) AS lon FROM b ORDER BY row_number"
-        ).fetchnumpy()
-        _require_file_order(raw, coords["row_number"])
-        return _as_floats(coords["lat"]), _as_floats(coords["lon"])
-
-
-def _arrow_floats(column: pa.ChunkedArray) -> np.ndarray:
-    # Trimmed and blank as NULL, as DuckDB's TRY_CAST(trim(...)) reads them.
-    return float_values(pc.cast(text_values(column), pa.float64()))
-
-
-def _require_file_order(raw: pa.Table, *orders: object) -> None:
-    """Rows are matched to cells and text by position, so every part must be in file order
-    (each query sorts by row number; the file's own numbers ascend). Checked, not assumed."""
-    want = raw["row_number"].to_numpy()
-    for order in orders:
-        got = order.to_numpy() if isinstance(order, pa.ChunkedArray) else np.asarray(order)
-        if not np.array_equal(want, got):
-            raise SocmapError("internal error: validated rows are out of file order")
+def _point_columns(points: Points, located: Located, area: Area) -> dict[str, pa.Array]:
+    """What validation needs of each row's point: the numbers (NULL where there is none),
+    whether it is in the area, whether it would be with latitude and longitude swapped
+    (tried only for points outside it) and how far beyond the districts it lies."""
+    outside = np.flatnonzero(np.isfinite(points.lat) & ~located.inside)
+    swapped = np.zeros(len(points), dtype=bool)
+    if len(outside):
+        swapped[outside] = area.contains(points.lon[outside], points.lat[outside])
+    beyond = located.beyond_m
+    return {
+        "lat": pa.array(points.lat, mask=np.isnan(points.lat)),
+        "lon": pa.array(points.lon, mask=np.isnan(points.lon)),
+        "in_area": pa.array(located.inside),
+        "swap_in_area": pa.array(swapped),
+        "beyond_m": pa.array(beyond, mask=~np.isfinite(beyond) | located.inside),
+    }
 
 
 def _constant(value: str, n: int) -> pa.DictionaryArray:
     return pa.DictionaryArray.from_arrays(pa.array(np.zeros(n, np.int32)), pa.array([value]))
 
 
-def _as_floats(values: np.ndarray) -> np.ndarray:
-    """DuckDB returns a masked array where values are NULL; NULL becomes NaN."""
-    if np.ma.isMaskedArray(values):
-        return values.astype(np.float64).filled(np.nan)
-    return np.asarray(values, dtype=np.float64)
-
-
-def _bbox_params(settings: Settings) -> dict[str, float]:
-    min_lon, min_lat, max_lon, max_lat = settings.region_bbox
-    return {"min_lon": min_lon, "min_lat": min_lat, "max_lon": max_lon, "max_lat": max_lat}
-
-
+# ``lat``/``lon`` are the points as read once (NULL where blank, not a number or infinite);
+# ``in_area``, ``swap_in_area`` and ``beyond_m`` say where they lie (_point_columns).
 _REASON_SQL = """
     CASE
         WHEN month_s = '' THEN 'Month is empty'
@@ -236,27 +224,28 @@ _REASON_SQL = """
         WHEN lat_s = '' AND lon_s = '' THEN NULL
         WHEN lat_s = '' THEN 'Latitude is empty but Longitude is given'
         WHEN lon_s = '' THEN 'Longitude is empty but Latitude is given'
-        WHEN lat IS NULL OR NOT isfinite(lat) THEN 'Latitude ''' || lat_s || ''' is not a number'
-        WHEN lon IS NULL OR NOT isfinite(lon) THEN 'Longitude ''' || lon_s || ''' is not a number'
-        WHEN lat BETWEEN $min_lat AND $max_lat AND lon BETWEEN $min_lon AND $max_lon THEN NULL
-        WHEN lon BETWEEN $min_lat AND $max_lat AND lat BETWEEN $min_lon AND $max_lon
+        WHEN lat IS NULL THEN 'Latitude ''' || lat_s || ''' is not a number'
+        WHEN lon IS NULL THEN 'Longitude ''' || lon_s || ''' is not a number'
+        WHEN in_area THEN NULL
+        WHEN swap_in_area
             THEN 'Latitude and Longitude look swapped (Latitude ' || lat_s
                  || ', Longitude ' || lon_s || ')'
         WHEN abs(lat) > 90 OR abs(lon) > 180
             THEN 'coordinates out of range (Latitude ' || lat_s || ', Longitude ' || lon_s || ')'
         ELSE 'point (Latitude ' || lat_s || ', Longitude ' || lon_s
-             || ') is outside Kent and Medway'
+             || ') is outside Kent and Medway' || coalesce(' (' || printf('%.1f', beyond_m / 1000)
+             || ' km beyond the loaded district boundaries; points up to ' || $edge
+             || ' m beyond are kept)', '')
     END
 """
 
-# The columns DuckDB computes, as expressions over the validated CTE below.
+# The columns DuckDB computes, as expressions over the validated CTE below (the stored
+# latitude and longitude come from the points, in the loader).
 _COLUMNS = {
     "row_number": "row_number",
     "reason": "reason_s",
     "raw": f"CASE WHEN reason_s IS NOT NULL THEN {raw_row_sql(_NAMES)} END",
     "month": "month_d",
-    "latitude": "CASE WHEN reason_s IS NULL THEN lat END",
-    "longitude": "CASE WHEN reason_s IS NULL THEN lon END",
     # Only rows where "Falls within" differs from "Reported by", or with a Context, carry
     # attributes: building JSON for every row would cost a fifth of the whole load.
     "attributes": (
@@ -283,12 +272,7 @@ _DICTIONARY = frozenset(_NAMES) - {"crime_id", "longitude", "latitude"}
 
 _VALIDATE_SQL = f"""
 WITH t AS (
-    SELECT *,
-        trim(month) AS month_s,
-        trim(latitude) AS lat_s,
-        trim(longitude) AS lon_s,
-        TRY_CAST(trim(latitude) AS DOUBLE) AS lat,
-        TRY_CAST(trim(longitude) AS DOUBLE) AS lon
+    SELECT *, trim(month) AS month_s, trim(latitude) AS lat_s, trim(longitude) AS lon_s
     FROM b
 ), v AS (
     SELECT *,

@@ -3,7 +3,10 @@
 * :class:`Store` (``_file``): the file, read through a per-process read-only connection
   and written only by copy, one transaction and an atomic rename (README, "Serving while
   loading"); ``_schema`` defines the tables, ``_upgrade`` brings an older file up to date,
-  ``_errors`` turns a damaged file or a failed write into one line.
+  ``_errors`` turns a damaged file or a failed write into one line; ``_files`` keeps a
+  new version's mode, owner and group; ``_check`` verifies the whole file (every block and
+  socmap's rules: ``socmap store check``); ``_batches`` removes a batch and keeps the
+  store's log.
 * :mod:`geo.store.queries`: every read the product runs outside a load, one small typed
   function a question, values always bound as parameters.
 * What is stored, in words: :func:`summarize` (``socmap summary``: rows read, loaded,
@@ -18,10 +21,13 @@ __all__ = [
     "POLICE_UK",
     "POLICE_UK_CRIME_TYPES",
     "SCHEMA_VERSION",
+    "CheckReport",
     "ClickHouseStore",
     "Coverage",
     "PeriodCoverage",
+    "Removed",
     "Store",
+    "check_store_file",
     "describe",
     "month_days",
     "month_ranges",
@@ -29,6 +35,8 @@ __all__ = [
     "months_of",
     "open_store",
     "read_coverage",
+    "remove_batch",
+    "require_sound",
     "source_name",
     "summarize",
     "upgrade_store",
@@ -42,6 +50,8 @@ __getattr__, __dir__ = exports(
         "._clickhouse": ("ClickHouseStore",),
         "._schema": ("SCHEMA_VERSION",),
         "._upgrade": ("upgrade_store",),
+        "._check": ("CheckReport", "check_store_file", "require_sound"),
+        "._batches": ("Removed", "remove_batch"),
         "._summary": ("summarize",),
         "._coverage": (
             "POLICE_UK",

@@ -1,5 +1,13 @@
 """The store's one-line messages for a damaged file and for a write that could not finish.
 
+DuckDB says a file is damaged in more than one way, none with its own exception class: a
+block whose checksum does not match ("Corrupt database file: computed checksum ..." as a plain
+``duckdb.Error``) or a header it cannot read (an IOException); and once a statement inside a
+transaction has failed, DuckDB refuses the next one with a TransactionException that hides the
+first error. :func:`damage_in` finds the damage anywhere in an exception's chain;
+:func:`interrupt_in` finds Ctrl-C, which DuckDB turns into ``RuntimeError('Query
+interrupted')`` when it lands inside a query.
+
 A write can fail deep inside DuckDB (a full disk while it writes rows or checkpoints), in
 Python (copying or renaming the file), or be masked by a second error raised while the first
 unwinds (DuckDB refuses any statement on a transaction it has aborted). ``write_failure``
@@ -30,6 +38,48 @@ _NO_ROOM_TEXT = {
 }
 
 
+# How DuckDB words a damaged file (measured on duckdb 2.0.1 by flipping bytes of a real store
+# at random: tests/test_store_damage.py).
+_DAMAGE_TEXT = (
+    "Corrupt database file",
+    "computed checksum",
+    "not a valid DuckDB database file",
+    "Could not read enough bytes",
+    "Failed to deserialize",
+)
+
+
+def damage_in(exc: BaseException) -> str | None:
+    """The first line of DuckDB's error when ``exc`` (or an error it was raised while
+    handling) says the store file is damaged; None otherwise."""
+    for cause in _chain(exc):
+        if not isinstance(cause, duckdb.Error):
+            continue
+        text = str(cause).strip()
+        if any(t in text for t in _DAMAGE_TEXT):
+            return text.splitlines()[0]
+    return None
+
+
+def interrupt_in(exc: BaseException) -> bool:
+    """Whether ``exc`` is Ctrl-C, as Python or as DuckDB reports it, or was raised while
+    handling it (DuckDB refuses the next statement on the interrupted transaction).
+
+    DuckDB reports Ctrl-C three ways: InterruptException; ``RuntimeError('Query
+    interrupted')`` when it lands inside a query; and, when it lands in Python code DuckDB
+    is calling back (reading a registered Arrow table, as an insert from ``staged_rows``
+    does), an InvalidInputException whose text names the KeyboardInterrupt ("exporting a
+    stream from the object registered as 'staged_rows' failed: KeyboardInterrupt")."""
+    for cause in _chain(exc):
+        if isinstance(cause, KeyboardInterrupt | duckdb.InterruptException):
+            return True
+        if isinstance(cause, RuntimeError) and str(cause).strip() == "Query interrupted":
+            return True
+        if isinstance(cause, duckdb.Error) and "KeyboardInterrupt" in str(cause):
+            return True
+    return False
+
+
 def corrupt_message(path: Path, detail: str) -> str:
     first_line = detail.strip().splitlines()[0] if detail.strip() else "unreadable"
     return (
@@ -42,7 +92,15 @@ def corrupt_message(path: Path, detail: str) -> str:
 def write_failure(store: Path, work: Path, exc: BaseException) -> StoreError | None:
     """The error to raise for a write of ``store`` (working on ``work``) that failed with
     ``exc``, or None when the failure is not about the store's files (bad input, a bug)."""
-    for cause in _chain(exc):
+    causes = list(_chain(exc))
+    for cause in causes:  # no room first: DuckDB invalidates a database that could not write
+        detail = _store_file_problem(cause, work)
+        if detail is not None and detail[1] in _NO_ROOM:
+            return StoreError(_write_message(store, detail))
+    damage = damage_in(exc)
+    if damage is not None:
+        return StoreError(corrupt_message(store, damage) + "; nothing was changed")
+    for cause in causes:
         if isinstance(cause, StoreError):
             return None  # already says what happened
         detail = _store_file_problem(cause, work)

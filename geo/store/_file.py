@@ -13,6 +13,10 @@ answering while an analyst loads last month's data, so the store never writes th
 * A writer that fails, is interrupted or is killed leaves the live file untouched; the stale
   ``.writing`` file is removed by the next writer. The previous version is kept as
   ``<db>.prev`` (a hard link, so it costs nothing until the next commit) for recovery.
+* Before the rename, the working copy passes the whole-file check (:mod:`geo.store._check`:
+  every block's checksum and socmap's own rules), so a damaged or inconsistent file is never
+  published. The copy has the live file's mode, owner and group from its first byte
+  (:mod:`geo.store._files`).
 """
 
 from __future__ import annotations
@@ -34,7 +38,8 @@ import pyarrow as pa
 
 from geo.errors import StoreError
 from geo.store._errors import corrupt_message as _corrupt_message
-from geo.store._errors import write_failure
+from geo.store._errors import damage_in, interrupt_in, write_failure
+from geo.store._files import copy_like, private_new_files
 from geo.store._schema import DDL, SCHEMA_VERSION, UPGRADABLE
 
 _LOCK_WAIT_SECONDS = 600
@@ -52,6 +57,7 @@ class Store:
         self.path = Path(path).resolve()
         self._reader = _Reader(self.path)
         self._version: tuple[tuple[int, ...], str] | None = None
+        self.last_check = None  # the check of the last version this object wrote
 
     def __repr__(self) -> str:
         return f"Store({str(self.path)!r})"
@@ -94,16 +100,24 @@ class Store:
     # -- writing -----------------------------------------------------------------------------
 
     @contextlib.contextmanager
-    def writing(self, *, upgrading: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
-        """One transaction on a copy of the store, published atomically on success.
+    def writing(
+        self, *, upgrading: bool = False, rules: bool = False
+    ) -> Iterator[duckdb.DuckDBPyConnection]:
+        """One transaction on a copy of the store, checked whole and published atomically.
 
-        Any exception (or Ctrl-C) inside the block leaves the live store exactly as it was. A
-        failure to write the store's files (a full disk, say) is raised as a StoreError that
-        names the store; other exceptions pass through as they are. ``upgrading`` also
-        accepts a store of an older schema version that ``socmap store upgrade`` brings up to
-        date (only :mod:`geo.store._upgrade` passes it).
+        Any exception (or Ctrl-C) inside the block leaves the live store exactly as it was.
+        Ctrl-C, however DuckDB reports it, is raised as KeyboardInterrupt; a damaged store, a
+        failure to write the store's files (a full disk, say) or a copy that fails the store
+        check is raised as a one-line StoreError that names the store; other exceptions pass
+        through as they are. ``upgrading`` also accepts a store of an older schema version
+        that ``socmap store upgrade`` brings up to date (only :mod:`geo.store._upgrade`
+        passes it). Every write reads every block of the copy before publishing it (damage
+        is never published); ``rules`` (the loads and batch removals, which keep the
+        accounts) also checks socmap's own rules (:mod:`geo.store._check`).
         """
-        with _WriterLock(self.path.with_name(self.path.name + ".lock")):
+        from geo.store._check import require_sound  # noqa: PLC0415 - it imports h3
+
+        with private_new_files(), _WriterLock(self.path.with_name(self.path.name + ".lock")):
             work = self.path.with_name(self.path.name + ".writing")
             _remove_quietly(work, _wal(work))
             try:
@@ -117,10 +131,13 @@ class Store:
                     con.execute("CHECKPOINT")
                 finally:
                     con.close()
+                self.last_check = require_sound(work, name=self.path, writing=True, rules=rules)
                 _fsync(work)
                 self._publish(work)
             except BaseException as exc:
                 _remove_quietly(work, _wal(work))
+                if interrupt_in(exc) and not isinstance(exc, KeyboardInterrupt):
+                    raise KeyboardInterrupt from exc
                 failure = write_failure(self.path, work, exc)
                 if failure is not None:
                     raise failure from exc
@@ -150,7 +167,7 @@ class Store:
                 f"about {(size + _DISK_HEADROOM_BYTES) // 2**20} MB needed; nothing was changed"
             )
         try:
-            shutil.copyfile(self.path, work)
+            copy_like(self.path, work, self.path.stat(), self.path)
         except OSError as exc:
             raise write_failure(self.path, work, exc) or StoreError(
                 f"{self.path}: could not copy the store to write it ({exc.strerror}); "
@@ -195,10 +212,14 @@ class Store:
         prev = self.path.with_name(self.path.name + ".prev")
         if not prev.is_file():
             raise StoreError(f"{self.path}: there is no previous version ({prev.name}) to restore")
-        with _WriterLock(self.path.with_name(self.path.name + ".lock")):
+        with private_new_files(), _WriterLock(self.path.with_name(self.path.name + ".lock")):
             staging = self.path.with_name(self.path.name + ".restoring")
+            _remove_quietly(staging)
+            # The restored file keeps the live file's mode, owner and group (the previous
+            # version's if there is no live file).
+            like = (self.path if self.exists() else prev).stat()
             try:
-                shutil.copyfile(prev, staging)
+                copy_like(prev, staging, like, self.path)
                 os.replace(staging, self.path)
                 _fsync(self.path.parent)
             except OSError as exc:
@@ -245,8 +266,13 @@ class _Reader:
             self._active += 1
         try:
             yield cur
-        except duckdb.IOException as exc:
-            raise StoreError(_corrupt_message(self._path, str(exc))) from exc
+        except (duckdb.Error, RuntimeError) as exc:
+            if interrupt_in(exc):
+                raise KeyboardInterrupt from exc
+            damage = damage_in(exc) or (str(exc) if isinstance(exc, duckdb.IOException) else None)
+            if damage is not None:
+                raise StoreError(_corrupt_message(self._path, damage)) from exc
+            raise
         finally:
             cur.close()
             with self._cond:
@@ -372,7 +398,16 @@ class _WriterLock:
 
     def __enter__(self) -> _WriterLock:
         self._path.parent.mkdir(parents=True, exist_ok=True)
-        self._fd = os.open(self._path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            self._fd = os.open(self._path, os.O_RDWR | os.O_CREAT, 0o600)
+        except PermissionError:
+            try:  # a lock file another user made: a read-only descriptor locks as well
+                self._fd = os.open(self._path, os.O_RDONLY)
+            except OSError as exc:
+                raise StoreError(
+                    f"{self._path}: cannot open the store's lock file ({exc.strerror}); "
+                    "run the command as the store's owner"
+                ) from None
         deadline = time.monotonic() + _LOCK_WAIT_SECONDS
         while True:
             try:

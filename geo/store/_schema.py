@@ -9,10 +9,11 @@ from __future__ import annotations
 
 # 3: quarantine.incident_id, ports.aliases; 4: quarantine.reported_by; 5: incidents.cell_5 to
 # cell_9, each point's own cell at that resolution; 6: the context tables (CONTEXT_DDL); 7: the
-# registers of vulnerable places (REGISTER_DDL). A store of version 4, 5 or 6 is brought up to
+# registers of vulnerable places (REGISTER_DDL); 8: batches.replaced_later and batches.refusal,
+# the refused_rows and store_log tables (LOADS_DDL). A store of version 4 to 7 is brought up to
 # date by `socmap store upgrade` (geo/store/_upgrade.py).
-SCHEMA_VERSION = "7"
-UPGRADABLE = ("4", "5", "6")
+SCHEMA_VERSION = "8"
+UPGRADABLE = ("4", "5", "6", "7")
 
 DDL = [
     """
@@ -35,8 +36,14 @@ DDL = [
         replaced BIGINT NOT NULL,       -- rows already in the store that this batch replaced
         months DATE[] NOT NULL,
         loaded_at TIMESTAMPTZ NOT NULL,
-        status VARCHAR NOT NULL,        -- active | superseded
-        superseded_by INTEGER
+        -- active: its rows are in the store; superseded: a later batch replaced all of them;
+        -- refused: nothing of the file was stored (its counts are what it would have loaded;
+        -- a sample of its rejected rows is in refused_rows); removed: `socmap batches remove`
+        status VARCHAR NOT NULL,
+        superseded_by INTEGER,
+        -- Added in version 8 (last, so an upgraded store has a new store's layout):
+        replaced_later BIGINT DEFAULT 0, -- its rows (stored or quarantined) later batches replaced
+        refusal VARCHAR                 -- why a refused batch was refused (one line)
     )
     """,
     """
@@ -316,3 +323,38 @@ REGISTER_DDL = [
 ]
 
 DDL += CONTEXT_DDL + REGISTER_DDL
+
+# Loads that are refused, and the store's own log. Added in schema version 8.
+LOADS_DDL = [
+    """
+    CREATE TABLE refused_rows (     -- the rejected rows of a refused batch: a sample, bounded
+        batch_id INTEGER NOT NULL,  -- (geo.ingest._refused.SAMPLE_ROWS a batch), never counted
+        source VARCHAR NOT NULL,    -- as loaded, unmapped or quarantined anywhere
+        file VARCHAR NOT NULL,
+        row_number BIGINT NOT NULL,
+        reason VARCHAR NOT NULL,
+        raw VARCHAR NOT NULL,       -- cut to geo.ingest._refused.RAW_CHARS characters
+        month DATE,
+        category VARCHAR,
+        incident_id VARCHAR,
+        reported_by VARCHAR
+    )
+    """,
+    """
+    CREATE TABLE store_log (        -- what changed the store beyond an ordinary load
+        logged_at TIMESTAMPTZ NOT NULL,
+        action VARCHAR NOT NULL,    -- batch-removed | forced-replace
+        batch_id INTEGER,
+        by_user VARCHAR NOT NULL,   -- the operating-system user who ran the command
+        detail VARCHAR NOT NULL     -- JSON: the file, the rows removed, the reason given
+    )
+    """,
+]
+
+DDL += LOADS_DDL
+
+# The ALTER TABLE statements that bring a version-7 ``batches`` table to version 8.
+BATCHES_V8 = [
+    "ALTER TABLE batches ADD COLUMN replaced_later BIGINT DEFAULT 0",
+    "ALTER TABLE batches ADD COLUMN refusal VARCHAR",
+]

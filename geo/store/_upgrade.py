@@ -1,6 +1,11 @@
 """``socmap store upgrade``: bring a store of an older schema version up to date in place.
 
-Each step takes a store one version on; a store of version 4 runs both.
+Each step takes a store one version on; a store of version 4 runs all four.
+
+Version 8 adds each batch's ``replaced_later`` (rows that later batches replaced, so that for
+every live batch rows read = stored + quarantined + replaced later) and ``refusal``, and the
+``refused_rows`` and ``store_log`` tables, empty. ``replaced_later`` of a stored batch is what
+it no longer holds: a version-7 store recorded no more than that.
 
 Version 7 adds the register tables (schools and care locations), empty: ``socmap registers
 load`` fills them. Version 6 adds the context tables (geo.context), empty: ``socmap context
@@ -23,7 +28,14 @@ import pyarrow as pa
 from geo.errors import StoreError
 from geo.grid import CELL_COLUMNS, RESOLUTIONS, incidents_to_cell_columns
 from geo.store._file import Store
-from geo.store._schema import CONTEXT_DDL, REGISTER_DDL, SCHEMA_VERSION, UPGRADABLE
+from geo.store._schema import (
+    BATCHES_V8,
+    CONTEXT_DDL,
+    LOADS_DDL,
+    REGISTER_DDL,
+    SCHEMA_VERSION,
+    UPGRADABLE,
+)
 
 _NEW_COLUMNS = [c for c in CELL_COLUMNS if c != "cell"]
 
@@ -49,10 +61,25 @@ def upgrade_store(store: Store) -> tuple[str, int]:
         if found in ("4", "5"):
             for statement in CONTEXT_DDL:  # version 6
                 con.execute(statement)
-        for statement in REGISTER_DDL:  # version 7
-            con.execute(statement)
+        if found in ("4", "5", "6"):
+            for statement in REGISTER_DDL:  # version 7
+                con.execute(statement)
+        _add_load_tables(con)  # version 8
         con.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", [SCHEMA_VERSION])
     return found, computed
+
+
+def _add_load_tables(con: duckdb.DuckDBPyConnection) -> None:
+    """Version 8: what later batches replaced, why a batch was refused, and two new tables."""
+    for statement in [*BATCHES_V8, *LOADS_DDL]:
+        con.execute(statement)
+    con.execute(
+        """
+        UPDATE batches SET replaced_later = rows_read
+            - (SELECT count(*) FROM incidents i WHERE i.batch_id = batches.batch_id)
+            - (SELECT count(*) FROM quarantine q WHERE q.batch_id = batches.batch_id)
+        """
+    )
 
 
 def _add_cell_columns(con: duckdb.DuckDBPyConnection) -> int:

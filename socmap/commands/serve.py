@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 
 from geo.settings import Settings
 from geo.store import open_store
@@ -24,10 +25,23 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     settings = settings.with_overrides(
         host=args.host, port=args.port, workers=args.workers, threads=args.threads
     )
-    # Fail now, with one clear line, rather than in every worker. Not with embedded
-    # ClickHouse: its engine, once started here, hangs the worker gunicorn forks from this
-    # process (its threads do not cross a fork), so the one worker opens it itself.
+    # Fail now, with one clear line, rather than in every worker: a missing, old or foreign
+    # store, and a damaged block anywhere in the file, which the everyday queries might never
+    # read. A broken rule of socmap's own is a warning: the data can still be served. Not with
+    # embedded ClickHouse: its engine, once started here, hangs the worker gunicorn forks from
+    # this process (its threads do not cross a fork), so the one worker opens it itself.
     if settings.store.kind != "chdb":
-        open_store(settings).data_version()
+        from geo.store import check_store_file  # noqa: PLC0415 - it imports h3
+
+        store = open_store(settings)
+        store.data_version()
+        store.close()
+        report = check_store_file(settings.db_path)
+        for problem in report.problems:
+            print(
+                f"socmap: warning: {settings.db_path}: the store check found a problem: "
+                f"{problem} (`socmap store check`)",
+                file=sys.stderr,
+            )
     serve(settings)
     return EXIT_OK

@@ -1,12 +1,14 @@
 """The store's accounts: rows loaded, unmapped and quarantined, batch by batch and in sum.
 
-``socmap summary`` (:func:`geo.store.summarize`) and ``socmap quarantine`` read these. Every
+``socmap summary`` (:func:`geo.store.summarize`), ``socmap quarantine`` and ``socmap
+batches`` read these. Every
 row of every file loaded is in exactly one of: ``incidents`` with a location (loaded),
 ``incidents`` without one (unmapped), ``quarantine`` (rejected, with a reason).
 """
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from typing import Any
 
@@ -112,17 +114,78 @@ def batches(store: Store) -> list[dict[str, Any]]:
 
 
 def quarantined_rows(
-    store: Store, *, file: str | None = None, limit: int = 0
+    store: Store, *, file: str | None = None, batch_id: int | None = None, limit: int = 0
 ) -> list[dict[str, Any]]:
-    """Rejected rows (file, row_number, reason, raw), in load and row order: of one ``file``
-    when given, at most ``limit`` when positive (0 or less: every row)."""
-    sql = "SELECT file, row_number, reason, raw FROM quarantine"
-    params: list[object] = []
+    """Rejected rows (file, row_number, reason, raw, batch_id, batch_status), in batch and
+    row order: the quarantine of live batches and the kept sample of refused batches
+    (``batch_status`` 'refused'); of one ``file`` or ``batch_id`` when given, at most
+    ``limit`` when positive (0 or less: every row)."""
+    clauses, params = [], []
     if file:
-        sql += " WHERE file = ?"
+        clauses.append("r.file = ?")
         params.append(file)
-    sql += " ORDER BY batch_id, row_number"
+    if batch_id is not None:
+        clauses.append("r.batch_id = ?")
+        params.append(batch_id)
+    where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
+    sql = f"""
+        SELECT r.file, r.row_number, r.reason, r.raw, r.batch_id, b.status AS batch_status
+        FROM (SELECT batch_id, file, row_number, reason, raw FROM quarantine
+              UNION ALL
+              SELECT batch_id, file, row_number, reason, raw FROM refused_rows) r
+        JOIN batches b USING (batch_id)
+        {where}
+        ORDER BY r.batch_id, r.row_number
+    """
     if limit > 0:
         sql += " LIMIT ?"
         params.append(limit)
     return table(store, sql, params).to_pylist()
+
+
+_HOLDINGS_SQL = """
+WITH stored AS (
+    SELECT batch_id, count(latitude) AS mapped, count(*) - count(latitude) AS unmapped
+    FROM incidents GROUP BY batch_id
+), rejected AS (SELECT batch_id, count(*) AS n FROM quarantine GROUP BY batch_id),
+kept AS (SELECT batch_id, count(*) AS n FROM refused_rows GROUP BY batch_id)
+SELECT b.batch_id, b.kind, b.source, b.file, b.status, b.rows_read, b.loaded, b.unmapped,
+       b.quarantined, b.replaced, coalesce(b.replaced_later, 0) AS replaced_later,
+       b.months, b.loaded_at, b.superseded_by, b.refusal,
+       coalesce(s.mapped, 0) AS holds_mapped, coalesce(s.unmapped, 0) AS holds_unmapped,
+       coalesce(r.n, 0) AS holds_quarantined, coalesce(k.n, 0) AS holds_refused_rows
+FROM batches b
+LEFT JOIN stored s USING (batch_id) LEFT JOIN rejected r USING (batch_id)
+LEFT JOIN kept k USING (batch_id)
+ORDER BY b.batch_id
+"""
+
+
+def batch_holdings(store: Store) -> list[dict[str, Any]]:
+    """Every batch (``socmap batches``) with its counts at load (rows read, loaded, unmapped,
+    quarantined, replaced), its status (active, superseded, refused, removed), why it was
+    refused, the rows later batches replaced, and what it holds now (mapped and unmapped
+    incidents, quarantined rows, a refused batch's kept rows); ``loaded_at`` in ISO form and
+    ``months`` as YYYY-MM."""
+    found = table(store, _HOLDINGS_SQL).to_pylist()
+    for r in found:
+        r["loaded_at"] = r["loaded_at"].isoformat()
+        r["months"] = [f"{m:%Y-%m}" for m in r["months"]]
+    return found
+
+
+def store_log(store: Store, limit: int = 0) -> list[dict[str, Any]]:
+    """The store's log (``socmap batches log``), newest first, at most ``limit`` entries when
+    positive: when, the action, the batch, who, and the detail (decoded from JSON)."""
+    sql = (
+        "SELECT logged_at, action, batch_id, by_user, detail FROM store_log ORDER BY logged_at DESC"
+    )
+    params: list[object] = []
+    if limit > 0:
+        sql += " LIMIT ?"
+        params.append(limit)
+    found = table(store, sql, params).to_pylist()
+    for r in found:
+        r["logged_at"] = r["logged_at"].isoformat()
+        r["detail"] = json.loads(r["detail"])
+    return found
