@@ -177,13 +177,16 @@ class ClickHouseStore:
     # -- writing ----------------------------------------------------------------------------
 
     @contextlib.contextmanager
-    def writing(self, *, upgrading: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
-        """A load's transaction on the staging copy, published when it commits; on any
-        failure readers keep the generation they had and the staging copy is as before."""
+    def writing(
+        self, *, upgrading: bool = False, rules: bool = False
+    ) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A load's transaction on the staging copy (checked as :meth:`Store.writing` checks
+        it), published when it commits; on any failure readers keep the generation they had
+        and the staging copy is as before."""
         lock = self.staging.path.with_name(self.staging.path.name + ".publish.lock")
         with _WriterLock(lock):
             had_copy = self.staging.exists()
-            with self.staging.writing(upgrading=upgrading) as con:
+            with self.staging.writing(upgrading=upgrading, rules=rules) as con:
                 yield con
             try:
                 self.publish()
