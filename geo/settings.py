@@ -9,7 +9,7 @@ from __future__ import annotations
 import ipaddress
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 
 from geo.errors import ValidationError
@@ -20,6 +20,13 @@ from geo.errors import ValidationError
 KENT_MEDWAY_BBOX = (-0.02, 50.85, 1.50, 51.56)
 # Public period blocks must tile a year exactly, so every block is aligned the same way.
 PERIOD_MONTHS = (1, 3, 6, 12)
+
+
+def user_cache_dir(environ: Mapping[str, str] | None = None) -> Path:
+    """The user's cache folder for socmap (``$XDG_CACHE_HOME/socmap``, else
+    ``~/.cache/socmap``): downloads kept between runs, never in the install tree."""
+    env = os.environ if environ is None else environ
+    return Path(env.get("XDG_CACHE_HOME") or "~/.cache").expanduser() / "socmap"
 
 
 def _parse_bool(name: str, raw: str) -> bool:
@@ -78,6 +85,9 @@ class Settings:
 
     db_path: Path = Path("data/socmap.duckdb")
     themes_file: Path | None = None
+    # Downloads kept between runs (boundary sets in boundaries/SET/): outside the install tree,
+    # which may be read-only and is replaced by an upgrade.
+    cache_dir: Path = field(default_factory=user_cache_dir)
     region_bbox: tuple[float, float, float, float] = KENT_MEDWAY_BBOX
     # Disclosure control for the public (Part 1) audience.
     disclosure_k: int = 5
@@ -248,6 +258,7 @@ class Settings:
 
 _ENV = {
     "db_path": ("SOCMAP_DB", _parse_path),
+    "cache_dir": ("SOCMAP_CACHE_DIR", _parse_path),
     "themes_file": ("SOCMAP_THEMES", _parse_optional_path),
     "region_bbox": ("SOCMAP_REGION_BBOX", _parse_bbox),
     "disclosure_k": ("SOCMAP_DISCLOSURE_K", _parse_int),

@@ -11,6 +11,7 @@ import shapely
 from geo.areas.boundaries import fetch_boundaries, load_manifest
 from geo.areas.boundaries._manifest import DEFAULT_MANIFEST
 from geo.errors import InputError, SocmapError
+from geo.store import Store
 from socmap.cli import main
 from tests.arcgis_server import FakeArcGIS
 from tests.boundary_helpers import (
@@ -162,3 +163,27 @@ def test_a_typo_in_the_manifest_is_an_error(tmp_path):
     path.write_text(MANIFEST.format(base="https://x/y").replace("page_size", "pagesize"))
     with pytest.raises(InputError, match=r"unknown keys \['pagesize'\]"):
         load_manifest(path)
+
+
+def test_downloads_go_to_the_users_cache_folder_not_beside_the_manifest(
+    settings, tmp_path, monkeypatch
+):
+    """An installed socmap's manifest sits in the install tree: downloads must not."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    monkeypatch.delenv("SOCMAP_CACHE_DIR", raising=False)
+    (tmp_path / "m").mkdir()
+    with FakeArcGIS(national_layers()) as server:
+        manifest = write_manifest(tmp_path / "m", server.base)
+        store = Store(settings.db_path)
+        try:
+            fetch_boundaries(store, manifest, progress=False)
+        finally:
+            store.close()
+        assert (tmp_path / "xdg" / "socmap" / "boundaries" / "test" / "division.geojson").is_file()
+        # The command line: SOCMAP_CACHE_DIR, else the same user cache folder.
+        monkeypatch.setenv("SOCMAP_CACHE_DIR", str(tmp_path / "mine"))
+        code = main(["--db", str(settings.db_path), "boundaries", "fetch", "--manifest",
+                     str(manifest), "--no-progress", "--force"])  # fmt: skip
+    assert code == 0
+    assert (tmp_path / "mine" / "boundaries" / "test" / "county.geojson").is_file()
+    assert [p.name for p in (tmp_path / "m").iterdir()] == ["manifest.toml"]
