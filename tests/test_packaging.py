@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import signal
 import socket
 import subprocess
@@ -78,13 +79,20 @@ def wheel(tmp_path_factory) -> Path:
         f"this venv's setuptools {setuptools.__version__} is not the build's {wanted}"
     )
     out = tmp_path_factory.mktemp("wheel")
+    # A copy of what the build reads: setuptools builds in the source tree (build/, *.egg-info).
+    source = tmp_path_factory.mktemp("source")
+    for name in ("pyproject.toml", "README.md", "LICENSE"):
+        shutil.copy2(ROOT / name, source / name)
+    skip = shutil.ignore_patterns("__pycache__", "cache", "*.duckdb*")
+    for name in ("geo", "dashboard", "socmap", "assets", "data/boundaries"):
+        shutil.copytree(ROOT / name, source / name, ignore=skip)
     build = subprocess.run(
         [
             sys.executable,
             "-m",
             "pip",
             "wheel",
-            str(ROOT),
+            str(source),
             "-w",
             str(out),
             "--no-deps",
