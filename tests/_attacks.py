@@ -20,7 +20,7 @@ from scipy.sparse.linalg import lsqr
 
 from dashboard import ids
 from dashboard.export import DOWNLOADS
-from tests._callbacks import payload
+from tests.support.dashclient import callback_body, dependencies
 
 _Z = re.compile(r"Gi\* z = (-?\d+\.\d+)")
 _DECIMAL = re.compile(r"-?\d+\.\d+")
@@ -29,13 +29,17 @@ _NUMBER = re.compile(r"^\d[\d,]*$")
 
 def canonical(client, app, query: str) -> str:
     """The view state the public app shows for a link (as the navigation callback writes)."""
-    reply = client.post("/_dash-update-component", json=payload(app, query, "url.search"))
+    reply = client.post(
+        "/_dash-update-component", json=callback_body(dependencies(app), query, "url.search")
+    )
     assert reply.status_code == 200, reply.text
     return reply.get_json()["response"]["view-state"]["data"]
 
 
 def callback(client, app, state: str, which: str) -> dict:
-    reply = client.post("/_dash-update-component", json=payload(app, state, which))
+    reply = client.post(
+        "/_dash-update-component", json=callback_body(dependencies(app), state, which)
+    )
     assert reply.status_code == 200, reply.text
     return reply.get_json()["response"]
 

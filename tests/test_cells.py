@@ -24,7 +24,7 @@ from geo.grid import (
     incidents_to_cell_columns,
     incidents_to_cells,
 )
-from tests.test_police_uk_ingest import row, write_csv
+from tests.support.police_uk import row, write_csv
 
 KENT_LAT = st.floats(50.7, 51.6, allow_nan=False)
 KENT_LON = st.floats(-0.2, 1.8, allow_nan=False)

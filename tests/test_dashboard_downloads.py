@@ -21,6 +21,7 @@ from geo.settings import Settings
 from geo.store import Store
 from tests._export_check import pdf_text
 from tests._export_store import DIST_A, PERIOD, fill_export_store
+from tests.support.dashclient import download_body
 
 QUERY = f"?d={DIST_A}&from={PERIOD[0]}&to={PERIOD[1]}"
 
@@ -38,33 +39,10 @@ def settings(tmp_path_factory) -> Settings:
     return s
 
 
-def _payload(kind: str, query: str) -> dict:
-    buttons = [
-        {
-            "id": {"kind": k, "type": ids.DOWNLOAD},
-            "property": "n_clicks",
-            "value": 1 if k == kind else 0,
-        }
-        for k in DOWNLOADS
-    ]
-    return {
-        "output": f"..{ids.DOWNLOAD_FILE}.data...{ids.DOWNLOAD_STATUS}.children..",
-        "outputs": [
-            {"id": ids.DOWNLOAD_FILE, "property": "data"},
-            {"id": ids.DOWNLOAD_STATUS, "property": "children"},
-        ],
-        "inputs": [buttons],
-        "changedPropIds": [
-            json.dumps({"kind": kind, "type": ids.DOWNLOAD}, separators=(",", ":")) + ".n_clicks"
-        ],
-        "state": [{"id": ids.STATE, "property": "data", "value": query}],
-    }
-
-
 def test_a_public_download_through_the_app_is_public_and_audited(settings):
     app = create_app(Store(settings.db_path), settings)
     client = app.server.test_client()
-    response = client.post("/_dash-update-component", json=_payload("csv", QUERY))
+    response = client.post("/_dash-update-component", json=download_body("csv", QUERY))
     assert response.status_code == 200, response.text
     sent = response.get_json()["response"][ids.DOWNLOAD_FILE]["data"]
     assert sent["filename"].endswith("-official.csv")
@@ -91,7 +69,7 @@ def test_a_public_download_through_the_app_is_public_and_audited(settings):
 @pytest.mark.parametrize("kind", ["csv", "geojson"])
 def test_public_downloads_over_http_hold_no_small_counts_ids_or_points(settings, query, kind):
     client = create_app(Store(settings.db_path), settings).server.test_client()
-    response = client.post("/_dash-update-component", json=_payload(kind, query))
+    response = client.post("/_dash-update-component", json=download_body(kind, query))
     assert response.status_code == 200
     data = base64.b64decode(response.get_json()["response"][ids.DOWNLOAD_FILE]["data"]["content"])
     assert b"INC-" not in data and b"Secret Lane" not in data
@@ -120,7 +98,7 @@ def test_the_sign_in_page_is_marked_and_leads_back_to_the_public_view(settings):
 def test_restricted_downloads_answer_no_one_without_an_analysts_session(settings):
     app = create_app(Store(settings.db_path), settings)
     client = app.server.test_client()
-    response = client.post("/restricted/_dash-update-component", json=_payload("csv", QUERY))
+    response = client.post("/restricted/_dash-update-component", json=download_body("csv", QUERY))
     assert response.status_code == 401
     assert b"OFFICIAL-SENSITIVE" not in response.data
 
@@ -141,7 +119,7 @@ def test_an_analysts_restricted_download_is_exact_and_names_the_analyst(settings
         },
     )
     assert signed_in.status_code == 303
-    response = client.post("/restricted/_dash-update-component", json=_payload("csv", QUERY))
+    response = client.post("/restricted/_dash-update-component", json=download_body("csv", QUERY))
     assert response.status_code == 200
     sent = response.get_json()["response"][ids.DOWNLOAD_FILE]["data"]
     assert sent["filename"].endswith("-official-sensitive.csv")

@@ -26,9 +26,9 @@ from dashboard.app import create_app
 from geo.demo import load_demo
 from geo.settings import Settings
 from geo.store import Store
-from tests._callbacks import payload
 from tests._faults import DAMAGE, copy_store, damage_store, wait_for, workers
 from tests.browser import serving
+from tests.support.dashclient import callback_body, dependencies
 
 pytestmark = pytest.mark.slow
 
@@ -58,11 +58,11 @@ def demo_db(tmp_path_factory):
 @pytest.fixture(scope="module")
 def calls(demo_db):
     """The requests a user's browser makes: the page, its layout, the map and the panel."""
-    app = create_app(Store(demo_db), Settings(db_path=demo_db))
+    deps = dependencies(create_app(Store(demo_db), Settings(db_path=demo_db)))
     return {
-        "sync": payload(app, "?", "url.search"),
-        "map": lambda view: payload(app, view, "map.figure"),
-        "panel": lambda view: payload(app, view, "panel-title.children"),
+        "sync": callback_body(deps, "?", "url.search"),
+        "map": lambda view: callback_body(deps, view, "map.figure"),
+        "panel": lambda view: callback_body(deps, view, "panel-title.children"),
     }
 
 

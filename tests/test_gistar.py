@@ -4,20 +4,18 @@ and brute-force enumeration."""
 from __future__ import annotations
 
 import itertools
-import warnings
 
 import h3.api.basic_int as h3i
 import numpy as np
 import pytest
-from esda.getisord import G_Local
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from libpysal.weights import W
 from scipy.stats import false_discovery_control
 
 from geo.errors import ValidationError
 from geo.grid import region_from_cells
 from geo.stats import benjamini_hochberg, classify, gi_star, gi_star_exact
+from tests.support.reference import esda_z
 
 CENTRE = h3i.latlng_to_cell(51.27, 0.52, 8)
 
@@ -26,23 +24,6 @@ def _region(radius: int, holes: float, seed: int):
     rng = np.random.default_rng(seed)
     cells = np.array(h3i.grid_disk(CENTRE, radius), dtype=np.uint64)
     return region_from_cells(cells[rng.random(cells.size) >= holes], 8)
-
-
-def _esda_z(y, cells) -> np.ndarray:
-    """esda's Gi* over ``cells`` (``y`` in the same order), with neighbours found here from
-    h3 itself (the radius-1 grid disk, within the cells), not from the product's region, so an
-    adjacency bug there cannot hide. Self-weights are left out: G_Local adds them for
-    star=True."""
-    cells = [int(c) for c in cells]
-    row = {c: i for i, c in enumerate(cells)}
-    neighbours = {
-        i: sorted(row[n] for n in h3i.grid_disk(c, 1) if n != c and n in row)
-        for i, c in enumerate(cells)
-    }
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        w = W(neighbours, silence_warnings=True)
-        return G_Local(np.asarray(y, float), w, transform="B", star=True, permutations=0).Zs
 
 
 @pytest.mark.parametrize(
@@ -59,7 +40,7 @@ def test_z_equals_esda_on_synthetic_data(radius, holes, kind):
     }[kind]().astype(float)
     y[: region.n // 20] += 8  # a cluster near the centre of the disk ordering
     z, p = gi_star(y, region)
-    np.testing.assert_allclose(z, _esda_z(y, region.cells), rtol=0, atol=1e-9)
+    np.testing.assert_allclose(z, esda_z(y, region.cells), rtol=0, atol=1e-9)
     assert np.all((p >= 0) & (p <= 1))
 
 
@@ -78,7 +59,7 @@ def test_z_equals_esda_for_any_counts(counts, holes):
     if np.ptp(y) == 0:
         assert np.isnan(z).all()
         return
-    expected = _esda_z(y, region.cells)
+    expected = esda_z(y, region.cells)
     defined = ~np.isnan(expected)
     np.testing.assert_allclose(z[defined], expected[defined], rtol=0, atol=1e-9)
 

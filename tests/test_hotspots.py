@@ -19,7 +19,7 @@ from geo.store import Store
 from geo.store.queries.counts import filtered_total
 from geo.themes import load_themes
 from tests._synthetic import MAIDSTONE, disk_polygon, insert_area, insert_incidents, points_in_cell
-from tests.test_gistar import _esda_z
+from tests.support.reference import esda_z
 
 THEMES = load_themes()
 CENTRE = h3i.latlng_to_cell(*MAIDSTONE, 8)
@@ -94,7 +94,7 @@ def test_planted_cluster_is_the_hottest_and_z_equals_esda(planted):
     region = study_region(planted, "district", DISTRICT, 8)
     by_cell = result.cells.set_index("cell").loc[region.cells]
     np.testing.assert_allclose(
-        by_cell["gi_z"], _esda_z(by_cell["count"].to_numpy(float), region.cells), atol=1e-9
+        by_cell["gi_z"], esda_z(by_cell["count"].to_numpy(float), region.cells), atol=1e-9
     )
     # gi_p is the exact two-sided p, gi_q its Benjamini-Hochberg adjustment (scipy's).
     p, _ = gi_star_exact(by_cell["count"].to_numpy(float), region)

@@ -21,7 +21,7 @@ from geo.grid import FINE_RES, RESOLUTIONS
 from geo.ingest import _files
 from geo.ingest._order import in_storage_order, storage_order
 from geo.ingest._stage import match_stored_points, text_sql, text_values
-from tests.test_police_uk_ingest import CANTERBURY, MAIDSTONE, MARGATE, row, write_csv
+from tests.support.police_uk import CANTERBURY, MAIDSTONE, MARGATE, row, write_csv
 
 CATEGORIES = ["Drugs", "Burglary", "Possession of weapons", "Anti-social behaviour", "Zz"]
 

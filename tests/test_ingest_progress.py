@@ -8,7 +8,7 @@ import pytest
 from geo import ingest_incidents, ingest_police_uk
 from tests.partner_helpers import knife
 from tests.partner_helpers import write_csv as write_partner_csv
-from tests.test_police_uk_ingest import row, write_csv
+from tests.support.police_uk import row, write_csv
 
 
 def _files(tmp_path):

@@ -145,3 +145,61 @@ def test_opening_the_store_imports_no_statistics_or_geopandas():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def _test_imports(path: Path) -> list[str]:
+    """Imports of a test module (``tests.test_*``, in any test folder) or of a benchmark."""
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    names = [a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names]
+    names += [
+        n.module
+        for n in ast.walk(tree)
+        if isinstance(n, ast.ImportFrom) and n.module and n.level == 0
+    ]
+    return [
+        name
+        for name in names
+        if name.split(".")[0] == "benchmarks"
+        or (name.split(".")[0] == "tests" and name.split(".")[-1].startswith("test_"))
+    ]
+
+
+def test_no_test_imports_another_test_or_a_benchmark(tmp_path):
+    """Helpers shared by tests (and by the benchmarks: the Dash client) live in tests/support;
+    a test module is never imported by another, and tests never import benchmarks."""
+    found = {
+        str(path.relative_to(ROOT)): bad
+        for path in sorted((ROOT / "tests").rglob("*.py"))
+        if (bad := _test_imports(path))
+    }
+    assert found == {}
+    offender = tmp_path / "test_x.py"
+    offender.write_text("from tests.test_gistar import x\nimport benchmarks._serve\n")
+    assert _test_imports(offender) == ["benchmarks._serve", "tests.test_gistar"]
+
+
+@pytest.mark.slow
+def test_every_core_package_imports_first_in_a_fresh_process():
+    """A cycle between sub-packages shows only when one of them is imported first (``from
+    geo.demo import load_demo`` failed so, through geo.areas -> geo.ingest -> geo.areas): each
+    package, first in its own process, resolves all its public names."""
+    import pkgutil
+
+    import geo
+
+    packages = ["geo"] + [m.name for m in pkgutil.walk_packages(geo.__path__, "geo.") if m.ispkg]
+    code = (
+        "import importlib, sys\n"
+        "m = importlib.import_module(sys.argv[1])\n"
+        "for name in getattr(m, '__all__', ()):\n"
+        "    if not hasattr(m, name):  # a sub-module listed in __all__ (geo.store.queries)\n"
+        "        importlib.import_module(f'{sys.argv[1]}.{name}')\n"
+    )
+    runs = {
+        name: subprocess.Popen(
+            [sys.executable, "-c", code, name], stderr=subprocess.PIPE, text=True
+        )
+        for name in packages
+    }
+    failed = {name: run.communicate()[1].strip().splitlines()[-1:] for name, run in runs.items()}
+    assert {name: err for name, err in failed.items() if runs[name].returncode} == {}

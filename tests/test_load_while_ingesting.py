@@ -1,6 +1,6 @@
 """Users keep working while a month loads: the load test's machinery, small.
 
-A few simulated users (benchmarks/load_test.py: browser-like tabs sending the real callbacks)
+A few simulated users (tests/support/load.py: browser-like tabs sending the real callbacks)
 work against ``socmap serve`` for a few seconds while ``socmap ingest police-uk`` loads the
 real December 2018 Kent month, the month after the store's last. No request may fail, no lock
 error may reach anyone, the server log must be clean, and the new month must appear in the
@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import pytest
 
-from benchmarks._serve import log_problems, served
-from benchmarks.load_test import ingesting, phase_report, run_phase
 from geo.settings import Settings
 from geo.store import Store
+from tests.support.load import ingesting, phase_report, run_phase
+from tests.support.serve import log_problems, served
 
 pytestmark = [pytest.mark.shared_data, pytest.mark.slow]
 

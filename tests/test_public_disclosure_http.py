@@ -18,6 +18,7 @@ from geo.accounts import Accounts
 from geo.filters import add_months, months_between, parse_month
 from geo.store import Store
 from tests._count_check import counts_in_text, rendered_counts, small_counts
+from tests.support.dashclient import callback_body
 
 pytestmark = pytest.mark.shared_data
 
@@ -70,41 +71,7 @@ def facts(dashboard_store):
 def _payload(client, query: str, which: str, prefix: str = "/") -> dict:
     """The request the browser sends for the callback whose outputs include ``which``,
     built from the app's own ``_dash-dependencies`` (as the browser builds it)."""
-    deps = client.get(f"{prefix}_dash-dependencies").get_json()
-    for spec in deps:
-        key = spec["output"]
-        if which not in key:
-            continue
-        outputs = [
-            {"id": o.split(".")[0], "property": o.split(".")[1].split("@")[0]}
-            for o in key.strip(".").split("...")
-        ]
-        if which == "url.search":
-            inputs = [
-                {
-                    "id": i["id"],
-                    "property": i["property"],
-                    "value": query
-                    if i["id"] == "url"
-                    else ([] if i["id"].startswith("{") else None),
-                }
-                for i in spec["inputs"]
-            ]
-            state = [
-                {"id": s["id"], "property": s["property"], "value": None} for s in spec["state"]
-            ]
-            changed = ["url.search"]
-        else:
-            inputs = [{"id": "view-state", "property": "data", "value": query}]
-            state, changed = [], ["view-state.data"]
-        return {
-            "output": key,
-            "outputs": outputs if key.startswith("..") else outputs[0],
-            "inputs": inputs,
-            "changedPropIds": changed,
-            "state": state,
-        }
-    raise KeyError(which)
+    return callback_body(client.get(f"{prefix}_dash-dependencies").get_json(), query, which)
 
 
 def _call(client, app, query: str, which: str, prefix: str = "/"):

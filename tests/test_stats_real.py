@@ -22,7 +22,7 @@ from geo.store.queries.counts import hex_counts
 from geo.themes import load_themes
 from socmap.cli import main
 from tests._kent import load_kent_areas
-from tests.test_gistar import _esda_z
+from tests.support.reference import esda_z
 
 pytestmark = pytest.mark.shared_data
 THEMES = load_themes()
@@ -185,7 +185,7 @@ def test_gi_star_z_equals_esda_on_police_uk(kent, raw, shared_data, filters, res
     assert sorted(result.cells["cell_hex"], key=h3.str_to_int) == cells
     by_cell = result.cells.set_index("cell_hex").loc[cells]
     np.testing.assert_array_equal(by_cell["count"].to_numpy(float), y)
-    expected = _esda_z(y, [h3.str_to_int(c) for c in cells])
+    expected = esda_z(y, [h3.str_to_int(c) for c in cells])
     np.testing.assert_allclose(by_cell["gi_z"], expected, rtol=0, atol=1e-9)
     assert len(cells) > 50 and result.warnings == ()
     assert all(n.startswith("the busiest hexagon holds") for n in result.notes)

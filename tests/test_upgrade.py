@@ -16,7 +16,7 @@ from geo.store._schema import CONTEXT_DDL, DDL
 from geo.store.queries.counts import hex_counts
 from geo.themes import load_themes
 from socmap.cli import main
-from tests.test_police_uk_ingest import CANTERBURY, MAIDSTONE, MARGATE, row, write_csv
+from tests.support.police_uk import CANTERBURY, MAIDSTONE, MARGATE, row, write_csv
 
 THEMES = load_themes()
 

@@ -1,4 +1,15 @@
-"""A browser tab on the dashboard, without the browser: what the Dash renderer holds and sends.
+"""The one client of Dash's HTTP protocol that tests and benchmarks share.
+
+Two ways to call the dashboard's callbacks as the browser does:
+
+* :func:`callback_body`: the JSON the browser posts to ``_dash-update-component`` for one
+  callback, built from the app's dependencies (``_dash-dependencies``, or :func:`dependencies`
+  of an app in the same process), with the address or the view state as its input; and
+  :func:`download_body` for a click on a download button. Tests post these through Flask's
+  test client or over HTTP.
+* :class:`Tab`: a browser tab on the dashboard, without the browser: what the Dash renderer
+  holds and sends (for the benchmarks and the load test).
+
 
 :class:`Tab` opens the page as Chromium does (the page, ``_dash-layout``, ``_dash-dependencies``,
 then the initial callbacks) and keeps the layout the renderer keeps. A user action sets a
@@ -30,6 +41,72 @@ from urllib.parse import urlsplit
 KINDS = {"url": "sync", "map": "map", "panel-title": "panel", "panel-hotspots": "hotspots"}
 ERROR_MARK = "notice-error"  # the class the app gives a plain-sentence error in the page
 _END_ID = re.compile(r'"end_id":"([^"]+)"')
+
+
+def dependencies(app) -> list[dict]:
+    """An app's callbacks as ``_dash-dependencies`` lists them (output, inputs, state)."""
+    return [{**spec, "output": key} for key, spec in app.callback_map.items()]
+
+
+def callback_body(deps: list[dict], query: str, which: str) -> dict:
+    """The JSON the browser posts to ``_dash-update-component`` for the callback whose
+    outputs include ``which`` ("url.search": the one that reads the address; any other: one
+    the view state drives), with ``query`` as the address or the view state."""
+    for spec in deps:
+        key = spec["output"]
+        if which not in key:
+            continue
+        outputs = [_split(o.split("@")[0]) for o in _outputs(key)]
+        if which == "url.search":
+            inputs = [
+                {
+                    "id": i["id"],
+                    "property": i["property"],
+                    "value": query
+                    if i["id"] == "url"
+                    else ([] if i["id"].startswith("{") else None),
+                }
+                for i in spec["inputs"]
+            ]
+            state = [
+                {"id": s["id"], "property": s["property"], "value": None} for s in spec["state"]
+            ]
+            changed = ["url.search"]
+        else:
+            inputs = [{"id": "view-state", "property": "data", "value": query}]
+            state, changed = [], ["view-state.data"]
+        return {
+            "output": key,
+            # a single output is sent as one object, not a list
+            "outputs": outputs if key.startswith("..") else outputs[0],
+            "inputs": inputs,
+            "changedPropIds": changed,
+            "state": state,
+        }
+    raise KeyError(which)
+
+
+def download_body(kind: str, state: str) -> dict:
+    """The JSON the browser posts when the download button ``kind`` (csv, pdf, ...) is clicked
+    with the view state ``state``."""
+    from dashboard import ids
+    from dashboard.export import DOWNLOADS
+
+    buttons = [
+        {"id": {"kind": k, "type": ids.DOWNLOAD}, "property": "n_clicks", "value": int(k == kind)}
+        for k in DOWNLOADS
+    ]
+    clicked = json.dumps({"kind": kind, "type": ids.DOWNLOAD}, separators=(",", ":"))
+    return {
+        "output": f"..{ids.DOWNLOAD_FILE}.data...{ids.DOWNLOAD_STATUS}.children..",
+        "outputs": [
+            {"id": ids.DOWNLOAD_FILE, "property": "data"},
+            {"id": ids.DOWNLOAD_STATUS, "property": "children"},
+        ],
+        "inputs": [buttons],
+        "changedPropIds": [clicked + ".n_clicks"],
+        "state": [{"id": ids.STATE, "property": "data", "value": state}],
+    }
 
 
 class HttpError(Exception):

@@ -67,7 +67,7 @@ class Server:
     def wait_for_publication(self, timeout: float = 300) -> float:
         """Seconds until the publisher (dashboard.publisher) has prepared the public views
         of the store's current version, as a server that has been up a while has."""
-        from dashboard.publisher import ready_marker  # noqa: PLC0415
+        from dashboard.publisher import ready_marker
 
         start = time.monotonic()
         cache = self.db.with_name(self.db.name + ".cache")
