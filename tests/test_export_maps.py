@@ -152,7 +152,7 @@ def test_one_browser_serves_many_exports(settings):
     ctx = _ctx(settings, Audience.PUBLIC)
     with Renderer() as r:
         first = export_map(ctx, VIEW, Audience.PUBLIC, "pdf", renderer=r, user="a", client="t")
-        process = r._kaleido
+        process = r._browser
         second = export_map(
             ctx,
             VIEW.go_to("district", DIST_A),
@@ -162,7 +162,7 @@ def test_one_browser_serves_many_exports(settings):
             user="a",
             client="t",
         )
-        assert r._kaleido is process
+        assert r._browser is process
     assert first.data[:4] == second.data[:4] == b"%PDF"
     assert not r.running
 
