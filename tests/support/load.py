@@ -1,7 +1,7 @@
 """Simulated users on a served dashboard, and a police.uk load while they work: the load
-test's machinery, shared by tests/test_load_while_ingesting.py (a few users, seconds) and
-benchmarks/load_test.py (the full-size run, which documents what each user does and what
-is checked).
+test's machinery, shared by tests/integration/test_load_while_ingesting.py (a few users,
+seconds) and benchmarks/load_test.py (the full-size run, which documents what each user does
+and what is checked).
 """
 
 from __future__ import annotations

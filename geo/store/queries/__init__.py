@@ -21,7 +21,7 @@ By subject:
   residents, deprivation).
 
 The dashboard and the command line hold no SQL and never open the store themselves
-(``tests/test_layers.py`` checks it); loads (``geo.ingest``, boundaries, context, ports,
+(``tests/unit/test_layers.py`` checks it); loads (``geo.ingest``, boundaries, context, ports,
 ``socmap store upgrade``) write in their own transaction and keep their SQL with them.
 """
 
