@@ -1,4 +1,4 @@
-"""Does benchmarks/_dashclient.py send what Chromium sends? (``callback_bench --check-browser``)
+"""Does tests/support/dashclient.py send what Chromium sends? (``callback_bench --check-browser``)
 
 The same steps in Debian's Chromium (Playwright) and in a :class:`Tab`: open the page, untick
 a theme, click a piece of a district, click a piece of one of its divisions. Every callback
@@ -14,7 +14,7 @@ import json
 import sys
 from concurrent.futures import ThreadPoolExecutor
 
-from benchmarks._dashclient import Http, Tab
+from tests.support.dashclient import Http, Tab
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"]

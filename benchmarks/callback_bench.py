@@ -3,7 +3,7 @@ a million incidents, as the browser sends it, against ``socmap serve`` (producti
 
 A filter change in the browser is one POST to ``_dash-update-component`` for the navigation
 callback (URL and view state), then the three render callbacks it sets off (map, side panel,
-hotspot summary) sent in parallel. This script sends exactly those (benchmarks/_dashclient.py;
+hotspot summary) sent in parallel. This script sends exactly those (tests/support/dashclient.py;
 ``--check-browser`` compares its bodies with Chromium's) and times each callback and the whole
 wait. The view is the public one, which publishes one (period block, theme) pair at a time;
 each period or theme change picks a pair no level has shown yet (while any is left), so the
@@ -40,9 +40,9 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 from benchmarks._bigstore import OUT, bigstore
-from benchmarks._dashclient import Http, Tab
 from benchmarks._naive import NaiveDashboard
-from benchmarks._serve import Recorder, log_problems, served, summary
+from tests.support.dashclient import Http, Tab
+from tests.support.serve import Recorder, log_problems, served, summary
 
 LEVELS = ("county", "district", "division")
 MEASURES = ("hotspots", "change", "emerging", "count")

@@ -12,8 +12,8 @@ Medway) on the real Kent data, in this process and from the command line.
 * warm map: the browser kept open, a new app context (the data is read again);
 * hot map: the browser and the context's cache both warm (a second download of one view);
 * briefing pack: a new context with the browser kept open, then the same with a naive
-  renderer that starts a browser for every drawing (what calling kaleido's one-shot
-  ``write_fig_sync`` per figure costs), run in the same process for the ratio.
+  renderer that starts a browser for every drawing (what a one-shot image call per figure,
+  such as kaleido's ``write_fig_sync``, costs), run in the same process for the ratio.
 
     SOCMAP_SHARED_DATA=../shared/data .venv/bin/python benchmarks/export_bench.py
     .venv/bin/python benchmarks/export_bench.py --db data/socmap.duckdb [--no-naive]

@@ -12,7 +12,6 @@ load, and every callback reads the store when it runs.
 from __future__ import annotations
 
 import logging
-from pathlib import Path
 
 from dash import Dash, set_props
 from dash.exceptions import DependencyException
@@ -25,15 +24,14 @@ from dashboard.views.context import AppContext
 from geo.accounts import Accounts
 from geo.disclosure import Audience
 from geo.errors import SocmapError
+from geo.resources import package_folder
 from geo.settings import Settings
 from geo.store import Store
 
 log = logging.getLogger("socmap.dashboard")
 
-# The CSS: inside the package when installed (setup.py copies the top-level assets/ folder
-# there), else the checkout's assets/ folder beside the package (an editable install).
-_HERE = Path(__file__).resolve().parent
-ASSETS = _HERE / "assets" if (_HERE / "assets").is_dir() else _HERE.parent / "assets"
+# The CSS: the top-level assets/ folder, installed as the package dashboard.assets.
+ASSETS = package_folder("dashboard.assets")
 TITLE = "Serious and organised crime in Kent"
 CONTEXTS = "socmap.contexts"
 

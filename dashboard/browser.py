@@ -1,17 +1,21 @@
-"""One headless Chromium, kept open for a batch of exports.
+"""One headless Chromium, kept open for a batch of exports, driven through Playwright.
 
-Kaleido 1.x drives Chromium through choreographer; its own sync server takes only figure jobs.
-This renderer owns a :class:`kaleido.Kaleido` on an event loop in a background thread and uses
-the same browser for three jobs: a plotly figure to SVG (kaleido's page), and an HTML page to
-PDF (``Page.printToPDF``) or to PNG (``Page.captureScreenshot``) in a second tab. Starting
-Chromium with its plotly.js costs about 0.7 s; every job after the first reuses it.
+Three jobs share the browser: a plotly figure to SVG (plotly.js's own ``Plotly.toImage`` in a
+page that loads the basic bundle, as kaleido's page does), an HTML page to PDF
+(``page.pdf``: the CSS page size, backgrounds, Chromium's header and footer templates) and to
+PNG (``page.screenshot`` in a context of the sheet's size and pixel density). Playwright's
+async API runs on an event loop in a background thread, so the dashboard's request threads
+can share one renderer. Debian's Chromium is used (found on the PATH); nothing is downloaded.
+Starting the browser with its plotly.js is the cost of a first job; every job after the first
+reuses it (docs/exports.md gives the figures).
 """
 
 from __future__ import annotations
 
 import asyncio
-import base64
 import contextlib
+import json
+import shutil
 import tempfile
 import threading
 from collections.abc import Coroutine
@@ -24,11 +28,23 @@ from geo.errors import SocmapError
 T = TypeVar("T")
 _TIMEOUT_S = 120.0
 # plotly.js's basic bundle, the release the plotly package ships (dashboard/vendor/README.md):
-# Chromium compiles a quarter of the full bundle's code, so a new renderer opens in about
-# 0.7 s rather than 1.5 s. Print figures use only the trace types it has.
+# Chromium compiles a quarter of the full bundle's code, so a new renderer opens faster. Print
+# figures use only the trace types it has.
 PLOTLY_JS = Path(__file__).parent / "vendor" / "plotly-basic.min.js"
 PRINT_TRACE_TYPES = frozenset({"scatter", "bar", "pie"})
 CSS_DPI = 96  # Chromium lays pages out in CSS pixels: 96 to the inch
+# Debian's package, then Chrome's names: an offline server has no Playwright download.
+_CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
+_ARGS = ["--disable-gpu", "--disable-dev-shm-usage", "--no-first-run"]
+# What kaleido's page passes plotly.js (kaleido_scopes.js), so a figure draws as it did there.
+_TO_SVG = """async ([figure, opts]) => {
+  const config = Object.assign(
+    {mapboxAccessToken: null, plotGlPixelRatio: opts.scale * 2}, figure.config || {});
+  return await Plotly.toImage(
+    {data: figure.data, layout: figure.layout || {}, config: config},
+    {format: "svg", width: opts.width, height: opts.height, scale: opts.scale,
+     imageDataOnly: true, setBackground: ""});
+}"""
 
 
 class RenderError(SocmapError):
@@ -41,8 +57,10 @@ class Renderer:
     def __init__(self) -> None:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
-        self._kaleido: Any = None
-        self._tab: Any = None
+        self._playwright: Any = None
+        self._browser: Any = None
+        self._figures: Any = None  # the page with plotly.js, for SVG
+        self._pages: Any = None  # the page HTML is printed in
         self._opening: Future | None = None
         # One job at a time: the dashboard's request threads share one browser tab.
         self._lock = threading.RLock()
@@ -83,12 +101,12 @@ class Renderer:
             if self._opening is not None:
                 with contextlib.suppress(Exception):
                     self._opening.result(timeout=_TIMEOUT_S)
-            if self._kaleido is not None:
-                closing = asyncio.run_coroutine_threadsafe(self._kaleido.close(), self._loop)
-                with contextlib.suppress(Exception):
-                    closing.result(timeout=_TIMEOUT_S)
+            closing = asyncio.run_coroutine_threadsafe(self._shut(), self._loop)
+            with contextlib.suppress(Exception):
+                closing.result(timeout=_TIMEOUT_S)
         finally:
-            self._kaleido = self._tab = self._opening = None
+            self._playwright = self._browser = self._figures = self._pages = None
+            self._opening = None
             self._loop.call_soon_threadsafe(self._loop.stop)
             self._thread.join(timeout=10)
             self._loop.close()
@@ -138,69 +156,66 @@ class Renderer:
                 raise RenderError(f"the headless browser failed: {exc}") from exc
 
     async def _open(self) -> None:
-        import kaleido  # noqa: PLC0415 - only exports need a browser
+        # Only exports need a browser: the dashboard and the command line start without it.
+        from playwright.async_api import async_playwright  # noqa: PLC0415
 
-        k = kaleido.Kaleido(n=1, mathjax=False, plotlyjs=str(PLOTLY_JS))
-        await k.open()
-        self._kaleido = k
-        self._tab = await k.create_tab(url="about:blank", window=True)
-        await _command(self._tab, "Page.enable")
-        await _command(self._tab, "Runtime.enable")
+        self._playwright = await async_playwright().start()
+        self._browser = await self._playwright.chromium.launch(
+            executable_path=_chromium(), args=_ARGS, timeout=_TIMEOUT_S * 1000
+        )
+        self._figures = await self._browser.new_page()
+        await self._figures.set_content("<!DOCTYPE html><html><head></head><body></body></html>")
+        await self._figures.add_script_tag(path=PLOTLY_JS)
+        self._pages = await self._browser.new_page()
+        for page in (self._figures, self._pages):
+            page.set_default_timeout(_TIMEOUT_S * 1000)
+
+    async def _shut(self) -> None:
+        try:
+            if self._browser is not None:
+                await self._browser.close()
+        finally:
+            if self._playwright is not None:
+                await self._playwright.stop()
 
     async def _svg(self, figure: Any, opts: dict) -> str:
-        data = await self._kaleido.calc_fig(figure, opts=opts)
-        return data.decode("utf-8")
+        # plotly's own JSON (typed arrays as base64, dates as text), as kaleido sends it.
+        spec = json.loads(figure.to_json())
+        return await self._figures.evaluate(_TO_SVG, [spec, opts])
 
-    async def _load(self, html: str) -> None:
+    async def _load(self, page: Any, html: str) -> None:
         assert self._tmp is not None
         path = Path(self._tmp.name) / "page.html"
         path.write_text(html, encoding="utf-8")
-        loaded = self._tab.subscribe_once("Page.loadEventFired")
-        await _command(self._tab, "Page.navigate", {"url": path.as_uri()})
-        await loaded
+        await page.goto(path.as_uri(), wait_until="load")
         # Text is measured with the final fonts only once they have loaded.
-        await _command(
-            self._tab,
-            "Runtime.evaluate",
-            {"expression": "document.fonts.ready.then(() => true)", "awaitPromise": True},
-        )
+        await page.evaluate("document.fonts.ready.then(() => true)")
 
     async def _pdf(self, html: str, header: str, footer: str) -> bytes:
-        await self._load(html)
-        params: dict[str, Any] = {
-            "printBackground": True,
-            "preferCSSPageSize": True,
-            "transferMode": "ReturnAsBase64",
-        }
+        await self._load(self._pages, html)
+        options: dict[str, Any] = {"print_background": True, "prefer_css_page_size": True}
         if header or footer:
-            params.update(
-                displayHeaderFooter=True,
-                headerTemplate=header or "<span></span>",
-                footerTemplate=footer or "<span></span>",
+            options.update(
+                display_header_footer=True,
+                header_template=header or "<span></span>",
+                footer_template=footer or "<span></span>",
             )
-        result = await _command(self._tab, "Page.printToPDF", params)
-        return base64.b64decode(result["data"])
+        return await self._pages.pdf(**options)
 
     async def _png(self, html: str, width: int, height: int, scale: float) -> bytes:
-        await _command(
-            self._tab,
-            "Emulation.setDeviceMetricsOverride",
-            {"width": width, "height": height, "deviceScaleFactor": scale, "mobile": False},
+        # A context of the sheet's size and pixel density, for this drawing only.
+        context = await self._browser.new_context(
+            viewport={"width": width, "height": height}, device_scale_factor=scale
         )
         try:
-            await self._load(html)
-            result = await _command(
-                self._tab,
-                "Page.captureScreenshot",
-                {"format": "png", "captureBeyondViewport": False},
-            )
+            page = await context.new_page()
+            page.set_default_timeout(_TIMEOUT_S * 1000)
+            await self._load(page, html)
+            return await page.screenshot(type="png")
         finally:
-            await _command(self._tab, "Emulation.clearDeviceMetricsOverride")
-        return base64.b64decode(result["data"])
+            await context.close()
 
 
-async def _command(tab: Any, method: str, params: dict | None = None) -> dict:
-    response = await tab.send_command(method, params=params)
-    if "error" in response:
-        raise RenderError(f"{method}: {response['error'].get('message', response['error'])}")
-    return response.get("result", {})
+def _chromium() -> str | None:
+    """The system's Chromium; None lets Playwright use its own (if one was installed)."""
+    return next((path for name in _CHROMIUM_NAMES if (path := shutil.which(name))), None)

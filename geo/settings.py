@@ -24,6 +24,13 @@ KENT_MEDWAY_BBOX = (-0.02, 50.85, 1.50, 51.56)
 PERIOD_MONTHS = (1, 3, 6, 12)
 
 
+def user_cache_dir(environ: Mapping[str, str] | None = None) -> Path:
+    """The user's cache folder for socmap (``$XDG_CACHE_HOME/socmap``, else
+    ``~/.cache/socmap``): downloads kept between runs, never in the install tree."""
+    env = os.environ if environ is None else environ
+    return Path(env.get("XDG_CACHE_HOME") or "~/.cache").expanduser() / "socmap"
+
+
 def _parse_bool(name: str, raw: str) -> bool:
     value = raw.strip().lower()
     if value in {"1", "true", "yes", "on"}:
@@ -162,6 +169,9 @@ class Settings:
     # Where readers read (SOCMAP_STORE); DuckDB at db_path unless a ClickHouse is named.
     store: StoreTarget = field(default_factory=StoreTarget)
     themes_file: Path | None = None
+    # Downloads kept between runs (boundary sets in boundaries/SET/): outside the install tree,
+    # which may be read-only and is replaced by an upgrade.
+    cache_dir: Path = field(default_factory=user_cache_dir)
     region_bbox: tuple[float, float, float, float] = KENT_MEDWAY_BBOX
     # Loading (geo.ingest._options): the forces whose police.uk files the store holds ("Falls
     # within"), how far beyond the loaded district boundaries a point may lie and be kept, and
@@ -359,6 +369,7 @@ class Settings:
 _ENV = {
     "db_path": ("SOCMAP_DB", _parse_path),
     "store": ("SOCMAP_STORE", _parse_store),
+    "cache_dir": ("SOCMAP_CACHE_DIR", _parse_path),
     "themes_file": ("SOCMAP_THEMES", _parse_optional_path),
     "region_bbox": ("SOCMAP_REGION_BBOX", _parse_bbox),
     "forces": ("SOCMAP_FORCES", _parse_list),

@@ -1,4 +1,10 @@
-"""Shared fixtures. No network and no I/O at import: everything happens in fixtures.
+"""Shared fixtures, and the lanes. No network and no I/O at import: everything happens in
+fixtures.
+
+Each test module sits in the folder of its lane, and the folder gives it the lane's marker:
+``unit/`` (in-process, synthetic data, no browser; ``scripts/test --fast``), ``integration/``
+(the real Kent data, served processes, Chromium exports, faults, the install) and ``browser/``
+(the dashboard in Chromium). Helpers shared by tests and benchmarks are in ``support/``.
 
 Tests that need the real Kent data find it through ``SOCMAP_SHARED_DATA`` (``.ci/run`` sets it
 to ``../shared/data``) and skip with a clear reason where it is unset.
@@ -14,6 +20,17 @@ from hypothesis import settings as hypothesis_settings
 
 from geo.settings import Settings
 from geo.store import Store
+
+LANES = ("unit", "integration", "browser")
+TESTS = Path(__file__).resolve().parent
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        lane = Path(item.path).resolve().relative_to(TESTS).parts[0]
+        if lane in LANES:
+            item.add_marker(getattr(pytest.mark, lane))
+
 
 # Speed is measured in benchmarks, never asserted in tests: a property test on a busy CI
 # machine must not fail because one example took longer than hypothesis' 200 ms default.

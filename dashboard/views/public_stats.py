@@ -3,9 +3,9 @@
 Gi* of a hexagon is an affine function of the counts around it, so a z-score (or a p-value, or
 any score finer than a class) computed from exact counts lets anyone who also knows one
 published total solve for every hexagon's count, the withheld ones included (docs/security.md;
-``tests/test_public_statistics_attacks.py`` runs that solve). So the public statistics never
-see an exact count the map does not show. Their input is the published map itself, each
-drawn piece read as a number:
+``tests/integration/test_public_statistics_attacks.py`` runs that solve). So the public
+statistics never see an exact count the map does not show. Their input is the published map
+itself, each drawn piece read as a number:
 
 * a shown count (or 0) is itself;
 * "fewer than k" is the midpoint of 1 to k-1 (:func:`fewer_than_standin`: 2.5 for k = 5);

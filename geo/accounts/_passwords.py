@@ -1,10 +1,10 @@
 """Password hashing: scrypt from the standard library, salted, with its cost in the hash.
 
 scrypt is memory-hard, so guessing on GPUs or dedicated hardware costs memory as well as time.
-The default cost is OWASP's recommendation for scrypt (N=2^17, r=8, p=1: 128 MiB and about
-0.4 s per hash on this project's machines). The parameters are stored with each hash, so a
-stronger setting later needs no migration: :func:`needs_rehash` tells the caller to rehash
-at the next successful sign-in.
+The default cost is OWASP's recommendation for scrypt (N=2^17, r=8, p=1: 128 MiB and a
+noticeable fraction of a second of one core per hash). The parameters are stored with each
+hash, so a stronger setting later needs no migration: :func:`needs_rehash` tells the caller
+to rehash at the next successful sign-in.
 """
 
 from __future__ import annotations

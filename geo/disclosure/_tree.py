@@ -12,7 +12,7 @@ Pieces come at one resolution only. H3 cells do not nest (a resolution-8 cell's 
 all in one resolution-7 cell), so pieces of two resolutions would be two overlapping
 partitions of each area: published together, they form linked tables whose joint
 constraints can pin a count this tree's suppression withholds
-(``tests/test_disclosure_linked.py`` runs that attack). One resolution keeps the system a
+(``tests/unit/test_disclosure_linked.py`` runs that attack). One resolution keeps the system a
 tree.
 
 Because every view (any level) shows only nodes of this tree, the only sums an attacker can

@@ -72,7 +72,7 @@ def incidents_to_cell_columns(
 _SAMPLE = 20_000  # points looked at to tell whether finding the distinct ones pays
 
 # h3-py's compiled latlng_to_cell, under its public wrapper (which only passes the integer
-# through): a third faster in a loop, and the same function (tests/test_cells.py compares
+# through): a third faster in a loop, and the same function (tests/unit/test_cells.py compares
 # every point with the public API). Falls back to the wrapper if a release moves it.
 _to_cell = getattr(getattr(h3, "_cy", None), "latlng_to_cell", h3i.latlng_to_cell)
 

@@ -1,14 +1,20 @@
-"""Loading files into the store: police.uk CSVs and partners' own incident files."""
+"""Loading files into the store: police.uk CSVs and partners' own incident files.
 
-from geo.ingest._load import BatchReport
-from geo.ingest._options import LoadOptions, ReplacePolicy
-from geo.ingest.partner import ingest_incidents
-from geo.ingest.police_uk import ingest_police_uk
+The names are imported on first use (geo._lazy): the areas' port list reads its file with
+``geo.ingest._files``, and the partner loader reads ports from ``geo.areas``, so importing
+both loaders here, eagerly, made ``from geo.demo import load_demo`` fail in a fresh process.
+"""
 
-__all__ = [
-    "BatchReport",
-    "LoadOptions",
-    "ReplacePolicy",
-    "ingest_incidents",
-    "ingest_police_uk",
-]
+from geo._lazy import exports
+
+__all__ = ["BatchReport", "LoadOptions", "ReplacePolicy", "ingest_incidents", "ingest_police_uk"]
+
+__getattr__, __dir__ = exports(
+    __name__,
+    {
+        "._load": ("BatchReport",),
+        "._options": ("LoadOptions", "ReplacePolicy"),
+        ".partner": ("ingest_incidents",),
+        ".police_uk": ("ingest_police_uk",),
+    },
+)

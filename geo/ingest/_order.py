@@ -1,14 +1,15 @@
 """The order a batch's rows are written in: by category, then month, then H3 cell.
 
 DuckDB keeps min/max statistics per row group, so a hexagon count filtered by category or
-month skips the row groups that cannot match (:mod:`geo.hexes`; 2-4x faster on 10 M rows).
-Order never changes a result, only how tightly the rows are packed.
+month skips the row groups that cannot match (:mod:`geo.store.queries.counts`;
+``benchmarks/hex_query_bench.py`` measures it). Order never changes a result, only how
+tightly the rows are packed.
 
 The rows are put in that order here, in Arrow, rather than by an ``ORDER BY`` on the insert:
-DuckDB's sort moves every column through its row format, which cost a million-row load about
-1.7 s, while the permutation is a sort of one packed integer key and the low-cardinality text
-columns arrive dictionary-encoded, so reordering them moves 4-byte codes, not strings
-(and other text moves as string views).
+DuckDB's sort moves every column through its row format (``benchmarks/ingest_bench.py``
+gives the cost), while the permutation is a sort of one packed integer key and the
+low-cardinality text columns arrive dictionary-encoded, so reordering them moves 4-byte
+codes, not strings (and other text moves as string views).
 """
 
 from __future__ import annotations

@@ -20,7 +20,7 @@ from geo.filters import Filters, month_str
 from geo.grid import FINE_RES, MIN_RES
 from socmap.commands._common import print_json
 
-if TYPE_CHECKING:  # pandas costs 0.2 s to import; only the statistics commands need it
+if TYPE_CHECKING:  # pandas is slow to import; only the statistics commands need it
     import pandas as pd
 
 

@@ -82,9 +82,16 @@ def _register_fetch(actions: argparse._SubParsersAction) -> None:
     )
     fetch.add_argument("--set", dest="set_name", help="the set to fetch (see the manifest)")
     fetch.add_argument(
-        "--manifest", type=Path, help="the manifest (default data/boundaries/manifest.toml)"
+        "--manifest",
+        type=Path,
+        help="the manifest (default: socmap's own, data/boundaries/manifest.toml)",
     )
-    fetch.add_argument("--cache", type=Path, help="where downloads are saved")
+    fetch.add_argument(
+        "--cache",
+        type=Path,
+        help="where downloads are saved (default: boundaries/SET/ in $SOCMAP_CACHE_DIR, "
+        "which is ~/.cache/socmap unless set)",
+    )
     fetch.add_argument("--timeout", type=float, default=120.0, help="seconds per request")
     fetch.add_argument("--no-progress", action="store_true", help="no progress bar")
     _force_argument(fetch)
@@ -118,12 +125,14 @@ def _fetch(args: argparse.Namespace, settings: Settings) -> int:
 
     store = open_store(settings)
     progress = False if args.no_progress else None
+    manifest = load_manifest(args.manifest)
+    cache = args.cache or settings.cache_dir / "boundaries" / manifest.get(args.set_name).name
     report = fetch_boundaries(
         store,
-        load_manifest(args.manifest),
+        manifest,
         set_name=args.set_name,
         from_dir=args.from_dir,
-        cache_dir=args.cache,
+        cache_dir=cache,
         progress=progress,
         timeout=args.timeout,
         step=None if args.no_progress else _stderr_step,

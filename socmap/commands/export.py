@@ -127,8 +127,8 @@ def _output_arguments(parser: argparse.ArgumentParser, formats: tuple[str, ...])
 
 
 def _run_map(args: argparse.Namespace, settings: Settings) -> int:
-    # Chromium takes about 0.7 s to start: it starts before the exports (a second of
-    # imports) are loaded, and the file is written before it is closed.
+    # Chromium starts first, in the background, while the exports' own imports load; the
+    # file is written before it is closed.
     from dashboard.browser import Renderer  # noqa: PLC0415
 
     fmt = _format(args, MAP_FORMATS)

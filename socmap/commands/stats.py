@@ -1,8 +1,8 @@
 """``socmap hexes``, ``hotspots``, ``emerging``, ``change`` and ``evaluate``: the statistics.
 
 Only the options are defined here. The commands run in ``_stats_hot`` and ``_stats_time``,
-imported when one of them is used: they need scipy and pandas (about 0.7 s to import), which
-every other command would otherwise pay for. Methods: docs/statistics.md.
+imported when one of them is used: they need scipy and pandas, whose import every other
+command would otherwise pay for. Methods: docs/statistics.md.
 """
 
 from __future__ import annotations

@@ -1,9 +1,10 @@
 """``fetch``: get a whole boundary set (download it, or take it from a folder) and load it.
 
-Downloads go to a cache folder (``data/boundaries/cache/SET/``, never committed) as GeoJSON,
-one file per level, and are then loaded exactly as a user's own files are, all levels in one
-transaction. With ``from_dir``, the set is the first in the manifest whose files are all in
-that folder (or the one named).
+Downloads go to a cache folder (``boundaries/SET/`` in the user's cache folder,
+``Settings.cache_dir``, ``~/.cache/socmap`` by default; never the install tree or the
+checkout) as GeoJSON, one file per level, and are then loaded exactly as a user's own files
+are, all levels in one transaction. With ``from_dir``, the set is the first in the manifest
+whose files are all in that folder (or the one named).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from geo.areas.boundaries._load import load_boundary_set
 from geo.areas.boundaries._manifest import BoundarySource, Manifest, load_manifest
 from geo.areas.boundaries._model import BoundaryReport
 from geo.errors import InputError, SocmapError
+from geo.settings import user_cache_dir
 from geo.store import Store
 
 
@@ -35,14 +37,15 @@ def fetch_boundaries(
 ) -> BoundaryReport:
     """Download a set (the manifest's default unless named), or take it from ``from_dir``,
     and load every level of it together (a no-op when the same files are loaded already,
-    unless ``force``)."""
+    unless ``force``). Downloads are saved in ``cache_dir`` (default: ``boundaries/SET/`` in
+    the user's cache folder, :func:`geo.settings.user_cache_dir`)."""
     if not isinstance(manifest, Manifest):
         manifest = load_manifest(manifest)
     if from_dir is not None:
         chosen, paths = _from_folder(manifest, set_name, Path(from_dir))
     else:
         chosen = manifest.get(set_name)
-        folder = Path(cache_dir) if cache_dir else manifest.path.parent / "cache" / chosen.name
+        folder = Path(cache_dir) if cache_dir else user_cache_dir() / "boundaries" / chosen.name
         paths = _download(chosen, folder, progress=progress, timeout=timeout)
     specs = [chosen.spec(level, path) for level, path in paths.items()]
     report = load_boundary_set(store, specs, step=step, force=force)

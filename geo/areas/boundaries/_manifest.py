@@ -16,8 +16,10 @@ from typing import Any
 
 from geo.areas.boundaries._model import LEVELS, BoundarySpec
 from geo.errors import InputError
+from geo.resources import package_folder
 
-DEFAULT_MANIFEST = Path(__file__).resolve().parents[3] / "data" / "boundaries" / "manifest.toml"
+# data/boundaries/ in a checkout, geo/data/boundaries/ in an install (geo.resources).
+DEFAULT_MANIFEST = package_folder("geo.data.boundaries") / "manifest.toml"
 _SET_KEYS = {
     "title", "default", "approximate", "publisher", "licence", "attribution", "note", "levels"
 }  # fmt: skip

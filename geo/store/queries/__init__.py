@@ -23,7 +23,7 @@ By subject:
   places and proximity read: counts by area, incident points, LSOA shapes, registers.
 
 The dashboard and the command line hold no SQL and never open the store themselves
-(``tests/test_layers.py`` checks it); loads (``geo.ingest``, boundaries, context, ports,
+(``tests/unit/test_layers.py`` checks it); loads (``geo.ingest``, boundaries, context, ports,
 ``socmap store upgrade``) write in their own transaction and keep their SQL with them.
 """
 

@@ -1,0 +1,1 @@
+"""The dashboard's CSS, installed as the package ``dashboard.assets`` (see geo.resources)."""

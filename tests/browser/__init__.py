@@ -1,0 +1,1 @@
+"""Tests: the dashboard driven in Debian's Chromium through Playwright."""

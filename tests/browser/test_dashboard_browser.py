@@ -1,0 +1,308 @@
+"""The dashboard in Debian's Chromium, driven by Playwright, against ``socmap serve``.
+
+Screenshots of each step are saved in $SOCMAP_TEST_ARTIFACTS for people to look at.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+
+import pytest
+import shapely
+import shapely.geometry
+from playwright.sync_api import expect
+
+from dashboard import ids
+from geo.accounts import Accounts
+from tests.support.browser import (
+    ARGS,
+    CHROMIUM,
+    MAP_DATA_JS,
+    PROJECT_JS,
+    artifacts,
+    require_chromium,
+)
+from tests.support.browser import served as serve
+
+pytestmark = [pytest.mark.browser, pytest.mark.shared_data]
+
+THANET = "E07000114"
+PERIOD = "from=2025-11&to=2026-10"
+WAIT = 30_000
+
+
+@pytest.fixture(scope="module")
+def server(dashboard_store):
+    require_chromium()
+    accounts = Accounts.from_settings(dashboard_store)
+    for name, role in (("ana", "analyst"), ("vic", "viewer")):
+        if accounts.get_user(name) is None:
+            accounts.add_user(name, role, f"{name}-password-123", by="test", client="test")
+    with serve(dashboard_store.db_path) as base:
+        yield base
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    require_chromium()
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser, request):
+    context = browser.new_context(viewport={"width": 1500, "height": 1000})
+    pg = context.new_page()
+    errors: list[str] = []
+    pg.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    pg.on("pageerror", lambda e: errors.append(str(e)))
+    yield pg
+    pg.screenshot(path=str(artifacts() / f"{request.node.name}.png"), full_page=True)
+    context.close()
+    assert errors == [], f"errors in the browser console: {errors}"
+
+
+def map_data(pg) -> dict:
+    pg.wait_for_function(f"({MAP_DATA_JS})() && ({MAP_DATA_JS})().pieces.length > 0", timeout=WAIT)
+    pg.wait_for_timeout(500)  # let MapLibre finish drawing
+    return pg.evaluate(MAP_DATA_JS)
+
+
+def wait_settled(pg) -> None:
+    pg.wait_for_load_state("networkidle")
+    pg.wait_for_function("!document.querySelector('[data-dash-is-loading=\"true\"]')", timeout=WAIT)
+
+
+def click_piece(pg, piece: dict) -> None:
+    # A point surely inside the piece (a piece cut at a boundary need not be convex).
+    point = shapely.geometry.shape(piece["geometry"]).representative_point()
+    at = pg.evaluate(PROJECT_JS, [point.x, point.y])
+    assert at["left"] < at["x"] < at["left"] + at["w"], "piece is off screen"
+    pg.mouse.click(at["x"], at["y"])
+
+
+def inner_piece(
+    pieces: list[dict], *, district: str | None = None, division: str | None = None
+) -> dict:
+    """A piece of the area nearest its middle: a whole hexagon (not cut) where there is one,
+    else the largest piece (Part 1's automatic size can be coarse, every hexagon cut)."""
+    mine = [
+        p
+        for p in pieces
+        if (district is None or p["custom"][2] == district)
+        and (division is None or p["custom"][1] == division)
+    ]
+    assert mine
+    shapes = [shapely.geometry.shape(p["geometry"]) for p in mine]
+    whole = [
+        (p, g)
+        for p, g in zip(mine, shapes, strict=True)
+        if p["geometry"]["type"] == "Polygon" and len(p["geometry"]["coordinates"][0]) == 7
+    ]
+    if not whole:
+        return max(zip(mine, shapes, strict=True), key=lambda pg: pg[1].area)[0]
+    middle = shapely.MultiPoint([g.centroid for _, g in whole]).centroid
+    return min(whole, key=lambda pg: pg[1].centroid.distance(middle))[0]
+
+
+def _slider_labels_fit(pg) -> None:
+    """The period slider's labels lie inside the filters column and do not overlap."""
+    marks = pg.evaluate(
+        "() => [...document.querySelectorAll('#filter-period .dash-slider-mark')]"
+        ".map(e => { const r = e.getBoundingClientRect();"
+        " return [e.textContent, r.left, r.right]; })"
+    )
+    column = pg.evaluate(
+        "() => { const r = document.querySelector('.filters').getBoundingClientRect();"
+        " return [r.left, r.right]; }"
+    )
+    assert len(marks) >= 2 and marks[0][0] == "Oct 2018" and marks[-1][0] == "Oct 2026", marks
+    marks.sort(key=lambda m: m[1])
+    assert column[0] <= marks[0][1] and marks[-1][2] <= column[1] - 10, (column, marks)
+    for (_, _, right), (_, left, _) in itertools.pairwise(marks):
+        assert right + 4 <= left, marks
+
+
+def test_the_map_draws_hexagons_and_a_filter_changes_them(server, page):
+    page.goto(f"{server}/?{PERIOD}")
+    before = map_data(page)
+    # Part 1 draws its one size, resolution 8, at county level too: thousands of hexagons,
+    # each area's alike ones sent as one feature (a MultiPolygon of them).
+    hexagons = sum(
+        len(p["geometry"]["coordinates"]) if p["geometry"]["type"] == "MultiPolygon" else 1
+        for p in before["pieces"]
+    )
+    assert hexagons > 5000 and len(before["pieces"]) > 50
+    page.screenshot(path=str(artifacts() / "county-knife-crime.png"), full_page=True)
+    page.locator("#filter-themes input[value=county_lines]").click()
+    page.wait_for_function("location.search.includes('theme=county_lines')", timeout=WAIT)
+    assert "knife_crime" not in page.url  # one theme at a time
+    old = "|".join(p["text"] for p in before["pieces"])
+    # The map is redrawn with other counts: its hover texts change.
+    page.wait_for_function(
+        f"(old) => ({MAP_DATA_JS})().pieces.map(p => p.text).join('|') !== old",
+        arg=old,
+        timeout=WAIT,
+    )
+    page.screenshot(path=str(artifacts() / "county-county-lines.png"), full_page=True)
+
+
+def test_public_controls_offer_one_theme_and_whole_published_quarters(server, page):
+    # An old link with a free range, a category and a source opens as the public view it
+    # shows: the quarter holding its end month (October 2026 is not a complete quarter, so
+    # the latest complete one), the category's theme, every source.
+    page.goto(f"{server}/?{PERIOD}&cat=Drugs&src=police-uk")
+    page.wait_for_function("location.search.includes('from=2026-07')", timeout=WAIT)
+    assert "theme=county_lines" in page.url and "to=2026-09" in page.url
+    assert "cat=" not in page.url and "src=" not in page.url
+    map_data(page)
+    assert page.locator("#filter-categories").count() == 0
+    assert page.locator("#filter-sources").count() == 0
+    assert page.locator("#filter-themes input[type=radio]").count() == 3
+    assert page.locator("#filter-themes input[value=modern_slavery]").count() == 0
+    expect(page.locator("#filter-period")).to_contain_text("Q2 2026/27: Jul–Sep 2026")
+    expect(page.locator("#panel-title")).to_contain_text("Q2 2026/27 (July to September 2026)")
+    page.locator("#filter-period").click()
+    page.get_by_role("option", name="Q4 2025/26: Jan–Mar 2026").click()
+    page.wait_for_function("location.search.includes('from=2026-01')", timeout=WAIT)
+    assert "to=2026-03" in page.url
+    expect(page.locator("#panel-title")).to_contain_text("Q4 2025/26 (January to March 2026)")
+    page.screenshot(path=str(artifacts() / "public-block-picker.png"), full_page=True)
+    # Playback steps block by block; its label and the panel name the same block.
+    page.locator("#filter-play").click()
+    page.wait_for_function("location.search.includes('from=2026-04')", timeout=WAIT)
+    expect(page.locator("#filter-play")).to_have_text("Stop playback")
+    page.locator("#filter-play").click()
+    expect(page.locator("#filter-play")).to_have_text("Play block by block", timeout=WAIT)
+    wait_settled(page)
+    shown = page.locator("#filter-period-label").inner_text().removeprefix("Shown: ")
+    expect(page.locator("#panel-title")).to_contain_text(shown, timeout=WAIT)
+
+
+def test_clicks_drill_down_and_the_breadcrumb_and_panel_follow(server, page):
+    page.goto(f"{server}/?{PERIOD}")
+    click_piece(page, inner_piece(map_data(page)["pieces"], district=THANET))
+    page.wait_for_url(re.compile(f"d={THANET}"), timeout=WAIT)
+    wait_settled(page)
+    crumbs = page.locator("#breadcrumb")
+    expect(crumbs.locator(".crumb-current")).to_have_text("Thanet", timeout=WAIT)
+    expect(page.locator("#panel-title")).to_contain_text("Thanet", timeout=WAIT)
+    page.screenshot(path=str(artifacts() / "district-thanet.png"), full_page=True)
+    pieces = map_data(page)["pieces"]
+    assert {p["custom"][2] for p in pieces} == {THANET}
+    target = inner_piece(pieces, district=THANET)
+    click_piece(page, target)
+    page.wait_for_url(re.compile(f"v={target['custom'][1]}"), timeout=WAIT)
+    expect(crumbs.locator(".crumb")).to_have_count(2, timeout=WAIT)
+    names = crumbs.inner_text().replace("\n", " ").split(">")
+    assert [n.strip() for n in names[:2]] == ["Kent and Medway", "Thanet"]
+    assert len(names) == 3
+    expect(page.locator("#panel-title")).to_contain_text(names[2].strip(), timeout=WAIT)
+    page.screenshot(path=str(artifacts() / "division.png"), full_page=True)
+    # The public trend chart of a division is a note, and the whole note shows.
+    note = page.locator(f"#{ids.TREND} .annotation")
+    expect(note).to_contain_text("for the county and districts only", timeout=WAIT)
+    inner, outer = note.bounding_box(), page.locator(f"#{ids.TREND}").bounding_box()
+    assert outer["x"] <= inner["x"] and inner["x"] + inner["width"] <= outer["x"] + outer["width"]
+    page.get_by_role("button", name="Kent and Medway").click()
+    page.wait_for_function("!location.search.includes('d=')", timeout=WAIT)
+
+
+def test_a_shared_link_restores_the_view(server, page):
+    url = f"{server}/?d={THANET}&theme=knife_crime&m=hotspots&{PERIOD}"
+    page.goto(url)
+    map_data(page)
+    expect(page.locator("#breadcrumb .crumb-current")).to_have_text("Thanet", timeout=WAIT)
+    assert page.locator("#filter-measure input[value=hotspots]").is_checked()
+    assert page.locator("#filter-themes input[value=knife_crime]").is_checked()
+    assert not page.locator("#filter-themes input[value=county_lines]").is_checked()
+    assert "Q2 2026/27" in page.locator("#filter-period-label").inner_text()
+    legend = page.locator("#map-legend").inner_text()
+    assert "Gi* hot and cold spots" in legend
+
+
+def test_restricted_view_needs_an_analyst(server, page):
+    page.goto(f"{server}/restricted/?d={THANET}&{PERIOD}")
+    assert "/login" in page.url
+    expect(page.locator(".banner").first).to_contain_text("OFFICIAL")
+    expect(page.get_by_role("link", name="Back to the public view (Part 1)").first).to_be_visible()
+    page.screenshot(path=str(artifacts() / "sign-in.png"), full_page=True)
+    page.fill("#name", "vic")
+    page.fill("#password", "vic-password-123")
+    page.click("button[type=submit]")
+    page.wait_for_url(re.compile(r":\d+/$"), timeout=WAIT)  # a viewer lands on the public view
+    map_data(page)
+    assert "vic (viewer)" in page.locator("#user-menu").inner_text()
+    assert page.request.get(f"{server}/restricted/_dash-layout").status == 403
+    assert page.request.get(f"{server}/restricted/").status == 403
+
+
+def test_an_analyst_sees_exact_counts_and_the_public_only_suppressed_ones(server, page):
+    division = "?v={}&" + PERIOD
+    page.goto(f"{server}/login?next=/restricted/")
+    page.fill("#name", "ana")
+    page.fill("#password", "ana-password-123")
+    page.click("button[type=submit]")
+    page.wait_for_url(re.compile("/restricted/"), timeout=WAIT)
+    pieces = map_data(page)["pieces"]
+    _slider_labels_fit(page)
+    code = inner_piece(pieces, district=THANET)["custom"][1]
+    page.goto(f"{server}/restricted/" + division.format(code))
+    wait_settled(page)
+    exact = map_data(page)
+    assert "OFFICIAL-SENSITIVE" in page.locator("#banner-top").inner_text()
+    small = [p for p in exact["pieces"] if re.search(r"Incidents: [1-4]<", p["text"] + "<")]
+    assert small, "a division of demo data has some hexagons with 1 to 4 incidents"
+    page.screenshot(path=str(artifacts() / "restricted-division.png"), full_page=True)
+    page.locator("#filter-play").click()  # playback names a month as the panel does
+    page.wait_for_function("/from=(\\d{4}-\\d{2})&to=\\1/.test(location.search)", timeout=WAIT)
+    page.locator("#filter-play").click()
+    expect(page.locator("#filter-play")).to_have_text("Play month by month", timeout=WAIT)
+    wait_settled(page)
+    label = page.locator("#filter-period-label").inner_text()
+    assert re.fullmatch(r"[A-Z][a-z]+ \d{4}", label), label
+    expect(page.locator("#panel-title")).to_contain_text(label, timeout=WAIT)
+    page.goto(f"{server}/" + division.format(code))
+    wait_settled(page)
+    public = map_data(page)
+    texts = " ".join(p["text"] for p in public["pieces"])
+    assert not re.search(r"Incidents: [1-4]\b", texts)
+    assert "fewer than 5" in texts or "not shown separately" in texts
+    assert "OFFICIAL: Part 1" in page.locator("#banner-top").inner_text()
+    page.screenshot(path=str(artifacts() / "public-division.png"), full_page=True)
+
+
+FITS_JS = """() => {
+  const gd = document.querySelector('#map .js-plotly-plot');
+  const map = gd._fullLayout.map._subplot.map;
+  const b = map.getBounds();
+  const [x0, y0, x1, y1] = gd.layout.meta.bounds;
+  return {view: [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()], area: [x0, y0, x1, y1]};
+}"""
+
+
+@pytest.mark.parametrize("size", [(1280, 720), (1440, 900)])
+@pytest.mark.parametrize("query", ["", f"d={THANET}&"])
+def test_the_map_fits_its_area_at_any_window_size(server, browser, size, query):
+    """The whole area (Kent with Thanet's east coast, or one district) is inside the visible
+    map, whatever the window's size: the zoom is fitted in the page, not fixed."""
+    context = browser.new_context(viewport={"width": size[0], "height": size[1]})
+    pg = context.new_page()
+    try:
+        pg.goto(f"{server}/?{query}{PERIOD}")
+        map_data(pg)
+        wait_settled(pg)
+        pg.wait_for_timeout(800)  # MapLibre moves to the fitted view
+        got = pg.evaluate(FITS_JS)
+        pg.screenshot(path=str(artifacts() / f"fit-{size[0]}x{size[1]}-{query[:1] or 'k'}.png"))
+    finally:
+        context.close()
+    (w, s, e, n), (x0, y0, x1, y1) = got["view"], got["area"]
+    assert w <= x0 and e >= x1 and s <= y0 and n >= y1, got
+    # Fitted, not merely zoomed far out: the area fills most of the map's width or height.
+    assert (x1 - x0) / (e - w) > 0.7 or (y1 - y0) / (n - s) > 0.7, got

@@ -1,0 +1,1 @@
+"""Tests: the real Kent data, served processes, Chromium exports, faults and the install."""

@@ -1,0 +1,1 @@
+"""Tests: in-process, synthetic data, no browser: scripts/test --fast runs these."""

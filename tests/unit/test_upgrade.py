@@ -1,0 +1,223 @@
+"""``socmap store upgrade``: a version-4 store (resolution-10 cells only) brought up to date
+from its stored coordinates answers as a store loaded afresh; a version-5 store gains the
+(empty) context tables, a version-6 store the (empty) register tables; a version-7 store gains
+each batch's rows replaced later and the tables of refused files and of the store's log, and
+passes the store check; anything older is
+refused."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from geo import Settings, Store, ingest_police_uk
+from geo.errors import StoreError
+from geo.filters import Filters
+from geo.grid import CELL_COLUMNS
+from geo.store._schema import CONTEXT_DDL, DDL, LOADS_DDL, REGISTER_DDL, SCHEMA_VERSION
+from geo.store.queries.counts import hex_counts
+from geo.themes import load_themes
+from socmap.cli import main
+from tests.support.police_uk import CANTERBURY, MAIDSTONE, MARGATE, row, write_csv
+
+THEMES = load_themes()
+
+
+CONTEXT_TABLES = [s.split("CREATE TABLE ")[1].split()[0] for s in CONTEXT_DDL]
+REGISTER_TABLES = [s.split("CREATE TABLE ")[1].split()[0] for s in REGISTER_DDL]
+
+
+LOADS_TABLES = [s.split("CREATE TABLE ")[1].split()[0] for s in LOADS_DDL]
+
+
+def _as_version_7(path) -> None:
+    """What a store written before schema 8 holds: no batches.replaced_later nor
+    batches.refusal, no refused_rows nor store_log."""
+    import duckdb
+
+    con = duckdb.connect(str(path))
+    assert con.execute("SELECT count(*) FROM batches WHERE status = 'refused'").fetchone() == (0,)
+    for table in LOADS_TABLES:
+        con.execute(f"DROP TABLE {table}")
+    for column in ("replaced_later", "refusal"):
+        con.execute(f"ALTER TABLE batches DROP COLUMN {column}")
+    con.execute("UPDATE meta SET value = '7' WHERE key = 'schema_version'")
+    con.close()
+
+
+def _as_version_6(path) -> None:
+    """What a store written before schema 7 holds: no register tables (nor what 8 added)."""
+    import duckdb
+
+    _as_version_7(path)
+    con = duckdb.connect(str(path))
+    for table in REGISTER_TABLES:
+        con.execute(f"DROP TABLE {table}")
+    con.execute("UPDATE meta SET value = '6' WHERE key = 'schema_version'")
+    con.close()
+
+
+def _as_version_5(path) -> None:
+    """What a store written before schema 6 holds: no context tables (nor register tables)."""
+    import duckdb
+
+    _as_version_6(path)
+    con = duckdb.connect(str(path))
+    for table in CONTEXT_TABLES:
+        con.execute(f"DROP TABLE {table}")
+    con.execute("UPDATE meta SET value = '5' WHERE key = 'schema_version'")
+    con.close()
+
+
+def _as_version_4(path) -> None:
+    """What a store written before schema 5 holds: no cell_5 to cell_9 (nor context tables)."""
+    import duckdb
+
+    _as_version_5(path)
+    con = duckdb.connect(str(path))
+    for column in CELL_COLUMNS[:-1]:
+        con.execute(f"ALTER TABLE incidents DROP COLUMN {column}")
+    con.execute("UPDATE meta SET value = '4' WHERE key = 'schema_version'")
+    con.close()
+
+
+@pytest.fixture
+def loaded(tmp_path):
+    settings = Settings(db_path=tmp_path / "socmap.duckdb")
+    store = Store(settings.db_path)
+    points = [MAIDSTONE, CANTERBURY, MARGATE, ("0.5301", "51.2712"), ("", "")]
+    rows = [row(f"id{i}", lon_lat=p) for i, p in enumerate(points * 7)]
+    ingest_police_uk(store, write_csv(tmp_path / "f.csv", rows), settings, progress=False)
+    store.close()
+    return settings
+
+
+def _snapshot(path):
+    store = Store(path)
+    try:
+        columns = ", ".join(["uid", *CELL_COLUMNS])
+        rows = store.fetch_rows(f"SELECT {columns} FROM incidents ORDER BY uid")
+        layout = store.fetch_rows("SELECT column_name FROM (DESCRIBE incidents)")
+        counts = {
+            res: sorted(hex_counts(store, Filters(), res, THEMES)["count"].to_pylist())
+            for res in range(5, 11)
+        }
+        return rows, layout, counts
+    finally:
+        store.close()
+
+
+def test_an_upgraded_store_equals_one_loaded_afresh(loaded, tmp_path, capsys):
+    fresh = _snapshot(loaded.db_path)
+    old = tmp_path / "old.duckdb"
+    shutil.copyfile(loaded.db_path, old)
+    _as_version_4(old)
+    with pytest.raises(StoreError, match=r"version 4.*socmap --db .* store upgrade"):
+        Store(old).fetch_rows("SELECT 1")
+    assert main(["--db", str(old), "store", "upgrade"]) == 0
+    out = capsys.readouterr().out
+    assert "upgraded from schema version 4 to 8" in out
+    assert "hexagons at every resolution computed for 28 incidents" in out
+    assert _snapshot(old) == fresh
+    assert main(["--db", str(old), "store", "upgrade"]) == 0
+    assert "nothing changed" in capsys.readouterr().out
+
+
+def test_a_store_too_old_to_upgrade_is_refused_and_left_alone(loaded, capsys):
+    import duckdb
+
+    con = duckdb.connect(str(loaded.db_path))
+    con.execute("UPDATE meta SET value = '3' WHERE key = 'schema_version'")
+    con.close()
+    before = loaded.db_path.read_bytes()
+    assert main(["--db", str(loaded.db_path), "store", "upgrade"]) == 2
+    assert "cannot be upgraded; rebuild it" in capsys.readouterr().err
+    assert loaded.db_path.read_bytes() == before
+
+
+def _tables(path):
+    store = Store(path)
+    try:
+        return {
+            name: store.fetch_rows(f"SELECT column_name, column_type FROM (DESCRIBE {name})")
+            for (name,) in store.fetch_rows("SELECT table_name FROM duckdb_tables() ORDER BY 1")
+        }
+    finally:
+        store.close()
+
+
+def test_a_version_5_store_gains_the_context_tables(loaded, tmp_path, capsys):
+    """The upgraded store has every table a new store has, the same layout, and its data."""
+    fresh, tables = _snapshot(loaded.db_path), _tables(loaded.db_path)
+    assert set(CONTEXT_TABLES) <= set(tables) and len(CONTEXT_DDL) < len(DDL)
+    old = tmp_path / "old5.duckdb"
+    shutil.copyfile(loaded.db_path, old)
+    _as_version_5(old)
+    with pytest.raises(StoreError, match=r"version 5.*store upgrade"):
+        Store(old).fetch_rows("SELECT 1")
+    assert main(["--db", str(old), "store", "upgrade"]) == 0
+    out = capsys.readouterr().out
+    assert f"upgraded from schema version 5 to {SCHEMA_VERSION}: context tables added" in out
+    assert "hexagons" not in out
+    assert _tables(old) == tables
+    assert _snapshot(old) == fresh
+    from geo.context import context_sets, search_places
+
+    assert context_sets(Store(old)) == [] and search_places(Store(old), "Margate") == []
+
+
+def test_a_version_6_store_gains_the_register_tables(loaded, tmp_path, capsys):
+    fresh, tables = _snapshot(loaded.db_path), _tables(loaded.db_path)
+    assert set(REGISTER_TABLES) <= set(tables)
+    old = tmp_path / "old6.duckdb"
+    shutil.copyfile(loaded.db_path, old)
+    _as_version_6(old)
+    with pytest.raises(StoreError, match=r"version 6.*store upgrade"):
+        Store(old).fetch_rows("SELECT 1")
+    assert main(["--db", str(old), "store", "upgrade"]) == 0
+    out = capsys.readouterr().out
+    assert f"upgraded from schema version 6 to {SCHEMA_VERSION}: register tables added" in out
+    assert "context tables" not in out and "hexagons" not in out
+    assert _tables(old) == tables
+    assert _snapshot(old) == fresh
+    from geo.store.queries.rates import register_batches
+
+    assert register_batches(Store(old)).empty
+
+
+def test_a_version_7_store_gains_what_later_batches_replaced(tmp_path, capsys):
+    """A store with history (a month replaced by a new edition, rejects in both, a partly
+    covered batch) upgraded from version 7 records for each batch what later batches
+    replaced exactly as a store loaded afresh does, and passes the whole store check."""
+    from geo.store import check_store_file
+
+    settings = Settings(db_path=tmp_path / "socmap.duckdb")
+    store = Store(settings.db_path)
+    points = [MAIDSTONE, CANTERBURY, MARGATE, ("", "")]
+    first = [row(f"a{i}", lon_lat=p) for i, p in enumerate(points * 5)]
+    first += [row("bad1", lon_lat=("x", "51.2"))]
+    first += [row(f"n{i}", month="2018-11", lon_lat=MAIDSTONE) for i in range(3)]
+    ingest_police_uk(store, write_csv(tmp_path / "oct-nov.csv", first), settings, progress=False)
+    second = [row(f"b{i}", lon_lat=p) for i, p in enumerate(points * 5)]
+    second += [row("bad2", lon_lat=("y", "51.2"))]
+    ingest_police_uk(store, write_csv(tmp_path / "oct-v2.csv", second), settings, progress=False)
+    store.close()
+    batches_sql = "SELECT batch_id, status, rows_read, replaced_later FROM batches ORDER BY 1"
+    fresh, tables = Store(settings.db_path).fetch_rows(batches_sql), _tables(settings.db_path)
+    # The October edition replaced October (20 rows and a reject) of the first batch, which
+    # keeps its three November rows and stays active.
+    assert fresh == [(1, "active", 24, 21), (2, "active", 21, 0)]
+    old = tmp_path / "old7.duckdb"
+    shutil.copyfile(settings.db_path, old)
+    _as_version_7(old)
+    with pytest.raises(StoreError, match=r"version 7.*store upgrade"):
+        Store(old).fetch_rows("SELECT 1")
+    assert main(["--db", str(old), "store", "upgrade"]) == 0
+    out = capsys.readouterr().out
+    assert f"upgraded from schema version 7 to {SCHEMA_VERSION}" in out
+    assert "context tables" not in out and "register tables" not in out
+    assert _tables(old) == tables
+    assert Store(old).fetch_rows(batches_sql) == fresh
+    report = check_store_file(old)
+    assert report.ok, report.problems
