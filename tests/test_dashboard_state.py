@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -66,17 +67,38 @@ def test_resolve_fills_defaults_and_checks_against_the_data():
 def test_clicks_drill_down_one_level_at_a_time():
     point = {"customdata": ["8a1948515c57fff", "E58000720", "E07000114"]}
     county = ViewState()
-    district = nav.after_map_click(county, point)
+    district = nav.after_map_click(county, OPTS, point)
     assert (district.level, district.district) == ("district", "E07000114")
-    division = nav.after_map_click(district, point)
+    division = nav.after_map_click(district, OPTS, point)
     assert (division.level, division.division) == ("division", "E58000720")
-    cell = nav.after_map_click(division, point)
+    cell = nav.after_map_click(division, OPTS, point)
     assert cell.cell == "8a1948515c57fff"
-    medway = nav.after_map_click(
-        ViewState(district="E06000035"), {"customdata": ["8a1948515c57fff", "", "E06000035"]}
-    )
-    assert medway.cell == "8a1948515c57fff"
     assert county.go_to("county", None) == county
+
+
+# A piece in a district without divisions carries the district's own code as its area, as
+# the map sends it (issue 18: the code was read as a division and a click in Medway did
+# nothing); older figures sent "" there.
+@pytest.mark.parametrize("area", ["E06000035", ""])
+def test_a_click_in_a_district_without_divisions_shows_the_hexagon(area):
+    point = {"customdata": ["8a1948515c57fff", area, "E06000035"]}
+    medway = nav.after_map_click(ViewState(), OPTS, point)
+    assert (medway.level, medway.district, medway.cell) == ("district", "E06000035", None)
+    detail = nav.after_map_click(medway, OPTS, point)
+    assert (detail.level, detail.district, detail.cell) == (
+        "district",
+        "E06000035",
+        "8a1948515c57fff",
+    )
+
+
+def test_a_click_with_unknown_codes_changes_nothing_it_cannot_show():
+    county = ViewState()
+    assert nav.after_map_click(county, OPTS, {"customdata": ["8a1948515c57fff", "", "E0"]}) == (
+        county.__class__(cell="8a1948515c57fff")
+    )
+    assert nav.after_map_click(county, OPTS, {"customdata": [None, "", ""]}) == county
+    assert nav.after_map_click(county, OPTS, None) == county
 
 
 def test_playback_steps_one_month_and_stops_at_the_end():

@@ -159,7 +159,7 @@ def register(app: Dash, ctx: AppContext) -> None:
         elif trigger in values:
             state = _after_controls(ctx, state, opts, values)
         elif trigger == ids.MAP:
-            state = nav.after_map_click(state, (click or {}).get("points", [{}])[0])
+            state = nav.after_map_click(state, opts, (click or {}).get("points", [{}])[0])
         elif trigger == ids.AREA_PICKER and picked:
             state = nav.after_area_pick(state, opts, picked)
         elif trigger == ids.PLAY:

@@ -96,17 +96,27 @@ def from_controls(
     return replace(state, **changes)
 
 
-def after_map_click(state: ViewState, point: dict | None) -> ViewState:
+def after_map_click(state: ViewState, opts: Options, point: dict | None) -> ViewState:
     """A click on a hexagon piece: county -> its district, district -> its division,
-    division (or a district without divisions) -> that hexagon's detail."""
+    division (or a district without divisions, such as Medway) -> that hexagon's detail.
+
+    A piece carries the code of the leaf area it was cut to: a division, or the district
+    itself where the district has no divisions. So the codes are checked against the loaded
+    areas: a district code in the division slot is no division to drill into (it was, and
+    a click in Medway did nothing)."""
     custom = (point or {}).get("customdata")
     if not custom or len(custom) < 3:
         return state
-    cell, division, district = custom[0], custom[1] or None, custom[2] or None
-    if state.level == "county" and district:
+    cell, area, district = custom[0], custom[1] or None, custom[2] or None
+    division = opts.area("division", area)
+    if division is not None:
+        district = division.parent
+    if state.level == "county" and opts.area("district", district):
         return state.go_to("district", district)
-    if state.level == "district" and division:
-        return state.go_to("division", division, parent=district)
+    if state.level == "district" and division is not None:
+        return state.go_to("division", division.code, parent=division.parent)
+    if not isinstance(cell, str) or not cell:
+        return state
     return replace(state, cell=cell)
 
 

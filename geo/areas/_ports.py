@@ -19,7 +19,6 @@ import pyarrow as pa
 
 from geo.areas._gazetteer import name_key, read_package_csv, split_aliases
 from geo.errors import InputError
-from geo.ingest._files import inspect_text_file
 from geo.settings import Settings
 from geo.store import Store
 from geo.store.queries._run import Source
@@ -140,6 +139,10 @@ def load_ports(store: Store, path: str | Path, settings: Settings) -> PortsLoad:
 
 def read_ports_csv(path: Path, settings: Settings) -> tuple[Port, ...]:
     """Ports from a CSV with at least an id (port_id or locode), name, latitude, longitude."""
+    # Imported here: geo.ingest's package imports the partner loader, which imports this
+    # module's ports, so a module-level import is a cycle whenever the ports load first.
+    from geo.ingest._files import inspect_text_file  # noqa: PLC0415
+
     info = inspect_text_file(path)
     columns = _match_columns(path, info.header)
     ports: list[Port] = []
