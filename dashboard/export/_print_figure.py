@@ -18,6 +18,7 @@ import plotly.graph_objects as go
 import shapely
 
 from dashboard.export import _bng
+from dashboard.export._basemap_print import attribution_annotation, basemap_traces, place_names
 from dashboard.export._labels import POSITIONS, Placed, Placer, short_port_name, two_lines
 from dashboard.figures.palette import WITHHELD_HATCH
 from dashboard.views.map_model import Feature, LegendItem, MapModel, Outline
@@ -26,6 +27,7 @@ FONT = "Liberation Sans, Arial, Helvetica, sans-serif"
 PIECE_EDGE = "#a9b1ba"  # a little lighter than on screen: boundaries must stand out on paper
 LINK_COLOUR = "rgba(106,61,154,0.7)"
 PORT_COLOUR = "#1b7837"
+PLACE_COLOUR = "#4a4f57"  # the basemap's place names: quieter than the areas' names
 _PAD = 0.03  # white space around the area, as a share of its size
 _NICE = (1, 2, 2.5, 5)
 
@@ -67,6 +69,10 @@ def print_figure(model: MapModel, frame: Frame, labels: tuple[Label, ...] = ()) 
     placer = Placer(extent.x0, extent.x1, extent.y0, extent.y1, per_px)
     _reserve_furniture(placer, extent, frame)
     fig = go.Figure()
+    base = model.base
+    if base is not None:
+        fig.add_traces(basemap_traces(base))
+        credit = attribution_annotation(base, FONT, placer)
     for item in model.legend:
         fig.add_trace(_class_trace(item, [f for f in model.features if f.klass == item.key]))
     for outline in model.outlines:
@@ -82,11 +88,17 @@ def print_figure(model: MapModel, frame: Frame, labels: tuple[Label, ...] = ()) 
     _place_area_labels(placer, labels)
     for name, x, y in _origin_points(model):
         placer.place(name, x, y, 8, positions=POSITIONS, gap_px=2)
-    if placer.placed:
-        fig.add_trace(_label_trace(placer.placed))
+    names = place_names(placer, base) if base is not None else 0
+    marks = placer.placed[: len(placer.placed) - names]
+    if names:
+        fig.add_trace(_label_trace(placer.placed[-names:], colour=PLACE_COLOUR))
+    if marks:
+        fig.add_trace(_label_trace(marks))
     _add_scale_bar(fig, extent, frame)
     _add_north_arrow(fig, frame)
     _layout(fig, extent, frame)
+    if base is not None and credit is not None:
+        fig.add_annotation(**credit)
     if model.empty_message:
         fig.add_annotation(
             text=model.empty_message,
@@ -281,7 +293,7 @@ def _place_area_labels(placer: Placer, labels: tuple[Label, ...]) -> None:
         )
 
 
-def _label_trace(labels: list[Placed]) -> go.Scatter:
+def _label_trace(labels: list[Placed], colour: str = "#1f2328") -> go.Scatter:
     return go.Scatter(
         x=[lb.x for lb in labels],
         y=[lb.y for lb in labels],
@@ -295,7 +307,7 @@ def _label_trace(labels: list[Placed]) -> go.Scatter:
         textfont={
             "family": FONT,
             "size": [lb.size for lb in labels],
-            "color": "#1f2328",
+            "color": colour,
             "weight": [lb.weight for lb in labels],
             "shadow": "0px 0px 2px #ffffff",
         },

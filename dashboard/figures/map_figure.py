@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 from dataclasses import replace
 
+from dashboard.views.basemap import MapBase
 from dashboard.views.map_model import MapModel
 from geo.settings import Settings
 
@@ -52,8 +53,11 @@ def map_figure(model: MapModel, settings: Settings) -> dict:
         # above is for a typical size, until the page has measured the map).
         "meta": {"bounds": list(model.bounds)},
     }
+    if model.base is not None:
+        _add_basemap(layout, model.base)
     if model.empty_message:
         layout["annotations"] = [
+            *layout.get("annotations", []),
             {
                 "text": model.empty_message,
                 "x": 0.5,
@@ -63,9 +67,75 @@ def map_figure(model: MapModel, settings: Settings) -> dict:
                 "showarrow": False,
                 "font": {"size": 15},
                 "bgcolor": "white",
-            }
+            },
         ]
     return {"data": data, "layout": layout}
+
+
+# The basemap's colours: quiet, so the hexagons' classes stay the strongest thing on the map.
+SEA = "#dbe9f4"
+LAND = "#f4f2ec"
+WATER = "#c6dced"
+COAST = "#8fb0c8"
+RAIL = "#6b6b6b"
+ROAD = "#d9a85b"
+RIVER = "#8fbbdd"
+_LINE_WIDTH = {"county": 0.8, "district": 1.2, "division": 1.5}
+
+
+def _add_basemap(layout: dict, base: MapBase) -> None:
+    """The basemap as MapLibre layers under the hexagons (GeoJSON sources need no tile
+    server, so they draw offline), its place names for the page to draw as text (offline
+    MapLibre has no font server for map text: see ``assets/basemap_labels.js``), and the
+    attribution the licences require, printed on the map."""
+    width = _LINE_WIDTH.get(base.level, 1.0)
+    layers: list[dict] = []
+
+    def add(geoms, kind: str, colour: str, **extra) -> None:
+        if geoms:
+            source = {
+                "type": "FeatureCollection",
+                "features": [{"type": "Feature", "properties": {}, "geometry": g} for g in geoms],
+            }
+            layers.append(
+                {
+                    "sourcetype": "geojson",
+                    "source": source,
+                    "type": kind,
+                    "color": colour,
+                    "below": "traces",
+                    **extra,
+                }
+            )
+
+    add([base.sea] if base.sea else [], "fill", SEA)
+    add(base.land, "fill", LAND)
+    add(base.water, "fill", WATER)
+    add(base.coastline, "line", COAST, line={"width": width})
+    add(base.rivers, "line", RIVER, line={"width": width})
+    add(base.roads, "line", ROAD, line={"width": width})
+    add(base.railways, "line", RAIL, line={"width": width, "dash": [3, 1.5]})
+    layout["map"]["layers"] = layers
+    layout["meta"]["labels"] = [
+        [label.name, round(label.lon, 5), round(label.lat, 5), label.rank] for label in base.labels
+    ]
+    if base.attribution:
+        layout["annotations"] = [
+            *layout.get("annotations", []),
+            {
+                "text": base.attribution,
+                "x": 1,
+                "y": 0,
+                "xref": "paper",
+                "yref": "paper",
+                "xanchor": "right",
+                "yanchor": "bottom",
+                "showarrow": False,
+                "font": {"size": 9, "color": "#444"},
+                "bgcolor": "rgba(255,255,255,0.8)",
+                "align": "right",
+            },
+        ]
 
 
 def _style(settings: Settings) -> str | dict:

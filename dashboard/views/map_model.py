@@ -9,6 +9,10 @@ proxies, synthetic data and disclosure rules.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from dashboard.views.basemap import MapBase
 
 
 @dataclass(frozen=True)
@@ -89,3 +93,4 @@ class MapModel:
     ports: tuple[PortMarker, ...] = field(default=())
     resolution: int = 7
     empty_message: str | None = None  # why nothing is drawn, when nothing is
+    base: MapBase | None = None  # the basemap under the hexagons (None: none loaded)

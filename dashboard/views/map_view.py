@@ -14,6 +14,7 @@ from dashboard.figures import palette
 from dashboard.state import ViewState
 from dashboard.views import geometry as geo_view
 from dashboard.views import measures
+from dashboard.views.basemap import map_base
 from dashboard.views.context import AppContext
 from dashboard.views.counts import ViewCounts, view_counts
 from dashboard.views.labels import (
@@ -38,6 +39,18 @@ NEAR_ORIGIN_WEST, NEAR_ORIGIN_NORTH = -0.8, 51.9  # roughly London and the home 
 
 
 def map_model(ctx: AppContext, state: ViewState, audience: Audience) -> MapModel:
+    """The map of a view, with the basemap for its area under it (when one is loaded)."""
+    model = _map_model(ctx, state, audience)
+    area = resolve_view(ctx, state, audience)
+    bounds = geo_view.area_bounds(ctx, area.level, area.area_code) or KENT_BOUNDS
+    base = map_base(ctx, area.level, bounds)
+    if base is None:
+        return model
+    notes = tuple(Note(f"Basemap: {text}.", warn=True) for text in base.notes)
+    return replace(model, base=base, notes=model.notes + notes)
+
+
+def _map_model(ctx: AppContext, state: ViewState, audience: Audience) -> MapModel:
     state = resolve_view(ctx, state, audience)
     policy = DisclosurePolicy.from_settings(ctx.settings)
     cov = view_coverage(ctx, state, audience)

@@ -1,0 +1,150 @@
+"""The basemap in the browser (issue 18): land, sea, water, coast and railways under the
+hexagons and place names over them, at the county, a district, a division and Medway, with
+the attribution on the map; a click in Medway in a real browser. Screenshots of each (and of
+the public and analyst trend charts) go to $SOCMAP_TEST_ARTIFACTS for people to look at."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from geo.accounts import Accounts
+from geo.context import load_context
+from geo.settings import Settings
+from geo.store import Store
+from tests.browser import ARGS, CHROMIUM, artifacts, require_chromium
+from tests.browser import served as serve
+from tests.test_dashboard_browser import click_piece, inner_piece, map_data, wait_settled
+
+pytestmark = [pytest.mark.browser, pytest.mark.shared_data]
+
+THANET, MEDWAY, MARGATE_CENTRAL = "E07000114", "E06000035", None
+PERIOD = "from=2025-11&to=2026-10"
+WAIT = 30_000
+LABELS_JS = "() => [...document.querySelectorAll('#map .socmap-label')].map(e => e.textContent)"
+ATTRIBUTION_JS = (
+    "() => [...document.querySelectorAll('#map .annotation-text')]"
+    ".map(e => e.textContent).join(' ')"
+)
+
+
+@pytest.fixture(scope="module")
+def context_store(dashboard_store, shared_data, tmp_path_factory) -> Settings:
+    """A copy of the dashboard store with the shared context data loaded."""
+    folder = tmp_path_factory.mktemp("with-context")
+    db = folder / "socmap.duckdb"
+    shutil.copyfile(dashboard_store.db_path, db)
+    settings = Settings(db_path=db, cookie_secure=False)
+    store = Store(db)
+    load_context(store, shared_data / "context", boundaries_dir=shared_data / "boundaries")
+    store.close()
+    Accounts.from_settings(settings).add_user(
+        "ana", "analyst", "ana-password-123", by="test", client="test"
+    )
+    return settings
+
+
+@pytest.fixture(scope="module")
+def server(context_store):
+    require_chromium()
+    with serve(context_store.db_path) as base:
+        yield base
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    require_chromium()
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1500, "height": 1000})
+    pg = context.new_page()
+    errors: list[str] = []
+    pg.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    pg.on("pageerror", lambda e: errors.append(str(e)))
+    yield pg
+    context.close()
+    assert errors == [], f"errors in the browser console: {errors}"
+
+
+def _labels(pg) -> list[str]:
+    pg.wait_for_function(f"({LABELS_JS})().length > 0", timeout=WAIT)
+    return pg.evaluate(LABELS_JS)
+
+
+def _layers(pg) -> list[str]:
+    """The basemap's MapLibre layers drawn, by their GeoJSON type and colour."""
+    return pg.evaluate(
+        "() => { const gd = document.querySelector('#map .js-plotly-plot');"
+        " return (gd.layout.map.layers || []).map(l => l.type + ' ' + l.color); }"
+    )
+
+
+def _shot(pg, name: str) -> None:
+    pg.wait_for_timeout(600)
+    pg.locator("#map").screenshot(path=str(artifacts() / f"basemap-{name}.png"))
+
+
+def test_the_county_map_has_a_light_basemap_named_towns_and_its_attribution(server, page):
+    page.goto(f"{server}/?{PERIOD}")
+    map_data(page)
+    labels = _labels(page)
+    assert {"Maidstone", "Canterbury"} <= set(labels), labels
+    # County level: cities and towns only (OS settlement classes), no village.
+    assert "Wye" not in labels and "Boughton under Blean" not in labels
+    layers = _layers(page)
+    assert any(kind.startswith("fill") for kind in layers) and len(layers) >= 4, layers
+    credit = page.evaluate(ATTRIBUTION_JS)
+    assert "OpenStreetMap contributors" in credit and "Network Rail" in credit, credit
+    assert "Contains OS data" in credit
+    _shot(page, "county")
+
+
+def test_a_district_and_a_division_show_more_names(server, page):
+    page.goto(f"{server}/?d={THANET}&{PERIOD}")
+    map_data(page)
+    district = _labels(page)
+    assert {"Margate", "Ramsgate", "Broadstairs"} <= set(district), district
+    _shot(page, "district-thanet")
+    piece = inner_piece(map_data(page)["pieces"], district=THANET)
+    click_piece(page, piece)
+    page.wait_for_url("**v=E58*", timeout=WAIT)
+    wait_settled(page)
+    map_data(page)
+    division = _labels(page)
+    assert division, "no place name on the division map"
+    _shot(page, "division")
+
+
+@pytest.mark.parametrize("audience", ["public", "analyst"])
+def test_medway_has_its_towns_and_a_click_shows_the_hexagon(server, page, audience):
+    if audience == "analyst":
+        page.goto(f"{server}/login?next=/restricted/")
+        page.fill("input[name=name]", "ana")
+        page.fill("input[name=password]", "ana-password-123")
+        page.click("button[type=submit]")
+        page.wait_for_url("**/restricted/**", timeout=WAIT)
+        base = f"{server}/restricted/"
+    else:
+        base = f"{server}/"
+    page.goto(f"{base}?d={MEDWAY}&{PERIOD}")
+    pieces = map_data(page)["pieces"]
+    labels = _labels(page)
+    assert {"Gillingham", "Chatham", "Rochester"} <= set(labels), labels
+    _shot(page, f"medway-{audience}")
+    click_piece(page, inner_piece(pieces, district=MEDWAY))
+    page.wait_for_url("**cell=*", timeout=WAIT)
+    wait_settled(page)
+    detail = page.locator("#panel-cell-detail")
+    detail.wait_for(timeout=WAIT)
+    assert "Incidents in this hexagon in the period" in detail.inner_text()
+    page.locator("#panel-trend").screenshot(path=str(artifacts() / f"trend-{audience}.png"))
+    page.screenshot(path=str(artifacts() / f"medway-click-{audience}.png"), full_page=True)
