@@ -35,6 +35,22 @@
     const height = container.clientHeight;
     const taken = [];
     const parts = [];
+    const mark = gd.layout && gd.layout.meta && gd.layout.meta.mark;
+    if (mark) {
+      // The place searched for: named first, to the right of its dot, in a box.
+      const [name, lon, lat] = mark;
+      const p = map.project([lon, lat]);
+      const w = name.length * 13 * 0.6 + 14;
+      taken.push([p.x - 12, p.y - 12, p.x + 12 + w, p.y + 12]);
+      const span = document.createElement("span");
+      span.className = "socmap-label mark";
+      span.textContent = name;
+      span.style.left = Math.round(p.x) + "px";
+      span.style.top = Math.round(p.y) + "px";
+      span.style.fontSize = "13px";
+      span.style.fontWeight = 700;
+      parts.push(span);
+    }
     for (const [name, lon, lat, rank, inside] of labels) {
       const [size, weight] = TYPE[rank] || TYPE[4];
       const p = map.project([lon, lat]);

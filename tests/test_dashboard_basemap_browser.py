@@ -5,6 +5,7 @@ the public and analyst trend charts) go to $SOCMAP_TEST_ARTIFACTS for people to 
 
 from __future__ import annotations
 
+import re
 import shutil
 
 import pytest
@@ -148,3 +149,20 @@ def test_medway_has_its_towns_and_a_click_shows_the_hexagon(server, page, audien
     assert "Incidents in this hexagon in the period" in detail.inner_text()
     page.locator("#panel-trend").screenshot(path=str(artifacts() / f"trend-{audience}.png"))
     page.screenshot(path=str(artifacts() / f"medway-click-{audience}.png"), full_page=True)
+
+
+def test_typing_a_postcode_goes_to_its_division_and_marks_it(server, page):
+    page.goto(f"{server}/?{PERIOD}")
+    map_data(page)
+    page.click("#area-picker")
+    page.keyboard.type("CT9 1", delay=40)
+    option = page.get_by_role("option", name=re.compile("^CT9 1: postcode sector"))
+    option.wait_for(timeout=WAIT)
+    option.click()
+    page.wait_for_url("**place=CT9*", timeout=WAIT)
+    wait_settled(page)
+    map_data(page)
+    page.wait_for_selector("#map .socmap-label.mark", timeout=WAIT)
+    assert page.locator("#map .socmap-label.mark").inner_text() == "CT9 1"
+    assert "Place searched: CT9 1" in page.locator("#map-legend").inner_text()
+    _shot(page, "place-search-ct9-1")

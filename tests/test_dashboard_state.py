@@ -38,6 +38,7 @@ _states = st.builds(
     measure=st.sampled_from(["count", "hotspots", "change", "emerging"]),
     res=st.sampled_from([None, 5, 9]),
     layers=st.sampled_from([(), ("lines",), ("lines", "ports")]),
+    mark=st.sampled_from([None, (51.38735, 1.38459, "CT9 1"), (51.3891, 0.5485, "St Margaret's")]),
 )
 
 
@@ -138,3 +139,24 @@ def test_the_area_picker_goes_to_known_areas_only():
     assert nav.after_area_pick(s, OPTS, "district:E07009999") == s
     assert nav.after_area_pick(s, OPTS, "nonsense") == s
     assert nav.after_area_pick(ViewState(district="E07000114"), OPTS, "county:").level == "county"
+
+
+def test_a_place_picked_goes_to_its_division_or_district_and_is_marked():
+    picked = nav.place_value(51.38735, 1.38459, "E07000114", "E58000720", "CT9 1")
+    s = nav.after_area_pick(ViewState(), OPTS, picked)
+    assert (s.district, s.division, s.mark) == (
+        "E07000114",
+        "E58000720",
+        (51.38735, 1.38459, "CT9 1"),
+    )
+    medway = nav.after_area_pick(
+        ViewState(), OPTS, nav.place_value(51.38, 0.54, "E06000035", None, "Gillingham")
+    )
+    assert (medway.level, medway.district, medway.mark[2]) == (
+        "district",
+        "E06000035",
+        "Gillingham",
+    )
+    assert medway.go_to("county", None).mark is None  # moving on lets the mark go
+    for bad in ("place:x", "place:99,99:E06000035::Nowhere", "place:51.3,0.5:E06000035::<b>"):
+        assert nav.after_area_pick(ViewState(), OPTS, bad) == ViewState()

@@ -79,6 +79,8 @@ def print_figure(model: MapModel, frame: Frame, labels: tuple[Label, ...] = ()) 
         fig.add_trace(_outline_trace(outline))
     far = _add_links(fig, model, extent, placer)
     ports = _add_ports(fig, model, placer)
+    if model.mark is not None:
+        ports.insert(0, _add_mark(fig, model.mark, placer))
     # Ports and "from ..." first (each is named once, at one point); area names then find
     # room inside their areas; home areas last (the key lists them all).
     for name, x, y, radius in ports:
@@ -265,6 +267,23 @@ def _add_ports(fig: go.Figure, model: MapModel, placer: Placer) -> list:
         (escape(short_port_name(p.name)), float(a), float(b), size / 2)
         for p, a, b, size in zip(model.ports, x, y, sizes, strict=True)
     ]
+
+
+def _add_mark(fig: go.Figure, mark, placer: Placer) -> tuple[str, float, float, float]:
+    """The place searched for: a dark dot in a white ring, named first of all labels."""
+    x, y = _bng.lonlat_to_bng([mark.lonlat[0]], [mark.lonlat[1]])
+    fig.add_trace(
+        go.Scatter(
+            x=[float(x[0])],
+            y=[float(y[0])],
+            mode="markers",
+            marker={"size": 11, "color": "#111111", "line": {"width": 3, "color": "white"}},
+            hoverinfo="skip",
+            showlegend=False,
+        )
+    )
+    placer.reserve(float(x[0]), float(y[0]), 8)
+    return escape(mark.name), float(x[0]), float(y[0]), 8.0
 
 
 def _place_area_labels(placer: Placer, labels: tuple[Label, ...]) -> None:

@@ -19,6 +19,7 @@ from dashboard.state import ViewState
 from dashboard.views import navigation as nav
 from dashboard.views.context import AppContext, Options, options
 from dashboard.views.loaded import period_notice
+from dashboard.views.place_search import area_options, picker_options, place_search_ready
 from dashboard.views.public import (
     block_coverage,
     block_of,
@@ -70,17 +71,19 @@ def layout(ctx: AppContext, opts: Options) -> html.Aside:
                 "Go to an area",
                 dcc.Dropdown(
                     id=ids.AREA_PICKER,
-                    placeholder="District or division",
-                    options=[{"label": "Kent and Medway", "value": "county:"}]
-                    + [{"label": a.name, "value": f"district:{a.code}"} for a in opts.districts]
-                    + [
-                        {"label": f"{a.name} (division)", "value": f"division:{a.code}"}
-                        for a in opts.divisions
-                    ],
+                    placeholder=_picker_hint(ctx),
+                    options=area_options(opts),
+                    search_order="original",  # places found first, in the search's order
                 ),
             ),
         ],
     )
+
+
+def _picker_hint(ctx: AppContext) -> str:
+    if place_search_ready(ctx):
+        return "District, division, town, village or postcode"
+    return "District or division"
 
 
 def _resolution_control(ctx: AppContext) -> dcc.Dropdown:
@@ -122,6 +125,18 @@ def controls(audience: Audience) -> list[tuple[str, str]]:
 def register(app: Dash, ctx: AppContext) -> None:
     present = controls(ctx.audience)
     control_ids = [cid for cid, _ in present]
+
+    @app.callback(
+        Output(ids.AREA_PICKER, "options"),
+        Input(ids.AREA_PICKER, "search_value"),
+        prevent_initial_call=True,
+    )
+    def find_places(text):
+        # The dropdown clears its search as an option is clicked: the list must stay as it
+        # is then, or the place clicked is gone before it is chosen.
+        if not text:
+            return no_update
+        return picker_options(ctx, options(ctx), text)
 
     @app.callback(
         Output(ids.URL, "search"),

@@ -161,6 +161,13 @@ def legend(model: map_view.MapModel) -> list:
                 className="legend-item",
             )
         )
+    if model.mark is not None:
+        items.append(
+            html.Span(
+                [html.Span(className="swatch dot mark"), f"Place searched: {model.mark.name}"],
+                className="legend-item",
+            )
+        )
     if model.base is not None and model.base.railways:
         items.append(
             html.Span(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import replace
+from html import escape
 
 from dashboard.views.basemap import MapBase
 from dashboard.views.map_model import MapModel
@@ -38,6 +39,8 @@ def map_figure(model: MapModel, settings: Settings) -> dict:
         data += _link_traces(model)
     if model.ports:
         data.append(_port_trace(model))
+    if model.mark is not None:
+        data += _mark_traces(model.mark)
     center, zoom = view_for_bounds(model.bounds, _MAP_WIDTH_PX, _MAP_HEIGHT_PX)
     layout = {
         "map": {"style": _style(settings), "center": center, "zoom": zoom},
@@ -55,6 +58,10 @@ def map_figure(model: MapModel, settings: Settings) -> dict:
     }
     if model.base is not None:
         _add_basemap(layout, model.base)
+    if model.mark is not None:
+        # Named first, and boxed, by the page's label drawing (assets/basemap_labels.js).
+        lon, lat = model.mark.lonlat
+        layout["meta"]["mark"] = [model.mark.name, lon, lat]
     if model.empty_message:
         layout["annotations"] = [
             *layout.get("annotations", []),
@@ -295,6 +302,23 @@ def _port_trace(model: MapModel) -> dict:
         "hovertemplate": "%{customdata}<extra></extra>",
         "name": "Port-of-entry events",
     }
+
+
+def _mark_traces(mark) -> list[dict]:
+    """The searched place: a dark dot in a white ring (two circles: MapLibre circles have no
+    outline in plotly), its name on hover and beside it (the page draws the name)."""
+    lon, lat = mark.lonlat
+    common = {"type": "scattermap", "lon": [lon], "lat": [lat], "mode": "markers",
+              "showlegend": False}  # fmt: skip
+    return [
+        {**common, "marker": {"size": 20, "color": "white"}, "hoverinfo": "skip"},
+        {
+            **common,
+            "marker": {"size": 12, "color": "#111111"},
+            "name": "Place searched",
+            "hovertemplate": f"Place searched: {escape(mark.name)}<extra></extra>",
+        },
+    ]
 
 
 def view_for_bounds(

@@ -70,6 +70,14 @@ class PortMarker:
 
 
 @dataclass(frozen=True)
+class PlaceMark:
+    """A place found by search (a town, village or postcode), marked where it is."""
+
+    name: str
+    lonlat: tuple[float, float]
+
+
+@dataclass(frozen=True)
 class Note:
     text: str
     warn: bool = False  # approximate boundaries, synthetic data, proxies
@@ -94,3 +102,4 @@ class MapModel:
     resolution: int = 7
     empty_message: str | None = None  # why nothing is drawn, when nothing is
     base: MapBase | None = None  # the basemap under the hexagons (None: none loaded)
+    mark: PlaceMark | None = None  # the place "Go to an area" found

@@ -26,7 +26,7 @@ from dashboard.views.labels import (
     selection_text,
 )
 from dashboard.views.loaded import empty_text, period_heading, uncovered_text, view_coverage
-from dashboard.views.map_model import Feature, LegendItem, MapModel, Note, Outline
+from dashboard.views.map_model import Feature, LegendItem, MapModel, Note, Outline, PlaceMark
 from dashboard.views.overlays import county_lines, ports
 from dashboard.views.places import nearest_towns
 from dashboard.views.public import resolve_view
@@ -42,6 +42,9 @@ def map_model(ctx: AppContext, state: ViewState, audience: Audience) -> MapModel
     """The map of a view, with the basemap for its area under it (when one is loaded)."""
     model = _map_model(ctx, state, audience)
     area = resolve_view(ctx, state, audience)
+    if area.mark is not None:
+        lat, lon, name = area.mark
+        model = replace(model, mark=PlaceMark(name, (lon, lat)))
     bounds = geo_view.area_bounds(ctx, area.level, area.area_code) or KENT_BOUNDS
     base = map_base(ctx, area.level, bounds)
     if base is None:

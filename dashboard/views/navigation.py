@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import date
+from urllib.parse import urlencode
 
 from dashboard.state import MEASURES, ViewState
 from dashboard.views.context import Options
@@ -121,7 +122,12 @@ def after_map_click(state: ViewState, opts: Options, point: dict | None) -> View
 
 
 def after_area_pick(state: ViewState, opts: Options, picked: str) -> ViewState:
-    """ "Go to an area": values are "county:", "district:CODE" or "division:CODE"."""
+    """ "Go to an area": values are "county:", "district:CODE", "division:CODE", or a place
+    found by search, "place:LAT,LON:DISTRICT:DIVISION:NAME" (see ``place_value``): the
+    division holding it (in a district without divisions, the district), with the place
+    marked."""
+    if picked.startswith("place:"):
+        return _after_place_pick(state, opts, picked)
     level, _, code = picked.partition(":")
     if level not in {"county", "district", "division"}:
         return state
@@ -140,3 +146,27 @@ def play_step(state: ViewState, opts: Options) -> tuple[ViewState, bool]:
     if month > opts.last_month:
         return state, True
     return replace(state, month_from=month, month_to=month), month >= opts.last_month
+
+
+def place_value(
+    lat: float, lon: float, district: str | None, division: str | None, name: str
+) -> str:
+    """The picker's value for a place found by search."""
+    return f"place:{lat:.5f},{lon:.5f}:{district or ''}:{division or ''}:{name}"
+
+
+def _after_place_pick(state: ViewState, opts: Options, picked: str) -> ViewState:
+    parts = picked.split(":", 4)
+    if len(parts) != 5:
+        return state
+    _, at, district, division, name = parts
+    mark = ViewState.from_query(f"?{urlencode({'at': at, 'place': name})}").mark
+    if mark is None:
+        return state
+    if opts.area("division", division):
+        moved = state.go_to("division", division, parent=opts.area("division", division).parent)
+    elif opts.area("district", district):
+        moved = state.go_to("district", district)
+    else:
+        moved = state.go_to("county", None)
+    return replace(moved, mark=mark)
