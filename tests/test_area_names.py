@@ -19,12 +19,9 @@ pytestmark = pytest.mark.shared_data
 def test_every_hexagons_division_is_named_with_its_own_district(dashboard_store, res):
     store = Store(dashboard_store.db_path)
     try:
-        parents = {
-            code: parent
-            for code, parent in store.fetch_rows(
-                "SELECT code, parent_code FROM areas WHERE level = 'division'"
-            )
-        }
+        parents = dict(
+            store.fetch_rows("SELECT code, parent_code FROM areas WHERE level = 'division'")
+        )
         names = dict(store.fetch_rows("SELECT code, name FROM areas"))
         cells = np.array(
             [r[0] for r in store.fetch_rows(f"SELECT DISTINCT cell_{res} FROM incidents "

@@ -141,12 +141,33 @@ def test_medway_has_its_towns_and_a_click_shows_the_hexagon(server, page, audien
     labels = _labels(page)
     assert {"Gillingham", "Chatham", "Rochester"} <= set(labels), labels
     _shot(page, f"medway-{audience}")
-    click_piece(page, inner_piece(pieces, district=MEDWAY))
+    # The analyst clicks the busiest hexagon (its incident list is checked below).
+    counted = [
+        (int(m.group(1)), p) for p in pieces if (m := re.search(r"Incidents: (\d+)", p["text"]))
+    ]
+    busiest = max(counted, key=lambda t: t[0])[1] if audience == "analyst" and counted else None
+    click_piece(page, busiest or inner_piece(pieces, district=MEDWAY))
     page.wait_for_url("**cell=*", timeout=WAIT)
     wait_settled(page)
     detail = page.locator("#panel-cell-detail")
     detail.wait_for(timeout=WAIT)
     assert "Incidents in this hexagon in the period" in detail.inner_text()
+    if audience == "analyst":
+        # The incident list fits the panel: short ids, the whole id on hover and in the cell.
+        ids_shown = page.locator("#panel-cell-detail .incident-id span[title]")
+        assert ids_shown.count() > 0
+        for i in range(ids_shown.count()):
+            shown = ids_shown.nth(i)
+            full, text = shown.get_attribute("title"), shown.inner_text()
+            assert text == (full if len(full) <= 11 else full[:10] + "…"), (text, full)
+        widths = page.evaluate(
+            "() => { const p = document.querySelector('#panel');"
+            " const t = document.querySelector('#panel-cell-detail table:last-of-type');"
+            " return [t.getBoundingClientRect().right, p.getBoundingClientRect().right]; }"
+        )
+        assert widths[0] <= widths[1] + 1, widths
+    detail.scroll_into_view_if_needed()
+    detail.screenshot(path=str(artifacts() / f"cell-detail-{audience}.png"))
     page.locator("#panel-trend").screenshot(path=str(artifacts() / f"trend-{audience}.png"))
     page.screenshot(path=str(artifacts() / f"medway-click-{audience}.png"), full_page=True)
 

@@ -160,3 +160,14 @@ def test_a_place_picked_goes_to_its_division_or_district_and_is_marked():
     assert medway.go_to("county", None).mark is None  # moving on lets the mark go
     for bad in ("place:x", "place:99,99:E06000035::Nowhere", "place:51.3,0.5:E06000035::<b>"):
         assert nav.after_area_pick(ViewState(), OPTS, bad) == ViewState()
+
+
+def test_long_incident_ids_are_cut_short_for_the_panel():
+    from dashboard.features.panel import _incident_row, short_id
+
+    police_uk = "a" * 64
+    assert short_id(police_uk) == "a" * 10 + "…" and short_id("DEMO-KC-001127") == "DEMO-KC-00…"
+    assert short_id("CL-12345") == "CL-12345"
+    row = _incident_row(("2018-10", "Drugs", police_uk, "On or near X", "police-uk"))
+    cell = row.children[2]
+    assert cell.children[0].title == police_uk and cell.children[1].children == police_uk

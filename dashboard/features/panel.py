@@ -78,6 +78,31 @@ def _render(ctx: AppContext, query: str | None) -> tuple:
     )
 
 
+ID_CHARS = 10  # police.uk ids are 64 hex characters: too wide for the panel
+
+
+def short_id(incident_id: str) -> str:
+    """The first characters of a long id (enough to tell incidents apart in one hexagon)."""
+    return incident_id if len(incident_id) <= ID_CHARS + 1 else incident_id[:ID_CHARS] + "…"
+
+
+def _incident_row(row) -> html.Tr:
+    """One incident: the id cut short, whole on hover (title) and for copying: the full id is
+    in the cell as text a screen reader reads and a copy takes, only not shown."""
+    when, category, incident_id, *rest = row
+    cell = html.Td(
+        [
+            html.Span(short_id(incident_id), title=incident_id, **{"aria-hidden": "true"}),
+            html.Span(incident_id, className="full-id"),
+        ],
+        className="incident-id",
+    )
+    where, source = ([*rest, "", ""])[:2]
+    # Where and the source in one cell: five columns do not fit the panel's width.
+    place = html.Td([where, html.Br(), html.Span(source, className="small")])
+    return html.Tr([html.Td(when), html.Td(category), cell, place])
+
+
 def _top_cell_lines(m: PanelModel) -> list[str]:
     """ "Dover Town, in or near Dover: 301": places, not H3 ids."""
     towns = nearest_towns([str_to_cell(h) for h, _, _ in m.top_cells])
@@ -274,11 +299,11 @@ def _cell(m: PanelModel) -> list:
             html.Table(
                 [
                     html.Thead(
-                        html.Tr([html.Th(h) for h in ("When", "Category", "Id", "Where", "Source")])
+                        html.Tr([html.Th(h) for h in ("When", "Category", "Id", "Where (source)")])
                     ),
-                    html.Tbody([html.Tr([html.Td(v) for v in row]) for row in c["incidents"]]),
+                    html.Tbody([_incident_row(row) for row in c["incidents"]]),
                 ],
-                className="totals",
+                className="totals incidents",
             )
         )
     return _section(f"Selected hexagon: {c['place']}", children)
