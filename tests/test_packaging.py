@@ -45,3 +45,25 @@ def test_the_checkout_serves_the_top_level_assets():
     from dashboard.app import ASSETS
 
     assert ASSETS == ROOT / "assets" and (ASSETS / "style.css").is_file()
+
+
+@pytest.mark.slow
+def test_the_build_uses_no_deprecated_setuptools_feature(tmp_path):
+    """`pip install .` builds a wheel with the build-system's setuptools: no deprecation
+    warning (the licence table was one, with a date after which builds stop working)."""
+    done = subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", ".", "--no-deps", "-w", str(tmp_path), "-v"],
+        cwd=ROOT,
+        check=False,  # a failure is reported below, with pip's own words
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    if done.returncode != 0 and "No matching distribution" in done.stderr + done.stdout:
+        pytest.skip("no package index to fetch setuptools from")
+    assert done.returncode == 0, done.stderr[-2000:]
+    log = done.stdout + done.stderr
+    assert "deprecated" not in log.lower(), [
+        line for line in log.splitlines() if "deprecat" in line.lower()
+    ]
+    assert list(tmp_path.glob("socmap-*.whl"))
