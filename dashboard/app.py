@@ -18,7 +18,7 @@ from dash import Dash, set_props
 from dash.exceptions import DependencyException
 from flask import Flask, request
 
-from dashboard import auth, ids, layout
+from dashboard import auth, ids, layout, statement
 from dashboard.features import FEATURES
 from dashboard.messages import plain_sentence
 from dashboard.views.context import AppContext
@@ -44,6 +44,7 @@ def create_app(store: Store, settings: Settings) -> Dash:
     server.config["MAX_CONTENT_LENGTH"] = 2 * 1024 * 1024
     accounts = Accounts.from_settings(settings)
     auth.install(server, settings, accounts)
+    statement.install(server)
     _error_pages(server)
     contexts = (
         AppContext.create(store, settings, Audience.PUBLIC),
@@ -66,6 +67,8 @@ def _dash_app(server: Flask, ctx: AppContext, prefix: str) -> Dash:
         serve_locally=True,
         on_error=_on_callback_error,
     )
+    # The page's language, for screen readers' pronunciation (WCAG 3.1.1).
+    app.index_string = app.index_string.replace("<html>", '<html lang="en-GB">', 1)
     app.layout = lambda: layout.page(ctx)
     for feature in FEATURES:
         feature.register(app, ctx)
