@@ -168,7 +168,13 @@ def test_medway_has_its_towns_and_a_click_shows_the_hexagon(server, page, audien
         assert widths[0] <= widths[1] + 1, widths
     detail.scroll_into_view_if_needed()
     detail.screenshot(path=str(artifacts() / f"cell-detail-{audience}.png"))
-    page.locator("#panel-trend").screenshot(path=str(artifacts() / f"trend-{audience}.png"))
+    # The chart with its key (page text under it).
+    page.locator("#panel-trend-legend").scroll_into_view_if_needed()
+    top = page.locator("#panel-trend").bounding_box()
+    key = page.locator("#panel-trend-legend").bounding_box()
+    clip = {"x": top["x"], "y": top["y"], "width": top["width"],
+            "height": key["y"] + key["height"] - top["y"]}  # fmt: skip
+    page.screenshot(path=str(artifacts() / f"trend-{audience}.png"), clip=clip)
     page.screenshot(path=str(artifacts() / f"medway-click-{audience}.png"), full_page=True)
 
 
