@@ -25,6 +25,7 @@ MAX_LABELS = {"county": 60, "district": 160, "division": 160}
 # longitude is 0.63 of a degree of latitude on the ground, and frames are up to 1.6 times as
 # wide as they are high.
 _MARGIN = 0.35
+_GRID = {"county": 1e-4}
 _LON_PER_LAT = 1.6 * 1.6
 
 
@@ -43,7 +44,7 @@ class MapBase:
 
     level: str
     bbox: tuple[float, float, float, float]
-    sea: dict | None  # the box less the land: drawn so the coast reads as a coast
+    sea: dict | None  # the data's box, under the land: so the coast reads as a coast
     land: tuple[dict, ...]
     water: tuple[dict, ...]
     coastline: tuple[dict, ...]
@@ -105,19 +106,24 @@ def _compute(ctx: AppContext, level: str, box: tuple[float, float, float, float]
     found = basemap(ctx.store, box, level=level, max_labels=MAX_LABELS[level])
     layers = found.layers
 
+    # Coordinates to a tenth of the level's simplification (about 10 m at county level, where
+    # shapes are simplified to about 70 m): fewer digits to send on every county view.
+    grid = _GRID.get(level)
+
     def geoms(name: str) -> tuple[dict, ...]:
-        return tuple(f["geometry"] for f in layers.get(name, {}).get("features", []))
+        found_geoms = [f["geometry"] for f in layers.get(name, {}).get("features", [])]
+        if grid is None or not found_geoms:
+            return tuple(found_geoms)
+        shapes = shapely.set_precision(
+            [shapely.geometry.shape(g) for g in found_geoms], grid, mode="pointwise"
+        )
+        return tuple(shapely.geometry.mapping(g) for g in shapes if not g.is_empty)
 
     land = geoms("land")
-    sea = None
-    if land:
-        # The sea only within the data's own box: beyond it nothing is known, so nothing
-        # is drawn (white), rather than sea where there is land.
-        data_box = shapely.box(*found.bbox)
-        shapes = [shapely.geometry.shape(g) for g in land]
-        water = data_box.difference(shapely.union_all(shapes))
-        if not water.is_empty:
-            sea = shapely.geometry.mapping(water.simplify(0.0002))
+    # The sea is the data's own box, drawn under the land (whose holes are the estuaries):
+    # beyond the box nothing is known, so nothing is drawn (white) rather than sea over land.
+    # A rectangle, not the box less the land: that would send the coastline twice.
+    sea = shapely.geometry.mapping(shapely.box(*found.bbox)) if land else None
     labels = tuple(
         PlaceLabel(
             name=str(f["properties"].get("name", "")),
