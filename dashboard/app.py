@@ -50,6 +50,7 @@ def create_app(store: Store, settings: Settings) -> Dash:
         AppContext.create(store, settings, Audience.PUBLIC),
         AppContext.create(store, settings, Audience.RESTRICTED),
     )
+    statement.install_basemap(server, contexts[0])  # public data: one context serves both
     public = _dash_app(server, contexts[0], "/")
     _dash_app(server, contexts[1], auth.RESTRICTED_PREFIX)
     server.extensions[CONTEXTS] = contexts  # for dashboard.warm

@@ -5,9 +5,12 @@ it: a reader who cannot use the map must know where the same figures are."""
 
 from __future__ import annotations
 
-from flask import Flask
+import json
+
+from flask import Flask, abort
 
 from dashboard.layout import TITLE
+from dashboard.views.basemap import URL_PREFIX, layer_geojson
 
 PATH = "/accessibility"
 PREPARED = "7 December 2026"
@@ -56,6 +59,27 @@ Service (EASS).</p>
 <p class="small">This statement was prepared on {PREPARED}. <a href="/">Back to the map</a></p>
 </main>
 """
+
+
+def install_basemap(server: Flask, ctx) -> None:
+    """The basemap's static layers at the addresses the map figures name
+    (``dashboard.views.basemap``): kept by the browser for a year, since an address names one
+    version of the loaded files and one box."""
+
+    @server.get(URL_PREFIX + "<key>/<layer>.geojson")
+    def _basemap_layer(key: str, layer: str):
+        doc = layer_geojson(ctx, key, layer)
+        if doc is None:
+            abort(404)
+        body = json.dumps(doc, separators=(",", ":"))
+        return (
+            body,
+            200,
+            {
+                "Content-Type": "application/geo+json",
+                "Cache-Control": "public, max-age=31536000, immutable",
+            },
+        )
 
 
 def install(server: Flask) -> None:

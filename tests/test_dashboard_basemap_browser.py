@@ -99,6 +99,11 @@ def test_the_county_map_has_a_light_basemap_named_towns_and_its_attribution(serv
     map_data(page)
     labels = _labels(page)
     assert {"Maidstone", "Canterbury"} <= set(labels), labels
+    # Places beyond the county are there to orient by, drawn quieter.
+    beyond = page.evaluate(
+        "() => [...document.querySelectorAll('#map .socmap-label.beyond')].map(e => e.textContent)"
+    )
+    assert beyond and "Maidstone" not in beyond and set(beyond) <= set(labels), beyond
     # County level: cities and towns only (OS settlement classes), no village.
     assert "Wye" not in labels and "Boughton under Blean" not in labels
     layers = _layers(page)

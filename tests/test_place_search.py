@@ -120,3 +120,33 @@ def test_without_context_data_the_picker_offers_areas_only(dashboard_store):
     )
     options = _search(browser, "Gillingham")
     assert options and not [o for o in options if o["value"].startswith("place:")]
+
+
+def test_the_basemap_layers_are_fetched_once_by_address(app):
+    """The figure names the static layers by address (a filter change sends no basemap); each
+    address answers its GeoJSON, kept by the browser; addresses of boxes no area has, of
+    unknown layers or malformed, answer 404 (nothing else can be made to compute)."""
+    client = app.server.test_client()
+    browser = Browser(client, "/")
+    state = browser.open("?d=E07000114&theme=knife_crime")
+    layers = browser.render(state, f"{ids.MAP}.figure")[ids.MAP]["figure"]["layout"]["map"][
+        "layers"
+    ]
+    urls = [lay["source"] for lay in layers if isinstance(lay["source"], str)]
+    assert len(urls) >= 4 and all(u.startswith("/basemap/") for u in urls)
+    for url in urls:
+        reply = client.get(url)
+        assert reply.status_code == 200 and "immutable" in reply.headers["Cache-Control"]
+        doc = reply.get_json(force=True)
+        assert doc["type"] == "FeatureCollection" and doc["features"], url
+    land = next(u for u in urls if u.endswith("/land.geojson"))
+    key = land.split("/")[2]
+    tag, level, box = key.split(",")
+    moved = ",".join([tag, level, "_".join(f"{float(v) + 0.001:.3f}" for v in box.split("_"))])
+    for bad in (
+        land.replace(key, moved),
+        land.replace(key, f"{'0' * 12},{level},{box}"),
+        land.replace("land.geojson", "secrets.geojson"),
+        "/basemap/x/land.geojson",
+    ):
+        assert client.get(bad).status_code == 404, bad

@@ -98,33 +98,41 @@ def _add_basemap(layout: dict, base: MapBase) -> None:
     width = _LINE_WIDTH.get(base.level, 1.0)
     layers: list[dict] = []
 
-    def add(geoms, kind: str, colour: str, **extra) -> None:
-        if geoms:
-            source = {
+    def add(geoms, kind: str, colour: str, layer: str | None = None, **extra) -> None:
+        if not geoms:
+            return
+        # The static layers by address (the browser fetches each once and keeps it); the
+        # sea, a rectangle, inline.
+        source = (
+            base.url(layer)
+            if layer and base.key
+            else {
                 "type": "FeatureCollection",
                 "features": [{"type": "Feature", "properties": {}, "geometry": g} for g in geoms],
             }
-            layers.append(
-                {
-                    "sourcetype": "geojson",
-                    "source": source,
-                    "type": kind,
-                    "color": colour,
-                    "below": "traces",
-                    **extra,
-                }
-            )
+        )
+        layers.append(
+            {
+                "sourcetype": "geojson",
+                "source": source,
+                "type": kind,
+                "color": colour,
+                "below": "traces",
+                **extra,
+            }
+        )
 
     add([base.sea] if base.sea else [], "fill", SEA)
-    add(base.land, "fill", LAND)
-    add(base.water, "fill", WATER)
-    add(base.coastline, "line", COAST, line={"width": width})
-    add(base.rivers, "line", RIVER, line={"width": width})
-    add(base.roads, "line", ROAD, line={"width": width})
-    add(base.railways, "line", RAIL, line={"width": width, "dash": [3, 1.5]})
+    add(base.land, "fill", LAND, "land")
+    add(base.water, "fill", WATER, "water")
+    add(base.coastline, "line", COAST, "coastline", line={"width": width})
+    add(base.rivers, "line", RIVER, "rivers", line={"width": width})
+    add(base.roads, "line", ROAD, "roads", line={"width": width})
+    add(base.railways, "line", RAIL, "railways", line={"width": width, "dash": [3, 1.5]})
     layout["map"]["layers"] = layers
     layout["meta"]["labels"] = [
-        [label.name, round(label.lon, 5), round(label.lat, 5), label.rank] for label in base.labels
+        [label.name, round(label.lon, 5), round(label.lat, 5), label.rank, label.in_kent_medway]
+        for label in base.labels
     ]
     if base.attribution:
         layout["annotations"] = [

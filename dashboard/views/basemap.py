@@ -10,6 +10,7 @@ Without basemap data loaded there is no basemap, and maps draw as before.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 
 import shapely
@@ -54,6 +55,12 @@ class MapBase:
     labels: tuple[PlaceLabel, ...]
     attribution: str
     notes: tuple[str, ...]
+    key: str = ""  # names these layers in the address the page fetches them from
+
+    def url(self, layer: str) -> str:
+        """Where the page fetches a layer (``layer_geojson``): the figure carries only this
+        address, and the browser keeps the file, so a filter change sends no basemap."""
+        return f"{URL_PREFIX}{self.key}/{layer}.geojson"
 
 
 def basemap_version(ctx: AppContext) -> tuple:
@@ -66,16 +73,71 @@ def basemap_version(ctx: AppContext) -> tuple:
     )
 
 
+URL_PREFIX = "/basemap/"
+FILE_LAYERS = ("land", "water", "coastline", "rivers", "roads", "railways")
+
+
 def map_base(
     ctx: AppContext, level: str, bounds: tuple[float, float, float, float]
 ) -> MapBase | None:
     """The basemap for an area's box at its level, or None without basemap data."""
+    return _base_for_box(ctx, level, _padded(bounds))
+
+
+def _base_for_box(ctx: AppContext, level: str, box: tuple) -> MapBase | None:
     version = basemap_version(ctx)
     if not version:
         return None
-    box = _padded(bounds)
-    key = ("basemap", version, level, box)
-    return ctx.lasting(key, lambda: _compute(ctx, level, box))
+    tag = hashlib.sha256(repr(version).encode()).hexdigest()[:12]
+    # Commas between the parts: a longitude west of Greenwich has a minus sign.
+    key = f"{tag},{level},{'_'.join(f'{v:.3f}' for v in box)}"
+    return ctx.lasting(("basemap", version, level, box), lambda: _compute(ctx, level, box, key))
+
+
+def layer_geojson(ctx: AppContext, key: str, layer: str) -> dict | None:
+    """The GeoJSON of one layer named by a :meth:`MapBase.url` (None for an address that
+    names no layer of the loaded basemap: another version, level or layer, or a malformed
+    one). Only boxes the dashboard itself asks for are computed: the key is checked."""
+    parts = key.split(",")
+    if layer not in FILE_LAYERS or len(parts) != 3 or parts[1] not in MAX_LABELS:
+        return None
+    try:
+        box = tuple(round(float(v), 3) for v in parts[2].split("_"))
+    except ValueError:
+        return None
+    if len(box) != 4 or not (box[0] < box[2] and box[1] < box[3]):
+        return None
+    if (parts[1], box) not in _area_boxes(ctx):
+        return None  # only the boxes of the loaded areas: no one can make it compute others
+    base = _base_for_box(ctx, parts[1], box)
+    if base is None or base.key != key:
+        return None
+    return {
+        "type": "FeatureCollection",
+        "features": [
+            {"type": "Feature", "properties": {}, "geometry": g} for g in getattr(base, layer)
+        ],
+    }
+
+
+def _area_boxes(ctx: AppContext) -> set[tuple]:
+    """Every (level, box) a map of the loaded areas asks for."""
+
+    def compute() -> set[tuple]:
+        from dashboard.views import geometry as geo_view  # noqa: PLC0415 - a cycle otherwise
+        from dashboard.views.context import options  # noqa: PLC0415
+        from dashboard.views.map_view import KENT_BOUNDS  # noqa: PLC0415
+
+        opts = options(ctx)
+        boxes = {("county", _padded(geo_view.area_bounds(ctx, "county", None) or KENT_BOUNDS))}
+        for level, areas in (("district", opts.districts), ("division", opts.divisions)):
+            for area in areas:
+                bounds = geo_view.area_bounds(ctx, level, area.code)
+                if bounds:
+                    boxes.add((level, _padded(bounds)))
+        return boxes
+
+    return ctx.lasting("basemap-boxes", compute)
 
 
 def _padded(bounds: tuple[float, ...]) -> tuple[float, float, float, float]:
@@ -102,7 +164,9 @@ def _sliver(geometry: dict) -> bool:
     return all(len(p.exterior.coords) <= 4 for p in shapely.get_parts(shape))
 
 
-def _compute(ctx: AppContext, level: str, box: tuple[float, float, float, float]) -> MapBase:
+def _compute(
+    ctx: AppContext, level: str, box: tuple[float, float, float, float], key: str
+) -> MapBase:
     found = basemap(ctx.store, box, level=level, max_labels=MAX_LABELS[level])
     layers = found.layers
 
@@ -148,4 +212,5 @@ def _compute(ctx: AppContext, level: str, box: tuple[float, float, float, float]
         labels=labels,
         attribution=found.attribution,
         notes=found.notes,
+        key=key,
     )
