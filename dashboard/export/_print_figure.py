@@ -87,7 +87,9 @@ def print_figure(model: MapModel, frame: Frame, labels: tuple[Label, ...] = ()) 
         placer.place(name, x, y, 9, positions=POSITIONS, weight=600, gap_px=radius)
     for name, x, y, inward in far:
         placer.place(f"from {name}", x, y, 9, positions=inward, weight=600, gap_px=4)
-    _place_area_labels(placer, labels)
+    leaders = _place_area_labels(placer, labels)
+    if leaders:
+        fig.add_trace(leader_trace(leaders))
     for name, x, y in _origin_points(model):
         placer.place(name, x, y, 8, positions=POSITIONS, gap_px=2)
     names = place_names(placer, base) if base is not None else 0
@@ -286,15 +288,17 @@ def _add_mark(fig: go.Figure, mark, placer: Placer) -> tuple[str, float, float, 
     return escape(mark.name), float(x[0]), float(y[0]), 8.0
 
 
-def _place_area_labels(placer: Placer, labels: tuple[Label, ...]) -> None:
-    """Area names inside their areas: on one line, on two, one size smaller, or not at all."""
+def _place_area_labels(placer: Placer, labels: tuple[Label, ...]) -> list:
+    """Area names inside their areas (on one line, on two, one size smaller), else beside
+    them with a leader line. Returns the leader lines."""
     if not labels:
-        return
+        return []
     x, y = _bng.lonlat_to_bng([lb.lon for lb in labels], [lb.lat for lb in labels])
+    unplaced = []
     for lb, a, b in sorted(
         zip(labels, x, y, strict=True), key=lambda t: -(t[0].shape.area if t[0].shape else 0)
     ):
-        placer.place(
+        placed = placer.place(
             lb.text,
             float(a),
             float(b),
@@ -310,6 +314,37 @@ def _place_area_labels(placer: Placer, labels: tuple[Label, ...]) -> None:
             weight=600,
             lines=two_lines(lb.text),
         )
+        if placed is None:
+            unplaced.append((lb, float(a), float(b)))
+    # A name with no room inside its area (Dartford, Gravesham on the county map) is placed
+    # beside it and led to it by a line, never left off.
+    leaders = []
+    for lb, a, b in unplaced:
+        for gap in (_LEADER_PX, 3 * _LEADER_PX):
+            placed = placer.place(
+                lb.text, a, b, lb.size, positions=POSITIONS, weight=600, gap_px=gap,
+                lines=two_lines(lb.text),
+            )  # fmt: skip
+            if placed is not None:
+                leaders.append(((a, b), (placed.x, placed.y)))
+                break
+    return leaders
+
+
+_LEADER_PX = 14
+
+
+def leader_trace(leaders: list) -> go.Scatter:
+    """Thin lines from an area's point to its name placed outside it."""
+    x: list = []
+    y: list = []
+    for (a, b), (c, d) in leaders:
+        x += [a, c, None]
+        y += [b, d, None]
+    return go.Scatter(
+        x=x, y=y, mode="lines", line={"width": 0.6, "color": "#57606a"},
+        hoverinfo="skip", showlegend=False,
+    )  # fmt: skip
 
 
 def _label_trace(labels: list[Placed], colour: str = "#1f2328") -> go.Scatter:
