@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import os
 import sqlite3
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -88,7 +89,7 @@ def prepare(path: Path) -> None:
     os.close(fd)
     con = _open(path)
     try:
-        con.execute("PRAGMA journal_mode=WAL")
+        _use_wal(con)
         con.execute("BEGIN IMMEDIATE")
         for statement in _DDL:
             con.execute(statement)
@@ -98,6 +99,28 @@ def prepare(path: Path) -> None:
         raise StoreError(f"{path}: not a usable accounts file ({exc})") from exc
     finally:
         con.close()
+
+
+def _use_wal(con: sqlite3.Connection) -> None:
+    """Put the file in WAL mode, waiting (up to the busy timeout) for another opener.
+
+    Several workers start at once on a new file. SQLite does not call the busy handler when
+    a rollback-mode file is switched to WAL while another connection holds a write lock (and a
+    new, empty file stays in rollback mode until its first transaction commits), so the switch
+    fails at once with "database is locked"; a worker failing here stops the whole server.
+    """
+    deadline = time.monotonic() + _BUSY_MS / 1000
+    pause = 0.01
+    while True:
+        try:
+            if con.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
+                con.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(pause)
+            pause = min(pause * 2, 0.2)
 
 
 @contextlib.contextmanager

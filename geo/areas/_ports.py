@@ -139,9 +139,9 @@ def load_ports(store: Store, path: str | Path, settings: Settings) -> PortsLoad:
 
 def read_ports_csv(path: Path, settings: Settings) -> tuple[Port, ...]:
     """Ports from a CSV with at least an id (port_id or locode), name, latitude, longitude."""
-    # Imported here: geo.ingest's package imports the partner loader, which imports this
-    # module's ports, so a module-level import is a cycle whenever the ports load first.
-    from geo.ingest._files import inspect_text_file  # noqa: PLC0415
+    # Imported here: geo.ingest places incidents with these ports, so a module-level import
+    # would make geo.areas and geo.ingest import each other.
+    from geo.ingest._files import inspect_text_file  # noqa: PLC0415 - see the comment above
 
     info = inspect_text_file(path)
     columns = _match_columns(path, info.header)

@@ -25,4 +25,14 @@ The dashboard and the command line hold no SQL and never open the store themselv
 ``socmap store upgrade``) write in their own transaction and keep their SQL with them.
 """
 
+import importlib
+
 __all__ = ["areas", "batches", "context", "counts", "coverage", "incidents", "ports"]
+
+
+def __getattr__(name: str) -> object:
+    # ``geo.store.queries.counts`` and the rest load on first use, like the other packages'
+    # names (geo._lazy), so that reading one subject does not import them all.
+    if name in __all__:
+        return importlib.import_module(f"{__name__}.{name}")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
