@@ -17,7 +17,7 @@ from dash import Dash, set_props
 from dash.exceptions import DependencyException
 from flask import Flask, request
 
-from dashboard import auth, ids, layout
+from dashboard import auth, ids, layout, statement
 from dashboard.features import FEATURES
 from dashboard.messages import plain_sentence
 from dashboard.views.context import AppContext
@@ -42,11 +42,13 @@ def create_app(store: Store, settings: Settings) -> Dash:
     server.config["MAX_CONTENT_LENGTH"] = 2 * 1024 * 1024
     accounts = Accounts.from_settings(settings)
     auth.install(server, settings, accounts)
+    statement.install(server)
     _error_pages(server)
     contexts = (
         AppContext.create(store, settings, Audience.PUBLIC),
         AppContext.create(store, settings, Audience.RESTRICTED),
     )
+    statement.install_basemap(server, contexts[0])  # public data: one context serves both
     public = _dash_app(server, contexts[0], "/")
     _dash_app(server, contexts[1], auth.RESTRICTED_PREFIX)
     server.extensions[CONTEXTS] = contexts  # for dashboard.warm
@@ -64,6 +66,8 @@ def _dash_app(server: Flask, ctx: AppContext, prefix: str) -> Dash:
         serve_locally=True,
         on_error=_on_callback_error,
     )
+    # The page's language, for screen readers' pronunciation (WCAG 3.1.1).
+    app.index_string = app.index_string.replace("<html>", '<html lang="en-GB">', 1)
     app.layout = lambda: layout.page(ctx)
     for feature in FEATURES:
         feature.register(app, ctx)

@@ -53,6 +53,9 @@ def page(ctx: AppContext) -> html.Div:
                     panel.layout(),
                 ],
             ),
+            html.Footer(
+                html.A("Accessibility statement", href="/accessibility"), className="footer"
+            ),
             html.Div(id=ids.BANNER_BOTTOM, className="banner"),
         ],
     )

@@ -38,6 +38,9 @@ class ViewState:
     measure: str = "count"
     res: int | None = None
     layers: tuple[str, ...] = ()
+    # A place found by "Go to an area" (a town, village or postcode), marked on the map:
+    # (latitude, longitude, name). Moving to another area lets it go.
+    mark: tuple[float, float, str] | None = None
 
     @property
     def level(self) -> str:
@@ -69,10 +72,10 @@ class ViewState:
     def go_to(self, level: str, code: str | None, parent: str | None = None) -> ViewState:
         """The same filters at another area: ``parent`` is a division's district."""
         if level == "county":
-            return replace(self, district=None, division=None, cell=None)
+            return replace(self, district=None, division=None, cell=None, mark=None)
         if level == "district":
-            return replace(self, district=code, division=None, cell=None)
-        return replace(self, district=parent or self.district, division=code, cell=None)
+            return replace(self, district=code, division=None, cell=None, mark=None)
+        return replace(self, district=parent or self.district, division=code, cell=None, mark=None)
 
     def to_query(self) -> str:
         pairs: list[tuple[str, str]] = []
@@ -92,6 +95,8 @@ class ViewState:
         if self.res:
             pairs.append(("res", str(self.res)))
         pairs += [("layer", layer) for layer in self.layers]
+        if self.mark:
+            pairs += [("at", f"{self.mark[0]:.5f},{self.mark[1]:.5f}"), ("place", self.mark[2])]
         return "?" + urlencode(pairs) if pairs else ""
 
     @classmethod
@@ -116,6 +121,7 @@ class ViewState:
             measure=first("m") if first("m") in MEASURES else "count",
             res=_res(first("res")),
             layers=tuple(x for x in q.get("layer", []) if x in LAYERS),
+            mark=_mark(first("at"), first("place")),
         )._consistent()
 
     def _consistent(self) -> ViewState:
@@ -159,6 +165,19 @@ def _month(value: str | None) -> date | None:
         return parse_month(value)
     except SocmapError:
         return None
+
+
+def _mark(at: str | None, name: str | None) -> tuple[float, float, str] | None:
+    """A marked place: a point near Kent and Medway and a name, else None."""
+    if not at or not name or not _NAME.match(name):
+        return None
+    try:
+        lat, lon = (float(v) for v in at.split(","))
+    except ValueError:
+        return None
+    if not (50.5 <= lat <= 51.9 and -0.6 <= lon <= 1.8):
+        return None
+    return (round(lat, 5), round(lon, 5), name)
 
 
 def _res(value: str | None) -> int | None:

@@ -23,8 +23,10 @@ import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import numpy as np
 import shapely
 
+from dashboard.export import _bng
 from dashboard.export._meta import ExportInfo
 from dashboard.export._rows import AreaRow, PieceRow
 from dashboard.state import MEASURES
@@ -41,6 +43,10 @@ if TYPE_CHECKING:
 # neither) started a second slower for them (benchmarks/export_bench.py).
 
 LAYER_FORMATS = ("csv", "geojson", "gpkg")
+# The smallest polygon part a layer keeps, in square metres: pieces cut at generalised
+# boundaries leave slivers of a few square metres (one was 2.7 m^2), which hold nothing
+# and which GIS tools report as errors. A feature made only of such parts keeps its largest.
+MIN_PART_M2 = 10.0
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")
 _DIGITS = 6  # about 0.1 m in WGS84: more than the boundaries' own precision
 # A number as a spreadsheet reads one: digits, one decimal point, an exponent. Not what
@@ -142,6 +148,43 @@ def _area_shapes(ctx: AppContext) -> dict:
 # -- writers ---------------------------------------------------------------------------------
 
 
+def without_empty_slivers(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Hexagon pieces that are slivers in whole (under MIN_PART_M2) and hold no published
+    incident are left out: a boundary's crumb, not a place. One holding incidents stays (the
+    pieces add up to the area totals)."""
+    if "count" not in frame or frame.empty:
+        return frame
+    grid = frame.geometry if frame.crs.to_epsg() == 27700 else frame.geometry.to_crs("EPSG:27700")
+    counts = frame["count"].fillna(0).astype(float)
+    return frame[~((grid.area.to_numpy() < MIN_PART_M2) & (counts.to_numpy() <= 0))]
+
+
+def valid_polygons(geoms: np.ndarray, *, bng: bool) -> np.ndarray:
+    """Each geometry as a valid (Multi)Polygon: repaired (``make_valid``: cutting hexagons at
+    boundaries and rounding vertices leave self-intersections), stray lines and points of a
+    repaired collection dropped, and parts under MIN_PART_M2 dropped (areas measured in
+    British National Grid: ``bng`` says the geometries are in it already, else WGS84)."""
+    out = np.empty(len(geoms), dtype=object)
+    for i, geom in enumerate(geoms):
+        if geom is None or geom.is_empty:
+            out[i] = geom
+            continue
+        fixed = geom if geom.is_valid else shapely.make_valid(geom)
+        polys = [p for p in shapely.get_parts(shapely.get_parts(fixed)) if p.geom_type == "Polygon"]
+        if not polys:
+            out[i] = None
+            continue
+        metric = polys if bng else _bng.shapes_to_bng(polys)
+        areas = shapely.area(np.asarray(metric, dtype=object))
+        keep = [p for p, a in zip(polys, areas, strict=True) if a >= MIN_PART_M2]
+        keep = keep or [polys[int(np.argmax(areas))]]
+        shape = keep[0] if len(keep) == 1 else shapely.MultiPolygon(keep)
+        if not shape.is_valid:  # parts of a repair that touch along an edge
+            shape = shapely.union_all(keep)
+        out[i] = shape
+    return out
+
+
 def spreadsheet_safe(value: object) -> str:
     """A cell's text that no spreadsheet runs as a formula: text starting with = + - @ or a
     tab or line break gets a leading apostrophe; real decimal numbers (-12.5 too) stay
@@ -206,10 +249,19 @@ def note_lines(info: ExportInfo) -> list[str]:
 def geojson_bytes(pieces: gpd.GeoDataFrame, areas: gpd.GeoDataFrame, info: ExportInfo) -> bytes:
     features = []
     for layer, frame in (("area", areas), ("hexagon", pieces)):
-        # Rounded vertex by vertex (RFC 7946 suggests 6 decimals; shapes are not altered).
+        # Rounded to 6 decimals (RFC 7946's suggestion; about 0.1 m), then made valid: a
+        # vertex moved by rounding can make an edge cross another.
         rounded = frame.set_geometry(
-            shapely.set_precision(frame.geometry.values, 10**-_DIGITS, mode="pointwise")
+            valid_polygons(
+                shapely.set_precision(
+                    shapely.make_valid(np.asarray(frame.geometry.values)), 10**-_DIGITS
+                ),
+                bng=False,
+            ),
+            crs=frame.crs,
         )
+        if layer == "hexagon":
+            rounded = without_empty_slivers(rounded)
         for feat in json.loads(rounded.to_json(na="null", drop_id=True))["features"]:
             feat["properties"] = {"layer": layer, **feat["properties"]}
             features.append(feat)
@@ -230,8 +282,14 @@ def gpkg_bytes(pieces: gpd.GeoDataFrame, areas: gpd.GeoDataFrame, info: ExportIn
     with tempfile.TemporaryDirectory(prefix="socmap-gpkg-") as tmp:
         path = Path(tmp) / "export.gpkg"
         for layer, frame in (("hexagons", pieces), ("areas", areas)):
+            grid = frame.to_crs("EPSG:27700")
+            grid = grid.set_geometry(
+                valid_polygons(np.asarray(grid.geometry.values), bng=True), crs=grid.crs
+            )
+            if layer == "hexagons":
+                grid = without_empty_slivers(grid)
             pyogrio.write_dataframe(
-                frame.to_crs("EPSG:27700"),
+                grid,
                 path,
                 layer=layer,
                 driver="GPKG",

@@ -124,14 +124,18 @@ def map_sheet(
 
 
 def area_labels(ctx: AppContext, state: ViewState) -> tuple[Label, ...]:
-    """District names on the county map, division names on a district's map."""
+    """District names on the county map, division names on a district's map, and the
+    division's own name on its map (it had none: a few cut polygons in white space)."""
     if state.level == "county":
         level, parent, size = "district", None, 11
     elif state.level == "district":
         level, parent, size = "division", state.district, 8
     else:
-        return ()
+        level, parent, size = "division", state.district, 11
     points = ctx.cached(("label-points", level, parent), lambda: _label_points(ctx, level, parent))
+    if state.level == "division":
+        name = area_name(ctx, "division", state.division)
+        points = [p for p in points if p[0] == name]
     # Escaped: plotly reads a little HTML in text, and names come from boundary files.
     return tuple(Label(escape(name), lon, lat, size, shape) for name, lon, lat, shape in points)
 

@@ -18,6 +18,7 @@ import plotly.graph_objects as go
 import shapely
 
 from dashboard.export import _bng
+from dashboard.export._basemap_print import attribution_annotation, basemap_traces, place_names
 from dashboard.export._labels import POSITIONS, Placed, Placer, short_port_name, two_lines
 from dashboard.figures.palette import WITHHELD_HATCH
 from dashboard.views.map_model import Feature, LegendItem, MapModel, Outline
@@ -26,6 +27,7 @@ FONT = "Liberation Sans, Arial, Helvetica, sans-serif"
 PIECE_EDGE = "#a9b1ba"  # a little lighter than on screen: boundaries must stand out on paper
 LINK_COLOUR = "rgba(106,61,154,0.7)"
 PORT_COLOUR = "#1b7837"
+PLACE_COLOUR = "#4a4f57"  # the basemap's place names: quieter than the areas' names
 _PAD = 0.03  # white space around the area, as a share of its size
 _NICE = (1, 2, 2.5, 5)
 
@@ -67,26 +69,40 @@ def print_figure(model: MapModel, frame: Frame, labels: tuple[Label, ...] = ()) 
     placer = Placer(extent.x0, extent.x1, extent.y0, extent.y1, per_px)
     _reserve_furniture(placer, extent, frame)
     fig = go.Figure()
+    base = model.base
+    if base is not None:
+        fig.add_traces(basemap_traces(base))
+        credit = attribution_annotation(base, FONT, placer)
     for item in model.legend:
         fig.add_trace(_class_trace(item, [f for f in model.features if f.klass == item.key]))
     for outline in model.outlines:
         fig.add_trace(_outline_trace(outline))
     far = _add_links(fig, model, extent, placer)
     ports = _add_ports(fig, model, placer)
+    if model.mark is not None:
+        ports.insert(0, _add_mark(fig, model.mark, placer))
     # Ports and "from ..." first (each is named once, at one point); area names then find
     # room inside their areas; home areas last (the key lists them all).
     for name, x, y, radius in ports:
         placer.place(name, x, y, 9, positions=POSITIONS, weight=600, gap_px=radius)
     for name, x, y, inward in far:
         placer.place(f"from {name}", x, y, 9, positions=inward, weight=600, gap_px=4)
-    _place_area_labels(placer, labels)
+    leaders = _place_area_labels(placer, labels)
+    if leaders:
+        fig.add_trace(leader_trace(leaders))
     for name, x, y in _origin_points(model):
         placer.place(name, x, y, 8, positions=POSITIONS, gap_px=2)
-    if placer.placed:
-        fig.add_trace(_label_trace(placer.placed))
+    names = place_names(placer, base) if base is not None else 0
+    marks = placer.placed[: len(placer.placed) - names]
+    if names:
+        fig.add_trace(_label_trace(placer.placed[-names:], colour=PLACE_COLOUR))
+    if marks:
+        fig.add_trace(_label_trace(marks))
     _add_scale_bar(fig, extent, frame)
     _add_north_arrow(fig, frame)
     _layout(fig, extent, frame)
+    if base is not None and credit is not None:
+        fig.add_annotation(**credit)
     if model.empty_message:
         fig.add_annotation(
             text=model.empty_message,
@@ -255,15 +271,34 @@ def _add_ports(fig: go.Figure, model: MapModel, placer: Placer) -> list:
     ]
 
 
-def _place_area_labels(placer: Placer, labels: tuple[Label, ...]) -> None:
-    """Area names inside their areas: on one line, on two, one size smaller, or not at all."""
+def _add_mark(fig: go.Figure, mark, placer: Placer) -> tuple[str, float, float, float]:
+    """The place searched for: a dark dot in a white ring, named first of all labels."""
+    x, y = _bng.lonlat_to_bng([mark.lonlat[0]], [mark.lonlat[1]])
+    fig.add_trace(
+        go.Scatter(
+            x=[float(x[0])],
+            y=[float(y[0])],
+            mode="markers",
+            marker={"size": 11, "color": "#111111", "line": {"width": 3, "color": "white"}},
+            hoverinfo="skip",
+            showlegend=False,
+        )
+    )
+    placer.reserve(float(x[0]), float(y[0]), 8)
+    return escape(mark.name), float(x[0]), float(y[0]), 8.0
+
+
+def _place_area_labels(placer: Placer, labels: tuple[Label, ...]) -> list:
+    """Area names inside their areas (on one line, on two, one size smaller), else beside
+    them with a leader line. Returns the leader lines."""
     if not labels:
-        return
+        return []
     x, y = _bng.lonlat_to_bng([lb.lon for lb in labels], [lb.lat for lb in labels])
+    unplaced = []
     for lb, a, b in sorted(
         zip(labels, x, y, strict=True), key=lambda t: -(t[0].shape.area if t[0].shape else 0)
     ):
-        placer.place(
+        placed = placer.place(
             lb.text,
             float(a),
             float(b),
@@ -279,9 +314,40 @@ def _place_area_labels(placer: Placer, labels: tuple[Label, ...]) -> None:
             weight=600,
             lines=two_lines(lb.text),
         )
+        if placed is None:
+            unplaced.append((lb, float(a), float(b)))
+    # A name with no room inside its area (Dartford, Gravesham on the county map) is placed
+    # beside it and led to it by a line, never left off.
+    leaders = []
+    for lb, a, b in unplaced:
+        for gap in (_LEADER_PX, 3 * _LEADER_PX):
+            placed = placer.place(
+                lb.text, a, b, lb.size, positions=POSITIONS, weight=600, gap_px=gap,
+                lines=two_lines(lb.text),
+            )  # fmt: skip
+            if placed is not None:
+                leaders.append(((a, b), (placed.x, placed.y)))
+                break
+    return leaders
 
 
-def _label_trace(labels: list[Placed]) -> go.Scatter:
+_LEADER_PX = 14
+
+
+def leader_trace(leaders: list) -> go.Scatter:
+    """Thin lines from an area's point to its name placed outside it."""
+    x: list = []
+    y: list = []
+    for (a, b), (c, d) in leaders:
+        x += [a, c, None]
+        y += [b, d, None]
+    return go.Scatter(
+        x=x, y=y, mode="lines", line={"width": 0.6, "color": "#57606a"},
+        hoverinfo="skip", showlegend=False,
+    )  # fmt: skip
+
+
+def _label_trace(labels: list[Placed], colour: str = "#1f2328") -> go.Scatter:
     return go.Scatter(
         x=[lb.x for lb in labels],
         y=[lb.y for lb in labels],
@@ -295,7 +361,7 @@ def _label_trace(labels: list[Placed]) -> go.Scatter:
         textfont={
             "family": FONT,
             "size": [lb.size for lb in labels],
-            "color": "#1f2328",
+            "color": colour,
             "weight": [lb.weight for lb in labels],
             "shadow": "0px 0px 2px #ffffff",
         },

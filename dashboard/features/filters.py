@@ -19,6 +19,7 @@ from dashboard.state import ViewState
 from dashboard.views import navigation as nav
 from dashboard.views.context import AppContext, Options, options
 from dashboard.views.loaded import period_notice
+from dashboard.views.place_search import area_options, picker_options, place_search_ready
 from dashboard.views.public import (
     block_coverage,
     block_of,
@@ -70,17 +71,19 @@ def layout(ctx: AppContext, opts: Options) -> html.Aside:
                 "Go to an area",
                 dcc.Dropdown(
                     id=ids.AREA_PICKER,
-                    placeholder="District or division",
-                    options=[{"label": "Kent and Medway", "value": "county:"}]
-                    + [{"label": a.name, "value": f"district:{a.code}"} for a in opts.districts]
-                    + [
-                        {"label": f"{a.name} (division)", "value": f"division:{a.code}"}
-                        for a in opts.divisions
-                    ],
+                    placeholder=_picker_hint(ctx),
+                    options=area_options(opts),
+                    search_order="original",  # places found first, in the search's order
                 ),
             ),
         ],
     )
+
+
+def _picker_hint(ctx: AppContext) -> str:
+    if place_search_ready(ctx):
+        return "District, division, town, village or postcode"
+    return "District or division"
 
 
 def _resolution_control(ctx: AppContext) -> dcc.Dropdown:
@@ -124,6 +127,18 @@ def register(app: Dash, ctx: AppContext) -> None:
     control_ids = [cid for cid, _ in present]
 
     @app.callback(
+        Output(ids.AREA_PICKER, "options"),
+        Input(ids.AREA_PICKER, "search_value"),
+        prevent_initial_call=True,
+    )
+    def find_places(text):
+        # The dropdown clears its search as an option is clicked: the list must stay as it
+        # is then, or the place clicked is gone before it is chosen.
+        if not text:
+            return no_update
+        return picker_options(ctx, options(ctx), text)
+
+    @app.callback(
         Output(ids.URL, "search"),
         Output(ids.STATE, "data"),
         *[Output(cid, prop) for cid, prop in present],
@@ -159,7 +174,7 @@ def register(app: Dash, ctx: AppContext) -> None:
         elif trigger in values:
             state = _after_controls(ctx, state, opts, values)
         elif trigger == ids.MAP:
-            state = nav.after_map_click(state, (click or {}).get("points", [{}])[0])
+            state = nav.after_map_click(state, opts, (click or {}).get("points", [{}])[0])
         elif trigger == ids.AREA_PICKER and picked:
             state = nav.after_area_pick(state, opts, picked)
         elif trigger == ids.PLAY:

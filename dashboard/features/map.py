@@ -161,6 +161,20 @@ def legend(model: map_view.MapModel) -> list:
                 className="legend-item",
             )
         )
+    if model.mark is not None:
+        items.append(
+            html.Span(
+                [html.Span(className="swatch dot mark"), f"Place searched: {model.mark.name}"],
+                className="legend-item",
+            )
+        )
+    if model.base is not None and model.base.railways:
+        items.append(
+            html.Span(
+                [html.Span(className="swatch line rail"), "Railway (approximate)"],
+                className="legend-item",
+            )
+        )
     if model.ports:
         items.append(
             html.Span(

@@ -10,7 +10,7 @@ from dash import Dash, Input, Output, dcc, html
 
 from dashboard import ids
 from dashboard.features import downloads
-from dashboard.figures.trend import series_traces
+from dashboard.figures.trend import PARTIAL_NAME, series_traces
 from dashboard.state import ViewState
 from dashboard.views.context import AppContext
 from dashboard.views.panel_view import PanelModel, hotspot_summary, panel_model
@@ -29,7 +29,10 @@ def layout() -> html.Aside:
         children=[
             html.H2(id=ids.PANEL_TITLE),
             html.Div(id=ids.TOTALS),
-            dcc.Graph(id=ids.TREND, config={"displayModeBar": False}, style={"height": "220px"}),
+            dcc.Graph(id=ids.TREND, config={"displayModeBar": False}, style={"height": "200px"}),
+            # The trend's key as page text under the chart: a legend inside a 200-pixel chart
+            # covered its axis and hid a line once four themes wrapped it onto two rows.
+            html.Div(id=ids.TREND_LEGEND, className="legend trend-legend", role="list"),
             html.Div(id=ids.HOTSPOT_SUMMARY),
             html.Div(id=ids.TOP_AREAS),
             html.Div(id=ids.TOP_CELLS),
@@ -46,6 +49,7 @@ def register(app: Dash, ctx: AppContext) -> None:
         Output(ids.PANEL_TITLE, "children"),
         Output(ids.TOTALS, "children"),
         Output(ids.TREND, "figure"),
+        Output(ids.TREND_LEGEND, "children"),
         Output(ids.TOP_AREAS, "children"),
         Output(ids.TOP_CELLS, "children"),
         Output(ids.CELL_DETAIL, "children"),
@@ -67,6 +71,7 @@ def _render(ctx: AppContext, query: str | None) -> tuple:
         [m.title, html.Div(m.period, className="small")],
         _totals(m),
         _trend_figure(m),
+        trend_legend(m),
         _top_areas(m),
         _section(
             "Busiest hexagons",
@@ -76,6 +81,31 @@ def _render(ctx: AppContext, query: str | None) -> tuple:
         ),
         _cell(m),
     )
+
+
+ID_CHARS = 10  # police.uk ids are 64 hex characters: too wide for the panel
+
+
+def short_id(incident_id: str) -> str:
+    """The first characters of a long id (enough to tell incidents apart in one hexagon)."""
+    return incident_id if len(incident_id) <= ID_CHARS + 1 else incident_id[:ID_CHARS] + "…"
+
+
+def _incident_row(row) -> html.Tr:
+    """One incident: the id cut short, whole on hover (title) and for copying: the full id is
+    in the cell as text a screen reader reads and a copy takes, only not shown."""
+    when, category, incident_id, *rest = row
+    cell = html.Td(
+        [
+            html.Span(short_id(incident_id), title=incident_id, **{"aria-hidden": "true"}),
+            html.Span(incident_id, className="full-id"),
+        ],
+        className="incident-id",
+    )
+    where, source = ([*rest, "", ""])[:2]
+    # Where and the source in one cell: five columns do not fit the panel's width.
+    place = html.Td([where, html.Br(), html.Span(source, className="small")])
+    return html.Tr([html.Td(when), html.Td(category), cell, place])
 
 
 def _top_cell_lines(m: PanelModel) -> list[str]:
@@ -191,7 +221,7 @@ def _trend_figure(m: PanelModel) -> dict:
         "template": _template(),
         "title": {"text": m.trend_title, "font": {"size": 13}},
         "margin": {"l": 36, "r": 8, "t": 30, "b": 44 if m.trend_labels else 30},
-        "legend": {"orientation": "h", "y": -0.25, "font": {"size": 11}},
+        "showlegend": False,  # the key is page text under the chart (trend_legend)
         "yaxis": {"rangemode": "tozero", "title": {}},
         "xaxis": _trend_axis(m),
         "plot_bgcolor": "white",
@@ -214,6 +244,36 @@ def _trend_figure(m: PanelModel) -> dict:
     return {"data": data, "layout": layout}
 
 
+def trend_legend(m: PanelModel) -> list:
+    """The trend's key: each theme's line in its colour, and the hollow partial marker when a
+    point is partial."""
+    if not m.trend:
+        return []
+    items = [
+        html.Span(
+            [
+                html.Span(
+                    className="swatch line",
+                    style={"background": _TREND_COLOURS[i % len(_TREND_COLOURS)]},
+                ),
+                name,
+            ],
+            className="legend-item",
+            role="listitem",
+        )
+        for i, name in enumerate(m.trend)
+    ]
+    if any("partial" in (m.trend_status.get(name) or []) for name in m.trend):
+        items.append(
+            html.Span(
+                [html.Span(className="swatch hollow"), PARTIAL_NAME],
+                className="legend-item",
+                role="listitem",
+            )
+        )
+    return items
+
+
 @functools.cache
 def _template() -> dict:
     return go.Figure().to_plotly_json()["layout"]["template"]
@@ -224,9 +284,17 @@ def _trend_axis(m: PanelModel) -> dict:
         return {"title": {}, "type": "category", "tickangle": 0, "tickfont": {"size": 10}}
     return {
         "title": {},
-        "tickformat": "%b %Y",
-        "dtick": "M1" if len(m.trend_months) <= 6 else "M3",
+        **_month_ticks(len(m.trend_months)),
     }
+
+
+def _month_ticks(months: int) -> dict:
+    """Month ticks far enough apart that their labels never overlap in the panel (about six
+    fit): every month up to 6, a quarter up to 18, half-years to 36, then years."""
+    for most, step in ((6, 1), (18, 3), (36, 6), (72, 12)):
+        if months <= most:
+            return {"dtick": f"M{step}", "tickformat": "%b %Y" if step < 12 else "%Y"}
+    return {"dtick": "M24", "tickformat": "%Y"}
 
 
 def _top_areas(m: PanelModel) -> list:
@@ -276,11 +344,11 @@ def _cell(m: PanelModel) -> list:
             html.Table(
                 [
                     html.Thead(
-                        html.Tr([html.Th(h) for h in ("When", "Category", "Id", "Where", "Source")])
+                        html.Tr([html.Th(h) for h in ("When", "Category", "Id", "Where (source)")])
                     ),
-                    html.Tbody([html.Tr([html.Td(v) for v in row]) for row in c["incidents"]]),
+                    html.Tbody([_incident_row(row) for row in c["incidents"]]),
                 ],
-                className="totals",
+                className="totals incidents",
             )
         )
     return _section(f"Selected hexagon: {c['place']}", children)

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import math
 from dataclasses import replace
+from html import escape
 
+from dashboard.views.basemap import MapBase
 from dashboard.views.map_model import MapModel
 from geo.settings import Settings
 
@@ -37,6 +39,8 @@ def map_figure(model: MapModel, settings: Settings) -> dict:
         data += _link_traces(model)
     if model.ports:
         data.append(_port_trace(model))
+    if model.mark is not None:
+        data += _mark_traces(model.mark)
     center, zoom = view_for_bounds(model.bounds, _MAP_WIDTH_PX, _MAP_HEIGHT_PX)
     layout = {
         "map": {"style": _style(settings), "center": center, "zoom": zoom},
@@ -52,8 +56,15 @@ def map_figure(model: MapModel, settings: Settings) -> dict:
         # above is for a typical size, until the page has measured the map).
         "meta": {"bounds": list(model.bounds)},
     }
+    if model.base is not None:
+        _add_basemap(layout, model.base)
+    if model.mark is not None:
+        # Named first, and boxed, by the page's label drawing (assets/basemap_labels.js).
+        lon, lat = model.mark.lonlat
+        layout["meta"]["mark"] = [model.mark.name, lon, lat]
     if model.empty_message:
         layout["annotations"] = [
+            *layout.get("annotations", []),
             {
                 "text": model.empty_message,
                 "x": 0.5,
@@ -63,9 +74,83 @@ def map_figure(model: MapModel, settings: Settings) -> dict:
                 "showarrow": False,
                 "font": {"size": 15},
                 "bgcolor": "white",
-            }
+            },
         ]
     return {"data": data, "layout": layout}
+
+
+# The basemap's colours: quiet, so the hexagons' classes stay the strongest thing on the map.
+SEA = "#dbe9f4"
+LAND = "#f4f2ec"
+WATER = "#c6dced"
+COAST = "#8fb0c8"
+RAIL = "#6b6b6b"
+ROAD = "#d9a85b"
+RIVER = "#8fbbdd"
+_LINE_WIDTH = {"county": 0.8, "district": 1.2, "division": 1.5}
+
+
+def _add_basemap(layout: dict, base: MapBase) -> None:
+    """The basemap as MapLibre layers under the hexagons (GeoJSON sources need no tile
+    server, so they draw offline), its place names for the page to draw as text (offline
+    MapLibre has no font server for map text: see ``assets/basemap_labels.js``), and the
+    attribution the licences require, printed on the map."""
+    width = _LINE_WIDTH.get(base.level, 1.0)
+    layers: list[dict] = []
+
+    def add(geoms, kind: str, colour: str, layer: str | None = None, **extra) -> None:
+        if not geoms:
+            return
+        # The static layers by address (the browser fetches each once and keeps it); the
+        # sea, a rectangle, inline.
+        source = (
+            base.url(layer)
+            if layer and base.key
+            else {
+                "type": "FeatureCollection",
+                "features": [{"type": "Feature", "properties": {}, "geometry": g} for g in geoms],
+            }
+        )
+        layers.append(
+            {
+                "sourcetype": "geojson",
+                "source": source,
+                "type": kind,
+                "color": colour,
+                "below": "traces",
+                **extra,
+            }
+        )
+
+    add([base.sea] if base.sea else [], "fill", SEA)
+    add(base.land, "fill", LAND, "land")
+    add(base.water, "fill", WATER, "water")
+    add(base.coastline, "line", COAST, "coastline", line={"width": width})
+    add(base.rivers, "line", RIVER, "rivers", line={"width": width})
+    add(base.roads, "line", ROAD, "roads", line={"width": width})
+    add(base.railways, "line", RAIL, "railways", line={"width": width, "dash": [3, 1.5]})
+    layout["map"]["layers"] = layers
+    layout["meta"]["labels"] = [
+        [label.name, round(label.lon, 5), round(label.lat, 5), label.rank, label.in_kent_medway]
+        for label in base.labels
+    ]
+    if base.attribution:
+        layout["annotations"] = [
+            *layout.get("annotations", []),
+            {
+                "text": base.attribution,
+                "x": 1,
+                "y": 0,
+                "xref": "paper",
+                "yref": "paper",
+                "xanchor": "right",
+                "yanchor": "bottom",
+                "showarrow": False,
+                "font": {"size": 9, "color": "#444"},
+                "bgcolor": "rgba(255,255,255,0.8)",
+                "align": "right",
+            },
+        ]
 
 
 def _style(settings: Settings) -> str | dict:
@@ -225,6 +310,23 @@ def _port_trace(model: MapModel) -> dict:
         "hovertemplate": "%{customdata}<extra></extra>",
         "name": "Port-of-entry events",
     }
+
+
+def _mark_traces(mark) -> list[dict]:
+    """The searched place: a dark dot in a white ring (two circles: MapLibre circles have no
+    outline in plotly), its name on hover and beside it (the page draws the name)."""
+    lon, lat = mark.lonlat
+    common = {"type": "scattermap", "lon": [lon], "lat": [lat], "mode": "markers",
+              "showlegend": False}  # fmt: skip
+    return [
+        {**common, "marker": {"size": 20, "color": "white"}, "hoverinfo": "skip"},
+        {
+            **common,
+            "marker": {"size": 12, "color": "#111111"},
+            "name": "Place searched",
+            "hovertemplate": f"Place searched: {escape(mark.name)}<extra></extra>",
+        },
+    ]
 
 
 def view_for_bounds(

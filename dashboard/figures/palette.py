@@ -58,7 +58,7 @@ def count_classes(values: np.ndarray, n_classes: int = 5) -> tuple[list[LegendCl
     # The first class starts at the smallest count shown: in the public view that is k,
     # so the legend never suggests that counts from 1 to k-1 appear.
     lower = int(positive.min())
-    colours = _spread(YLORRD, len(uppers))
+    colours = _spread(YLORRD, len(uppers), small=int(positive.max()) < SMALL_COUNTS)
     for i, upper in enumerate(uppers):
         label = f"{lower}" if upper == lower else f"{lower} to {upper}"
         legend.append(LegendClass(f"c{i + 1}", label, colours[i]))
@@ -99,9 +99,15 @@ def jenks_breaks(values: np.ndarray, k: int) -> list[int]:
     return sorted(bounds)
 
 
-def _spread(palette: list[str], n: int) -> list[str]:
-    """``n`` colours from a palette, keeping the darkest for the top class."""
-    if n >= len(palette):
+# Below this maximum a map holds only a few small counts: its classes take the palette's light
+# end, so 1 incident is never dark red because the busiest hexagon has 2.
+SMALL_COUNTS = 10
+
+
+def _spread(palette: list[str], n: int, *, small: bool = False) -> list[str]:
+    """``n`` colours from a palette, keeping the darkest for the top class (the lightest
+    ``n`` when every count is small)."""
+    if n >= len(palette) or small:
         return palette[:n]
     picks = np.round(np.linspace(len(palette) - n, len(palette) - 1, n)).astype(int)
     return [palette[i] for i in picks]

@@ -9,6 +9,10 @@ proxies, synthetic data and disclosure rules.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from dashboard.views.basemap import MapBase
 
 
 @dataclass(frozen=True)
@@ -66,6 +70,14 @@ class PortMarker:
 
 
 @dataclass(frozen=True)
+class PlaceMark:
+    """A place found by search (a town, village or postcode), marked where it is."""
+
+    name: str
+    lonlat: tuple[float, float]
+
+
+@dataclass(frozen=True)
 class Note:
     text: str
     warn: bool = False  # approximate boundaries, synthetic data, proxies
@@ -89,3 +101,5 @@ class MapModel:
     ports: tuple[PortMarker, ...] = field(default=())
     resolution: int = 7
     empty_message: str | None = None  # why nothing is drawn, when nothing is
+    base: MapBase | None = None  # the basemap under the hexagons (None: none loaded)
+    mark: PlaceMark | None = None  # the place "Go to an area" found

@@ -14,6 +14,7 @@ from dashboard.figures import palette
 from dashboard.state import ViewState
 from dashboard.views import geometry as geo_view
 from dashboard.views import measures
+from dashboard.views.basemap import map_base
 from dashboard.views.context import AppContext
 from dashboard.views.counts import ViewCounts, view_counts
 from dashboard.views.labels import (
@@ -25,7 +26,7 @@ from dashboard.views.labels import (
     selection_text,
 )
 from dashboard.views.loaded import empty_text, period_heading, uncovered_text, view_coverage
-from dashboard.views.map_model import Feature, LegendItem, MapModel, Note, Outline
+from dashboard.views.map_model import Feature, LegendItem, MapModel, Note, Outline, PlaceMark
 from dashboard.views.overlays import county_lines, ports
 from dashboard.views.places import nearest_towns
 from dashboard.views.public import resolve_view
@@ -38,6 +39,21 @@ NEAR_ORIGIN_WEST, NEAR_ORIGIN_NORTH = -0.8, 51.9  # roughly London and the home 
 
 
 def map_model(ctx: AppContext, state: ViewState, audience: Audience) -> MapModel:
+    """The map of a view, with the basemap for its area under it (when one is loaded)."""
+    model = _map_model(ctx, state, audience)
+    area = resolve_view(ctx, state, audience)
+    if area.mark is not None:
+        lat, lon, name = area.mark
+        model = replace(model, mark=PlaceMark(name, (lon, lat)))
+    bounds = geo_view.area_bounds(ctx, area.level, area.area_code) or KENT_BOUNDS
+    base = map_base(ctx, area.level, bounds)
+    if base is None:
+        return model
+    notes = tuple(Note(f"Basemap: {text}.", warn=True) for text in base.notes)
+    return replace(model, base=base, notes=model.notes + notes)
+
+
+def _map_model(ctx: AppContext, state: ViewState, audience: Audience) -> MapModel:
     state = resolve_view(ctx, state, audience)
     policy = DisclosurePolicy.from_settings(ctx.settings)
     cov = view_coverage(ctx, state, audience)

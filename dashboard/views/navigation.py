@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import date
+from urllib.parse import urlencode
 
 from dashboard.state import MEASURES, ViewState
 from dashboard.views.context import Options
@@ -96,22 +97,37 @@ def from_controls(
     return replace(state, **changes)
 
 
-def after_map_click(state: ViewState, point: dict | None) -> ViewState:
+def after_map_click(state: ViewState, opts: Options, point: dict | None) -> ViewState:
     """A click on a hexagon piece: county -> its district, district -> its division,
-    division (or a district without divisions) -> that hexagon's detail."""
+    division (or a district without divisions, such as Medway) -> that hexagon's detail.
+
+    A piece carries the code of the leaf area it was cut to: a division, or the district
+    itself where the district has no divisions. So the codes are checked against the loaded
+    areas: a district code in the division slot is no division to drill into (it was, and
+    a click in Medway did nothing)."""
     custom = (point or {}).get("customdata")
     if not custom or len(custom) < 3:
         return state
-    cell, division, district = custom[0], custom[1] or None, custom[2] or None
-    if state.level == "county" and district:
+    cell, area, district = custom[0], custom[1] or None, custom[2] or None
+    division = opts.area("division", area)
+    if division is not None:
+        district = division.parent
+    if state.level == "county" and opts.area("district", district):
         return state.go_to("district", district)
-    if state.level == "district" and division:
-        return state.go_to("division", division, parent=district)
+    if state.level == "district" and division is not None:
+        return state.go_to("division", division.code, parent=division.parent)
+    if not isinstance(cell, str) or not cell:
+        return state
     return replace(state, cell=cell)
 
 
 def after_area_pick(state: ViewState, opts: Options, picked: str) -> ViewState:
-    """ "Go to an area": values are "county:", "district:CODE" or "division:CODE"."""
+    """ "Go to an area": values are "county:", "district:CODE", "division:CODE", or a place
+    found by search, "place:LAT,LON:DISTRICT:DIVISION:NAME" (see ``place_value``): the
+    division holding it (in a district without divisions, the district), with the place
+    marked."""
+    if picked.startswith("place:"):
+        return _after_place_pick(state, opts, picked)
     level, _, code = picked.partition(":")
     if level not in {"county", "district", "division"}:
         return state
@@ -130,3 +146,27 @@ def play_step(state: ViewState, opts: Options) -> tuple[ViewState, bool]:
     if month > opts.last_month:
         return state, True
     return replace(state, month_from=month, month_to=month), month >= opts.last_month
+
+
+def place_value(
+    lat: float, lon: float, district: str | None, division: str | None, name: str
+) -> str:
+    """The picker's value for a place found by search."""
+    return f"place:{lat:.5f},{lon:.5f}:{district or ''}:{division or ''}:{name}"
+
+
+def _after_place_pick(state: ViewState, opts: Options, picked: str) -> ViewState:
+    parts = picked.split(":", 4)
+    if len(parts) != 5:
+        return state
+    _, at, district, division, name = parts
+    mark = ViewState.from_query(f"?{urlencode({'at': at, 'place': name})}").mark
+    if mark is None:
+        return state
+    if opts.area("division", division):
+        moved = state.go_to("division", division, parent=opts.area("division", division).parent)
+    elif opts.area("district", district):
+        moved = state.go_to("district", district)
+    else:
+        moved = state.go_to("county", None)
+    return replace(moved, mark=mark)

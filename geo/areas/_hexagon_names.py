@@ -46,9 +46,18 @@ def cells_to_places(store: Store, cells: np.ndarray, res: int) -> pd.DataFrame:
         )
         nearest = incidents.nearest_places(store, wanted).to_pandas()
         found = pd.concat([found, nearest], ignore_index=True)
-    names = [(a.level, a.code, a.name) for a in areas.areas(store)]
+    loaded = areas.areas(store)
+    names = [(a.level, a.code, a.name) for a in loaded]
     frame = frame.merge(found, on="cell", how="left")
     frame["place"] = frame["place"].map(_short, na_action="ignore")
+    # The district is the division's own: the most common division and the most common
+    # district of a cell's incidents can disagree at a boundary, which printed
+    # "Gravesham Rural (Medway)", a division in a district it is not in.
+    parents = {a.code: a.parent for a in loaded if a.level == "division" and a.parent}
+    frame["district"] = [
+        parents.get(v, d) if isinstance(v, str) else d
+        for v, d in zip(frame["division"], frame["district"], strict=True)
+    ]
     lookup = {(level, code): name for level, code, name in names}
     for level in ("district", "division"):
         frame[f"{level}_name"] = [

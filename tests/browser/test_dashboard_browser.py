@@ -9,8 +9,6 @@ import itertools
 import re
 
 import pytest
-import shapely
-import shapely.geometry
 from playwright.sync_api import expect
 
 from dashboard import ids
@@ -19,9 +17,12 @@ from tests.support.browser import (
     ARGS,
     CHROMIUM,
     MAP_DATA_JS,
-    PROJECT_JS,
     artifacts,
+    click_piece,
+    inner_piece,
+    map_data,
     require_chromium,
+    wait_settled,
 )
 from tests.support.browser import served as serve
 
@@ -65,49 +66,6 @@ def page(browser, request):
     pg.screenshot(path=str(artifacts() / f"{request.node.name}.png"), full_page=True)
     context.close()
     assert errors == [], f"errors in the browser console: {errors}"
-
-
-def map_data(pg) -> dict:
-    pg.wait_for_function(f"({MAP_DATA_JS})() && ({MAP_DATA_JS})().pieces.length > 0", timeout=WAIT)
-    pg.wait_for_timeout(500)  # let MapLibre finish drawing
-    return pg.evaluate(MAP_DATA_JS)
-
-
-def wait_settled(pg) -> None:
-    pg.wait_for_load_state("networkidle")
-    pg.wait_for_function("!document.querySelector('[data-dash-is-loading=\"true\"]')", timeout=WAIT)
-
-
-def click_piece(pg, piece: dict) -> None:
-    # A point surely inside the piece (a piece cut at a boundary need not be convex).
-    point = shapely.geometry.shape(piece["geometry"]).representative_point()
-    at = pg.evaluate(PROJECT_JS, [point.x, point.y])
-    assert at["left"] < at["x"] < at["left"] + at["w"], "piece is off screen"
-    pg.mouse.click(at["x"], at["y"])
-
-
-def inner_piece(
-    pieces: list[dict], *, district: str | None = None, division: str | None = None
-) -> dict:
-    """A piece of the area nearest its middle: a whole hexagon (not cut) where there is one,
-    else the largest piece (Part 1's automatic size can be coarse, every hexagon cut)."""
-    mine = [
-        p
-        for p in pieces
-        if (district is None or p["custom"][2] == district)
-        and (division is None or p["custom"][1] == division)
-    ]
-    assert mine
-    shapes = [shapely.geometry.shape(p["geometry"]) for p in mine]
-    whole = [
-        (p, g)
-        for p, g in zip(mine, shapes, strict=True)
-        if p["geometry"]["type"] == "Polygon" and len(p["geometry"]["coordinates"][0]) == 7
-    ]
-    if not whole:
-        return max(zip(mine, shapes, strict=True), key=lambda pg: pg[1].area)[0]
-    middle = shapely.MultiPoint([g.centroid for _, g in whole]).centroid
-    return min(whole, key=lambda pg: pg[1].centroid.distance(middle))[0]
 
 
 def _slider_labels_fit(pg) -> None:

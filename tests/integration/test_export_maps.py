@@ -251,7 +251,7 @@ def test_map_text_and_county_lines_stay_inside_the_frame():
         assert y0 < y < y1, name
 
 
-def test_area_names_stay_inside_their_area_or_are_left_off():
+def test_area_names_stay_inside_their_area_or_are_led_to_it():
     import shapely
 
     from dashboard.export._bng import lonlat_to_bng
@@ -268,7 +268,12 @@ def test_area_names_stay_inside_their_area_or_are_left_off():
     labels = (fits, too_big, sliver)
     fig = print_figure(replace(model, links=(), ports=()), Frame(600, 400), labels)
     (text,) = [t for t in fig.data if t.mode == "text"]
-    assert list(text.text) == ["Tiny"]
+    # Issue 18: a name with no room inside its area is not left off but placed beside it,
+    # with a leader line from the area's point (one line per such name).
+    shown = [t.replace("<br>", " ") for t in text.text]
+    assert shown[0] == "Tiny" and sorted(shown[1:]) == ["A very long division name indeed", "Thin"]
+    (leaders,) = [t for t in fig.data if t.mode == "lines" and t.line.color == "#57606a"]
+    assert sum(v is None for v in leaders.x) == 2
 
 
 def test_the_vendored_plotly_bundle_is_the_plotly_packages_release():

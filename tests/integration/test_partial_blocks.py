@@ -90,6 +90,14 @@ def test_the_trend_marks_the_one_month_quarter_partial_in_the_figure_data(ctx):
     assert "partial" in hollow["name"] and "partial" in hollow["hovertemplate"]
     # The segment to it is dashed.
     assert dashed["line"]["dash"] == "dash" and dashed["y"] == [50, 136, None]
+    # The key is page text under the chart (a legend inside it covered the axis): the theme's
+    # line and the hollow partial marker.
+    from dashboard.features.panel import trend_legend
+    from dashboard.figures.trend import PARTIAL_NAME
+
+    assert figure["layout"]["showlegend"] is False
+    key = str(trend_legend(panel))
+    assert name in key and PARTIAL_NAME in key
 
 
 def test_a_whole_quarter_is_compared_with_a_partial_one_per_day(ctx):

@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+import shapely
+import shapely.geometry
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = [
@@ -133,3 +135,54 @@ PROJECT_JS = """([lon, lat]) => {
   return {x: box.left + p.x, y: box.top + p.y, w: box.width, h: box.height,
           left: box.left, top: box.top};
 }"""
+
+
+# Reading and clicking the map in a page (shared by the browser tests).
+MAP_WAIT = 30_000
+
+
+def map_data(pg) -> dict:
+    pg.wait_for_function(
+        f"({MAP_DATA_JS})() && ({MAP_DATA_JS})().pieces.length > 0", timeout=MAP_WAIT
+    )
+    pg.wait_for_timeout(500)  # let MapLibre finish drawing
+    return pg.evaluate(MAP_DATA_JS)
+
+
+def wait_settled(pg) -> None:
+    pg.wait_for_load_state("networkidle")
+    pg.wait_for_function(
+        "!document.querySelector('[data-dash-is-loading=\"true\"]')", timeout=MAP_WAIT
+    )
+
+
+def click_piece(pg, piece: dict) -> None:
+    # A point surely inside the piece (a piece cut at a boundary need not be convex).
+    point = shapely.geometry.shape(piece["geometry"]).representative_point()
+    at = pg.evaluate(PROJECT_JS, [point.x, point.y])
+    assert at["left"] < at["x"] < at["left"] + at["w"], "piece is off screen"
+    pg.mouse.click(at["x"], at["y"])
+
+
+def inner_piece(
+    pieces: list[dict], *, district: str | None = None, division: str | None = None
+) -> dict:
+    """A piece of the area nearest its middle: a whole hexagon (not cut) where there is one,
+    else the largest piece (Part 1's automatic size can be coarse, every hexagon cut)."""
+    mine = [
+        p
+        for p in pieces
+        if (district is None or p["custom"][2] == district)
+        and (division is None or p["custom"][1] == division)
+    ]
+    assert mine
+    shapes = [shapely.geometry.shape(p["geometry"]) for p in mine]
+    whole = [
+        (p, g)
+        for p, g in zip(mine, shapes, strict=True)
+        if p["geometry"]["type"] == "Polygon" and len(p["geometry"]["coordinates"][0]) == 7
+    ]
+    if not whole:
+        return max(zip(mine, shapes, strict=True), key=lambda pg: pg[1].area)[0]
+    middle = shapely.MultiPoint([g.centroid for _, g in whole]).centroid
+    return min(whole, key=lambda pg: pg[1].centroid.distance(middle))[0]

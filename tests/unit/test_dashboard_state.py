@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -37,6 +38,7 @@ _states = st.builds(
     measure=st.sampled_from(["count", "hotspots", "change", "emerging"]),
     res=st.sampled_from([None, 5, 9]),
     layers=st.sampled_from([(), ("lines",), ("lines", "ports")]),
+    mark=st.sampled_from([None, (51.38735, 1.38459, "CT9 1"), (51.3891, 0.5485, "St Margaret's")]),
 )
 
 
@@ -66,17 +68,38 @@ def test_resolve_fills_defaults_and_checks_against_the_data():
 def test_clicks_drill_down_one_level_at_a_time():
     point = {"customdata": ["8a1948515c57fff", "E58000720", "E07000114"]}
     county = ViewState()
-    district = nav.after_map_click(county, point)
+    district = nav.after_map_click(county, OPTS, point)
     assert (district.level, district.district) == ("district", "E07000114")
-    division = nav.after_map_click(district, point)
+    division = nav.after_map_click(district, OPTS, point)
     assert (division.level, division.division) == ("division", "E58000720")
-    cell = nav.after_map_click(division, point)
+    cell = nav.after_map_click(division, OPTS, point)
     assert cell.cell == "8a1948515c57fff"
-    medway = nav.after_map_click(
-        ViewState(district="E06000035"), {"customdata": ["8a1948515c57fff", "", "E06000035"]}
-    )
-    assert medway.cell == "8a1948515c57fff"
     assert county.go_to("county", None) == county
+
+
+# A piece in a district without divisions carries the district's own code as its area, as
+# the map sends it (issue 18: the code was read as a division and a click in Medway did
+# nothing); older figures sent "" there.
+@pytest.mark.parametrize("area", ["E06000035", ""])
+def test_a_click_in_a_district_without_divisions_shows_the_hexagon(area):
+    point = {"customdata": ["8a1948515c57fff", area, "E06000035"]}
+    medway = nav.after_map_click(ViewState(), OPTS, point)
+    assert (medway.level, medway.district, medway.cell) == ("district", "E06000035", None)
+    detail = nav.after_map_click(medway, OPTS, point)
+    assert (detail.level, detail.district, detail.cell) == (
+        "district",
+        "E06000035",
+        "8a1948515c57fff",
+    )
+
+
+def test_a_click_with_unknown_codes_changes_nothing_it_cannot_show():
+    county = ViewState()
+    assert nav.after_map_click(county, OPTS, {"customdata": ["8a1948515c57fff", "", "E0"]}) == (
+        county.__class__(cell="8a1948515c57fff")
+    )
+    assert nav.after_map_click(county, OPTS, {"customdata": [None, "", ""]}) == county
+    assert nav.after_map_click(county, OPTS, None) == county
 
 
 def test_playback_steps_one_month_and_stops_at_the_end():
@@ -116,3 +139,35 @@ def test_the_area_picker_goes_to_known_areas_only():
     assert nav.after_area_pick(s, OPTS, "district:E07009999") == s
     assert nav.after_area_pick(s, OPTS, "nonsense") == s
     assert nav.after_area_pick(ViewState(district="E07000114"), OPTS, "county:").level == "county"
+
+
+def test_a_place_picked_goes_to_its_division_or_district_and_is_marked():
+    picked = nav.place_value(51.38735, 1.38459, "E07000114", "E58000720", "CT9 1")
+    s = nav.after_area_pick(ViewState(), OPTS, picked)
+    assert (s.district, s.division, s.mark) == (
+        "E07000114",
+        "E58000720",
+        (51.38735, 1.38459, "CT9 1"),
+    )
+    medway = nav.after_area_pick(
+        ViewState(), OPTS, nav.place_value(51.38, 0.54, "E06000035", None, "Gillingham")
+    )
+    assert (medway.level, medway.district, medway.mark[2]) == (
+        "district",
+        "E06000035",
+        "Gillingham",
+    )
+    assert medway.go_to("county", None).mark is None  # moving on lets the mark go
+    for bad in ("place:x", "place:99,99:E06000035::Nowhere", "place:51.3,0.5:E06000035::<b>"):
+        assert nav.after_area_pick(ViewState(), OPTS, bad) == ViewState()
+
+
+def test_long_incident_ids_are_cut_short_for_the_panel():
+    from dashboard.features.panel import _incident_row, short_id
+
+    police_uk = "a" * 64
+    assert short_id(police_uk) == "a" * 10 + "…" and short_id("DEMO-KC-001127") == "DEMO-KC-00…"
+    assert short_id("CL-12345") == "CL-12345"
+    row = _incident_row(("2018-10", "Drugs", police_uk, "On or near X", "police-uk"))
+    cell = row.children[2]
+    assert cell.children[0].title == police_uk and cell.children[1].children == police_uk

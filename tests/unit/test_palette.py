@@ -43,3 +43,15 @@ def test_every_value_falls_in_the_class_its_label_names(values):
         lo, _, hi = label.partition(" to ")
         assert int(lo) <= v <= int(hi or lo)
     assert len({c.colour for c in legend}) == len(legend)
+
+
+def test_tiny_maxima_are_not_shaded_as_the_busiest_places():
+    """Issue 18: a map whose busiest hexagon has 2 incidents coloured 1 incident bright red.
+    Small counts take the light end of the scale; large ones keep the darkest for the top."""
+    from dashboard.figures.palette import YLORRD
+
+    legend, index = count_classes(np.array([0, 1, 1, 2]))
+    assert [c.colour for c in legend[1:]] == YLORRD[:2]
+    assert [c.label for c in legend[1:]] == ["1", "2"] and list(index) == [0, 1, 1, 2]
+    legend, _ = count_classes(np.array([1, 2, 3, 40, 90, 200]))
+    assert legend[-1].colour == YLORRD[-1]
