@@ -22,7 +22,7 @@ context_store, server, browser, page = (
 )  # fmt: skip
 PERIOD, WAIT = _served.PERIOD, _served.WAIT
 
-AXE = Path(__file__).resolve().parents[1] / ".cache/test-js/node_modules/axe-core/axe.min.js"
+AXE = Path(__file__).resolve().parents[2] / ".cache/test-js/node_modules/axe-core/axe.min.js"
 MEASURES = ("count", "hotspots", "change", "emerging")
 RUN_AXE = """async () => {
   const r = await axe.run(document, {resultTypes: ['violations'],

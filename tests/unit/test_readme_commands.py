@@ -10,7 +10,7 @@ from pathlib import Path
 
 from socmap.cli import build_parser
 
-README = Path(__file__).resolve().parents[1] / "README.md"
+README = Path(__file__).resolve().parents[2] / "README.md"
 
 
 def _commands(parser: argparse.ArgumentParser) -> dict[str, list[str]]:
