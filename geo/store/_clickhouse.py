@@ -266,8 +266,13 @@ class _Generation:
 
 
 def _connect(target: StoreTarget) -> Any:
-    import clickhouse_connect  # noqa: PLC0415 (only a ClickHouse store loads the client)
-
+    try:
+        import clickhouse_connect  # noqa: PLC0415 (only a ClickHouse store loads the client)
+    except ImportError as exc:
+        raise StoreError(
+            f"SOCMAP_STORE names a ClickHouse store ({target.kind}) but its client is not "
+            "installed: pip install 'socmap[clickhouse]'"
+        ) from exc
     try:
         if target.kind == "chdb":
             assert target.path is not None

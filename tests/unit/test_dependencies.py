@@ -1,6 +1,7 @@
 """What socmap needs at run time is what pyproject.toml installs: every third-party module the
-product imports (geo/, dashboard/, socmap/) comes from a runtime dependency or one of theirs,
-and the reference implementations the tests check the statistics against (esda, libpysal) are
+product imports (geo/, dashboard/, socmap/) comes from a runtime dependency or one of theirs
+(or from a product extra, such as `clickhouse`, that only the feature needing it imports), and
+the reference implementations the tests check the statistics against (esda, libpysal) are
 test dependencies only.
 """
 
@@ -58,8 +59,16 @@ def test_esda_and_libpysal_are_test_dependencies_only():
     assert not {"esda", "libpysal"} & _installed_with(runtime)
 
 
+# Extras for people, not for the product: their libraries must never be imported by it.
+NOT_PRODUCT_EXTRAS = {"test", "bench"}
+
+
 def test_every_module_the_product_imports_is_installed_at_run_time():
-    runtime = _installed_with({_name(r) for r in PROJECT["dependencies"]})
+    wanted = {_name(r) for r in PROJECT["dependencies"]}
+    for extra, requirements in PROJECT["optional-dependencies"].items():
+        if extra not in NOT_PRODUCT_EXTRAS:
+            wanted |= {_name(r) for r in requirements}
+    runtime = _installed_with(wanted)
     providers = metadata.packages_distributions()
     missing = {}
     for package in sorted(OURS):
