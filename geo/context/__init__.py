@@ -20,39 +20,20 @@ tables:
 * :func:`load_register`, :func:`remove_register`: registers of vulnerable places (DfE GIAS
   schools, CQC care locations), with the accounting incidents have (docs/rates.md).
 
-Reading files needs geopandas (slow to import), so the loaders import it when they run.
+Reading files needs geopandas and the deprivation tables pandas (slow to import): names are
+imported on first use (geo._lazy), so a page or an export that draws a basemap loads neither.
 """
 
 from __future__ import annotations
 
 import os
+from typing import TYPE_CHECKING
 
-from geo.context._basemap import LAYERS, LEVELS_OF_DETAIL, basemap
-from geo.context._deprivation import imd_deciles, lsoa_deprivation, lsoa_table
-from geo.context._model import (
-    AreaPopulation,
-    Basemap,
-    ContextReport,
-    ContextSet,
-    PlaceMatch,
-    UserLayer,
-)
-from geo.context._population import (
-    LEVELS,
-    RULES,
-    age_bands,
-    lsoa_division_shares,
-    lsoa_populations,
-    population,
-    population_years,
-    populations,
-)
-from geo.context._register_formats import REGISTERS
-from geo.context._registers import RegisterReport, load_register, remove_register
-from geo.context._search import search_places
-from geo.context._sources import DOMAINS
-from geo.context._stored import USES, attribution, context_sets, context_summary
-from geo.store import Store
+from geo._lazy import exports
+
+if TYPE_CHECKING:
+    from geo.context._model import ContextReport, UserLayer
+    from geo.store import Store
 
 __all__ = [
     "DOMAINS",
@@ -88,6 +69,37 @@ __all__ = [
     "remove_register",
     "search_places",
 ]
+
+__getattr__, __dir__ = exports(
+    __name__,
+    {
+        "._basemap": ("LAYERS", "LEVELS_OF_DETAIL", "basemap"),
+        "._deprivation": ("imd_deciles", "lsoa_deprivation", "lsoa_table"),
+        "._model": (
+            "AreaPopulation",
+            "Basemap",
+            "ContextReport",
+            "ContextSet",
+            "PlaceMatch",
+            "UserLayer",
+        ),
+        "._population": (
+            "LEVELS",
+            "RULES",
+            "age_bands",
+            "lsoa_division_shares",
+            "lsoa_populations",
+            "population",
+            "population_years",
+            "populations",
+        ),
+        "._register_formats": ("REGISTERS",),
+        "._registers": ("RegisterReport", "load_register", "remove_register"),
+        "._search": ("search_places",),
+        "._sources": ("DOMAINS",),
+        "._stored": ("USES", "attribution", "context_sets", "context_summary"),
+    },
+)
 
 
 def load_context(
