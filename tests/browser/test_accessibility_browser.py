@@ -10,6 +10,7 @@ import json
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.support import basemap_pages as _served
 from tests.support.browser import artifacts, map_data, wait_settled
@@ -81,8 +82,10 @@ def test_the_drill_down_works_by_keyboard_alone(server, page):
                 return text
         raise AssertionError(f"Tab never reached {selector}")
 
-    def here() -> str:
-        return page.locator(".crumb-current").inner_text()
+    def arrived_at(name: str) -> None:
+        # The address changes first and the breadcrumb follows in the next callback; waiting on
+        # the breadcrumb itself (not a quiet network) is what a reader does.
+        expect(page.locator(".crumb-current")).to_have_text(name, timeout=WAIT)
 
     # The side panel's list of areas is the keyboard's way in: each name is a button. At
     # county level it lists the busiest divisions.
@@ -90,19 +93,19 @@ def test_the_drill_down_works_by_keyboard_alone(server, page):
     page.keyboard.press("Enter")
     page.wait_for_url("**v=E58*", timeout=WAIT)
     wait_settled(page)
-    assert here() == division
+    arrived_at(division)
     # Up to the division's district by the breadcrumb...
     district = tab_to("nav.breadcrumb button", skip="Kent and Medway")
     page.keyboard.press("Enter")
     page.wait_for_function("() => !location.search.includes('v=')", timeout=WAIT)
     wait_settled(page)
-    assert here() == district
+    arrived_at(district)
     # ... and down to one of its divisions from the list again.
     other = tab_to("#panel-top-areas button")
     page.keyboard.press("Enter")
     page.wait_for_url("**v=E58*", timeout=WAIT)
     wait_settled(page)
-    assert here() == other
+    arrived_at(other)
 
 
 def test_the_accessibility_statement_is_served_and_linked(server, page):
