@@ -18,8 +18,8 @@ from tests.support.browser import artifacts, map_data, wait_settled
 pytestmark = [pytest.mark.browser, pytest.mark.shared_data]
 
 # The served store with the context data, its browser and pages (fixtures shared).
-context_store, server, browser, page = (
-    _served.context_store, _served.server, _served.browser, _served.page
+context_store, server = (
+    _served.context_store, _served.server
 )  # fmt: skip
 PERIOD, WAIT = _served.PERIOD, _served.WAIT
 

@@ -23,11 +23,9 @@ ATTRIBUTION_JS = (
 )
 
 
-context_store, server, browser, page = (
+context_store, server = (
     _pages.context_store,
     _pages.server,
-    _pages.browser,
-    _pages.page,
 )
 
 

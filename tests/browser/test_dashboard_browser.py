@@ -14,8 +14,6 @@ from playwright.sync_api import expect
 from dashboard import ids
 from geo.accounts import Accounts
 from tests.support.browser import (
-    ARGS,
-    CHROMIUM,
     MAP_DATA_JS,
     artifacts,
     click_piece,
@@ -42,30 +40,6 @@ def server(dashboard_store):
             accounts.add_user(name, role, f"{name}-password-123", by="test", client="test")
     with serve(dashboard_store.db_path) as base:
         yield base
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    require_chromium()
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield b
-        b.close()
-
-
-@pytest.fixture
-def page(browser, request):
-    context = browser.new_context(viewport={"width": 1500, "height": 1000})
-    pg = context.new_page()
-    errors: list[str] = []
-    pg.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    pg.on("pageerror", lambda e: errors.append(str(e)))
-    yield pg
-    pg.screenshot(path=str(artifacts() / f"{request.node.name}.png"), full_page=True)
-    context.close()
-    assert errors == [], f"errors in the browser console: {errors}"
 
 
 def _slider_labels_fit(pg) -> None:

@@ -15,7 +15,7 @@ import pytest
 from playwright.sync_api import expect
 
 from geo.accounts import Accounts
-from tests.support.browser import ARGS, CHROMIUM, MAP_DATA_JS, artifacts, require_chromium
+from tests.support.browser import MAP_DATA_JS, artifacts, require_chromium
 from tests.support.browser import served as serve
 
 pytestmark = [pytest.mark.browser, pytest.mark.shared_data]
@@ -37,28 +37,6 @@ def server(dashboard_store):
         accounts.add_user("cov", "analyst", "cov-password-123", by="test", client="test")
     with serve(dashboard_store.db_path) as base:
         yield base
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    require_chromium()
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield b
-        b.close()
-
-
-@pytest.fixture
-def page(browser):
-    context = browser.new_context(viewport={"width": 1500, "height": 1000})
-    pg = context.new_page()
-    errors: list[str] = []
-    pg.on("pageerror", lambda e: errors.append(str(e)))
-    yield pg
-    context.close()
-    assert errors == [], errors
 
 
 def _settled(pg) -> None:

@@ -15,7 +15,6 @@ import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import sysconfig
@@ -28,6 +27,8 @@ from pathlib import Path
 import pytest
 from packaging.requirements import Requirement
 from packaging.version import Version
+
+from tests.support.serve import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
@@ -137,12 +138,6 @@ def test_the_wheel_carries_the_data_and_a_spdx_licence(wheel):
     assert "License-File: LICENSE" in text
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.mark.slow
 def test_an_installed_socmap_fetches_boundaries_and_serves(wheel, tmp_path, shared_data):
     venv = tmp_path / "venv"
@@ -218,7 +213,7 @@ def test_an_installed_socmap_fetches_boundaries_and_serves(wheel, tmp_path, shar
     assert "division: 72 areas" in fetch.stdout, fetch.stdout
     before = sorted(p.relative_to(site) for p in site.rglob("*") if "__pycache__" not in p.parts)
 
-    port = _free_port()
+    port = free_port()
     server = subprocess.Popen(
         [venv / "bin" / "socmap", "serve", "--port", str(port), "--workers", "1", "--threads", "2"],
         env=env,

@@ -11,7 +11,7 @@ from geo.accounts import Accounts
 from geo.context import load_context
 from geo.settings import Settings
 from geo.store import Store
-from tests.support.browser import ARGS, CHROMIUM, require_chromium
+from tests.support.browser import require_chromium
 from tests.support.browser import served as serve
 
 PERIOD = "from=2025-11&to=2026-10"
@@ -39,26 +39,3 @@ def server(context_store):
     require_chromium()
     with serve(context_store.db_path) as base:
         yield base
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    require_chromium()
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield b
-        b.close()
-
-
-@pytest.fixture
-def page(browser):
-    context = browser.new_context(viewport={"width": 1500, "height": 1000})
-    pg = context.new_page()
-    errors: list[str] = []
-    pg.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    pg.on("pageerror", lambda e: errors.append(str(e)))
-    yield pg
-    context.close()
-    assert errors == [], f"errors in the browser console: {errors}"

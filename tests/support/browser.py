@@ -8,11 +8,8 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
-import time
-import urllib.request
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +17,8 @@ from pathlib import Path
 import pytest
 import shapely
 import shapely.geometry
+
+from tests.support.serve import free_port, wait_until_healthy
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = [
@@ -41,12 +40,6 @@ def artifacts() -> Path:
     path = Path(os.environ.get("SOCMAP_TEST_ARTIFACTS", "test-artifacts"))
     path.mkdir(parents=True, exist_ok=True)
     return path
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @dataclass(frozen=True)
@@ -87,7 +80,7 @@ def serving(db: Path, *, workers: int = 2, env: dict | None = None):
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        _wait_for(base + "/healthz", proc)
+        wait_until_healthy(base, proc)
         yield Server(base, proc, log_path)
     finally:
         proc.terminate()
@@ -96,20 +89,6 @@ def serving(db: Path, *, workers: int = 2, env: dict | None = None):
         except subprocess.TimeoutExpired:
             proc.kill()
         log.close()
-
-
-def _wait_for(url: str, proc: subprocess.Popen, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"socmap serve exited with {proc.returncode}")
-        try:
-            with urllib.request.urlopen(url, timeout=2) as r:
-                if r.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.3)
-    raise RuntimeError(f"{url} did not answer within {timeout} s")
 
 
 # JavaScript run in the page: what the map draws, and where a piece is on screen.

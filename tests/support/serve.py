@@ -47,7 +47,7 @@ def served(db: Path, log: Path, *, workers: int | None = None, env: dict | None 
         proc = subprocess.Popen(args, env=full_env, stdout=out, stderr=subprocess.STDOUT)
         base = f"http://127.0.0.1:{port}"
         try:
-            _wait_for(base + "/healthz", proc)
+            wait_until_healthy(base, proc)
             yield Server(base, proc.pid, db)
         finally:
             proc.terminate()
@@ -98,7 +98,10 @@ def _children(pid: int) -> list[int]:
     return [int(c) for c in text.split()]
 
 
-def _wait_for(url: str, proc: subprocess.Popen, timeout: float = 90) -> None:
+def wait_until_healthy(base: str, proc: subprocess.Popen, timeout: float = 90) -> None:
+    """Until ``socmap serve`` at ``base`` answers its health check; a server that exits first
+    fails at once with its exit code rather than waiting out the timeout."""
+    url = base + "/healthz"
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
