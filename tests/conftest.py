@@ -50,6 +50,14 @@ def shared_data() -> Path:
 
 
 @pytest.fixture(scope="session")
+def kent_stores(shared_data: Path, police_uk_files: list[Path], tmp_path_factory):
+    """Copies of one store of the real Kent boundaries and months (see ``support/kent.py``)."""
+    from tests.support.kent import KentStores
+
+    return KentStores(shared_data, police_uk_files, tmp_path_factory.mktemp("kent-stores"))
+
+
+@pytest.fixture(scope="session")
 def police_uk_files(shared_data: Path) -> list[Path]:
     files = sorted((shared_data / "police-uk").glob("*.csv"))
     assert len(files) == 3, files

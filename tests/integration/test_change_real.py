@@ -21,11 +21,8 @@ from dashboard.views.map_view import map_model
 from dashboard.views.measures import p_text
 from dashboard.views.panel_view import panel_model
 from geo.disclosure import Audience
-from geo.ingest import ingest_police_uk
-from geo.settings import Settings
 from geo.store import Store
 from socmap.cli import main
-from tests.support.kent import load_kent_areas
 
 pytestmark = pytest.mark.shared_data
 
@@ -35,18 +32,10 @@ WEAPONS = "Possession of weapons"
 
 
 @pytest.fixture(scope="module")
-def kent(police_uk_files, shared_data, tmp_path_factory):
-    settings = Settings(
-        db_path=tmp_path_factory.mktemp("kentchange") / "socmap.duckdb",
-        cookie_secure=False,
-        public_period_months=1,
+def kent(kent_stores, tmp_path_factory):
+    return kent_stores.copy(
+        tmp_path_factory.mktemp("kentchange"), cookie_secure=False, public_period_months=1
     )
-    store = Store(settings.db_path)
-    load_kent_areas(store, shared_data)
-    for f in police_uk_files:
-        ingest_police_uk(store, f, settings, progress=False)
-    store.close()
-    return settings
 
 
 # The county is every district together: incidents placed in no district (police.uk snaps

@@ -14,7 +14,6 @@ from dashboard.state import ViewState
 from dashboard.views.context import AppContext
 from geo.disclosure import Audience, DisclosurePolicy, Node, public_counts
 from geo.filters import Filters
-from geo.ingest import ingest_police_uk
 from geo.settings import Settings
 from geo.store import Store
 from geo.themes import load_themes
@@ -26,7 +25,6 @@ from tests.support.export_check import (
     table_cells,
 )
 from tests.support.export_store import exact_counts, theme_categories
-from tests.support.kent import load_kent_areas
 
 pytestmark = [pytest.mark.shared_data, pytest.mark.slow]
 PERIOD = ("2018-10", "2018-12")
@@ -35,13 +33,8 @@ THEMES = load_themes()
 
 
 @pytest.fixture(scope="module")
-def settings(tmp_path_factory, shared_data, police_uk_files) -> Settings:
-    s = Settings(db_path=tmp_path_factory.mktemp("export-real") / "socmap.duckdb")
-    store = Store(s.db_path)
-    load_kent_areas(store, shared_data)
-    for path in police_uk_files:
-        ingest_police_uk(store, path, s, progress=False)
-    return s
+def settings(tmp_path_factory, kent_stores) -> Settings:
+    return kent_stores.copy(tmp_path_factory.mktemp("export-real"))
 
 
 @pytest.fixture(scope="module")

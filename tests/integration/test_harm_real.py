@@ -17,10 +17,8 @@ from scipy import stats
 from dashboard.state import ViewState
 from dashboard.views.context import AppContext
 from dashboard.views.harm import harm_page
-from geo import Settings, Store, ingest_police_uk
-from geo.context import load_context
+from geo import Store
 from geo.disclosure import Audience
-from tests.support.kent import load_kent_areas
 
 pytestmark = pytest.mark.shared_data
 WEAPONS = "Possession of weapons"
@@ -29,15 +27,8 @@ THANET = "E07000114"
 
 
 @pytest.fixture(scope="module")
-def settings(police_uk_files, shared_data, tmp_path_factory):
-    s = Settings(db_path=tmp_path_factory.mktemp("harm") / "socmap.duckdb")
-    store = Store(s.db_path)
-    load_kent_areas(store, shared_data)
-    load_context(store, shared_data / "context")
-    for f in police_uk_files:
-        ingest_police_uk(store, f, s, progress=False)
-    store.close()
-    return s
+def settings(kent_stores, tmp_path_factory):
+    return kent_stores.copy(tmp_path_factory.mktemp("harm"), context=True)
 
 
 @pytest.fixture(scope="module")

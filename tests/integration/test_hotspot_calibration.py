@@ -19,12 +19,11 @@ import numpy as np
 import pytest
 from scipy.stats import false_discovery_control
 
-from geo import Settings, Store, ingest_police_uk
+from geo import Store
 from geo.filters import Filters, parse_month
 from geo.grid import region_from_cells, study_region
 from geo.stats import LEVELS, TESTS, classify, find_hotspots, gi_star_frame
 from geo.themes import load_themes
-from tests.support.kent import load_kent_areas
 
 CENTRE = h3i.latlng_to_cell(51.27, 0.52, 8)
 ALPHAS = tuple(alpha for _, alpha in LEVELS)
@@ -98,12 +97,8 @@ WEAPONS = "Possession of weapons"
 
 
 @pytest.fixture(scope="module")
-def kent(police_uk_files, shared_data, tmp_path_factory):
-    settings = Settings(db_path=tmp_path_factory.mktemp("calibration") / "socmap.duckdb")
-    store = Store(settings.db_path)
-    load_kent_areas(store, shared_data)
-    for f in police_uk_files:
-        ingest_police_uk(store, f, settings, progress=False)
+def kent(kent_stores, tmp_path_factory):
+    store = Store(kent_stores.copy(tmp_path_factory.mktemp("calibration")).db_path)
     yield store
     store.close()
 

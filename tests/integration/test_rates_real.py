@@ -13,14 +13,13 @@ import pytest
 from esda.smoothing import Empirical_Bayes
 from scipy import stats
 
-from geo import Settings, Store, ingest_police_uk
+from geo import Store
 from geo.areas import places_near_incidents, point_in_polygon_lsoas, to_bng
-from geo.context import load_context, load_register
+from geo.context import load_register
 from geo.filters import Filters
 from geo.stats import OTHER, area_rates, deprivation, find_hotspots
 from geo.store.queries.rates import incident_points
 from geo.themes import load_themes
-from tests.support.kent import load_kent_areas
 from tests.support.registers import GIAS_HEADER, gias_row, write_register
 
 pytestmark = pytest.mark.shared_data
@@ -29,13 +28,8 @@ WEAPONS = "Possession of weapons"
 
 
 @pytest.fixture(scope="module")
-def kent(police_uk_files, shared_data, tmp_path_factory):
-    settings = Settings(db_path=tmp_path_factory.mktemp("kent") / "socmap.duckdb")
-    store = Store(settings.db_path)
-    load_kent_areas(store, shared_data)
-    load_context(store, shared_data / "context")
-    for f in police_uk_files:
-        ingest_police_uk(store, f, settings, progress=False)
+def kent(kent_stores, tmp_path_factory):
+    store = Store(kent_stores.copy(tmp_path_factory.mktemp("kent"), context=True).db_path)
     yield store
     store.close()
 

@@ -15,13 +15,12 @@ import pandas as pd
 import pytest
 import shapely
 
-from geo import Settings, Store, ingest_police_uk
+from geo import Store
 from geo.filters import Filters, parse_month
 from geo.stats import find_hotspots
 from geo.store.queries.counts import hex_counts
 from geo.themes import load_themes
 from socmap.cli import main
-from tests.support.kent import load_kent_areas
 from tests.support.reference import esda_z
 
 pytestmark = pytest.mark.shared_data
@@ -30,12 +29,9 @@ WEAPONS = "Possession of weapons"
 
 
 @pytest.fixture(scope="module")
-def kent(police_uk_files, shared_data, tmp_path_factory):
-    settings = Settings(db_path=tmp_path_factory.mktemp("kent") / "socmap.duckdb")
+def kent(kent_stores, tmp_path_factory):
+    settings = kent_stores.copy(tmp_path_factory.mktemp("kent"))
     store = Store(settings.db_path)
-    load_kent_areas(store, shared_data)
-    for f in police_uk_files:
-        ingest_police_uk(store, f, settings, progress=False)
     yield store, settings
     store.close()
 

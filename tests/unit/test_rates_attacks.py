@@ -230,21 +230,16 @@ def test_real_quarter_districts_smoothed_attack(real_public):
 
 
 @pytest.fixture(scope="module")
-def real_public(shared_data, police_uk_files, tmp_path_factory):
-    from geo import Settings, Store, ingest_police_uk
-    from geo.context import load_context, populations
+def real_public(kent_stores, tmp_path_factory):
+    from geo import Store
+    from geo.context import populations
     from geo.disclosure import DisclosurePolicy, public_counts
     from geo.filters import Filters, parse_month
     from geo.store.queries.rates import area_counts
     from geo.themes import load_themes
-    from tests.support.kent import load_kent_areas
 
-    settings = Settings(db_path=tmp_path_factory.mktemp("real") / "socmap.duckdb")
+    settings = kent_stores.copy(tmp_path_factory.mktemp("real"), context=True)
     store = Store(settings.db_path)
-    load_kent_areas(store, shared_data)
-    load_context(store, shared_data / "context")
-    for f in police_uk_files:
-        ingest_police_uk(store, f, settings, progress=False)
     themes = load_themes()
     f = Filters(themes=("knife_crime",), month_from=parse_month("2018-10"),
                 month_to=parse_month("2018-12"))  # fmt: skip
