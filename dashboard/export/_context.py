@@ -39,4 +39,5 @@ def pinned(ctx: AppContext) -> AppContext:
         audience=ctx.audience,
         _cache=ctx._cache,
         _lock=ctx._lock,
+        _shapes=ctx._shapes,
     )

@@ -4,11 +4,14 @@ The cache is keyed by the store's data version, so a committed load is seen at o
 nothing stale is served; it lives in the worker process (each gunicorn worker has its own).
 Shapes, which depend only on the boundaries, have a cache of their own keyed by the loaded
 boundary sets (:meth:`AppContext.lasting`): a load of incidents does not throw them away, and
-the many entries one filter change adds to the per-version cache do not push them out.
+the many entries one filter change adds to the per-version cache do not push them out; they
+are also kept on disk beside the store, so a new process reads them rather than cutting every
+hexagon to its area again.
 """
 
 from __future__ import annotations
 
+import hashlib
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
@@ -45,6 +48,7 @@ class AppContext:
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _pending: dict[Hashable, threading.Lock] = field(default_factory=dict)
     _shared: SharedCache | None = None
+    _shapes: SharedCache | None = None
 
     @classmethod
     def create(
@@ -56,6 +60,7 @@ class AppContext:
             themes=load_themes(settings.themes_file),
             audience=audience,
             _shared=SharedCache(store.path),
+            _shapes=SharedCache(store.path, suffix=".shapes"),
         )
 
     def cached(self, key: Hashable, compute: Callable[[], T]) -> T:
@@ -81,7 +86,13 @@ class AppContext:
     def lasting(self, key: Hashable, compute: Callable[[], T]) -> T:
         """``compute()`` once per version of the loaded boundaries and key (for values that
         depend on the areas alone, not on incidents)."""
-        full_key = (str(self.store.path), self.boundaries_version(), key)
+        version = self.boundaries_version()
+        full_key = (str(self.store.path), version, key)
+        if self._shapes is not None:
+            # Kept on disk for every process of this store (see dashboard.views.shared).
+            folder = hashlib.sha256(repr(version).encode()).hexdigest()[:24]
+            shapes, computed = self._shapes, compute
+            compute = lambda: shapes.get(folder, key, computed)  # noqa: E731 - a deferred read
         return _once(_LASTING, _LASTING_LOCK, _LASTING_PENDING, full_key, compute, _LASTING_SIZE)
 
     def boundaries_version(self) -> tuple:

@@ -12,6 +12,7 @@ from dashboard.views.context import AppContext, options
 from dashboard.views.counts import ViewCounts
 from dashboard.views.map_model import Note
 from dashboard.views.profile import profile
+from geo.areas import boundaries
 from geo.disclosure import Audience, DisclosurePolicy, rules_text
 from geo.filters import Filters
 from geo.themes import PARTNER_CATEGORIES
@@ -218,6 +219,4 @@ def _proxy_notes(ctx: AppContext, state: ViewState, audience: Audience) -> list[
 
 
 def boundary_note(ctx: AppContext) -> str | None:
-    from geo.areas.boundaries import boundary_note  # noqa: PLC0415 - geopandas loads on first use
-
-    return ctx.cached("boundary-note", lambda: boundary_note(ctx.store))
+    return ctx.cached("boundary-note", lambda: boundaries.boundary_note(ctx.store))

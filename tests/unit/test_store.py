@@ -148,3 +148,27 @@ def test_the_core_imports_no_user_interface():
     count, bad = out.split(" ", 1)
     assert int(count) > 60  # every submodule was imported (about 70 today)
     assert bad == "[]"
+
+
+def test_zoned_times_read_as_utc_datetimes_equal_to_pyarrows_own():
+    """records() reads zoned timestamps without pandas; the values are pyarrow's own, in the
+    column's zone (an hour that occurs twice in autumn included)."""
+    from datetime import UTC, datetime
+
+    import pyarrow as pa
+
+    from geo.store.queries._run import records
+
+    times = [datetime(2024, 3, 31, 0, 30, tzinfo=UTC), None, datetime(2019, 10, 27, 1, 5, 7, 8)]
+    times[2] = times[2].replace(tzinfo=UTC)
+    tbl = pa.table(
+        {
+            "at": pa.array(times, pa.timestamp("us", tz="Europe/London")),
+            "n": [1, 2, 3],
+        }
+    )
+    ours, theirs = records(tbl), tbl.to_pylist()
+    assert ours == theirs
+    assert [r["at"] and (r["at"].isoformat(), r["at"].fold) for r in ours] == [
+        r["at"] and (r["at"].isoformat(), r["at"].fold) for r in theirs
+    ]

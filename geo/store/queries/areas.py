@@ -15,7 +15,7 @@ from typing import Any
 import shapely
 
 from geo.store._file import Store
-from geo.store.queries._run import Source, pick, rows, table
+from geo.store.queries._run import Source, pick, records, rows, table
 
 LEVELS = ("county", "district", "division")
 
@@ -122,7 +122,7 @@ def boundary_sets(store: Store) -> list[dict[str, Any]]:
           ON a.level = s.level
         """,
     )
-    return table(store, sql).to_pylist()
+    return records(table(store, sql))
 
 
 def boundaries_version(store: Store) -> tuple[tuple[str, str, str], ...]:

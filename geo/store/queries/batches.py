@@ -13,7 +13,7 @@ from datetime import date
 from typing import Any
 
 from geo.store._file import Store
-from geo.store.queries._run import check_choice, dialect, one, rows, table
+from geo.store.queries._run import check_choice, dialect, one, records, rows, table
 
 # How rows are grouped: (incidents expression, quarantine expression), fixed identifiers.
 _KEYS = {
@@ -140,7 +140,7 @@ def quarantined_rows(
     if limit > 0:
         sql += " LIMIT ?"
         params.append(limit)
-    return table(store, sql, params).to_pylist()
+    return records(table(store, sql, params))
 
 
 _HOLDINGS_SQL = """
