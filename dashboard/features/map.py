@@ -154,6 +154,8 @@ def legend(model: map_view.MapModel) -> list:
                 className="legend-item",
             )
         )
+    if model.deprivation is not None:
+        items += deprivation_key(model.deprivation)
     if model.links:
         items.append(
             html.Span(
@@ -188,6 +190,27 @@ def legend(model: map_view.MapModel) -> list:
                 className="legend-item",
             )
         )
+    return items
+
+
+def deprivation_key(layer) -> list:
+    """The overlay's deciles in words, each with a line of its colour and width."""
+    items = [html.Span(layer.title, className="legend-title")]
+    for band in layer.bands:
+        style = {"borderTop": f"{band.width:.1f}px solid {band.colour}", "height": 0}
+        items.append(
+            html.Span(
+                [html.Span(className="swatch line", style=style), band.label],
+                className="legend-item",
+                role="listitem",
+            )
+        )
+    items.append(
+        html.Span(
+            "Source: English Indices of Deprivation 2019, by 2011 LSOA (more below the map)",
+            className="legend-item",
+        )
+    )
     return items
 
 

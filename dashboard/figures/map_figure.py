@@ -34,6 +34,8 @@ def map_figure(model: MapModel, settings: Settings) -> dict:
     for item in model.legend:
         feats = [f for f in model.features if f.klass == item.key]
         data.append(_class_trace(item, _alike_merged(feats) if merge else feats))
+    if model.deprivation is not None:
+        data += _deprivation_traces(model.deprivation)
     data += [_outline_trace(outline) for outline in model.outlines]
     if model.links:
         data += _link_traces(model)
@@ -255,6 +257,32 @@ def _outline_trace(outline) -> dict:
         "hoverinfo": "skip",
         "showlegend": outline.level in {"district", "division"},
     }
+
+
+def _deprivation_traces(layer) -> list[dict]:
+    """Each decile's region outlined in its colour and width, least deprived first so a
+    more deprived neighbour's line lies on top along a shared edge. No hover: a line's
+    points are many, and the legend says what each colour and width means."""
+    out = []
+    for band in sorted(layer.bands, key=lambda b: -b.decile):
+        lons: list[float | None] = []
+        lats: list[float | None] = []
+        for line in band.lines:
+            lons += [p[0] for p in line] + [None]
+            lats += [p[1] for p in line] + [None]
+        out.append(
+            {
+                "type": "scattermap",
+                "lon": lons,
+                "lat": lats,
+                "mode": "lines",
+                "line": {"width": band.width, "color": band.colour},
+                "name": f"IMD decile {band.label}",
+                "hoverinfo": "skip",
+                "showlegend": False,
+            }
+        )
+    return out
 
 
 def _link_traces(model: MapModel) -> list[dict]:

@@ -25,6 +25,7 @@ from socmap.commands._common import add_filter_arguments
 MAP_FORMATS = ("pdf", "png")
 DATA_FORMATS = ("csv", "geojson", "gpkg")
 MEASURES = ("count", "hotspots", "change", "emerging")
+LAYERS = ("lines", "ports", "imd")  # dashboard.state.LAYERS (not imported: the CLI starts fast)
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -37,9 +38,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     m.add_argument(
         "--layer",
         action="append",
-        choices=("lines", "ports"),
+        choices=LAYERS,
         default=[],
-        help="also draw county lines or ports (repeatable)",
+        help="also draw county lines, ports or imd (each neighbourhood's IMD 2019 "
+        "decile) (repeatable)",
     )
     m.add_argument("--paper", choices=("a4-landscape", "a4-portrait"), default="a4-landscape")
     m.add_argument("--dpi", type=int, default=300, help="PNG resolution (at least 200)")
