@@ -78,6 +78,7 @@ def print_figure(model: MapModel, frame: Frame, labels: tuple[Label, ...] = ()) 
     fig.add_traces(_deprivation_traces(model))
     for outline in model.outlines:
         fig.add_trace(_outline_trace(outline))
+    fig.add_traces(_place_markers(model))
     far = _add_links(fig, model, extent, placer)
     ports = _add_ports(fig, model, placer)
     if model.mark is not None:
@@ -172,6 +173,30 @@ def _deprivation_traces(model: MapModel) -> list[go.Scatter]:
         return []
     bands = sorted(model.deprivation.bands, key=lambda b: -b.decile)
     return [_line_trace(b.lines, b.width * 0.8, b.colour, b.label) for b in bands]
+
+
+def _place_markers(model: MapModel) -> list[go.Scatter]:
+    """Schools and care locations as dots (no names on paper: a county of schools would
+    bury the map; the table export lists them)."""
+    from dashboard.views.places_layer import COLOURS, SIZES  # noqa: PLC0415
+
+    if model.places is None:
+        return []
+    out = []
+    for register in ("schools", "care"):
+        mine = [p for p in model.places.places if p.register == register]
+        if mine:
+            x, y = _bng.lonlat_to_bng(
+                np.array([p.lonlat[0] for p in mine]), np.array([p.lonlat[1] for p in mine])
+            )
+            out.append(
+                go.Scatter(
+                    x=x, y=y, mode="markers", hoverinfo="skip", showlegend=False,
+                    marker={"size": SIZES[register] * 0.7, "color": COLOURS[register],
+                            "line": {"width": 0.5, "color": "white"}},
+                )
+            )  # fmt: skip
+    return out
 
 
 def _outline_trace(outline: Outline) -> go.Scatter:

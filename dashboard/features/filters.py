@@ -40,6 +40,7 @@ LAYER_LABELS = {
     "lines": "County lines (origin to destination)",
     "ports": "Ports of entry",
     "imd": "Deprivation (IMD 2019 decile)",
+    "places": "Schools and care locations",
 }
 
 

@@ -156,6 +156,8 @@ def legend(model: map_view.MapModel) -> list:
         )
     if model.deprivation is not None:
         items += deprivation_key(model.deprivation)
+    if model.places is not None:
+        items += places_key(model.places)
     if model.links:
         items.append(
             html.Span(
@@ -212,6 +214,27 @@ def deprivation_key(layer) -> list:
         )
     )
     return items
+
+
+def places_key(layer) -> list:
+    from dashboard.views.places_layer import COLOURS, REGISTER_WORDS, SIZES  # noqa: PLC0415
+
+    present = dict.fromkeys(p.register for p in layer.places)
+    return [
+        html.Span(
+            [
+                html.Span(
+                    className="swatch dot",
+                    style={"background": COLOURS[r], "width": f"{SIZES[r]}px",
+                           "height": f"{SIZES[r]}px"},
+                ),
+                REGISTER_WORDS[r],
+            ],
+            className="legend-item",
+            role="listitem",
+        )
+        for r in present
+    ]  # fmt: skip
 
 
 def links_key(model: map_view.MapModel) -> str:

@@ -41,6 +41,8 @@ def map_figure(model: MapModel, settings: Settings) -> dict:
         data += _link_traces(model)
     if model.ports:
         data.append(_port_trace(model))
+    if model.places is not None:
+        data += _place_traces(model.places)
     if model.mark is not None:
         data += _mark_traces(model.mark)
     center, zoom = view_for_bounds(model.bounds, _MAP_WIDTH_PX, _MAP_HEIGHT_PX)
@@ -338,6 +340,31 @@ def _port_trace(model: MapModel) -> dict:
         "hovertemplate": "%{customdata}<extra></extra>",
         "name": "Port-of-entry events",
     }
+
+
+def _place_traces(layer) -> list[dict]:
+    """Schools and care locations: a marker per place, its card from the register alone."""
+    from dashboard.views.places_layer import COLOURS, REGISTER_WORDS, SIZES  # noqa: PLC0415
+
+    out = []
+    for register in ("schools", "care"):
+        mine = [p for p in layer.places if p.register == register]
+        if not mine:
+            continue
+        out.append(
+            {
+                "type": "scattermap",
+                "lon": [p.lonlat[0] for p in mine],
+                "lat": [p.lonlat[1] for p in mine],
+                "mode": "markers",
+                "marker": {"size": SIZES[register], "color": COLOURS[register], "opacity": 0.9},
+                "customdata": [p.hover for p in mine],
+                "hovertemplate": "%{customdata}<extra></extra>",
+                "name": REGISTER_WORDS[register],
+                "showlegend": False,
+            }
+        )
+    return out
 
 
 def _mark_traces(mark) -> list[dict]:

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from dashboard.views.basemap import MapBase
     from dashboard.views.deprivation_layer import DeprivationLayer
+    from dashboard.views.places_layer import RegisterLayer
 
 
 @dataclass(frozen=True)
@@ -106,3 +107,6 @@ class MapModel:
     mark: PlaceMark | None = None  # the place "Go to an area" found
     # The IMD decile overlay when chosen (layer "imd"): deciles only, no incident figure.
     deprivation: DeprivationLayer | None = None
+    # Schools and care locations when chosen (layer "places"); Part 1: what the registers
+    # publish only (dashboard.views.places_layer).
+    places: RegisterLayer | None = None

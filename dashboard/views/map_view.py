@@ -44,6 +44,8 @@ def map_model(ctx: AppContext, state: ViewState, audience: Audience) -> MapModel
     area = resolve_view(ctx, state, audience)
     if "imd" in state.layers:
         model = _with_deprivation(ctx, model)
+    if "places" in state.layers:
+        model = _with_places(ctx, model, area, audience)
     if area.mark is not None:
         lat, lon, name = area.mark
         model = replace(model, mark=PlaceMark(name, (lon, lat)))
@@ -67,6 +69,19 @@ def _with_deprivation(ctx: AppContext, model: MapModel) -> MapModel:
     credits = [c for c in (layer.shapes_credit, layer.credit) if c and c not in printed]
     note = Note(" ".join([f"Deprivation overlay: {layer.source}", *credits]))
     return replace(model, deprivation=layer, notes=(*model.notes, note))
+
+
+def _with_places(ctx: AppContext, model: MapModel, state: ViewState, audience) -> MapModel:
+    """Schools and care locations open in the period, their registers named in the notes."""
+    from dashboard.views.places_layer import register_layer  # noqa: PLC0415
+
+    layer = register_layer(ctx, state, audience)
+    notes = (
+        [Note(f"Places from the registers: {'; '.join(layer.sources)}.")] if layer.sources else []
+    )
+    if layer.note:
+        notes.append(Note(layer.note, warn=not layer.sources))
+    return replace(model, places=layer if layer.places else None, notes=(*model.notes, *notes))
 
 
 def _map_model(ctx: AppContext, state: ViewState, audience: Audience) -> MapModel:

@@ -25,7 +25,8 @@ from socmap.commands._common import add_filter_arguments
 MAP_FORMATS = ("pdf", "png")
 DATA_FORMATS = ("csv", "geojson", "gpkg")
 MEASURES = ("count", "hotspots", "change", "emerging")
-LAYERS = ("lines", "ports", "imd")  # dashboard.state.LAYERS (not imported: the CLI starts fast)
+# dashboard.state.LAYERS (not imported here: the command line starts faster without it)
+LAYERS = ("lines", "ports", "imd", "places")
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -40,8 +41,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         action="append",
         choices=LAYERS,
         default=[],
-        help="also draw county lines, ports or imd (each neighbourhood's IMD 2019 "
-        "decile) (repeatable)",
+        help="also draw county lines, ports, imd (each neighbourhood's IMD 2019 decile) or "
+        "places (schools and care locations of the loaded registers) (repeatable)",
     )
     m.add_argument("--paper", choices=("a4-landscape", "a4-portrait"), default="a4-landscape")
     m.add_argument("--dpi", type=int, default=300, help="PNG resolution (at least 200)")
