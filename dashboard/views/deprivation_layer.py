@@ -64,13 +64,16 @@ def decile_label(decile: int) -> str:
 
 
 def deprivation_layer(
-    ctx: AppContext, bounds: tuple[float, float, float, float]
+    ctx: AppContext, bounds: tuple[float, float, float, float], district: str | None = None
 ) -> DeprivationLayer:
-    """The deciles of every loaded LSOA meeting the map's box (``bounds``: WGS84)."""
-    return ctx.cached(("imd-layer", bounds), lambda: _build(ctx, bounds))
+    """The deciles of every loaded LSOA meeting the map's box (``bounds``: WGS84), of
+    ``district`` only when one is given (a neighbour's outlines would crowd the map)."""
+    return ctx.cached(("imd-layer", bounds, district), lambda: _build(ctx, bounds, district))
 
 
-def _build(ctx: AppContext, bounds: tuple[float, float, float, float]) -> DeprivationLayer:
+def _build(
+    ctx: AppContext, bounds: tuple[float, float, float, float], district: str | None
+) -> DeprivationLayer:
     import shapely  # noqa: PLC0415 - only when the overlay is asked for
 
     from geo.context import attribution, context_sets, imd_deciles  # noqa: PLC0415
@@ -88,8 +91,10 @@ def _build(ctx: AppContext, bounds: tuple[float, float, float, float]) -> Depriv
     box = shapely.box(*bounds)
     tolerance = (bounds[2] - bounds[0]) * _TOLERANCE_SHARE
     by_decile: dict[int, list] = {}
-    for code, wkb in zip(shapes["lsoa_code"], shapes["geometry"], strict=True):
-        if code not in deciles:
+    for code, lad, wkb in zip(
+        shapes["lsoa_code"], shapes["district_code"], shapes["geometry"], strict=True
+    ):
+        if code not in deciles or (district and lad != district):
             continue
         geom = shapely.from_wkb(wkb)
         if geom.intersects(box):

@@ -43,7 +43,7 @@ def map_model(ctx: AppContext, state: ViewState, audience: Audience) -> MapModel
     model = _map_model(ctx, state, audience)
     area = resolve_view(ctx, state, audience)
     if "imd" in state.layers:
-        model = _with_deprivation(ctx, model)
+        model = _with_deprivation(ctx, model, area.district)
     if "places" in state.layers:
         model = _with_places(ctx, model, area, audience)
     if area.mark is not None:
@@ -57,12 +57,12 @@ def map_model(ctx: AppContext, state: ViewState, audience: Audience) -> MapModel
     return replace(model, base=base, notes=model.notes + notes)
 
 
-def _with_deprivation(ctx: AppContext, model: MapModel) -> MapModel:
+def _with_deprivation(ctx: AppContext, model: MapModel, district: str | None) -> MapModel:
     """The IMD overlay over the map's box, its source in the notes (or why there is none).
     The same for both audiences: it holds the published deciles and nothing else."""
     from dashboard.views.deprivation_layer import deprivation_layer  # noqa: PLC0415
 
-    layer = deprivation_layer(ctx, model.bounds)
+    layer = deprivation_layer(ctx, model.bounds, district)
     if layer.reason:
         return replace(model, notes=(*model.notes, Note(layer.reason, warn=True)))
     printed = " ".join(n.text for n in model.notes)
