@@ -32,6 +32,14 @@ def view(ctx: AppContext, query: str | None) -> list:
     )
 
 
+def _decile(label: str) -> str:
+    """ "Decile 1 (most deprived)": a bare "1" in a table reads as a count."""
+    if not label.isdigit():
+        return label.capitalize()
+    words = {"1": " (most deprived)", "10": " (least deprived)"}.get(label, "")
+    return f"Decile {label}{words}"
+
+
 def section(page: HarmPage) -> list:
     if page.reason:
         return [html.H3(TITLE), html.P(page.reason, className="small")]
@@ -49,7 +57,7 @@ def section(page: HarmPage) -> list:
     rows = [
         html.Tr(
             [
-                html.Td(d.label),
+                html.Td(_decile(d.label)),
                 html.Td(d.incidents, className="num"),
                 html.Td(d.incident_share, className="num"),
                 html.Td(d.resident_share, className="num"),
