@@ -351,13 +351,21 @@ def _place_traces(layer) -> list[dict]:
         mine = [p for p in layer.places if p.register == register]
         if not mine:
             continue
+        lon, lat = [p.lonlat[0] for p in mine], [p.lonlat[1] for p in mine]
+        # A white ring under each dot (MapLibre circles have no outline in plotly): a dot
+        # must stand out over the dark outlines of the most deprived neighbourhoods.
+        out.append(
+            {"type": "scattermap", "lon": lon, "lat": lat, "mode": "markers",
+             "marker": {"size": SIZES[register] + 5, "color": "white"}, "hoverinfo": "skip",
+             "showlegend": False}
+        )  # fmt: skip
         out.append(
             {
                 "type": "scattermap",
-                "lon": [p.lonlat[0] for p in mine],
-                "lat": [p.lonlat[1] for p in mine],
+                "lon": lon,
+                "lat": lat,
                 "mode": "markers",
-                "marker": {"size": SIZES[register], "color": COLOURS[register], "opacity": 0.9},
+                "marker": {"size": SIZES[register], "color": COLOURS[register], "opacity": 1.0},
                 "customdata": [p.hover for p in mine],
                 "hovertemplate": "%{customdata}<extra></extra>",
                 "name": REGISTER_WORDS[register],

@@ -29,7 +29,7 @@ REGISTER_WORDS = {
     "care": "Care location (CQC care directory)",
 }
 COLOURS = {"schools": "#0b4f8a", "care": "#b35806"}
-SIZES = {"schools": 9, "care": 7}  # told apart by size and colour, and named on hover
+SIZES = {"schools": 11, "care": 9}  # told apart by size and colour, and named on hover
 
 
 @dataclass(frozen=True)
