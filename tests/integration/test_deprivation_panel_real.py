@@ -121,94 +121,103 @@ def _shown(text: str) -> int | None:
 
 
 @pytest.fixture(scope="module")
-def touches(shared_data) -> dict[str, set[int]]:
-    """The public geography an attacker has: the IMD deciles of the LSOAs meeting each
-    division (within 200 m: police.uk's own LSOA code can name a neighbour's), and of each
-    district without divisions (Medway); decile 0 (in no LSOA) anywhere."""
-    import geopandas as gpd
-    import pandas as pd
+def atoms(ctx):  # noqa: F811
+    """The public filter's incidents by (district, division, cell, decile, own LSOA), as the
+    disclosure code sees them, and the published map."""
+    from geo import context
+    from geo.areas import with_lsoas
+    from geo.disclosure._public_deprivation import atom_table
+    from geo.store.queries.rates import incident_points, lsoa_shapes
 
-    b = shared_data / "boundaries"
-    imd = pd.read_csv(shared_data / "context" / "deprivation" / "kent_medway_lsoa11_iod2019.csv")
-    lsoas = gpd.read_file(b / "kent_medway_lsoa11.geojson")[["LSOA11CD", "geometry"]]
-    lsoas = lsoas.merge(imd[["LSOA11CD", "lad_code", "imd_decile"]]).to_crs(27700)
-    ced = gpd.read_file(b / "kent_ced_2017_oa_dissolved.geojson")[["ced_code", "geometry"]]
-    ced = ced.to_crs(27700)
-    ced["geometry"] = ced.buffer(200)
-    hits = gpd.sjoin(ced, lsoas, predicate="intersects")
-    out = {c: {0, *map(int, g)} for c, g in hits.groupby("ced_code")["imd_decile"]}
-    for lad, g in lsoas.groupby("lad_code")["imd_decile"]:
-        out[lad] = {0, *map(int, g)}
-    return out
+    c = ctx[Audience.PUBLIC]
+    public = view_counts(c, ViewState.from_query(QUERY).filters(), Audience.PUBLIC, 8).public
+    filters = replace(public.split.public, district=None, division=None)  # the whole tree
+    points = with_lsoas(c.store, incident_points(c.store, filters, c.themes, res=8))
+    shapes = lsoa_shapes(c.store)
+    districts = dict(zip(shapes["lsoa_code"], shapes["district_code"], strict=True))
+    return public.map, atom_table(points, context.imd_deciles(c.store), districts)
 
 
-def _attack(c, panels, touches) -> dict[tuple[str, str], tuple[float, float]]:
-    """The least and greatest value of every withheld district and division count given
-    the published map (every area's count with its label) and ``panels`` (area code or None
-    for the county: {decile: published count}), over variables (leaf, decile) for the
-    deciles each leaf's LSOAs have (``touches``)."""
+def _attack(tree, atoms, panels, hidden=None) -> dict[tuple, tuple[float, float]]:
+    """The least and greatest value of every withheld district and division count given the
+    published map (every area's count with its label) and ``panels`` (area code, None for the
+    county: {decile: published count}), and of every decile count withheld in them
+    (``hidden``: {area: [decile, ...]}). A worst-case attacker: it knows which (division,
+    decile, own-district LSOA) groups hold incidents at all (more than the public data
+    says) and the map's hexagon pieces, only not how many; a district's decile 0 is "in no
+    LSOA of the district"."""
     from geo.disclosure import DISTRICT, DIVISION
 
-    public = view_counts(c, ViewState.from_query(QUERY).filters(), Audience.PUBLIC, 8).public
-    tree = public.map
-    opts = options(c)
-    parents = {a.code: a.parent for a in opts.divisions}
-    with_divisions = set(parents.values())
-    leaves = [(parents[d], d) for d in parents] + [
-        (a.code, None) for a in opts.districts if a.code not in with_divisions
+    cols = ["district", "division", "decile", "own", "cell"]
+    groups = atoms.groupby(cols, dropna=False)["n"].sum()
+    keys = [
+        (d, v if isinstance(v, str) else None, int(k), bool(o), int(c))
+        for d, v, k, o, c in groups.index
     ]
-    var = {(leaf, k): 0 for leaf in leaves for k in sorted(touches[leaf[1] or leaf[0]])}
-    var = {key: i for i, key in enumerate(var)}
     eq, rhs, ub, upper = [], [], [], []
 
-    def terms_row(keys):
-        row = np.zeros(len(var))
-        for key in keys:
-            row[var[key]] = 1.0
-        return row
+    def row(where) -> np.ndarray:
+        return np.array([1.0 if where(key) else 0.0 for key in keys])
 
-    def constrain(keys, count):
-        row = terms_row(keys)
+    def constrain(r, count) -> None:
         if count.value is not None:
-            eq.append(row)
+            eq.append(r)
             rhs.append(float(count.value))
         elif count.status == "primary":
-            ub.extend([-row, row])
+            ub.extend([-r, r])
             upper.extend([-1.0, float(tree.k - 1)])
         else:
-            ub.append(-row)
+            ub.append(-r)
             upper.append(-float(tree.k))
 
     withheld = []
-    for district, division in leaves:
-        keys = [key for key in var if key[0] == (district, division)]
-        if division is not None:
-            count = tree.area(DIVISION, division)
-            constrain(keys, count)
-            if count.value is None:
-                withheld.append(((district, division), keys))
-    for a in opts.districts:
-        keys = [key for key in var if key[0][0] == a.code]
-        count = tree.area(DISTRICT, a.code)
-        constrain(keys, count)
+    for division in sorted({k[1] for k in keys if k[1]}):
+        r = row(lambda key, v=division: key[1] == v)
+        count = tree.area(DIVISION, division)
+        constrain(r, count)
         if count.value is None:
-            withheld.append(((a.code, None), keys))
-    total = tree.area("county")
-    eq.append(terms_row(list(var)))
-    rhs.append(float(total.value))
+            withheld.append(((next(k[0] for k in keys if k[1] == division), division), r))
+    for district in sorted({k[0] for k in keys if k[0]}):
+        r = row(lambda key, d=district: key[0] == d)
+        count = tree.area(DISTRICT, district)
+        constrain(r, count)
+        if count.value is None:
+            withheld.append(((district, None), r))
+    eq.append(row(lambda key: True))
+    rhs.append(float(tree.area("county").value))
+    # The map's hexagon pieces: each leaf's published count in each cell.
+    for leaf, cell in sorted({(k[1] or k[0], k[4]) for k in keys}):
+        piece = tree.piece(leaf, np.uint64(cell))
+        if piece.status == "merged":
+            continue  # inside a withheld area: no figure of its own
+        r = row(lambda key, a=leaf, c=cell: (key[1] or key[0]) == a and key[4] == c)
+        constrain(r, piece)
+        if piece.value is None:  # a withheld hexagon piece is a target too
+            withheld.append(((leaf, f"hexagon {cell:x}"), r))
+
+    def part(area, k) -> np.ndarray:
+        if area is None:
+            return row(lambda key: key[2] == k)
+        if k == 0:
+            return row(lambda key: key[0] == area and (key[2] == 0 or not key[3]))
+        return row(lambda key: key[0] == area and key[2] == k and key[3])
+
     for area, parts in panels.items():
         for k, n in parts.items():
-            keys = [key for key in var if key[1] == k and (area is None or key[0][0] == area)]
-            if keys or n:
-                eq.append(terms_row(keys))
+            r = part(area, k)
+            if r.any() or n:
+                eq.append(r)
                 rhs.append(float(n))
+    for area, deciles in (hidden or {}).items():
+        # A decile with no incident group is 0 by the attacker's own (worst-case) knowledge
+        # of which groups hold incidents: not something the publication gave away.
+        withheld += [((area, f"decile {k}"), part(area, k)) for k in deciles if part(area, k).any()]
     out = {}
-    for name, keys in withheld:
-        objective = terms_row(keys)
+    for name, objective in withheld:
         ends = []
         for sign in (1.0, -1.0):
             fit = linprog(sign * objective, A_ub=np.array(ub), b_ub=upper, A_eq=np.array(eq),
-                          b_eq=rhs, bounds=[(0, None)] * len(var), method="highs")  # fmt: skip
+                          b_eq=rhs, bounds=[(0, None)] * len(keys), method="highs")  # fmt: skip
             assert fit.status == 0, fit.message
             ends.append(sign * fit.fun)
         out[name] = (ends[0], ends[1])
@@ -224,13 +233,13 @@ def _pinned(ranges) -> dict:
 
 
 def _panel_parts(page) -> dict[int, int]:
+    """The panel's published decile counts; a decile with no row is a published 0 (the area
+    has no LSOA of it and no incident in it)."""
     out = {}
     for d in page.deciles:
-        k = 0 if not d.label.isdigit() else int(d.label)
         n = _shown(d.incidents)
         if n is not None:
-            out[k] = n
-    # A decile with no row: the area has no LSOA of it and no incident in it (published 0).
+            out[0 if not d.label.isdigit() else int(d.label)] = n
     for k in range(1, 11):
         if not any(d.label == str(k) for d in page.deciles):
             out.setdefault(k, 0)
@@ -239,54 +248,80 @@ def _panel_parts(page) -> dict[int, int]:
     return out
 
 
-def test_attack_panel_plus_map_pins_no_withheld_count(ctx, touches):  # noqa: F811
+def test_attack_panel_plus_map_pins_no_withheld_count(ctx, atoms):  # noqa: F811
     c = ctx[Audience.PUBLIC]
+    tree, table = atoms
     codes = [None, *(a.code for a in options(c).districts)]
     panels = {
         code: _panel_parts(_panel(c, Audience.PUBLIC, f"&d={code}" if code else ""))
         for code in codes
     }
-    ranges = _attack(c, panels, touches)
+    hidden = {
+        code: [0 if not d.label.isdigit() else int(d.label)
+               for d in _panel(c, Audience.PUBLIC, f"&d={code}" if code else "").deciles
+               if _shown(d.incidents) is None]
+        for code in codes
+    }  # fmt: skip
+    ranges = _attack(tree, table, panels, hidden)
     assert ranges, "the premise: some counts are withheld"
     assert _pinned(ranges) == {}
     # The attacker is sound: every true count lies in its range.
     exact = view_counts(ctx[Audience.RESTRICTED], ViewState.from_query(QUERY).filters(),
                         Audience.RESTRICTED, 8)  # fmt: skip
     for (district, division), (lo, hi) in ranges.items():
+        if division and division.startswith(("decile", "hexagon")):
+            continue  # checked through the division and district counts
         level, code = ("division", division) if division else ("district", district)
         assert lo - 1e-6 <= exact.area(level, code).value <= hi + 1e-6
 
 
-def test_panel_withholds_what_the_map_check_withholds(ctx):  # noqa: F811
-    """The panel's decile counts are the checked breakdowns (geo.disclosure's
-    public_deprivation with the map), never the side tables alone: every decile count the
-    check withholds beyond the side-table rule is withheld in the panel too. (On this
-    quarter the check withholds nothing more, and the attacker above pins nothing even from
-    the side tables alone: the attack failing with the protection off is shown on the
-    synthetic registers of tests/unit/test_deprivation_attacks.py, over the same
-    public_deprivation the panel reads.)"""
-    from geo import context
-    from geo.areas import with_lsoas
+def test_attack_with_the_map_check_off_pins_withheld_counts(ctx, atoms):  # noqa: F811
+    """The same attacker against the breakdowns suppressed as side tables only (what the
+    panel would show with public_deprivation's check off): it pins withheld counts, so the
+    test above can fail. The panel shows the checked breakdowns (next test)."""
     from geo.disclosure import COUNTY, DISTRICT, Node
-    from geo.disclosure._public_deprivation import atom_table, public_deprivation
-    from geo.store.queries.rates import incident_points, lsoa_shapes
+    from geo.disclosure._public_deprivation import public_deprivation
 
     c = ctx[Audience.PUBLIC]
-    public = view_counts(c, ViewState.from_query(QUERY).filters(), Audience.PUBLIC, 8).public
-    filters = replace(public.split.public, district=None, division=None)  # the whole tree
-    points = with_lsoas(c.store, incident_points(c.store, filters, c.themes, res=8))
-    shapes = lsoa_shapes(c.store)
-    districts = dict(zip(shapes["lsoa_code"], shapes["district_code"], strict=True))
-    atoms = atom_table(points, context.imd_deciles(c.store), districts)
+    tree, table = atoms
     codes = sorted(a.code for a in options(c).districts)
-    on = public_deprivation(public.map, atoms, codes)
-    for node, table in on.breakdowns.items():
+    off = public_deprivation(tree, table, codes, check=False).breakdowns
+    panels = {
+        None if node == Node(COUNTY) else node.area: {
+            k: n.value for k, n in parts.parts.items() if n.value is not None
+        }
+        for node, parts in off.items()
+        if node.level in (COUNTY, DISTRICT)
+    }
+    hidden = {
+        None if node == Node(COUNTY) else node.area: [
+            k for k, n in parts.parts.items() if n.value is None
+        ]
+        for node, parts in off.items()
+        if node.level in (COUNTY, DISTRICT)
+    }
+    pinned = _pinned(_attack(tree, table, panels, hidden))
+    print("pinned with the check off:", pinned)  # read with -s
+    assert pinned
+
+
+def test_panel_withholds_what_the_map_check_withholds(ctx, atoms):  # noqa: F811
+    """The panel's decile counts are the checked breakdowns, never the side tables alone."""
+    from geo.disclosure import COUNTY, DISTRICT, Node
+    from geo.disclosure._public_deprivation import public_deprivation
+
+    c = ctx[Audience.PUBLIC]
+    tree, table = atoms
+    codes = sorted(a.code for a in options(c).districts)
+    on = public_deprivation(tree, table, codes)
+    assert on.linked, "the premise: the check withholds beyond the side-table rule here"
+    for node, parts in on.breakdowns.items():
         if node.level not in (COUNTY, DISTRICT):
             continue
         code = None if node == Node(COUNTY) else node.area
         panel = _panel(c, Audience.PUBLIC, f"&d={code}" if code else "")
         shown = {(0 if not d.label.isdigit() else int(d.label)): d.incidents for d in panel.deciles}
-        for k, count in table.parts.items():
+        for k, count in parts.parts.items():
             if k in shown:
                 assert shown[k] == count.text, (code, k)
             else:
