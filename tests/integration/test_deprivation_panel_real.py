@@ -22,7 +22,8 @@ from dashboard.views.counts import view_counts
 from dashboard.views.harm import harm_page
 from dashboard.views.harm_panel import panel_deprivation
 from geo.disclosure import Audience
-from tests.integration.test_harm_real import (  # noqa: F401 - fixtures
+from tests.support.count_check import small_counts
+from tests.support.harm_real import (  # noqa: F401 - fixtures
     STATE,
     THANET,
     ctx,
@@ -30,7 +31,6 @@ from tests.integration.test_harm_real import (  # noqa: F401 - fixtures
     weapons,
     young,
 )
-from tests.support.count_check import small_counts
 from tests.support.rates_raw import raw  # noqa: F401 - a fixture
 
 pytestmark = pytest.mark.shared_data
