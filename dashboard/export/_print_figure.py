@@ -78,7 +78,7 @@ def print_figure(model: MapModel, frame: Frame, labels: tuple[Label, ...] = ()) 
     fig.add_traces(_deprivation_traces(model))
     for outline in model.outlines:
         fig.add_trace(_outline_trace(outline))
-    fig.add_traces(_place_markers(model))
+    fig.add_traces(_place_markers(model, placer))
     far = _add_links(fig, model, extent, placer)
     ports = _add_ports(fig, model, placer)
     if model.mark is not None:
@@ -175,9 +175,9 @@ def _deprivation_traces(model: MapModel) -> list[go.Scatter]:
     return [_line_trace(b.lines, b.width * 0.8, b.colour, b.label) for b in bands]
 
 
-def _place_markers(model: MapModel) -> list[go.Scatter]:
+def _place_markers(model: MapModel, placer: Placer) -> list[go.Scatter]:
     """Schools and care locations as dots (no names on paper: a county of schools would
-    bury the map; the table export lists them)."""
+    bury the map; the table export lists them), kept clear of the place names."""
     from dashboard.views.places_layer import COLOURS, SIZES  # noqa: PLC0415
 
     if model.places is None:
@@ -189,6 +189,8 @@ def _place_markers(model: MapModel) -> list[go.Scatter]:
             x, y = _bng.lonlat_to_bng(
                 np.array([p.lonlat[0] for p in mine]), np.array([p.lonlat[1] for p in mine])
             )
+            for a, b in zip(x, y, strict=True):
+                placer.reserve(float(a), float(b), SIZES[register] * 0.35)
             out.append(
                 go.Scatter(
                     x=x, y=y, mode="markers", hoverinfo="skip", showlegend=False,
