@@ -33,6 +33,7 @@ TREND_LEGEND = "panel-trend-legend"
 TOP_CELLS = "panel-top-cells"
 TOP_AREAS = "panel-top-areas"
 HOTSPOT_SUMMARY = "panel-hotspots"
+DEPRIVATION = "panel-deprivation"
 CELL_DETAIL = "panel-cell-detail"
 
 # Page furniture

@@ -17,7 +17,7 @@ from geo.filters import Filters, month_str, parse_month
 from geo.grid import MIN_RES, cell_resolution, str_to_cell
 
 MEASURES = ("count", "hotspots", "change", "emerging")
-LAYERS = ("lines", "ports")
+LAYERS = ("lines", "ports", "imd", "places")
 # Hexagon resolution by level when the user has not chosen one.
 AUTO_RES = {"county": 7, "district": 8, "division": 9}
 _CODE = re.compile(r"^[A-Z][0-9A-Z]{8}$")

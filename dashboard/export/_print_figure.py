@@ -75,8 +75,10 @@ def print_figure(model: MapModel, frame: Frame, labels: tuple[Label, ...] = ()) 
         credit = attribution_annotation(base, FONT, placer)
     for item in model.legend:
         fig.add_trace(_class_trace(item, [f for f in model.features if f.klass == item.key]))
+    fig.add_traces(_deprivation_traces(model))
     for outline in model.outlines:
         fig.add_trace(_outline_trace(outline))
+    fig.add_traces(_place_markers(model, placer))
     far = _add_links(fig, model, extent, placer)
     ports = _add_ports(fig, model, placer)
     if model.mark is not None:
@@ -164,16 +166,55 @@ def _lines_xy(coords) -> tuple[np.ndarray, np.ndarray]:
     return np.where(keep, np.round(x, 1), np.nan), np.where(keep, np.round(y, 1), np.nan)
 
 
+def _deprivation_traces(model: MapModel) -> list[go.Scatter]:
+    """The IMD overlay's decile outlines, least deprived first so that a more deprived
+    neighbour's line lies on top along a shared edge (a little thinner than on screen)."""
+    if model.deprivation is None:
+        return []
+    bands = sorted(model.deprivation.bands, key=lambda b: -b.decile)
+    return [_line_trace(b.lines, b.width * 0.8, b.colour, b.label) for b in bands]
+
+
+def _place_markers(model: MapModel, placer: Placer) -> list[go.Scatter]:
+    """Schools and care locations as dots (no names on paper: a county of schools would
+    bury the map; the table export lists them), kept clear of the place names."""
+    from dashboard.views.places_layer import COLOURS, SIZES  # noqa: PLC0415
+
+    if model.places is None:
+        return []
+    out = []
+    for register in ("schools", "care"):
+        mine = [p for p in model.places.places if p.register == register]
+        if mine:
+            x, y = _bng.lonlat_to_bng(
+                np.array([p.lonlat[0] for p in mine]), np.array([p.lonlat[1] for p in mine])
+            )
+            for a, b in zip(x, y, strict=True):
+                placer.reserve(float(a), float(b), SIZES[register] * 0.35)
+            out.append(
+                go.Scatter(
+                    x=x, y=y, mode="markers", hoverinfo="skip", showlegend=False,
+                    marker={"size": SIZES[register] * 0.7, "color": COLOURS[register],
+                            "line": {"width": 0.5, "color": "white"}},
+                )
+            )  # fmt: skip
+    return out
+
+
 def _outline_trace(outline: Outline) -> go.Scatter:
-    x, y = _lines_xy(outline.coords)
+    return _line_trace(outline.coords, outline.width, outline.colour, outline.name)
+
+
+def _line_trace(coords, width: float, colour: str, name: str) -> go.Scatter:
+    x, y = _lines_xy(coords)
     return go.Scatter(
         x=x,
         y=y,
         mode="lines",
         hoverinfo="skip",
         showlegend=False,
-        line={"width": outline.width, "color": outline.colour},
-        name=outline.name,
+        line={"width": width, "color": colour},
+        name=name,
     )
 
 

@@ -36,7 +36,12 @@ MEASURE_LABELS = {
     "change": "Change on the previous period",
     "emerging": "Emerging hot spots (trend)",
 }
-LAYER_LABELS = {"lines": "County lines (origin to destination)", "ports": "Ports of entry"}
+LAYER_LABELS = {
+    "lines": "County lines (origin to destination)",
+    "ports": "Ports of entry",
+    "imd": "Deprivation (IMD 2019 decile)",
+    "places": "Schools and care locations",
+}
 
 
 def layout(ctx: AppContext, opts: Options) -> html.Aside:

@@ -154,6 +154,10 @@ def legend(model: map_view.MapModel) -> list:
                 className="legend-item",
             )
         )
+    if model.deprivation is not None:
+        items += deprivation_key(model.deprivation)
+    if model.places is not None:
+        items += places_key(model.places)
     if model.links:
         items.append(
             html.Span(
@@ -189,6 +193,48 @@ def legend(model: map_view.MapModel) -> list:
             )
         )
     return items
+
+
+def deprivation_key(layer) -> list:
+    """The overlay's deciles in words, each with a line of its colour and width."""
+    items = [html.Span(layer.title, className="legend-title")]
+    for band in layer.bands:
+        style = {"borderTop": f"{band.width:.1f}px solid {band.colour}", "height": 0}
+        items.append(
+            html.Span(
+                [html.Span(className="swatch line", style=style), band.label],
+                className="legend-item",
+                role="listitem",
+            )
+        )
+    items.append(
+        html.Span(
+            "Source: English Indices of Deprivation 2019, by 2011 LSOA (more below the map)",
+            className="legend-item",
+        )
+    )
+    return items
+
+
+def places_key(layer) -> list:
+    from dashboard.views.places_layer import COLOURS, REGISTER_WORDS, SIZES  # noqa: PLC0415
+
+    present = dict.fromkeys(p.register for p in layer.places)
+    return [
+        html.Span(
+            [
+                html.Span(
+                    className="swatch dot",
+                    style={"background": COLOURS[r], "width": f"{SIZES[r]}px",
+                           "height": f"{SIZES[r]}px"},
+                ),
+                REGISTER_WORDS[r],
+            ],
+            className="legend-item",
+            role="listitem",
+        )
+        for r in present
+    ]  # fmt: skip
 
 
 def links_key(model: map_view.MapModel) -> str:

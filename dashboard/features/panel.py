@@ -9,7 +9,7 @@ import plotly.graph_objects as go
 from dash import Dash, Input, Output, dcc, html
 
 from dashboard import ids
-from dashboard.features import downloads
+from dashboard.features import _deprivation_panel, downloads
 from dashboard.figures.trend import PARTIAL_NAME, series_traces
 from dashboard.state import ViewState
 from dashboard.views.context import AppContext
@@ -34,6 +34,7 @@ def layout() -> html.Aside:
             # covered its axis and hid a line once four themes wrapped it onto two rows.
             html.Div(id=ids.TREND_LEGEND, className="legend trend-legend", role="list"),
             html.Div(id=ids.HOTSPOT_SUMMARY),
+            html.Div(id=ids.DEPRIVATION, **{"aria-live": "polite"}),
             html.Div(id=ids.TOP_AREAS),
             html.Div(id=ids.TOP_CELLS),
             html.Div(id=ids.CELL_DETAIL),
@@ -44,6 +45,7 @@ def layout() -> html.Aside:
 
 def register(app: Dash, ctx: AppContext) -> None:
     _register_hotspots(app, ctx)
+    _deprivation_panel.register(app, ctx)
 
     @app.callback(
         Output(ids.PANEL_TITLE, "children"),

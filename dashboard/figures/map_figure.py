@@ -34,11 +34,15 @@ def map_figure(model: MapModel, settings: Settings) -> dict:
     for item in model.legend:
         feats = [f for f in model.features if f.klass == item.key]
         data.append(_class_trace(item, _alike_merged(feats) if merge else feats))
+    if model.deprivation is not None:
+        data += _deprivation_traces(model.deprivation)
     data += [_outline_trace(outline) for outline in model.outlines]
     if model.links:
         data += _link_traces(model)
     if model.ports:
         data.append(_port_trace(model))
+    if model.places is not None:
+        data += _place_traces(model.places)
     if model.mark is not None:
         data += _mark_traces(model.mark)
     center, zoom = view_for_bounds(model.bounds, _MAP_WIDTH_PX, _MAP_HEIGHT_PX)
@@ -257,6 +261,32 @@ def _outline_trace(outline) -> dict:
     }
 
 
+def _deprivation_traces(layer) -> list[dict]:
+    """Each decile's region outlined in its colour and width, least deprived first so a
+    more deprived neighbour's line lies on top along a shared edge. No hover: a line's
+    points are many, and the legend says what each colour and width means."""
+    out = []
+    for band in sorted(layer.bands, key=lambda b: -b.decile):
+        lons: list[float | None] = []
+        lats: list[float | None] = []
+        for line in band.lines:
+            lons += [p[0] for p in line] + [None]
+            lats += [p[1] for p in line] + [None]
+        out.append(
+            {
+                "type": "scattermap",
+                "lon": lons,
+                "lat": lats,
+                "mode": "lines",
+                "line": {"width": band.width, "color": band.colour},
+                "name": f"IMD decile {band.label}",
+                "hoverinfo": "skip",
+                "showlegend": False,
+            }
+        )
+    return out
+
+
 def _link_traces(model: MapModel) -> list[dict]:
     """County lines, a few traces by width class (one trace per link would be hundreds)."""
     top = max(link.lines for link in model.links) or 1
@@ -310,6 +340,39 @@ def _port_trace(model: MapModel) -> dict:
         "hovertemplate": "%{customdata}<extra></extra>",
         "name": "Port-of-entry events",
     }
+
+
+def _place_traces(layer) -> list[dict]:
+    """Schools and care locations: a marker per place, its card from the register alone."""
+    from dashboard.views.places_layer import COLOURS, REGISTER_WORDS, SIZES  # noqa: PLC0415
+
+    out = []
+    for register in ("schools", "care"):
+        mine = [p for p in layer.places if p.register == register]
+        if not mine:
+            continue
+        lon, lat = [p.lonlat[0] for p in mine], [p.lonlat[1] for p in mine]
+        # A white ring under each dot (MapLibre circles have no outline in plotly): a dot
+        # must stand out over the dark outlines of the most deprived neighbourhoods.
+        out.append(
+            {"type": "scattermap", "lon": lon, "lat": lat, "mode": "markers",
+             "marker": {"size": SIZES[register] + 5, "color": "white"}, "hoverinfo": "skip",
+             "showlegend": False}
+        )  # fmt: skip
+        out.append(
+            {
+                "type": "scattermap",
+                "lon": lon,
+                "lat": lat,
+                "mode": "markers",
+                "marker": {"size": SIZES[register], "color": COLOURS[register], "opacity": 1.0},
+                "customdata": [p.hover for p in mine],
+                "hovertemplate": "%{customdata}<extra></extra>",
+                "name": REGISTER_WORDS[register],
+                "showlegend": False,
+            }
+        )
+    return out
 
 
 def _mark_traces(mark) -> list[dict]:

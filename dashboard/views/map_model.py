@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from dashboard.views.basemap import MapBase
+    from dashboard.views.deprivation_layer import DeprivationLayer
+    from dashboard.views.places_layer import RegisterLayer
 
 
 @dataclass(frozen=True)
@@ -103,3 +105,8 @@ class MapModel:
     empty_message: str | None = None  # why nothing is drawn, when nothing is
     base: MapBase | None = None  # the basemap under the hexagons (None: none loaded)
     mark: PlaceMark | None = None  # the place "Go to an area" found
+    # The IMD decile overlay when chosen (layer "imd"): deciles only, no incident figure.
+    deprivation: DeprivationLayer | None = None
+    # Schools and care locations when chosen (layer "places"); Part 1: what the registers
+    # publish only (dashboard.views.places_layer).
+    places: RegisterLayer | None = None

@@ -42,6 +42,10 @@ def map_model(ctx: AppContext, state: ViewState, audience: Audience) -> MapModel
     """The map of a view, with the basemap for its area under it (when one is loaded)."""
     model = _map_model(ctx, state, audience)
     area = resolve_view(ctx, state, audience)
+    if "imd" in state.layers:
+        model = _with_deprivation(ctx, model, area.district)
+    if "places" in state.layers:
+        model = _with_places(ctx, model, area, audience)
     if area.mark is not None:
         lat, lon, name = area.mark
         model = replace(model, mark=PlaceMark(name, (lon, lat)))
@@ -51,6 +55,33 @@ def map_model(ctx: AppContext, state: ViewState, audience: Audience) -> MapModel
         return model
     notes = tuple(Note(f"Basemap: {text}.", warn=True) for text in base.notes)
     return replace(model, base=base, notes=model.notes + notes)
+
+
+def _with_deprivation(ctx: AppContext, model: MapModel, district: str | None) -> MapModel:
+    """The IMD overlay over the map's box, its source in the notes (or why there is none).
+    The same for both audiences: it holds the published deciles and nothing else."""
+    from dashboard.views.deprivation_layer import deprivation_layer  # noqa: PLC0415
+
+    layer = deprivation_layer(ctx, model.bounds, district)
+    if layer.reason:
+        return replace(model, notes=(*model.notes, Note(layer.reason, warn=True)))
+    printed = " ".join(n.text for n in model.notes)
+    credits = [c for c in (layer.shapes_credit, layer.credit) if c and c not in printed]
+    note = Note(" ".join([f"Deprivation overlay: {layer.source}", *credits]))
+    return replace(model, deprivation=layer, notes=(*model.notes, note))
+
+
+def _with_places(ctx: AppContext, model: MapModel, state: ViewState, audience) -> MapModel:
+    """Schools and care locations open in the period, their registers named in the notes."""
+    from dashboard.views.places_layer import register_layer  # noqa: PLC0415
+
+    layer = register_layer(ctx, state, audience)
+    notes = (
+        [Note(f"Places from the registers: {'; '.join(layer.sources)}.")] if layer.sources else []
+    )
+    if layer.note:
+        notes.append(Note(layer.note, warn=not layer.sources))
+    return replace(model, places=layer if layer.places else None, notes=(*model.notes, *notes))
 
 
 def _map_model(ctx: AppContext, state: ViewState, audience: Audience) -> MapModel:

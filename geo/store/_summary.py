@@ -47,6 +47,38 @@ def summarize(store: Store, themes: ThemeMap) -> dict[str, Any]:
     from geo.context import attribution, context_summary  # noqa: PLC0415
 
     out["context"] = {"sets": context_summary(store), "attribution": attribution(store)}
+    out["registers"] = _registers(store)
+    return out
+
+
+def _registers(store: Store) -> list[dict[str, object]]:
+    """The registers of vulnerable places loaded (DfE GIAS schools, CQC care locations):
+    each with its file's vintage, when it was loaded, its accounting and its places by kind
+    (`socmap registers list` has the detail)."""
+    from geo.store.queries.rates import register_batches, register_places  # noqa: PLC0415
+
+    batches = register_batches(store)
+    if batches.empty:
+        return []
+    places = register_places(store)
+    out = []
+    for b in batches.itertuples():
+        mine = places[places["register"] == b.register]
+        out.append(
+            {
+                "register": b.register,
+                "layout": b.layout,
+                "publisher": b.publisher,
+                "vintage": b.vintage,
+                "file": b.file,
+                "loaded_at": b.loaded_at.isoformat(),
+                "rows_read": int(b.rows_read),
+                "loaded": int(b.loaded),
+                "outside": int(b.outside),
+                "quarantined": int(b.quarantined),
+                "by_kind": {str(k): int(n) for k, n in mine.groupby("kind").size().items()},
+            }
+        )
     return out
 
 

@@ -99,6 +99,7 @@ def _summary(args: argparse.Namespace, settings: Settings) -> int:
             print(f"  {label[:40]:40} {c['loaded']:>9} {c['unmapped']:>9} {c['quarantined']:>12}")
     _print_coverage(data["coverage"])
     _print_context(data["context"])
+    _print_registers(data["registers"])
     if data["by_district"]:
         print("\nby district (incidents with a location):")
         for code, c in data["by_district"].items():
@@ -121,6 +122,24 @@ def _print_context(context: dict) -> None:
     for s in context["sets"]:
         print(f"  {s['set'][:32]:32} {s['rows']:>9,}  {s['vintage']}")
     print(f"  attribution: {context['attribution']}")
+
+
+def _print_registers(registers: list[dict]) -> None:
+    """The registers of vulnerable places loaded (`socmap registers list` has the detail)."""
+    if not registers:
+        print("\nregisters of vulnerable places: none loaded (`socmap registers load`)")
+        return
+    print("\nregisters of vulnerable places (register, places loaded, vintage, loaded):")
+    for r in registers:
+        kinds = ", ".join(f"{n:,} {k.replace('_', ' ')}" for k, n in r["by_kind"].items())
+        print(
+            f"  {r['register']:8} {r['loaded']:>7,} ({kinds or 'none'})  vintage {r['vintage']}, "
+            f"loaded {r['loaded_at'][:16].replace('T', ' ')}"
+        )
+        print(
+            f"  {'':8} {r['layout']} ({r['publisher']}); {r['rows_read']:,} rows read, "
+            f"{r['outside']:,} outside Kent and Medway, {r['quarantined']:,} quarantined"
+        )
 
 
 def _print_coverage(coverage: dict) -> None:

@@ -25,6 +25,8 @@ from socmap.commands._common import add_filter_arguments
 MAP_FORMATS = ("pdf", "png")
 DATA_FORMATS = ("csv", "geojson", "gpkg")
 MEASURES = ("count", "hotspots", "change", "emerging")
+# dashboard.state.LAYERS (not imported here: the command line starts faster without it)
+LAYERS = ("lines", "ports", "imd", "places")
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -37,9 +39,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     m.add_argument(
         "--layer",
         action="append",
-        choices=("lines", "ports"),
+        choices=LAYERS,
         default=[],
-        help="also draw county lines or ports (repeatable)",
+        help="also draw county lines, ports, imd (each neighbourhood's IMD 2019 decile) or "
+        "places (schools and care locations of the loaded registers) (repeatable)",
     )
     m.add_argument("--paper", choices=("a4-landscape", "a4-portrait"), default="a4-landscape")
     m.add_argument("--dpi", type=int, default=300, help="PNG resolution (at least 200)")
@@ -54,6 +57,21 @@ def register(sub: argparse._SubParsersAction) -> None:
     _view_arguments(d)
     _output_arguments(d, DATA_FORMATS)
     d.set_defaults(handler=_run_data, measure="count", layer=[])
+
+    p = kinds.add_parser(
+        "proximity",
+        help="incidents within a distance of each school and care location, ranked, with "
+        "the Gi* hot spot holding each (CSV; Part 2 only: a public request is refused)",
+    )
+    _view_arguments(p)
+    p.add_argument("--within", type=float, required=True, metavar="METRES")
+    p.add_argument(
+        "--register", action="append", default=[], choices=("schools", "care"), dest="registers"
+    )
+    p.add_argument("--method", choices=("bng", "geodesic"), default="bng")
+    p.add_argument("--no-hotspots", action="store_true", help="skip the Gi* hot spots")
+    _output_arguments(p, ("csv",))
+    p.set_defaults(handler=_run_proximity, measure="count", layer=[])
 
     b = kinds.add_parser("briefing", help="the county briefing pack as one PDF")
     b.add_argument("--from", dest="month_from", metavar="YYYY-MM", help="first month")
@@ -149,6 +167,20 @@ def _run_data(args: argparse.Namespace, settings: Settings) -> int:
     fmt = _format(args, DATA_FORMATS)
     ctx, state, audience = _view(args, settings)
     return _write(args.out, export_data(ctx, state, audience, fmt, **_who()))
+
+
+def _run_proximity(args: argparse.Namespace, settings: Settings) -> int:
+    from dashboard.export._proximity_export import REFUSED, export_proximity  # noqa: PLC0415
+
+    if args.audience != "restricted":  # before anything is read: nothing to record
+        raise InputError("socmap export proximity", REFUSED)
+    _format(args, ("csv",))
+    ctx, state, audience = _view(args, settings)
+    result = export_proximity(
+        ctx, state, audience, within=args.within, registers=tuple(args.registers),
+        method=args.method, hotspot_res=None if args.no_hotspots else (args.res or 8), **_who(),
+    )  # fmt: skip
+    return _write(args.out, result)
 
 
 def _run_briefing(args: argparse.Namespace, settings: Settings) -> int:

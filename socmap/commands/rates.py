@@ -59,7 +59,7 @@ def _register_rates(sub: argparse._SubParsersAction) -> None:
     rates = sub.add_parser(
         "rates",
         help="incidents per 1,000 residents by district, division or LSOA, with relative risk",
-        description="Rates per 1,000 residents (population year printed), exact 95%% "
+        description="Rates per 1,000 residents (population year printed), exact 95% "
         "intervals, relative risk against Kent and Medway with an exact Poisson test "
         "(Benjamini-Hochberg within the level), and optionally empirical-Bayes smoothed "
         "rates; see docs/rates.md.",

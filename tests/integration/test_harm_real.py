@@ -7,67 +7,25 @@ residents aged 10-24 (mid-2019, the only year with ages)."""
 
 from __future__ import annotations
 
-import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
 from esda.smoothing import Empirical_Bayes
 from scipy import stats
 
-from dashboard.state import ViewState
-from dashboard.views.context import AppContext
 from dashboard.views.harm import harm_page
-from geo import Store
 from geo.disclosure import Audience
+from tests.support.harm_real import (  # noqa: F401 - fixtures
+    STATE,
+    THANET,
+    WEAPONS,
+    ctx,
+    settings,
+    weapons,
+    young,
+)
 
 pytestmark = pytest.mark.shared_data
-WEAPONS = "Possession of weapons"
-STATE = ViewState.from_query("?from=2018-10&to=2018-12&theme=knife_crime")
-THANET = "E07000114"
-
-
-@pytest.fixture(scope="module")
-def settings(kent_stores, tmp_path_factory):
-    return kent_stores.copy(tmp_path_factory.mktemp("harm"), context=True)
-
-
-@pytest.fixture(scope="module")
-def ctx(settings):
-    out = {a: AppContext.create(Store(settings.db_path), settings, a) for a in Audience}
-    yield out
-    for c in out.values():
-        c.store.close()
-
-
-@pytest.fixture(scope="module")
-def young(shared_data) -> pd.DataFrame:
-    """Residents aged 10-24 per LSOA (mid-2019 bands) with the LSOA's IMD decile."""
-    c = shared_data / "context"
-    pop = pd.read_csv(c / "population" / "kent_medway_lsoa11_population_mid2019_agebands.csv")
-    imd = pd.read_csv(c / "deprivation" / "kent_medway_lsoa11_iod2019.csv")
-    pop["people"] = pop["age_10_17"] + pop["age_18_24"]
-    return pop.merge(imd[["LSOA11CD", "imd_decile"]], on="LSOA11CD")
-
-
-@pytest.fixture(scope="module")
-def weapons(raw, shared_data):
-    """The quarter's weapons rows placed in a district, with their division (geopandas): the
-    division of the row's district holding the point, else (a gap the generalised shapes
-    leave between a district's divisions and its edge, docs/boundaries.md) the nearest."""
-    rows = raw[raw["district"].notna() & (raw["Crime type"] == WEAPONS)].copy()
-    ced = gpd.read_file(shared_data / "boundaries" / "kent_ced_2017_oa_dissolved.geojson")
-    ced = ced[["ced_code", "lad_code", "geometry"]].to_crs(27700)
-    bng = rows.to_crs(27700)
-    division = {}
-    for i, row in bng.iterrows():
-        own = ced[ced["lad_code"] == row["district"]]
-        if own.empty:
-            continue  # Medway: no county divisions
-        holding = own[own.contains(row.geometry)]
-        near = holding if len(holding) else own.loc[[own.distance(row.geometry).idxmin()]]
-        division[i] = near["ced_code"].iloc[0]
-    rows["division"] = pd.Series(division).reindex(rows.index)
-    return rows
 
 
 def _bh(p: np.ndarray) -> np.ndarray:
@@ -116,7 +74,7 @@ def _marshall(o: np.ndarray, n: np.ndarray) -> np.ndarray:
     return w * o / n + (1 - w) * b
 
 
-def test_county_page_part2_against_pandas(ctx, weapons, young):
+def test_county_page_part2_against_pandas(ctx, weapons, young):  # noqa: F811
     page = harm_page(ctx[Audience.RESTRICTED], STATE, Audience.RESTRICTED)
     assert not page.reason
     assert page.population == "residents aged 10-24 (population mid-2019, ONS SAPE22DT2)"
@@ -164,7 +122,7 @@ def test_county_page_part2_against_pandas(ctx, weapons, young):
     )
 
 
-def test_district_page_part2_divisions_and_deciles(ctx, weapons, young):
+def test_district_page_part2_divisions_and_deciles(ctx, weapons, young):  # noqa: F811
     page = harm_page(ctx[Audience.RESTRICTED], STATE, Audience.RESTRICTED, THANET)
     assert page.name == "Thanet" and page.rows_level == "division"
     inside = weapons[weapons["district"] == THANET]
@@ -185,7 +143,7 @@ def test_district_page_part2_divisions_and_deciles(ctx, weapons, young):
             assert d.residents == f"{lsoas.loc[lsoas['imd_decile'] == int(k), 'people'].sum():,.0f}"
 
 
-def test_county_page_part1_only_where_published(ctx, weapons, young):
+def test_county_page_part1_only_where_published(ctx, weapons, young):  # noqa: F811
     """Part 1: a rate, smoothed rate and relative risk only beside a published count (equal
     to the raw count there), BH over the published districts, the EB prior from the
     published figures (stand-ins 2.5 and 5 for "fewer than 5" and "suppressed")."""
@@ -219,7 +177,7 @@ def test_county_page_part1_only_where_published(ctx, weapons, young):
             assert int(d.incidents) == direct.get(int(d.label), 0)
 
 
-def test_every_district_page_part1_hides_rates_of_withheld_counts(ctx):
+def test_every_district_page_part1_hides_rates_of_withheld_counts(ctx):  # noqa: F811
     """The class, not one case: every district's page, every division row."""
     from dashboard.views.context import options
 
@@ -235,7 +193,7 @@ def test_every_district_page_part1_hides_rates_of_withheld_counts(ctx):
                 assert d.rate == "" and d.incident_share == "", (area.name, d)
 
 
-def test_panel_rate_beside_every_district_and_division_count(ctx, weapons, young, settings):
+def test_panel_rate_beside_every_district_and_division_count(ctx, weapons, young, settings):  # noqa: F811
     """The panel's "rate per 1,000" for every district and division: Part 2 the raw count
     over the residents aged 10-24 (districts: the sum of their LSOAs from the CSV; divisions:
     the documented apportionment); Part 1 only beside a published count."""
