@@ -264,3 +264,61 @@ def test_the_map_fits_its_area_at_any_window_size(server, browser, size, query):
     assert w <= x0 and e >= x1 and s <= y0 and n >= y1, got
     # Fitted, not merely zoomed far out: the area fills most of the map's width or height.
     assert (x1 - x0) / (e - w) > 0.7 or (y1 - y0) / (n - s) > 0.7, got
+
+
+def test_a_period_preset_sets_the_map_period_and_the_link(server, page):
+    """Quick periods, chosen by keyboard alone: the public view snaps a financial year to
+    the published quarter holding its end and says so; an analyst's "last 6 months" is six
+    months; a year reaching before the first loaded month says what it covers."""
+
+    def choose(label: str) -> None:
+        page.locator(f"#{ids.PERIOD_PRESET}").focus()
+        page.keyboard.press("Enter")
+        page.get_by_role("option", name=label, exact=False).first.wait_for(timeout=WAIT)
+        # Down the list to the option, then Enter: no mouse.
+        for _ in range(20):
+            focused = "(document.activeElement.closest('.dash-dropdown-option') || {}).textContent"
+            if label in (page.evaluate(focused) or ""):
+                break
+            page.keyboard.press("ArrowDown")
+        page.keyboard.press("Enter")
+
+    page.goto(f"{server}/?{PERIOD}")
+    map_data(page)
+    choose("Financial year 2025/26")
+    page.wait_for_function("location.search.includes('from=2026-01')", timeout=WAIT)
+    assert "to=2026-03" in page.url
+    label = page.locator(f"#{ids.PERIOD_LABEL}")
+    expect(label).to_contain_text("Asked for April 2025 to March 2026", timeout=WAIT)
+    expect(label).to_contain_text("one whole quarter at a time")
+    expect(label).to_contain_text("Shown: Q4 2025/26 (January to March 2026)")
+    expect(page.locator(f"#{ids.MAP_CAPTION}")).to_contain_text(
+        "Q4 2025/26 (January to March 2026)", timeout=WAIT
+    )
+    page.screenshot(path=str(artifacts() / "public-preset-fy.png"), full_page=True)
+
+    page.goto(f"{server}/login?next=/restricted/")
+    page.fill("#name", "ana")
+    page.fill("#password", "ana-password-123")
+    page.click("button[type=submit]")
+    page.wait_for_url(re.compile("/restricted/"), timeout=WAIT)
+    map_data(page)
+    choose("Last 6 months")
+    page.wait_for_function("location.search.includes('from=2026-05')", timeout=WAIT)
+    assert "to=2026-10" in page.url
+    expect(page.locator(f"#{ids.MAP_CAPTION}")).to_contain_text(
+        "May 2026 to October 2026", timeout=WAIT
+    )
+    expect(page.locator(f"#{ids.PERIOD_FROM}")).to_contain_text("May 2026")
+    expect(page.locator(f"#{ids.PERIOD_TO}")).to_contain_text("Oct 2026")
+    choose("Financial year 2018/19")
+    page.wait_for_function("location.search.includes('from=2018-10')", timeout=WAIT)
+    assert "to=2019-03" in page.url
+    expect(label).to_contain_text(
+        "Financial year 2018/19: data is loaded for 3 of its 12 months.", timeout=WAIT
+    )
+    expect(label).to_contain_text("data is loaded only from October 2018")
+    expect(page.locator(f"#{ids.MAP_CAPTION}")).to_contain_text(
+        "October 2018 to March 2019 (partial", timeout=WAIT
+    )
+    page.screenshot(path=str(artifacts() / "analyst-preset-fy-partial.png"), full_page=True)
