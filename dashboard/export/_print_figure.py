@@ -20,7 +20,7 @@ import shapely
 from dashboard.export import _bng
 from dashboard.export._basemap_print import attribution_annotation, basemap_traces, place_names
 from dashboard.export._labels import POSITIONS, Placed, Placer, short_port_name, two_lines
-from dashboard.figures.palette import WITHHELD_HATCH
+from dashboard.figures.palette import WITHHELD_HATCH, pattern_ink
 from dashboard.views.map_model import Feature, LegendItem, MapModel, Outline
 
 FONT = "Liberation Sans, Arial, Helvetica, sans-serif"
@@ -61,6 +61,10 @@ class Label:
     lat: float
     size: int = 11
     shape: object | None = None  # the area in BNG metres: the name must fit inside it
+
+
+# The repeat of a class's fill pattern on paper, in CSS px (the legend's swatches repeat alike).
+HATCH_PX = 5
 
 
 def print_figure(model: MapModel, frame: Frame, labels: tuple[Label, ...] = ()) -> go.Figure:
@@ -132,12 +136,16 @@ def fit_extent(bounds: tuple[float, ...], frame: Frame) -> Extent:
 def _class_trace(item: LegendItem, feats: list[Feature]) -> go.Scatter:
     x, y = _bng.rings_xy(_bng.shapes_to_bng([f.geometry for f in feats]) if feats else [])
     # Withheld counts are hatched on paper: light, and plainly not a colour of the scale.
-    hatch = (
-        {"shape": "/", "bgcolor": item.colour, "fgcolor": WITHHELD_HATCH, "size": 7,
-         "solidity": 0.12}
-        if item.key == "withheld"
-        else None
-    )  # fmt: skip
+    # A class with a pattern of its own (emerging patterns) is filled with it, in white on
+    # dark fills and near black on light ones: its second cue beside colour.
+    if item.key == "withheld":
+        hatch = {"shape": "/", "bgcolor": item.colour, "fgcolor": WITHHELD_HATCH, "size": 7,
+                 "solidity": 0.12}  # fmt: skip
+    elif item.hatch:
+        hatch = {"shape": item.hatch, "bgcolor": item.colour, "size": HATCH_PX,
+                 "fgcolor": pattern_ink(item.colour), "solidity": 0.3}  # fmt: skip
+    else:
+        hatch = None
     return go.Scatter(
         x=x,
         y=y,

@@ -322,3 +322,30 @@ def test_a_period_preset_sets_the_map_period_and_the_link(server, page):
         "October 2018 to March 2019 (partial", timeout=WAIT
     )
     page.screenshot(path=str(artifacts() / "analyst-preset-fy-partial.png"), full_page=True)
+
+
+def test_emerging_classes_show_an_outline_cue_named_in_the_legend(server, page):
+    """Emerging patterns on screen: each class's outline weight is in its legend words and
+    swatch (the screenshot is for people to look at)."""
+    page.goto(f"{server}/login?next=/restricted/")
+    page.fill("#name", "ana")
+    page.fill("#password", "ana-password-123")
+    page.click("button[type=submit]")
+    page.wait_for_url(re.compile("/restricted/"), timeout=WAIT)
+    page.goto(f"{server}/restricted/?theme=knife_crime&m=emerging&from=2024-11&to=2026-10")
+    map_data(page)
+    legend = page.locator(f"#{ids.MAP_LEGEND}")
+    expect(legend).to_contain_text("Persistent hot spot (heavy outline)", timeout=WAIT)
+    expect(legend).to_contain_text("No pattern detected (thin outline)")
+    width = page.evaluate(
+        "() => [...document.querySelectorAll('#map-legend .legend-item')]"
+        ".filter(e => e.textContent.startsWith('Persistent'))"
+        ".map(e => getComputedStyle(e.querySelector('.swatch')).borderTopWidth)[0]"
+    )
+    assert float(width.removesuffix("px")) >= 2, width  # snapped to device pixels
+    lines = page.evaluate(
+        "() => document.querySelector('#map .js-plotly-plot').data"
+        ".filter(t => t.type === 'choroplethmap').map(t => [t.name, t.marker.line.width])"
+    )
+    assert ["Persistent hot spot", 2.6] in lines, lines
+    page.screenshot(path=str(artifacts() / "analyst-emerging-county.png"), full_page=True)
