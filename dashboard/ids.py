@@ -37,6 +37,7 @@ TOP_CELLS = "panel-top-cells"
 TOP_AREAS = "panel-top-areas"
 HOTSPOT_SUMMARY = "panel-hotspots"
 CELL_DETAIL = "panel-cell-detail"
+CELL_TREND = "panel-cell-trend"
 
 # Page furniture
 BANNER_TOP = "banner-top"
