@@ -271,16 +271,22 @@ def test_a_period_preset_sets_the_map_period_and_the_link(server, page):
     the published quarter holding its end and says so; an analyst's "last 6 months" is six
     months; a year reaching before the first loaded month says what it covers."""
 
+    focused = "(document.activeElement.closest('.dash-dropdown-option') || {}).textContent || ''"
+
     def choose(label: str) -> None:
         page.locator(f"#{ids.PERIOD_PRESET}").focus()
         page.keyboard.press("Enter")
         page.get_by_role("option", name=label, exact=False).first.wait_for(timeout=WAIT)
-        # Down the list to the option, then Enter: no mouse.
+        page.keyboard.press("ArrowDown")  # into the list
+        page.wait_for_function(f"({focused}) !== ''", timeout=WAIT)
+        # Down the list to the option, then Enter: no mouse. Each key press is waited for
+        # (the focus moves a frame later), so the option is never passed by.
         for _ in range(20):
-            focused = "(document.activeElement.closest('.dash-dropdown-option') || {}).textContent"
-            if label in (page.evaluate(focused) or ""):
+            now = page.evaluate(focused)
+            if label in now:
                 break
             page.keyboard.press("ArrowDown")
+            page.wait_for_function(f"(old) => ({focused}) !== old", arg=now, timeout=WAIT)
         page.keyboard.press("Enter")
 
     page.goto(f"{server}/?{PERIOD}")
@@ -349,3 +355,30 @@ def test_emerging_classes_show_an_outline_cue_named_in_the_legend(server, page):
     )
     assert ["Persistent hot spot", 2.6] in lines, lines
     page.screenshot(path=str(artifacts() / "analyst-emerging-county.png"), full_page=True)
+
+
+@pytest.mark.parametrize("audience", ["public", "analyst"])
+def test_a_hexagon_card_shows_its_trend(server, page, audience):
+    """Click a hexagon in Medway: its card draws its series (published blocks in public,
+    months for an analyst) with the figures as a table (screenshots to look at)."""
+    base = f"{server}/"
+    if audience == "analyst":
+        page.goto(f"{server}/login?next=/restricted/")
+        page.fill("#name", "ana")
+        page.fill("#password", "ana-password-123")
+        page.click("button[type=submit]")
+        page.wait_for_url(re.compile("/restricted/"), timeout=WAIT)
+        base = f"{server}/restricted/"
+    page.goto(f"{base}?d=E06000035&theme=knife_crime&{PERIOD}")
+    pieces = map_data(page)["pieces"]
+    click_piece(page, inner_piece(pieces, district="E06000035"))
+    page.wait_for_function("location.search.includes('cell=')", timeout=WAIT)
+    chart = page.locator(f"#{ids.CELL_TREND}")
+    expect(chart).to_be_visible(timeout=WAIT)
+    unit = "quarter (published)" if audience == "public" else "month"
+    expect(chart).to_contain_text(f"This hexagon by {unit}")
+    page.locator(f"#{ids.CELL_DETAIL} summary").click()
+    rows = page.locator(f"#{ids.CELL_DETAIL} details tr")
+    assert rows.count() == (8 if audience == "public" else 12)
+    chart.scroll_into_view_if_needed()
+    page.screenshot(path=str(artifacts() / f"{audience}-hexagon-trend.png"), full_page=True)
