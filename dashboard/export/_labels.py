@@ -81,6 +81,45 @@ class Placer:
                     return label
         return None
 
+    def place_best(
+        self,
+        text: str,
+        x: float,
+        y: float,
+        size: int,
+        *,
+        positions: tuple[str, ...],
+        gaps_px: tuple[float, ...],
+        cost,
+        weight: int = 400,
+        lines: tuple[str, ...] | None = None,
+    ) -> tuple[Placed, shapely.Geometry] | None:
+        """The free place, of every form, position and gap, with the least ``cost(box)``
+        (ties: the first in that order, so the nearest and largest). Returns the label and
+        its box, or None when none is free."""
+        forms = [(text, size)]
+        if lines:
+            two = "<br>".join(lines)
+            forms += [(two, size), (two, size - 1)]
+        best = None
+        for rank, (form, s, gap, pos) in enumerate(
+            (f, s, g, p) for f, s in forms for g in gaps_px for p in positions
+        ):
+            box = self._box(form, x, y, s, pos, gap)
+            if not self._free(box, None):
+                continue
+            key = (round(cost(box), 3), rank)
+            if best is None or key < best[0]:
+                best = (key, form, s, box)
+        if best is None:
+            return None
+        _, form, s, box = best
+        c = box.centroid
+        label = Placed(form, c.x, c.y, s, weight)
+        self.placed.append(label)
+        self._boxes.append(box)
+        return label, box
+
     def block(self, x0: float, y0: float, x1: float, y1: float) -> None:
         """Keep labels off a box (map furniture)."""
         self._boxes.append(shapely.box(x0, y0, x1, y1))

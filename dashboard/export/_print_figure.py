@@ -16,11 +16,12 @@ from html import escape
 import numpy as np
 import plotly.graph_objects as go
 import shapely
+from shapely.ops import nearest_points
 
 from dashboard.export import _bng
 from dashboard.export._basemap_print import attribution_annotation, basemap_traces, place_names
 from dashboard.export._labels import POSITIONS, Placed, Placer, short_port_name, two_lines
-from dashboard.figures.palette import WITHHELD_HATCH
+from dashboard.figures.palette import WITHHELD_HATCH, pattern_ink
 from dashboard.views.map_model import Feature, LegendItem, MapModel, Outline
 
 FONT = "Liberation Sans, Arial, Helvetica, sans-serif"
@@ -61,6 +62,10 @@ class Label:
     lat: float
     size: int = 11
     shape: object | None = None  # the area in BNG metres: the name must fit inside it
+
+
+# The repeat of a class's fill pattern on paper, in CSS px (the legend's swatches repeat alike).
+HATCH_PX = 5
 
 
 def print_figure(model: MapModel, frame: Frame, labels: tuple[Label, ...] = ()) -> go.Figure:
@@ -134,12 +139,16 @@ def fit_extent(bounds: tuple[float, ...], frame: Frame) -> Extent:
 def _class_trace(item: LegendItem, feats: list[Feature]) -> go.Scatter:
     x, y = _bng.rings_xy(_bng.shapes_to_bng([f.geometry for f in feats]) if feats else [])
     # Withheld counts are hatched on paper: light, and plainly not a colour of the scale.
-    hatch = (
-        {"shape": "/", "bgcolor": item.colour, "fgcolor": WITHHELD_HATCH, "size": 7,
-         "solidity": 0.12}
-        if item.key == "withheld"
-        else None
-    )  # fmt: skip
+    # A class with a pattern of its own (emerging patterns) is filled with it, in white on
+    # dark fills and near black on light ones: its second cue beside colour.
+    if item.key == "withheld":
+        hatch = {"shape": "/", "bgcolor": item.colour, "fgcolor": WITHHELD_HATCH, "size": 7,
+                 "solidity": 0.12}  # fmt: skip
+    elif item.hatch:
+        hatch = {"shape": item.hatch, "bgcolor": item.colour, "size": HATCH_PX,
+                 "fgcolor": pattern_ink(item.colour), "solidity": 0.3}  # fmt: skip
+    else:
+        hatch = None
     return go.Scatter(
         x=x,
         y=y,
@@ -358,32 +367,46 @@ def _place_area_labels(placer: Placer, labels: tuple[Label, ...]) -> list:
         if placed is None:
             unplaced.append((lb, float(a), float(b)))
     # A name with no room inside its area (Dartford, Gravesham on the county map) is placed
-    # beside it and led to it by a line, never left off.
+    # beside it and led to it by a line, never left off: where it covers least of any other
+    # area (Gravesham once sat over Rochester in Medway, as if it named that place), then
+    # nearest. The line runs from the area's point to the edge of the name's box.
+    shapes = [lb.shape for lb in labels]
     leaders = []
     for lb, a, b in unplaced:
-        for gap in (_LEADER_PX, 3 * _LEADER_PX):
-            placed = placer.place(
-                lb.text, a, b, lb.size, positions=POSITIONS, weight=600, gap_px=gap,
-                lines=two_lines(lb.text),
-            )  # fmt: skip
-            if placed is not None:
-                leaders.append(((a, b), (placed.x, placed.y)))
-                break
+        others = shapely.union_all([s for s in shapes if s is not None and s is not lb.shape])
+
+        def cost(box, others=others):
+            return box.intersection(others).area / box.area if not others.is_empty else 0.0
+
+        found = placer.place_best(
+            lb.text, a, b, lb.size, positions=POSITIONS, weight=600, cost=cost,
+            gaps_px=(_LEADER_PX, 2 * _LEADER_PX, 3 * _LEADER_PX, 4 * _LEADER_PX),
+            lines=two_lines(lb.text),
+        )  # fmt: skip
+        if found is not None:
+            _, box = found
+            end = nearest_points(box.exterior, shapely.Point(a, b))[0]
+            leaders.append(((a, b), (end.x, end.y)))
     return leaders
 
 
 _LEADER_PX = 14
+# As dark as the names and as heavy as a district boundary: a faint leader was lost among
+# the hexagon edges.
+LEADER_COLOUR = "#1f2328"
+LEADER_WIDTH = 1.2
 
 
 def leader_trace(leaders: list) -> go.Scatter:
-    """Thin lines from an area's point to its name placed outside it."""
+    """Lines from an area's point (a dot) to its name placed outside it."""
     x: list = []
     y: list = []
     for (a, b), (c, d) in leaders:
         x += [a, c, None]
         y += [b, d, None]
     return go.Scatter(
-        x=x, y=y, mode="lines", line={"width": 0.6, "color": "#57606a"},
+        x=x, y=y, mode="lines+markers", line={"width": LEADER_WIDTH, "color": LEADER_COLOUR},
+        marker={"size": [4, 0, 0] * len(leaders), "color": LEADER_COLOUR},
         hoverinfo="skip", showlegend=False,
     )  # fmt: skip
 

@@ -18,6 +18,7 @@ import jinja2
 from dashboard.export._bng import grid_facts
 from dashboard.export._meta import ExportInfo
 from dashboard.export._print_figure import Frame
+from dashboard.figures.palette import pattern_ink
 from dashboard.views.map_model import MapModel
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -47,13 +48,23 @@ class Paper:
         return Frame(self.px(self.width_mm - 16), self.px(self.height_mm * 0.56))
 
 
+# A fill pattern's plotly shape to the print.css class drawing it on a legend swatch.
+PATTERN_CLASS = {
+    "x": "pat-cross",
+    "+": "pat-grid",
+    "|": "pat-vert",
+    ".": "pat-dot",
+    "-": "pat-level",
+    "\\": "pat-fall",
+    "/": "pat-rise",
+}
 PAPERS = {p.name: p for p in (Paper("a4-landscape", 297, 210), Paper("a4-portrait", 210, 297))}
 
 
 @cache
 def environment() -> jinja2.Environment:
     # Autoescape: place names and categories come from data files and must not become markup.
-    return jinja2.Environment(
+    env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(TEMPLATES),
         autoescape=True,
         trim_blocks=True,
@@ -61,6 +72,10 @@ def environment() -> jinja2.Environment:
         # A field the model lacks must fail the export, not print as an empty section.
         undefined=jinja2.StrictUndefined,
     )
+    # A legend swatch's fill pattern as the map draws it (print.css .pat-*, in this ink).
+    env.filters["ink"] = pattern_ink
+    env.globals["PATTERN_CLASS"] = PATTERN_CLASS
+    return env
 
 
 @cache

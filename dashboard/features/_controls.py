@@ -12,6 +12,7 @@ from dash import dcc, html
 
 from dashboard import ids
 from dashboard.views import navigation as nav
+from dashboard.views import presets
 from dashboard.views.context import AppContext, Options
 from dashboard.views.public import Publication, compact_label
 from geo.themes import PARTNER_CATEGORIES
@@ -29,7 +30,7 @@ def field(label: str, control, hint: str | None = None) -> html.Div:
     return html.Div(children, className="field")
 
 
-def public_controls(ctx: AppContext, pub: Publication) -> list[html.Div]:
+def public_controls(ctx: AppContext, pub: Publication, opts: Options) -> list[html.Div]:
     restricted = [ctx.themes.theme(t.key).label for t in ctx.themes.themes]
     restricted = [label for label in restricted if label not in _labels(ctx, pub.themes)]
     note = "One theme at a time."
@@ -59,7 +60,8 @@ def public_controls(ctx: AppContext, pub: Publication) -> list[html.Div]:
                         searchable=False,
                         options=[{"label": compact_label(b), "value": b.key} for b in pub.blocks],
                     ),
-                    html.Div(id=ids.PERIOD_LABEL, className="hint"),
+                    html.Div(id=ids.PERIOD_LABEL, className="hint", **{"aria-live": "polite"}),
+                    _preset_control(opts),
                     _play(True),
                 ]
             ),
@@ -108,7 +110,9 @@ def restricted_controls(ctx: AppContext, opts: Options) -> list[html.Div]:
             "Period",
             html.Div(
                 [
-                    html.Div(id=ids.PERIOD_LABEL, className="period-label"),
+                    html.Div(
+                        id=ids.PERIOD_LABEL, className="period-label", **{"aria-live": "polite"}
+                    ),
                     dcc.RangeSlider(
                         id=ids.PERIOD,
                         min=0,
@@ -119,11 +123,43 @@ def restricted_controls(ctx: AppContext, opts: Options) -> list[html.Div]:
                         tooltip=None,
                         updatemode="mouseup",
                     ),
+                    html.Div(
+                        [
+                            field("From", _month_list(ids.PERIOD_FROM, opts)),
+                            field("To", _month_list(ids.PERIOD_TO, opts)),
+                        ],
+                        className="period-ends",
+                    ),
+                    _preset_control(opts),
                     _play(False),
                 ]
             ),
         ),
     ]
+
+
+def _month_list(cid: str, opts: Options) -> dcc.Dropdown:
+    """One end of the period, by name: the slider is hard to set month by month over years,
+    and cannot be set by keyboard to a month far away in few key presses."""
+    return dcc.Dropdown(
+        id=cid,
+        clearable=False,
+        options=presets.month_options(opts.first_month, opts.last_month),
+    )
+
+
+def _preset_control(opts: Options) -> html.Div:
+    """Quick periods: the last 3, 6 and 12 months loaded and financial years, each marked
+    when only part of it is loaded (the public view snaps one to a published block)."""
+    return field(
+        "Quick period",
+        dcc.Dropdown(
+            id=ids.PERIOD_PRESET,
+            searchable=False,
+            placeholder="Last months or a financial year",
+            options=[p.option() for p in presets.presets(opts.months)],
+        ),
+    )
 
 
 def _play(public: bool) -> html.Div:

@@ -17,6 +17,7 @@ from dashboard.features import _controls
 from dashboard.features._controls import field
 from dashboard.state import ViewState
 from dashboard.views import navigation as nav
+from dashboard.views import presets
 from dashboard.views.context import AppContext, Options, options
 from dashboard.views.loaded import period_notice
 from dashboard.views.place_search import area_options, picker_options, place_search_ready
@@ -29,6 +30,7 @@ from dashboard.views.public import (
     resolve_view,
 )
 from geo.disclosure import Audience, DisclosurePolicy
+from geo.filters import month_str
 
 MEASURE_LABELS = {
     "count": "Count of incidents",
@@ -46,7 +48,7 @@ LAYER_LABELS = {
 
 def layout(ctx: AppContext, opts: Options) -> html.Aside:
     if ctx.audience is Audience.PUBLIC:
-        what = _controls.public_controls(ctx, publication(ctx))
+        what = _controls.public_controls(ctx, publication(ctx), opts)
     else:
         what = _controls.restricted_controls(ctx, opts)
     return html.Aside(
@@ -113,12 +115,20 @@ _OTHER_CONTROLS = [
 ]
 # The public view has no categories or sources to choose: every source counts, and a theme
 # is shown whole (see geo.disclosure._public).
-PUBLIC_CONTROLS = [(ids.THEMES, "value"), (ids.PERIOD, "value"), *_OTHER_CONTROLS]
+PUBLIC_CONTROLS = [
+    (ids.THEMES, "value"),
+    (ids.PERIOD, "value"),
+    (ids.PERIOD_PRESET, "value"),
+    *_OTHER_CONTROLS,
+]
 RESTRICTED_CONTROLS = [
     (ids.THEMES, "value"),
     (ids.CATEGORIES, "value"),
     (ids.SOURCES, "value"),
     (ids.PERIOD, "value"),
+    (ids.PERIOD_FROM, "value"),
+    (ids.PERIOD_TO, "value"),
+    (ids.PERIOD_PRESET, "value"),
     *_OTHER_CONTROLS,
 ]
 
@@ -176,6 +186,12 @@ def register(app: Dash, ctx: AppContext) -> None:
                 state = state.go_to(trigger["level"], trigger["code"] or None)
         elif trigger in (None, ids.URL):
             state = ViewState.from_query(search)
+        elif trigger == ids.PERIOD_PRESET:
+            chosen = presets.preset(opts.months, values[trigger])
+            if chosen is not None:
+                state = replace(state, month_from=chosen.first, month_to=chosen.last)
+        elif trigger in (ids.PERIOD_FROM, ids.PERIOD_TO):
+            state = _after_month_list(state, trigger, values)
         elif trigger in values:
             state = _after_controls(ctx, state, opts, values)
         elif trigger == ids.MAP:
@@ -190,7 +206,19 @@ def register(app: Dash, ctx: AppContext) -> None:
             state, finished = _play_step(ctx, state, opts, start=False)
             playing = not finished
         shown = resolve_view(ctx, state, ctx.audience)
-        return _outputs(ctx, shown, opts, playing, asked=state)
+        chosen = values[ids.PERIOD_PRESET] if trigger == ids.PERIOD_PRESET else None
+        return _outputs(ctx, shown, opts, playing, asked=state, preset=chosen)
+
+
+def _after_month_list(state: ViewState, trigger: str, values: dict) -> ViewState:
+    """A month chosen in the From or To list. The other end moves with it when the two
+    would cross (From after To), so the list never refuses a choice."""
+    month = presets.month_value(values[trigger])
+    if month is None:
+        return state
+    if trigger == ids.PERIOD_FROM:
+        return replace(state, month_from=month, month_to=max(month, state.month_to or month))
+    return replace(state, month_to=month, month_from=min(month, state.month_from or month))
 
 
 def _after_controls(ctx: AppContext, state: ViewState, opts: Options, values: dict) -> ViewState:
@@ -233,7 +261,13 @@ def _clicked() -> bool:
 
 
 def _outputs(
-    ctx: AppContext, state: ViewState, opts: Options, playing: bool, *, asked: ViewState
+    ctx: AppContext,
+    state: ViewState,
+    opts: Options,
+    playing: bool,
+    *,
+    asked: ViewState,
+    preset: str | None = None,
 ) -> tuple:
     query = state.to_query()
     public = ctx.audience is Audience.PUBLIC
@@ -241,11 +275,19 @@ def _outputs(
     # What is shown, and why it is not what a link asked for, if it is not (never silently
     # another period), and whether it is partial or has no data.
     label = period_notice(ctx, asked, state, ctx.audience)
+    chosen = presets.preset(opts.months, preset)
+    if chosen is not None and chosen.note:
+        # Said first: a preset reaching past the loaded months covers what is loaded only.
+        label = f"{chosen.note} {label}"
+    # The preset list shows the one chosen, or the one the period shown is exactly.
+    ends_shown = (state.month_from, state.month_to)
+    preset = chosen.key if chosen else presets.matching(opts.months, *ends_shown)
     if public:
         block = block_of(ctx, state)
         what = [
             state.themes[0] if state.themes else None,
             block.key if block else None,
+            preset,
         ]
     else:
         last = nav.month_index(opts, opts.last_month)
@@ -256,6 +298,8 @@ def _outputs(
             list(state.sources),
             # A period kept as asked outside the loaded months sits at the slider's end.
             [min(max(i, 0), last) for i in ends],
+            *[month_str(nav.month_at(opts, min(max(i, 0), last))) for i in ends],
+            preset,
         ]
     others = [state.measure, state.res or "auto", list(state.layers)]
     extra = [period_options(ctx, state.themes[0] if state.themes else None)] if public else []

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dash import Dash, Input, Output, dcc, html
 
 from dashboard import auth, ids
-from dashboard.figures.map_figure import map_figure
+from dashboard.figures.map_figure import CUE_EDGE, map_figure
 from dashboard.state import ViewState
 from dashboard.views import map_view
 from dashboard.views.context import AppContext
@@ -136,12 +136,24 @@ def _breadcrumb(trail: tuple[tuple[str, str | None, str], ...]) -> list:
     return items
 
 
+def _swatch_style(item) -> dict:
+    """A class's swatch: its colour, and its outline where the outline is its second cue,
+    drawn as the map draws it (map_figure._edge)."""
+    style = {"background": item.colour}
+    if item.outline and item.outline > 0.4:
+        style["border"] = f"{item.outline:.1f}px solid {CUE_EDGE}"
+    return style
+
+
 def legend(model: map_view.MapModel) -> list:
     """The legend as page text: a swatch and words for every class, line and marker."""
     items = [html.Span(model.legend_title, className="legend-title")]
     items += [
         html.Span(
-            [html.Span(className="swatch", style={"background": item.colour}), item.label],
+            [
+                html.Span(className="swatch", style=_swatch_style(item)),
+                f"{item.label} ({item.screen_cue})" if item.screen_cue else item.label,
+            ],
             className="legend-item",
             role="listitem",
         )

@@ -318,6 +318,67 @@ def _top_areas(m: PanelModel) -> list:
     return _section(m.top_areas_title, [html.Ol(items)])
 
 
+def _cell_trend(t) -> list:
+    """The hexagon's series: a small chart (gaps where no data is loaded or a figure is
+    withheld, partial points hollow), the gaps in words, and the figures as a table for
+    keyboard and screen-reader users."""
+    if t is None or not t.x:
+        return []
+    monthly = bool(t.x) and not isinstance(t.x[0], str)
+    figure = {
+        "data": series_traces(t.x, t.values, t.status, name="This hexagon", colour="#0b4f8a"),
+        "layout": {
+            "template": _template(),
+            "title": {"text": t.title, "font": {"size": 12}},
+            "margin": {"l": 30, "r": 8, "t": 26, "b": 40 if not monthly else 28},
+            "showlegend": False,
+            "height": 170,
+            "yaxis": {"rangemode": "tozero", "title": {}},
+            "xaxis": {"title": {}, **_month_ticks(len(t.x))}
+            if monthly
+            else {"title": {}, "type": "category", "tickangle": 0, "tickfont": {"size": 9}},
+            "plot_bgcolor": "white",
+        },
+    }
+    rows = [
+        html.Tr(
+            [
+                html.Td(f"{x:%b %Y}" if monthly else x.replace("<br>", " ")),
+                html.Td(_point_text(v, s), className="num"),
+            ]
+        )
+        for x, v, s in zip(t.x, t.values, t.status, strict=True)
+    ]
+    out = [
+        dcc.Graph(
+            id=ids.CELL_TREND,
+            figure=figure,
+            config={"displayModeBar": False},
+            style={"height": "170px"},
+        )
+    ]
+    if t.note:
+        out.append(html.P(t.note, className="small"))
+    out.append(
+        html.Details(
+            [
+                html.Summary("This hexagon's figures"),
+                html.Table(html.Tbody(rows), className="totals"),
+            ]
+        )
+    )
+    return out
+
+
+def _point_text(value, status: str) -> str:
+    if status == "empty":
+        return "no data loaded"
+    if status == "withheld":
+        return "not published"
+    text = f"{value:,}"
+    return f"{text} (partial)" if status == "partial" else text
+
+
 def _cell(m: PanelModel) -> list:
     if not m.cell:
         return []
@@ -341,6 +402,7 @@ def _cell(m: PanelModel) -> list:
             )
         )
     children.append(html.P(f"H3 cell {c['hex']}", className="small"))
+    children += _cell_trend(c.get("trend"))
     if c["incidents"]:
         children.append(
             html.Table(

@@ -233,7 +233,7 @@ def _class_trace(item, feats) -> dict:
         "z": [1] * len(feats),
         "colorscale": [[0, item.colour], [1, item.colour]],
         "showscale": False,
-        "marker": {"line": {"width": 0.4, "color": "#8c959f"}, "opacity": 0.85},
+        "marker": {"line": _edge(item), "opacity": 0.85},
         "name": item.label,
         "legendgroup": item.key,
         "showlegend": True,
@@ -241,6 +241,18 @@ def _class_trace(item, feats) -> dict:
         "text": [f.hover for f in feats],
         "hovertemplate": "%{text}<extra></extra>",
     }
+
+
+# A class's outline weight is its second cue beside colour (emerging patterns: see
+# palette.EMERGING_CUES); drawn dark so that a heavy edge shows on light and dark fills.
+_EDGE = {"width": 0.4, "color": "#8c959f"}
+CUE_EDGE = "#1f2328"
+
+
+def _edge(item) -> dict:
+    if item.outline is None or item.outline <= _EDGE["width"]:
+        return dict(_EDGE)
+    return {"width": item.outline, "color": CUE_EDGE}
 
 
 def _outline_trace(outline) -> dict:

@@ -43,6 +43,13 @@ class LegendClass:
     key: str
     label: str
     colour: str
+    # A second cue beside colour (emerging classes): the outline's width on screen (None:
+    # the map's usual thin edge) and a fill pattern on paper (a plotly fillpattern shape;
+    # None or "": plain), each with its words for the legend.
+    outline: float | None = None
+    screen_cue: str = ""
+    hatch: str | None = None
+    paper_cue: str = ""
 
 
 def count_classes(values: np.ndarray, n_classes: int = 5) -> tuple[list[LegendClass], np.ndarray]:
@@ -136,9 +143,15 @@ CHANGE_CLASSES = [
     LegendClass("down_sig", "Down, significant", PUOR["down_sig"]),
 ]
 
-# Emerging hot spot categories: hot patterns in reds, cold in blues, lightness by pattern.
-_HOT = ["#67000d", "#a50f15", "#cb181d", "#ef3b2c", "#fb6a4a", "#fc9272", "#fcbba1", "#fee0d2"]
-_COLD = ["#08306b", "#08519c", "#2171b5", "#4292c6", "#6baed6", "#9ecae1", "#c6dbef", "#deebf7"]
+# Emerging hot spot categories. Hot patterns that hold or build up to the latest period
+# (intensifying, persistent, consecutive, new) on ColorBrewer reds to yellow; those that come
+# and go or fade (sporadic, oscillating, diminishing, historical) on purples; cold ones on
+# blues and greens alike. Two short ramps instead of one long one, so that every two hot
+# classes (and every two cold ones) stay apart for deuteranopes and protanopes, where eight
+# steps of one red did not (tests/unit/test_palette_cvd.py simulates both). Darker is the
+# stronger pattern of each ramp.
+_HOT = ["#67000d", "#d7301f", "#fc8d59", "#fdd49e", "#54278f", "#8c6bb1", "#bfa5d4", "#e7dcef"]
+_COLD = ["#08306b", "#2171b5", "#6baed6", "#c6dbef", "#00441b", "#238b45", "#74c476", "#c7e9c0"]
 _PATTERNS = [
     "intensifying",
     "persistent",
@@ -149,14 +162,59 @@ _PATTERNS = [
     "diminishing",
     "historical",
 ]
+# The second cue, so that no class is told apart by colour alone. On screen (MapLibre fills
+# take no pattern) the outline's weight says how the pattern stands in the latest period:
+# heavy, hot or cold in most periods up to and including it; medium, hot or cold in it but
+# newly or on and off; thin, not in it. On paper each pattern has its own fill pattern
+# (plotly's fillpattern shapes; "/" over grey is the withheld hatching, so it goes to the
+# pattern least like it, diminishing, drawn dark on colour).
+OUTLINE_WEIGHTS = {"heavy": 2.6, "medium": 1.4, "thin": 0.4}
+EMERGING_CUES = {
+    "intensifying": ("heavy", "x", "crossed"),
+    "persistent": ("heavy", "+", "squared"),
+    "consecutive": ("heavy", "|", "upright lines"),
+    "new": ("medium", ".", "dotted"),
+    "sporadic": ("medium", "-", "level lines"),
+    "oscillating": ("medium", "\\", "falling lines"),
+    "diminishing": ("heavy", "/", "rising lines"),
+    "historical": ("thin", "", "plain"),
+}
+
+
+def _emerging_class(pattern: str, kind: str, colour: str) -> LegendClass:
+    weight, shape, words = EMERGING_CUES[pattern]
+    return LegendClass(
+        f"{pattern}_{kind}",
+        f"{pattern.capitalize()} {kind} spot",
+        colour,
+        outline=OUTLINE_WEIGHTS[weight],
+        screen_cue=f"{weight} outline",
+        hatch=shape,
+        paper_cue=words,
+    )
+
+
 EMERGING_CLASSES = (
-    [
-        LegendClass(f"{p}_hot", f"{p.capitalize()} hot spot", c)
-        for p, c in zip(_PATTERNS, _HOT, strict=True)
-    ]
+    [_emerging_class(p, "hot", c) for p, c in zip(_PATTERNS, _HOT, strict=True)]
+    + [_emerging_class(p, "cold", c) for p, c in zip(_PATTERNS, _COLD, strict=True)]
     + [
-        LegendClass(f"{p}_cold", f"{p.capitalize()} cold spot", c)
-        for p, c in zip(_PATTERNS, _COLD, strict=True)
+        LegendClass(
+            "no_pattern",
+            "No pattern detected",
+            RDBU["not_significant"],
+            outline=OUTLINE_WEIGHTS["thin"],
+            screen_cue="thin outline",
+            hatch="",
+            paper_cue="plain",
+        )
     ]
-    + [LegendClass("no_pattern", "No pattern detected", RDBU["not_significant"])]
 )
+
+
+def pattern_ink(colour: str) -> str:
+    """The colour a fill pattern is drawn in over ``colour``: white on dark fills, near
+    black on light ones (WCAG relative luminance), so the pattern shows on every class."""
+    rgb = [int(colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
+    lin = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in rgb]
+    luminance = 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
+    return "#ffffff" if luminance < 0.18 else "#1f2328"

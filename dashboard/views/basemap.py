@@ -164,6 +164,89 @@ def _sliver(geometry: dict) -> bool:
     return all(len(p.exterior.coords) <= 4 for p in shapely.get_parts(shape))
 
 
+# How near (degrees, about 500 m) the edge of the data a lake may come before it counts as
+# cut by it.
+_EDGE_DEGREES = 0.005
+
+
+def _data_edge(land: tuple[dict, ...], box: tuple[float, ...]):
+    """Where the basemap data ends inside the map's ``box`` (the files are clipped to a box
+    of their own: there the land stops short of the box), as lines; None if nowhere."""
+    if not land:
+        return None
+    # Bounds, not a union: the land's rings need not be valid after rounding.
+    x0, y0, x1, y1 = shapely.total_bounds([shapely.geometry.shape(g) for g in land])
+    bx0, by0, bx1, by1 = box
+    e = _EDGE_DEGREES
+    sides = [
+        shapely.LineString([(a, b), (c, d)])
+        for short, (a, b, c, d) in (
+            (x0 > bx0 + e, (x0, y0, x0, y1)),
+            (x1 < bx1 - e, (x1, y0, x1, y1)),
+            (y0 > by0 + e, (x0, y0, x1, y0)),
+            (y1 < by1 - e, (x0, y1, x1, y1)),
+        )
+        if short
+    ]
+    return shapely.union_all(sides) if sides else None
+
+
+def _cut(shape, edge) -> bool:
+    return edge is not None and shape.distance(edge) <= _EDGE_DEGREES
+
+
+def _whole_water(water: tuple[dict, ...], edge) -> tuple[dict, ...]:
+    """Inland water less triangles (``_sliver``) and the pieces the data's own edge cuts
+    through: a river cut there (the Thames at Greenwich, on the county map) was drawn as a
+    stray scrap of blue ending in a straight line beside white. (A lake cut by the map's
+    own box is kept: the map's frame cuts it cleanly.)"""
+    return tuple(g for g in water if not _sliver(g) and not _cut(shapely.geometry.shape(g), edge))
+
+
+# A coast line shorter than this (degrees, about 7 km) that the data's edge cuts is the
+# outline of a cut scrap of river, not a coast.
+_SCRAP_DEGREES = 0.1
+
+
+def _coast_without_scraps(coast: tuple[dict, ...], edge) -> tuple[dict, ...]:
+    """The coastline less the short pieces the data's edge cuts (the outlines of the river
+    scraps ``_whole_water`` and ``_land_without_cut_holes`` leave out)."""
+    if edge is None:
+        return coast
+    out = []
+    for g in coast:
+        shape = shapely.geometry.shape(g)
+        parts = [
+            p for p in shapely.get_parts(shape) if not (p.length < _SCRAP_DEGREES and _cut(p, edge))
+        ]
+        if len(parts) == len(shapely.get_parts(shape)):
+            out.append(g)
+        elif parts:
+            out.append(shapely.geometry.mapping(shapely.MultiLineString(parts)))
+    return tuple(out)
+
+
+def _land_without_cut_holes(land: tuple[dict, ...], edge) -> tuple[dict, ...]:
+    """The land with its holes cut by the data's edge filled: such a hole (the same river)
+    shows the sea under the land as the same stray scrap."""
+    if edge is None:
+        return land
+    out = []
+    for g in land:
+        shape = shapely.geometry.shape(g)
+        parts = []
+        changed = False
+        for p in shapely.get_parts(shape):
+            if p.geom_type != "Polygon":
+                parts.append(p)
+                continue
+            holes = [r for r in p.interiors if not _cut(r, edge)]
+            changed = changed or len(holes) != len(p.interiors)
+            parts.append(shapely.Polygon(p.exterior, holes))
+        out.append(shapely.geometry.mapping(shapely.MultiPolygon(parts)) if changed else g)
+    return tuple(out)
+
+
 def _compute(
     ctx: AppContext, level: str, box: tuple[float, float, float, float], key: str
 ) -> MapBase:
@@ -183,7 +266,8 @@ def _compute(
         )
         return tuple(shapely.geometry.mapping(g) for g in shapes if not g.is_empty)
 
-    land = geoms("land")
+    edge = _data_edge(geoms("land"), found.bbox)
+    land = _land_without_cut_holes(geoms("land"), edge)
     # The sea is the data's own box, drawn under the land (whose holes are the estuaries):
     # beyond the box nothing is known, so nothing is drawn (white) rather than sea over land.
     # A rectangle, not the box less the land: that would send the coastline twice.
@@ -204,8 +288,8 @@ def _compute(
         bbox=found.bbox,
         sea=sea,
         land=land,
-        water=tuple(g for g in geoms("water") if not _sliver(g)),
-        coastline=geoms("coastline"),
+        water=_whole_water(geoms("water"), edge),
+        coastline=_coast_without_scraps(geoms("coastline"), edge),
         rivers=geoms("rivers"),
         roads=geoms("roads"),
         railways=geoms("railways"),

@@ -155,7 +155,11 @@ def period_notice(ctx: AppContext, asked: ViewState, shown: ViewState, audience:
         first, last = asked.month_from, asked.month_to
         if (first or last) and (first or last, last or first) != (block.first, block.last):
             wanted = period_text(replace(asked, month_from=first or last, month_to=last or first))
-            text = f"Asked for {wanted}; figures are published for whole periods. {text}"
+            unit = _UNITS[publication(ctx).policy.period_months]
+            text = (
+                f"Asked for {wanted}; public figures are published one whole {unit} at a "
+                f"time, for {unit}s that have ended. {text}"
+            )
     else:
         if shown.month_from is None:
             return "No data loaded"

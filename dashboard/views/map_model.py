@@ -37,6 +37,12 @@ class LegendItem:
     key: str
     label: str
     colour: str
+    # The second cue beside colour (palette.LegendClass): outline width on screen, fill
+    # pattern on paper, each with its words for the legend.
+    outline: float | None = None
+    screen_cue: str = ""
+    hatch: str | None = None
+    paper_cue: str = ""
 
 
 @dataclass(frozen=True)

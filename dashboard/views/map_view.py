@@ -101,7 +101,11 @@ def _map_model(ctx: AppContext, state: ViewState, audience: Audience) -> MapMode
     )
     features = tuple(_feature(p, values, names, t) for p, t in zip(pieces, towns, strict=True))
     present = {f.klass for f in features}
-    legend = tuple(LegendItem(c.key, c.label, c.colour) for c in values.legend if c.key in present)
+    legend = tuple(
+        LegendItem(c.key, c.label, c.colour, c.outline, c.screen_cue, c.hatch, c.paper_cue)
+        for c in values.legend
+        if c.key in present
+    )
     links = county_lines(ctx, state, audience) if "lines" in state.layers else ()
     bounds = geo_view.area_bounds(ctx, state.level, state.area_code) or KENT_BOUNDS
     return MapModel(

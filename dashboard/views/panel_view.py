@@ -16,6 +16,7 @@ from datetime import date
 from dashboard.state import ViewState
 from dashboard.views import geometry as geo_view
 from dashboard.views import public_stats
+from dashboard.views.cell_trend import cell_trend
 from dashboard.views.context import AppContext, data_coverage, options
 from dashboard.views.counts import view_counts
 from dashboard.views.harm import area_rate_text
@@ -422,6 +423,7 @@ def cell_detail(ctx, state: ViewState, audience: Audience) -> dict | None:
     }
     if policy.allows_records(audience):
         detail["incidents"] = _incidents_in(ctx, state, cell, res)
+    detail["trend"] = cell_trend(ctx, state, audience, cell)
     return detail
 
 

@@ -238,3 +238,128 @@ def test_the_map_fits_its_area_at_any_window_size(server, browser, size, query):
     assert w <= x0 and e >= x1 and s <= y0 and n >= y1, got
     # Fitted, not merely zoomed far out: the area fills most of the map's width or height.
     assert (x1 - x0) / (e - w) > 0.7 or (y1 - y0) / (n - s) > 0.7, got
+
+
+def test_a_period_preset_sets_the_map_period_and_the_link(server, page):
+    """Quick periods, chosen by keyboard alone: the public view snaps a financial year to
+    the published quarter holding its end and says so; an analyst's "last 6 months" is six
+    months; a year reaching before the first loaded month says what it covers."""
+
+    focused = "(document.activeElement.closest('.dash-dropdown-option') || {}).textContent || ''"
+
+    def choose(label: str) -> None:
+        page.locator(f"#{ids.PERIOD_PRESET}").focus()
+        page.keyboard.press("Enter")
+        page.get_by_role("option", name=label, exact=False).first.wait_for(timeout=WAIT)
+        page.keyboard.press("ArrowDown")  # into the list
+        page.wait_for_function(f"({focused}) !== ''", timeout=WAIT)
+        # Down the list to the option, then Enter: no mouse. Each key press is waited for
+        # (the focus moves a frame later), so the option is never passed by.
+        for _ in range(20):
+            now = page.evaluate(focused)
+            if label in now:
+                break
+            page.keyboard.press("ArrowDown")
+            page.wait_for_function(f"(old) => ({focused}) !== old", arg=now, timeout=WAIT)
+        page.keyboard.press("Enter")
+
+    page.goto(f"{server}/?{PERIOD}")
+    map_data(page)
+    choose("Financial year 2025/26")
+    page.wait_for_function("location.search.includes('from=2026-01')", timeout=WAIT)
+    assert "to=2026-03" in page.url
+    label = page.locator(f"#{ids.PERIOD_LABEL}")
+    expect(label).to_contain_text("Asked for April 2025 to March 2026", timeout=WAIT)
+    expect(label).to_contain_text("one whole quarter at a time")
+    expect(label).to_contain_text("Shown: Q4 2025/26 (January to March 2026)")
+    expect(page.locator(f"#{ids.MAP_CAPTION}")).to_contain_text(
+        "Q4 2025/26 (January to March 2026)", timeout=WAIT
+    )
+    page.screenshot(path=str(artifacts() / "public-preset-fy.png"), full_page=True)
+
+    page.goto(f"{server}/login?next=/restricted/")
+    page.fill("#name", "ana")
+    page.fill("#password", "ana-password-123")
+    page.click("button[type=submit]")
+    page.wait_for_url(re.compile("/restricted/"), timeout=WAIT)
+    map_data(page)
+    choose("Last 6 months")
+    page.wait_for_function("location.search.includes('from=2026-05')", timeout=WAIT)
+    assert "to=2026-10" in page.url
+    expect(page.locator(f"#{ids.MAP_CAPTION}")).to_contain_text(
+        "May 2026 to October 2026", timeout=WAIT
+    )
+    expect(page.locator(f"#{ids.PERIOD_FROM}")).to_contain_text("May 2026")
+    expect(page.locator(f"#{ids.PERIOD_TO}")).to_contain_text("Oct 2026")
+    choose("Financial year 2018/19")
+    page.wait_for_function("location.search.includes('from=2018-10')", timeout=WAIT)
+    assert "to=2019-03" in page.url
+    expect(label).to_contain_text(
+        "Financial year 2018/19: data is loaded for 3 of its 12 months.", timeout=WAIT
+    )
+    expect(label).to_contain_text("data is loaded only from October 2018")
+    expect(page.locator(f"#{ids.MAP_CAPTION}")).to_contain_text(
+        "October 2018 to March 2019 (partial", timeout=WAIT
+    )
+    page.screenshot(path=str(artifacts() / "analyst-preset-fy-partial.png"), full_page=True)
+
+
+def test_emerging_classes_show_an_outline_cue_named_in_the_legend(server, page):
+    """Emerging patterns on screen: each class's outline weight is in its legend words and
+    swatch (the screenshot is for people to look at)."""
+    page.goto(f"{server}/login?next=/restricted/")
+    page.fill("#name", "ana")
+    page.fill("#password", "ana-password-123")
+    page.click("button[type=submit]")
+    page.wait_for_url(re.compile("/restricted/"), timeout=WAIT)
+    page.goto(f"{server}/restricted/?theme=knife_crime&m=emerging&from=2024-11&to=2026-10")
+    map_data(page)
+    legend = page.locator(f"#{ids.MAP_LEGEND}")
+    expect(legend).to_contain_text("Persistent hot spot (heavy outline)", timeout=WAIT)
+    expect(legend).to_contain_text("No pattern detected (thin outline)")
+    width = page.evaluate(
+        "() => [...document.querySelectorAll('#map-legend .legend-item')]"
+        ".filter(e => e.textContent.startsWith('Persistent'))"
+        ".map(e => getComputedStyle(e.querySelector('.swatch')).borderTopWidth)[0]"
+    )
+    assert float(width.removesuffix("px")) >= 2, width  # snapped to device pixels
+    lines = page.evaluate(
+        "() => document.querySelector('#map .js-plotly-plot').data"
+        ".filter(t => t.type === 'choroplethmap').map(t => [t.name, t.marker.line.width])"
+    )
+    assert ["Persistent hot spot", 2.6] in lines, lines
+    page.screenshot(path=str(artifacts() / "analyst-emerging-county.png"), full_page=True)
+
+
+@pytest.mark.parametrize("audience", ["public", "analyst"])
+def test_a_hexagon_card_shows_its_trend(server, page, audience):
+    """Click a hexagon in Medway: its card draws its series (published blocks in public,
+    months for an analyst) with the figures as a table (screenshots to look at)."""
+    base = f"{server}/"
+    if audience == "analyst":
+        page.goto(f"{server}/login?next=/restricted/")
+        page.fill("#name", "ana")
+        page.fill("#password", "ana-password-123")
+        page.click("button[type=submit]")
+        page.wait_for_url(re.compile("/restricted/"), timeout=WAIT)
+        base = f"{server}/restricted/"
+    page.goto(f"{base}?d=E06000035&theme=knife_crime&{PERIOD}")
+    pieces = map_data(page)["pieces"]
+
+    def count(p) -> int:
+        found = re.search(r"Incidents: ([0-9,]+)", p["text"])
+        return int(found.group(1).replace(",", "")) if found else -1
+
+    # The busiest hexagon drawn whole (its series has something to show).
+    busiest = max((p for p in pieces if p["geometry"]["type"] == "Polygon"), key=count)
+    click_piece(page, busiest if count(busiest) > 0 else inner_piece(pieces))
+    page.wait_for_function("location.search.includes('cell=')", timeout=WAIT)
+    chart = page.locator(f"#{ids.CELL_TREND}")
+    expect(chart).to_be_visible(timeout=WAIT)
+    unit = "quarter (published)" if audience == "public" else "month"
+    expect(chart).to_contain_text(f"This hexagon by {unit}")
+    page.locator(f"#{ids.CELL_DETAIL} summary").click()
+    rows = page.locator(f"#{ids.CELL_DETAIL} details tr")
+    assert rows.count() == (8 if audience == "public" else 12)
+    chart.scroll_into_view_if_needed()
+    page.screenshot(path=str(artifacts() / f"{audience}-hexagon-trend.png"), full_page=True)

@@ -20,7 +20,7 @@ from PIL import Image
 
 from dashboard.browser import PLOTLY_JS, RenderError
 from dashboard.export import Renderer, export_map
-from dashboard.export._print_figure import Frame, nice_length, print_figure
+from dashboard.export._print_figure import LEADER_COLOUR, Frame, nice_length, print_figure
 from dashboard.export._sheet import document
 from dashboard.state import ViewState
 from dashboard.views.context import AppContext
@@ -272,7 +272,7 @@ def test_area_names_stay_inside_their_area_or_are_led_to_it():
     # with a leader line from the area's point (one line per such name).
     shown = [t.replace("<br>", " ") for t in text.text]
     assert shown[0] == "Tiny" and sorted(shown[1:]) == ["A very long division name indeed", "Thin"]
-    (leaders,) = [t for t in fig.data if t.mode == "lines" and t.line.color == "#57606a"]
+    (leaders,) = [t for t in fig.data if t.line.color == LEADER_COLOUR and "lines" in t.mode]
     assert sum(v is None for v in leaders.x) == 2
 
 

@@ -218,3 +218,24 @@ def nearest_places(store: Store, centres: pa.Table) -> pa.Table:
             ).to_arrow_table()
         finally:
             con.unregister("wanted_centres")
+
+
+def cell_months(store: Store, filters: Filters, themes: ThemeMap, *, cell: int) -> dict:
+    """Incidents of ``filters`` (its area included) in ``cell`` (at its own resolution) by
+    month: {first-of-month date: count}; months with none are absent."""
+    column = cell_column(_resolution(cell))  # a fixed identifier
+    where, params = filters.where(themes)
+    found = rows(
+        store,
+        f"SELECT month, count(*) FROM incidents WHERE {column} = ? AND {where} GROUP BY month",
+        [cell, *params],
+    )
+    return {_first_of_month(m): int(n) for m, n in found}
+
+
+def _first_of_month(value):
+    from datetime import date, datetime  # noqa: PLC0415
+
+    if isinstance(value, datetime):
+        value = value.date()
+    return date(value.year, value.month, 1)
