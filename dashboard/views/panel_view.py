@@ -194,14 +194,23 @@ def _summary_lines(
     # The classes are false-discovery-rate levels, said as such (not "99%").
     by_rate = ", ".join(f"{v} with at most {RATE_WORDS[int(k[4:])]}" for k, v in hot.items())
     lines = [
-        f"Gi* hot spots: {sum(hot.values())} hexagons"
+        f"Gi* hot spots: {sum(hot.values())} hexagons over the whole period"
         + (f" ({by_rate} false alarms)" if hot else ""),
-        f"Gi* cold spots: {sum(cold.values())} hexagons",
+        f"Gi* cold spots: {sum(cold.values())} hexagons over the whole period",
     ]
     patterns = [
         f"{CATEGORY_LABELS[k].lower()}: {v}" for k, v in emerging.items() if v and k != "no_pattern"
     ]
     lines.append("Emerging patterns: " + ("; ".join(patterns) if patterns else "none found"))
+    # The two statistics answer different questions, and a reader seeing "0 hot spots" beside
+    # a map of emerging hot spots would take one of them to be wrong: say why both hold.
+    for side, found in (("hot", hot), ("cold", cold)):
+        if not found and any(v and k.endswith(f"_{side}") for k, v in emerging.items()):
+            lines.append(
+                f"No hexagon is a {side} spot over the period taken as a whole; the emerging "
+                f"patterns come from hexagons that were {side} in some of its months (each "
+                "month is tested on its own)."
+            )
     lines.extend(_sentence(w) for w in warnings)
     if cov.partial:
         lines.append(f"{cov.message()} The statistics use the months with data only.")
