@@ -23,7 +23,6 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import geo.store.queries._run as run
 from geo import Settings, Store, ingest_police_uk
 from geo.areas.boundaries import load_boundaries
 from geo.demo import load_demo
@@ -31,10 +30,10 @@ from geo.filters import Filters
 from geo.grid import CELL_COLUMNS, RESOLUTIONS
 from geo.store import _counts as counts_module
 from geo.store import check_store_file
-from geo.store._counts import COUNT_TABLES, KEYS, counts_table
-from geo.store.queries import counts as q
+from geo.store._counts import COUNT_TABLES, counts_table
 from geo.themes import load_themes
 from tests.support import boundaries as bh
+from tests.support.cell_counts import every_answer, reference_copy
 from tests.support.police_uk import row, write_csv
 
 THEMES = load_themes()
@@ -61,22 +60,6 @@ def _month_file(folder: Path, month: str, n: int, seed: int) -> Path:
             where = ("x", "51.1")  # quarantined
         rows.append(row(f"{month}-{seed}-{i}", month, where, str(rng.choice(CATEGORIES))))
     return write_csv(folder / f"{month}-{seed}-kent-street.csv", rows)
-
-
-def _reference(path: Path, folder: Path) -> Path:
-    """A copy whose count tables are views counting the incidents one by one."""
-    ref = folder / f"reference-{path.stem}.duckdb"
-    shutil.copyfile(path, ref)
-    con = duckdb.connect(str(ref))
-    for res in RESOLUTIONS:
-        table, column = counts_table(res), CELL_COLUMNS[RESOLUTIONS.index(res)]
-        con.execute(f"DROP TABLE {table}")
-        con.execute(
-            f"CREATE VIEW {table} AS SELECT {', '.join(KEYS)}, {column} AS cell, 1::BIGINT AS n "
-            "FROM incidents"
-        )
-    con.close()
-    return ref
 
 
 def _counts_rows(path: Path) -> dict[str, list]:
@@ -133,7 +116,7 @@ def stages(tmp_path_factory):
     snap = folder / "failed.duckdb"
     shutil.copyfile(config.db_path, snap)
     found["failed"] = snap
-    return {name: (path, _reference(path, folder)) for name, path in found.items()}
+    return {name: (path, reference_copy(path, folder)) for name, path in found.items()}
 
 
 def test_each_stage_passes_the_whole_store_check(stages):
@@ -183,29 +166,6 @@ def filters(draw):
     )
 
 
-def _every_answer(store: Store, f: Filters, res: int) -> dict[str, object]:
-    run.clear_cache()
-    whole = Filters(
-        categories=f.categories, themes=f.themes, sources=f.sources, month_from=f.month_from,
-        month_to=f.month_to, exclude_categories=f.exclude_categories,
-    )  # fmt: skip
-    answers = {
-        "hex": sorted(q.hex_counts(store, f, res, THEMES).to_pylist(), key=str),
-        "cell_month": q.cell_month_counts(store, f, res, THEMES).to_pylist(),
-        "total": q.filtered_total(store, f, THEMES),
-        "pieces": sorted(q.piece_counts(store, f, THEMES, res), key=str),
-        "outside": q.outside_count(store, whole, THEMES, res=res),
-        "breakdown": sorted(q.breakdown(store, f, THEMES), key=str),
-    }
-    for depth in q.DEPTHS:
-        answers[f"located {depth}"] = sorted(
-            q.located_counts(store, f, THEMES, res=res, depth=depth), key=str
-        )
-    for level in q.AREA_LEVELS:
-        answers[f"areas {level}"] = q.area_counts(store, f, THEMES, level)
-    return answers
-
-
 def _pandas_hex(store: Store, f: Filters, res: int) -> dict[int, int]:
     """The hex count in pandas over the raw rows, with h3-py's cell of each point."""
     frame = store.fetch(
@@ -241,8 +201,8 @@ def test_every_count_equals_counting_the_incidents(stages, stage, f, res):
     path, ref = stages[stage]
     store, reference = Store(path), Store(ref)
     try:
-        got = _every_answer(store, f, res)
-        assert got == _every_answer(reference, f, res)
+        got = every_answer(store, f, res)
+        assert got == every_answer(reference, f, res)
         hexes = {r["cell"]: r["count"] for r in got["hex"]}
         assert hexes == _pandas_hex(store, f, res)
         assert sum(hexes.values()) == got["total"]
