@@ -139,8 +139,9 @@ def refresh_counts(con: duckdb.DuckDBPyConnection) -> list[date]:
 
 def count_problems(con: duckdb.DuckDBPyConnection, *, exact: bool = True) -> list[str]:
     """What is wrong with the counts: a month whose digest does not match its incidents (a
-    write that did not count again what it changed) and, with ``exact``, any row of a count
-    table that differs from a count of the incidents (both ways, NULLs compared as equal)."""
+    write that did not count again what it changed) and, with ``exact``, any key (category,
+    source, month, district, division, cell) whose count differs from a count of the
+    incidents, or a count below 1 (NULLs compared as equal)."""
     if not has_counts(con):
         return [f"the count tables ({MONTHS_TABLE}, cell_counts_5 to 10) are missing"]
     problems = []
@@ -157,20 +158,22 @@ def count_problems(con: duckdb.DuckDBPyConnection, *, exact: bool = True) -> lis
         )
     if not exact:
         return problems
-    columns = f"{', '.join(KEYS)}, cell, n"
+    keys = ", ".join(KEYS)
     for res in RESOLUTIONS:
         table = counts_table(res)
-        (wrong,) = con.execute(
+        # One grouping of the incidents (+1 each) and the counts (-n each): every key left
+        # with a non-zero sum is a count that differs. A row of n < 1 would list a cell with
+        # no incident, so it is counted apart.
+        (wrong, empty) = con.execute(
             f"""
-            SELECT count(*) FROM (
-                (SELECT {columns} FROM ({_count_sql(res, "TRUE")})
-                 EXCEPT ALL SELECT {columns} FROM {table})
-                UNION ALL
-                (SELECT {columns} FROM {table}
-                 EXCEPT ALL SELECT {columns} FROM ({_count_sql(res, "TRUE")}))
-            )
+            SELECT (SELECT count(*) FROM (
+                        SELECT {keys}, cell FROM (
+                            SELECT {keys}, {cell_column(res)} AS cell, 1 AS n FROM incidents
+                            UNION ALL SELECT {keys}, cell, -n FROM {table})
+                        GROUP BY ALL HAVING sum(n) <> 0)),
+                   (SELECT count(*) FROM {table} WHERE n < 1)
             """
         ).fetchone()
-        if wrong:
-            problems.append(f"{wrong} rows of {table} differ from a count of the incidents")
+        if wrong or empty:
+            problems.append(f"{table}: {wrong + empty} counts differ from the incidents")
     return problems

@@ -218,7 +218,7 @@ def test_the_check_finds_a_tampered_count_and_a_month_not_counted_again(stages, 
     con.execute("UPDATE cell_counts_7 SET n = n + 1 WHERE rowid = 0")
     con.close()
     problems = check_store_file(path).problems
-    assert problems == ["2 rows of cell_counts_7 differ from a count of the incidents"]
+    assert problems == ["cell_counts_7: 1 counts differ from the incidents"]
     # A write that changed incidents behind the counts' back (no refresh): the digest check,
     # which every write runs, names the month.
     shutil.copyfile(stages["replaced"][0], path)
