@@ -31,6 +31,7 @@ from geo.grid import CELL_COLUMNS, RESOLUTIONS
 from geo.store import _counts as counts_module
 from geo.store import check_store_file
 from geo.store._counts import COUNT_TABLES, counts_table
+from geo.store.queries import counts as q
 from geo.themes import load_themes
 from tests.support import boundaries as bh
 from tests.support.cell_counts import every_answer, reference_copy
@@ -227,3 +228,30 @@ def test_the_check_finds_a_tampered_count_and_a_month_not_counted_again(stages, 
     con.close()
     cheap = check_store_file(path, exact_counts=False).problems
     assert any("not made again for 1 changed months" in p for p in cheap), cheap
+
+
+def test_counts_follow_incidents_placed_afresh_when_boundaries_are_loaded(tmp_path):
+    """Not only loads change incidents: boundaries loaded after the incidents place them in
+    districts and divisions, and the counts of every month follow in the same write."""
+    config = Settings(db_path=tmp_path / "socmap.duckdb")
+    store = Store(config.db_path)
+    for i, month in enumerate(("2026-09", "2026-10")):
+        ingest_police_uk(store, _month_file(tmp_path, month, 200, i), config, progress=False)
+    county = Filters()
+    assert q.area_counts(store, county, THEMES, "county") == {"county": 0}  # none placed yet
+    paths = bh.write_set(tmp_path / "boundaries")
+    load_boundaries(store, paths["district"], "district")
+    load_boundaries(store, paths["division"], "division")
+    store.close()
+    assert check_store_file(config.db_path).ok
+    reference = reference_copy(config.db_path, tmp_path)
+    store, ref = Store(config.db_path), Store(reference)
+    try:
+        placed = q.area_counts(store, county, THEMES, "county")["county"]
+        assert placed > 200
+        for f in [county, *(Filters(district=d) for d in bh.DISTRICTS)]:
+            for res in RESOLUTIONS:
+                assert every_answer(store, f, res) == every_answer(ref, f, res)
+    finally:
+        store.close()
+        ref.close()
