@@ -53,10 +53,10 @@ def counts_table(res: int) -> str:
 
 COUNT_TABLES = (*(counts_table(r) for r in RESOLUTIONS), MONTHS_TABLE)
 
-COUNTS_DDL = [
-    *(
-        f"""
-    CREATE TABLE {counts_table(res)} (  -- incidents per key and own cell at resolution {res}
+
+def _table_ddl(res: int, name: str) -> str:
+    return f"""
+    CREATE TABLE {name} (  -- incidents per key and own cell at resolution {res}
         category VARCHAR NOT NULL,
         source VARCHAR NOT NULL,
         month DATE NOT NULL,
@@ -66,8 +66,10 @@ COUNTS_DDL = [
         n BIGINT NOT NULL               -- at least 1
     )
     """
-        for res in RESOLUTIONS
-    ),
+
+
+COUNTS_DDL = [
+    *(_table_ddl(res, counts_table(res)) for res in RESOLUTIONS),
     f"""
     CREATE TABLE {MONTHS_TABLE} (       -- what each month's counts were made from
         month DATE NOT NULL,
@@ -121,19 +123,26 @@ def refresh_counts(con: duckdb.DuckDBPyConnection) -> list[date]:
         return []
     marks = ", ".join("?" for _ in changed)
     for res in RESOLUTIONS:  # fixed identifiers
-        table = counts_table(res)
-        con.execute(f"DELETE FROM {table} WHERE month IN ({marks})", changed)
-        # Sorted like the incidents (category, month, cell): a category or period filter
-        # skips most row groups by their minimum and maximum.
+        table, fresh = counts_table(res), f"{counts_table(res)}_new"
+        # The kept months and the changed ones counted again, written sorted by (category,
+        # month, cell) into a new table that takes the old one's place: each category lies
+        # together across all months, so a category filter reads few row groups (appending
+        # each load's months left every row group holding many categories: knife crime at
+        # res 9 on 10M incidents read 3x the rows).
+        con.execute(_table_ddl(res, fresh))
         con.execute(
-            f"INSERT INTO {table} {_count_sql(res, f'month IN ({marks})')} "
+            f"INSERT INTO {fresh} SELECT * FROM ("
+            f"SELECT * FROM {table} WHERE month NOT IN ({marks}) "
+            f"UNION ALL {_count_sql(res, f'month IN ({marks})')}) "
             "ORDER BY category, month, cell",
-            changed,
+            [*changed, *changed],
         )
+        con.execute(f"DROP TABLE {table}")
+        con.execute(f"ALTER TABLE {fresh} RENAME TO {table}")
     con.execute(f"DELETE FROM {MONTHS_TABLE} WHERE month IN ({marks})", changed)
-    fresh = [(m, *now[m]) for m in changed if m in now]
-    if fresh:
-        con.executemany(f"INSERT INTO {MONTHS_TABLE} VALUES (?, ?, ?)", fresh)
+    made = [(m, *now[m]) for m in changed if m in now]
+    if made:
+        con.executemany(f"INSERT INTO {MONTHS_TABLE} VALUES (?, ?, ?)", made)
     return changed
 
 
