@@ -14,9 +14,10 @@ replaced, a batch removed, boundaries loaded again and incidents placed afresh, 
 ``count_months`` keeps, per month, the number of incidents and a digest of them (the XOR of a
 hash of each incident's uid and counted columns, as the ClickHouse publisher digests a
 month); a month whose digest changed, appeared or went is counted again from the incidents,
-and no other; each table is then written again sorted by (category, month, cell). A failed write is never committed, so the counts stay as they were with the
-incidents. :func:`count_problems` (``socmap store check``) compares each table with a
-count of the incidents, row for row.
+and no other; each table is then written again sorted by (category, month, cell). A failed
+write is never committed, so the counts stay as they were with the incidents.
+:func:`count_problems` (``socmap store check``) compares each table with a count of the
+incidents, key by key.
 
 Only the DuckDB store holds them: the ClickHouse publisher does not copy them (ClickHouse
 counts from its incidents, partitioned and sorted for it; see docs/clickhouse.md).
