@@ -170,23 +170,32 @@ _SOCMAP_CHILD = """
 import json, sys, time
 from pathlib import Path
 import geo.ingest._progress as progress
-import geo.ingest.police_uk as police_uk
+import geo.ingest._points as points
+import geo.store._file as store_file
 from geo import Settings, Store, ingest_police_uk
-marks, h3_seconds = [], [0.0]
+marks, h3_seconds, count_seconds = [], [0.0], [0.0]
 step = progress.LoadProgress.step
 def timed_step(self, stage, rows=0):
     if not marks or marks[-1][0] != stage:
         marks.append((stage, time.perf_counter()))
     step(self, stage, rows)
 progress.LoadProgress.step = timed_step
-cells = police_uk.incidents_to_cell_columns
+cells = points.incidents_to_cell_columns
 def timed_cells(*args, **kwargs):
     t = time.perf_counter()
     try:
         return cells(*args, **kwargs)
     finally:
         h3_seconds[0] += time.perf_counter() - t
-police_uk.incidents_to_cell_columns = timed_cells
+points.incidents_to_cell_columns = timed_cells
+refresh = store_file.refresh_counts
+def timed_refresh(*args, **kwargs):
+    t = time.perf_counter()
+    try:
+        return refresh(*args, **kwargs)
+    finally:
+        count_seconds[0] += time.perf_counter() - t
+store_file.refresh_counts = timed_refresh
 db, csv_path, boundaries = sys.argv[1:4]
 settings = Settings(db_path=Path(db))
 store = Store(settings.db_path)
@@ -200,6 +209,7 @@ end = time.perf_counter()
 marks.append(("end", end))
 steps = {a[0]: b[1] - a[1] for a, b in zip(marks, marks[1:])}
 steps["h3 (beside validating)"] = h3_seconds[0]
+steps["hexagon counts (part of storing)"] = count_seconds[0]
 peak = next(int(line.split()[1]) * 1024 for line in open('/proc/self/status')
             if line.startswith('VmHWM:'))
 print(json.dumps({"seconds": end - t0, "rows": report.rows_read, "loaded": report.loaded,

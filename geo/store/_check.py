@@ -16,7 +16,8 @@ from another connection's buffers):
   day, a date inside it, both coordinates or neither, a cell at every resolution exactly when
   it has a point, areas that are loaded, a division inside its district); and for a spread
   sample of incidents, each stored cell is h3's cell of the stored point, recomputed here
-  point by point with h3-py.
+  point by point with h3-py; and the pre-aggregated hexagon counts (:mod:`geo.store._counts`)
+  equal a count of the incidents, row for row (a write checks each month's digest instead).
 
 Every write reads every block of its working copy before it publishes it, so damage is never
 published; the loads and batch removals (which keep the accounts) run the rules too, so a load
@@ -36,6 +37,7 @@ import h3
 
 from geo.errors import StoreError
 from geo.grid import CELL_COLUMNS, RESOLUTIONS
+from geo.store._counts import count_problems
 from geo.store._errors import corrupt_message, damage_in
 from geo.store._schema import SCHEMA_VERSION
 
@@ -72,10 +74,14 @@ class CheckReport:
         }
 
 
-def check_store_file(path: str | Path, *, full: bool = True, rules: bool = True) -> CheckReport:
+def check_store_file(
+    path: str | Path, *, full: bool = True, rules: bool = True, exact_counts: bool = True
+) -> CheckReport:
     """Check the store file at ``path``: every block (``full``) and socmap's rules
     (``rules``). A damaged file raises a StoreError with the one-line "not a readable socmap
-    store" message; broken rules come back as ``problems``."""
+    store" message; broken rules come back as ``problems``. ``exact_counts``: the rules
+    compare every hexagon count with a count of the incidents (otherwise only each month's
+    digest: a write checks that, having just counted the months it changed)."""
     path = Path(path)
     report = CheckReport(str(path), full)
     start = time.perf_counter()
@@ -90,7 +96,7 @@ def check_store_file(path: str | Path, *, full: bool = True, rules: bool = True)
         if full:
             report.rows = sum(_read_every_block(con, t) for t in tables)
         if rules:
-            report.problems += _rules(con, tables)
+            report.problems += _rules(con, tables, exact_counts=exact_counts)
         if rules and "incidents" in tables:
             report.cells_checked, wrong = _sample_cells(con)
             report.problems += wrong
@@ -115,7 +121,7 @@ def require_sound(
 ) -> CheckReport:
     """:func:`check_store_file`, raising a one-line StoreError naming the first problem.
     ``writing``: ``path`` is the working copy of the store ``name``, about to be published."""
-    report = check_store_file(path, full=full, rules=rules)
+    report = check_store_file(path, full=full, rules=rules, exact_counts=not writing)
     if report.problems:
         more = f" (and {len(report.problems) - 1} more)" if len(report.problems) > 1 else ""
         when = "after this write, " if writing else ""
@@ -146,7 +152,7 @@ def _read_every_block(con: duckdb.DuckDBPyConnection, table: str) -> int:
     return int(con.execute(f'SELECT count(*), {hashes} FROM "{quoted}"').fetchone()[0])
 
 
-def _rules(con: duckdb.DuckDBPyConnection, tables: list[str]) -> list[str]:
+def _rules(con: duckdb.DuckDBPyConnection, tables: list[str], *, exact_counts: bool) -> list[str]:
     problems = []
     version = con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchall()
     if not version or version[0][0] != SCHEMA_VERSION:
@@ -156,6 +162,7 @@ def _rules(con: duckdb.DuckDBPyConnection, tables: list[str]) -> list[str]:
         problems.append("meta has no data_version")
     problems += _batch_rules(con)
     problems += _incident_rules(con)
+    problems += count_problems(con, exact=exact_counts)
     (blank,) = con.execute("SELECT count(*) FROM quarantine WHERE reason = ''").fetchone()
     if blank:
         problems.append(f"{blank} quarantined rows have no reason")

@@ -37,6 +37,7 @@ import duckdb
 import pyarrow as pa
 
 from geo.errors import StoreError
+from geo.store._counts import refresh_counts
 from geo.store._errors import corrupt_message as _corrupt_message
 from geo.store._errors import damage_in, interrupt_in, write_failure
 from geo.store._files import copy_like, private_new_files
@@ -126,6 +127,8 @@ class Store:
                 try:
                     con.execute("BEGIN TRANSACTION")
                     yield con
+                    # The hexagon counts follow whatever the block changed, in its transaction.
+                    refresh_counts(con)
                     _stamp_version(con)
                     con.execute("COMMIT")
                     con.execute("CHECKPOINT")

@@ -7,13 +7,16 @@ destination (the Kent place it supplies); a port event names its port.
 
 from __future__ import annotations
 
+from geo.store._counts import COUNTS_DDL
+
 # 3: quarantine.incident_id, ports.aliases; 4: quarantine.reported_by; 5: incidents.cell_5 to
 # cell_9, each point's own cell at that resolution; 6: the context tables (CONTEXT_DDL); 7: the
 # registers of vulnerable places (REGISTER_DDL); 8: batches.replaced_later and batches.refusal,
-# the refused_rows and store_log tables (LOADS_DDL). A store of version 4 to 7 is brought up to
-# date by `socmap store upgrade` (geo/store/_upgrade.py).
-SCHEMA_VERSION = "8"
-UPGRADABLE = ("4", "5", "6", "7")
+# the refused_rows and store_log tables (LOADS_DDL); 9: the pre-aggregated hexagon counts
+# (COUNTS_DDL, geo/store/_counts.py). A store of version 4 to 8 is brought up to date by
+# `socmap store upgrade` (geo/store/_upgrade.py).
+SCHEMA_VERSION = "9"
+UPGRADABLE = ("4", "5", "6", "7", "8")
 
 DDL = [
     """
@@ -352,6 +355,10 @@ LOADS_DDL = [
 ]
 
 DDL += LOADS_DDL
+
+# Incidents counted per hexagon at each resolution and per filter key, kept in step by every
+# write (geo/store/_counts.py). Added in schema version 9.
+DDL += COUNTS_DDL
 
 # The ALTER TABLE statements that bring a version-7 ``batches`` table to version 8.
 BATCHES_V8 = [

@@ -2,6 +2,9 @@
 
 Each step takes a store one version on; a store of version 4 runs all four.
 
+Version 9 adds the pre-aggregated hexagon counts (:mod:`geo.store._counts`), counted from
+the stored incidents in the upgrade's transaction by the function every write uses.
+
 Version 8 adds each batch's ``replaced_later`` (rows that later batches replaced, so that for
 every live batch rows read = stored + quarantined + replaced later) and ``refusal``, and the
 ``refused_rows`` and ``store_log`` tables, empty. ``replaced_later`` of a stored batch is what
@@ -27,6 +30,7 @@ import pyarrow as pa
 
 from geo.errors import StoreError
 from geo.grid import CELL_COLUMNS, RESOLUTIONS, incidents_to_cell_columns
+from geo.store._counts import COUNTS_DDL, refresh_counts
 from geo.store._file import Store
 from geo.store._schema import (
     BATCHES_V8,
@@ -64,7 +68,11 @@ def upgrade_store(store: Store) -> tuple[str, int]:
         if found in ("4", "5", "6"):
             for statement in REGISTER_DDL:  # version 7
                 con.execute(statement)
-        _add_load_tables(con)  # version 8
+        if found != "8":
+            _add_load_tables(con)  # version 8
+        for statement in COUNTS_DDL:  # version 9
+            con.execute(statement)
+        refresh_counts(con)
         con.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", [SCHEMA_VERSION])
     return found, computed
 

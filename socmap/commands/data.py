@@ -339,10 +339,12 @@ def _upgrade(_args: argparse.Namespace, settings: Settings) -> int:
             steps.append("context tables added (empty: `socmap context load`)")
         if found in ("4", "5", "6"):
             steps.append("register tables added (empty: `socmap registers load`)")
-        steps.append(
-            "each batch's rows replaced by later batches recorded, and the tables of refused "
-            "files and of the store's log added"
-        )
+        if found != "8":
+            steps.append(
+                "each batch's rows replaced by later batches recorded, and the tables of "
+                "refused files and of the store's log added"
+            )
+        steps.append("the hexagon counts made from the incidents")
         print(
             f"{settings.db_path}: upgraded from schema version {found} to {SCHEMA_VERSION}: "
             f"{'; '.join(steps)}; the previous version is kept: `socmap store restore`"

@@ -2,8 +2,8 @@
 from its stored coordinates answers as a store loaded afresh; a version-5 store gains the
 (empty) context tables, a version-6 store the (empty) register tables; a version-7 store gains
 each batch's rows replaced later and the tables of refused files and of the store's log, and
-passes the store check; anything older is
-refused."""
+passes the store check; a version-8 store gains the pre-aggregated hexagon counts, equal to a
+store loaded afresh and to a count of its incidents; anything older is refused."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from geo import Settings, Store, ingest_police_uk
 from geo.errors import StoreError
 from geo.filters import Filters
 from geo.grid import CELL_COLUMNS
+from geo.store._counts import COUNT_TABLES
 from geo.store._schema import CONTEXT_DDL, DDL, LOADS_DDL, REGISTER_DDL, SCHEMA_VERSION
 from geo.store.queries.counts import hex_counts
 from geo.themes import load_themes
@@ -31,11 +32,23 @@ REGISTER_TABLES = [s.split("CREATE TABLE ")[1].split()[0] for s in REGISTER_DDL]
 LOADS_TABLES = [s.split("CREATE TABLE ")[1].split()[0] for s in LOADS_DDL]
 
 
-def _as_version_7(path) -> None:
-    """What a store written before schema 8 holds: no batches.replaced_later nor
-    batches.refusal, no refused_rows nor store_log."""
+def _as_version_8(path) -> None:
+    """What a store written before schema 9 holds: no pre-aggregated hexagon counts."""
     import duckdb
 
+    con = duckdb.connect(str(path))
+    for table in COUNT_TABLES:
+        con.execute(f"DROP TABLE {table}")
+    con.execute("UPDATE meta SET value = '8' WHERE key = 'schema_version'")
+    con.close()
+
+
+def _as_version_7(path) -> None:
+    """What a store written before schema 8 holds: no batches.replaced_later nor
+    batches.refusal, no refused_rows nor store_log (nor what 9 added)."""
+    import duckdb
+
+    _as_version_8(path)
     con = duckdb.connect(str(path))
     assert con.execute("SELECT count(*) FROM batches WHERE status = 'refused'").fetchone() == (0,)
     for table in LOADS_TABLES:
@@ -117,7 +130,7 @@ def test_an_upgraded_store_equals_one_loaded_afresh(loaded, tmp_path, capsys):
         Store(old).fetch_rows("SELECT 1")
     assert main(["--db", str(old), "store", "upgrade"]) == 0
     out = capsys.readouterr().out
-    assert "upgraded from schema version 4 to 8" in out
+    assert f"upgraded from schema version 4 to {SCHEMA_VERSION}" in out
     assert "hexagons at every resolution computed for 28 incidents" in out
     assert _snapshot(old) == fresh
     assert main(["--db", str(old), "store", "upgrade"]) == 0
@@ -219,5 +232,61 @@ def test_a_version_7_store_gains_what_later_batches_replaced(tmp_path, capsys):
     assert "context tables" not in out and "register tables" not in out
     assert _tables(old) == tables
     assert Store(old).fetch_rows(batches_sql) == fresh
+    report = check_store_file(old)
+    assert report.ok, report.problems
+
+
+def _history(tmp_path):
+    """A store with history: a month replaced by a new edition, rejects, unmapped rows, a
+    batch partly replaced."""
+    settings = Settings(db_path=tmp_path / "socmap.duckdb")
+    store = Store(settings.db_path)
+    points = [MAIDSTONE, CANTERBURY, MARGATE, ("", "")]
+    first = [row(f"a{i}", lon_lat=p) for i, p in enumerate(points * 5)]
+    first += [row("bad1", lon_lat=("x", "51.2"))]
+    first += [row(f"n{i}", month="2018-11", lon_lat=MAIDSTONE) for i in range(3)]
+    ingest_police_uk(store, write_csv(tmp_path / "oct-nov.csv", first), settings, progress=False)
+    second = [row(f"b{i}", lon_lat=p) for i, p in enumerate(points * 6)]
+    second += [row("bad2", lon_lat=("y", "51.2"))]
+    ingest_police_uk(store, write_csv(tmp_path / "oct-v2.csv", second), settings, progress=False)
+    store.close()
+    return settings
+
+
+def _count_rows(path):
+    store = Store(path)
+    try:
+        return {t: store.fetch_rows(f"SELECT * FROM {t} ORDER BY ALL") for t in COUNT_TABLES}
+    finally:
+        store.close()
+
+
+def test_a_version_8_store_gains_the_hexagon_counts(tmp_path, capsys):
+    """Upgraded from version 8, the counts are the ones a store loaded afresh keeps (every
+    resolution, unmapped incidents with no cell, the replaced month counted once), every
+    count query answers the same, and the whole store check (which compares the counts with
+    the incidents row for row) passes."""
+    from geo.store import check_store_file
+
+    settings = _history(tmp_path)
+    fresh_counts, tables = _count_rows(settings.db_path), _tables(settings.db_path)
+    fresh = _snapshot(settings.db_path)
+    # October's second edition (18 mapped, 6 unmapped) and November's 3, at every resolution.
+    for res in range(5, 11):
+        rows = fresh_counts[f"cell_counts_{res}"]
+        assert sum(r[-1] for r in rows) == 27
+        assert sum(r[-1] for r in rows if r[5] is None) == 6
+    old = tmp_path / "old8.duckdb"
+    shutil.copyfile(settings.db_path, old)
+    _as_version_8(old)
+    with pytest.raises(StoreError, match=r"version 8.*store upgrade"):
+        Store(old).fetch_rows("SELECT 1")
+    assert main(["--db", str(old), "store", "upgrade"]) == 0
+    out = capsys.readouterr().out
+    assert f"upgraded from schema version 8 to {SCHEMA_VERSION}" in out
+    assert "hexagon counts made" in out and "refused files" not in out
+    assert _tables(old) == tables
+    assert _count_rows(old) == fresh_counts
+    assert _snapshot(old) == fresh
     report = check_store_file(old)
     assert report.ok, report.problems

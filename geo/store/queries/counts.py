@@ -7,13 +7,17 @@ exactly the incidents whose point ``h3.latlng_to_cell`` puts in it. Filters beco
 through :meth:`geo.filters.Filters.where` (which holds the county rule: the county is the
 incidents placed in a district).
 
-Speed comes from the store's layout, not from a derived table: the loader writes each batch
-sorted by ``(category, month, cell)`` (see :mod:`geo.ingest._load`), so DuckDB's per-row-group
-minimum/maximum statistics let a category or month filter skip most of a large table, and
-the grouping meets each cell's rows together. A sort order cannot go stale when a batch
-replaces rows, so there is nothing to keep in step (``benchmarks/hex_query_bench.py``
-measures what it buys). A repeated identical count on the same version of the store is
-answered from memory (:func:`geo.store.queries._run.cached_table`).
+Speed: on a DuckDB store every count here reads the pre-aggregated counts
+(:mod:`geo.store._counts`: incidents per category, source, month, district, division and own
+cell, one table per resolution, kept equal to the incidents inside every write's
+transaction), the same filter over far fewer rows, ``sum(n)`` for ``count(*)``; the answers
+are identical (``tests/unit/test_cell_counts.py`` compares them over random filters, after
+a month is replaced and after a failed load). Unmapped incidents are counted there with a
+NULL cell, so area totals and breakdowns read the smallest table (resolution 5). A
+ClickHouse store counts its incidents (partitioned by month, sorted by category, month and
+cell). ``benchmarks/hex_query_bench.py`` measures both against pandas and DuckDB over the
+raw rows. A repeated identical count on the same version of the store is answered from
+memory (:func:`geo.store.queries._run.cached_table`).
 
 Tables returned by :func:`hex_counts` and :func:`cell_month_counts` have these columns:
 
@@ -36,6 +40,7 @@ import pyarrow as pa
 
 from geo.filters import Filters
 from geo.grid import FINE_RES, cell_column
+from geo.store._counts import counts_table
 from geo.store._file import Store
 from geo.store.queries._run import cached_table, check_choice, dialect, one, rows
 from geo.themes import ThemeMap
@@ -48,29 +53,55 @@ _HEX = {
     "duckdb": "lower(hex({expr}))",
     "clickhouse": "replaceRegexpOne(lower(hex({expr})), '^0+', '')",
 }
-# Counts as int64 on both (ClickHouse's count() is UInt64); the hex made once per output row.
+# Counts as int64 on both (ClickHouse's count() is UInt64, DuckDB's sum a HUGEINT); the hex
+# made once per output row. {rel}, {cell} and {count} come from _counted.
 _COUNTS = {
+    # One grouping over the pre-aggregated rows; the hex is a function of the group's cell,
+    # so DuckDB makes it once per output row (a nested query measured slower).
     "duckdb": """
-        SELECT parent AS cell, {hex} AS cell_hex, * EXCLUDE (parent)
-        FROM (
-            SELECT {keys}, count(*) AS count
-            FROM (SELECT {column} AS parent, month FROM incidents
-                  WHERE {column} IS NOT NULL AND {where})
-            GROUP BY {keys}
-        )
+        SELECT {cell} AS cell, {hex} AS cell_hex, {month}CAST({count} AS BIGINT) AS count
+        FROM {rel} WHERE {cell} IS NOT NULL AND {where}
+        GROUP BY {keys}
         {order}
     """,
     "clickhouse": """
         SELECT parent AS cell, {hex} AS cell_hex, * EXCEPT (parent)
         FROM (
-            SELECT {keys}, toInt64(count()) AS count
-            FROM (SELECT assumeNotNull({column}) AS parent, month FROM incidents
-                  WHERE {column} IS NOT NULL AND {where})
+            SELECT {keys}, toInt64({count}) AS count
+            FROM (SELECT assumeNotNull({cell}) AS parent, month FROM {rel}
+                  WHERE {cell} IS NOT NULL AND {where})
             GROUP BY {keys}
         )
         {order}
     """,
 }
+# The resolution whose counts answer a question that needs no cell (area totals, breakdowns):
+# every table counts every incident, and the coarsest has the fewest rows.
+_ANY_RES = 5
+
+
+def _counted(kind: str, res: int) -> tuple[str, str, str]:
+    """(relation, its cell at ``res``, the count) to count incidents from: the pre-aggregated
+    counts on DuckDB, the incidents themselves on ClickHouse. Fixed identifiers."""
+    if kind == "clickhouse":
+        return "incidents", cell_column(res), "count(*)"
+    return counts_table(res), "cell", "coalesce(sum(n), 0)"
+
+
+def _where(
+    source: object, filters: Filters, themes: ThemeMap, *, outside: bool = False
+) -> tuple[str, list[object]]:
+    """:meth:`Filters.where`, and on DuckDB a bound on the category implied by it: the counts
+    are stored sorted by category, and DuckDB skips row groups by a range but not by a list
+    of several values (``category IN (a, b)`` read every row group; the bound, a fifth).
+    The answer is the same: the bound only repeats what the list says."""
+    where, params = filters.where(themes, outside=outside)
+    kind = source if isinstance(source, str) else dialect(source)
+    chosen = filters.category_set(themes) if filters.categories or filters.themes else ()
+    if kind == "duckdb" and len(chosen) > 1:
+        where += " AND category BETWEEN ? AND ?"
+        params = [*params, min(chosen), max(chosen)]
+    return where, params
 
 
 def hex_counts(store: Store, filters: Filters, res: int, themes: ThemeMap) -> pa.Table:
@@ -93,22 +124,35 @@ def cell_month_counts(store: Store, filters: Filters, res: int, themes: ThemeMap
 
 def filtered_total(store: Store, filters: Filters, themes: ThemeMap) -> int:
     """How many incidents with a location match ``filters`` (what :func:`hex_counts` sums to)."""
-    where, params = filters.where(themes)
-    sql = f"SELECT count(*) FROM incidents WHERE cell IS NOT NULL AND {where}"
+    where, params = _where(store, filters, themes)
+    rel, cell, count = _counted(dialect(store), _ANY_RES)
+    sql = f"SELECT {count} FROM {rel} WHERE {cell} IS NOT NULL AND {where}"
     return int(one(store, sql, params)[0])
 
 
 def _counts_sql(
     kind: str, filters: Filters, res: int, themes: ThemeMap, *, by_month: bool
 ) -> tuple[str, list[object]]:
-    column = cell_column(res)  # a fixed identifier, checked
-    where, where_params = filters.where(themes)
-    keys = "parent, month" if by_month else "parent"
+    rel, cell, count = _counted(kind, res)  # fixed identifiers, the resolution checked
+    where, where_params = _where(kind, filters, themes)
     order = "ORDER BY cell, month" if by_month else ""
-    # The inner query groups on the bare integer cell; the hex string is made once per
-    # output row, not once per incident.
+    # The grouping is on the bare integer cell; the hex string is made once per output row,
+    # not once per incident.
+    if kind == "duckdb":
+        keys = f"{cell}, month" if by_month else cell
+        expr = cell
+    else:
+        keys = "parent, month" if by_month else "parent"
+        expr = "parent"
     sql = _COUNTS[kind].format(
-        hex=_HEX[kind].format(expr="parent"), keys=keys, column=column, where=where, order=order
+        hex=_HEX[kind].format(expr=expr),
+        month="month, " if by_month else "",
+        keys=keys,
+        rel=rel,
+        cell=cell,
+        count=count,
+        where=where,
+        order=order,
     )
     return sql, where_params
 
@@ -123,12 +167,12 @@ Piece = tuple[str | None, str | None, int | None, int]
 def piece_counts(store: Store, filters: Filters, themes: ThemeMap, res: int) -> list[Piece]:
     """Incidents matching ``filters`` with a cell at ``res``, per (district, division, cell):
     every piece of the map at once, from which any area's count is a sum."""
-    column = cell_column(res)  # a fixed identifier, checked
-    where, params = filters.where(themes)
+    rel, cell, count = _counted(dialect(store), res)  # fixed identifiers, checked
+    where, params = _where(store, filters, themes)
     return rows(
         store,
-        f"SELECT district, division, {column} AS cell, count(*) FROM incidents "
-        f"WHERE {column} IS NOT NULL AND {where} GROUP BY ALL",
+        f"SELECT district, division, {cell} AS cell, {count} FROM {rel} "
+        f"WHERE {cell} IS NOT NULL AND {where} GROUP BY ALL",
         params,
     )
 
@@ -145,18 +189,20 @@ def located_counts(
     these: the county's incidents, whatever area a view shows."""
     check_choice("depth", depth, DEPTHS)
     whole = replace(filters, district=None, division=None)
-    where, params = whole.where(themes)
+    where, params = _where(store, whole, themes)
     null_cell, null_text = (
         ("CAST(NULL AS Nullable(UInt64))", "CAST(NULL AS Nullable(String))")
         if dialect(store) == "clickhouse"
         else ("NULL::UBIGINT", "NULL::VARCHAR")
     )
-    cell_sql = cell_column(res) if depth == "cell" else null_cell
+    rel, cell, count = _counted(dialect(store), res)  # fixed identifiers, checked
+    cell_sql = cell if depth == "cell" else null_cell
     division_sql = null_text if depth == "district" else "division"
+    # A located incident has a cell at every resolution (the store check holds that).
     return rows(
         store,
-        f"SELECT district, {division_sql} AS division, {cell_sql} AS cell, count(*) AS n "
-        f"FROM incidents WHERE cell IS NOT NULL AND {where} GROUP BY ALL",
+        f"SELECT district, {division_sql} AS division, {cell_sql} AS cell, {count} AS n "
+        f"FROM {rel} WHERE {cell} IS NOT NULL AND {where} GROUP BY ALL",
         params,
     )
 
@@ -165,9 +211,9 @@ def outside_count(store: Store, filters: Filters, themes: ThemeMap, *, res: int 
     """Incidents of ``filters`` (its district or division ignored) with a cell at ``res``
     that were placed in no district: counted in no area, the county included."""
     whole = replace(filters, district=None, division=None)
-    where, params = whole.where(themes, outside=True)
-    column = cell_column(res)  # a fixed identifier, checked
-    sql = f"SELECT count(*) FROM incidents WHERE {column} IS NOT NULL AND {where}"
+    where, params = _where(store, whole, themes, outside=True)
+    rel, cell, count = _counted(dialect(store), res)  # fixed identifiers, checked
+    sql = f"SELECT {count} FROM {rel} WHERE {cell} IS NOT NULL AND {where}"
     return int(one(store, sql, params)[0])
 
 
@@ -179,12 +225,13 @@ def area_counts(store: Store, filters: Filters, themes: ThemeMap, level: str) ->
     placed (never from hexagons). The county (code "county") counts every incident matching
     the filters, unmapped ones included; areas with none are absent."""
     check_choice("level", level, AREA_LEVELS)
-    where, params = filters.where(themes)
+    where, params = _where(store, filters, themes)
+    rel, _, count = _counted(dialect(store), _ANY_RES)
     if level == "county":
-        sql = f"SELECT 'county' AS code, count(*) AS n FROM incidents WHERE {where}"
+        sql = f"SELECT 'county' AS code, {count} AS n FROM {rel} WHERE {where}"
     else:  # a column name from the fixed list above
         sql = f"""
-            SELECT {level} AS code, count(*) AS n FROM incidents
+            SELECT {level} AS code, {count} AS n FROM {rel}
             WHERE {where} AND {level} IS NOT NULL GROUP BY 1
         """
     return {code: int(n) for code, n in rows(store, sql, params)}
@@ -198,10 +245,11 @@ def breakdown(store: Store, filters: Filters, themes: ThemeMap) -> list[Breakdow
     """Incidents of ``filters`` per category, source, month and whether they have a
     location: the small table a view's totals by theme, its monthly trend and its notes on
     sources are all sums of (one scan instead of five)."""
-    where, params = filters.where(themes)
+    where, params = _where(store, filters, themes)
+    rel, cell, count = _counted(dialect(store), _ANY_RES)
     found = rows(
         store,
-        "SELECT category, source, month, cell IS NOT NULL, count(*) FROM incidents "
+        f"SELECT category, source, month, {cell} IS NOT NULL, {count} FROM {rel} "
         f"WHERE {where} GROUP BY ALL",
         params,
     )
