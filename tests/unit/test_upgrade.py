@@ -32,66 +32,40 @@ REGISTER_TABLES = [s.split("CREATE TABLE ")[1].split()[0] for s in REGISTER_DDL]
 LOADS_TABLES = [s.split("CREATE TABLE ")[1].split()[0] for s in LOADS_DDL]
 
 
-def _as_version_8(path) -> None:
-    """What a store written before schema 9 holds: no pre-aggregated hexagon counts."""
-    import duckdb
-
-    con = duckdb.connect(str(path))
-    for table in COUNT_TABLES:
-        con.execute(f"DROP TABLE {table}")
-    con.execute("UPDATE meta SET value = '8' WHERE key = 'schema_version'")
-    con.close()
-
-
-def _as_version_7(path) -> None:
-    """What a store written before schema 8 holds: no batches.replaced_later nor
-    batches.refusal, no refused_rows nor store_log (nor what 9 added)."""
-    import duckdb
-
-    _as_version_8(path)
-    con = duckdb.connect(str(path))
+def _without_loads_history(con) -> None:
+    # Schema 8's refused batches must not exist yet in a store made to look older.
     assert con.execute("SELECT count(*) FROM batches WHERE status = 'refused'").fetchone() == (0,)
     for table in LOADS_TABLES:
         con.execute(f"DROP TABLE {table}")
     for column in ("replaced_later", "refusal"):
         con.execute(f"ALTER TABLE batches DROP COLUMN {column}")
-    con.execute("UPDATE meta SET value = '7' WHERE key = 'schema_version'")
-    con.close()
 
 
-def _as_version_6(path) -> None:
-    """What a store written before schema 7 holds: no register tables (nor what 8 added)."""
+# What each schema version added, undone: a store "as version N" lacks what N+1 and every
+# later version added. Newest first, so each step undoes the one after it.
+_ADDED = {
+    9: lambda con: [con.execute(f"DROP TABLE {t}") for t in COUNT_TABLES],
+    8: _without_loads_history,
+    7: lambda con: [con.execute(f"DROP TABLE {t}") for t in REGISTER_TABLES],
+    6: lambda con: [con.execute(f"DROP TABLE {t}") for t in CONTEXT_TABLES],
+    5: lambda con: [
+        con.execute(f"ALTER TABLE incidents DROP COLUMN {c}") for c in CELL_COLUMNS[:-1]
+    ],
+}
+
+
+def _as_version(path, version: int) -> None:
+    """Make the store at ``path`` what a store written at schema ``version`` holds: 4 has
+    resolution-10 cells only, 5 no context tables, 6 no register tables, 7 no loads history
+    (replaced rows, refused files, the store log), 8 no pre-aggregated hexagon counts."""
     import duckdb
 
-    _as_version_7(path)
+    assert set(_ADDED) == set(range(5, int(SCHEMA_VERSION) + 1)), "a new schema step to undo here"
     con = duckdb.connect(str(path))
-    for table in REGISTER_TABLES:
-        con.execute(f"DROP TABLE {table}")
-    con.execute("UPDATE meta SET value = '6' WHERE key = 'schema_version'")
-    con.close()
-
-
-def _as_version_5(path) -> None:
-    """What a store written before schema 6 holds: no context tables (nor register tables)."""
-    import duckdb
-
-    _as_version_6(path)
-    con = duckdb.connect(str(path))
-    for table in CONTEXT_TABLES:
-        con.execute(f"DROP TABLE {table}")
-    con.execute("UPDATE meta SET value = '5' WHERE key = 'schema_version'")
-    con.close()
-
-
-def _as_version_4(path) -> None:
-    """What a store written before schema 5 holds: no cell_5 to cell_9 (nor context tables)."""
-    import duckdb
-
-    _as_version_5(path)
-    con = duckdb.connect(str(path))
-    for column in CELL_COLUMNS[:-1]:
-        con.execute(f"ALTER TABLE incidents DROP COLUMN {column}")
-    con.execute("UPDATE meta SET value = '4' WHERE key = 'schema_version'")
+    for step in sorted(_ADDED, reverse=True):
+        if step > version:
+            _ADDED[step](con)
+    con.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", [str(version)])
     con.close()
 
 
@@ -125,7 +99,7 @@ def test_an_upgraded_store_equals_one_loaded_afresh(loaded, tmp_path, capsys):
     fresh = _snapshot(loaded.db_path)
     old = tmp_path / "old.duckdb"
     shutil.copyfile(loaded.db_path, old)
-    _as_version_4(old)
+    _as_version(old, 4)
     with pytest.raises(StoreError, match=r"version 4.*socmap --db .* store upgrade"):
         Store(old).fetch_rows("SELECT 1")
     assert main(["--db", str(old), "store", "upgrade"]) == 0
@@ -166,7 +140,7 @@ def test_a_version_5_store_gains_the_context_tables(loaded, tmp_path, capsys):
     assert set(CONTEXT_TABLES) <= set(tables) and len(CONTEXT_DDL) < len(DDL)
     old = tmp_path / "old5.duckdb"
     shutil.copyfile(loaded.db_path, old)
-    _as_version_5(old)
+    _as_version(old, 5)
     with pytest.raises(StoreError, match=r"version 5.*store upgrade"):
         Store(old).fetch_rows("SELECT 1")
     assert main(["--db", str(old), "store", "upgrade"]) == 0
@@ -185,7 +159,7 @@ def test_a_version_6_store_gains_the_register_tables(loaded, tmp_path, capsys):
     assert set(REGISTER_TABLES) <= set(tables)
     old = tmp_path / "old6.duckdb"
     shutil.copyfile(loaded.db_path, old)
-    _as_version_6(old)
+    _as_version(old, 6)
     with pytest.raises(StoreError, match=r"version 6.*store upgrade"):
         Store(old).fetch_rows("SELECT 1")
     assert main(["--db", str(old), "store", "upgrade"]) == 0
@@ -223,7 +197,7 @@ def test_a_version_7_store_gains_what_later_batches_replaced(tmp_path, capsys):
     assert fresh == [(1, "active", 24, 21), (2, "active", 21, 0)]
     old = tmp_path / "old7.duckdb"
     shutil.copyfile(settings.db_path, old)
-    _as_version_7(old)
+    _as_version(old, 7)
     with pytest.raises(StoreError, match=r"version 7.*store upgrade"):
         Store(old).fetch_rows("SELECT 1")
     assert main(["--db", str(old), "store", "upgrade"]) == 0
@@ -278,7 +252,7 @@ def test_a_version_8_store_gains_the_hexagon_counts(tmp_path, capsys):
         assert sum(r[-1] for r in rows if r[5] is None) == 6
     old = tmp_path / "old8.duckdb"
     shutil.copyfile(settings.db_path, old)
-    _as_version_8(old)
+    _as_version(old, 8)
     with pytest.raises(StoreError, match=r"version 8.*store upgrade"):
         Store(old).fetch_rows("SELECT 1")
     assert main(["--db", str(old), "store", "upgrade"]) == 0
