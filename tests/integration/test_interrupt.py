@@ -99,18 +99,26 @@ def test_ctrl_c_at_each_stage_exits_130_with_one_line(case, tmp_path):
 
 
 def test_ctrl_c_before_any_store_work_exits_130(tmp_path):
-    """SIGINT as soon as the process starts (Python still importing socmap's libraries)."""
-    db = tmp_path / "socmap.duckdb"
-    proc = subprocess.Popen(
-        ingest_command(db, tmp_path / "none.csv"), stderr=subprocess.PIPE, text=True
-    )
-    import time
+    """SIGINT as soon as socmap's own code runs (Python still importing socmap's libraries).
 
-    time.sleep(0.4)
-    proc.send_signal(signal.SIGINT)
-    err = proc.communicate(timeout=60)[1]
+    The signal is sent when the child reports (``-X importtime``) that it has imported
+    ``socmap.cli``: a fixed delay landed, on a loaded machine, while the interpreter itself
+    was still starting, before any code of socmap's could catch it."""
+    db = tmp_path / "socmap.duckdb"
+    command = ingest_command(db, tmp_path / "none.csv")
+    command[1:1] = ["-X", "importtime"]
+    proc = subprocess.Popen(command, stderr=subprocess.PIPE, text=True)
+    lines = []
+    for line in proc.stderr:
+        lines.append(line)
+        if line.rstrip().endswith("| socmap.cli"):
+            proc.send_signal(signal.SIGINT)
+            break
+    lines += proc.stderr.readlines()
+    proc.wait(timeout=60)
+    err = "".join(x for x in lines if not x.startswith("import time:"))
     if proc.returncode != EXIT_INTERRUPTED:  # finished first: a missing file, exit 2
-        assert proc.returncode == 2 and "file not found" in err
+        assert proc.returncode == 2 and "file not found" in err, (proc.returncode, err)
         return
     assert "Traceback" not in err
     (line,) = err.strip().splitlines()
