@@ -44,8 +44,8 @@ def _compare(ctx: AppContext, name: str) -> None:
 
 @pytest.fixture(scope="module")
 def demo_store(shared_data: Path, tmp_path_factory) -> Settings:
-    from geo.areas.boundaries import fetch_boundaries  # noqa: PLC0415
-    from geo.demo import load_demo  # noqa: PLC0415
+    from geo.areas.boundaries import fetch_boundaries
+    from geo.demo import load_demo
 
     settings = Settings(
         db_path=tmp_path_factory.mktemp("golden") / "socmap.duckdb", cookie_secure=False
