@@ -10,6 +10,10 @@ store of ``dashboard_store`` (24 demo months and the three real police.uk months
 is a SHA-256 of one output's every value (map pieces, classes, values, words and hovers,
 legend and notes; the side panel; the hot spot summary; the public Gi* classes with their
 published values and the emerging categories). A failure names the view and the output.
+
+A deliberate change of what a view shows (or of the demo generator, or the boundaries) makes
+this fail too: then look at what moved, and re-record with the new code (the module's
+``main``, on a store built as the fixtures below build theirs), saying why in the commit.
 """
 
 from __future__ import annotations
