@@ -11,12 +11,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
+import numpy as np
+
 from dashboard.views.context import AppContext, options
 from geo.disclosure import (
+    SHOWN,
+    ZERO,
     Audience,
     Count,
     DisclosurePolicy,
     Node,
+    counts_of,
     display_text,
     public_counts,
     public_filter,
@@ -77,15 +82,30 @@ class ViewCounts:
 
     def pieces(self, leaf: str | None, cells) -> list[Count]:
         """:meth:`piece` for every cell of one leaf area (a map's worth at once)."""
+        cells = np.asarray(cells, dtype=np.uint64)
+        status, value = self.piece_codes(leaf, cells)
+        return counts_of(leaf, cells, status, value, self.k_of_pieces)
+
+    @property
+    def k_of_pieces(self) -> int:
+        """The threshold the pieces' words are printed with (only "fewer than k" names it)."""
+        return self._public.map.k if self._exact is None and self._public.map is not None else 3
+
+    def piece_codes(self, leaf: str | None, cells) -> tuple[np.ndarray, np.ndarray]:
+        """:meth:`pieces` as arrays: each piece's status (an index of
+        ``geo.disclosure.STATUS_NAMES``) and its published value, -1 where withheld."""
+        cells = np.asarray(cells, dtype=np.uint64)
         if self._exact is not None:
-            return [self._exact.piece(leaf, int(c)) for c in cells]
+            got = self._exact.pieces
+            value = np.array([got.get((leaf, c), 0) for c in cells.tolist()], dtype=np.int64)
+            return np.where(value > 0, SHOWN, ZERO).astype(np.int8), value
         tree = self._public.map
-        if tree is None:
-            return [_shown(Node("cell", leaf, int(c)), 0) for c in cells]
-        try:
-            return tree.pieces_of(leaf, cells)
-        except KeyError:  # an area the tree does not know holds nothing
-            return [_shown(Node("cell", leaf, int(c)), 0) for c in cells]
+        if tree is not None:
+            try:
+                return tree.piece_codes(leaf, cells)
+            except KeyError:  # an area the tree does not know holds nothing
+                pass
+        return np.full(cells.size, ZERO, dtype=np.int8), np.zeros(cells.size, dtype=np.int64)
 
     def breakdown(self, level: str, code: str | None, parts: dict) -> dict[object, Count]:
         """Parts of an area's count (by theme, by month): exact for Part 2; for Part 1

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 import h3.api.basic_int as h3i
+import numpy as np
 
 from dashboard.figures import palette
 from dashboard.state import ViewState
@@ -31,7 +32,7 @@ from dashboard.views.overlays import county_lines, ports
 from dashboard.views.places import nearest_towns
 from dashboard.views.public import resolve_view
 from dashboard.views.resolution import view_resolution
-from geo.disclosure import Audience, DisclosurePolicy
+from geo.disclosure import Audience, DisclosurePolicy, counts_of
 from geo.grid import str_to_cell
 
 KENT_BOUNDS = (-0.02, 50.85, 1.50, 51.56)
@@ -92,7 +93,7 @@ def _map_model(ctx: AppContext, state: ViewState, audience: Audience) -> MapMode
         return no_data_model(ctx, state, audience, cov)
     res = view_resolution(ctx, state, audience)
     counts = view_counts(ctx, state.filters(), audience, res)
-    pieces = _pieces(ctx, state, res, counts)
+    pieces = drawn_pieces(ctx, state, res, counts)
     values = measures.classify(ctx, state, audience, res, counts, pieces)
     names = geo_view.area_names(ctx)
     towns = ctx.cached(
@@ -257,6 +258,17 @@ def _with_origins(bounds: tuple[float, ...], links) -> tuple[float, ...]:
     return (min(lons), min(lats), max(lons), max(lats))
 
 
+def drawn_pieces(ctx: AppContext, state: ViewState, res: int, counts: ViewCounts) -> list[dict]:
+    """:func:`_pieces`, for the public view computed once per data version for the map and
+    the public statistics (which read exactly what the map draws). Callers must not change
+    the list or its pieces."""
+    if counts.public is None:
+        return _pieces(ctx, state, res, counts)
+    key = ("public-drawn", counts.public.filters, state.level, state.area_code, res,
+           _nothing_selected(state))  # fmt: skip
+    return ctx.cached(key, lambda: _pieces(ctx, state, res, counts))
+
+
 def _pieces(ctx: AppContext, state: ViewState, res: int, counts: ViewCounts) -> list[dict]:
     """Every piece of the area at ``res`` with its published count."""
     if state.themes == () and not state.categories:
@@ -268,24 +280,25 @@ def _pieces(ctx: AppContext, state: ViewState, res: int, counts: ViewCounts) -> 
     for leaf in geo_view.drawn_leaves(ctx, state.level, state.area_code):
         shapes = geo_view.piece_shapes(ctx, leaf, res)
         leaf_key = leaf.code
-        for cell, hex_id, geometry, count in zip(
-            shapes.cells.tolist(),
-            shapes.hexes,
-            shapes.geometries,
-            counts.pieces(leaf_key, shapes.cells),
-            strict=True,
-        ):
-            if cell in shapes.whole and (count.withheld or not count.value):
-                # A whole hexagon away from its division lies over other areas' pieces: draw
-                # it only to show incidents it holds, never as a 0 or a grey over a neighbour.
-                continue
+        status, value = counts.piece_codes(leaf_key, shapes.cells)
+        if shapes.whole:
+            # A whole hexagon away from its division lies over other areas' pieces: draw
+            # it only to show incidents it holds, never as a 0 or a grey over a neighbour
+            # (value -1: withheld, 0: none).
+            whole = np.isin(shapes.cells, np.fromiter(shapes.whole, np.uint64, len(shapes.whole)))
+            keep = np.flatnonzero(~(whole & (value <= 0)))
+        else:
+            keep = np.arange(shapes.cells.size)
+        cells = shapes.cells[keep]
+        found = counts_of(leaf_key, cells, status[keep], value[keep], counts.k_of_pieces)
+        for cell, i, count in zip(cells.tolist(), keep.tolist(), found, strict=True):
             out.append(
                 {
                     "cell": cell,
-                    "hex": hex_id,
+                    "hex": shapes.hexes[i],
                     "leaf": leaf_key,
                     "district": leaf.district,
-                    "geometry": geometry,
+                    "geometry": shapes.geometries[i],
                     "count": count,
                 }
             )

@@ -33,7 +33,7 @@ from dashboard.state import ViewState
 from dashboard.views.context import AppContext
 from dashboard.views.counts import ViewCounts, view_counts
 from dashboard.views.public import TREND_BLOCKS, block_of, publication, short_label
-from geo.disclosure import Audience, DisclosurePolicy
+from geo.disclosure import MERGED, PRIMARY, STATUS_NAMES, Audience, DisclosurePolicy
 
 # The exact test needs whole numbers, and the stand-ins are halves (2.5 for k = 5): the
 # statistics run on half-incidents. A common scale changes no p-value (every neighbourhood sum
@@ -99,37 +99,66 @@ class PublicEmerging:
 def published_values(counts: ViewCounts, pieces: list[dict], k: int) -> dict[int, float]:
     """Each drawn hexagon's published value: its pieces' published counts, withheld ones
     replaced by the stand-ins above (a function of the published map alone)."""
-    values = np.zeros(len(pieces))
-    merged: dict[str | None, list[int]] = {}
+    drawn = drawn_arrays(pieces)
+    return _published(counts, drawn, drawn.status, drawn.value, k)
+
+
+@dataclass(frozen=True)
+class DrawnArrays:
+    """The pieces a map draws, as arrays (a statistic reads them for several periods)."""
+
+    cells: np.ndarray  # uint64, one a piece, in the map's order
+    leaves: list[str | None]
+    districts: list[str | None]
+    by_leaf: dict[str | None, np.ndarray]  # each leaf's pieces (positions), in map order
+    status: np.ndarray  # the map's own counts: STATUS_NAMES index
+    value: np.ndarray  # and published value, -1 where withheld
+
+
+def drawn_arrays(pieces: list[dict]) -> DrawnArrays:
+    by_leaf: dict[str | None, list[int]] = {}
     for i, p in enumerate(pieces):
-        c = p["count"]
-        if not c.withheld:
-            values[i] = c.value or 0
-        elif c.status == "primary":
-            values[i] = fewer_than_standin(k)
-        elif c.status == "merged":
-            merged.setdefault(p["leaf"], []).append(i)
-        else:  # "suppressed"
-            values[i] = suppressed_standin(k)
+        by_leaf.setdefault(p["leaf"], []).append(i)
+    return DrawnArrays(
+        cells=np.array([p["cell"] for p in pieces], dtype=np.uint64),
+        leaves=[p["leaf"] for p in pieces],
+        districts=[p["district"] for p in pieces],
+        by_leaf={leaf: np.array(at, dtype=np.int64) for leaf, at in by_leaf.items()},
+        status=np.array([_CODES[p["count"].status] for p in pieces], dtype=np.int8),
+        value=np.array(
+            [-1 if p["count"].withheld else p["count"].value or 0 for p in pieces],
+            dtype=np.int64,
+        ),
+    )
+
+
+_CODES = {name: i for i, name in enumerate(STATUS_NAMES)}
+
+
+def _published(
+    counts: ViewCounts, drawn: DrawnArrays, status: np.ndarray, value: np.ndarray, k: int
+) -> dict[int, float]:
+    """:func:`published_values` of the drawn pieces with the given counts (arrays)."""
+    withheld = value < 0
+    values = np.where(withheld, 0, value).astype(float)
+    values[withheld & (status == PRIMARY)] = fewer_than_standin(k)
+    merged = withheld & (status == MERGED)
+    values[withheld & (status != PRIMARY) & ~merged] = suppressed_standin(k)  # "suppressed"
     groups: dict[tuple, list[int]] = {}
-    for at in merged.values():  # one lookup per area
-        for i, container in zip(at, _containers(counts, [pieces[i] for i in at]), strict=True):
-            groups.setdefault(container, []).append(i)
+    if merged.any():
+        # One lookup per area, in the order the map draws the areas.
+        for leaf, at in drawn.by_leaf.items():
+            mine = at[merged[at]]
+            if mine.size:
+                container = _area_container(counts, leaf, drawn.districts[int(mine[0])])
+                groups.setdefault(container, []).extend(mine.tolist())
     for group in groups.values():
         values[group] = fewer_than_standin(k) / len(group)
+    # Summed a piece at a time in the map's order (the same float sums every time).
     out: dict[int, float] = {}
-    for p, v in zip(pieces, values.tolist(), strict=True):
-        out[p["cell"]] = out.get(p["cell"], 0.0) + v
+    for cell, v in zip(drawn.cells.tolist(), values.tolist(), strict=True):
+        out[cell] = out.get(cell, 0.0) + v
     return out
-
-
-def _containers(counts: ViewCounts, pieces: list[dict]) -> list[tuple]:
-    """The withheld count each merged piece of one area belongs to, as the public tree shows
-    it: its division, district or the county, whichever is "fewer than k" (every part of such
-    a count is merged into it). There is one public resolution, so no coarser hexagon holds
-    a merged piece."""
-    area = _area_container(counts, pieces[0]["leaf"], pieces[0]["district"])
-    return [area] * len(pieces)
 
 
 def _area_container(counts: ViewCounts, leaf: str | None, district: str | None) -> tuple:
@@ -156,7 +185,8 @@ def _hotspots(ctx: AppContext, state: ViewState, res: int, counts: ViewCounts) -
     from geo.stats import gi_star_frame  # noqa: PLC0415
 
     k = DisclosurePolicy.from_settings(ctx.settings).k
-    published = published_values(counts, _drawn(ctx, state, res, counts), k)
+    drawn = _drawn_arrays(ctx, state, res, counts)
+    published = _published(counts, drawn, drawn.status, drawn.value, k)
     region = study_region(ctx.store, state.level, state.area_code, res)
     cells = np.fromiter(published, dtype=np.uint64, count=len(published))
     y = region.align(cells, np.fromiter(published.values(), dtype=float, count=len(published)))
@@ -208,11 +238,11 @@ def _emerging(ctx: AppContext, state: ViewState, res: int) -> PublicEmerging:
     k = DisclosurePolicy.from_settings(ctx.settings).k
     cube = np.zeros((region.n, len(blocks)))
     now = view_counts(ctx, state.filters(), Audience.PUBLIC, res)
-    drawn = _drawn(ctx, state, res, now)
+    drawn = _drawn_arrays(ctx, state, res, now)
     for t, b in enumerate(blocks):
         at = replace(state, month_from=b.first, month_to=b.last)
         counts = view_counts(ctx, at.filters(), Audience.PUBLIC, res)
-        published = published_values(counts, _same_pieces(counts, drawn), k)
+        published = _published(counts, drawn, *_codes_in(counts, drawn), k)
         cells = np.fromiter(published, dtype=np.uint64, count=len(published))
         cube[:, t] = region.align(cells, np.fromiter(published.values(), float, len(published)))
     words = BLOCK_WORDS[pub.policy.period_months]
@@ -234,25 +264,27 @@ def _emerging(ctx: AppContext, state: ViewState, res: int) -> PublicEmerging:
     return PublicEmerging(res, categories, steps, notes, warnings)
 
 
-def _same_pieces(counts: ViewCounts, pieces: list[dict]) -> list[dict]:
-    """The map's pieces with another block's published counts (one lookup per area). The
-    pieces are those this block's map draws: a hexagon drawn only in another block (one
-    holding incidents a hair over an edge) is left out of every step alike."""
-    by_leaf: dict[str | None, list[int]] = {}
-    for i, p in enumerate(pieces):
-        by_leaf.setdefault(p["leaf"], []).append(i)
-    out = list(pieces)
-    for leaf, at in by_leaf.items():
-        found = counts.pieces(leaf, np.array([pieces[i]["cell"] for i in at], dtype=np.uint64))
-        for i, c in zip(at, found, strict=True):
-            out[i] = {**pieces[i], "count": c}
-    return out
+def _codes_in(counts: ViewCounts, drawn: DrawnArrays) -> tuple[np.ndarray, np.ndarray]:
+    """The drawn pieces' status and published value under another block's counts (one
+    lookup per area). The pieces are those this block's map draws: a hexagon drawn only in
+    another block (one holding incidents a hair over an edge) is left out of every step
+    alike."""
+    status = np.empty(drawn.cells.size, dtype=np.int8)
+    value = np.empty(drawn.cells.size, dtype=np.int64)
+    for leaf, at in drawn.by_leaf.items():
+        status[at], value[at] = counts.piece_codes(leaf, drawn.cells[at])
+    return status, value
 
 
 def _drawn(ctx: AppContext, state: ViewState, res: int, counts: ViewCounts) -> list[dict]:
-    """The pieces the public map of ``state`` draws (the map's own function, so the statistic
-    reads exactly what the map publishes)."""
-    from dashboard.views.map_view import _pieces  # noqa: PLC0415 - map_view imports measures
+    """The pieces the public map of ``state`` draws (the map's own function and cache entry,
+    so the statistic reads exactly what the map publishes, computed once for both)."""
+    from dashboard.views.map_view import drawn_pieces  # noqa: PLC0415 - map_view imports measures
 
-    key = ("public-drawn", counts.public.filters, state.level, state.area_code, res)
-    return ctx.cached(key, lambda: _pieces(ctx, state, res, counts))
+    return drawn_pieces(ctx, state, res, counts)
+
+
+def _drawn_arrays(ctx: AppContext, state: ViewState, res: int, counts: ViewCounts) -> DrawnArrays:
+    key = ("public-drawn-arrays", counts.public.filters, state.level, state.area_code, res,
+           state.themes == () and not state.categories)  # fmt: skip
+    return ctx.cached(key, lambda: drawn_arrays(_drawn(ctx, state, res, counts)))

@@ -43,8 +43,9 @@ from geo.disclosure._query import (
     loaded_months,
     public_counts,
 )
-from geo.disclosure._result import SuppressedTree, suppress
+from geo.disclosure._result import SuppressedTree, counts_of, suppress
 from geo.disclosure._rules import Rule, legend_notes, rules_applied, rules_text
+from geo.disclosure._suppress import MERGED, PRIMARY, SECONDARY, SHOWN, STATUS_NAMES, ZERO
 from geo.disclosure._tree import (
     CELL,
     COUNTY,
@@ -62,7 +63,13 @@ __all__ = [
     "DISTRICT",
     "DIVISION",
     "MARKINGS",
+    "MERGED",
+    "PRIMARY",
+    "SECONDARY",
+    "SHOWN",
+    "STATUS_NAMES",
     "UNLOCATED",
+    "ZERO",
     "Audience",
     "Breakdown",
     "CategorySplit",
@@ -77,6 +84,7 @@ __all__ = [
     "block_containing",
     "build_count_tree",
     "count_tree_from_store",
+    "counts_of",
     "display_text",
     "legend_notes",
     "loaded_months",

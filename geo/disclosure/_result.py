@@ -29,6 +29,23 @@ from geo.disclosure._suppress import (
 from geo.disclosure._tree import CELL, CELL_CODE, COUNTY, DISTRICT, DIVISION, CountTree, Node
 
 
+def counts_of(
+    area: str | None, cells: np.ndarray, status: np.ndarray, value: np.ndarray, k: int
+) -> list[Count]:
+    """The :class:`Count` of each piece (``area``, cell) from its status code and published
+    value (-1: withheld), as :meth:`SuppressedTree.piece_codes` gives them."""
+    texts: dict[tuple[int, int], str] = {}
+    out = []
+    for cell, s, v in zip(cells.tolist(), status.tolist(), value.tolist(), strict=True):
+        name = STATUS_NAMES[s]
+        shown = v if v >= 0 else None
+        text = texts.get((s, v))
+        if text is None:
+            text = texts[(s, v)] = display_text(name, shown, k)
+        out.append(Count(Node(CELL, area, cell), name, shown, text))
+    return out
+
+
 def suppress(tree: CountTree, k: int) -> SuppressedTree:
     """Primary and secondary suppression of every node of ``tree`` for threshold ``k``."""
     status = protect(tree, k)
@@ -86,24 +103,34 @@ class SuppressedTree:
     def pieces_of(self, area: str | None, cells: np.ndarray) -> list[Count]:
         """:meth:`piece` for many cells of one area at once (a map draws thousands)."""
         cells = np.asarray(cells, dtype=np.uint64)
+        status, value = self.piece_codes(area, cells)
+        return counts_of(area, cells, status, value, self.k)
+
+    def piece_codes(self, area: str | None, cells: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """What :meth:`pieces_of` says, as arrays (no object per cell: a statistic reading a
+        map's worth of pieces for several periods needs no more): each piece's status (an
+        index of ``STATUS_NAMES``) and its published value, -1 where it is withheld."""
+        cells = np.asarray(cells, dtype=np.uint64)
         if cells.size == 0:
-            return []
+            return np.zeros(0, dtype=np.int8), np.zeros(0, dtype=np.int64)
         res = (cells >> np.uint64(52)) & np.uint64(0xF)
         if (res != self.max_res).any():
             bad = int(res[res != self.max_res][0])
             raise ValueError(f"resolution {bad}: the public view publishes {self.max_res} only")
         found = self._piece_ids(area, cells)
-        up = self._area_node(area) if (found < 0).any() else -1
-        out = []
-        for cell, i in zip(cells.tolist(), found.tolist(), strict=True):
-            if i >= 0:
-                out.append(self._count(i))
-                continue
+        hit = found >= 0
+        status = np.empty(cells.size, dtype=np.int8)
+        value = np.empty(cells.size, dtype=np.int64)
+        status[hit] = self._status[found[hit]]
+        value[hit] = self._value[found[hit]]
+        if not hit.all():
+            # A cell with no incidents: "merged" inside a withheld area (its count is in the
+            # area's "fewer than k"), else a true zero.
+            up = self._area_node(area)
             inside = self._status[up] in (PRIMARY, MERGED)
-            status = "merged" if inside else "zero"
-            key = Node(CELL, area, cell)
-            out.append(Count(key, status, None if inside else 0, display_text(status, 0, self.k)))
-        return out
+            status[~hit] = MERGED if inside else ZERO
+            value[~hit] = -1 if inside else 0
+        return status, value
 
     def range_of(self, node: Node) -> tuple[float, float]:
         """The least and greatest value anyone can derive for ``node`` from this tree."""

@@ -13,7 +13,7 @@ import numpy as np
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from geo.disclosure import Count, Node, build_count_tree, suppress
+from geo.disclosure import Count, Node, build_count_tree, display_text, suppress
 from geo.disclosure._suppress import (
     MERGED,
     PRIMARY,
@@ -204,7 +204,17 @@ def test_piece_lookups_give_each_cells_own_count_or_what_holds_it(data, k):
     asked = np.array(sorted(cells), dtype=np.uint64)
     for area in {division or district for district, division, _, _ in rows}:
         expected = [_walk(tree, result, nodes, area, int(c), k) for c in asked]
-        assert [(c.status, c.value) for c in result.pieces_of(area, asked)] == expected
+        got = result.pieces_of(area, asked)
+        assert [(c.status, c.value) for c in got] == expected
+        # Every field of each Count, as one built for the cell alone would have it.
+        assert got == [
+            Count(Node("cell", area, int(c)), s, v, display_text(s, v, k))
+            for c, (s, v) in zip(asked, expected, strict=True)
+        ]
+        # The arrays the statistics read say the same (-1: withheld).
+        status, value = result.piece_codes(area, asked)
+        pairs = zip(status.tolist(), value.tolist(), strict=True)
+        assert [(STATUS_NAMES[s], None if v < 0 else v) for s, v in pairs] == expected
         assert [(result.piece(area, int(c)).status, result.piece(area, int(c)).value)
                 for c in asked] == expected  # fmt: skip
         other = h3i.cell_to_center_child(int(asked[0]), max_res + 1)
