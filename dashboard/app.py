@@ -1,9 +1,11 @@
 """The app factory: ``create_app(store, settings)`` builds the Dash app.
 
-Two Dash apps share one Flask server: the public (Part 1) view at ``/`` and the restricted
-(Part 2) view at ``/restricted/``. The audience is fixed per app, not chosen per request, and
-the guard in :mod:`dashboard.auth` refuses every restricted request (page, callback or
-download) from anyone who is not a signed-in analyst, before any of it runs.
+Two Dash apps share one Flask server: the public (Part 1) page at ``/`` and the restricted
+(Part 2) page at ``/restricted/``, each built by its page module (:mod:`dashboard.pages`),
+which owns its layout and callbacks. The audience is fixed per app, chosen once by which page
+builds it, never per request, and the guard in :mod:`dashboard.auth` refuses every restricted
+request (page, callback or download) from anyone who is not a signed-in analyst, before any
+of it runs.
 
 Nothing is read at import or while building: the layout is a function evaluated per page
 load, and every callback reads the store when it runs.
@@ -18,11 +20,10 @@ from dash.exceptions import DependencyException
 from flask import Flask, request
 
 from dashboard import auth, ids, layout, statement
-from dashboard.features import FEATURES
 from dashboard.messages import plain_sentence
+from dashboard.pages import PAGES
 from dashboard.views.context import AppContext
 from geo.accounts import Accounts
-from geo.disclosure import Audience
 from geo.errors import SocmapError
 from geo.resources import package_folder
 from geo.settings import Settings
@@ -44,18 +45,16 @@ def create_app(store: Store, settings: Settings) -> Dash:
     auth.install(server, settings, accounts)
     statement.install(server)
     _error_pages(server)
-    contexts = (
-        AppContext.create(store, settings, Audience.PUBLIC),
-        AppContext.create(store, settings, Audience.RESTRICTED),
-    )
+    contexts = tuple(AppContext.create(store, settings, page.AUDIENCE) for page in PAGES)
     statement.install_basemap(server, contexts[0])  # public data: one context serves both
-    public = _dash_app(server, contexts[0], "/")
-    _dash_app(server, contexts[1], auth.RESTRICTED_PREFIX)
+    apps = [_dash_app(server, ctx, page) for page, ctx in zip(PAGES, contexts, strict=True)]
     server.extensions[CONTEXTS] = contexts  # for dashboard.warm
-    return public
+    return apps[0]
 
 
-def _dash_app(server: Flask, ctx: AppContext, prefix: str) -> Dash:
+def _dash_app(server: Flask, ctx: AppContext, page) -> Dash:
+    """One page's Dash app at its prefix: its layout (per page load) and its callbacks."""
+    prefix = page.PREFIX
     app = Dash(
         __name__,
         server=server,
@@ -68,9 +67,8 @@ def _dash_app(server: Flask, ctx: AppContext, prefix: str) -> Dash:
     )
     # The page's language, for screen readers' pronunciation (WCAG 3.1.1).
     app.index_string = app.index_string.replace("<html>", '<html lang="en-GB">', 1)
-    app.layout = lambda: layout.page(ctx)
-    for feature in FEATURES:
-        feature.register(app, ctx)
+    app.layout = lambda: page.page(ctx)
+    page.register(app, ctx)
     # Dash registers the scripts it may serve only while it renders its page, so a worker
     # asked for a script before it has rendered the page (or while another thread is
     # rendering it) answers 500 and the browser shows a broken page. Rendering the page once

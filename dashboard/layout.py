@@ -1,8 +1,13 @@
-"""The page: classification banners, header, filters, map and side panel."""
+"""The page shell both pages share: classification banners, header and user menu, the
+filter column the page gives, the map and the side panel; and the plain error pages.
+
+What differs between the pages (their filter column, the other page their menu offers) is
+passed in by :mod:`dashboard.pages`; nothing here asks which audience it serves."""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from html import escape
 
 from dash import dcc, html
@@ -10,12 +15,11 @@ from flask import g, has_request_context
 
 from dashboard import ids
 from dashboard.auth import csrf_token
-from dashboard.features import filters, panel
 from dashboard.features import map as map_feature
+from dashboard.features import panel
 from dashboard.messages import plain_sentence
-from dashboard.views.context import AppContext, options
-from geo.accounts import Role
-from geo.disclosure import Audience
+from dashboard.views.context import AppContext, Options, options
+from geo.accounts import Identity
 from geo.errors import SocmapError
 
 TITLE = "Serious and organised crime in Kent"
@@ -27,8 +31,15 @@ EMPTY = (
 log = logging.getLogger("socmap.dashboard")
 
 
-def page(ctx: AppContext) -> html.Div:
-    """Built on every page load (never at import), so it reflects the store as it is now."""
+def page(
+    ctx: AppContext,
+    *,
+    filters: Callable[[Options], html.Aside],
+    menu: Callable[[Identity], html.A | None],
+) -> html.Div:
+    """Built on every page load (never at import), so it reflects the store as it is now.
+    ``filters`` builds the page's filter column; ``menu`` gives the other page a signed-in
+    reader may open (None: none)."""
     try:
         opts = options(ctx)
     except SocmapError as exc:
@@ -43,12 +54,12 @@ def page(ctx: AppContext) -> html.Div:
             dcc.Location(id=ids.URL, refresh=False),
             dcc.Store(id=ids.STATE),
             html.Div(id=ids.BANNER_TOP, className="banner"),
-            _header(_user_menu(ctx)),
+            _header(_user_menu(menu)),
             html.Div(id=ids.NOTICE, className="notice", role="status"),
             html.Main(
                 className="grid",
                 children=[
-                    filters.layout(ctx, opts),
+                    filters(opts),
                     map_feature.layout(),
                     panel.layout(),
                 ],
@@ -61,17 +72,15 @@ def page(ctx: AppContext) -> html.Div:
     )
 
 
-def _user_menu(ctx: AppContext) -> list:
+def _user_menu(other_page: Callable[[Identity], html.A | None]) -> list:
     """Who is signed in, the other view they may open, and sign in or out."""
     identity = g.get("identity") if has_request_context() else None
-    restricted = ctx.audience is Audience.RESTRICTED
     if identity is None:
         return [html.A("Analyst sign-in", href="/login?next=/restricted/")]
     items: list = [html.Span(f"{identity.name} ({identity.role.value})")]
-    if restricted:
-        items.append(html.A("Public view (Part 1)", href="/"))
-    elif identity.role is Role.ANALYST:
-        items.append(html.A("Restricted view (Part 2)", href="/restricted/"))
+    link = other_page(identity)
+    if link is not None:
+        items.append(link)
     if identity.via == "password":
         items.append(
             html.Form(

@@ -1,6 +1,4 @@
-"""Features: each owns its layout pieces and registers its own thin callbacks."""
-
-from dashboard.features import downloads, filters, panel
-from dashboard.features import map as map_feature
-
-FEATURES = [filters, map_feature, panel, downloads]
+"""Features: pieces both pages use, each a layout and thin callbacks over plain view
+functions (:mod:`dashboard.views`): filters (URL <-> state), map, panel, downloads. They take
+what differs between the pages as explicit options; which pieces a page has, and how they
+are set, is the page's (:mod:`dashboard.pages`)."""

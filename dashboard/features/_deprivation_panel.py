@@ -7,10 +7,10 @@ from __future__ import annotations
 from dash import Dash, Input, Output, html
 
 from dashboard import ids
-from dashboard.state import ViewState
 from dashboard.views.context import AppContext
 from dashboard.views.harm import HarmPage
 from dashboard.views.harm_panel import panel_deprivation
+from dashboard.views.public import request_view
 
 TITLE = "By deprivation (IMD 2019 decile)"
 
@@ -28,7 +28,7 @@ def register(app: Dash, ctx: AppContext) -> None:
 def view(ctx: AppContext, query: str | None) -> list:
     return ctx.cached(
         ("deprivation-panel", query),
-        lambda: section(panel_deprivation(ctx, ViewState.from_query(query), ctx.audience)),
+        lambda: section(panel_deprivation(ctx, request_view(ctx, query), ctx.audience)),
     )
 
 

@@ -1,19 +1,22 @@
-"""Filters and navigation: the controls, and the one callback that keeps URL, controls and
-view state in step (the URL is the source of truth, so a view can be shared and reloaded).
+"""Filters and navigation: the filter column, and the one callback that keeps URL, controls
+and view state in step (the URL is the source of truth, so a view can be shared and reloaded).
 
-Every state the callback writes back is resolved for the app's audience: a public URL with
+Which "what" and "when" controls the column holds, and how their values map to and from the
+view state, is the page's :class:`ControlSet` (:mod:`dashboard.pages.public`,
+:mod:`dashboard.pages.restricted`); everything here is the same for both. Every state the
+callback writes back is resolved for the app's audience (``resolve_view``): a public URL with
 any period, themes, categories or sources is rewritten to the public view it shows (one
 published block, one theme), so old links still open and the page says what it shows.
 """
 
 from __future__ import annotations
 
-from dataclasses import replace
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 
 from dash import ALL, Dash, Input, Output, State, callback_context, dcc, html, no_update
 
 from dashboard import ids
-from dashboard.features import _controls
 from dashboard.features._controls import field
 from dashboard.state import ViewState
 from dashboard.views import navigation as nav
@@ -21,16 +24,7 @@ from dashboard.views import presets
 from dashboard.views.context import AppContext, Options, options
 from dashboard.views.loaded import period_notice
 from dashboard.views.place_search import area_options, picker_options, place_search_ready
-from dashboard.views.public import (
-    block_coverage,
-    block_of,
-    compact_label,
-    play_block,
-    publication,
-    resolve_view,
-)
-from geo.disclosure import Audience, DisclosurePolicy
-from geo.filters import month_str
+from dashboard.views.public import resolve_view
 
 MEASURE_LABELS = {
     "count": "Count of incidents",
@@ -44,13 +38,46 @@ LAYER_LABELS = {
     "imd": "Deprivation (IMD 2019 decile)",
     "places": "Schools and care locations",
 }
+# The controls both pages show after their own "what" and "when" controls.
+OTHER_CONTROLS = [
+    (ids.MEASURE, "value"),
+    (ids.RESOLUTION, "value"),
+    (ids.LAYERS, "value"),
+]
+
+# (ctx, state, opts, control values by id) -> the state those values ask for
+AfterControls = Callable[[AppContext, ViewState, Options, dict], ViewState]
+# (ctx, state, opts, start) -> (the next state of playback, whether it is the last)
+PlayStep = Callable[[AppContext, ViewState, Options, bool], tuple[ViewState, bool]]
+# (ctx, state shown, opts, preset shown) -> the page's own controls' values, in their order
+ControlValues = Callable[[AppContext, ViewState, Options, str | None], list]
+# (ctx, state shown) -> the values of the page's extra outputs
+Extra = Callable[[AppContext, ViewState], list]
 
 
-def layout(ctx: AppContext, opts: Options) -> html.Aside:
-    if ctx.audience is Audience.PUBLIC:
-        what = _controls.public_controls(ctx, publication(ctx), opts)
-    else:
-        what = _controls.restricted_controls(ctx, opts)
+@dataclass(frozen=True)
+class ControlSet:
+    """A page's "what" and "when" controls: which there are (``own``, before the measure,
+    size and layers every page has), how their values change the view state, how playback
+    steps, what they show for a state, and any outputs of the page's own
+    (``extra_outputs``, their values from ``extra_values``)."""
+
+    own: tuple[tuple[str, str], ...]
+    after_controls: AfterControls
+    play_step: PlayStep
+    values: ControlValues
+    play_label: str
+    extra_outputs: tuple[tuple[str, str], ...] = ()
+    extra_values: Extra | None = None
+
+    @property
+    def present(self) -> list[tuple[str, str]]:
+        return [*self.own, *OTHER_CONTROLS]
+
+
+def layout(ctx: AppContext, opts: Options, *, what: list, resolution) -> html.Aside:
+    """The filter column: the page's own controls (``what``), then the measure, the hexagon
+    size (``resolution``, the page's choice), layers and the area picker."""
     return html.Aside(
         className="filters",
         **{"aria-label": "Filters"},
@@ -65,7 +92,7 @@ def layout(ctx: AppContext, opts: Options) -> html.Aside:
                     className="radio",
                 ),
             ),
-            field("Hexagon size", _resolution_control(ctx)),
+            field("Hexagon size", resolution),
             field(
                 "Layers",
                 dcc.Checklist(
@@ -93,52 +120,17 @@ def _picker_hint(ctx: AppContext) -> str:
     return "District or division"
 
 
-def _resolution_control(ctx: AppContext) -> dcc.Dropdown:
-    """Analysts choose any size; the public view publishes one size only, and says so."""
-    if ctx.audience is Audience.PUBLIC:
-        res = DisclosurePolicy.from_settings(ctx.settings).max_res
-        label = f"Resolution {res} only"
-        options = [{"label": label, "value": "auto"}]
-        return dcc.Dropdown(id=ids.RESOLUTION, clearable=False, options=options, disabled=True)
-    return dcc.Dropdown(
-        id=ids.RESOLUTION,
-        clearable=False,
-        options=[{"label": "Automatic (by level)", "value": "auto"}]
-        + [{"label": f"Resolution {r}", "value": r} for r in range(5, 11)],
-    )
+def common_controls(values: dict) -> dict:
+    """The measure, size and layers as :func:`navigation.from_controls` takes them."""
+    return {
+        "measure": values[ids.MEASURE],
+        "res": values[ids.RESOLUTION],
+        "layers": values[ids.LAYERS],
+    }
 
 
-_OTHER_CONTROLS = [
-    (ids.MEASURE, "value"),
-    (ids.RESOLUTION, "value"),
-    (ids.LAYERS, "value"),
-]
-# The public view has no categories or sources to choose: every source counts, and a theme
-# is shown whole (see geo.disclosure._public).
-PUBLIC_CONTROLS = [
-    (ids.THEMES, "value"),
-    (ids.PERIOD, "value"),
-    (ids.PERIOD_PRESET, "value"),
-    *_OTHER_CONTROLS,
-]
-RESTRICTED_CONTROLS = [
-    (ids.THEMES, "value"),
-    (ids.CATEGORIES, "value"),
-    (ids.SOURCES, "value"),
-    (ids.PERIOD, "value"),
-    (ids.PERIOD_FROM, "value"),
-    (ids.PERIOD_TO, "value"),
-    (ids.PERIOD_PRESET, "value"),
-    *_OTHER_CONTROLS,
-]
-
-
-def controls(audience: Audience) -> list[tuple[str, str]]:
-    return PUBLIC_CONTROLS if audience is Audience.PUBLIC else RESTRICTED_CONTROLS
-
-
-def register(app: Dash, ctx: AppContext) -> None:
-    present = controls(ctx.audience)
+def register(app: Dash, ctx: AppContext, controls: ControlSet) -> None:
+    present = controls.present
     control_ids = [cid for cid, _ in present]
 
     @app.callback(
@@ -161,8 +153,7 @@ def register(app: Dash, ctx: AppContext) -> None:
         Output(ids.AREA_PICKER, "value"),
         Output(ids.PLAY_TICK, "disabled"),
         Output(ids.PLAY, "children"),
-        # Public: the period list, each block marked partial where it is for the theme.
-        *([Output(ids.PERIOD, "options")] if ctx.audience is Audience.PUBLIC else []),
+        *[Output(cid, prop) for cid, prop in controls.extra_outputs],
         Input(ids.URL, "search"),
         *[Input(cid, prop) for cid, prop in present],
         Input(ids.MAP, "clickData"),
@@ -193,7 +184,7 @@ def register(app: Dash, ctx: AppContext) -> None:
         elif trigger in (ids.PERIOD_FROM, ids.PERIOD_TO):
             state = _after_month_list(state, trigger, values)
         elif trigger in values:
-            state = _after_controls(ctx, state, opts, values)
+            state = controls.after_controls(ctx, state, opts, values)
         elif trigger == ids.MAP:
             state = nav.after_map_click(state, opts, (click or {}).get("points", [{}])[0])
         elif trigger == ids.AREA_PICKER and picked:
@@ -201,13 +192,14 @@ def register(app: Dash, ctx: AppContext) -> None:
         elif trigger == ids.PLAY:
             playing = not playing
             if playing:
-                state, _ = _play_step(ctx, state, opts, start=True)
+                state, _ = controls.play_step(ctx, state, opts, True)
         elif trigger == ids.PLAY_TICK and playing:
-            state, finished = _play_step(ctx, state, opts, start=False)
+            state, finished = controls.play_step(ctx, state, opts, False)
             playing = not finished
+        # Resolved once: everything written back (URL, controls, notice) is of this state.
         shown = resolve_view(ctx, state, ctx.audience)
         chosen = values[ids.PERIOD_PRESET] if trigger == ids.PERIOD_PRESET else None
-        return _outputs(ctx, shown, opts, playing, asked=state, preset=chosen)
+        return _outputs(ctx, controls, shown, opts, playing, asked=state, preset=chosen)
 
 
 def _after_month_list(state: ViewState, trigger: str, values: dict) -> ViewState:
@@ -221,39 +213,6 @@ def _after_month_list(state: ViewState, trigger: str, values: dict) -> ViewState
     return replace(state, month_to=month, month_from=min(month, state.month_from or month))
 
 
-def _after_controls(ctx: AppContext, state: ViewState, opts: Options, values: dict) -> ViewState:
-    common = {
-        "measure": values[ids.MEASURE],
-        "res": values[ids.RESOLUTION],
-        "layers": values[ids.LAYERS],
-    }
-    if ctx.audience is Audience.PUBLIC:
-        theme = values[ids.THEMES]
-        after = nav.from_controls(
-            state, opts, themes=[theme] if theme else None, categories=None, sources=None,
-            period=None, **common,
-        )  # fmt: skip
-        block = publication(ctx).block(values[ids.PERIOD])
-        if block is not None:
-            after = replace(after, month_from=block.first, month_to=block.last)
-        return after
-    return nav.from_controls(
-        state,
-        opts,
-        themes=values[ids.THEMES],
-        categories=values[ids.CATEGORIES],
-        sources=values[ids.SOURCES],
-        period=values[ids.PERIOD],
-        **common,
-    )
-
-
-def _play_step(ctx: AppContext, state: ViewState, opts: Options, *, start: bool):
-    if ctx.audience is Audience.PUBLIC:
-        return play_block(ctx, resolve_view(ctx, state, ctx.audience), start=start)
-    return nav.play_step(state, opts)
-
-
 def _clicked() -> bool:
     """True for a real click: a button that has just been drawn also fires, with no clicks."""
     value = callback_context.triggered[0].get("value") if callback_context.triggered else None
@@ -262,6 +221,7 @@ def _clicked() -> bool:
 
 def _outputs(
     ctx: AppContext,
+    controls: ControlSet,
     state: ViewState,
     opts: Options,
     playing: bool,
@@ -270,8 +230,7 @@ def _outputs(
     preset: str | None = None,
 ) -> tuple:
     query = state.to_query()
-    public = ctx.audience is Audience.PUBLIC
-    stop = "Stop playback" if playing else _controls.PLAY_LABELS[public]
+    stop = "Stop playback" if playing else controls.play_label
     # What is shown, and why it is not what a link asked for, if it is not (never silently
     # another period), and whether it is partial or has no data.
     label = period_notice(ctx, asked, state, ctx.audience)
@@ -282,36 +241,7 @@ def _outputs(
     # The preset list shows the one chosen, or the one the period shown is exactly.
     ends_shown = (state.month_from, state.month_to)
     preset = chosen.key if chosen else presets.matching(opts.months, *ends_shown)
-    if public:
-        block = block_of(ctx, state)
-        what = [
-            state.themes[0] if state.themes else None,
-            block.key if block else None,
-            preset,
-        ]
-    else:
-        last = nav.month_index(opts, opts.last_month)
-        ends = [nav.month_index(opts, state.month_from), nav.month_index(opts, state.month_to)]
-        what = [
-            list(state.themes or ()),
-            list(state.categories),
-            list(state.sources),
-            # A period kept as asked outside the loaded months sits at the slider's end.
-            [min(max(i, 0), last) for i in ends],
-            *[month_str(nav.month_at(opts, min(max(i, 0), last))) for i in ends],
-            preset,
-        ]
+    what = controls.values(ctx, state, opts, preset)
     others = [state.measure, state.res or "auto", list(state.layers)]
-    extra = [period_options(ctx, state.themes[0] if state.themes else None)] if public else []
+    extra = controls.extra_values(ctx, state) if controls.extra_values else []
     return (query, query, *what, *others, label, no_update, not playing, stop, *extra)
-
-
-def period_options(ctx: AppContext, theme: str | None) -> list[dict]:
-    """The published blocks, newest last, each marked when it is partial (or has no data)
-    for the theme shown: a reader choosing one knows before the map draws."""
-    out = []
-    for block in publication(ctx).blocks:
-        status = block_coverage(ctx, block, theme).status
-        mark = {"partial": " (partial)", "empty": " (no data)"}.get(status, "")
-        out.append({"label": compact_label(block) + mark, "value": block.key})
-    return out

@@ -1,15 +1,19 @@
-"""The map: hexagons coloured by the chosen measure, boundaries, breadcrumb and caption."""
+"""The map: hexagons coloured by the chosen measure, boundaries, breadcrumb and caption.
+
+One callback from the view state to the figure and its page text, the same for both pages;
+a page that must know of every view (the restricted page audits each) passes ``on_view``."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from dash import Dash, Input, Output, dcc, html
 
-from dashboard import auth, ids
+from dashboard import ids
 from dashboard.figures.map_figure import CUE_EDGE, map_figure
-from dashboard.state import ViewState
 from dashboard.views import map_view
 from dashboard.views.context import AppContext
-from geo.disclosure import Audience
+from dashboard.views.public import request_view
 
 
 def layout() -> html.Section:
@@ -66,7 +70,11 @@ function(fig) {
 """
 
 
-def register(app: Dash, ctx: AppContext) -> None:
+def register(
+    app: Dash, ctx: AppContext, *, on_view: Callable[[str | None], None] | None = None
+) -> None:
+    """The map's callbacks; ``on_view(query)`` runs first on every view asked for."""
+
     @app.callback(
         Output(ids.MAP, "figure"),
         Output(ids.BREADCRUMB, "children"),
@@ -81,8 +89,8 @@ def register(app: Dash, ctx: AppContext) -> None:
         prevent_initial_call=True,
     )
     def render(query):
-        if ctx.audience is Audience.RESTRICTED:
-            auth.audit_view(query)  # every change of a Part 2 view: who saw which filters
+        if on_view is not None:
+            on_view(query)
         return view(ctx, query)
 
     # After the render callback, so that it comes first among the map's callbacks.
@@ -102,8 +110,7 @@ def view(ctx: AppContext, query: str | None) -> tuple:
 
 
 def _render(ctx: AppContext, query: str | None) -> tuple:
-    state = ViewState.from_query(query)
-    model = map_view.map_model(ctx, state, ctx.audience)
+    model = map_view.map_model(ctx, request_view(ctx, query), ctx.audience)
     banner_class = "banner sensitive" if model.marking != "OFFICIAL" else "banner"
     return (
         map_figure(model, ctx.settings),

@@ -11,10 +11,10 @@ from dash import Dash, Input, Output, dcc, html
 from dashboard import ids
 from dashboard.features import _deprivation_panel, downloads
 from dashboard.figures.trend import PARTIAL_NAME, series_traces
-from dashboard.state import ViewState
 from dashboard.views.context import AppContext
 from dashboard.views.panel_view import PanelModel, hotspot_summary, panel_model
 from dashboard.views.places import nearest_towns
+from dashboard.views.public import request_view
 from geo.grid import str_to_cell
 
 EMPTY_TREND = "Figures are published<br>for the county and districts only."
@@ -68,7 +68,7 @@ def view(ctx: AppContext, query: str | None) -> tuple:
 
 
 def _render(ctx: AppContext, query: str | None) -> tuple:
-    m = panel_model(ctx, ViewState.from_query(query), ctx.audience)
+    m = panel_model(ctx, request_view(ctx, query), ctx.audience)
     return (
         [m.title, html.Div(m.period, className="small")],
         _totals(m),
@@ -133,7 +133,7 @@ def hotspots_view(ctx: AppContext, query: str | None) -> list:
     """The hotspot summary's output for a view state (cached, like the map's)."""
     lines = ctx.cached(
         ("hotspot-lines", query),
-        lambda: hotspot_summary(ctx, ViewState.from_query(query), ctx.audience),
+        lambda: hotspot_summary(ctx, request_view(ctx, query), ctx.audience),
     )
     return _section("Hot spots", [html.P(line) for line in lines])
 

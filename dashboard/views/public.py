@@ -72,8 +72,23 @@ def publication(ctx: AppContext) -> Publication:
     )
 
 
+def request_view(ctx: AppContext, query: str | None) -> ViewState:
+    """A request's view state: its query parsed and resolved for the app's audience, once at
+    the callback's edge; the views it is passed to take it as it is (their own
+    ``resolve_view`` of it is a look-up, below)."""
+    return resolve_view(ctx, ViewState.from_query(query), ctx.audience)
+
+
 def resolve_view(ctx: AppContext, state: ViewState, audience: Audience) -> ViewState:
-    """The state with every default made explicit; for the public audience, canonical."""
+    """The state with every default made explicit; for the public audience, canonical.
+
+    Resolved once per state and data version (everything it reads is of the version): each
+    view function resolves what it is given, so that it can be called alone, and one request
+    passes one state through several of them."""
+    return ctx.cached(("resolved", audience, state), lambda: _resolve(ctx, state, audience))
+
+
+def _resolve(ctx: AppContext, state: ViewState, audience: Audience) -> ViewState:
     resolved = resolve(state, options(ctx), ctx.themes)
     if audience is Audience.PUBLIC:
         # The theme comes from what was asked (a category names its theme), not from the

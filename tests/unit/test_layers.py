@@ -195,3 +195,55 @@ def test_every_test_module_is_in_the_folder_of_its_lane():
         if p.relative_to(tests).parts[0] not in ("unit", "integration", "browser")
     )
     assert stray == []
+
+
+# The shared dashboard pieces: the audience is chosen once, by the page module that builds
+# an app (dashboard/pages/); these take what differs between the pages as options.
+SHARED_PAGE_PIECES = ("dashboard/features", "dashboard/layout.py", "dashboard/app.py")
+
+
+def _audience_choices(path: Path, root: Path = ROOT) -> list[str]:
+    """Where a module decides by audience: it names ``Audience`` (imports it, compares with
+    it) or compares something's ``.audience``. Passing ``ctx.audience`` on to a view (whose
+    figures depend on it) is not a decision, and is allowed."""
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    found = []
+    for node in ast.walk(tree):
+        where = f"{path.relative_to(root)}:{getattr(node, 'lineno', 0)}"
+        if isinstance(node, ast.ImportFrom) and any(a.name == "Audience" for a in node.names):
+            found.append(f"{where}: imports Audience")
+        elif isinstance(node, ast.Name) and node.id == "Audience":
+            found.append(f"{where}: uses Audience")
+        elif isinstance(node, ast.Compare) and any(
+            isinstance(side, ast.Attribute) and side.attr == "audience"
+            for side in (node.left, *node.comparators)
+        ):
+            found.append(f"{where}: compares .audience")
+    return found
+
+
+def test_the_shared_dashboard_pieces_never_choose_by_audience():
+    paths = [
+        p
+        for piece in SHARED_PAGE_PIECES
+        for p in ([ROOT / piece] if piece.endswith(".py") else _modules(piece))
+    ]
+    assert len(paths) > 6  # the walk found the features
+    assert [p for path in paths for p in _audience_choices(path)] == []
+
+
+def test_the_audience_check_finds_each_kind_of_choice(tmp_path):
+    offences = {
+        "from geo.disclosure import Audience\n": "imports Audience",
+        "if ctx.audience is Audience.PUBLIC:\n    pass\n": "uses Audience",
+        "public = ctx.audience == 'public'\n": "compares .audience",
+        "x = 'a' if 'public' != ctx.audience else 'b'\n": "compares .audience",
+    }
+    for i, (code, words) in enumerate(offences.items()):
+        path = tmp_path / f"m{i}.py"
+        path.write_text(code, encoding="utf-8")
+        problems = _audience_choices(path, tmp_path)
+        assert any(words in p for p in problems), (code, problems)
+    innocent = tmp_path / "fine.py"
+    innocent.write_text("model = map_model(ctx, state, ctx.audience)\n", encoding="utf-8")
+    assert _audience_choices(innocent, tmp_path) == []
