@@ -5,7 +5,7 @@ view of a pair at county level costs about a quarter of a second of CPU (the sup
 trees of every theme for that block and the one before, Gi*, the emerging categories), and
 the three callbacks of one filter change share two cores, so that first view is what the
 slowest users wait for. ``socmap serve`` therefore starts one more process that computes the
-county view of every pair into the shared cache (:mod:`dashboard.views.shared`), newest block
+county view of every pair into the shared cache (:mod:`dashboard.cache`), newest block
 first, after a start and again after every load.
 
 It runs at the lowest CPU priority (Linux's idle class), so it only uses what the workers
@@ -26,12 +26,12 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import replace
 
+from dashboard.cache import SharedCache, code_version
 from dashboard.features import map as map_feature
 from dashboard.features import panel
 from dashboard.state import MEASURES, ViewState
 from dashboard.views.context import AppContext
 from dashboard.views.public import publication, resolve_view
-from dashboard.views.shared import SharedCache, code_version
 from geo.disclosure import Audience
 from geo.errors import SocmapError
 from geo.settings import Settings

@@ -37,7 +37,6 @@ def pinned(ctx: AppContext) -> AppContext:
         settings=ctx.settings,  # type: ignore[arg-type]
         themes=ctx.themes,
         audience=ctx.audience,
-        _cache=ctx._cache,
-        _lock=ctx._lock,
+        _scope=ctx._scope,
         _shapes=ctx._shapes,
     )

@@ -1,25 +1,19 @@
-"""What every view needs: the store, the settings, the themes and a per-version cache.
-
-The cache is keyed by the store's data version, so a committed load is seen at once and
-nothing stale is served; it lives in the worker process (each gunicorn worker has its own).
-Shapes, which depend only on the boundaries, have a cache of their own keyed by the loaded
-boundary sets (:meth:`AppContext.lasting`): a load of incidents does not throw them away, and
-the many entries one filter change adds to the per-version cache do not push them out; they
-are also kept on disk beside the store, so a new process reads them rather than cutting every
-hexagon to its area again.
-"""
+"""What every view needs: the store, the settings, the themes, and the dashboard's one cache
+(:mod:`dashboard.cache`) seen through the context: ``cached`` per data version in this worker,
+``shared`` per data version for every worker, ``lasting`` per version of the loaded boundaries
+for every process. Each context has its own scope in the cache (the public and restricted
+apps, or two servers with other settings in one process, never read each other's values); an
+export's pinned context shares its dashboard's scope."""
 
 from __future__ import annotations
 
 import hashlib
-import threading
-from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, TypeVar
+from typing import TypeVar
 
-from dashboard.views.shared import SharedCache
+from dashboard.cache import MEMORY, SharedCache
 from geo.disclosure import Audience, DisclosurePolicy, loaded_months
 from geo.settings import Settings
 from geo.store import Coverage, Store, read_coverage
@@ -29,12 +23,9 @@ from geo.store.queries.areas import Area, boundaries_version
 from geo.themes import ThemeMap, load_themes
 
 T = TypeVar("T")
-_CACHE_SIZE = 256
+_CACHE_SIZE = 256  # values per data version and scope
 # Shapes by (store, boundary sets, key), shared by the public and restricted views of a
 # worker: a few hundred entries (every leaf area at each resolution anyone asked for).
-_LASTING: OrderedDict[Hashable, Any] = OrderedDict()
-_LASTING_LOCK = threading.Lock()
-_LASTING_PENDING: dict[Hashable, threading.Lock] = {}
 _LASTING_SIZE = 1024
 
 
@@ -44,9 +35,7 @@ class AppContext:
     settings: Settings
     themes: ThemeMap
     audience: Audience = Audience.PUBLIC
-    _cache: OrderedDict[Hashable, Any] = field(default_factory=OrderedDict)
-    _lock: threading.Lock = field(default_factory=threading.Lock)
-    _pending: dict[Hashable, threading.Lock] = field(default_factory=dict)
+    _scope: object = field(default_factory=object)  # whose values, in the one cache
     _shared: SharedCache | None = None
     _shapes: SharedCache | None = None
 
@@ -66,11 +55,11 @@ class AppContext:
     def cached(self, key: Hashable, compute: Callable[[], T]) -> T:
         """``compute()`` once per data version and key (least recently used first out)."""
         full_key = (self.store.data_version(), key)
-        return _once(self._cache, self._lock, self._pending, full_key, compute, _CACHE_SIZE)
+        return MEMORY.once(("version", self._scope), full_key, compute, _CACHE_SIZE)
 
     def shared(self, key: Hashable, compute: Callable[[], T]) -> T:
         """Like :meth:`cached`, and computed once for every worker process of the server
-        (see :mod:`dashboard.views.shared`): for the costly values several callbacks of one
+        (see :mod:`dashboard.cache`): for the costly values several callbacks of one
         filter change need at once. The themes and the disclosure policy are part of the key,
         so servers with other settings on the same store never share a value."""
         if self._shared is None:
@@ -89,42 +78,15 @@ class AppContext:
         version = self.boundaries_version()
         full_key = (str(self.store.path), version, key)
         if self._shapes is not None:
-            # Kept on disk for every process of this store (see dashboard.views.shared).
+            # Kept on disk for every process of this store (see dashboard.cache).
             folder = hashlib.sha256(repr(version).encode()).hexdigest()[:24]
             shapes, computed = self._shapes, compute
             compute = lambda: shapes.get(folder, key, computed)  # noqa: E731 - a deferred read
-        return _once(_LASTING, _LASTING_LOCK, _LASTING_PENDING, full_key, compute, _LASTING_SIZE)
+        return MEMORY.once("lasting", full_key, compute, _LASTING_SIZE)
 
     def boundaries_version(self) -> tuple:
         """What identifies the loaded boundary sets (read once per data version)."""
         return self.cached("boundaries-version", lambda: boundaries_version(self.store))
-
-
-def _once(cache: OrderedDict, lock: threading.Lock, pending: dict, key, compute, size: int):
-    """``cache[key]``, computed by one thread while others asking for it wait (a worker runs
-    several request threads, and the three callbacks of a filter change need the same values);
-    least recently used first out beyond ``size``."""
-    with lock:
-        if key in cache:
-            cache.move_to_end(key)
-            return cache[key]
-        mine = pending.setdefault(key, threading.Lock())
-    with mine:
-        with lock:
-            if key in cache:
-                return cache[key]
-        try:
-            value = compute()
-        except BaseException:
-            with lock:
-                pending.pop(key, None)
-            raise
-        with lock:
-            cache[key] = value
-            pending.pop(key, None)
-            while len(cache) > size:
-                cache.popitem(last=False)
-        return value
 
 
 @dataclass(frozen=True)

@@ -15,12 +15,12 @@ from pathlib import Path
 import pytest
 from plotly.utils import PlotlyJSONEncoder
 
+from dashboard.cache import SharedCache, file_name
 from dashboard.features import map as map_feature
 from dashboard.features import panel
 from dashboard.publisher import prepare_publication, publication_queries, ready_marker
 from dashboard.views.context import AppContext
 from dashboard.views.public import publication
-from dashboard.views.shared import SharedCache, file_name
 from geo.demo import load_demo
 from geo.disclosure import Audience
 from geo.settings import Settings

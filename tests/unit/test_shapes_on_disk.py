@@ -11,6 +11,7 @@ import textwrap
 import numpy as np
 import pytest
 
+from dashboard import cache
 from dashboard.views import context as view_context
 from dashboard.views import geometry
 from dashboard.views.context import AppContext
@@ -29,7 +30,7 @@ def settings(tmp_path) -> Settings:
 def _cut_every_leaf(settings: Settings, monkeypatch) -> tuple[list, dict]:
     """A new process's view of the pieces at resolution 8 (the in-process cache emptied),
     and which leaves it cut itself."""
-    monkeypatch.setattr(view_context, "_LASTING", type(view_context._LASTING)())
+    monkeypatch.setattr(view_context, "MEMORY", cache.Memory())
     cut = []
     real = geometry._base_shapes
     monkeypatch.setattr(

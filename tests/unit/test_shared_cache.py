@@ -1,4 +1,4 @@
-"""The cache worker processes share (dashboard.views.shared): computed once, read by the
+"""The cache worker processes share (dashboard.cache): computed once, read by the
 others, private to the server's user, and never a reason for a request to fail."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import textwrap
 
 import pytest
 
-from dashboard.views.shared import SharedCache
+from dashboard.cache import SharedCache
 
 
 def test_a_value_is_computed_once_and_read_by_another_worker(tmp_path):
@@ -32,7 +32,7 @@ def test_a_new_data_version_is_computed_again_and_old_versions_are_removed(tmp_p
 
 def test_a_value_computed_by_other_code_is_not_read(tmp_path, monkeypatch):
     """After an upgrade the same data version may hold values the old code computed."""
-    from dashboard.views import shared
+    from dashboard import cache as shared
 
     db = tmp_path / "socmap.duckdb"
     assert SharedCache(db).get("v1", "k", lambda: "old code") == "old code"
@@ -47,7 +47,7 @@ def test_workers_waiting_for_one_value_get_the_first_workers_result(tmp_path):
         f"""
         import time, sys
         from pathlib import Path
-        from dashboard.views.shared import SharedCache
+        from dashboard.cache import SharedCache
         def compute():
             with open({str(log)!r}, "a") as f:
                 f.write("x")
@@ -125,3 +125,38 @@ def test_threads_of_one_worker_asking_for_one_value_compute_it_once(store, setti
         t.join()
     assert results == ["value"] * 4
     assert calls == [1]
+
+
+def test_each_context_has_its_own_values_and_an_export_shares_its_dashboards(store, settings):
+    """One cache for the process, scoped per context: the public and restricted apps (or two
+    servers with other settings) never read each other's values under the same key, and an
+    export's pinned context reads what its dashboard computed."""
+    from dashboard.export._context import pinned
+    from dashboard.views.context import AppContext
+    from geo.disclosure import Audience
+
+    with store.writing():
+        pass
+    public = AppContext.create(store, settings, Audience.PUBLIC)
+    restricted = AppContext.create(store, settings, Audience.RESTRICTED)
+    assert public.cached("k", lambda: "public") == "public"
+    assert restricted.cached("k", lambda: "restricted") == "restricted"
+    assert pinned(public).cached("k", lambda: "computed again") == "public"
+
+
+def test_a_table_keeps_its_most_recent_values_and_a_failure_is_not_kept():
+    from dashboard.cache import Memory
+
+    memory = Memory()
+    for i in range(5):
+        memory.once("t", i, lambda i=i: i * 10, size=3)
+    assert memory.once("t", 4, lambda: "again", size=3) == 40
+    assert memory.once("t", 0, lambda: "again", size=3) == "again"  # pushed out
+    assert memory.once("other", 4, lambda: "own table", size=3) == "own table"
+
+    def fails():
+        raise ValueError("no")
+
+    with pytest.raises(ValueError):
+        memory.once("t", "bad", fails, size=3)
+    assert memory.once("t", "bad", lambda: "later", size=3) == "later"

@@ -1,11 +1,29 @@
-"""Values computed once for all worker processes: files beside the store, per data version.
+"""The dashboard's one cache: every value a view computes is computed once and kept for as
+long as what it depends on holds. One mechanism, three lifetimes:
 
-A filter change in the browser sends three callbacks at once (map, side panel, hotspot
-summary), which gunicorn hands to different worker processes, and each needs the same
-county-wide suppressed counts (and the map and summary the same statistics). Computed in
-every worker, that is three times the work on a machine with two cores. Here the first worker
-to need a value takes a lock on it and computes it; the others wait for the lock and read what
-it wrote (a pickle: a fraction of a millisecond for these values).
+* **per data version, in this worker** (:meth:`Memory.once` under a context's scope, through
+  ``AppContext.cached``): a committed load gives a new version, so nothing stale is served;
+* **per data version, for every worker** (:class:`SharedCache`, ``<db>.cache/``, through
+  ``AppContext.shared``): the costly values several callbacks of one filter change need;
+* **per version of the loaded boundaries, for every process** (``AppContext.lasting``: in
+  memory, and on disk in ``<db>.shapes/``): hexagons cut to each area, which a load of
+  incidents does not change.
+
+In memory, one lock guards every table; a value being computed has a lock of its own, so the
+threads that want it wait for it instead of computing it again. Across processes the same
+rule is kept with a file lock per value (``flock``, released by the kernel if the holder
+dies). Written here rather than taken from ``diskcache``: its values are pickles too, but it
+has no notion of a data version (each version's folder is dropped as a whole here), and
+computing a value once across processes while the others wait is the point, which its
+``memoize`` does not do. (The core's query layer keeps its own memo of repeated identical
+queries, ``geo.store.queries._run.cached_table``: the core never imports the dashboard.)
+
+Across workers: a filter change in the browser sends three callbacks at once (map, side panel,
+hotspot summary), which gunicorn hands to different worker processes, and each needs the same
+county-wide suppressed counts (and the map and summary the same statistics). Computed in every
+worker, that is three times the work on a machine with two cores. Here the first worker to need
+a value takes a lock on it and computes it; the others wait for the lock and read what it wrote
+(a pickle: a fraction of a millisecond for these values).
 
 Shapes, which depend on the boundaries alone, are kept the same way in ``<db>.shapes/``, one
 subfolder per version of the loaded boundaries: a new process (a command-line export, a new
@@ -33,10 +51,12 @@ import pickle
 import re
 import shutil
 import stat
+import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 T = TypeVar("T")
 log = logging.getLogger("socmap.dashboard")
@@ -119,7 +139,7 @@ def file_name(key: Hashable) -> str:
 def code_version() -> str:
     """A hash of the source of the packages that compute shared values (geo, dashboard)."""
     digest = hashlib.sha256()
-    for package in (Path(__file__).resolve().parents[2] / name for name in ("geo", "dashboard")):
+    for package in (Path(__file__).resolve().parents[1] / name for name in ("geo", "dashboard")):
         for path in sorted(package.rglob("*.py")):
             digest.update(str(path.relative_to(package.parent)).encode())
             digest.update(path.read_bytes())
@@ -176,3 +196,48 @@ class _Lock:
     def __exit__(self, *exc: object) -> None:
         if self._fd is not None:
             os.close(self._fd)  # closing releases the lock
+
+
+class Memory:
+    """The in-process tables of values (least recently used first out, each table its own
+    size), behind one lock."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._tables: dict[Hashable, OrderedDict[Hashable, Any]] = {}
+        self._pending: dict[tuple[Hashable, Hashable], threading.Lock] = {}
+
+    def once(self, table: Hashable, key: Hashable, compute: Callable[[], T], size: int) -> T:
+        """``table[key]``, computed by one thread while others asking for it wait (a worker
+        runs several request threads, and the callbacks of a filter change need the same
+        values)."""
+        with self._lock:
+            values = self._tables.setdefault(table, OrderedDict())
+            if key in values:
+                values.move_to_end(key)
+                return values[key]
+            mine = self._pending.setdefault((table, key), threading.Lock())
+        with mine:
+            with self._lock:
+                if key in values:
+                    return values[key]
+            try:
+                value = compute()
+            except BaseException:
+                with self._lock:
+                    self._pending.pop((table, key), None)
+                raise
+            with self._lock:
+                values[key] = value
+                self._pending.pop((table, key), None)
+                while len(values) > size:
+                    values.popitem(last=False)
+            return value
+
+    def clear(self) -> None:
+        """Forget every value (as a new process would start)."""
+        with self._lock:
+            self._tables.clear()
+
+
+MEMORY = Memory()  # this process's
