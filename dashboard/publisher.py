@@ -31,7 +31,7 @@ from dashboard.features import map as map_feature
 from dashboard.features import panel
 from dashboard.state import MEASURES, ViewState
 from dashboard.views.context import AppContext
-from dashboard.views.public import publication, resolve_view
+from dashboard.views.public import publication, request_view, resolve_view
 from geo.disclosure import Audience
 from geo.errors import SocmapError
 from geo.settings import Settings
@@ -126,7 +126,32 @@ def _prepare(ctx: AppContext, shared: SharedCache, version: str, parent: int) ->
         return False
     shared.mark(version, ready_marker())
     log.info("publisher: %d public views ready in %.1f s", n, time.perf_counter() - started)
+    try:
+        checked = prepare_deprivation(ctx, stop=stop)
+    except (SocmapError, OSError) as exc:
+        log.warning("publisher: deprivation breakdowns: %s", exc)
+    except Exception:  # a bug: the panel says it cannot show them, as without the publisher
+        log.exception("publisher: gave up on the deprivation breakdowns of %s", version)
+    else:
+        log.info("publisher: %d deprivation breakdowns checked", checked)
     return True
+
+
+def prepare_deprivation(ctx: AppContext, stop: Callable[[], bool] = lambda: False) -> int:
+    """Finish Part 1's check of the decile breakdowns with the map for every public pair,
+    newest block first, after the views are ready: the check can take minutes on a large
+    store, longer than the panel may keep a reader waiting (it gives up after a few seconds
+    and says so; ``dashboard.views.harm_panel``). One check covers the county and every
+    district of a pair. Returns how many pairs were checked before ``stop()``."""
+    from dashboard.views.harm import harm_page  # noqa: PLC0415 - scipy on first use
+
+    done = 0
+    for queries in _pair_queries(ctx):
+        if stop():
+            break
+        harm_page(ctx, request_view(ctx, queries[0]), Audience.PUBLIC)
+        done += 1
+    return done
 
 
 def _lowest_priority() -> None:

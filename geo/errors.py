@@ -36,3 +36,9 @@ class NoDataError(SocmapError):
     """A statistic or export asked for months, themes or sources with no data loaded: its
     answer would be a map or table of zeros that are not zeros. The message names the months
     that are loaded."""
+
+
+class CheckTooLong(Exception):  # noqa: N818 - reads as what happened, as TimeoutError does
+    """A disclosure check ran past the time its caller can wait (a page): nothing may be
+    published from it. Not a :class:`SocmapError`: the caller says why the figures are not
+    shown, and an export runs the same check to the end."""

@@ -26,10 +26,9 @@ def register(app: Dash, ctx: AppContext) -> None:
 
 
 def view(ctx: AppContext, query: str | None) -> list:
-    return ctx.cached(
-        ("deprivation-panel", query),
-        lambda: section(panel_deprivation(ctx, request_view(ctx, query), ctx.audience)),
-    )
+    # Not memoised here: the page is (per data version), except a check cut short, which a
+    # later request must try again (see dashboard.views.harm_panel).
+    return section(panel_deprivation(ctx, request_view(ctx, query), ctx.audience))
 
 
 def _decile(label: str) -> str:

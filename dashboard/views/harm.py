@@ -28,6 +28,16 @@ COUNTY_NAME = "Kent and Medway"
 _TOP = {"10%": 1, "20%": 2}
 
 
+# What the panel says when Part 1's check of the decile breakdowns with the map would keep a
+# reader waiting: nothing is shown that was not checked to the end.
+TOO_LONG = (
+    "Not shown yet: checking that no withheld figure can be worked out from this breakdown "
+    "and the map takes longer than a page may wait ({seconds:g} s) for this selection. The "
+    "server finishes the check in the background; open this view again in a few minutes. "
+    'The briefing pack\'s "Harm and deprivation" page (socmap export briefing) carries it too.'
+)
+
+
 @dataclass(frozen=True)
 class RateRow:
     code: str
@@ -72,9 +82,18 @@ class HarmPage:
 
 
 def harm_page(
-    ctx: AppContext, state: ViewState, audience: Audience, district: str | None = None
+    ctx: AppContext,
+    state: ViewState,
+    audience: Audience,
+    district: str | None = None,
+    *,
+    deadline: float | None = None,
 ) -> HarmPage:
-    """The county's page (its districts' rates), or ``district``'s (its divisions')."""
+    """The county's page (its districts' rates), or ``district``'s (its divisions').
+
+    ``deadline`` (seconds) bounds Part 1's check of the decile breakdowns with the map for a
+    caller that cannot wait (the dashboard's panel); past it :class:`CheckTooLong` is raised
+    (the caller says why nothing is shown). Exports leave it unset and wait for the check."""
     from geo.store.queries.rates import area_table  # noqa: PLC0415 - scipy and pandas on first use
 
     areas = area_table(ctx.store)
@@ -97,7 +116,7 @@ def harm_page(
         if audience is Audience.RESTRICTED:
             out = _exact(ctx, page, filters, cov)
         else:
-            out = _public(ctx, page, filters, names, parents)
+            out = _public(ctx, page, filters, names, parents, deadline)
     except ValidationError as e:  # no population or deprivation loaded: say which
         return _without(page, str(e))
     uses = ("lsoas", "population", "deprivation")
@@ -160,7 +179,9 @@ def _exact(ctx: AppContext, page: HarmPage, filters, cov) -> HarmPage:
     )  # fmt: skip
 
 
-def _public(ctx: AppContext, page: HarmPage, filters, names, parents) -> HarmPage:
+def _public(
+    ctx: AppContext, page: HarmPage, filters, names, parents, deadline: float | None = None
+) -> HarmPage:
     from geo import context  # noqa: PLC0415
     from geo.context._population import ages_label  # noqa: PLC0415
     from geo.disclosure._public_deprivation import published_decile_index, published_shares  # noqa: PLC0415
@@ -194,7 +215,7 @@ def _public(ctx: AppContext, page: HarmPage, filters, names, parents) -> HarmPag
                                 ages=ages).source  # fmt: skip
     if not _has_deprivation(ctx):
         return _rates_only(page, rows, _population(ages_label(ages), source))
-    breakdowns = _public_deprivation(ctx, public)
+    breakdowns = _public_deprivation(ctx, public, deadline)
     table = breakdowns[Node(DISTRICT, page.code) if page.code else Node(COUNTY)]
     lsoas = context.lsoa_table(ctx.store, year=year, ages=ages)
     if page.code:
@@ -258,15 +279,20 @@ def _rates_only(page: HarmPage, rows: list[RateRow], population: str) -> HarmPag
     )  # fmt: skip
 
 
-def _public_deprivation(ctx: AppContext, public):
+def _public_deprivation(ctx: AppContext, public, deadline: float | None = None):
     """Every published decile breakdown of the public filter (county and districts), worked
-    out once per (filter, data version): the check with the map solves linear programmes."""
+    out once per (filter, data version): the check with the map solves linear programmes.
+    A check cut short by ``deadline`` raises :class:`CheckTooLong` and leaves nothing in the
+    cache, so an export asking later runs it to the end."""
     from geo.disclosure._public_deprivation import public_deprivation_from_store  # noqa: PLC0415
 
     policy = DisclosurePolicy.from_settings(ctx.settings)
     key = ("public-deprivation", public.filters)
     return ctx.shared(
-        key, lambda: public_deprivation_from_store(ctx.store, public, ctx.themes, policy)
+        key,
+        lambda: public_deprivation_from_store(
+            ctx.store, public, ctx.themes, policy, deadline=deadline
+        ),
     ).breakdowns
 
 

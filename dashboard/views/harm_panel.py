@@ -15,9 +15,17 @@ from dataclasses import replace
 
 from dashboard.state import ViewState
 from dashboard.views.context import AppContext
-from dashboard.views.harm import HarmPage, harm_page
+from dashboard.views.harm import TOO_LONG, HarmPage, harm_page
 from dashboard.views.public import resolve_view
 from geo.disclosure import Audience
+from geo.errors import CheckTooLong
+
+# The longest Part 1's check of the breakdowns with the map may run for the panel. On the real
+# Kent months a county filter takes about 17 s the first time; on a million incidents it ran
+# for minutes, holding a worker's thread and core while every further request waited. Past
+# this the panel says why it shows nothing; the publisher process finishes the check for the
+# public views at idle priority (dashboard.publisher), and the briefing pack runs it too.
+CHECK_SECONDS = 5.0
 
 
 def panel_deprivation(ctx: AppContext, state: ViewState, audience: Audience) -> HarmPage:
@@ -26,10 +34,19 @@ def panel_deprivation(ctx: AppContext, state: ViewState, audience: Audience) -> 
     state = resolve_view(ctx, state, audience)
     if state.themes == () and not state.categories:
         return HarmPage(None, "", "district", reason="Nothing selected.")
-    page = ctx.cached(
-        ("harm-page", state.district, state.filters()),
-        lambda: harm_page(ctx, replace(state, cell=None), audience, state.district),
-    )
+    try:
+        page = ctx.cached(
+            ("harm-page", state.district, state.filters()),
+            lambda: harm_page(
+                ctx, replace(state, cell=None), audience, state.district, deadline=CHECK_SECONDS
+            ),
+        )
+    except CheckTooLong:
+        # Not kept: once the publisher (or an export) has finished the check, the next
+        # request reads its result from the shared cache.
+        return HarmPage(
+            state.district, "", "district", reason=TOO_LONG.format(seconds=CHECK_SECONDS)
+        )
     if state.division and not page.reason:
         note = f"The breakdown is {page.name}'s: divisions have none of their own."
         page = replace(page, notes=[note, *page.notes])

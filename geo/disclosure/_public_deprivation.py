@@ -54,6 +54,7 @@ from geo.disclosure import (
     SuppressedTree,
     display_text,
 )
+from geo.errors import CheckTooLong
 from geo.stats import DECILES, OTHER
 
 PARTS = (*DECILES, OTHER)
@@ -110,7 +111,12 @@ def decile_parts(atoms: pd.DataFrame, area: Node) -> dict[int, int]:
 
 
 def public_deprivation(
-    tree: SuppressedTree, atoms: pd.DataFrame, districts: Sequence[str], *, check: bool = True
+    tree: SuppressedTree,
+    atoms: pd.DataFrame,
+    districts: Sequence[str],
+    *,
+    check: bool = True,
+    deadline: float | None = None,
 ) -> PublicDeprivation:
     """Suppressed decile breakdowns of the county and of each district in ``districts``.
 
@@ -120,14 +126,19 @@ def public_deprivation(
     Withholding a decile count only relaxes the system (its value becomes a range containing
     it; a breakdown withheld whole drops its equations), so a count found unpinned stays
     unpinned: after the first pass only the pinned counts and the newly withheld ones are
-    checked again."""
+    checked again.
+
+    ``deadline`` (seconds) bounds the check for a caller that cannot wait (a page): past it,
+    :class:`CheckTooLong` is raised and nothing is returned, so nothing half-checked can be
+    published. Without it the check runs to the end (exports, the command line)."""
     started = time.perf_counter()
+    until = None if deadline is None else started + deadline
     areas = [Node(COUNTY), *(Node(DISTRICT, d) for d in districts)]
     truth = {a: decile_parts(atoms, a) for a in areas}
     tables = {a: tree.breakdown(a, truth[a]) for a in areas}
     if not check:
         return PublicDeprivation(tables)
-    system = _System(tree, atoms, areas)
+    system = _System(tree, atoms, areas, until)
     ranges = system.ranges(tables)
     programmes = 2 * len(ranges)
     pinned = sorted((v for v, r in ranges.items() if _pinned(*r)), key=_order)
@@ -167,7 +178,14 @@ def _pinned(lo: float, hi: float) -> bool:
 class _System:
     """The joint linear system of the map and the breakdowns (see the module's docs)."""
 
-    def __init__(self, tree: SuppressedTree, atoms: pd.DataFrame, areas: list[Node]) -> None:
+    def __init__(
+        self,
+        tree: SuppressedTree,
+        atoms: pd.DataFrame,
+        areas: list[Node],
+        until: float | None = None,
+    ) -> None:
+        self.until = until  # perf_counter() past which the check gives up (CheckTooLong)
         self.k = tree.k
         self.nodes, self.kids = _published_tree(tree)
         self.areas = areas
@@ -211,6 +229,8 @@ class _System:
         zeros = np.zeros(matrix.shape[0])
         out = {}
         for key in withheld:
+            if self.until is not None and time.perf_counter() > self.until:
+                raise CheckTooLong
             c = np.zeros(len(bounds))
             c[index[key]] = 1.0
             low = linprog(c, A_eq=matrix, b_eq=zeros, bounds=bounds, method="highs")
@@ -412,7 +432,9 @@ def published_decile_index(table: Breakdown, residents: Mapping[int, float]) -> 
     return concentration_index(curve)
 
 
-def public_deprivation_from_store(store, public, themes, policy) -> PublicDeprivation:
+def public_deprivation_from_store(
+    store, public, themes, policy, *, deadline: float | None = None
+) -> PublicDeprivation:
     """:func:`public_deprivation` for a :class:`geo.disclosure.PublicCounts` (the public
     filter's map), reading its incidents from the store."""
     from geo import context  # noqa: PLC0415 - the store-side part only
@@ -426,4 +448,4 @@ def public_deprivation_from_store(store, public, themes, policy) -> PublicDepriv
     atoms = atom_table(points, context.imd_deciles(store), districts)
     areas = area_table(store)
     codes = sorted(areas.loc[areas["level"] == DISTRICT, "code"])
-    return public_deprivation(public.map, atoms, codes)
+    return public_deprivation(public.map, atoms, codes, deadline=deadline)

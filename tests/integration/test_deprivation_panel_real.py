@@ -326,3 +326,47 @@ def test_panel_withholds_what_the_map_check_withholds(ctx, atoms):  # noqa: F811
                 assert shown[k] == count.text, (code, k)
             else:
                 assert count.value == 0, (code, k)  # no row: a published 0
+
+
+def test_a_check_too_long_for_the_panel_shows_nothing_until_it_is_finished(
+    kent_stores, tmp_path, monkeypatch
+):
+    """The panel may not hold a reader (and a worker's core) for the whole joint check: past
+    its time it shows a sentence and no figure, keeps nothing, and shows the breakdown once
+    the check has been run to the end (as the publisher does after the views are ready)."""
+    from dashboard.publisher import prepare_deprivation
+    from dashboard.views import harm_panel
+    from dashboard.views.context import AppContext
+    from geo import Store
+    from geo.disclosure._public_deprivation import public_deprivation
+    from geo.errors import CheckTooLong
+
+    copy = kent_stores.copy(tmp_path, context=True)
+    c = AppContext.create(Store(copy.db_path), copy, Audience.PUBLIC)
+    monkeypatch.setattr(harm_panel, "CHECK_SECONDS", 0.0)
+    cut = _panel(c, Audience.PUBLIC)
+    assert cut.reason.startswith("Not shown yet") and not cut.deciles and not cut.shares
+    rendered = json.loads(json.dumps(section(cut), cls=PlotlyJSONEncoder))
+    assert not small_counts({"panel": {"children": rendered}}, 5)
+    assert _panel(c, Audience.PUBLIC).reason == cut.reason  # tried again, not kept
+    # The publisher finishes the check for every public pair; the panel then shows it.
+    assert prepare_deprivation(c) >= 1
+    shown = _panel(c, Audience.PUBLIC)
+    assert not shown.reason and shown.deciles == harm_page(c, STATE, Audience.PUBLIC).deciles
+    # The geo function itself gives up with nothing rather than return a half-checked table.
+    public = view_counts(c, STATE.filters(), Audience.PUBLIC, 8).public
+    with pytest.raises(CheckTooLong):
+        public_deprivation(public.map, _atoms_of(c, public), ["E07000114"], deadline=0.0)
+
+
+def _atoms_of(c, public):
+    from geo import context
+    from geo.areas import with_lsoas
+    from geo.disclosure._public_deprivation import atom_table
+    from geo.store.queries.rates import incident_points, lsoa_shapes
+
+    filters = replace(public.split.public, district=None, division=None)
+    points = with_lsoas(c.store, incident_points(c.store, filters, c.themes, res=8))
+    shapes = lsoa_shapes(c.store)
+    districts = dict(zip(shapes["lsoa_code"], shapes["district_code"], strict=True))
+    return atom_table(points, context.imd_deciles(c.store), districts)
