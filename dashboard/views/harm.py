@@ -22,19 +22,25 @@ from dashboard.views.counts import view_counts
 from dashboard.views.loaded import view_coverage
 from dashboard.views.measures import stats_filters
 from geo.disclosure import COUNTY, DISTRICT, Audience, DisclosurePolicy, Node
-from geo.errors import ValidationError
+from geo.errors import CheckTooLong, ValidationError
 
 COUNTY_NAME = "Kent and Medway"
 _TOP = {"10%": 1, "20%": 2}
 
 
-# What the panel says when Part 1's check of the decile breakdowns with the map would keep a
-# reader waiting: nothing is shown that was not checked to the end.
-TOO_LONG = (
-    "Not shown yet: checking that no withheld figure can be worked out from this breakdown "
-    "and the map takes longer than a page may wait ({seconds:g} s) for this selection. The "
-    "server finishes the check in the background; open this view again in a few minutes. "
+# What the panel says when Part 1's check of the decile breakdowns with the map is not done:
+# nothing is shown that was not checked to the end. PENDING: the publisher process is
+# finishing it; TOO_LONG: no publisher runs, and the check is longer than a page may wait.
+PENDING = (
+    "Not shown yet: the server is still checking that no withheld figure can be worked out "
+    "from this breakdown and the map for this selection (it can take minutes on a large store); "
+    "open this view again in a few minutes. "
     'The briefing pack\'s "Harm and deprivation" page (socmap export briefing) carries it too.'
+)
+TOO_LONG = (
+    "Not shown here: checking that no withheld figure can be worked out from this breakdown "
+    "and the map takes longer than a page may wait ({seconds:g} s) for this selection. "
+    'The briefing pack\'s "Harm and deprivation" page (socmap export briefing) carries it.'
 )
 
 
@@ -93,7 +99,8 @@ def harm_page(
 
     ``deadline`` (seconds) bounds Part 1's check of the decile breakdowns with the map for a
     caller that cannot wait (the dashboard's panel); past it :class:`CheckTooLong` is raised
-    (the caller says why nothing is shown). Exports leave it unset and wait for the check."""
+    (the caller says why nothing is shown); 0 reads only a check already finished (by the
+    publisher). Exports leave it unset and wait for the check."""
     from geo.store.queries.rates import area_table  # noqa: PLC0415 - scipy and pandas on first use
 
     areas = area_table(ctx.store)
@@ -288,12 +295,15 @@ def _public_deprivation(ctx: AppContext, public, deadline: float | None = None):
 
     policy = DisclosurePolicy.from_settings(ctx.settings)
     key = ("public-deprivation", public.filters)
-    return ctx.shared(
-        key,
-        lambda: public_deprivation_from_store(
+
+    def compute():
+        if deadline is not None and deadline <= 0:
+            raise CheckTooLong  # only what was prepared: not even the incidents are read
+        return public_deprivation_from_store(
             ctx.store, public, ctx.themes, policy, deadline=deadline
-        ),
-    ).breakdowns
+        )
+
+    return ctx.shared(key, compute).breakdowns
 
 
 def _rate_row(code, name, count, people, rate, low, high, eb, rr, rr_low, rr_high, words):

@@ -15,16 +15,17 @@ from dataclasses import replace
 
 from dashboard.state import ViewState
 from dashboard.views.context import AppContext
-from dashboard.views.harm import TOO_LONG, HarmPage, harm_page
+from dashboard.views.harm import PENDING, TOO_LONG, HarmPage, harm_page
 from dashboard.views.public import resolve_view
 from geo.disclosure import Audience
 from geo.errors import CheckTooLong
 
-# The longest Part 1's check of the breakdowns with the map may run for the panel. On the real
+# How long Part 1's check of the breakdowns with the map may run for the panel. On the real
 # Kent months a county filter takes about 17 s the first time; on a million incidents it ran
-# for minutes, holding a worker's thread and core while every further request waited. Past
-# this the panel says why it shows nothing; the publisher process finishes the check for the
-# public views at idle priority (dashboard.publisher), and the briefing pack runs it too.
+# for minutes, holding a worker's thread and core while further requests waited. Where the
+# publisher process runs (SOCMAP_PREPARE_PUBLIC, the default) it finishes the check for every
+# public view at idle priority, so the panel only reads what it prepared (0 s); without it the
+# panel tries for a few seconds. Either way it says why it shows nothing rather than wait.
 CHECK_SECONDS = 5.0
 
 
@@ -34,19 +35,19 @@ def panel_deprivation(ctx: AppContext, state: ViewState, audience: Audience) -> 
     state = resolve_view(ctx, state, audience)
     if state.themes == () and not state.categories:
         return HarmPage(None, "", "district", reason="Nothing selected.")
+    seconds = 0.0 if ctx.settings.prepare_public else CHECK_SECONDS
     try:
         page = ctx.cached(
             ("harm-page", state.district, state.filters()),
             lambda: harm_page(
-                ctx, replace(state, cell=None), audience, state.district, deadline=CHECK_SECONDS
+                ctx, replace(state, cell=None), audience, state.district, deadline=seconds
             ),
         )
     except CheckTooLong:
         # Not kept: once the publisher (or an export) has finished the check, the next
         # request reads its result from the shared cache.
-        return HarmPage(
-            state.district, "", "district", reason=TOO_LONG.format(seconds=CHECK_SECONDS)
-        )
+        why = PENDING if seconds == 0 else TOO_LONG.format(seconds=seconds)
+        return HarmPage(state.district, "", "district", reason=why)
     if state.division and not page.reason:
         note = f"The breakdown is {page.name}'s: divisions have none of their own."
         page = replace(page, notes=[note, *page.notes])

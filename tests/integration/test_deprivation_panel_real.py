@@ -342,8 +342,13 @@ def test_a_check_too_long_for_the_panel_shows_nothing_until_it_is_finished(
     from geo.errors import CheckTooLong
 
     copy = kent_stores.copy(tmp_path, context=True)
+    # No publisher: the panel tries for CHECK_SECONDS (here none) and says so.
+    monkeypatch.setattr(harm_panel, "CHECK_SECONDS", 0.0001)
+    alone = replace(copy, prepare_public=False)
+    c = AppContext.create(Store(copy.db_path), alone, Audience.PUBLIC)
+    assert _panel(c, Audience.PUBLIC).reason.startswith("Not shown here: checking")
+    # With the publisher (the default), the panel reads only what it has prepared.
     c = AppContext.create(Store(copy.db_path), copy, Audience.PUBLIC)
-    monkeypatch.setattr(harm_panel, "CHECK_SECONDS", 0.0)
     cut = _panel(c, Audience.PUBLIC)
     assert cut.reason.startswith("Not shown yet") and not cut.deciles and not cut.shares
     rendered = json.loads(json.dumps(section(cut), cls=PlotlyJSONEncoder))
