@@ -25,11 +25,27 @@ LANES = ("unit", "integration", "browser")
 TESTS = Path(__file__).resolve().parent
 
 
+# Modules that time a server, a publisher at idle priority, a signal or a kill against the
+# clock, or build and install the wheel: ``scripts/test`` runs them alone after the rest has
+# run on both cores, so a neighbour's load never decides whether they pass.
+SERIAL = {
+    "test_publisher.py",
+    "test_load_while_ingesting.py",
+    "test_faults_disk.py",
+    "test_faults_kill.py",
+    "test_faults_serve.py",
+    "test_interrupt.py",
+    "test_packaging.py",
+}
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         lane = Path(item.path).resolve().relative_to(TESTS).parts[0]
         if lane in LANES:
             item.add_marker(getattr(pytest.mark, lane))
+        if Path(item.path).name in SERIAL:
+            item.add_marker(pytest.mark.serial)
 
 
 # Speed is measured in benchmarks, never asserted in tests: a property test on a busy CI
