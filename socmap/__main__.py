@@ -1,6 +1,4 @@
-import sys
-
-from socmap.cli import main
+from socmap.cli import run
 
 if __name__ == "__main__":  # not when a spawned child process imports it
-    sys.exit(main())
+    run()
