@@ -110,3 +110,26 @@ def dashboard_store(shared_data: Path, tmp_path_factory) -> Settings:
         ingest_police_uk(store, path, settings, progress=False)
     store.close()
     return settings
+
+
+@pytest.fixture(scope="session")
+def dashboard_with_context(dashboard_store: Settings, shared_data: Path, tmp_path_factory):
+    """Copies of the dashboard store with the shared context data loaded (basemap, places,
+    postcodes, population, deprivation), loaded once per session: call it with a folder (and
+    further :class:`Settings` fields) for a module's own copy."""
+    import shutil
+
+    from geo.context import load_context
+
+    base = tmp_path_factory.mktemp("dash-context") / "socmap.duckdb"
+    shutil.copyfile(dashboard_store.db_path, base)
+    store = Store(base)
+    load_context(store, shared_data / "context", boundaries_dir=shared_data / "boundaries")
+    store.close()
+
+    def copy(folder: Path, **options: object) -> Settings:
+        db = folder / "socmap.duckdb"
+        shutil.copyfile(base, db)
+        return Settings(db_path=db, **options)  # type: ignore[arg-type]
+
+    return copy

@@ -9,7 +9,6 @@ the test artifacts for people to look at.
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 
 import pytest
@@ -24,7 +23,6 @@ from dashboard.state import ViewState
 from dashboard.views.context import AppContext
 from dashboard.views.map_view import map_model
 from dashboard.views.public import resolve_view
-from geo.context import load_context
 from geo.disclosure import Audience
 from geo.settings import Settings
 from geo.store import Store
@@ -36,13 +34,8 @@ QUERY = "?from=2025-11&to=2026-10"
 
 
 @pytest.fixture(scope="module")
-def context_settings(dashboard_store, shared_data, tmp_path_factory) -> Settings:
-    db = tmp_path_factory.mktemp("county-labels") / "socmap.duckdb"
-    shutil.copyfile(dashboard_store.db_path, db)
-    store = Store(db)
-    load_context(store, shared_data / "context", boundaries_dir=shared_data / "boundaries")
-    store.close()
-    return Settings(db_path=db)
+def context_settings(dashboard_with_context, tmp_path_factory) -> Settings:
+    return dashboard_with_context(tmp_path_factory.mktemp("county-labels"))
 
 
 @pytest.fixture(scope="module", params=list(Audience), ids=lambda a: a.value)

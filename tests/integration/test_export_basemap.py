@@ -6,8 +6,6 @@ $SOCMAP_TEST_ARTIFACTS for people to look at."""
 
 from __future__ import annotations
 
-import shutil
-
 import pytest
 
 from dashboard.export import Renderer, export_map
@@ -15,7 +13,6 @@ from dashboard.export._basemap_print import attribution_lines
 from dashboard.state import ViewState
 from dashboard.views.context import AppContext
 from dashboard.views.map_view import map_model
-from geo.context import load_context
 from geo.disclosure import Audience
 from geo.settings import Settings
 from geo.store import Store
@@ -41,13 +38,8 @@ TOWNS = {
 
 
 @pytest.fixture(scope="module")
-def context_settings(dashboard_store, shared_data, tmp_path_factory) -> Settings:
-    db = tmp_path_factory.mktemp("export-basemap") / "socmap.duckdb"
-    shutil.copyfile(dashboard_store.db_path, db)
-    store = Store(db)
-    load_context(store, shared_data / "context", boundaries_dir=shared_data / "boundaries")
-    store.close()
-    return Settings(db_path=db)
+def context_settings(dashboard_with_context, tmp_path_factory) -> Settings:
+    return dashboard_with_context(tmp_path_factory.mktemp("export-basemap"))
 
 
 @pytest.fixture(scope="module")

@@ -6,7 +6,6 @@ on the loaded shapes."""
 
 from __future__ import annotations
 
-import shutil
 from urllib.parse import parse_qs
 
 import pytest
@@ -14,7 +13,6 @@ import shapely
 
 from dashboard import ids
 from dashboard.app import create_app
-from geo.context import load_context
 from geo.settings import Settings
 from geo.store import Store
 from geo.store.queries.areas import area_shapes
@@ -26,13 +24,8 @@ MEDWAY = "E06000035"
 
 
 @pytest.fixture(scope="module")
-def context_settings(dashboard_store, shared_data, tmp_path_factory) -> Settings:
-    db = tmp_path_factory.mktemp("place-search") / "socmap.duckdb"
-    shutil.copyfile(dashboard_store.db_path, db)
-    store = Store(db)
-    load_context(store, shared_data / "context", boundaries_dir=shared_data / "boundaries")
-    store.close()
-    return Settings(db_path=db, cookie_secure=False)
+def context_settings(dashboard_with_context, tmp_path_factory) -> Settings:
+    return dashboard_with_context(tmp_path_factory.mktemp("place-search"), cookie_secure=False)
 
 
 @pytest.fixture(scope="module")
