@@ -179,17 +179,7 @@ def test_a_version_7_store_gains_what_later_batches_replaced(tmp_path, capsys):
     replaced exactly as a store loaded afresh does, and passes the whole store check."""
     from geo.store import check_store_file
 
-    settings = Settings(db_path=tmp_path / "socmap.duckdb")
-    store = Store(settings.db_path)
-    points = [MAIDSTONE, CANTERBURY, MARGATE, ("", "")]
-    first = [row(f"a{i}", lon_lat=p) for i, p in enumerate(points * 5)]
-    first += [row("bad1", lon_lat=("x", "51.2"))]
-    first += [row(f"n{i}", month="2018-11", lon_lat=MAIDSTONE) for i in range(3)]
-    ingest_police_uk(store, write_csv(tmp_path / "oct-nov.csv", first), settings, progress=False)
-    second = [row(f"b{i}", lon_lat=p) for i, p in enumerate(points * 5)]
-    second += [row("bad2", lon_lat=("y", "51.2"))]
-    ingest_police_uk(store, write_csv(tmp_path / "oct-v2.csv", second), settings, progress=False)
-    store.close()
+    settings = _history(tmp_path, edition_copies=5)
     batches_sql = "SELECT batch_id, status, rows_read, replaced_later FROM batches ORDER BY 1"
     fresh, tables = Store(settings.db_path).fetch_rows(batches_sql), _tables(settings.db_path)
     # The October edition replaced October (20 rows and a reject) of the first batch, which
@@ -210,9 +200,9 @@ def test_a_version_7_store_gains_what_later_batches_replaced(tmp_path, capsys):
     assert report.ok, report.problems
 
 
-def _history(tmp_path):
-    """A store with history: a month replaced by a new edition, rejects, unmapped rows, a
-    batch partly replaced."""
+def _history(tmp_path, *, edition_copies: int = 6):
+    """A store with history: a month replaced by a new edition (``edition_copies`` times the
+    four points), rejects, unmapped rows, a batch partly replaced."""
     settings = Settings(db_path=tmp_path / "socmap.duckdb")
     store = Store(settings.db_path)
     points = [MAIDSTONE, CANTERBURY, MARGATE, ("", "")]
@@ -220,7 +210,7 @@ def _history(tmp_path):
     first += [row("bad1", lon_lat=("x", "51.2"))]
     first += [row(f"n{i}", month="2018-11", lon_lat=MAIDSTONE) for i in range(3)]
     ingest_police_uk(store, write_csv(tmp_path / "oct-nov.csv", first), settings, progress=False)
-    second = [row(f"b{i}", lon_lat=p) for i, p in enumerate(points * 6)]
+    second = [row(f"b{i}", lon_lat=p) for i, p in enumerate(points * edition_copies)]
     second += [row("bad2", lon_lat=("y", "51.2"))]
     ingest_police_uk(store, write_csv(tmp_path / "oct-v2.csv", second), settings, progress=False)
     store.close()
