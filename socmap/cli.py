@@ -20,11 +20,13 @@ it was).
 
 from __future__ import annotations
 
+import _signal  # the C module: see _ignore_ctrl_c
 import argparse
 import importlib
 import os
+import signal
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 EXIT_OK = 0
@@ -83,19 +85,50 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_OK
 
 
-def run() -> None:
+def run(*, held: Sequence[int] = (), restore: Callable | None = None) -> None:
     """The command (``socmap``, ``python -m socmap``): :func:`main`, then exit with its code.
 
-    After a Ctrl-C that :func:`main` caught and said in one line, the process leaves at once:
-    one run in about forty, a Ctrl-C landing while Python imported the data libraries ended,
-    after the line was printed and 130 returned, as a death by SIGINT (-2) during the
-    interpreter's shutdown. Nothing is left to clean: the store is as the line says."""
-    code = main()
+    Once :func:`main` has returned, the work is done and said, so Ctrl-C is ignored from then
+    on: a Ctrl-C landing in the second or so the interpreter takes to shut down (joining
+    DuckDB's threads, unloading modules) ended the process as a death by SIGINT (-2) after a
+    complete load and its report (CI found it, once in five stages). After a Ctrl-C that
+    :func:`main` caught and said in one line, the process leaves at once: one run in about
+    forty, a Ctrl-C landing while Python imported the data libraries ended, after the line,
+    as a death by SIGINT during the shutdown. Nothing is left to clean: the store is as the
+    line says.
+
+    ``held`` and ``restore`` come from :mod:`socmap.__main__`, which holds a Ctrl-C from its
+    first line until this one: the Ctrl-Cs that landed meanwhile, and the handler to put back."""
+    code = None
+    try:
+        if restore is not None:
+            signal.signal(signal.SIGINT, restore)  # Ctrl-C raises again, inside this try
+        if held:
+            raise KeyboardInterrupt  # one landed while Python started socmap
+        code = main()
+        # The C function itself, inline: Python raises a pending Ctrl-C only on entering a
+        # Python function, on a loop's jump back or after a C call, so none can land between
+        # main's return and SIG_IGN; one pending from before is raised after it, once.
+        # SIG_IGN also outlives the shutdown, which puts back the default handler (death by
+        # SIGINT) only where Python had set its own.
+        _signal.signal(_SIGINT, _SIG_IGN)
+    except KeyboardInterrupt:  # main had returned, or its own handler was not yet in place
+        try:  # noqa: SIM105 - contextlib.suppress would be Python code a Ctrl-C can enter
+            _signal.signal(_SIGINT, _SIG_IGN)
+        except KeyboardInterrupt:  # one more, pending from before the line above
+            pass
+        if code is None:
+            print(INTERRUPTED, file=sys.stderr)
+            code = EXIT_INTERRUPTED
+    sys.stdout.flush()
+    sys.stderr.flush()
     if code == EXIT_INTERRUPTED:
-        sys.stdout.flush()
-        sys.stderr.flush()
         os._exit(code)
-    sys.exit(code)
+    sys.exit(int(code))
+
+
+# Plain ints, so that setting the handler makes no other call (see run).
+_SIGINT, _SIG_IGN = int(signal.SIGINT), int(signal.SIG_IGN)
 
 
 def _main(argv: Sequence[str] | None) -> int:
@@ -107,7 +140,9 @@ def _main(argv: Sequence[str] | None) -> int:
     args = parser.parse_args(argv)
     try:
         settings = Settings.from_env().with_overrides(db_path=args.db)
-        return int(args.handler(args, settings))
+        # No int() here: a C call is where Python raises a pending Ctrl-C, and one landing
+        # after the command finished would be said as "the store was left as it was".
+        return args.handler(args, settings)
     except NoDataError as exc:
         print(f"socmap: no data: {exc}", file=sys.stderr)
         return EXIT_NO_DATA

@@ -151,28 +151,38 @@ def _progress(args: argparse.Namespace) -> bool | None:
 
 def _run_each(store: Store, files: list[Path], load) -> int:
     """Load every file (each its own transaction); report each; the exit code says what
-    happened to them all (see the module's docstring)."""
+    happened to them all (see the module's docstring).
+
+    A Ctrl-C anywhere in here, loading or reporting, ends in one line that says which files
+    were loaded: it compares the store's version with the one before the file in hand."""
     loaded: list[str] = []  # files loaded (or already loaded)
     failed: list[str] = []  # files that failed, changing nothing
     refused: list[str] = []  # files refused, with a refused batch recorded
     quarantined = False
-    for path in files:
-        version = _version(store)
-        try:
-            report = load(path)
-        except KeyboardInterrupt as exc:
-            raise Interrupted(_interrupted(store, path, version, loaded)) from exc
-        except SocmapError as exc:
-            print(f"socmap: error: {exc}", file=sys.stderr)
-            failed.append(str(path))
-            continue
-        _print_report(report)
-        if report.refused:
-            refused.append(str(path))
-            continue
-        loaded.append(str(path))
-        quarantined = quarantined or bool(report.quarantined)
-    return _exit_code(len(files), loaded, failed, refused, quarantined)
+    path, version, report = None, None, None
+    try:
+        for path in files:
+            version, report = _version(store), None
+            try:
+                report = load(path)
+            except SocmapError as exc:
+                print(f"socmap: error: {exc}", file=sys.stderr)
+                failed.append(str(path))
+                continue
+            _print_report(report)
+            if report.refused:
+                refused.append(str(path))
+                continue
+            loaded.append(str(path))
+            quarantined = quarantined or bool(report.quarantined)
+        return _exit_code(len(files), loaded, failed, refused, quarantined)
+    except KeyboardInterrupt as exc:
+        if path is None:
+            raise
+        if report is not None and report.refused:
+            line = f"socmap: interrupted after {path} was refused (nothing of it loaded)"
+            raise Interrupted(line) from exc
+        raise Interrupted(_interrupted(store, path, version, loaded)) from exc
 
 
 def _exit_code(
