@@ -261,7 +261,7 @@ def _profile(store: Store, first, last, themes) -> None:
     steps = {
         "scan + filter + sum(n) by cell": f"SELECT cell, sum(n) FROM {counts_table(9)} "
         f"WHERE cell IS NOT NULL AND {where} GROUP BY cell",
-        "+ hex text of each cell": f"SELECT cell, lower(hex(cell)), sum(n)::BIGINT FROM "
+        "+ hex text of each cell": f"SELECT cell, hex(cell), sum(n)::BIGINT FROM "
         f"{counts_table(9)} WHERE cell IS NOT NULL AND {where} GROUP BY cell",
     }
     print("  profile (violence, res 9), median ms:")

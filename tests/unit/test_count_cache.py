@@ -9,12 +9,15 @@ from __future__ import annotations
 
 from datetime import date
 
+import h3
 import numpy as np
+import pyarrow as pa
 import pytest
 
+import geo.store._file as store_file
 import geo.store.queries._run as run
 from geo.filters import Filters
-from geo.store import Store
+from geo.store import Store, read_coverage
 from geo.store.queries.counts import _counts_sql, cell_month_counts, hex_counts
 from geo.themes import load_themes
 from tests.support.synthetic import insert_incidents, random_incidents
@@ -26,7 +29,10 @@ FILTERS = Filters(categories=("Drugs",), month_from=date(2018, 1, 1), month_to=d
 def _direct(store: Store, filters: Filters, res: int, *, by_month: bool = False) -> list:
     """The same count straight from the store, bypassing the memory."""
     sql, params = _counts_sql("duckdb", filters, res, THEMES, by_month=by_month)
-    return _sorted(store.fetch(sql, params))
+    table = store.fetch(sql, params)
+    # The text id as h3 prints it (the query makes DuckDB's upper-case hex; Arrow lowers it).
+    hexes = [h3.int_to_str(c) for c in table["cell"].to_pylist()]
+    return _sorted(table.set_column(1, "cell_hex", pa.array(hexes)))
 
 
 def _sorted(table) -> list:
@@ -78,8 +84,21 @@ def test_a_load_makes_a_new_answer(loaded):
 
 def test_without_the_version_in_the_key_the_answer_goes_stale(loaded, monkeypatch):
     # The protection off: every version read as the same one.
-    monkeypatch.setattr(run, "_VERSION_SQL", "SELECT 'always the same'")
+    monkeypatch.setattr(store_file, "_read_version", lambda con: "always the same")
     assert _stale_after_a_load(loaded)
+
+
+def test_a_load_by_another_writer_makes_a_new_answer(loaded):
+    """The version comes with the reader's connection, read when it opened the file: a load
+    published by another Store on the same file (as another process's would be) replaces
+    the file, so the reader opens the new one and its version."""
+    before = hex_counts(loaded, FILTERS, 8, THEMES)
+    other = Store(loaded.path)
+    insert_incidents(other, random_incidents(np.random.default_rng(4), 500), batch_id=2)
+    with loaded.snapshot() as (_, version):
+        assert version == other.data_version() != "empty"
+    after = hex_counts(loaded, FILTERS, 8, THEMES)
+    assert _sorted(after) == _direct(loaded, FILTERS, 8) != _sorted(before)
 
 
 def test_restoring_the_previous_version_gives_its_counts(loaded):
@@ -98,3 +117,24 @@ def test_memory_is_bounded(loaded, monkeypatch):
     monkeypatch.setattr(run, "_CACHE_BYTES", 1)
     hex_counts(loaded, FILTERS, 9, THEMES)
     assert len(run._cache) == 1  # the newest answer is always kept
+
+
+def _coverage_stale_after_a_load(store: Store) -> bool:
+    """The loaded (source, category, month) facts, kept per version: a load that adds months
+    must show in them at once (the coverage decides "no data" against zero)."""
+    before = read_coverage(store)
+    assert read_coverage(store) == before  # the same answer asked again
+    insert_incidents(store, random_incidents(np.random.default_rng(5), 300, months=9), batch_id=2)
+    after = read_coverage(store)
+    truth = set(store.fetch_rows("SELECT DISTINCT source, month FROM incidents"))
+    shown = {(s, m) for s, months in after.months.items() for m in months}
+    return shown != truth
+
+
+def test_coverage_follows_a_load(loaded):
+    assert not _coverage_stale_after_a_load(loaded)
+
+
+def test_coverage_without_the_version_goes_stale(loaded, monkeypatch):
+    monkeypatch.setattr(store_file, "_read_version", lambda con: "always the same")
+    assert _coverage_stale_after_a_load(loaded)

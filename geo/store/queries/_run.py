@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
@@ -55,6 +55,14 @@ def rows(source: Source, sql: str, params: Params = ()) -> list[tuple]:
     if isinstance(source, duckdb.DuckDBPyConnection):
         return source.execute(sql, _bound(params)).fetchall()
     return source.fetch_rows(sql, _bound(params))
+
+
+def cached_rows(store: Store, sql: str, params: Sequence[object] = ()) -> list[tuple]:
+    """:func:`rows` through :func:`cached_table`: answered from memory on the same version
+    of the store. For the small facts many views ask for on every request (what months and
+    categories are loaded, which population years) whose query scans a whole table."""
+    answer = cached_table(store, sql, params)
+    return list(zip(*(column.to_pylist() for column in answer.columns), strict=True))
 
 
 def dicts(store: Store, sql: str, params: Params = ()) -> list[dict[str, object]]:
@@ -110,35 +118,43 @@ _CACHE_ENTRIES = 64
 _CACHE_BYTES = 64 * 2**20
 _cache: OrderedDict[tuple, pa.Table] = OrderedDict()
 _cache_lock = threading.Lock()
-_VERSION_SQL = "SELECT value FROM meta WHERE key = 'data_version'"
 
 
-def cached_table(store: Store, sql: str, params: Sequence[object] = ()) -> pa.Table:
+def cached_table(
+    store: Store,
+    sql: str,
+    params: Sequence[object] = (),
+    *,
+    finish: Callable[[pa.Table], pa.Table] | None = None,
+) -> pa.Table:
     """:func:`table` on the store, answered from memory when this process has run the same
     query on the same version of the store (a map, its hot spots and an export of one view
     ask for the same counts; a new app context per export reads them again).
 
-    The version is read in the same cursor as the query, so the answer and its key come
-    from one snapshot: a load published between them cannot put new counts under the old
-    version's key. Every write stamps a new version (``Store.writing``), so an answer is
-    never served for a version it was not computed on. Arrow tables are immutable, so the
-    same table can be handed to every caller. At most 64 answers and 64 MB are kept, least
-    recently used first out.
+    The version is the one of the file the query's cursor reads (:meth:`Store.snapshot`),
+    so the answer and its key come from one snapshot: a load published between them
+    cannot put new counts under the old version's key. Every write stamps a new version
+    (``Store.writing``), so an answer is never served for a version it was not computed
+    on. Arrow tables are immutable, so the same table can be handed to every caller. At
+    most 64 answers and 64 MB are kept, least recently used first out. ``finish``, if
+    given, is applied to the query's answer once, before it is kept.
     """
     bound = tuple(params)
     if dialect(store) != "duckdb":
         # A ClickHouse store reads the newest complete generation on each query; its answers
         # are not kept here (the server has its own caches).
-        return store.fetch(sql, list(bound))
-    with store.reading() as cur:
-        version = cur.execute(_VERSION_SQL).fetchall()
-        key = (str(store.path), version[0][0] if version else None, sql, bound)
+        answer = store.fetch(sql, list(bound))
+        return finish(answer) if finish else answer
+    with store.snapshot() as (cur, version):
+        key = (str(store.path), version, sql, bound, finish)
         with _cache_lock:
             hit = _cache.get(key)
             if hit is not None:
                 _cache.move_to_end(key)
                 return hit
         answer = cur.sql(sql, params=list(bound) or None).to_arrow_table()
+    if finish is not None:
+        answer = finish(answer)
     with _cache_lock:
         _cache[key] = answer
         while len(_cache) > _CACHE_ENTRIES or (

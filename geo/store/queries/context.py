@@ -12,7 +12,7 @@ from typing import Any
 import pyarrow as pa
 
 from geo.store._file import Store
-from geo.store.queries._run import dicts, rows, table
+from geo.store.queries._run import cached_rows, dicts, rows, table
 
 # -- what is loaded --------------------------------------------------------------------------
 
@@ -234,7 +234,7 @@ def best_fit_divisions(store: Store) -> pa.Table:
 
 def population_kinds(store: Store) -> list[tuple[int, str]]:
     """Each mid-year loaded with each kind of figure it has (total, band, single), by year."""
-    return rows(
+    return cached_rows(  # asked on every rate and deprivation view
         store, "SELECT DISTINCT year, kind FROM context_population ORDER BY year, kind DESC"
     )
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date
 
 from geo.store._file import Store
-from geo.store.queries._run import rows
+from geo.store.queries._run import cached_rows, rows
 
 
 def months_loaded(store: Store) -> list[date]:
@@ -16,8 +16,12 @@ def months_loaded(store: Store) -> list[date]:
 
 
 def source_category_months(store: Store) -> list[tuple[str, str, date]]:
-    """Every (source, category, month) holding at least one incident, in no order."""
-    return rows(
+    """Every (source, category, month) holding at least one incident, in no order.
+
+    Kept per version of the store: the coverage is worked out from it on every request
+    (periods, change, rates), and the query reads every incident (5% of a loaded server's
+    time, measured with py-spy under 20 simulated users)."""
+    return cached_rows(
         store,
         "SELECT source, category, month FROM incidents WHERE month IS NOT NULL GROUP BY ALL",
     )
