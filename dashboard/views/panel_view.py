@@ -13,6 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from datetime import date
 
+import numpy as np
+
 from dashboard.state import ViewState
 from dashboard.views import geometry as geo_view
 from dashboard.views import public_stats
@@ -38,7 +40,7 @@ from dashboard.views.public import (
     theme_node,
 )
 from dashboard.views.resolution import view_resolution
-from geo.disclosure import Audience, Count, DisclosurePolicy
+from geo.disclosure import STATUS_NAMES, Audience, Count, DisclosurePolicy, display_text
 from geo.filters import Filters, add_months, months_between
 from geo.store import PeriodCoverage, month_words, source_name
 from geo.store.queries.incidents import incident_records
@@ -344,11 +346,18 @@ def top_cells(ctx, state: ViewState, audience: Audience, res: int) -> list[tuple
     found = []
     for leaf in geo_view.drawn_leaves(ctx, state.level, state.area_code):
         shapes = geo_view.piece_shapes(ctx, leaf, res)
-        for hex_id, c in zip(shapes.hexes, counts.pieces(leaf.code, shapes.cells), strict=True):
-            if c.value:
-                found.append((c.value, hex_id, names.get(leaf.code, leaf.code), c.text))
+        # The published values as arrays (-1: withheld, 0: none), the words made only for the
+        # pieces listed: a Count for every piece of the county was a third of the panel's time.
+        status, value = counts.piece_codes(leaf.code, shapes.cells)
+        found.extend(
+            (int(value[i]), shapes.hexes[i], leaf.code, int(status[i]))
+            for i in np.flatnonzero(value > 0).tolist()
+        )
     found.sort(key=lambda t: (-t[0], t[1]))
-    return [(h, place, text) for _, h, place, text in found[:TOP_N]]
+    return [
+        (h, names.get(leaf, leaf), display_text(STATUS_NAMES[code], v, counts.k_of_pieces))
+        for v, h, leaf, code in found[:TOP_N]
+    ]
 
 
 def _no_top_cells(total: Count, k: int) -> str:
