@@ -16,6 +16,7 @@ from geo.accounts import Accounts
 from geo.store import Store
 from geo.store.queries import areas as area_queries
 from tests.support.callbacks_http import Browser
+from tests.support.signin import sign_in
 
 pytestmark = pytest.mark.shared_data
 
@@ -40,12 +41,7 @@ def districts(dashboard_store) -> dict[str, str]:
 
 
 def _signed_in(app):
-    client = app.server.test_client()
-    form = client.get("/login").text
-    token = re.search(r"name='csrf' value='([^']+)'", form).group(1)
-    data = {"name": "clicker", "password": PASSWORD, "csrf": token, "next": "/restricted/"}
-    assert client.post("/login", data=data).status_code == 303
-    return client
+    return sign_in(app.server.test_client(), "clicker", PASSWORD)
 
 
 def _param(state: str, key: str) -> str | None:

@@ -22,6 +22,7 @@ from geo.store import Store
 from tests.support.dashclient import download_body
 from tests.support.export_check import pdf_text
 from tests.support.export_store import DIST_A, PERIOD, fill_export_store
+from tests.support.signin import sign_in
 
 QUERY = f"?d={DIST_A}&from={PERIOD[0]}&to={PERIOD[1]}"
 
@@ -107,18 +108,7 @@ def test_an_analysts_restricted_download_is_exact_and_names_the_analyst(settings
     accounts = Accounts.from_settings(settings)
     accounts.add_user("dana", "analyst", "a long enough password", by="test", client="t")
     client = create_app(Store(settings.db_path), settings).server.test_client()
-    form = client.get("/login").text
-    token = re.search(r"name='csrf' value='([^']+)'", form).group(1)
-    signed_in = client.post(
-        "/login",
-        data={
-            "name": "dana",
-            "password": "a long enough password",
-            "csrf": token,
-            "next": "/restricted/",
-        },
-    )
-    assert signed_in.status_code == 303
+    sign_in(client, "dana", "a long enough password")
     response = client.post("/restricted/_dash-update-component", json=download_body("csv", QUERY))
     assert response.status_code == 200
     sent = response.get_json()["response"][ids.DOWNLOAD_FILE]["data"]

@@ -8,7 +8,6 @@ The pages are read as the browser reads them, over HTTP (``_dash-layout`` and
 from __future__ import annotations
 
 import json
-import re
 from datetime import date
 
 import pytest
@@ -26,6 +25,7 @@ from dashboard.views.context import AppContext, options
 from geo.accounts import Accounts
 from geo.disclosure import Audience
 from geo.store import Store
+from tests.support.signin import sign_in
 
 pytestmark = pytest.mark.shared_data
 
@@ -46,12 +46,7 @@ def app(dashboard_store):
 
 
 def _signed_in(app):
-    client = app.server.test_client()
-    form = client.get("/login").text
-    token = re.search(r"name='csrf' value='([^']+)'", form).group(1)
-    data = {"name": "pager", "password": PASSWORD, "csrf": token, "next": "/restricted/"}
-    assert client.post("/login", data=data).status_code == 303
-    return client
+    return sign_in(app.server.test_client(), "pager", PASSWORD)
 
 
 def _ids(node, found: set[str]) -> set[str]:

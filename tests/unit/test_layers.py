@@ -84,6 +84,15 @@ def test_the_ui_and_the_command_line_hold_no_sql_and_never_open_the_store(packag
     assert problems == []
 
 
+def _each_offence(offences: dict[str, str], check, folder: Path):
+    """Each offence's code written into a module of its own under ``folder``:
+    (code, the words the finding must hold, what ``check`` found in it)."""
+    for i, (code, words) in enumerate(offences.items()):
+        path = folder / f"m{i}.py"
+        path.write_text(code, encoding="utf-8")
+        yield code, words, check(path, folder)
+
+
 def test_the_check_finds_each_kind_of_offence(tmp_path):
     """The check is not vacuous: each offence, written into a module, is found."""
     offences = {
@@ -98,10 +107,7 @@ def test_the_check_finds_each_kind_of_offence(tmp_path):
         "q = '''\n  UPDATE meta\n  SET value = 1'''\n": "a SQL statement in a string",
         "q = 'CREATE TEMP TABLE t AS x'\n": "a SQL statement in a string",
     }
-    for i, (code, words) in enumerate(offences.items()):
-        path = tmp_path / f"m{i}.py"
-        path.write_text(code, encoding="utf-8")
-        problems = _problems(path, tmp_path)
+    for code, words, problems in _each_offence(offences, _problems, tmp_path):
         assert len(problems) == 1 and words in problems[0], (code, problems)
     innocent = tmp_path / "fine.py"
     innocent.write_text(
@@ -239,10 +245,7 @@ def test_the_audience_check_finds_each_kind_of_choice(tmp_path):
         "public = ctx.audience == 'public'\n": "compares .audience",
         "x = 'a' if 'public' != ctx.audience else 'b'\n": "compares .audience",
     }
-    for i, (code, words) in enumerate(offences.items()):
-        path = tmp_path / f"m{i}.py"
-        path.write_text(code, encoding="utf-8")
-        problems = _audience_choices(path, tmp_path)
+    for code, words, problems in _each_offence(offences, _audience_choices, tmp_path):
         assert any(words in p for p in problems), (code, problems)
     innocent = tmp_path / "fine.py"
     innocent.write_text("model = map_model(ctx, state, ctx.audience)\n", encoding="utf-8")
