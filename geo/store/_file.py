@@ -57,7 +57,6 @@ class Store:
     def __init__(self, path: str | os.PathLike[str]) -> None:
         self.path = Path(path).resolve()
         self._reader = _Reader(self.path)
-        self._version: tuple[tuple[int, ...], str] | None = None
         self.last_check = None  # the check of the last version this object wrote
 
     def __repr__(self) -> str:
@@ -96,17 +95,11 @@ class Store:
     def data_version(self) -> str:
         """An id that changes with every committed write (for caches and audit records).
 
-        Read once per version of the file: views ask for it on every cache lookup, and a
-        stat is far cheaper than a query.
+        The reader's, read once when it opened the current file: views ask for it on every
+        cache lookup, and a stat is far cheaper than a query.
         """
-        identity = _identity(self.path)
-        cached = self._version
-        if cached is not None and cached[0] == identity:
-            return cached[1]
-        rows = self.fetch_rows("SELECT value FROM meta WHERE key = 'data_version'")
-        version = rows[0][0] if rows else "empty"
-        self._version = (identity, version)
-        return version
+        version = self._reader.version()
+        return "empty" if version is None else version
 
     # -- writing -----------------------------------------------------------------------------
 
@@ -261,24 +254,18 @@ class _Reader:
         self._active = 0
         self._cond = threading.Condition()
 
+    def version(self) -> str | None:
+        """The current file's data version (opening it if it was replaced)."""
+        with self._cond:
+            self._open_current()
+            return self._version
+
     @contextlib.contextmanager
     def cursor(self) -> Iterator[tuple[duckdb.DuckDBPyConnection, str | None]]:
         """A cursor on the current file, and that file's data version."""
         with self._cond:
-            identity = _identity(self._path)
-            if identity != self._identity:
-                self._close_when_idle()
-                con = _connect(self._path, read_only=True)
-                try:
-                    _check_complete(con, self._path)
-                    self._version = _read_version(con)
-                except BaseException:
-                    con.close()
-                    raise
-                self._con = con
-                self._identity = identity
-            assert self._con is not None
-            cur, version = self._con.cursor(), self._version
+            con = self._open_current()
+            cur, version = con.cursor(), self._version
             self._active += 1
         try:
             yield cur, version
@@ -299,6 +286,24 @@ class _Reader:
         with self._cond:
             self._close_when_idle()
 
+    def _open_current(self) -> duckdb.DuckDBPyConnection:
+        """The connection to the file now at the path, reopened (with its version read) when
+        the file was replaced. Called holding the condition."""
+        identity = _identity(self._path)
+        if identity != self._identity:
+            self._close_when_idle()
+            con = _connect(self._path, read_only=True)
+            try:
+                _check_complete(con, self._path)
+                self._version = _read_version(con, self._path)
+            except BaseException:
+                con.close()
+                raise
+            self._con = con
+            self._identity = identity
+        assert self._con is not None
+        return self._con
+
     def _close_when_idle(self) -> None:
         while self._active:
             self._cond.wait()
@@ -308,8 +313,11 @@ class _Reader:
         self._identity = None
 
 
-def _read_version(con: duckdb.DuckDBPyConnection) -> str | None:
-    rows = con.execute("SELECT value FROM meta WHERE key = 'data_version'").fetchall()
+def _read_version(con: duckdb.DuckDBPyConnection, path: Path) -> str | None:
+    try:
+        rows = con.execute("SELECT value FROM meta WHERE key = 'data_version'").fetchall()
+    except duckdb.Error as exc:  # as _check_complete says a damaged file
+        raise StoreError(_corrupt_message(path, str(exc))) from exc
     return rows[0][0] if rows else None
 
 

@@ -84,7 +84,7 @@ def test_a_load_makes_a_new_answer(loaded):
 
 def test_without_the_version_in_the_key_the_answer_goes_stale(loaded, monkeypatch):
     # The protection off: every version read as the same one.
-    monkeypatch.setattr(store_file, "_read_version", lambda con: "always the same")
+    monkeypatch.setattr(store_file, "_read_version", lambda con, path: "always the same")
     assert _stale_after_a_load(loaded)
 
 
@@ -136,5 +136,5 @@ def test_coverage_follows_a_load(loaded):
 
 
 def test_coverage_without_the_version_goes_stale(loaded, monkeypatch):
-    monkeypatch.setattr(store_file, "_read_version", lambda con: "always the same")
+    monkeypatch.setattr(store_file, "_read_version", lambda con, path: "always the same")
     assert _coverage_stale_after_a_load(loaded)
