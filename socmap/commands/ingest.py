@@ -159,10 +159,13 @@ def _run_each(store: Store, files: list[Path], load) -> int:
     failed: list[str] = []  # files that failed, changing nothing
     refused: list[str] = []  # files refused, with a refused batch recorded
     quarantined = False
-    path, version, report = None, None, None
+    # The file in hand, with the version before it and its report; a Ctrl-C between two
+    # files (before these are set again) is said of the last one, which is true of it.
+    current, version, report = None, None, None
     try:
         for path in files:
             version, report = _version(store), None
+            current = path
             try:
                 report = load(path)
             except SocmapError as exc:
@@ -177,12 +180,12 @@ def _run_each(store: Store, files: list[Path], load) -> int:
             quarantined = quarantined or bool(report.quarantined)
         return _exit_code(len(files), loaded, failed, refused, quarantined)
     except KeyboardInterrupt as exc:
-        if path is None:
+        if current is None:
             raise
         if report is not None and report.refused:
-            line = f"socmap: interrupted after {path} was refused (nothing of it loaded)"
+            line = f"socmap: interrupted after {current} was refused (nothing of it loaded)"
             raise Interrupted(line) from exc
-        raise Interrupted(_interrupted(store, path, version, loaded)) from exc
+        raise Interrupted(_interrupted(store, current, version, loaded)) from exc
 
 
 def _exit_code(
@@ -215,7 +218,8 @@ def _interrupted(store: Store, path: Path, before: str | None, loaded: list[str]
         line = f"socmap: interrupted after {path} was loaded"
     else:
         line = f"socmap: interrupted; {path} was not loaded and the store is as it was before it"
-    done = [*loaded, str(path)] if committed else loaded
+    # The file may be listed already: the Ctrl-C came after its report.
+    done = [*loaded, str(path)] if committed and str(path) not in loaded else loaded
     if done:
         line += f" (loaded: {', '.join(done)})"
     return line
