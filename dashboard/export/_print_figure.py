@@ -137,7 +137,7 @@ def fit_extent(bounds: tuple[float, ...], frame: Frame) -> Extent:
 
 
 def _class_trace(item: LegendItem, feats: list[Feature]) -> go.Scatter:
-    x, y = _bng.rings_xy(_bng.shapes_to_bng([f.geometry for f in feats]) if feats else [])
+    x, y = _bng.geojson_rings_xy([f.geometry for f in feats])
     # Withheld counts are hatched on paper: light, and plainly not a colour of the scale.
     # A class with a pattern of its own (emerging patterns) is filled with it, in white on
     # dark fills and near black on light ones: its second cue beside colour.
