@@ -39,6 +39,7 @@ def trend_figure(
         horizontal_spacing=0.1,
         vertical_spacing=0.16 if rows > 1 else 0.1,
     )
+    empty: list[tuple[str, int, int]] = []
     for i, name in enumerate(names):
         values = series[name]
         for trace in series_traces(
@@ -56,6 +57,8 @@ def trend_figure(
         top = max((v for v in values if v is not None), default=0)
         # Room above the highest point for its label; at least 0 to 5 for an empty series.
         fig.update_yaxes(range=[0, max(top * 1.25, 5)], row=i // cols + 1, col=i % cols + 1)
+        if all(v is None for v in values):
+            empty.append((name, i // cols + 1, i % cols + 1))
     fig.update_yaxes(
         gridcolor="#e6e9ed",
         zeroline=True,
@@ -74,6 +77,8 @@ def trend_figure(
             dtick="M1" if len(months) <= 8 else "M3",
         )
     fig.update_annotations(font={"size": 11, "family": FONT})
+    for name, row, col in empty:  # after the axes' and titles' common style: it differs
+        _say_why_empty(fig, (status or {}).get(name), row=row, col=col)
     fig.update_layout(
         width=width,
         height=PANEL_HEIGHT_PX * rows,
@@ -84,3 +89,26 @@ def trend_figure(
         font={"family": FONT, "color": "#1f2328"},
     )
     return fig
+
+
+NO_DATA_TEXT = "No data loaded<br>(not a count of 0)"
+WITHHELD_TEXT = "Every figure withheld<br>(not a count of 0)"
+
+
+def _say_why_empty(fig: go.Figure, status: list[str] | None, *, row: int, col: int) -> None:
+    """A chart with no point says why in its plot area, and shows no scale: an empty frame
+    over a 0 line reads as "none happened" (a reviewer read the port-of-entry chart so)."""
+    empty = not status or all(s == "empty" for s in status)
+    fig.add_annotation(
+        text=NO_DATA_TEXT if empty else WITHHELD_TEXT,
+        name="empty-chart",
+        xref="x domain",
+        yref="y domain",
+        x=0.5,
+        y=0.5,
+        showarrow=False,
+        font={"size": 10, "color": "#57606a", "family": FONT},
+        row=row,
+        col=col,
+    )
+    fig.update_yaxes(showticklabels=False, showgrid=False, zeroline=False, row=row, col=col)

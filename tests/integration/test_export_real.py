@@ -82,3 +82,10 @@ def test_the_kent_pack_has_a_page_per_district_and_the_right_figures(settings, r
             assert all(r["count"] == tree.count(Node(level, code)).text for r in rows)
         assert small_numbers(cells.numbers, policy.k) == []
     assert len(cells.rows) == 1 + 13 + 72  # the county, every district and division
+    # police.uk has no port-of-entry events: their chart says no data, never draws a 0 line.
+    page = next(
+        t
+        for t in (" ".join(pdf_text(pdf, p).split()) for p in range(1, pages + 1))
+        if "trends by theme" in t and "Port-of-entry events" in t
+    )
+    assert "No data loaded (not a count of 0)" in page
