@@ -203,15 +203,19 @@ def legend(model: map_view.MapModel) -> list:
             html.Span(
                 [
                     html.Span(className="swatch dot"),
-                    "Port-of-entry events"
-                    + (
-                        " (larger: more events)" if len({p.events for p in model.ports}) > 1 else ""
-                    ),
+                    _ports_key(model),
                 ],
                 className="legend-item",
             )
         )
     return items
+
+
+def _ports_key(model: map_view.MapModel) -> str:
+    if not any(p.text for p in model.ports):  # the public view: where the ports are, no count
+        return "Ports of entry (no count per port in the public view)"
+    sized = len({p.events for p in model.ports}) > 1
+    return "Port-of-entry events" + (" (larger: more events)" if sized else "")
 
 
 def deprivation_key(layer) -> list:

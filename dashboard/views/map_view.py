@@ -28,7 +28,7 @@ from dashboard.views.labels import (
 )
 from dashboard.views.loaded import empty_text, period_heading, uncovered_text, view_coverage
 from dashboard.views.map_model import Feature, LegendItem, MapModel, Note, Outline, PlaceMark
-from dashboard.views.overlays import county_lines, ports
+from dashboard.views.overlays import PUBLIC_LINKS_NOTE, county_lines, ports
 from dashboard.views.places import nearest_towns
 from dashboard.views.public import resolve_view
 from dashboard.views.resolution import view_resolution
@@ -122,7 +122,8 @@ def _map_model(ctx: AppContext, state: ViewState, audience: Audience) -> MapMode
         bounds=_with_origins(bounds, links),
         notes=_coverage_notes(ctx, state, audience, cov)
         + tuple(data_notes(ctx, state, audience, counts, res, values.notes, values.warnings))
-        + _far_origins(links),
+        + _far_origins(links)
+        + _public_links(state, audience),
         breadcrumb=breadcrumb(ctx, state),
         links=links,
         ports=ports(ctx, state, audience) if "ports" in state.layers else (),
@@ -219,6 +220,13 @@ def _coverage_notes(ctx: AppContext, state: ViewState, audience: Audience, cov):
 
 def _nothing_selected(state: ViewState) -> bool:
     return state.themes == () and not state.categories
+
+
+def _public_links(state: ViewState, audience: Audience) -> tuple[Note, ...]:
+    """The county-lines layer asked for in the public view: why it draws nothing."""
+    if audience is Audience.PUBLIC and "lines" in state.layers:
+        return (Note(PUBLIC_LINKS_NOTE),)
+    return ()
 
 
 def _far_origins(links) -> tuple[Note, ...]:

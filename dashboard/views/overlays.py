@@ -1,79 +1,80 @@
 """County-lines links and port-of-entry events drawn over the hexagons.
 
 Links go from the line's home area (often a London borough, outside Kent) to the Kent place
-it supplies, with the number of lines. For the public audience the counts are suppressed as a
-side table of their own, and every point is snapped to the centre of its public hexagon, so
-no position finer than a public hexagon reaches the page.
+it supplies, with the number of lines: for Part 2 only. Ports are drawn with their events for
+Part 2; for the public, where each port is and nothing of its events.
+
+Why the public gets neither a link nor a port's count: each is a breakdown of the hexagons'
+figures by another key (origin, port), and one suppressed as a side table of its own can be
+set against the hexagon tree. A red-team attack did exactly that on the demo store: the ports'
+published counts, in the county view and each district's, with the districts' totals, pinned
+three districts' withheld port-event counts at 4 and a dozen secondary-suppressed hexagons per
+quarter (``tests/integration/test_public_layers.py`` runs it). Even a link drawn without a
+count says "at least one" for its destination, and four links into one hexagon published as
+"fewer than 5" say 4. The ports' positions come from the ports register, not from the
+incidents, so drawing every port tells nothing about the period's events.
 """
 
 from __future__ import annotations
 
-import h3.api.basic_int as h3i
-
 from dashboard.state import ViewState
 from dashboard.views.context import AppContext
 from dashboard.views.map_model import Link, PortMarker
-from geo.disclosure import Audience, Count, DisclosurePolicy, suppress_breakdown
+from geo.disclosure import Audience
 from geo.store.queries.incidents import county_line_links
-from geo.store.queries.ports import port_event_counts
+from geo.store.queries.ports import port_event_counts, port_rows
 
-
-def _snap(lon: float, lat: float, audience: Audience, res: int) -> tuple[float, float]:
-    if audience is Audience.RESTRICTED:
-        return round(lon, 5), round(lat, 5)
-    lat_c, lon_c = h3i.cell_to_latlng(h3i.latlng_to_cell(lat, lon, res))
-    return round(lon_c, 5), round(lat_c, 5)
+PUBLIC_PORT_NOTE = (
+    "A port of entry. The public view gives no count per port: events at a port are "
+    "counted in the map's hexagons with the rest of the theme."
+)
+PUBLIC_LINKS_NOTE = (
+    "County lines' home areas are shown in the Part 2 view only: a count of lines by home "
+    "area, set against the map's figures, could give away the small counts it withholds."
+)
 
 
 def county_lines(ctx: AppContext, state: ViewState, audience: Audience) -> tuple[Link, ...]:
-    """Links into the area in the period, by origin and destination."""
+    """Links into the area in the period, by origin and destination (Part 2 only: none for
+    the public, see the module's note)."""
+    if audience is Audience.PUBLIC:
+        return ()
     rows = county_line_links(ctx.store, state.filters(), ctx.themes)
-    policy = DisclosurePolicy.from_settings(ctx.settings)
-    shown = _published({(r[0], r[1]): int(r[6]) for r in rows}, audience, policy.k)
-    links = []
-    for origin, dest, olon, olat, dlon, dlat, _n in rows:
-        count = shown[(origin, dest)]
-        if count.status == "zero":
-            continue
-        links.append(
-            Link(
-                origin=origin,
-                destination=dest,
-                origin_lonlat=_snap(olon, olat, audience, policy.max_res),
-                destination_lonlat=_snap(dlon, dlat, audience, policy.max_res),
-                # A withheld count must not show through the line's width either.
-                lines=count.value or 1,
-                label=f"<b>{origin} to {dest}</b><br>County lines: {count.text}",
-            )
+    return tuple(
+        Link(
+            origin=origin,
+            destination=dest,
+            origin_lonlat=(round(olon, 5), round(olat, 5)),
+            destination_lonlat=(round(dlon, 5), round(dlat, 5)),
+            lines=int(n),
+            label=f"<b>{origin} to {dest}</b><br>County lines: {int(n):,}",
         )
-    return tuple(links)
+        for origin, dest, olon, olat, dlon, dlat, n in rows
+        if n
+    )
 
 
 def ports(ctx: AppContext, state: ViewState, audience: Audience) -> tuple[PortMarker, ...]:
-    rows = port_event_counts(ctx.store, state.filters(), ctx.themes)
-    policy = DisclosurePolicy.from_settings(ctx.settings)
-    shown = _published({r[0]: int(r[3]) for r in rows}, audience, policy.k)
-    out = []
-    for name, lon, lat, _n in rows:
-        count = shown[name]
-        if count.status == "zero":
-            continue
-        out.append(
+    """Part 2: each port with events in the view, sized by them. Public: every port of the
+    register where it is, all alike, without a count (see the module's note)."""
+    if audience is Audience.PUBLIC:
+        return tuple(
             PortMarker(
                 name=name,
-                lonlat=_snap(lon, lat, audience, policy.max_res),
-                events=count.value or 1,
-                label=f"<b>{name}</b><br>Port-of-entry events: {count.text}",
-                text=count.text,
+                lonlat=(round(lon, 5), round(lat, 5)),
+                events=1,
+                label=f"<b>{name}</b><br>{PUBLIC_PORT_NOTE}",
             )
+            for _id, name, _code, _kind, lat, lon, *_ in port_rows(ctx.store)
         )
-    return tuple(out)
-
-
-def _published(parts: dict, audience: Audience, k: int) -> dict[object, Count]:
-    """Exact counts for Part 2; for Part 1 suppressed as a side table of their own."""
-    if audience is Audience.RESTRICTED:
-        return {key: Count(key, "shown", n, f"{n:,}") for key, n in parts.items()}
-    if not parts:
-        return {}
-    return dict(suppress_breakdown(parts, k).parts)
+    return tuple(
+        PortMarker(
+            name=name,
+            lonlat=(round(lon, 5), round(lat, 5)),
+            events=int(n),
+            label=f"<b>{name}</b><br>Port-of-entry events: {int(n):,}",
+            text=f"{int(n):,}",
+        )
+        for name, lon, lat, n in port_event_counts(ctx.store, state.filters(), ctx.themes)
+        if n
+    )

@@ -144,17 +144,18 @@ def test_public_map_shows_no_small_count_and_no_record(ctx, incidents):
         assert "Modern slavery" not in model.title
 
 
-def test_public_points_are_public_hexagon_centres(ctx):
-    import h3.api.basic_int as h3i
+def test_public_points_come_from_the_register_not_the_incidents(ctx):
+    """No public point is placed by an incident: no county-lines link (see
+    tests/integration/test_public_layers.py for the attack), and the ports where the
+    register puts them, each without a count."""
+    from geo.store.queries.ports import port_rows
 
     state = ViewState.from_query(f"?layer=lines&layer=ports&{PERIOD}")
     model = map_model(ctx, state, Audience.PUBLIC)
-    points = [k.origin_lonlat for k in model.links] + [k.destination_lonlat for k in model.links]
-    points += [p.lonlat for p in model.ports]
-    assert points
-    for lon, lat in points:
-        centre = h3i.cell_to_latlng(h3i.latlng_to_cell(lat, lon, 8))
-        assert (round(centre[1], 5), round(centre[0], 5)) == (lon, lat)
+    assert model.links == ()
+    register = {(r[1], (round(r[5], 5), round(r[4], 5))) for r in port_rows(ctx.store)}
+    assert register and {(p.name, p.lonlat) for p in model.ports} == register
+    assert {p.text for p in model.ports} == {""} and {p.events for p in model.ports} == {1}
 
 
 def test_restricted_view_is_marked_and_exact(ctx):
