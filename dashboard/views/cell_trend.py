@@ -61,7 +61,8 @@ def _restricted(ctx: AppContext, state: ViewState, cell: int) -> CellTrend:
         ("cell-months", filters, cell),
         lambda: cell_months(ctx.store, filters, ctx.themes, cell=cell),
     )
-    cov = data_coverage(ctx).period(replace(filters, district=None, division=None), ctx.themes)
+    whole = replace(filters, district=None, division=None)
+    cov = data_coverage(ctx, Audience.RESTRICTED).period(whole, ctx.themes)
     out.x = months
     out.status = [cov.month_status(m) for m in months]
     out.values = [

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Hashable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import TypeVar
 
 from dashboard.cache import MEMORY, SharedCache
-from geo.disclosure import Audience, DisclosurePolicy, loaded_months
+from geo.disclosure import Audience, DisclosurePolicy, loaded_months, public_months
 from geo.settings import Settings
 from geo.store import Coverage, Store, read_coverage
 from geo.store.queries import areas as area_queries
@@ -110,12 +110,43 @@ class Options:
 
 
 def options(ctx: AppContext) -> Options:
-    return ctx.cached("options", lambda: _read_options(ctx.store))
+    """What the controls offer. For the public, the months are those holding a category
+    it may see (:func:`public_months_of`): the quick periods' "data for 2 of its 3 months"
+    must not count a month that holds only restricted records."""
+    if ctx.audience is Audience.RESTRICTED:
+        return ctx.cached("options", lambda: _read_options(ctx.store))
+    return ctx.cached("options-public", lambda: _public_options(ctx))
 
 
-def data_coverage(ctx: AppContext) -> Coverage:
-    """Which sources have data for which months, and what each can report (geo.store._coverage)."""
-    return ctx.cached("coverage", lambda: read_coverage(ctx.store))
+def public_months_of(ctx: AppContext) -> tuple[date, ...]:
+    """The months the public period blocks are made of, whoever asks (geo.disclosure)."""
+    policy = DisclosurePolicy.from_settings(ctx.settings)
+    return ctx.cached("public-months", lambda: public_months(ctx.store, ctx.themes, policy))
+
+
+def _public_options(ctx: AppContext) -> Options:
+    whole = ctx.cached("options", lambda: _read_options(ctx.store))
+    months = public_months_of(ctx)
+    first, last = (months[0], months[-1]) if months else (None, None)
+    return replace(whole, first_month=first, last_month=last, months=months)
+
+
+def data_coverage(ctx: AppContext, audience: Audience) -> Coverage:
+    """Which sources have data for which months, and what each can report (geo.store._coverage).
+
+    For the public, of the categories it may see only: a restricted category's records are
+    published as one table per block, so no month of theirs may show through the months
+    "with data" (an attack read a modern-slavery-only source's months in the panel's list
+    and, with the table's "fewer than k", pinned the count)."""
+    if audience is Audience.RESTRICTED:
+        return ctx.cached("coverage", lambda: read_coverage(ctx.store))
+    hidden = hidden_categories(ctx)
+    return ctx.cached("coverage-public", lambda: read_coverage(ctx.store, without=hidden))
+
+
+def hidden_categories(ctx: AppContext) -> frozenset[str]:
+    """The categories the public never sees apart (restricted: one table per block)."""
+    return frozenset(DisclosurePolicy.from_settings(ctx.settings).restricted_categories(ctx.themes))
 
 
 def _read_options(store: Store) -> Options:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from dashboard.views.context import AppContext, options
+from dashboard.views.context import AppContext, public_months_of
 from geo.disclosure import (
     SHOWN,
     ZERO,
@@ -148,7 +148,7 @@ def view_counts(ctx: AppContext, filters: Filters, audience: Audience, res: int)
     whatever the caller asked for, so a view can never draw figures of another filter."""
     policy = DisclosurePolicy.from_settings(ctx.settings)
     if audience is Audience.PUBLIC:
-        months = options(ctx).months
+        months = public_months_of(ctx)
         asked = public_filter(filters, ctx.themes, policy, months)
         whole = replace(asked, district=None, division=None)
         # Keyed on the normalised filter (the policy, with its period blocks, and the data

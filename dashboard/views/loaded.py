@@ -38,7 +38,8 @@ def view_coverage(ctx: AppContext, state: ViewState, audience: Audience) -> Peri
         return _unpublished(ctx, state, theme)
     filters = replace(state.filters(), district=None, division=None)
     return ctx.cached(
-        ("view-coverage", filters), lambda: data_coverage(ctx).period(filters, ctx.themes)
+        ("view-coverage", filters),
+        lambda: data_coverage(ctx, audience).period(filters, ctx.themes),
     )
 
 
@@ -61,7 +62,8 @@ def previous_coverage(
         return block_coverage(ctx, before, theme)
     before = replace(state.filters().previous_period(), district=None, division=None)
     return ctx.cached(
-        ("view-coverage", before), lambda: data_coverage(ctx).period(before, ctx.themes)
+        ("view-coverage", before),
+        lambda: data_coverage(ctx, audience).period(before, ctx.themes),
     )
 
 
@@ -70,18 +72,18 @@ def comparable(now: PeriodCoverage | None, before: PeriodCoverage | None) -> boo
     return bool(now and before and not now.empty and not before.empty)
 
 
-def empty_text(ctx: AppContext, cov: PeriodCoverage) -> str:
+def empty_text(ctx: AppContext, cov: PeriodCoverage, audience: Audience) -> str:
     """Why a view has no data, with the months that are loaded for what it shows."""
     if cov.reason:
         return cov.reason
     text = cov.message()
-    loaded = loaded_words(ctx, cov.sources)
+    loaded = loaded_words(ctx, cov.sources, audience)
     return f"{text} {loaded}" if loaded else text
 
 
-def loaded_words(ctx: AppContext, sources: tuple[str, ...]) -> str:
+def loaded_words(ctx: AppContext, sources: tuple[str, ...], audience: Audience) -> str:
     """ "Data is loaded for October to December 2018 (police.uk) and ..." for ``sources``."""
-    coverage = data_coverage(ctx)
+    coverage = data_coverage(ctx, audience)
     parts = [
         f"{month_words(coverage.months[s])} ({source_name(s)})"
         for s in sources
@@ -100,7 +102,7 @@ def uncovered_text(ctx: AppContext, state: ViewState, audience: Audience) -> str
         filters = theme_filter(ctx, state.themes[0] if state.themes else None)
     else:
         filters = state.filters()
-    coverage = data_coverage(ctx)
+    coverage = data_coverage(ctx, audience)
     never = set(coverage.uncovered_themes(filters, ctx.themes))
     missing = [
         t
@@ -121,6 +123,50 @@ def uncovered_text(ctx: AppContext, state: ViewState, audience: Audience) -> str
         verb = "it" if len(labels) == 1 else "them"
         return f"No data for {words}: no loaded source can report {verb} (not a count of 0)."
     return f"No data for {words} in this period (not a count of 0)."
+
+
+def thin_text(
+    ctx: AppContext, state: ViewState, audience: Audience, *, compared: bool = False
+) -> str:
+    """A warning naming the view's thin months ('' when there are none): months of a source
+    covering the view that hold far fewer records than its typical month (the rule is in
+    geo.store._coverage), in the view's period or, for a change (or ``compared``: the
+    panel's table sets each theme beside the period before), the one it is compared with.
+    The public is told no figure: only that a month is under three quarters of a typical
+    one (every category the public sees, county-wide)."""
+    cov = view_coverage(ctx, state, audience)
+    if cov.empty or not cov.sources:
+        return ""
+    spans = [(cov.first, cov.last)]
+    if compared or state.measure == "change":
+        before = previous_coverage(ctx, state, audience)
+        if before is not None and before.first is not None:
+            spans.append((before.first, before.last))
+    coverage = data_coverage(ctx, audience)
+    thin = sorted(
+        {t for first, last in spans for t in coverage.thin_months(cov.sources, first, last)},
+        key=lambda t: (t.month, t.source),
+    )
+    if not thin:
+        return ""
+    if audience is Audience.PUBLIC:
+        parts = [f"{t.month:%B %Y} ({source_name(t.source)})" for t in thin]
+        held = "under three quarters of a typical month's records"
+    else:
+        parts = [
+            f"{t.month:%B %Y} ({source_name(t.source)}: {t.records:,} records, {t.share:.0%} "
+            f"of its typical month's {t.typical:,.0f})"
+            for t in thin
+        ]
+        held = "far fewer records than a typical month"
+    months = parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+    verb = "holds" if len(parts) == 1 else "hold"
+    return (
+        f"Thin {'month' if len(parts) == 1 else 'months'}: {months} {verb} {held}. Months "
+        "are often incomplete when first published (late records are added later), so a "
+        "count for such a month, or a fall into it, may be the data rather than crime; the "
+        "change test assumes complete months."
+    )
 
 
 def period_heading(ctx: AppContext, state: ViewState, audience: Audience) -> str:
@@ -195,7 +241,7 @@ def _unpublished(ctx: AppContext, state: ViewState, theme: str | None) -> Period
         headline = f"No complete {unit} is loaded yet:<br>nothing is shown (see the notes)"
         return PeriodCoverage(None, None, (), {}, {}, what, reason=reason, headline=headline)
     asked = period_text(state)
-    cov = data_coverage(ctx).period(
+    cov = data_coverage(ctx, Audience.PUBLIC).period(
         theme_filter(ctx, theme), ctx.themes, state.month_from, state.month_to
     )
     why = (

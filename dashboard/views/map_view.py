@@ -26,7 +26,13 @@ from dashboard.views.labels import (
     marking,
     selection_text,
 )
-from dashboard.views.loaded import empty_text, period_heading, uncovered_text, view_coverage
+from dashboard.views.loaded import (
+    empty_text,
+    period_heading,
+    thin_text,
+    uncovered_text,
+    view_coverage,
+)
 from dashboard.views.map_model import Feature, LegendItem, MapModel, Note, Outline, PlaceMark
 from dashboard.views.overlays import PUBLIC_LINKS_NOTE, county_lines, ports
 from dashboard.views.places import nearest_towns
@@ -154,7 +160,7 @@ def no_data_model(ctx: AppContext, state: ViewState, audience: Audience, cov) ->
         ):
             if cell not in shapes.whole:
                 pieces.append((cell, hex_id, leaf, geometry))
-    why = empty_text(ctx, cov)
+    why = empty_text(ctx, cov, audience)
     features = tuple(
         Feature(
             key=f"{hex_id}|{leaf.code or ''}",
@@ -215,6 +221,9 @@ def _coverage_notes(ctx: AppContext, state: ViewState, audience: Audience, cov):
     uncovered = uncovered_text(ctx, state, audience)
     if uncovered:
         notes.append(Note(uncovered, warn=True))
+    thin = thin_text(ctx, state, audience)
+    if thin:
+        notes.append(Note(thin, warn=True))
     return tuple(notes)
 
 

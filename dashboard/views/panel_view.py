@@ -19,13 +19,14 @@ from dashboard.state import ViewState
 from dashboard.views import geometry as geo_view
 from dashboard.views import public_stats
 from dashboard.views.cell_trend import cell_trend
-from dashboard.views.context import AppContext, data_coverage, options
+from dashboard.views.context import AppContext, data_coverage, hidden_categories, options
 from dashboard.views.counts import view_counts
 from dashboard.views.harm import area_rate_text
 from dashboard.views.labels import area_title
 from dashboard.views.loaded import (
     empty_text,
     period_heading,
+    thin_text,
     uncovered_text,
     view_coverage,
 )
@@ -109,7 +110,7 @@ def panel_model(ctx: AppContext, state: ViewState, audience: Audience) -> PanelM
     if cov.empty and not (state.themes == () and not state.categories):
         # Nothing loaded for these months: no total, no ranking, no trend point is a 0.
         model.total = "no data loaded"
-        model.notes.append(empty_text(ctx, cov))
+        model.notes.append(empty_text(ctx, cov, audience))
         model.trend_empty = "No data loaded<br>for this period."
         model.top_cells_note = "No data loaded for this period."
         model.cell = None
@@ -118,6 +119,9 @@ def panel_model(ctx: AppContext, state: ViewState, audience: Audience) -> PanelM
         model.notes.append(f"{cov.message()} Figures are for the months with data only.")
     if uncovered:
         model.notes.append(uncovered)
+    thin = thin_text(ctx, state, audience, compared=True)
+    if thin:
+        model.notes.append(thin)
     res = view_resolution(ctx, state, audience)
     counts = view_counts(ctx, state.filters(), audience, res)
     model.total = counts.area(state.level, state.area_code).text
@@ -143,12 +147,25 @@ def panel_model(ctx: AppContext, state: ViewState, audience: Audience) -> PanelM
     return model
 
 
+RESTRICTED_COVERAGE = (
+    "district totals for each published period only (a restricted category: the months "
+    "its records fall in are not given)"
+)
+
+
 def coverage_lines(ctx: AppContext, audience: Audience) -> list[str]:
     """ "Knife crime: October to December 2018 (police.uk); ..." for every theme: which
     sources have data for which months (a month or theme without any is no data, not 0)."""
-    coverage = data_coverage(ctx)
+    coverage = data_coverage(ctx, audience)
+    policy = DisclosurePolicy.from_settings(ctx.settings)
+    hidden = hidden_categories(ctx) if audience is Audience.PUBLIC else frozenset()
     lines = []
     for theme in ctx.themes.themes:
+        if hidden and set(ctx.themes.categories_for(theme.key)) <= hidden:
+            # Restricted: one table per block, so no month of its records is given.
+            if policy.restricted_display == "district":
+                lines.append(f"{theme.label}: {RESTRICTED_COVERAGE}")
+            continue
         sources = coverage.theme_sources(theme.key, ctx.themes)
         parts = [
             f"{month_words(coverage.months[s])} ({source_name(s)})"
@@ -251,7 +268,7 @@ def theme_rows(ctx: AppContext, state: ViewState, audience: Audience) -> list[Th
     keys = [(ctx.themes.theme(t).label, (t,), ()) for t in state.themes or ()]
     labels = {label for label, _, _ in keys}
     keys += [(k, (), (k,)) for k in sorted(set(now) | set(then)) if k not in labels]
-    coverage = data_coverage(ctx)
+    coverage = data_coverage(ctx, Audience.RESTRICTED)
     rows = []
     for label, theme, category in keys:
         f = replace(filters, themes=theme, categories=category, district=None, division=None)
@@ -326,7 +343,7 @@ def trend(ctx, state: ViewState, audience: Audience):
     wanted = [(ctx.themes.theme(t).label, (t,), ()) for t in state.themes or ()]
     if state.categories:
         wanted.append(("Chosen categories", (), state.categories))
-    coverage = data_coverage(ctx)
+    coverage = data_coverage(ctx, Audience.RESTRICTED)
     for name, theme, categories in wanted:
         f = replace(filters, themes=theme, categories=categories)
         cov = coverage.period(replace(f, district=None, division=None), ctx.themes)
@@ -398,7 +415,11 @@ def _restricted_districts(ctx, counts, state: ViewState) -> list[tuple[str, str]
     policy = DisclosurePolicy.from_settings(ctx.settings)
     restricted = Filters(categories=policy.restricted_categories(ctx.themes))
     cov = (
-        data_coverage(ctx).period(restricted, ctx.themes, block.first, block.last)
+        # Every category: the one question the public restricted table asks is whether any
+        # of it is loaded in the block at all (its own "no data"), never which months.
+        data_coverage(ctx, Audience.RESTRICTED).period(
+            restricted, ctx.themes, block.first, block.last
+        )
         if block
         else None
     )

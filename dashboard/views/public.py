@@ -25,7 +25,7 @@ from dataclasses import dataclass, replace
 from datetime import date
 
 from dashboard.state import ViewState
-from dashboard.views.context import AppContext, data_coverage, options
+from dashboard.views.context import AppContext, data_coverage, options, public_months_of
 from dashboard.views.counts import view_counts
 from dashboard.views.labels import period_text
 from dashboard.views.navigation import resolve
@@ -63,7 +63,7 @@ class Publication:
 
 def publication(ctx: AppContext) -> Publication:
     policy = DisclosurePolicy.from_settings(ctx.settings)
-    months = options(ctx).months
+    months = public_months_of(ctx)
     return ctx.cached(
         "publication",
         lambda: Publication(
@@ -161,7 +161,7 @@ def block_coverage(ctx: AppContext, block: PeriodBlock, theme: str | None) -> Pe
     """How far the data loaded covers one public theme in one block."""
     return ctx.cached(
         ("block-coverage", block, theme),
-        lambda: data_coverage(ctx).period(
+        lambda: data_coverage(ctx, Audience.PUBLIC).period(
             theme_filter(ctx, theme), ctx.themes, block.first, block.last
         ),
     )

@@ -42,6 +42,7 @@ from geo.disclosure._query import (
     count_tree_from_store,
     loaded_months,
     public_counts,
+    public_months,
 )
 from geo.disclosure._result import SuppressedTree, counts_of, suppress
 from geo.disclosure._rules import Rule, legend_notes, rules_applied, rules_text
@@ -92,6 +93,7 @@ __all__ = [
     "public_blocks",
     "public_counts",
     "public_filter",
+    "public_months",
     "public_theme",
     "public_themes",
     "restricted_filter",

@@ -26,7 +26,7 @@ from geo.filters import Filters
 from geo.store import Store
 from geo.store.queries import counts
 from geo.store.queries.areas import areas as loaded_areas
-from geo.store.queries.coverage import months_loaded
+from geo.store.queries.coverage import months_loaded, source_category_months
 from geo.themes import ThemeMap
 
 
@@ -64,10 +64,11 @@ def public_counts(
     """Suppressed counts for the public audience of whatever ``filters`` asks, normalised
     first to the public filter space (one published block, one public theme, every source).
 
-    ``months``: the months loaded (read from the store when not given). Cache the result by
+    ``months``: the months the public blocks are made of (:func:`public_months`, read from
+    the store when not given). Cache the result by
     (the public filter, store.data_version()): every view of the filter draws from it.
     """
-    months = loaded_months(store) if months is None else tuple(months)
+    months = public_months(store, themes, policy) if months is None else tuple(months)
     asked = public_filter(filters, themes, policy, months)
     block = public_block(asked, policy, months)
     split = split_filters(asked, themes, policy)
@@ -102,6 +103,15 @@ def _lone_count(node: Node, n: int, k: int) -> Count:
 def loaded_months(store: Store) -> tuple[date, ...]:
     """Every month with at least one incident loaded, oldest first."""
     return tuple(months_loaded(store))
+
+
+def public_months(store: Store, themes: ThemeMap, policy: DisclosurePolicy) -> tuple[date, ...]:
+    """Every month with at least one incident of a category the public may see, oldest
+    first: what the public period blocks are made of. A month holding only restricted
+    records is not one, or a restricted source's lone record would publish its block (and
+    so place the record in time: a red-team attack read exactly that)."""
+    hidden = set(policy.restricted_categories(themes))
+    return tuple(sorted({m for _s, c, m, _n in source_category_months(store) if c not in hidden}))
 
 
 def count_tree_from_store(

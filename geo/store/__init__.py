@@ -27,6 +27,7 @@ __all__ = [
     "PeriodCoverage",
     "Removed",
     "Store",
+    "ThinMonth",
     "check_store_file",
     "describe",
     "month_days",
@@ -65,6 +66,7 @@ __getattr__, __dir__ = exports(
             "months_of",
             "read_coverage",
             "source_name",
+            "ThinMonth",
         ),
     },
 )

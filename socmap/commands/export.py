@@ -251,9 +251,9 @@ def _check_data(ctx, asked, audience, *, allow_empty: bool) -> None:
     shown = resolve_view(ctx, asked, audience)
     cov = view_coverage(ctx, shown, audience)
     if cov.empty:
-        line = empty_text(ctx, cov).rstrip(".")
+        line = empty_text(ctx, cov, audience).rstrip(".")
         if audience is Audience.PUBLIC and cov.reason:
-            line += f". {_loaded(ctx)}"
+            line += f". {_loaded(ctx, audience)}"
         if not allow_empty:
             raise NoDataError(line + "; --allow-empty writes a labelled no-data export instead")
         _note(f"{line}: the export is labelled 'no data loaded' (--allow-empty)")
@@ -266,16 +266,17 @@ def _check_data(ctx, asked, audience, *, allow_empty: bool) -> None:
             wanted[0] or shown.month_from,
             wanted[1] or shown.month_to,
         ):
+            loaded = _loaded(ctx, audience).lower()
             _note(
-                f"the period asked runs outside the months loaded ({_loaded(ctx).lower()}): the "
+                f"the period asked runs outside the months loaded ({loaded}): the "
                 f"export covers {shown.month_from:%Y-%m} to {shown.month_to:%Y-%m}"
             )
 
 
-def _loaded(ctx) -> str:
+def _loaded(ctx, audience) -> str:
     from dashboard.views.context import data_coverage  # noqa: PLC0415
 
-    return f"Data loaded: {data_coverage(ctx).loaded_text()}"
+    return f"Data loaded: {data_coverage(ctx, audience).loaded_text()}"
 
 
 def _say_what_public_shows(ctx, asked) -> None:

@@ -14,6 +14,11 @@ published values and the emerging categories). A failure names the view and the 
 A deliberate change of what a view shows (or of the demo generator, or the boundaries) makes
 this fail too: then look at what moved, and re-record with the new code (the module's
 ``main``, on a store built as the fixtures below build theirs), saying why in the commit.
+
+Re-recorded 2026-12-07 (fifth session) for two deliberate changes of wording, after checking
+that with both switched off every digest still equalled the old goldens: the public panel no
+longer lists the months of a restricted category's records ("Data loaded, by theme"), and a
+view counting or comparing a thin month (December 2018 of police.uk) carries a warning.
 """
 
 from __future__ import annotations
