@@ -153,6 +153,10 @@ RESTRICTED_COVERAGE = (
 )
 
 
+def _hexagons(n: int) -> str:
+    return f"{n} hexagon" if n == 1 else f"{n} hexagons"
+
+
 def coverage_lines(ctx: AppContext, audience: Audience) -> list[str]:
     """ "Knife crime: October to December 2018 (police.uk); ..." for every theme: which
     sources have data for which months (a month or theme without any is no data, not 0)."""
@@ -213,9 +217,9 @@ def _summary_lines(
     # The classes are false-discovery-rate levels, said as such (not "99%").
     by_rate = ", ".join(f"{v} with at most {RATE_WORDS[int(k[4:])]}" for k, v in hot.items())
     lines = [
-        f"Gi* hot spots: {sum(hot.values())} hexagons over the whole period"
+        f"Gi* hot spots: {_hexagons(sum(hot.values()))} over the whole period"
         + (f" ({by_rate} false alarms)" if hot else ""),
-        f"Gi* cold spots: {sum(cold.values())} hexagons over the whole period",
+        f"Gi* cold spots: {_hexagons(sum(cold.values()))} over the whole period",
     ]
     patterns = [
         f"{CATEGORY_LABELS[k].lower()}: {v}" for k, v in emerging.items() if v and k != "no_pattern"

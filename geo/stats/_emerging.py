@@ -157,6 +157,8 @@ def few_months_warning(months: int, unit: str = "months") -> tuple[str, ...]:
     ``unit`` names the steps (plural: "months", "quarters")."""
     if months >= MIN_MONTHS:
         return ()
+    if months == 1:
+        unit = unit.removesuffix("s")  # "only 1 month", not "only 1 months"
     return (
         f"only {months} {unit}: ArcGIS Pro's Emerging Hot Spot Analysis requires at least "
         f"{MIN_MONTHS} time steps, and with fewer these patterns are weak evidence (a "

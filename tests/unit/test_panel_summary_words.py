@@ -27,3 +27,15 @@ def test_agreeing_statistics_need_no_explanation():
     assert neither[2] == "Emerging patterns: none found" and len(neither) == 3
     cold = _summary_lines({"hot_99": 2}, {"sporadic_cold": 1}, (), FULL)
     assert "No hexagon is a cold spot over the period taken as a whole" in cold[3]
+
+
+def test_one_hexagon_and_one_month_are_singular():
+    """ "1 hexagons" and "only 1 months" read as careless in a committee paper."""
+    from geo.stats._emerging import few_months_warning
+
+    lines = _summary_lines({"hot_99": 1, "cold_95": 1}, {"no_pattern": 5}, (), FULL)
+    assert lines[0].startswith("Gi* hot spots: 1 hexagon over the whole period (1 with")
+    assert lines[1] == "Gi* cold spots: 1 hexagon over the whole period"
+    assert few_months_warning(1)[0].startswith("only 1 month: ")
+    assert few_months_warning(1, "quarters")[0].startswith("only 1 quarter: ")
+    assert few_months_warning(2, "quarters")[0].startswith("only 2 quarters: ")
