@@ -344,7 +344,12 @@ def _port_trace(model: MapModel) -> dict:
         # Markers only: map text needs glyphs from a font server, which offline maps lack.
         "mode": "markers",
         "marker": {
-            "size": [10 + 20 * math.sqrt(p.events / top) for p in model.ports],
+            # Sized by events only where they differ: markers alike (the public view's, with
+            # no count) are small, so they do not hide the hexagons under them.
+            "size": [
+                10 + 20 * math.sqrt(p.events / top) if _sized(model.ports) else 12
+                for p in model.ports
+            ],
             "color": "#1b7837",
             "opacity": 0.8,
         },
@@ -352,6 +357,10 @@ def _port_trace(model: MapModel) -> dict:
         "hovertemplate": "%{customdata}<extra></extra>",
         "name": "Port-of-entry events",
     }
+
+
+def _sized(ports) -> bool:
+    return len({p.events for p in ports}) > 1
 
 
 def _place_traces(layer) -> list[dict]:
