@@ -147,9 +147,10 @@ def panel_model(ctx: AppContext, state: ViewState, audience: Audience) -> PanelM
     return model
 
 
+NO_SOURCE = "no data (no loaded source can report it)"
 RESTRICTED_COVERAGE = (
-    "district totals for each published period only (a restricted category: the months "
-    "its records fall in are not given)"
+    "district totals for each published period, where any are loaded (a restricted "
+    "category: the months its records fall in are not given)"
 )
 
 
@@ -166,7 +167,8 @@ def coverage_lines(ctx: AppContext, audience: Audience) -> list[str]:
     lines = []
     for theme in ctx.themes.themes:
         if hidden and set(ctx.themes.categories_for(theme.key)) <= hidden:
-            # Restricted: one table per block, so no month of its records is given.
+            # Restricted: one table per block, so nothing of its records' months is given,
+            # not even whether any are loaded outside the block: the same words either way.
             if policy.restricted_display == "district":
                 lines.append(f"{theme.label}: {RESTRICTED_COVERAGE}")
             continue
@@ -176,7 +178,7 @@ def coverage_lines(ctx: AppContext, audience: Audience) -> list[str]:
             for s in sources
             if coverage.months.get(s)
         ]
-        text = "; ".join(parts) if parts else "no data (no loaded source can report it)"
+        text = "; ".join(parts) if parts else NO_SOURCE
         lines.append(f"{theme.label}: {text}")
     return lines
 
