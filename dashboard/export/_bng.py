@@ -78,21 +78,23 @@ def geojson_rings_xy(geometries: list[dict]) -> tuple[np.ndarray, np.ndarray]:
                 holes.append(i > 0)
     if not flat:
         return np.array([]), np.array([])
-    lonlat = np.asarray(flat, dtype=float)
-    xy = _transform_xy(lonlat)
-    starts = np.cumsum([0, *lengths[:-1]])
+    xy = _transform_xy(np.asarray(flat, dtype=float))
+    size = np.asarray(lengths)
+    ends = np.cumsum(size)
+    starts = ends - size
     # Shoelace sums per ring: positive is anticlockwise. Exteriors are turned anticlockwise
     # and holes clockwise, as shapely.orient_polygons does, so holes stay holes when filled.
     x, y = xy[:, 0], xy[:, 1]
     cross = x * np.roll(y, -1) - np.roll(x, -1) * y
     # The roll pairs each ring's last vertex with the next ring's first: that term is dropped
     # (a closed ring's last vertex repeats its first, so the pair that closes it is in).
-    cross[starts + np.asarray(lengths) - 1] = 0.0
-    anticlockwise = np.add.reduceat(cross, starts) > 0
-    flip = anticlockwise == np.asarray(holes)
-    pieces = np.split(xy, starts[1:])
-    rings = [piece[::-1] if f else piece for piece, f in zip(pieces, flip, strict=True)]
-    return _ring_breaks(rings)
+    cross[ends - 1] = 0.0
+    flip = (np.add.reduceat(cross, starts) > 0) == np.asarray(holes)
+    # Each vertex's place in the output: a flipped ring's vertices read from its end.
+    ring = np.repeat(np.arange(len(size)), size)
+    at = np.arange(len(xy))
+    order = np.where(flip[ring], starts[ring] + ends[ring] - 1 - at, at)
+    return _breaks_after(xy[order], ends)
 
 
 def _geojson_polygons(geometry: dict) -> list:
@@ -112,12 +114,6 @@ def _geojson_polygons(geometry: dict) -> list:
     return []
 
 
-def _ring_breaks(rings: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
-    gap = np.array([[np.nan, np.nan]])
-    out = np.concatenate([part for ring in rings for part in (np.round(ring, 1), gap)])
-    return out[:, 0], out[:, 1]
-
-
 def lines_xy(lines) -> tuple[np.ndarray, np.ndarray]:
     """Line strings (or rings) as x and y arrays separated by NaN."""
     return _with_breaks(np.atleast_1d(lines))
@@ -127,8 +123,12 @@ def _with_breaks(lines: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     if len(lines) == 0:
         return np.array([]), np.array([])
     coords, index = shapely.get_coordinates(lines, return_index=True)
-    # One NaN row after each line: its position is the index of the line's last vertex.
-    ends = np.flatnonzero(np.diff(index, append=index[-1] + 1)) + 1
+    return _breaks_after(coords, np.flatnonzero(np.diff(index, append=index[-1] + 1)) + 1)
+
+
+def _breaks_after(coords: np.ndarray, ends: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Coordinates to 0.1 m as x and y arrays, a NaN row after each line: ``ends`` are the
+    positions just past each line's last vertex."""
     out = np.insert(np.round(coords, 1), ends, np.nan, axis=0)
     return out[:, 0], out[:, 1]
 

@@ -297,8 +297,8 @@ def _add_ports(fig: go.Figure, model: MapModel, placer: Placer) -> list:
     x, y = _bng.lonlat_to_bng(
         [p.lonlat[0] for p in model.ports], [p.lonlat[1] for p in model.ports]
     )
-    alike = len({p.events for p in model.ports}) == 1  # the public's: no count, all small
-    sizes = [10.0 if alike else 8 + 14 * math.sqrt(p.events / top) for p in model.ports]
+    sized = model.ports_sized
+    sizes = [8 + 14 * math.sqrt(p.events / top) if sized else 10.0 for p in model.ports]
     fig.add_trace(
         go.Scatter(
             x=x.tolist(),

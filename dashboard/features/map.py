@@ -212,10 +212,9 @@ def legend(model: map_view.MapModel) -> list:
 
 
 def _ports_key(model: map_view.MapModel) -> str:
-    if not any(p.text for p in model.ports):  # the public view: where the ports are, no count
+    if not model.ports_counted:  # the public view: where the ports are, no count
         return "Ports of entry (no count per port in the public view)"
-    sized = len({p.events for p in model.ports}) > 1
-    return "Port-of-entry events" + (" (larger: more events)" if sized else "")
+    return "Port-of-entry events" + (" (larger: more events)" if model.ports_sized else "")
 
 
 def deprivation_key(layer) -> list:

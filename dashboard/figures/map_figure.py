@@ -344,10 +344,8 @@ def _port_trace(model: MapModel) -> dict:
         # Markers only: map text needs glyphs from a font server, which offline maps lack.
         "mode": "markers",
         "marker": {
-            # Sized by events only where they differ: markers alike (the public view's, with
-            # no count) are small, so they do not hide the hexagons under them.
             "size": [
-                10 + 20 * math.sqrt(p.events / top) if _sized(model.ports) else 12
+                10 + 20 * math.sqrt(p.events / top) if model.ports_sized else 12
                 for p in model.ports
             ],
             "color": "#1b7837",
@@ -357,10 +355,6 @@ def _port_trace(model: MapModel) -> dict:
         "hovertemplate": "%{customdata}<extra></extra>",
         "name": "Port-of-entry events",
     }
-
-
-def _sized(ports) -> bool:
-    return len({p.events for p in ports}) > 1
 
 
 def _place_traces(layer) -> list[dict]:

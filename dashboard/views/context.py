@@ -14,7 +14,7 @@ from datetime import date
 from typing import TypeVar
 
 from dashboard.cache import MEMORY, SharedCache
-from geo.disclosure import Audience, DisclosurePolicy, loaded_months, public_months
+from geo.disclosure import Audience, DisclosurePolicy, loaded_months
 from geo.settings import Settings
 from geo.store import Coverage, Store, read_coverage
 from geo.store.queries import areas as area_queries
@@ -119,9 +119,9 @@ def options(ctx: AppContext) -> Options:
 
 
 def public_months_of(ctx: AppContext) -> tuple[date, ...]:
-    """The months the public period blocks are made of, whoever asks (geo.disclosure)."""
-    policy = DisclosurePolicy.from_settings(ctx.settings)
-    return ctx.cached("public-months", lambda: public_months(ctx.store, ctx.themes, policy))
+    """The months the public period blocks are made of, whoever asks: those of the public's
+    coverage (as geo.disclosure.public_months reads them from the store)."""
+    return ctx.cached("public-months", lambda: data_coverage(ctx, Audience.PUBLIC).all_months())
 
 
 def _public_options(ctx: AppContext) -> Options:

@@ -116,3 +116,15 @@ class MapModel:
     # Schools and care locations when chosen (layer "places"); Part 1: what the registers
     # publish only (dashboard.views.places_layer).
     places: RegisterLayer | None = None
+
+    @property
+    def ports_sized(self) -> bool:
+        """Whether the port markers are sized by their events: only where these differ.
+        Markers alike (the public view's, which carry no count) are all drawn small, so they
+        do not hide the hexagons under them, and the key says nothing of size."""
+        return len({p.events for p in self.ports}) > 1
+
+    @property
+    def ports_counted(self) -> bool:
+        """Whether the port markers carry their events (Part 2) or only where ports are."""
+        return any(p.text for p in self.ports)

@@ -23,10 +23,10 @@ from geo.disclosure._result import SuppressedTree, suppress
 from geo.disclosure._rules import Rule, rules_applied
 from geo.disclosure._tree import DISTRICT, CountTree, Node, build_count_tree
 from geo.filters import Filters
-from geo.store import Store
+from geo.store import Store, read_coverage
 from geo.store.queries import counts
 from geo.store.queries.areas import areas as loaded_areas
-from geo.store.queries.coverage import months_loaded, source_category_months
+from geo.store.queries.coverage import months_loaded
 from geo.themes import ThemeMap
 
 
@@ -110,8 +110,8 @@ def public_months(store: Store, themes: ThemeMap, policy: DisclosurePolicy) -> t
     first: what the public period blocks are made of. A month holding only restricted
     records is not one, or a restricted source's lone record would publish its block (and
     so place the record in time: a red-team attack read exactly that)."""
-    hidden = set(policy.restricted_categories(themes))
-    return tuple(sorted({m for _s, c, m, _n in source_category_months(store) if c not in hidden}))
+    hidden = frozenset(policy.restricted_categories(themes))
+    return read_coverage(store, without=hidden).all_months()
 
 
 def count_tree_from_store(

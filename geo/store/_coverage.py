@@ -34,6 +34,7 @@ that no figure reads a gap as 0 and no period with gaps is compared as if it wer
 from __future__ import annotations
 
 import calendar
+import statistics
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
@@ -243,7 +244,7 @@ class Coverage:
             counts = self.volumes.get(source, {})
             if len(counts) < THIN_MIN_MONTHS:
                 continue
-            typical = float(_median(list(counts.values())))
+            typical = float(statistics.median(counts.values()))
             if typical < THIN_MIN_RECORDS:
                 continue
             out += [
@@ -400,9 +401,3 @@ def read_coverage(store: Store, *, without: frozenset[str] = frozenset()) -> Cov
         {s: frozenset(c) for s, c in delivered.items()},
         {s: dict(sorted(v.items())) for s, v in volumes.items()},
     )
-
-
-def _median(values: list[int]) -> float:
-    ordered = sorted(values)
-    mid = len(ordered) // 2
-    return ordered[mid] if len(ordered) % 2 else (ordered[mid - 1] + ordered[mid]) / 2

@@ -22,7 +22,6 @@ from dashboard.app import create_app
 from dashboard.views import context as context_module
 from dashboard.views import panel_view
 from dashboard.views.panel_view import RESTRICTED_COVERAGE
-from geo.disclosure import loaded_months
 from geo.ingest import ingest_incidents
 from geo.store import Store
 from tests.support import attacks as at
@@ -98,9 +97,6 @@ def test_the_attack_reads_the_months_with_the_old_coverage(kent_stores, tmp_path
     """The protection off: the public coverage and blocks read from every category's months."""
     monkeypatch.setattr(context_module, "hidden_categories", lambda ctx: frozenset())
     monkeypatch.setattr(panel_view, "hidden_categories", lambda ctx: frozenset())
-    monkeypatch.setattr(
-        context_module, "public_months", lambda store, themes, policy: loaded_months(store)
-    )
     spread = _public_responses(_store(kent_stores, tmp_path / "a", SPREAD))
     bunched = _public_responses(_store(kent_stores, tmp_path / "b", BUNCHED))
     assert _differences(spread, bunched)
