@@ -46,6 +46,30 @@ _TO_SVG = """async ([figure, opts]) => {
      imageDataOnly: true, setBackground: ""});
 }"""
 
+# A sheet's side column (legend, key, "read with care", the grid's note) has the height the
+# map leaves it, and a view with many caveats can need more: text past it would run over the
+# footer, or be cut off by the page. Before printing, each sheet whose side overflows moves
+# the grid's note to the footer and then draws the side's contents smaller (CSS zoom, every
+# size alike: text, swatches, gaps), 2.5% at a time down to 70%; the count of sheets that
+# still overflow is kept (``Renderer.unfitted``).
+_FIT_SHEETS = """() => {
+  const over = (el) => el.scrollHeight > el.clientHeight + 1;
+  let unfitted = 0;
+  for (const sheet of document.querySelectorAll(".sheet")) {
+    const side = sheet.querySelector(".side");
+    if (side && over(side)) {
+      const grid = side.querySelector(".grid-note");
+      const cols = sheet.querySelector("footer .cols");
+      if (grid && cols) cols.appendChild(grid);
+      for (let zoom = 0.975; over(side) && zoom >= 0.7; zoom -= 0.025) {
+        for (const part of side.children) part.style.zoom = zoom;
+      }
+    }
+    if ((side && over(side)) || over(sheet)) unfitted += 1;
+  }
+  return unfitted;
+}"""
+
 
 class RenderError(SocmapError):
     """The headless browser could not draw an export."""
@@ -65,6 +89,7 @@ class Renderer:
         # One job at a time: the dashboard's request threads share one browser tab.
         self._lock = threading.RLock()
         self._tmp: tempfile.TemporaryDirectory | None = None
+        self.unfitted = 0  # sheets of the last page printed whose text did not fit (_FIT_SHEETS)
 
     def __enter__(self) -> Renderer:
         self.start()
@@ -190,6 +215,7 @@ class Renderer:
         await page.goto(path.as_uri(), wait_until="load")
         # Text is measured with the final fonts only once they have loaded.
         await page.evaluate("document.fonts.ready.then(() => true)")
+        self.unfitted = await page.evaluate(_FIT_SHEETS)
 
     async def _pdf(self, html: str, header: str, footer: str) -> bytes:
         await self._load(self._pages, html)

@@ -24,7 +24,13 @@ from dashboard.views import public_stats
 from dashboard.views.context import AppContext, options
 from dashboard.views.counts import view_counts
 from dashboard.views.harm import HarmPage, harm_page
-from dashboard.views.loaded import comparable, period_heading, previous_coverage, view_coverage
+from dashboard.views.loaded import (
+    comparable,
+    period_heading,
+    previous_coverage,
+    view_coverage,
+    view_thin,
+)
 from dashboard.views.map_model import MapModel
 from dashboard.views.map_view import map_model
 from dashboard.views.measures import emerging_result, hotspot_result, stats_filters
@@ -33,6 +39,7 @@ from dashboard.views.places import nearest_towns
 from dashboard.views.public import period_label, publication, resolve_view
 from geo.disclosure import Audience
 from geo.grid import cell_to_str, str_to_cell
+from geo.store import untested_reason
 
 TOP_HOT = 10
 
@@ -79,6 +86,7 @@ class Briefing:
     # Per series and point: complete, partial (hollow, dashed) or empty (a gap).
     trend_status: dict[str, list[str]] = field(default_factory=dict)
     status: str = "complete"  # the period's coverage: complete, partial or empty
+    untested: str = ""  # why no change is tested ('' when changes are: see geo.stats._change)
     hotspot_lines: list[str] = field(default_factory=list)
     districts: list[DistrictPage] = field(default_factory=list)
     harm: list[HarmPage] = field(default_factory=list)  # the county's, then each district's
@@ -113,6 +121,7 @@ def briefing_model(
         hotspot_lines=hotspot_summary(ctx, state, audience),
         trend_status=status,
         status=view_coverage(ctx, state, audience).status,
+        untested=untested_reason(view_thin(ctx, state, audience, compared=True)),
     )
     for area in opts.districts:
         if progress:

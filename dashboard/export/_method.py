@@ -97,7 +97,10 @@ def _statistics(audience: Audience) -> list[str]:
         "binomial distribution whose probability is this period's share of the days with data. "
         "Across many areas the p-values are adjusted with the Benjamini-Hochberg "
         "false-discovery-rate method (within each level), and a change is called significant "
-        "when the adjusted value is below 0.05.",
+        "when the adjusted value is below 0.05. The test assumes each month's records are "
+        "complete: where either period holds a thin month (under three quarters of its "
+        "source's typical month, as a month often is when first published), no change is "
+        "tested and only its size and direction are given.",
         "Hot spots: the Getis-Ord Gi* statistic compares each hexagon and its six neighbours "
         "with the whole study region (every hexagon that overlaps the area's boundary, quiet "
         "ones included; it depends on the boundary alone). A hot spot has more incidents in and "

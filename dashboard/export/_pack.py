@@ -133,6 +133,7 @@ def briefing_html(ctx: AppContext, brief: Briefing, info: ExportInfo, renderer: 
             synthetic=SYNTHETIC if _synthetic(ctx, brief) else None,
             handling=_HANDLING[audience].format(k=k, k1=k - 1),
             compare=brief.previous_period is not None,
+            untested=brief.untested,
             county_total=brief.panel.total,
             class_labels=CLASS_LABELS,
             category_labels=CATEGORY_LABELS,

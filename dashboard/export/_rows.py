@@ -9,6 +9,7 @@ where a count is withheld), and a change is given only where both periods are pu
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, replace
 
 import h3.api.basic_int as h3i
@@ -18,12 +19,13 @@ from dashboard.views import geometry as geo_view
 from dashboard.views.context import AppContext, Options, options
 from dashboard.views.counts import ViewCounts, view_counts
 from dashboard.views.labels import COUNTY_NAME
-from dashboard.views.loaded import comparable, previous_coverage, view_coverage
+from dashboard.views.loaded import comparable, previous_coverage, view_coverage, view_thin
 from dashboard.views.map_model import MapModel
 from dashboard.views.map_view import NO_DATA_LABEL, map_model
 from dashboard.views.resolution import view_resolution
 from geo.disclosure import Audience, Count
 from geo.grid import str_to_cell
+from geo.store import untested_reason
 
 OUTSIDE_NAME = "Outside Kent and Medway boundaries"
 
@@ -69,7 +71,9 @@ def area_rows(ctx: AppContext, state: ViewState, audience: Audience) -> list[Are
     if comparable(cov, then_cov):
         before = view_counts(ctx, state.filters().previous_period(), audience, res)
     now = [counts.area(level, code) for level, code, _, _ in areas]
-    changes = _changes(areas, now, before, (cov.days, then_cov.days) if before else None)
+    days = (cov.days, then_cov.days) if before else None
+    untested = untested_reason(view_thin(ctx, state, audience, compared=True))
+    changes = _changes(areas, now, before, days, untested=untested)
     return [
         AreaRow(level, code, name, parent, c, ch)
         for (level, code, name, parent), c, ch in zip(areas, now, changes, strict=True)
@@ -93,11 +97,17 @@ def areas_in_view(opts: Options, state: ViewState) -> list[tuple[str, str | None
 
 
 def _changes(
-    areas, now: list[Count], before: ViewCounts | None, days: tuple[int, int] | None
+    areas,
+    now: list[Count],
+    before: ViewCounts | None,
+    days: tuple[int, int] | None,
+    *,
+    untested: str,
 ) -> list[Change | None]:
     """Change of each published count on the previous period's published count, per day
     over each period's days with data; the exact test is adjusted (Benjamini-Hochberg)
-    within each level, as ``geo.stats._change`` does."""
+    within each level, as ``geo.stats._change`` does, and not made where ``untested`` says
+    why (a thin month)."""
     from geo.stats import change_table  # noqa: PLC0415 - statistics load on first use
 
     if before is None:
@@ -114,12 +124,19 @@ def _changes(
         ]
         if not idx:
             continue
-        table = change_table([now[i].value for i in idx], [then[i].value for i in idx], days=days)
+        table = change_table(
+            [now[i].value for i in idx],
+            [then[i].value for i in idx],
+            days=days,
+            untested=untested,
+        )
         for i, row in zip(idx, table.itertuples(index=False), strict=True):
-            pct = float(row.pct_change) if row.pct_change == row.pct_change else None
-            out[i] = Change(
-                then[i], pct, row.label, float(row.p), float(row.q), bool(row.significant), days
+            pct, p, q = (
+                float(v) if math.isfinite(v) else None  # NaN: no previous count; untested
+                for v in (row.pct_change, row.p, row.q)
             )
+            sig = None if untested else bool(row.significant)  # None: not tested, not "no"
+            out[i] = Change(then[i], pct, row.label, p, q, sig, days)
     return out
 
 

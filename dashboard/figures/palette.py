@@ -142,6 +142,13 @@ CHANGE_CLASSES = [
     LegendClass("down", "Down, not significant", PUOR["down"]),
     LegendClass("down_sig", "Down, significant", PUOR["down_sig"]),
 ]
+# A change across a thin month is not tested (geo.stats._change): only its direction, in the
+# lighter colours of the untested classes, and words that say no test was made.
+UNTESTED_CHANGE_CLASSES = [
+    LegendClass("up_untested", "Up (not tested: thin month)", PUOR["up"]),
+    LegendClass("same", "No change", PUOR["same"]),
+    LegendClass("down_untested", "Down (not tested: thin month)", PUOR["down"]),
+]
 
 # Emerging hot spot categories. Hot patterns that hold or build up to the latest period
 # (intensifying, persistent, consecutive, new) on ColorBrewer reds to yellow; those that come

@@ -22,7 +22,7 @@ from dashboard.views.public import (
     theme_filter,
 )
 from geo.disclosure import Audience
-from geo.store import PeriodCoverage, describe, month_words, source_name
+from geo.store import PeriodCoverage, ThinMonth, describe, month_words, source_name
 
 _UNITS = {1: "month", 3: "quarter", 6: "half-year", 12: "year"}
 
@@ -134,19 +134,7 @@ def thin_text(
     panel's table sets each theme beside the period before), the one it is compared with.
     The public is told no figure: only that a month is under three quarters of a typical
     one (every category the public sees, county-wide)."""
-    cov = view_coverage(ctx, state, audience)
-    if cov.empty or not cov.sources:
-        return ""
-    spans = [(cov.first, cov.last)]
-    if compared or state.measure == "change":
-        before = previous_coverage(ctx, state, audience)
-        if before is not None and before.first is not None:
-            spans.append((before.first, before.last))
-    coverage = data_coverage(ctx, audience)
-    thin = sorted(
-        {t for first, last in spans for t in coverage.thin_months(cov.sources, first, last)},
-        key=lambda t: (t.month, t.source),
-    )
+    thin = view_thin(ctx, state, audience, compared=compared or state.measure == "change")
     if not thin:
         return ""
     if audience is Audience.PUBLIC:
@@ -164,9 +152,25 @@ def thin_text(
     return (
         f"Thin {'month' if len(parts) == 1 else 'months'}: {months} {verb} {held}. Months "
         "are often incomplete when first published (late records are added later), so a "
-        "count for such a month, or a fall into it, may be the data rather than crime; the "
-        "change test assumes complete months."
+        "count for such a month, or a fall into it, may be the data rather than crime: a "
+        "change across it is shown untested (no significance is claimed)."
     )
+
+
+def view_thin(
+    ctx: AppContext, state: ViewState, audience: Audience, *, compared: bool
+) -> tuple[ThinMonth, ...]:
+    """The thin months of the sources covering the view, in its period and, when
+    ``compared``, the period before (a change across any of them is not tested)."""
+    cov = view_coverage(ctx, state, audience)
+    if cov.empty or not cov.sources:
+        return ()
+    periods = [cov]
+    if compared:
+        before = previous_coverage(ctx, state, audience)
+        if before is not None:
+            periods.append(before)
+    return data_coverage(ctx, audience).thin_in(periods)
 
 
 def period_heading(ctx: AppContext, state: ViewState, audience: Audience) -> str:

@@ -24,10 +24,11 @@ from dashboard.state import ViewState
 from dashboard.views import public_stats
 from dashboard.views.context import AppContext
 from dashboard.views.counts import ViewCounts, view_counts
-from dashboard.views.loaded import comparable, previous_coverage, view_coverage
+from dashboard.views.loaded import comparable, previous_coverage, view_coverage, view_thin
 from dashboard.views.public import period_label
 from geo.disclosure import Audience
 from geo.filters import Filters
+from geo.store import untested_reason
 
 
 @dataclass
@@ -199,10 +200,12 @@ def _exact_hotspots(ctx, state, audience, res, counts, pieces) -> Classified:
 def _change(ctx, state, audience, res, counts, pieces) -> Classified:
     from geo.stats import change_table  # noqa: PLC0415
 
+    untested = untested_reason(view_thin(ctx, state, audience, compared=True))
+    classes = palette.UNTESTED_CHANGE_CLASSES if untested else palette.CHANGE_CLASSES
     out = Classified(
         "change on the previous period",
         "Change on the previous period",
-        [*palette.CHANGE_CLASSES, _withheld(counts.k)],
+        [*classes, _withheld(counts.k)],
     )
     before = state.filters().previous_period()
     then = _period_words(ctx, state, before, audience)
@@ -235,7 +238,7 @@ def _change(ctx, state, audience, res, counts, pieces) -> Classified:
     ok = [not (a.withheld or b.withheld) for a, b in zip(now_c, then_c, strict=True)]
     a = np.array([c.value if o else 0 for c, o in zip(now_c, ok, strict=True)], dtype=np.int64)
     b = np.array([c.value if o else 0 for c, o in zip(then_c, ok, strict=True)], dtype=np.int64)
-    table = change_table(a, b, days=days)
+    table = change_table(a, b, days=days, untested=untested)
     pct = table["pct_change"].to_numpy(dtype=float)
     sig = table["significant"].to_numpy(dtype=bool)
     ratio = table["rate_ratio"].to_numpy(dtype=float)
@@ -246,11 +249,13 @@ def _change(ctx, state, audience, res, counts, pieces) -> Classified:
             detail = f"This period: {now_c[i].text}; previous: {then_c[i].text}"
             out.by_piece[piece_key(p)] = ("withheld", None, "withheld", detail)
             continue
-        klass = change_class(float(ratio[i]), int(a[i]) + int(b[i]), bool(sig[i]))
+        klass = change_class(
+            float(ratio[i]), int(a[i]) + int(b[i]), bool(sig[i]), tested=not untested
+        )
+        test = "" if untested else f" (exact test, p {p_text(pvalues[i])})"
         detail = (
             f"This period: {a[i]} in {days[0]} days; previous: {b[i]} in {days[1]} days"
-            f"<br>{labels[i]} (exact test, p {p_text(pvalues[i])})"
-            + _ratio_text(ratio[i], low[i], high[i])
+            f"<br>{labels[i]}{test}" + _ratio_text(ratio[i], low[i], high[i])
         )
         value = float(pct[i]) if np.isfinite(pct[i]) else None
         out.by_piece[piece_key(p)] = (klass, value, labels[i], detail)
@@ -259,11 +264,20 @@ def _change(ctx, state, audience, res, counts, pieces) -> Classified:
         if per_day
         else f"over {days[0]} days each"
     )
-    out.notes.append(
-        f"Change: this period against {then}, {basis}; significance by an exact conditional "
-        "binomial test (its p0 set by the two periods' days) with Benjamini-Hochberg "
-        "adjustment across the hexagons shown."
-    )
+    if untested:
+        months = sorted({t.month for t in view_thin(ctx, state, audience, compared=True)})
+        words = " and ".join(f"{m:%B %Y}" for m in months)
+        out.notes.append(
+            f"Change: this period against {then}, {basis}. Not tested for significance: "
+            f"{words} {'is a thin month' if len(months) == 1 else 'are thin months'} (see "
+            "the note on thin months), so only the direction of each change is shown."
+        )
+    else:
+        out.notes.append(
+            f"Change: this period against {then}, {basis}; significance by an exact "
+            "conditional binomial test (its p0 set by the two periods' days) with "
+            "Benjamini-Hochberg adjustment across the hexagons shown."
+        )
     out.notes += [
         f"Change: {name} is partial, so it is compared per day over its {cov.days} days with "
         f"data: {cov.gaps()}."
@@ -303,11 +317,14 @@ def _ratio_text(ratio: float, low: float, high: float) -> str:
     return f"<br>Rate per day x{ratio:.2f} (95% CI {low:.2f} to {high:.2f})"
 
 
-def change_class(ratio: float, tested: int, significant: bool) -> str:
-    """The legend class of a change, from the rate ratio per day (1: the same rate)."""
-    if tested == 0 or abs(ratio - 1) < 1e-12:  # no incident in either period, or equal rates
+def change_class(ratio: float, incidents: int, significant: bool, *, tested: bool = True) -> str:
+    """The legend class of a change, from the rate ratio per day (1: the same rate);
+    ``tested`` False (across a thin month): only its direction."""
+    if incidents == 0 or abs(ratio - 1) < 1e-12:  # no incident in either period, or equal rates
         return "same"
     up = ratio > 1
+    if not tested:
+        return "up_untested" if up else "down_untested"
     if significant:
         return "up_sig" if up else "down_sig"
     return "up" if up else "down"

@@ -43,7 +43,7 @@ from dashboard.views.public import (
 from dashboard.views.resolution import view_resolution
 from geo.disclosure import STATUS_NAMES, Audience, Count, DisclosurePolicy, display_text
 from geo.filters import Filters, add_months, months_between
-from geo.store import PeriodCoverage, month_words, source_name
+from geo.store import PeriodCoverage, month_words, source_name, untested_reason
 from geo.store.queries.incidents import incident_records
 
 TOP_N = 5
@@ -279,9 +279,9 @@ def theme_rows(ctx: AppContext, state: ViewState, audience: Audience) -> list[Th
     for label, theme, category in keys:
         f = replace(filters, themes=theme, categories=category, district=None, division=None)
         covers = (coverage.period(f, ctx.themes), coverage.period(f.previous_period(), ctx.themes))
-        rows.append(
-            _theme_row(label, _known(now.get(label, 0)), _known(then.get(label, 0)), *covers)
-        )
+        untested = untested_reason(coverage.thin_in(covers))
+        a, b = _known(now.get(label, 0)), _known(then.get(label, 0))
+        rows.append(_theme_row(label, a, b, *covers, untested=untested))
     return rows
 
 
@@ -289,9 +289,12 @@ def _known(n: int) -> Count:
     return Count(None, "shown" if n else "zero", n, f"{n:,}")
 
 
-def _theme_row(label: str, a: Count, b: Count, now: PeriodCoverage, then: PeriodCoverage):
+def _theme_row(
+    label: str, a: Count, b: Count, now: PeriodCoverage, then: PeriodCoverage, *, untested: str
+):
     """One theme's row: its count, the previous one and the change per day, with "no data"
-    where no source covering the theme has data (never a 0, never "new from none")."""
+    where no source covering the theme has data (never a 0, never "new from none"), and no
+    test where ``untested`` says why (a thin month)."""
     from geo.stats import change_table  # noqa: PLC0415 - statistics load on first use
 
     if now.empty:
@@ -301,7 +304,8 @@ def _theme_row(label: str, a: Count, b: Count, now: PeriodCoverage, then: Period
         return ThemeRow(label, a.text + mark, NO_DATA, NO_EARLIER, None)
     if a.withheld or b.withheld:
         return ThemeRow(label, a.text + mark, b.text, "not published", None)
-    t = change_table([a.value], [b.value], days=(now.days, then.days)).iloc[0]
+    t = change_table([a.value], [b.value], days=(now.days, then.days), untested=untested)
+    t = t.iloc[0]
     change = t.label + (" (partial period)" if now.partial or then.partial else "")
     prior = b.text + (" (partial)" if then.partial else "")
     return ThemeRow(label, a.text + mark, prior, change, bool(t.significant))
@@ -312,6 +316,7 @@ def public_theme_rows(ctx, state: ViewState) -> list[ThemeRow]:
     previous block's: no figure here is a sum across themes or blocks."""
     block = block_of(ctx, state)
     pub = publication(ctx)
+    coverage = data_coverage(ctx, Audience.PUBLIC)
     rows = []
     for theme in pub.themes:
         label = ctx.themes.theme(theme).label
@@ -321,7 +326,8 @@ def public_theme_rows(ctx, state: ViewState) -> list[ThemeRow]:
         then = block_coverage(ctx, before, theme) if published else _nothing(before)
         a = theme_node(ctx, theme, block, state.level, state.area_code)
         b = theme_node(ctx, theme, before, state.level, state.area_code) if published else a
-        rows.append(_theme_row(label, a, b, now, then))
+        untested = untested_reason(coverage.thin_in((now, then)))
+        rows.append(_theme_row(label, a, b, now, then, untested=untested))
     return rows
 
 

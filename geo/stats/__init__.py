@@ -102,6 +102,7 @@ __all__ = [
     "share_at",
     "significance_words",
     "subset_sum_tails",
+    "thin_notes",
     "two_sided",
     "upper_tail_smaller",
 ]
@@ -155,6 +156,7 @@ __getattr__, __dir__ = exports(
             "coverage_notes",
             "rate_change_p",
             "rate_ratio_ci",
+            "thin_notes",
         ),
         "._backtest": (
             "METHODS",

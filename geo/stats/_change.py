@@ -15,6 +15,12 @@ binomial proportion carried over: ``ratio = pi / (1 - pi) * t_b / t_a`` (Clopper
 The days are the days *with data* (:mod:`geo.store._coverage`): a period missing a month of data is
 compared per day over the months it has, like with like, and the result says so.
 
+A change is not tested across a *thin* month (:meth:`geo.store.Coverage.thin_months`: a month
+holding far fewer records than its source's typical month, as police.uk's newest months often
+do when first published): the test assumes each period's records are complete, and a month
+still filling up reads as a significant fall. Such a change keeps its counts, days and ratio,
+but no p-value, interval or verdict, and its label says "not tested (a thin month)".
+
 Many cells are tested at once, so each cell's p-value is adjusted with Benjamini-Hochberg over
 the cells that had any incident in either period, and a change is called significant when
 ``q < alpha`` (default 0.05). Areas are adjusted the same way within each level (the districts
@@ -33,7 +39,15 @@ from scipy import stats
 from geo.filters import Filters
 from geo.grid import cells_to_str
 from geo.stats._gistar import benjamini_hochberg, check_alpha
-from geo.store import Coverage, PeriodCoverage, Store, read_coverage
+from geo.store import (
+    Coverage,
+    PeriodCoverage,
+    Store,
+    ThinMonth,
+    read_coverage,
+    source_name,
+    untested_reason,
+)
 from geo.store.queries.areas import areas as loaded_areas
 from geo.store.queries.counts import area_counts, hex_counts
 from geo.themes import ThemeMap
@@ -76,9 +90,12 @@ class ChangeResult:
     - ``q``: Benjamini-Hochberg adjusted ``p`` (see the module's documentation);
     - ``significant``: ``q < alpha``;
     - ``label``: e.g. "up 40%, significant", "down 12% per day, not significant" (per day
-      where the periods' lengths differ), "no change".
+      where the periods' lengths differ), "no change", "down 40% per day, not tested (a thin
+      month)".
 
-    ``coverage`` and ``previous_coverage`` say how far the data covers each period.
+    ``coverage`` and ``previous_coverage`` say how far the data covers each period;
+    ``thin``: the thin months of either period (then no change is tested: ``p``, ``q`` and
+    the interval are NaN and ``significant`` is False).
     """
 
     cells: pd.DataFrame
@@ -90,6 +107,7 @@ class ChangeResult:
     notes: tuple[str, ...] = field(default=())
     coverage: PeriodCoverage | None = None
     previous_coverage: PeriodCoverage | None = None
+    thin: tuple[ThinMonth, ...] = field(default=())
 
 
 def compare_periods(
@@ -110,6 +128,8 @@ def compare_periods(
     now_cov = coverage.period(filters, themes)
     then_cov = coverage.period(before, themes)
     days = (now_cov.days, then_cov.days)
+    thin = coverage.thin_in((now_cov, then_cov))
+    untested = untested_reason(thin)
     now = _cell_counts(store, filters, res, themes)
     then = _cell_counts(store, before, res, themes)
     cell_ids = np.union1d(now.index, then.index).astype(np.uint64)
@@ -118,12 +138,13 @@ def compare_periods(
         then.reindex(cell_ids, fill_value=0),
         alpha=alpha,
         days=days,
+        untested=untested,
     )
     cells = pd.concat(
         [pd.DataFrame({"cell": cell_ids, "cell_hex": cells_to_str(cell_ids)}), cell_stats], axis=1
     )
     cells = cells.sort_values(["p", "cell"], ignore_index=True)
-    areas = _areas(store, filters, before, themes, alpha, days)
+    areas = _areas(store, filters, before, themes, alpha, days, untested)
     return ChangeResult(
         cells=cells,
         areas=areas,
@@ -131,9 +152,27 @@ def compare_periods(
         previous_period=(before.month_from, before.month_to),
         res=res,
         alpha=alpha,
-        notes=coverage_notes(now_cov, then_cov),
+        notes=coverage_notes(now_cov, then_cov) + thin_notes(thin),
         coverage=now_cov,
         previous_coverage=then_cov,
+        thin=thin,
+    )
+
+
+def thin_notes(thin: tuple[ThinMonth, ...]) -> tuple[str, ...]:
+    """The note naming the thin months a change is not tested across (exact figures: for
+    Part 2 and the command line)."""
+    if not thin:
+        return ()
+    months = "; ".join(
+        f"{t.month:%B %Y} ({source_name(t.source)}: {t.records:,} records, {t.share:.0%} of "
+        f"its typical month's {t.typical:,.0f})"
+        for t in thin
+    )
+    verb = "is" if len(thin) == 1 else "are"
+    return (
+        f"changes are not tested: {months} {verb} far below a typical month, as months often "
+        "are when first published, so a change across it may be the data rather than crime",
     )
 
 
@@ -149,12 +188,15 @@ def change_table(
     *,
     alpha: float = 0.05,
     days: tuple[int, int] | None = None,
+    untested: str = "",
 ) -> pd.DataFrame:
     """:data:`STAT_COLUMNS` for paired counts, BH-adjusted over pairs with any incident.
 
     ``days``: (days with data now, days with data before), the same for every pair. None
     means periods of equal length (the test's p0 is then 1/2 and the days columns are
-    empty): only for counts known to be over equal periods."""
+    empty): only for counts known to be over equal periods. ``untested``: why no change is
+    tested (:func:`geo.store.untested_reason`; '' tests them): ``p``, ``q`` and the interval
+    are then NaN, nothing is significant, and each label says "not tested (...)"."""
     a = np.asarray(current, dtype=np.int64)
     b = np.asarray(previous, dtype=np.int64)
     t_a, t_b = days if days is not None else (1, 1)
@@ -170,6 +212,9 @@ def change_table(
         ratio = np.where(b > 0, a * scale / np.maximum(b, 1), np.where(a > 0, np.inf, np.nan))
         pct = np.where(b > 0, 100.0 * (ratio - 1.0), np.nan)
     significant = q < alpha
+    if untested:
+        p, q, low, high = (np.full(a.shape, np.nan) for _ in range(4))
+        significant = np.zeros(a.shape, dtype=bool)
     per_day = t_a != t_b
     return pd.DataFrame(
         {
@@ -186,7 +231,7 @@ def change_table(
             "q": q,
             "significant": significant,
             "label": [
-                change_label(x, y, s, r, per_day=per_day)
+                change_label(x, y, s, r, per_day=per_day, untested=untested)
                 for x, y, s, r in zip(a, b, significant, ratio, strict=True)
             ],
         }
@@ -294,11 +339,20 @@ def rate_ratio_ci(
 
 
 def change_label(
-    current: int, previous: int, significant: bool, ratio: float, *, per_day: bool
+    current: int,
+    previous: int,
+    significant: bool,
+    ratio: float,
+    *,
+    per_day: bool,
+    untested: str = "",
 ) -> str:
     """ "up 40%, significant"; "down 8% per day, not significant" where the periods' lengths
-    differ (the percentage is then of the rate per day, not of the counts)."""
+    differ (the percentage is then of the rate per day, not of the counts); "down 40% per
+    day, not tested (a thin month)" where ``untested`` says why no test was made."""
     verdict = "significant" if significant else "not significant"
+    if untested:
+        verdict = f"not tested ({untested})"
     if current == 0 and previous == 0:
         return "no change"
     if previous == 0:
@@ -319,6 +373,7 @@ def _areas(
     themes: ThemeMap,
     alpha: float,
     days: tuple[int, int] | None,
+    untested: str = "",
 ) -> pd.DataFrame:
     """Rows for the county and every district and division inside the filters' area, those
     with no incident in either period included (a committee table lists every area)."""
@@ -332,6 +387,7 @@ def _areas(
             counts[1].reindex(codes, fill_value=0),
             alpha=alpha,
             days=days,
+            untested=untested,
         )
         labels = [names.get(level, {}).get(code, code) for code in codes]
         frames.append(pd.DataFrame({"level": level, "code": codes, "name": labels}).join(stats_))

@@ -40,6 +40,7 @@ __all__ = [
     "require_sound",
     "source_name",
     "summarize",
+    "untested_reason",
     "upgrade_store",
 ]
 
@@ -66,6 +67,7 @@ __getattr__, __dir__ = exports(
             "months_of",
             "read_coverage",
             "source_name",
+            "untested_reason",
             "ThinMonth",
         ),
     },

@@ -226,6 +226,13 @@ class ThinMonth:
         return self.records / self.typical
 
 
+def untested_reason(thin: tuple[ThinMonth, ...]) -> str:
+    """Why a change over these periods is not tested ('' when it is)."""
+    if not thin:
+        return ""
+    return "a thin month" if len({t.month for t in thin}) == 1 else "thin months"
+
+
 @dataclass(frozen=True)
 class Coverage:
     """Per source: the months with data, the categories delivered, and each month's records."""
@@ -255,6 +262,14 @@ class Coverage:
                 and (last is None or m <= last)
             ]
         return tuple(sorted(out, key=lambda t: (t.month, t.source)))
+
+    def thin_in(self, periods: Iterable[PeriodCoverage]) -> tuple[ThinMonth, ...]:
+        """The thin months, in any of ``periods``, of the sources covering any of them (a
+        change's two periods: a thin month in either makes the change untested)."""
+        periods = [p for p in periods if not p.empty]
+        sources = sorted({s for p in periods for s in p.sources})
+        found = {t for p in periods for t in self.thin_months(sources, p.first, p.last)}
+        return tuple(sorted(found, key=lambda t: (t.month, t.source)))
 
     @property
     def sources(self) -> tuple[str, ...]:

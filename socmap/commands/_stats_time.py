@@ -18,7 +18,7 @@ from geo.stats import (
     compare_periods,
     emerging_hotspots,
 )
-from geo.store import open_store, read_coverage
+from geo.store import open_store, read_coverage, untested_reason
 from geo.themes import load_themes
 from socmap.cli import EXIT_OK
 from socmap.commands._common import filters_from_args, require_data
@@ -134,6 +134,7 @@ def run_change(args: argparse.Namespace, settings: Settings) -> int:
                 "status": result.coverage.status,
                 "previous_status": result.previous_coverage.status,
                 "alpha": result.alpha,
+                "untested": untested_reason(result.thin) or None,
                 "notes": list(result.notes),
                 "rows": records(frame, columns),
             }

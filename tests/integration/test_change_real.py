@@ -1,7 +1,8 @@
-"""Change per day on the real police.uk months: December 2018 (31 days) against November
-(30 days), checked against scipy.stats.binomtest directly in every place change is shown:
+"""Change per day on the real police.uk months: November 2018 (30 days) against October
+(31 days), checked against scipy.stats.binomtest directly in every place change is shown:
 ``socmap change``, the dashboard's change map and side panel, the exports' area rows and the
-briefing pack, for Part 2 (exact) and for Part 1 with one-month public blocks."""
+briefing pack, for Part 2 (exact) and for Part 1 with one-month public blocks. (December is
+a thin month, so a change into it is not tested: tests/integration/test_thin_months_real.py.)"""
 
 from __future__ import annotations
 
@@ -26,8 +27,8 @@ from socmap.cli import main
 
 pytestmark = pytest.mark.shared_data
 
-DEC, NOV = date(2018, 12, 1), date(2018, 11, 1)
-P0 = 31 / 61  # December's share of the 61 days under no change in the rate per day
+NOW, BEFORE = date(2018, 11, 1), date(2018, 10, 1)
+P0 = 30 / 61  # November's share of the 61 days under no change in the rate per day
 WEAPONS = "Possession of weapons"
 
 
@@ -50,7 +51,7 @@ def _count(store: Store, month: date, where: str = IN_COUNTY, params=()) -> int:
 
 
 def _expected_label(a: int, b: int, p: float) -> str:
-    ratio = (a / 31) / (b / 30)
+    ratio = (a / 30) / (b / 31)
     direction = "up" if ratio > 1 else "down"
     verdict = "significant" if p < 0.05 else "not significant"
     return f"{direction} {round(100 * abs(ratio - 1))}% per day, {verdict}"
@@ -59,27 +60,28 @@ def _expected_label(a: int, b: int, p: float) -> str:
 def test_cli_change_is_per_day_and_equals_scipy(kent, capsys):
     store = Store(kent.db_path)
     code = main(
-        ["--db", str(kent.db_path), "change", "--res", "7", "--from", "2018-12", "--to",
-         "2018-12", "--format", "json"]
+        ["--db", str(kent.db_path), "change", "--res", "7", "--from", "2018-11", "--to",
+         "2018-11", "--format", "json"]
     )  # fmt: skip
     out = json.loads(capsys.readouterr().out)
     assert code == 0
-    assert (out["days"], out["previous_days"]) == (31, 30)
+    assert (out["days"], out["previous_days"]) == (30, 31)
+    assert out["untested"] is None
     rows = {(r["level"], r["code"]): r for r in out["rows"]}
     county = rows[("county", "county")]
-    a, b = _count(store, DEC), _count(store, NOV)
+    a, b = _count(store, NOW), _count(store, BEFORE)
     assert (county["current"], county["previous"]) == (a, b)
     assert county["p"] == pytest.approx(stats.binomtest(a, a + b, P0).pvalue, rel=1e-9)
     districts = [r for (level, _), r in rows.items() if level == "district"]
     assert len(districts) == 13
     for r in districts:
-        a = _count(store, DEC, "district = ?", [r["code"]])
-        b = _count(store, NOV, "district = ?", [r["code"]])
+        a = _count(store, NOW, "district = ?", [r["code"]])
+        b = _count(store, BEFORE, "district = ?", [r["code"]])
         assert (r["current"], r["previous"]) == (a, b)
         assert r["p"] == pytest.approx(stats.binomtest(a, a + b, P0).pvalue, rel=1e-9)
         assert "per day" in r["label"]
         ci = stats.binomtest(a, a + b, 0.5).proportion_ci(0.95, method="exact")
-        assert r["ci_low"] == pytest.approx(ci.low / (1 - ci.low) * 30 / 31, rel=1e-9)
+        assert r["ci_low"] == pytest.approx(ci.low / (1 - ci.low) * 31 / 30, rel=1e-9)
     store.close()
 
 
@@ -100,7 +102,7 @@ def coarse_ctx(kent):
     c.store.close()
 
 
-DECEMBER = ViewState(themes=("knife_crime",), month_from=DEC, month_to=DEC, measure="change")
+NOVEMBER = ViewState(themes=("knife_crime",), month_from=NOW, month_to=NOW, measure="change")
 
 
 @pytest.mark.parametrize("audience", [Audience.RESTRICTED, Audience.PUBLIC])
@@ -109,12 +111,12 @@ def test_dashboard_change_map_is_per_day_and_equals_scipy(ctx, coarse_ctx, audie
     # enough incidents a month for public pieces to be published in both months (k = 5).
     res = 6 if audience is Audience.PUBLIC else 7
     view = coarse_ctx if audience is Audience.PUBLIC else ctx
-    model = map_model(view, replace(DECEMBER, themes=("county_lines",), res=res), audience)
+    model = map_model(view, replace(NOVEMBER, themes=("county_lines",), res=res), audience)
     assert model.resolution == res
     assert model.legend_title == "Change per day on the previous period"
     checked = 0
     for f in model.features:
-        found = re.search(r"This period: (\d+) in 31 days; previous: (\d+) in 30 days", f.hover)
+        found = re.search(r"This period: (\d+) in 30 days; previous: (\d+) in 31 days", f.hover)
         if not found:
             assert f.klass == "withheld", f.hover
             continue
@@ -125,26 +127,26 @@ def test_dashboard_change_map_is_per_day_and_equals_scipy(ctx, coarse_ctx, audie
         assert f"p {p_text(test.pvalue)}" in f.hover
         if a and b:  # the rate ratio per day and its exact interval, carried over
             ci = test.proportion_ci(0.95, method="exact")
-            low, high = (x / (1 - x) * 30 / 31 for x in (ci.low, ci.high))
-            ratio = (a / 31) / (b / 30)
+            low, high = (x / (1 - x) * 31 / 30 for x in (ci.low, ci.high))
+            ratio = (a / 30) / (b / 31)
             assert f"Rate per day x{ratio:.2f} (95% CI {low:.2f} to {high:.2f})" in f.hover
         checked += 1
     # Public one-month pieces are mostly withheld (suppression across the tree): only a
     # couple are published in both months; every one that is is checked.
     assert checked >= (10 if audience is Audience.RESTRICTED else 2)
-    assert any("rates per day (31 days with data against 30)" in n.text for n in model.notes)
+    assert any("rates per day (30 days with data against 31)" in n.text for n in model.notes)
 
 
 def test_panel_change_per_day_equals_scipy(ctx):
     store = ctx.store
-    a = _count(store, DEC, f"category = ? AND cell IS NOT NULL AND {IN_COUNTY}", [WEAPONS])
-    b = _count(store, NOV, f"category = ? AND cell IS NOT NULL AND {IN_COUNTY}", [WEAPONS])
+    a = _count(store, NOW, f"category = ? AND cell IS NOT NULL AND {IN_COUNTY}", [WEAPONS])
+    b = _count(store, BEFORE, f"category = ? AND cell IS NOT NULL AND {IN_COUNTY}", [WEAPONS])
     p = stats.binomtest(a, a + b, P0).pvalue
-    rows = {r.label: r for r in panel_model(ctx, DECEMBER, Audience.RESTRICTED).themes}
+    rows = {r.label: r for r in panel_model(ctx, NOVEMBER, Audience.RESTRICTED).themes}
     assert (rows["Knife crime"].current, rows["Knife crime"].previous) == (f"{a:,}", f"{b:,}")
     assert rows["Knife crime"].change == _expected_label(a, b, p)
     # Part 1, one-month blocks: the published county figures, compared per day.
-    public = {r.label: r for r in panel_model(ctx, DECEMBER, Audience.PUBLIC).themes}
+    public = {r.label: r for r in panel_model(ctx, NOVEMBER, Audience.PUBLIC).themes}
     assert public["Knife crime"].change == _expected_label(a, b, p)
     # No loaded source can report port events: no data, not 0 and not "no change".
     assert (public["Port-of-entry events"].current, public["Port-of-entry events"].change) == (
@@ -155,9 +157,9 @@ def test_panel_change_per_day_equals_scipy(ctx):
 
 @pytest.mark.parametrize("audience", [Audience.RESTRICTED, Audience.PUBLIC])
 def test_export_area_rows_are_per_day_and_equal_scipy(ctx, audience):
-    rows = area_rows(ctx, replace(DECEMBER, measure="count"), audience)
+    rows = area_rows(ctx, replace(NOVEMBER, measure="count"), audience)
     county = rows[0]
-    assert county.level == "county" and county.change.days == (31, 30)
+    assert county.level == "county" and county.change.days == (30, 31)
     a, b = county.count.value, county.change.previous.value
     assert county.change.p == pytest.approx(stats.binomtest(a, a + b, P0).pvalue, rel=1e-9)
     assert county.change.label == _expected_label(a, b, county.change.p)
@@ -169,9 +171,9 @@ def test_export_area_rows_are_per_day_and_equal_scipy(ctx, audience):
 
 
 def test_briefing_compares_per_day(ctx):
-    brief = briefing_model(ctx, replace(DECEMBER, measure="count"), Audience.RESTRICTED)
+    brief = briefing_model(ctx, replace(NOVEMBER, measure="count"), Audience.RESTRICTED)
     assert brief.previous_period == (
-        "November 2018; changes are per day (31 days with data against 30)"
+        "October 2018; changes are per day (30 days with data against 31)"
     )
     county = brief.areas[0]
     a, b = county.count.value, county.change.previous.value

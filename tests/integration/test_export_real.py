@@ -48,6 +48,7 @@ def _pack(settings, renderer, audience):
 
     ctx = AppContext.create(Store(settings.db_path), settings, audience)
     export = export_briefing(ctx, VIEW, audience, renderer=renderer, user="t", client="t")
+    assert renderer.unfitted == 0  # every map page fits (tests/integration/test_sheet_fit.py)
     brief = briefing_model(ctx, VIEW, audience)
     info = new_info(
         ctx, brief.state, audience, kind="briefing", fmt="pdf", title="t", user="t", client="t"

@@ -159,16 +159,24 @@ def _p(p: float) -> str:
 
 @pytest.mark.parametrize("level", LEVELS)
 def test_change_with_a_partial_period_is_per_day_over_the_days_with_data(ctx, division, level):
-    """Part 2: December 2018 to January 2019 has data for December only (31 days); against
-    October and November (61 days). Part 1: Q4 2024/25 (90 days) against the partial Q3
-    (November and December, 61 days)."""
+    """Part 2 and Part 1: Q4 2024/25 (90 days) against the partial Q3 (November and
+    December, 61 days). Part 2's December 2018 to January 2019 has data for December only
+    (31 days) against October and November (61 days), but December is a thin month (8,418
+    police.uk records against a typical 13,815): shown per day, not tested."""
     restricted = ViewState(
-        themes=("county_lines",), month_from=date(2018, 12, 1), month_to=date(2019, 1, 1)
+        themes=("county_lines",), month_from=date(2025, 1, 1), month_to=date(2025, 3, 1)
     )
     model = map_model(ctx, _at(replace(restricted, measure="change"), level, division),
                       Audience.RESTRICTED)  # fmt: skip
-    assert _per_day_checked(model, (31, 61)) > 0
+    assert _per_day_checked(model, (90, 61)) > 0
+    assert any("90 days with data against 61" in n.text for n in model.notes)
+    thin = replace(restricted, month_from=date(2018, 12, 1), month_to=date(2019, 1, 1))
+    model = map_model(ctx, _at(replace(thin, measure="change"), level, division),
+                      Audience.RESTRICTED)  # fmt: skip
     assert any("31 days with data against 61" in n.text for n in model.notes)
+    per_day = [f for f in model.features if re.search(r"in 31 days; previous: [^0]", f.hover)]
+    assert per_day and all("not tested (a thin month)" in f.hover for f in per_day)
+    assert not {f.klass for f in model.features} & {"up_sig", "down_sig", "up", "down"}
     public = ViewState(themes=("knife_crime",), month_from=date(2025, 1, 1), res=6)
     model = map_model(ctx, _at(replace(public, measure="change"), level, division),
                       Audience.PUBLIC)  # fmt: skip

@@ -5,18 +5,25 @@ The figures in the Part 2 note are checked against a direct count of the store's
 
 from __future__ import annotations
 
+import json
 import re
 import statistics
 
 import duckdb
 import pytest
 
+from dashboard.browser import Renderer
+from dashboard.export import briefing_html
+from dashboard.export._briefing import briefing_model
+from dashboard.export._meta import new_info
+from dashboard.export._rows import area_rows
 from dashboard.state import ViewState
 from dashboard.views.context import AppContext
 from dashboard.views.map_view import map_model
 from dashboard.views.panel_view import panel_model
 from geo.disclosure import Audience
 from geo.store import Store
+from socmap.cli import main
 
 pytestmark = pytest.mark.shared_data
 
@@ -82,3 +89,46 @@ def test_the_panel_warns_for_its_comparison_with_the_period_before(settings):
     for query, warned in (("?from=2018-10&to=2018-11", False), ("?from=2018-12&to=2018-12", True)):
         panel = panel_model(ctx, ViewState.from_query(query), Audience.RESTRICTED)
         assert bool(_thin(panel.notes)) is warned, query
+
+
+DECEMBER_CHANGE = "?from=2018-12&to=2018-12&m=change"
+
+
+@pytest.fixture(scope="module")
+def renderer():
+    with Renderer() as r:
+        yield r
+
+
+def test_a_change_into_december_is_shown_untested_everywhere(settings, renderer, capsys):
+    """The reviewer's "down 40% per day, significant": the map, the panel, the export's
+    area rows, the briefing pack and ``socmap change`` now give the size and direction of
+    the fall into December with no test, and say why; November against October is tested."""
+
+    ctx = AppContext.create(Store(settings.db_path), settings, Audience.RESTRICTED)
+    state = ViewState.from_query(DECEMBER_CHANGE)
+    model = map_model(ctx, state, Audience.RESTRICTED)
+    classes = {f.klass for f in model.features}
+    assert "down_untested" in classes and not classes & {"up_sig", "down_sig", "up", "down"}
+    assert "Down (not tested: thin month)" in [c.label for c in model.legend]
+    november = map_model(ctx, ViewState.from_query("?from=2018-11&to=2018-11&m=change"),
+                         Audience.RESTRICTED)  # fmt: skip
+    assert {"down_sig", "up_sig"} & {f.klass for f in november.features}
+    themes = panel_model(ctx, state, Audience.RESTRICTED).themes
+    knife = next(r for r in themes if r.label == "Knife crime")
+    assert "per day, not tested (a thin month)" in knife.change and not knife.significant
+    rows = area_rows(ctx, state, Audience.RESTRICTED)
+    assert rows[0].level == "county" and rows[0].change.p is None
+    assert re.fullmatch(r"down \d+% per day, not tested \(a thin month\)", rows[0].change.label)
+    brief = briefing_model(ctx, state, Audience.RESTRICTED)
+    info = new_info(ctx, brief.state, Audience.RESTRICTED, kind="briefing", fmt="pdf",
+                    title="t", user="t", client="t")  # fmt: skip
+    html = briefing_html(ctx, brief, info, renderer)
+    assert "Changes are not tested for significance: the periods compared include a thin" in html
+    assert "Change (not tested: a thin month)" in html and "A change in bold is" not in html
+    code = main(["--db", str(settings.db_path), "change", "--res", "7", "--from", "2018-12",
+                 "--to", "2018-12", "--format", "json"])  # fmt: skip
+    out = json.loads(capsys.readouterr().out)
+    assert code == 0 and out["untested"] == "a thin month"
+    assert not any(r["significant"] for r in out["rows"])
+    assert any("December 2018 (police.uk: 8,418 records" in n for n in out["notes"])

@@ -19,6 +19,10 @@ Re-recorded 2026-12-07 (fifth session) for two deliberate changes of wording, af
 that with both switched off every digest still equalled the old goldens: the public panel no
 longer lists the months of a restricted category's records ("Data loaded, by theme"), and a
 view counting or comparing a thin month (December 2018 of police.uk) carries a warning.
+Re-recorded again (sixth session) when a change across a thin month stopped being tested:
+with the rule switched off (no reason to leave a change untested, the warning's old last
+sentence) every digest equalled the goldens; with it on, 96 maps and panels of the real
+months moved (the views counting or comparing December 2018) and no demo view.
 """
 
 from __future__ import annotations
