@@ -59,6 +59,7 @@ from dashboard import browser
 steps["import socmap.cli, dashboard.browser"] = time.perf_counter() - t
 t = time.perf_counter()
 import dashboard.export._map_export as me
+import dashboard.export._svg_layer as layer
 import dashboard.views.context as vc
 steps["import dashboard.export"] = time.perf_counter() - t
 def timed(owner, name, label, keep=None):
@@ -88,7 +89,8 @@ timed(me, "resolve_view", "queries: view")
 timed(me, "map_model", "queries: map model")
 timed(me, "rules_for", "queries: disclosure rules")
 timed(me, "print_figure", "figure (plotly)", keep=save)
-timed(browser.Renderer, "svg", "kaleido: map to SVG (waits for the browser)")
+timed(layer, "bottom_layer", "bottom layer: pieces and basemap to SVG (Python)")
+timed(browser.Renderer, "svg", "plotly.js: the rest to SVG (waits for the browser)")
 timed(browser.Renderer, "pdf", "Chromium: page to PDF")
 timed(browser.Renderer, "png", "Chromium: page to PNG")
 opening = browser.Renderer._open

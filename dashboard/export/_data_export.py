@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from dashboard.export import _layers, _meta
 from dashboard.export._context import pinned
 from dashboard.export._map_export import MIME, Export, rules_for
@@ -10,6 +12,7 @@ from dashboard.state import ViewState
 from dashboard.views.context import AppContext
 from dashboard.views.labels import area_name, area_title, selection_text
 from dashboard.views.loaded import period_heading
+from dashboard.views.map_view import map_model
 from dashboard.views.public import resolve_view
 from geo.disclosure import Audience
 
@@ -39,6 +42,8 @@ def export_data(
         client=client,
         rules=rules_for(ctx, state, audience),
     )
+    model = map_model(ctx, state, audience)
+    info = replace(info, caveats=[n.text for n in model.notes if n.warn])
     pieces = _layers.piece_frame(piece_rows(ctx, state, audience), info)
     areas = _layers.area_frame(ctx, area_rows(ctx, state, audience), info)
     data = _WRITERS[fmt](pieces, areas, info)

@@ -243,6 +243,7 @@ def note_lines(info: ExportInfo) -> list[str]:
                 "briefing pack show them only as district totals)."
             )
         lines.append(text)
+    lines += [f"Read with care: {text}" for text in info.caveats]
     return lines
 
 

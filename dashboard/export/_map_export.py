@@ -15,6 +15,7 @@ from dashboard.export._context import pinned
 from dashboard.export._meta import ExportInfo
 from dashboard.export._print_figure import Label, print_figure
 from dashboard.export._sheet import PAPERS, Paper, document, sheet_html
+from dashboard.export._svg_layer import layered_map
 from dashboard.state import ViewState
 from dashboard.views.context import AppContext
 from dashboard.views.counts import view_counts
@@ -119,7 +120,7 @@ def map_sheet(
     """One sheet (an HTML section) with the model's map drawn as SVG."""
     frame = paper.map_frame
     figure = print_figure(model, frame, area_labels(ctx, state))
-    svg = renderer.svg(figure, frame.width, frame.height)
+    svg = layered_map(figure, frame.width, frame.height, renderer.svg)
     return sheet_html(model, info, paper, svg, banners=banners, heading=heading)
 
 

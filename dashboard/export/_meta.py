@@ -49,6 +49,9 @@ class ExportInfo:
     user: str
     client: str
     rules: list[dict[str, Any]] = field(default_factory=list)
+    # What to read with care (the map's warnings: thin or partial months, proxies, approximate
+    # boundaries), carried by a data file, which has no page to print them on.
+    caveats: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -16,7 +16,8 @@ from dashboard.export._meta import ExportInfo
 from dashboard.export._method import method_notes
 from dashboard.export._print_figure import Frame, print_figure
 from dashboard.export._rows import view_resolution
-from dashboard.export._sheet import PAPERS, Paper, document, environment, fluid_svg
+from dashboard.export._sheet import PAPERS, Paper, document, environment
+from dashboard.export._svg_layer import layered_map
 from dashboard.state import ViewState
 from dashboard.views.context import AppContext
 from dashboard.views.labels import selection_text, sources_in_view
@@ -207,7 +208,7 @@ def _trend_svg(brief: Briefing, renderer: Renderer) -> str | None:
 
 def _district(ctx: AppContext, page: DistrictPage, renderer: Renderer) -> _District:
     fig = print_figure(page.model, DISTRICT_FRAME, area_labels(ctx, page.state))
-    svg = fluid_svg(renderer.svg(fig, DISTRICT_FRAME.width, DISTRICT_FRAME.height))
+    svg = layered_map(fig, DISTRICT_FRAME.width, DISTRICT_FRAME.height, renderer.svg)
     res_note = next((n.text for n in page.model.notes if n.text.startswith("Hexagons:")), "")
     note = f"{res_note} Sources, caveats and the rules applied: see the method notes."
     top = page.panel.top_cells

@@ -10,6 +10,7 @@ paper map matches the screen.
 from __future__ import annotations
 
 import math
+import textwrap
 from dataclasses import dataclass
 from html import escape
 
@@ -73,6 +74,7 @@ def print_figure(model: MapModel, frame: Frame, labels: tuple[Label, ...] = ()) 
     per_px = (extent.x1 - extent.x0) / frame.width
     placer = Placer(extent.x0, extent.x1, extent.y0, extent.y1, per_px)
     _reserve_furniture(placer, extent, frame)
+    _reserve_message(placer, model, extent)
     fig = go.Figure()
     base = model.base
     if base is not None:
@@ -112,16 +114,37 @@ def print_figure(model: MapModel, frame: Frame, labels: tuple[Label, ...] = ()) 
         fig.add_annotation(**credit)
     if model.empty_message:
         fig.add_annotation(
-            text=model.empty_message,
+            text="<br>".join(_message_lines(model.empty_message)),  # our words: no markup
             x=0.5,
             y=0.5,
             xref="paper",
             yref="paper",
             showarrow=False,
-            font={"size": 14},
+            font={"size": _MESSAGE_PX, "family": FONT},
             bgcolor="white",
         )
     return fig
+
+
+_MESSAGE_PX = 14
+_MESSAGE_CHARS = 56  # per line: a message across the map's middle stays inside the frame
+
+
+def _message_lines(text: str) -> list[str]:
+    """The map's message in lines of at most about 56 characters, broken between words."""
+    return textwrap.wrap(text, _MESSAGE_CHARS) or [text]
+
+
+def _reserve_message(placer: Placer, model: MapModel, extent: Extent) -> None:
+    """Keep labels off the message drawn in the map's middle (its white box hid a
+    district's name under it, printed all the same)."""
+    if not model.empty_message:
+        return
+    lines = _message_lines(model.empty_message)
+    half_w = (max(len(line) for line in lines) * 0.55 + 2) * _MESSAGE_PX * placer.per_px / 2
+    half_h = (len(lines) * 1.3 + 1) * _MESSAGE_PX * placer.per_px / 2
+    cx, cy = (extent.x0 + extent.x1) / 2, (extent.y0 + extent.y1) / 2
+    placer.block(cx - half_w, cy - half_h, cx + half_w, cy + half_h)
 
 
 def fit_extent(bounds: tuple[float, ...], frame: Frame) -> Extent:
@@ -140,13 +163,15 @@ def _class_trace(item: LegendItem, feats: list[Feature]) -> go.Scatter:
     x, y = _bng.geojson_rings_xy([f.geometry for f in feats])
     # Withheld counts are hatched on paper: light, and plainly not a colour of the scale.
     # A class with a pattern of its own (emerging patterns) is filled with it, in white on
-    # dark fills and near black on light ones: its second cue beside colour.
+    # dark fills and near black on light ones: its second cue beside colour. The ink is
+    # opaque, as in the legend's swatches and as the contrast check (test_palette_cvd)
+    # assumes: plotly.js draws a pattern at half strength unless told.
     if item.key == "withheld":
         hatch = {"shape": "/", "bgcolor": item.colour, "fgcolor": WITHHELD_HATCH, "size": 7,
-                 "solidity": 0.12}  # fmt: skip
+                 "solidity": 0.12, "fgopacity": 1}  # fmt: skip
     elif item.hatch:
         hatch = {"shape": item.hatch, "bgcolor": item.colour, "size": HATCH_PX,
-                 "fgcolor": pattern_ink(item.colour), "solidity": 0.3}  # fmt: skip
+                 "fgcolor": pattern_ink(item.colour), "solidity": 0.3, "fgopacity": 1}  # fmt: skip
     else:
         hatch = None
     return go.Scatter(

@@ -8,7 +8,6 @@ and each map page of the briefing pack.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -23,7 +22,6 @@ from dashboard.views.map_model import MapModel
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 MM_PER_INCH = 25.4
-_SVG_SIZE = re.compile(r'^(<svg[^>]*?)\swidth="[\d.]+"\sheight="[\d.]+"', re.DOTALL)
 
 
 @dataclass(frozen=True)
@@ -83,13 +81,6 @@ def stylesheet() -> str:
     return (TEMPLATES / "print.css").read_text(encoding="utf-8")
 
 
-def fluid_svg(svg: str) -> str:
-    """A plotly SVG that scales to its box (its viewBox keeps the proportions)."""
-    return _SVG_SIZE.sub(
-        r'\1 width="100%" height="100%" preserveAspectRatio="xMidYMid meet"', svg, count=1
-    )
-
-
 def sheet_html(
     model: MapModel,
     info: ExportInfo,
@@ -106,7 +97,7 @@ def sheet_html(
         "paper": paper,
         "orientation": "landscape" if paper.landscape else "portrait",
         "sensitive": info.marking != "OFFICIAL",
-        "svg": fluid_svg(svg),
+        "svg": svg,  # fluid already (dashboard.export._svg_layer)
         "warnings": [n.text for n in model.notes if n.warn],
         "notes": [n.text for n in model.notes if not n.warn],
         "grid_text": grid_text(model),

@@ -10,7 +10,7 @@ from dash import Dash, Input, Output, dcc, html
 
 from dashboard import ids
 from dashboard.features import _deprivation_panel, downloads
-from dashboard.figures.trend import PARTIAL_NAME, series_traces
+from dashboard.figures.trend import PARTIAL_NAME, THIN_NAME, series_traces
 from dashboard.views.context import AppContext
 from dashboard.views.panel_view import PanelModel, hotspot_summary, panel_model
 from dashboard.views.places import nearest_towns
@@ -247,8 +247,8 @@ def _trend_figure(m: PanelModel) -> dict:
 
 
 def trend_legend(m: PanelModel) -> list:
-    """The trend's key: each theme's line in its colour, and the hollow partial marker when a
-    point is partial."""
+    """The trend's key: each theme's line in its colour, and the hollow partial (thin)
+    marker when a point is partial (thin)."""
     if not m.trend:
         return []
     items = [
@@ -265,14 +265,16 @@ def trend_legend(m: PanelModel) -> list:
         )
         for i, name in enumerate(m.trend)
     ]
-    if any("partial" in (m.trend_status.get(name) or []) for name in m.trend):
-        items.append(
-            html.Span(
-                [html.Span(className="swatch hollow"), PARTIAL_NAME],
-                className="legend-item",
-                role="listitem",
+    marks = (("partial", "hollow", PARTIAL_NAME), ("thin", "hollow thin", THIN_NAME))
+    for kind, swatch, words in marks:
+        if any(kind in (m.trend_status.get(name) or []) for name in m.trend):
+            items.append(
+                html.Span(
+                    [html.Span(className=f"swatch {swatch}"), words],
+                    className="legend-item",
+                    role="listitem",
+                )
             )
-        )
     return items
 
 
@@ -376,7 +378,7 @@ def _point_text(value, status: str) -> str:
     if status == "withheld":
         return "not published"
     text = f"{value:,}"
-    return f"{text} (partial)" if status == "partial" else text
+    return f"{text} ({status})" if status in ("partial", "thin") else text
 
 
 def _cell(m: PanelModel) -> list:

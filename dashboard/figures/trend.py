@@ -1,8 +1,9 @@
-"""Trend lines that show which points are partial: one series as plotly trace dicts.
+"""Trend lines that show which points are partial or thin: one series as plotly trace dicts.
 
 A point whose period is not all loaded (a quarter holding one month of data) is drawn as a
 hollow marker, joined to its neighbours by a dashed line, and named "partial" in its hover
-and in the legend; a period without data is a gap. Solid markers and lines join complete
+and in the legend; a point holding a thin month (far fewer records than usual) likewise, as
+a hollow diamond named "thin"; a period without data is a gap. Solid markers and lines join complete
 points only, so no solid line ever runs from a whole period to a part of one. The side panel
 and the briefing pack's charts draw with these.
 """
@@ -10,6 +11,15 @@ and the briefing pack's charts draw with these.
 from __future__ import annotations
 
 PARTIAL_NAME = "partial period (not every month loaded)"
+THIN_NAME = "thin month (far fewer records than usual: likely incomplete)"
+# The points drawn apart from complete ones: legend name, marker and hover words. A thin
+# point (geo/store/_coverage.py) has data, but fewer records than its source's reference
+# month, as a month often has when first published: read like a partial one, never as a
+# fall in crime.
+MARKS = {
+    "partial": (PARTIAL_NAME, "circle-open", "partial: not every month loaded"),
+    "thin": (THIN_NAME, "diamond-open", "thin: far fewer records than usual"),
+}
 
 
 def series_traces(
@@ -47,14 +57,17 @@ def series_traces(
             cliponaxis=False,
         )
     traces = [solid]
-    partial = [i for i, s in enumerate(status) if s == "partial" and values[i] is not None]
-    if not partial:
+    marked = {
+        kind: [i for i, s in enumerate(status) if s == kind and values[i] is not None]
+        for kind in MARKS
+    }
+    if not any(marked.values()):
         return traces
     dx: list = []
     dy: list = []
     for i in range(len(values) - 1):
         ends = (i, i + 1)
-        touches = any(status[j] == "partial" for j in ends)
+        touches = any(status[j] in MARKS for j in ends)
         if touches and all(values[j] is not None for j in ends):
             dx += [x[i], x[i + 1], None]
             dy += [values[i], values[i + 1], None]
@@ -72,30 +85,32 @@ def series_traces(
                 "connectgaps": False,
             }
         )
-    hollow = {
-        "type": "scatter",
-        "x": [x[i] for i in partial],
-        "y": [values[i] for i in partial],
-        "name": PARTIAL_NAME,
-        "legendgroup": f"{name} partial",
-        "showlegend": show_partial_legend,
-        "mode": "markers+text" if text else "markers",
-        "marker": {
-            "color": colour,
-            "size": marker_size + 3,
-            "symbol": "circle-open",
-            "line": {"color": colour, "width": 2},
-        },
-        "customdata": ["partial"] * len(partial),
-        "hovertemplate": "%{x}: %{y:,} (partial: not every month loaded)<extra>"
-        + name
-        + "</extra>",
-    }
-    if text:
-        hollow.update(
-            text=[f"{labels[i]} (partial)" for i in partial],
-            textposition="top center",
-            cliponaxis=False,
-        )
-    traces.append(hollow)
+    for kind, points in marked.items():
+        if not points:
+            continue
+        legend, symbol, hover = MARKS[kind]
+        hollow = {
+            "type": "scatter",
+            "x": [x[i] for i in points],
+            "y": [values[i] for i in points],
+            "name": legend,
+            "legendgroup": f"{name} {kind}",
+            "showlegend": show_partial_legend,
+            "mode": "markers+text" if text else "markers",
+            "marker": {
+                "color": colour,
+                "size": marker_size + 3,
+                "symbol": symbol,
+                "line": {"color": colour, "width": 2},
+            },
+            "customdata": [kind] * len(points),
+            "hovertemplate": f"%{{x}}: %{{y:,}} ({hover})<extra>{name}</extra>",
+        }
+        if text:
+            hollow.update(
+                text=[f"{labels[i]} ({kind})" for i in points],
+                textposition="top center",
+                cliponaxis=False,
+            )
+        traces.append(hollow)
     return traces

@@ -139,14 +139,18 @@ def thin_text(
         return ""
     if audience is Audience.PUBLIC:
         parts = [f"{t.month:%B %Y} ({source_name(t.source)})" for t in thin]
-        held = "under three quarters of a typical month's records"
+        held = (
+            f"under three quarters of the records of {_their(thin)} {_LARGEST}"
+            if any(t.largest for t in thin)
+            else "under three quarters of a typical month's records"
+        )
     else:
-        parts = [
-            f"{t.month:%B %Y} ({source_name(t.source)}: {t.records:,} records, {t.share:.0%} "
-            f"of its typical month's {t.typical:,.0f})"
-            for t in thin
-        ]
-        held = "far fewer records than a typical month"
+        parts = [t.text for t in thin]
+        held = (
+            f"far fewer records than {_their(thin)} {_LARGEST}"
+            if any(t.largest for t in thin)
+            else "far fewer records than a typical month"
+        )
     months = parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
     verb = "holds" if len(parts) == 1 else "hold"
     return (
@@ -155,6 +159,15 @@ def thin_text(
         "count for such a month, or a fall into it, may be the data rather than crime: a "
         "change across it is shown untested (no significance is claimed)."
     )
+
+
+# With few months loaded the median month can be thin itself (geo/store/_coverage.py).
+_LARGEST = "largest month (few months are loaded, so the largest is the reference)"
+
+
+def _their(thin) -> str:
+    """ "its" for one source, "their" for several."""
+    return "its" if len({t.source for t in thin}) == 1 else "their"
 
 
 def view_thin(

@@ -388,6 +388,13 @@ def _empty_message(state: ViewState, counts: ViewCounts, features) -> str | None
             "The chosen categories are restricted: the public view shows them only as "
             "district totals (see the side panel)."
         )
+    if state.measure == "change" and features and all(f.klass == "no_data" for f in features):
+        # Every piece reads "no earlier data": this period may well have incidents, so
+        # never "no incidents" (which is what an empty comparison used to print here).
+        return (
+            "No earlier data to compare with: nothing is loaded for the period before this "
+            "one. This period's figures are on the count of incidents."
+        )
     if not any(f.value for f in features) and all(f.klass in {"0", "no_data"} for f in features):
         return "No incidents match these filters in this area and period."
     return None

@@ -30,6 +30,9 @@ from geo.disclosure import Audience
 from geo.filters import Filters
 from geo.store import untested_reason
 
+# An emerging analysis needs two periods at least: with one there is no trend to analyse.
+MIN_TREND_STEPS = public_stats.MIN_STEPS
+
 
 @dataclass
 class Classified:
@@ -347,6 +350,9 @@ def _public_emerging(ctx, state, audience, res, counts, pieces) -> Classified:
     if counts.split is not None and counts.split.public is None:
         return _nothing_public(out, pieces, "no_pattern")
     result = public_stats.public_emerging(ctx, state, res)
+    if len(result.steps) < MIN_TREND_STEPS:
+        _result_notes(out, result, result.notes + result.warnings)
+        return _not_analysed(out, pieces, counts.k)
     for p in pieces:
         klass = result.categories.get(p["cell"], "no_pattern")
         detail = f"Incidents: {_said(p['count'], counts.k)}<br>{CATEGORY_LABELS[klass]}"
@@ -371,6 +377,9 @@ def _exact_emerging(ctx, state, audience, res, counts, pieces) -> Classified:
     if filters is None:
         return _nothing_public(out, pieces, "no_pattern")
     result = emerging_result(ctx, filters, res)
+    if len(result.months) < MIN_TREND_STEPS:
+        _result_notes(out, result)
+        return _not_analysed(out, pieces, counts.k)
     by_cell = {int(r.cell): r for r in result.cells.itertuples(index=False)}
     for p in pieces:
         row = by_cell.get(p["cell"])
@@ -390,6 +399,19 @@ def _exact_emerging(ctx, state, audience, res, counts, pieces) -> Classified:
         "Analysis categories."
     )
     _result_notes(out, result)
+    return out
+
+
+NOT_ANALYSED = "Not analysed: too few periods for a trend"
+
+
+def _not_analysed(out: Classified, pieces: list[dict], k: int) -> Classified:
+    """Every piece "not analysed": with one period there is no trend, and "no pattern
+    detected" on every hexagon would read as an analysis that found nothing."""
+    out.legend = [palette.LegendClass("not_analysed", NOT_ANALYSED, palette.NO_DATA)]
+    for p in pieces:
+        detail = f"Incidents: {_said(p['count'], k)}<br>{NOT_ANALYSED}"
+        out.by_piece[piece_key(p)] = ("not_analysed", None, NOT_ANALYSED, detail)
     return out
 
 

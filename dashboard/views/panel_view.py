@@ -46,6 +46,8 @@ from geo.filters import Filters, add_months, months_between
 from geo.store import PeriodCoverage, month_words, source_name, untested_reason
 from geo.store.queries.incidents import incident_records
 
+MIN_TREND_STEPS = public_stats.MIN_STEPS  # fewer periods: no trend, no emerging analysis
+
 TOP_N = 5
 BLOCK_UNITS = {1: "month", 3: "quarter", 6: "half-year", 12: "year"}
 NO_DATA = "no data"
@@ -200,17 +202,28 @@ def hotspot_summary(ctx, state: ViewState, audience: Audience) -> list[str]:
         # Classes from the published figures only, as the public map draws them.
         classes = public_stats.public_hotspots(ctx, state, res).counts_by_class()
         emerging = public_stats.public_emerging(ctx, state, res)
-        return _summary_lines(classes, emerging.counts_by_category(), emerging.notes, cov)
+        analysed = len(emerging.steps) >= MIN_TREND_STEPS
+        return _summary_lines(
+            classes, emerging.counts_by_category(), emerging.notes, cov, analysed=analysed
+        )
     filters = stats_filters(ctx, state, audience)
     if filters is None:
         return []
     classes = hotspot_result(ctx, filters, res).counts_by_class()
     result = emerging_result(ctx, filters, res)
-    return _summary_lines(classes, result.counts_by_category(), result.warnings, cov)
+    analysed = len(result.months) >= MIN_TREND_STEPS
+    return _summary_lines(
+        classes, result.counts_by_category(), result.warnings, cov, analysed=analysed
+    )
 
 
 def _summary_lines(
-    classes: dict[str, int], emerging: dict[str, int], warnings: tuple[str, ...], cov
+    classes: dict[str, int],
+    emerging: dict[str, int],
+    warnings: tuple[str, ...],
+    cov,
+    *,
+    analysed: bool,
 ) -> list[str]:
     from geo.stats import CATEGORY_LABELS, RATE_WORDS  # noqa: PLC0415 - statistics load on first use
 
@@ -226,7 +239,10 @@ def _summary_lines(
     patterns = [
         f"{CATEGORY_LABELS[k].lower()}: {v}" for k, v in emerging.items() if v and k != "no_pattern"
     ]
-    lines.append("Emerging patterns: " + ("; ".join(patterns) if patterns else "none found"))
+    if not analysed:  # one period: no trend, so nothing was looked for ("none found" is not)
+        lines.append("Emerging patterns: not analysed (too few periods for a trend)")
+    else:
+        lines.append("Emerging patterns: " + ("; ".join(patterns) if patterns else "none found"))
     # The two statistics answer different questions, and a reader seeing "0 hot spots" beside
     # a map of emerging hot spots would take one of them to be wrong: say why both hold.
     for side, found in (("hot", hot), ("cold", cold)):
@@ -339,7 +355,8 @@ def trend(ctx, state: ViewState, audience: Audience):
     """``(x, labels, series, status)``: for Part 2 monthly exact counts by theme (labels
     empty); for Part 1 one point per block for the view's theme, each its own block's
     published node. ``status`` gives each point's coverage: a month or block without data
-    is a gap (None), never a 0; a partial one is drawn as partial."""
+    is a gap (None), never a 0; a partial one is drawn as partial, and one holding a thin
+    month as thin."""
     if audience is Audience.PUBLIC:
         starts, labels, values, status = block_trend(ctx, state)
         if not values or not state.themes:
@@ -359,7 +376,8 @@ def trend(ctx, state: ViewState, audience: Audience):
     for name, theme, categories in wanted:
         f = replace(filters, themes=theme, categories=categories)
         cov = coverage.period(replace(f, district=None, division=None), ctx.themes)
-        marks = [cov.month_status(m) for m in months]
+        thin = {t.month for t in coverage.thin_in([cov])}
+        marks = [_thin_or(cov.month_status(m), m in thin) for m in months]
         parts = _parts(ctx, f, "month")
         key = name + (" (no data)" if all(m == "empty" for m in marks) else "")
         series[key] = [
@@ -367,6 +385,11 @@ def trend(ctx, state: ViewState, audience: Audience):
         ]
         status[key] = marks
     return months, [], series, status
+
+
+def _thin_or(status: str, thin: bool) -> str:
+    """A point's status: a complete one holding a thin month is "thin" (drawn apart)."""
+    return "thin" if thin and status == "complete" else status
 
 
 def top_cells(ctx, state: ViewState, audience: Audience, res: int) -> list[tuple[str, str, str]]:
@@ -400,7 +423,15 @@ def top_areas(ctx, state: ViewState, audience: Audience, res: int):
     opts = options(ctx)
     counts = view_counts(ctx, state.filters(), audience, res)
     if state.level == "county":
-        pool, title = opts.divisions, "Top divisions in Kent"
+        # A ranking that leaves areas out says which: Medway has no county divisions, and
+        # the public list ranks published counts only (a reader took the fifth listed for
+        # the fifth busiest when two busier ones were withheld).
+        pool, title = opts.divisions, "Top divisions in Kent (Medway has no county divisions)"
+        if audience is Audience.PUBLIC:
+            title = (
+                "Top divisions in Kent with a published count (withheld counts are not "
+                "ranked; Medway has no county divisions)"
+            )
     elif state.level == "district":
         pool, title = opts.divisions_of(state.district), "Divisions in this district"
     else:

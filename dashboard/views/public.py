@@ -198,8 +198,9 @@ def block_trend(
     ctx: AppContext, state: ViewState
 ) -> tuple[list[date], list[str], list[int | None], list[str]]:
     """One point per block, this block and the ones before it: each the area's node from
-    that block's own tree, with its coverage status ("complete", "partial", or "empty":
-    a gap, as a withheld figure or a block not published is)."""
+    that block's own tree, with its coverage status ("complete", "partial", "thin": it
+    holds a thin month, or "empty": a gap, as a withheld figure or a block not published
+    is)."""
     block = block_of(ctx, state)
     if block is None or not state.themes:
         return [], [], [], []
@@ -212,8 +213,13 @@ def block_trend(
         blocks.pop(0)  # no gaps before the first published block in the window
     values: list[int | None] = []
     status: list[str] = []
+    coverage = data_coverage(ctx, Audience.PUBLIC)
     for b in blocks:
-        cover = block_coverage(ctx, b, theme).status if b in pub.blocks else "empty"
+        cov = block_coverage(ctx, b, theme) if b in pub.blocks else None
+        cover = cov.status if cov is not None else "empty"
+        # A complete block holding a thin month is drawn apart, as "thin" (never a fall).
+        if cover == "complete" and coverage.thin_in([cov]):
+            cover = "thin"
         status.append(cover)
         if cover == "empty":
             values.append(None)  # no data loaded: a gap, never a 0

@@ -30,7 +30,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from dashboard.state import ViewState
-from dashboard.views.context import AppContext
+from dashboard.views.context import AppContext, data_coverage
 from dashboard.views.counts import ViewCounts, view_counts
 from dashboard.views.public import TREND_BLOCKS, block_of, publication, short_label
 from geo.disclosure import MERGED, PRIMARY, STATUS_NAMES, Audience, DisclosurePolicy
@@ -227,7 +227,7 @@ def public_emerging(ctx: AppContext, state: ViewState, res: int) -> PublicEmergi
 
 def _emerging(ctx: AppContext, state: ViewState, res: int) -> PublicEmerging:
     from geo.grid import study_region  # noqa: PLC0415
-    from geo.stats import emerging_from_cube, few_months_warning  # noqa: PLC0415
+    from geo.stats import emerging_from_cube, few_months_warning, thin_cube_warning  # noqa: PLC0415
 
     pub = publication(ctx)
     block = block_of(ctx, state)
@@ -254,7 +254,10 @@ def _emerging(ctx: AppContext, state: ViewState, res: int) -> PublicEmerging:
             "this one: no trend to analyse, so no pattern is shown",
         )
     else:
-        warnings = few_months_warning(len(blocks), f"{words} published")
+        span = replace(state, month_from=blocks[0].first, month_to=blocks[-1].last).filters()
+        coverage = data_coverage(ctx, Audience.PUBLIC)
+        thin = coverage.thin_in([coverage.period(span, ctx.themes)])
+        warnings = few_months_warning(len(blocks), f"{words} published") + thin_cube_warning(thin)
     if len(blocks) < MIN_STEPS or region.n == 0:
         # One period has no trend: every hot spot would be called "persistent".
         return PublicEmerging(res, {}, steps, notes, warnings)

@@ -102,6 +102,7 @@ __all__ = [
     "share_at",
     "significance_words",
     "subset_sum_tails",
+    "thin_cube_warning",
     "thin_notes",
     "two_sided",
     "upper_tail_smaller",
@@ -144,6 +145,7 @@ __getattr__, __dir__ = exports(
             "emerging_from_cube",
             "emerging_hotspots",
             "few_months_warning",
+            "thin_cube_warning",
         ),
         "._mann_kendall": ("Trend", "mann_kendall"),
         "._change": (

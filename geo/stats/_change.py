@@ -45,7 +45,6 @@ from geo.store import (
     Store,
     ThinMonth,
     read_coverage,
-    source_name,
     untested_reason,
 )
 from geo.store.queries.areas import areas as loaded_areas
@@ -164,14 +163,11 @@ def thin_notes(thin: tuple[ThinMonth, ...]) -> tuple[str, ...]:
     Part 2 and the command line)."""
     if not thin:
         return ()
-    months = "; ".join(
-        f"{t.month:%B %Y} ({source_name(t.source)}: {t.records:,} records, {t.share:.0%} of "
-        f"its typical month's {t.typical:,.0f})"
-        for t in thin
-    )
+    months = "; ".join(t.text for t in thin)
     verb = "is" if len(thin) == 1 else "are"
     return (
-        f"changes are not tested: {months} {verb} far below a typical month, as months often "
+        f"changes are not tested: {months} {verb} far below its source's "
+        f"{'largest' if any(t.largest for t in thin) else 'typical'} month, as months often "
         "are when first published, so a change across it may be the data rather than crime",
     )
 
@@ -421,7 +417,8 @@ def _levels(filters: Filters) -> tuple[str, ...]:
 def _area_counts(store: Store, filters: Filters, themes: ThemeMap, level: str) -> pd.Series:
     """Incidents per area code, from where each incident was placed (never from hexagons).
 
-    The county counts every incident matching the filters, unmapped ones included."""
+    The county counts every incident matching the filters placed in a district (an
+    unmapped incident is in no area: tests/integration/test_change_real.py counts them)."""
     return pd.Series(area_counts(store, filters, themes, level), dtype=np.int64)
 
 

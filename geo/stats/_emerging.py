@@ -30,7 +30,7 @@ notes, so on the map, in exports and on the command line's standard error).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 import numpy as np
@@ -41,7 +41,7 @@ from geo.grid import StudyRegion, cells_to_str, cube_months, monthly_cube, study
 from geo.stats import _gistar as gistar
 from geo.stats._mann_kendall import mann_kendall
 from geo.stats._spacetime import check_steps_back, cube_gi
-from geo.store import Store
+from geo.store import Store, ThinMonth, read_coverage, source_name
 from geo.themes import ThemeMap
 
 PATTERNS = (
@@ -134,7 +134,9 @@ def emerging_hotspots(
         steps_back=steps_back,
         test=test,
     )
-    warnings = few_months_warning(len(months))
+    warnings = few_months_warning(len(months)) + thin_cube_warning(
+        _thin_in_cube(store, filters, themes, months)
+    )
     return EmergingResult(
         cells=frame,
         months=tuple(months),
@@ -149,6 +151,35 @@ def emerging_hotspots(
         test=test,
         notes=region.notes + notes + warnings,
         warnings=warnings,
+    )
+
+
+def _thin_in_cube(
+    store: Store, filters: Filters, themes: ThemeMap, months: list[date]
+) -> tuple[ThinMonth, ...]:
+    if not months:
+        return ()
+    coverage = read_coverage(store)
+    span = replace(filters, month_from=months[0], month_to=months[-1])
+    return coverage.thin_in([coverage.period(span, themes)])
+
+
+def thin_cube_warning(thin: tuple[ThinMonth, ...]) -> tuple[str, ...]:
+    """The warning for a cube holding thin months (geo/store/_coverage.py): a month short of
+    records reads colder everywhere, so the patterns that rest on a cold step may be the
+    data rather than crime."""
+    if not thin:
+        return ()
+    ordered = sorted({(t.month, t.source) for t in thin})
+    names = [f"{m:%B %Y} ({source_name(s)})" for m, s in ordered]
+    months = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+    verb = "is a thin month" if len(names) == 1 else "are thin months"
+    it = "it" if len(names) == 1 else "them"
+    return (
+        f"{months} {verb} (far fewer records than the source's reference month, as months "
+        f"often are when first published): every hexagon reads colder in {it} than it was, "
+        "so cold spots, new, consecutive and sporadic cold spots and diminishing hot spots "
+        f"that rest on {it} may be the data rather than crime",
     )
 
 

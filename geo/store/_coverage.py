@@ -23,12 +23,17 @@ that no figure reads a gap as 0 and no period with gaps is compared as if it wer
 * Its *days with data* are the days of the months for which some covering source has data:
   a rate per day over those days compares a partial period with another like with like.
 * A month of a source is **thin** when it holds under :data:`THIN_SHARE` of the records of
-  the source's median month (every category), the source having at least
-  :data:`THIN_MIN_MONTHS` months and a median month of at least :data:`THIN_MIN_RECORDS`
-  records. police.uk months are often incomplete when first published (forces add late
-  records later): the shared Kent months hold 19,385, 13,815 and 8,418 records, and a fall
-  into December read as a significant fall in crime. A thin month still has data (it is
-  not a gap); the views say it is thin wherever they count or compare it.
+  the source's *reference month* (every category): its median month once it has
+  :data:`THIN_MEDIAN_MONTHS` months loaded, its largest month before that, the source
+  having at least :data:`THIN_MIN_MONTHS` months and a reference month of at least
+  :data:`THIN_MIN_RECORDS` records. police.uk months are often incomplete when first
+  published (forces add late records later): the shared Kent months hold 19,385, 13,815
+  and 8,418 records, and a fall into December read as a significant fall in crime. With
+  three months the median is November itself, 71% of October, and November's fall was
+  read as significant too (every crime type falling but anti-social behaviour: missing
+  records, not less crime); so with few months the largest is the reference. A thin month
+  still has data (it is not a gap); the views say it is thin wherever they count or compare
+  it, and a change across it is not tested.
 """
 
 from __future__ import annotations
@@ -210,20 +215,37 @@ def source_name(source: str) -> str:
 THIN_SHARE = 0.75
 THIN_MIN_MONTHS = 3
 THIN_MIN_RECORDS = 200
+THIN_MEDIAN_MONTHS = 6  # from this many months loaded the reference is the median month
 
 
 @dataclass(frozen=True)
 class ThinMonth:
-    """A month of a source holding far fewer records than its typical (median) month."""
+    """A month of a source holding far fewer records than its reference month (its median
+    month, or its largest while it has few months loaded)."""
 
     source: str
     month: date
     records: int
-    typical: float  # the source's median month
+    typical: float  # the records of the source's reference month
+    largest: bool = False  # the reference is the largest month (few months loaded)
 
     @property
     def share(self) -> float:
         return self.records / self.typical
+
+    @property
+    def reference(self) -> str:
+        """The reference month in words: "typical month" or "largest month"."""
+        return "largest month" if self.largest else "typical month"
+
+    @property
+    def text(self) -> str:
+        """ "December 2018 (police.uk: 8,418 records, 43% of its largest month's 19,385)"
+        (exact figures: Part 2 and the command line)."""
+        return (
+            f"{self.month:%B %Y} ({source_name(self.source)}: {self.records:,} records, "
+            f"{self.share:.0%} of its {self.reference}'s {self.typical:,.0f})"
+        )
 
 
 def untested_reason(thin: tuple[ThinMonth, ...]) -> str:
@@ -251,11 +273,13 @@ class Coverage:
             counts = self.volumes.get(source, {})
             if len(counts) < THIN_MIN_MONTHS:
                 continue
-            typical = float(statistics.median(counts.values()))
+            largest = len(counts) < THIN_MEDIAN_MONTHS
+            values = counts.values()
+            typical = float(max(values) if largest else statistics.median(values))
             if typical < THIN_MIN_RECORDS:
                 continue
             out += [
-                ThinMonth(source, m, n, typical)
+                ThinMonth(source, m, n, typical, largest)
                 for m, n in counts.items()
                 if n < THIN_SHARE * typical
                 and (first is None or m >= first)

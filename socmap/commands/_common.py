@@ -117,10 +117,12 @@ def require_data(
     allow_empty: bool,
     name: str = "",
     coverage: Coverage | None = None,
+    warn_thin: bool = True,
 ) -> PeriodCoverage:
     """The coverage of ``filters``: with no data loaded for them, exit 4 (``NoDataError``)
     with one line naming the months that are loaded, or with ``allow_empty`` a note; a
-    partial period, or a theme no source can report, is a warning on standard error.
+    partial period, a thin month in it (``warn_thin``: a statistic that says so itself
+    passes False), or a theme no source can report, is a warning on standard error.
     ``name``: what the period is ("the previous period")."""
     coverage = coverage or read_coverage(store)
     cov = coverage.period(filters, themes)
@@ -132,6 +134,15 @@ def require_data(
         return cov
     if cov.partial:
         print(f"socmap: warning: {cov.message()}", file=sys.stderr)
+    thin = coverage.thin_in([cov]) if warn_thin else ()
+    if thin:
+        months = "; ".join(t.text for t in thin)
+        print(
+            f"socmap: warning: thin {'month' if len(thin) == 1 else 'months'}: {months}. "
+            "Months are often incomplete when first published: a count for such a month may "
+            "be low because records are missing, not because there was less crime",
+            file=sys.stderr,
+        )
     for theme in cov.uncovered:
         print(
             f"socmap: warning: no data for {themes.theme(theme).label.lower()}: no loaded "

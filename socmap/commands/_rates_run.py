@@ -72,6 +72,8 @@ def run_rates(args: argparse.Namespace, settings: Settings) -> int:
         smooth=args.smooth, alpha=args.alpha, coverage=cov,
     )  # fmt: skip
     frame = table.frame.assign(population_year=f"mid-{table.population_year}", ages=table.ages)
+    # "complete" means no month is missing, not that every month is whole: say so.
+    thin = ", with thin months (see the warning)" if read_coverage(store).thin_in([cov]) else ""
     columns = ["code", "name", "count", "population", "population_year", "ages", "rate",
                "rate_low", "rate_high", "annual_rate", "expected", "rr", "rr_low", "rr_high",
                "p", "q", "significance", "interval_excludes_1"]  # fmt: skip
@@ -80,7 +82,7 @@ def run_rates(args: argparse.Namespace, settings: Settings) -> int:
     head = [
         f"rates per {PER:,} {table.population_label} ({table.population_source}); "
         f"{args.level} populations: {table.apportionment}",
-        f"period {table.period_label} ({table.days} days with data, {table.status}); "
+        f"period {table.period_label} ({table.days} days with data, {table.status}{thin}); "
         f"Kent and Medway: {table.reference_count:,} incidents, {table.reference_rate:.3f} per "
         f"{PER:,} ({table.reference_population:,.0f} residents)",
         "relative risk = incidents / (Kent and Medway's rate x residents), exact 95% interval; "

@@ -106,7 +106,9 @@ def run_change(args: argparse.Namespace, settings: Settings) -> int:
         filters = filters.with_period(month, month)
     key = ["cell_hex"] if args.by == "cell" else ["level", "code", "name"]
     columns = [*key, *STAT_COLUMNS]
-    now = require_data(store, filters, themes, allow_empty=args.allow_empty, coverage=coverage)
+    now = require_data(
+        store, filters, themes, allow_empty=args.allow_empty, coverage=coverage, warn_thin=False
+    )  # the change's own notes name its thin months
     if now.empty or filters.month_from is None:
         return write_empty(args, filters, columns, {"cell_hex": "cell"}, now)
     before = require_data(
@@ -116,12 +118,15 @@ def run_change(args: argparse.Namespace, settings: Settings) -> int:
         allow_empty=args.allow_empty,
         name="the previous period",
         coverage=coverage,
+        warn_thin=False,
     )
     if before.empty:
         return write_empty(args, filters, columns, {"cell_hex": "cell"}, before)
     result = compare_periods(store, filters, args.res, themes, alpha=args.alpha, coverage=coverage)
     print_notes(result.notes)
     frame = result.cells if args.by == "cell" else result.areas
+    if result.thin:  # not tested: neither significant nor "not significant" (empty, null)
+        frame = frame.assign(significant=None)
     if args.format == "json":
         write_json(
             {

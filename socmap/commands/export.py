@@ -223,7 +223,9 @@ def _view(args: argparse.Namespace, settings: Settings):
     state = ViewState(
         district=args.district,
         division=args.division,
-        themes=tuple(args.theme) or None,
+        # As `socmap hexes`: a --category alone is what is counted; the default (every
+        # theme, as the dashboard opens) only when neither a theme nor a category is named.
+        themes=tuple(args.theme) or (() if args.category else None),
         categories=tuple(args.category),
         sources=tuple(args.source),
         month_from=parse_month(args.month_from) if args.month_from else None,

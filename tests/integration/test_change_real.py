@@ -1,8 +1,12 @@
 """Change per day on the real police.uk months: November 2018 (30 days) against October
 (31 days), checked against scipy.stats.binomtest directly in every place change is shown:
 ``socmap change``, the dashboard's change map and side panel, the exports' area rows and the
-briefing pack, for Part 2 (exact) and for Part 1 with one-month public blocks. (December is
-a thin month, so a change into it is not tested: tests/integration/test_thin_months_real.py.)"""
+briefing pack, for Part 2 (exact) and for Part 1 with one-month public blocks.
+
+November and December are thin months (with three months loaded, under three quarters of
+October's records), so the product shows no test across them
+(tests/integration/test_thin_months_real.py); here the thin rule is switched off, to check
+the arithmetic of the test wherever it is made on the real months."""
 
 from __future__ import annotations
 
@@ -22,10 +26,19 @@ from dashboard.views.map_view import map_model
 from dashboard.views.measures import p_text
 from dashboard.views.panel_view import panel_model
 from geo.disclosure import Audience
-from geo.store import Store
+from geo.store import Store, _coverage
 from socmap.cli import main
 
 pytestmark = pytest.mark.shared_data
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _no_thin_months():
+    """No month is thin here: the test is made, and its arithmetic checked."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(_coverage, "THIN_SHARE", 0.0)
+        yield
+
 
 NOW, BEFORE = date(2018, 11, 1), date(2018, 10, 1)
 P0 = 30 / 61  # November's share of the 61 days under no change in the rate per day

@@ -10,6 +10,8 @@ import pytest
 
 from dashboard.export import Renderer, export_map
 from dashboard.export._basemap_print import attribution_lines
+from dashboard.export._print_figure import Frame, print_figure
+from dashboard.export._svg_layer import split_at
 from dashboard.state import ViewState
 from dashboard.views.context import AppContext
 from dashboard.views.map_view import map_model
@@ -18,6 +20,7 @@ from geo.settings import Settings
 from geo.store import Store
 from tests.support.browser import artifacts
 from tests.support.export_check import pdf_text, rendered_pages
+from tests.support.layers import layer_difference
 
 pytestmark = pytest.mark.shared_data
 
@@ -78,3 +81,16 @@ def test_an_export_without_context_data_has_no_basemap(dashboard_store, renderer
     )
     text = " ".join(pdf_text(out.data).split())
     assert "OpenStreetMap" not in text and "Network Rail" not in text
+
+
+@pytest.mark.parametrize("view", ["county", "medway"])
+def test_the_basemap_layer_draws_as_plotly_draws_it(context_settings, renderer, view):
+    """The basemap's fills and lines (railways dashed) are in the bottom layer written in
+    Python (dashboard/export/_svg_layer.py): the picture equals plotly.js's drawing of the
+    whole figure, pixel for pixel within anti-aliasing."""
+    ctx = AppContext.create(Store(context_settings.db_path), context_settings, Audience.PUBLIC)
+    model = map_model(ctx, ViewState.from_query(VIEWS[view]), Audience.PUBLIC)
+    figure = print_figure(model, Frame(700, 500))
+    dashed = [t for t in figure.data if t.mode == "lines" and t.line.dash == "dash"]
+    assert dashed and figure.data.index(dashed[0]) < split_at(figure)  # in the bottom layer
+    assert layer_difference(renderer, figure, Frame(700, 500)) < 0.002

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import getpass
 
+import duckdb
 import geopandas as gpd
 import pytest
 
@@ -130,3 +131,23 @@ def test_a_public_export_says_which_published_period_it_shows(db, tmp_path, caps
     exact = ["--db", str(db), "export", "map", *PERIOD_ARGS, "--out", str(tmp_path / "q.pdf")]
     assert main(exact) == 0
     assert "snapped" not in capsys.readouterr().err  # a whole published quarter as asked
+
+
+def test_a_category_alone_is_what_an_export_counts(db, tmp_path, capsys):
+    """`socmap export data --category Burglary` counts burglaries (as `socmap hexes` does),
+    not burglaries added to every theme (the dashboard's default view)."""
+    import csv
+    import io
+
+    out = tmp_path / "b.csv"
+    args = ["--db", str(db), "export", "data", *PERIOD_ARGS, "--audience", "restricted"]
+    assert main([*args, "--category", "Burglary", "--format", "csv", "--out", str(out)]) == 0
+    rows = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8-sig"))))
+    county = next(r for r in rows if r["layer"] == "area" and r["level"] == "county")
+    with duckdb.connect(str(db), read_only=True) as con:  # a direct count, no socmap query
+        (counted,) = con.execute(
+            "SELECT count(*) FROM incidents WHERE category = 'Burglary' AND district IS NOT "
+            "NULL AND month BETWEEN ? AND ?",
+            [f"{PERIOD[0]}-01", f"{PERIOD[1]}-01"],
+        ).fetchone()
+    assert int(county["count"]) == counted > 0

@@ -13,6 +13,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import kaleido
+import numpy as np
 import plotly
 import plotly.graph_objects as go
 import pytest
@@ -22,6 +23,7 @@ from dashboard.browser import PLOTLY_JS, RenderError
 from dashboard.export import Renderer, export_map
 from dashboard.export._print_figure import LEADER_COLOUR, Frame, nice_length, print_figure
 from dashboard.export._sheet import document
+from dashboard.export._svg_layer import layered_map, split_at
 from dashboard.state import ViewState
 from dashboard.views.context import AppContext
 from dashboard.views.map_view import map_model
@@ -31,6 +33,7 @@ from geo.settings import Settings
 from geo.store import Store
 from tests.support.export_check import pdf_export_record, pdf_info, pdf_text, rendered_pages
 from tests.support.export_store import DIST_A, PERIOD, fill_export_store
+from tests.support.layers import layer_difference
 
 VIEW = ViewState.from_query(f"?from={PERIOD[0]}&to={PERIOD[1]}")
 
@@ -124,7 +127,7 @@ def test_the_drawn_map_shows_every_class_in_its_legend_colour(settings, renderer
     ctx = _ctx(settings, audience)
     model = map_model(ctx, VIEW, audience)
     frame = Frame(600, 400)
-    svg = renderer.svg(print_figure(model, frame), frame.width, frame.height)
+    svg = layered_map(print_figure(model, frame), frame.width, frame.height, renderer.svg)
     png = renderer.png(document("map", svg, _Paper()), frame.width, frame.height, 2)
     with Image.open(io.BytesIO(png)) as image:
         colours = Counter(image.convert("RGB").get_flattened_data())
@@ -139,6 +142,34 @@ def test_the_drawn_map_shows_every_class_in_its_legend_colour(settings, renderer
 class _Paper:
     width_mm = 600 / 96 * 25.4
     height_mm = 400 / 96 * 25.4
+
+
+@pytest.mark.parametrize("audience", list(Audience))
+@pytest.mark.parametrize("measure", ["count", "hotspots", "change", "emerging"])
+def test_the_layered_map_draws_as_plotly_draws_the_whole_figure(
+    settings, renderer, audience, measure
+):
+    """The bottom layer is written in Python (dashboard/export/_svg_layer.py): its fills,
+    strokes and hatch patterns must look as plotly.js's own (the withheld hatch in public,
+    the emerging patterns), and the top layer must sit exactly over it."""
+    model = map_model(_ctx(settings, audience), replace(VIEW, measure=measure), audience)
+    frame = Frame(600, 400)
+    figure = print_figure(model, frame)
+    assert split_at(figure) >= 1
+    assert layer_difference(renderer, figure, frame) < 0.002
+
+
+def test_the_pixel_check_sees_a_layer_out_of_place(settings, renderer):
+    """The check above fails when the bottom layer is shifted by two pixels."""
+    model = map_model(_ctx(settings, Audience.PUBLIC), VIEW, Audience.PUBLIC)
+    frame = Frame(600, 400)
+    figure = print_figure(model, frame)
+    shifted = go.Figure(figure)
+    x0, x1 = figure.layout.xaxis.range
+    nudge = 2 * (x1 - x0) / frame.width
+    for trace in shifted.data[: split_at(figure)]:
+        trace.x = np.asarray(trace.x, dtype=float) + nudge
+    assert layer_difference(renderer, figure, frame, layered=shifted) > 0.002
 
 
 def test_scale_bar_lengths_are_round_numbers():

@@ -49,6 +49,9 @@ def _pack(settings, renderer, audience):
     ctx = AppContext.create(Store(settings.db_path), settings, audience)
     export = export_briefing(ctx, VIEW, audience, renderer=renderer, user="t", client="t")
     assert renderer.unfitted == 0  # every map page fits (tests/integration/test_sheet_fit.py)
+    # No earlier quarter is loaded, so no change column, and no sentence about one.
+    assert "Changes are not tested" not in pdf_text(export.data)
+    assert "A change in bold" not in pdf_text(export.data)
     brief = briefing_model(ctx, VIEW, audience)
     info = new_info(
         ctx, brief.state, audience, kind="briefing", fmt="pdf", title="t", user="t", client="t"

@@ -133,6 +133,10 @@ def test_a_partial_period_is_drawn_as_partial(ctx, division, audience, level, me
         # The period before (July to September 2024) has no data: nothing is compared.
         assert {f.klass for f in model.features} == {"no_data"}
         assert all(f.label == "no earlier data" for f in model.features)
+        # ... and the map says so: this period has incidents, so never "no incidents".
+        assert model.empty_message.startswith("No earlier data to compare with")
+    else:
+        assert model.empty_message is None or "No incidents" not in model.empty_message
 
 
 def _per_day_checked(model, days: tuple[int, int]) -> int:
@@ -162,7 +166,7 @@ def test_change_with_a_partial_period_is_per_day_over_the_days_with_data(ctx, di
     """Part 2 and Part 1: Q4 2024/25 (90 days) against the partial Q3 (November and
     December, 61 days). Part 2's December 2018 to January 2019 has data for December only
     (31 days) against October and November (61 days), but December is a thin month (8,418
-    police.uk records against a typical 13,815): shown per day, not tested."""
+    police.uk records against October's 19,385): shown per day, not tested."""
     restricted = ViewState(
         themes=("county_lines",), month_from=date(2025, 1, 1), month_to=date(2025, 3, 1)
     )
@@ -175,7 +179,7 @@ def test_change_with_a_partial_period_is_per_day_over_the_days_with_data(ctx, di
                       Audience.RESTRICTED)  # fmt: skip
     assert any("31 days with data against 61" in n.text for n in model.notes)
     per_day = [f for f in model.features if re.search(r"in 31 days; previous: [^0]", f.hover)]
-    assert per_day and all("not tested (a thin month)" in f.hover for f in per_day)
+    assert per_day and all("not tested (thin months)" in f.hover for f in per_day)
     assert not {f.klass for f in model.features} & {"up_sig", "down_sig", "up", "down"}
     public = ViewState(themes=("knife_crime",), month_from=date(2025, 1, 1), res=6)
     model = map_model(ctx, _at(replace(public, measure="change"), level, division),
@@ -240,7 +244,8 @@ def test_the_monthly_trend_has_gaps_where_no_data_is_loaded(ctx):
     panel = panel_model(ctx, state, Audience.RESTRICTED)
     knife = panel.trend["Knife crime"]
     assert knife[2:] == [None, None] and all(v and v > 0 for v in knife[:2])
-    assert panel.trend_status["Knife crime"] == ["complete", "complete", "empty", "empty"]
+    # November and December hold data, but are thin (drawn apart, as "thin"): not gaps.
+    assert panel.trend_status["Knife crime"] == ["thin", "thin", "empty", "empty"]
     assert panel.trend["Modern slavery (no data)"] == [None] * 4
     assert panel.status == "partial"
     assert panel.period.endswith("(partial: data for 2 of 4 months)")

@@ -6,8 +6,8 @@ themes, the thin month, two proxies, the incident outside every boundary, the bo
 and its side ran over the footer: the grid's note printed on top of the change note. The
 browser now fits each sheet before printing (``dashboard.browser._FIT_SHEETS``); this checks
 the whole class, every measure, both audiences, both papers, the county and a district, and
-reads the printed PDF for text drawn over other text. With the fitting switched off the
-December sheet overlaps again (so the check can fail)."""
+reads the printed PDF for text drawn over other text. With the fitting switched off a sheet
+with too much beside the map overlaps again (so the check can fail)."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from dataclasses import replace
 import pytest
 
 from dashboard import browser
-from dashboard.export import Renderer, export_map
+from dashboard.export import Renderer, _map_export, export_map
 from dashboard.state import ViewState
 from dashboard.views.context import AppContext
 from geo.disclosure import Audience
@@ -98,7 +98,22 @@ def test_every_sheet_fits_its_page(settings, renderer, paper):
     assert not wrong, wrong[:5]
 
 
-def test_without_the_fitting_the_december_sheet_overlaps(settings, renderer, monkeypatch):
+def test_a_side_too_full_is_fitted_and_without_the_fitting_overlaps(
+    settings, renderer, monkeypatch
+):
+    """The fitting itself: the December sheet with its longest caveat said twice needs more
+    room than the side has. Fitted, nothing overlaps and nothing is left over; with the
+    fitting switched off, the side runs over the footer."""
+    real = _map_export.map_model
+
+    def crowded(*args, **kwargs):
+        model = real(*args, **kwargs)
+        longest = max((n for n in model.notes if n.warn), key=lambda n: len(n.text))
+        return replace(model, notes=(*model.notes, longest))
+
+    monkeypatch.setattr(_map_export, "map_model", crowded)
+    pdf = _sheet(settings, renderer, DECEMBER, Audience.RESTRICTED)
+    assert renderer.unfitted == 0 and not _overlaps(pdf)
     monkeypatch.setattr(browser, "_FIT_SHEETS", "() => 0")
     pdf = _sheet(settings, renderer, DECEMBER, Audience.RESTRICTED)
-    assert any("North" in o for o in _overlaps(pdf))  # the grid's note over the change note
+    assert _overlaps(pdf)

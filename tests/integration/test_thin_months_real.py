@@ -1,13 +1,13 @@
-"""Thin months on the real Kent data: December 2018 holds 8,418 police.uk records against a
-typical (median) month's 13,815, and a reviewer read the fall into it as a significant fall
-in crime. Every view that counts or compares December says so; one that does not, does not.
+"""Thin months on the real Kent data: December 2018 holds 8,418 police.uk records and
+November 13,815 against October's 19,385 (with three months loaded the largest month is the
+reference), and reviewers read the falls into them as significant falls in crime. Every
+view that counts or compares November or December says so; one that does not, does not.
 The figures in the Part 2 note are checked against a direct count of the store's rows."""
 
 from __future__ import annotations
 
 import json
 import re
-import statistics
 
 import duckdb
 import pytest
@@ -22,7 +22,7 @@ from dashboard.views.context import AppContext
 from dashboard.views.map_view import map_model
 from dashboard.views.panel_view import panel_model
 from geo.disclosure import Audience
-from geo.store import Store
+from geo.store import Store, _coverage
 from socmap.cli import main
 
 pytestmark = pytest.mark.shared_data
@@ -51,12 +51,14 @@ def test_part_2_names_december_with_the_stores_own_figures(settings):
                 "WHERE source = 'police-uk' GROUP BY 1"
             ).fetchall()
         )
-    typical = statistics.median(by_month.values())
+    assert len(by_month) < 6  # few months: the largest is the reference, not the median
+    largest = max(by_month.values())
     (note,) = _map_notes(settings, Audience.RESTRICTED, "?from=2018-10&to=2018-12")
-    december = by_month["2018-12"]
-    assert f"December 2018 (police.uk: {december:,} records" in note
-    assert f"{december / typical:.0%} of its typical month's {typical:,.0f}" in note
-    assert [m for m, n in by_month.items() if n < 0.75 * typical] == ["2018-12"]
+    for month, name in (("2018-11", "November"), ("2018-12", "December")):
+        n = by_month[month]
+        assert f"{name} 2018 (police.uk: {n:,} records" in note
+        assert f"{n / largest:.0%} of its largest month's {largest:,.0f}" in note
+    assert sorted(m for m, n in by_month.items() if n < 0.75 * largest) == ["2018-11", "2018-12"]
 
 
 @pytest.mark.parametrize(
@@ -64,8 +66,9 @@ def test_part_2_names_december_with_the_stores_own_figures(settings):
     [
         ("?from=2018-10&to=2018-12", True),
         ("?from=2018-11&to=2018-12&m=change", True),  # December in the period
-        ("?from=2018-10&to=2018-11", False),  # neither it nor a comparison with it
-        ("?from=2018-10&to=2018-10", False),
+        ("?from=2018-10&to=2018-11", True),  # November in the period
+        ("?from=2018-10&to=2018-10", False),  # October alone, compared with nothing
+        ("?from=2018-10&to=2018-10&m=change", False),
     ],
 )
 def test_part_2_warns_wherever_december_is_counted_or_compared(settings, query, warned):
@@ -82,11 +85,10 @@ def test_the_public_is_told_without_a_figure(settings):
 
 
 def test_the_panel_warns_for_its_comparison_with_the_period_before(settings):
-    """The Part 2 panel sets each theme beside the period before: a period ending in
-    November is compared with one holding no December, so no warning; the months after
-    it, with December, carry one."""
+    """The Part 2 panel sets each theme beside the period before: October, set beside a
+    September with no data, has no warning; December, set beside November, has one."""
     ctx = AppContext.create(Store(settings.db_path), settings, Audience.RESTRICTED)
-    for query, warned in (("?from=2018-10&to=2018-11", False), ("?from=2018-12&to=2018-12", True)):
+    for query, warned in (("?from=2018-10&to=2018-10", False), ("?from=2018-12&to=2018-12", True)):
         panel = panel_model(ctx, ViewState.from_query(query), Audience.RESTRICTED)
         assert bool(_thin(panel.notes)) is warned, query
 
@@ -103,7 +105,7 @@ def renderer():
 def test_a_change_into_december_is_shown_untested_everywhere(settings, renderer, capsys):
     """The reviewer's "down 40% per day, significant": the map, the panel, the export's
     area rows, the briefing pack and ``socmap change`` now give the size and direction of
-    the fall into December with no test, and say why; November against October is tested."""
+    the fall into December with no test, and say why; November against October too."""
 
     ctx = AppContext.create(Store(settings.db_path), settings, Audience.RESTRICTED)
     state = ViewState.from_query(DECEMBER_CHANGE)
@@ -113,22 +115,39 @@ def test_a_change_into_december_is_shown_untested_everywhere(settings, renderer,
     assert "Down (not tested: thin month)" in [c.label for c in model.legend]
     november = map_model(ctx, ViewState.from_query("?from=2018-11&to=2018-11&m=change"),
                          Audience.RESTRICTED)  # fmt: skip
-    assert {"down_sig", "up_sig"} & {f.klass for f in november.features}
+    assert not {"down_sig", "up_sig", "up", "down"} & {f.klass for f in november.features}
     themes = panel_model(ctx, state, Audience.RESTRICTED).themes
     knife = next(r for r in themes if r.label == "Knife crime")
-    assert "per day, not tested (a thin month)" in knife.change and not knife.significant
+    assert "per day, not tested (thin months)" in knife.change and not knife.significant
     rows = area_rows(ctx, state, Audience.RESTRICTED)
     assert rows[0].level == "county" and rows[0].change.p is None
-    assert re.fullmatch(r"down \d+% per day, not tested \(a thin month\)", rows[0].change.label)
+    assert re.fullmatch(r"down \d+% per day, not tested \(thin months\)", rows[0].change.label)
     brief = briefing_model(ctx, state, Audience.RESTRICTED)
     info = new_info(ctx, brief.state, Audience.RESTRICTED, kind="briefing", fmt="pdf",
                     title="t", user="t", client="t")  # fmt: skip
     html = briefing_html(ctx, brief, info, renderer)
-    assert "Changes are not tested for significance: the periods compared include a thin" in html
-    assert "Change (not tested: a thin month)" in html and "A change in bold is" not in html
+    assert "Changes are not tested for significance: the periods compared include thin" in html
+    assert "Change (not tested: thin months)" in html and "A change in bold is" not in html
     code = main(["--db", str(settings.db_path), "change", "--res", "7", "--from", "2018-12",
                  "--to", "2018-12", "--format", "json"])  # fmt: skip
     out = json.loads(capsys.readouterr().out)
-    assert code == 0 and out["untested"] == "a thin month"
-    assert not any(r["significant"] for r in out["rows"])
+    assert code == 0 and out["untested"] == "thin months"
+    assert all(r["significant"] is None for r in out["rows"])  # untested, not "no"
     assert any("December 2018 (police.uk: 8,418 records" in n for n in out["notes"])
+
+
+def test_emerging_patterns_warn_of_the_thin_months_they_rest_on(settings, capsys, monkeypatch):
+    """A month short of records reads colder in every hexagon: the emerging analysis (the
+    command and the Part 2 map) says which months, and that cold patterns may be the data;
+    with no thin month it says nothing of the kind."""
+    said = "November 2018 (police.uk) and December 2018 (police.uk) are thin months"
+    argv = ["--db", str(settings.db_path), "emerging", "--res", "7", "--format", "json"]
+    assert main(argv) == 0
+    warnings = json.loads(capsys.readouterr().out)["warnings"]
+    assert any(w.startswith(said) and "cold spots" in w for w in warnings)
+    ctx = AppContext.create(Store(settings.db_path), settings, Audience.RESTRICTED)
+    model = map_model(ctx, ViewState.from_query("?m=emerging"), Audience.RESTRICTED)
+    assert any(said in n.text for n in model.notes if n.warn)
+    monkeypatch.setattr(_coverage, "THIN_SHARE", 0.0)  # no month thin: no such warning
+    assert main(argv) == 0
+    assert not any("thin month" in w for w in json.loads(capsys.readouterr().out)["warnings"])

@@ -29,12 +29,28 @@ def _coverage(volumes: dict[str, dict[date, int]]) -> Coverage:
     )
 
 
-def test_the_kent_months_make_december_thin():
+def test_the_kent_months_make_november_and_december_thin():
+    """Three months: the reference is the largest (October), since the median (November)
+    is itself short of records; November is 71% of October, December 43%."""
     cov = _coverage({"police-uk": {OCT: 19_385, NOV: 13_815, DEC: 8_418}})
-    (thin,) = cov.thin_months(["police-uk"], None, None)
-    assert (thin.month, thin.records, thin.typical) == (DEC, 8_418, 13_815)
-    assert round(thin.share, 3) == 0.609
-    assert cov.thin_months(["police-uk"], OCT, NOV) == ()  # outside the period asked
+    nov, dec = cov.thin_months(["police-uk"], None, None)
+    assert (dec.month, dec.records, dec.typical, dec.largest) == (DEC, 8_418, 19_385, True)
+    assert (nov.month, round(nov.share, 3), nov.reference) == (NOV, 0.713, "largest month")
+    assert cov.thin_months(["police-uk"], OCT, OCT) == ()  # outside the period asked
+
+
+def test_from_six_months_the_median_is_the_reference():
+    months = [date(2024, m, 1) for m in range(1, 7)]
+    volumes = dict(zip(months, [10_000, 14_000, 10_000, 10_000, 10_000, 7_000], strict=True))
+    (thin,) = _coverage({"p": volumes}).thin_months(["p"], None, None)
+    assert (thin.month, thin.typical, thin.reference) == (months[5], 10_000, "typical month")
+    five = dict(list(volumes.items())[1:])  # five months: the largest, 14,000, is the reference
+    assert [t.month for t in _coverage({"p": five}).thin_months(["p"], None, None)] == [
+        months[2],
+        months[3],
+        months[4],
+        months[5],
+    ]
 
 
 def test_a_spike_does_not_make_its_neighbours_thin():
@@ -65,15 +81,16 @@ def test_only_the_sources_asked_are_judged():
     st.lists(st.integers(min_value=200, max_value=50_000), min_size=3, max_size=24),
     st.floats(min_value=0.0, max_value=0.74),
 )
-def test_a_month_cut_below_three_quarters_of_the_median_is_found(values, cut):
+def test_a_month_below_three_quarters_of_the_reference_is_found(values, cut):
     months = [date(2020 + i // 12, i % 12 + 1, 1) for i in range(len(values))]
     volumes = dict(zip(months, values, strict=True))
     found = {t.month for t in _coverage({"p": volumes}).thin_months(["p"], None, None)}
     ordered = sorted(values)
     mid = len(ordered) // 2
     median = ordered[mid] if len(ordered) % 2 else (ordered[mid - 1] + ordered[mid]) / 2
+    reference = max(values) if len(values) < 6 else median
     # Independent of the code's loop: the rule, read straight.
-    assert found == {m for m, n in volumes.items() if n < 0.75 * median}
+    assert found == {m for m, n in volumes.items() if n < 0.75 * reference}
 
 
 def test_a_stores_volumes_count_every_row_and_leave_out_what_is_hidden(tmp_path):

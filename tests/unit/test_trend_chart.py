@@ -55,3 +55,23 @@ def test_a_theme_with_some_points_is_not_called_empty():
 def test_without_status_an_empty_series_is_no_data():
     _, notes = _chart({"Knife crime": [None, None, None]}, None)
     assert notes == {"x": NO_DATA_TEXT}
+
+
+def test_thin_and_partial_points_are_drawn_apart_each_with_its_own_mark():
+    """A point holding a thin month is a hollow diamond named "thin", a partial one a
+    hollow circle; lines touching either are dashed, and only complete points are joined
+    by the solid line (so no solid fall runs into a month short of records)."""
+    from dashboard.figures.trend import PARTIAL_NAME, THIN_NAME, series_traces
+
+    x = ["Oct", "Nov", "Dec", "Jan"]
+    traces = series_traces(
+        x, [113, 70, 63, 50], ["complete", "thin", "thin", "partial"], name="k", colour="#000"
+    )
+    solid, dashed, *marks = traces
+    assert solid["y"] == [113, None, None, None]
+    assert dashed["line"]["dash"] == "dash" and dashed["x"].count(None) == 3
+    by_name = {m["name"]: m for m in marks}
+    assert by_name[THIN_NAME]["marker"]["symbol"] == "diamond-open"
+    assert by_name[THIN_NAME]["x"] == ["Nov", "Dec"]
+    assert by_name[PARTIAL_NAME]["marker"]["symbol"] == "circle-open"
+    assert by_name[PARTIAL_NAME]["x"] == ["Jan"]

@@ -238,7 +238,8 @@ AREA_LEVELS = ("county", "district", "division")
 def area_counts(store: Store, filters: Filters, themes: ThemeMap, level: str) -> dict[str, int]:
     """Incidents of ``filters`` per area code at ``level``, from where each incident was
     placed (never from hexagons). The county (code "county") counts every incident matching
-    the filters, unmapped ones included; areas with none are absent."""
+    the filters that was placed in a district (as the districts together do: an unmapped
+    incident is in no area); areas with none are absent."""
     check_choice("level", level, AREA_LEVELS)
     where, params = _where(store, filters, themes)
     rel, _, count = _counted(dialect(store), _ANY_RES)
