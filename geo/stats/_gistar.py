@@ -23,7 +23,7 @@ The classes come from the exact p-value of the same randomisation (:func:`gi_sta
 from __future__ import annotations
 
 import numpy as np
-from scipy import stats
+from scipy import special
 
 from geo.errors import ValidationError
 from geo.grid import StudyRegion
@@ -87,7 +87,7 @@ def gi_star_z(
     with np.errstate(divide="ignore", invalid="ignore"):
         z = (lag - card * mean) / (s * np.sqrt(spread))
     z = np.where((s > 0) & (spread > 0), z, np.nan)
-    return z, 2.0 * stats.norm.sf(np.abs(z))
+    return z, 2.0 * special.ndtr(-np.abs(z))  # scipy.stats.norm.sf, without its import
 
 
 def gi_star_exact(
@@ -131,8 +131,10 @@ def p_values(
 
 
 def benjamini_hochberg(p: np.ndarray) -> np.ndarray:
-    """Benjamini-Hochberg (1995) adjusted p-values (q-values), by
-    ``scipy.stats.false_discovery_control``; NaN stays NaN and is not counted as a test.
+    """Benjamini-Hochberg (1995) adjusted p-values (q-values), as
+    ``scipy.stats.false_discovery_control`` computes them (the same steps, so the same
+    floats; importing scipy.stats costs 0.4 s of a new process's export); NaN stays NaN and
+    is not counted as a test.
 
     A cell with ``q <= alpha`` is significant with the false discovery rate at ``alpha``.
     """
@@ -140,8 +142,19 @@ def benjamini_hochberg(p: np.ndarray) -> np.ndarray:
     q = np.full(p.shape, np.nan)
     valid = ~np.isnan(p)
     if valid.any():
-        q[valid] = stats.false_discovery_control(p[valid], method="bh")
+        q[valid] = _bh(p[valid])
     return q
+
+
+def _bh(ps: np.ndarray) -> np.ndarray:
+    """Each p times m over its rank, then the running minimum from the largest, at most 1."""
+    m = ps.size
+    order = np.argsort(ps)
+    adjusted = ps[order] * (m / np.arange(1, m + 1))
+    adjusted = np.minimum.accumulate(adjusted[::-1])[::-1]
+    out = np.empty(m)
+    out[order] = adjusted
+    return np.clip(out, 0, 1)
 
 
 def check_alpha(alpha: float) -> float:
