@@ -377,6 +377,12 @@ class Coverage:
                 "ranges": month_ranges(self.months[s]),
                 "categories": sorted(self.delivered.get(s, ())),
                 "themes": [t.key for t in themes.themes if s in self.theme_sources(t.key, themes)],
+                # Months with data but far fewer records than the source's reference month:
+                # likely incomplete (every view that counts or compares them says so).
+                "thin": [
+                    {"month": month_str(t.month), "text": t.text}
+                    for t in self.thin_months([s], None, None)
+                ],
             }
         by_theme = {}
         for t in themes.themes:

@@ -150,6 +150,8 @@ def _print_coverage(coverage: dict) -> None:
         themes = ", ".join(c["themes"]) or "none of the themes"
         print(f"  {source[:24]:24} {c['ranges']}")
         print(f"  {'':24} themes: {themes}")
+        for thin in c["thin"]:
+            print(f"  {'':24} thin month (likely incomplete): {thin['text']}")
     print("\ncoverage by theme (months with data from a source that can report it):")
     for c in coverage["themes"].values():
         if not c["sources"]:

@@ -34,7 +34,13 @@ def _lazy(module: str, name: str) -> Callable[[argparse.Namespace, Settings], in
 
 
 def _register_hotspots(sub: argparse._SubParsersAction) -> None:
-    hexes = sub.add_parser("hexes", help="incidents per H3 hexagon at a resolution")
+    hexes = sub.add_parser(
+        "hexes",
+        help="incidents per H3 hexagon at a resolution",
+        description="Each hexagon's count is the incidents whose point lies in it at that "
+        "resolution (never a finer cell's parent); unmapped incidents are in no hexagon. A "
+        "thin or partial month in the period is a warning on standard error.",
+    )
     add_res_argument(hexes)
     add_filter_arguments(hexes)
     add_format_argument(hexes, ("csv", "json"))
@@ -75,7 +81,12 @@ def _register_hotspots(sub: argparse._SubParsersAction) -> None:
 
 def _register_trends(sub: argparse._SubParsersAction) -> None:
     em = sub.add_parser(
-        "emerging", help="emerging hot spot analysis (ArcGIS Pro's categories) by month"
+        "emerging",
+        help="emerging hot spot analysis (ArcGIS Pro's categories) by month",
+        description="Gi* for every month of the cube, each cell's Mann-Kendall trend, and "
+        "ArcGIS Pro's categories. ArcGIS asks for at least 10 months; with fewer, or with a "
+        "thin month in the cube (far fewer records than usual: cold patterns may be the "
+        "data), the warnings say so; see docs/statistics.md.",
     )
     _common(em)
     em.add_argument("--alpha", type=float, default=0.10, help="FDR level of a hot month (0.10)")
@@ -108,14 +119,26 @@ def _register_trends(sub: argparse._SubParsersAction) -> None:
         "change",
         help="a period against the previous period of the same length: rates per day, exact tests",
         description="Without --from/--to, the last loaded month against the one before. "
-        "Counts are compared as rates per day over each period's days with data.",
+        "Counts are compared as rates per day over each period's days with data. Across a "
+        "thin month (far fewer records than usual) no change is tested: p, q, the interval "
+        "and significant are empty.",
     )
     _common(ch)
-    ch.add_argument("--by", choices=("area", "cell"), default="area", help="rows (area)")
+    ch.add_argument(
+        "--by",
+        choices=("area", "cell"),
+        default="area",
+        help="a row per area (the county, each district and division; default) or per hexagon",
+    )
     ch.add_argument("--alpha", type=float, default=0.05, help="FDR level (0.05)")
     ch.set_defaults(handler=_lazy("_stats_time", "run_change"))
 
-    ev = sub.add_parser("evaluate", help="rolling backtest: hit rate, PAI, PEI, RRI per method")
+    ev = sub.add_parser(
+        "evaluate",
+        help="rolling backtest: hit rate, PAI, PEI, RRI per method",
+        description="Each method ranks hexagons on --train-months months and is scored on "
+        "the month after, month by month; at least --train-months + 1 months must be loaded.",
+    )
     _common(ev)
     ev.add_argument("--train-months", type=int, default=3, help="training months k (3)")
     ev.add_argument("--coverage", type=float, default=0.03, help="share of the area (0.03)")

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 
 import pytest
 
@@ -107,3 +108,12 @@ def test_the_top_divisions_say_what_they_leave_out(settings, audience):
     if audience is Audience.PUBLIC:
         assert "withheld counts are not ranked" in panel.top_areas_title
     assert all(r.value for r in panel.top_areas)  # published counts above zero only
+
+
+def test_the_summary_names_each_sources_thin_months(settings, capsys):
+    assert main(["--db", str(settings.db_path), "summary", "--format", "json"]) == 0
+    police = json.loads(capsys.readouterr().out)["coverage"]["sources"]["police-uk"]
+    assert [t["month"] for t in police["thin"]] == ["2018-11", "2018-12"]
+    assert main(["--db", str(settings.db_path), "summary"]) == 0
+    text = capsys.readouterr().out
+    assert "thin month (likely incomplete): December 2018 (police.uk: 8,418 records" in text
