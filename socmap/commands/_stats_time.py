@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 
+from geo.errors import NoDataError
 from geo.filters import month_str
 from geo.settings import Settings
 from geo.stats import (
@@ -166,6 +167,13 @@ def run_evaluate(args: argparse.Namespace, settings: Settings) -> int:
         bandwidth=args.bandwidth,
         seed=args.seed,
     )
+    if result.folds.empty and not args.allow_empty:
+        # Too few months for one fold: nothing was evaluated, which a script must not read
+        # as success (an empty statistic exits 4 the same way).
+        why = next((n for n in result.notes if "a backtest needs" in n), "no fold to evaluate")
+        raise NoDataError(
+            f"{why} (--train-months {args.train_months}); --allow-empty writes the empty result"
+        )
     print_notes(result.notes, result.warnings)
     frame = result.folds if args.folds else result.summary
     columns = list(frame.columns)

@@ -142,6 +142,18 @@ def test_emerging_change_and_evaluate(db, capsys):
     assert all(int(r["folds"]) == 4 for r in summary)
 
 
+def test_a_backtest_with_too_few_months_exits_4_not_0(db, capsys):
+    """Too few months for one fold: nothing was evaluated, and a script must not read a bare
+    header and exit 0 as success; --allow-empty writes the empty result on purpose."""
+    code, out, err = _run(db, "evaluate", "--res", "8", "--train-months", "12", capsys=capsys)
+    assert code == 4 and out == ""
+    (line,) = [x for x in err.splitlines() if "a backtest needs at least 13" in x]
+    assert "--allow-empty" in line
+    args = ("evaluate", "--res", "8", "--train-months", "12", "--allow-empty")
+    code, out, _ = _run(db, *args, capsys=capsys)
+    assert code == 0 and _csv(out) == []
+
+
 def test_bad_options_are_one_line_errors(db, capsys):
     code, _, err = _run(db, "evaluate", "--res", "8", "--coverage", "3", capsys=capsys)
     assert code == 2 and "coverage is a share" in err and "Traceback" not in err
