@@ -17,6 +17,7 @@ from tests.support.browser import (
     MAP_DATA_JS,
     artifacts,
     click_piece,
+    click_piece_until,
     inner_piece,
     map_data,
     require_chromium,
@@ -352,8 +353,8 @@ def test_a_hexagon_card_shows_its_trend(server, page, audience):
 
     # The busiest hexagon drawn whole (its series has something to show).
     busiest = max((p for p in pieces if p["geometry"]["type"] == "Polygon"), key=count)
-    click_piece(page, busiest if count(busiest) > 0 else inner_piece(pieces))
-    page.wait_for_function("location.search.includes('cell=')", timeout=WAIT)
+    target = busiest if count(busiest) > 0 else inner_piece(pieces)
+    click_piece_until(page, target, "location.search.includes('cell=')", timeout_ms=WAIT)
     chart = page.locator(f"#{ids.CELL_TREND}")
     expect(chart).to_be_visible(timeout=WAIT)
     unit = "quarter (published)" if audience == "public" else "month"

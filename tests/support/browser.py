@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 import shapely
 import shapely.geometry
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from tests.support.serve import free_port, wait_until_healthy
 
@@ -141,6 +142,21 @@ def click_piece(pg, piece: dict) -> None:
     at = pg.evaluate(PROJECT_JS, [point.x, point.y])
     assert at["left"] < at["x"] < at["left"] + at["w"], "piece is off screen"
     pg.mouse.click(at["x"], at["y"])
+
+
+def click_piece_until(pg, piece: dict, condition: str, *, timeout_ms: int) -> None:
+    """Click ``piece`` until the page's ``condition`` (JavaScript) holds: a click made while
+    the map is still settling after its first drawing (a loaded CI machine) can land where
+    the piece was a moment before and select nothing, so the click is made again at the
+    piece's position as it is then, up to three times within ``timeout_ms``."""
+    for attempt in range(3):
+        click_piece(pg, piece)
+        try:
+            pg.wait_for_function(condition, timeout=timeout_ms // 3)
+            return
+        except PlaywrightTimeout:  # click again, then fail
+            if attempt == 2:
+                raise
 
 
 def inner_piece(
