@@ -45,8 +45,7 @@ def layered_map(figure: go.Figure, width: int, height: int, draw_top) -> str:
     rest drawn by ``draw_top(figure, width, height)`` (plotly.js) on a transparent
     background and nested over them, in the same frame."""
     n = split_at(figure)
-    top = go.Figure(figure)
-    top.data = top.data[n:]
+    top = go.Figure(data=figure.data[n:], layout=figure.layout)  # not a copy of the pieces
     top.update_layout(paper_bgcolor="rgba(0,0,0,0)", plot_bgcolor="rgba(0,0,0,0)")
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" {_FLUID}>'

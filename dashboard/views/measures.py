@@ -203,7 +203,8 @@ def _exact_hotspots(ctx, state, audience, res, counts, pieces) -> Classified:
 def _change(ctx, state, audience, res, counts, pieces) -> Classified:
     from geo.stats import change_table  # noqa: PLC0415
 
-    untested = untested_reason(view_thin(ctx, state, audience, compared=True))
+    thin = view_thin(ctx, state, audience, compared=True)
+    untested = untested_reason(thin)
     classes = palette.UNTESTED_CHANGE_CLASSES if untested else palette.CHANGE_CLASSES
     out = Classified(
         "change on the previous period",
@@ -268,7 +269,7 @@ def _change(ctx, state, audience, res, counts, pieces) -> Classified:
         else f"over {days[0]} days each"
     )
     if untested:
-        months = sorted({t.month for t in view_thin(ctx, state, audience, compared=True)})
+        months = sorted({t.month for t in thin})
         words = " and ".join(f"{m:%B %Y}" for m in months)
         out.notes.append(
             f"Change: this period against {then}, {basis}. Not tested for significance: "

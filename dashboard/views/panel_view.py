@@ -39,6 +39,7 @@ from dashboard.views.public import (
     publication,
     resolve_view,
     theme_node,
+    thin_or,
 )
 from dashboard.views.resolution import view_resolution
 from geo.disclosure import STATUS_NAMES, Audience, Count, DisclosurePolicy, display_text
@@ -377,7 +378,7 @@ def trend(ctx, state: ViewState, audience: Audience):
         f = replace(filters, themes=theme, categories=categories)
         cov = coverage.period(replace(f, district=None, division=None), ctx.themes)
         thin = {t.month for t in coverage.thin_in([cov])}
-        marks = [_thin_or(cov.month_status(m), m in thin) for m in months]
+        marks = [thin_or(cov.month_status(m), m in thin) for m in months]
         parts = _parts(ctx, f, "month")
         key = name + (" (no data)" if all(m == "empty" for m in marks) else "")
         series[key] = [
@@ -385,11 +386,6 @@ def trend(ctx, state: ViewState, audience: Audience):
         ]
         status[key] = marks
     return months, [], series, status
-
-
-def _thin_or(status: str, thin: bool) -> str:
-    """A point's status: a complete one holding a thin month is "thin" (drawn apart)."""
-    return "thin" if thin and status == "complete" else status
 
 
 def top_cells(ctx, state: ViewState, audience: Audience, res: int) -> list[tuple[str, str, str]]:

@@ -194,6 +194,12 @@ def theme_node(
     return view_counts(ctx, filters, Audience.PUBLIC, 8).area(level, code)
 
 
+def thin_or(status: str, thin: bool) -> str:
+    """A trend point's status: a complete one holding a thin month is "thin" (drawn apart);
+    a partial or empty one stays what it is."""
+    return "thin" if thin and status == "complete" else status
+
+
 def block_trend(
     ctx: AppContext, state: ViewState
 ) -> tuple[list[date], list[str], list[int | None], list[str]]:
@@ -218,8 +224,7 @@ def block_trend(
         cov = block_coverage(ctx, b, theme) if b in pub.blocks else None
         cover = cov.status if cov is not None else "empty"
         # A complete block holding a thin month is drawn apart, as "thin" (never a fall).
-        if cover == "complete" and coverage.thin_in([cov]):
-            cover = "thin"
+        cover = thin_or(cover, cov is not None and bool(coverage.thin_in([cov])))
         status.append(cover)
         if cover == "empty":
             values.append(None)  # no data loaded: a gap, never a 0

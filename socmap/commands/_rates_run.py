@@ -64,7 +64,8 @@ def run_rates(args: argparse.Namespace, settings: Settings) -> int:
     ages = _ages(args, filters, themes)
     if args.public:
         return _public_rates(args, settings, store, filters, themes, ages)
-    cov = require_data(store, filters, themes, allow_empty=args.allow_empty)
+    coverage = read_coverage(store)  # read once: the checks, and the thin months below
+    cov = require_data(store, filters, themes, allow_empty=args.allow_empty, coverage=coverage)
     if cov.empty:
         return write_empty(args, filters, ["code", "name", "count", "rate_per_1000"], {}, cov)
     table = area_rates(
@@ -73,7 +74,7 @@ def run_rates(args: argparse.Namespace, settings: Settings) -> int:
     )  # fmt: skip
     frame = table.frame.assign(population_year=f"mid-{table.population_year}", ages=table.ages)
     # "complete" means no month is missing, not that every month is whole: say so.
-    thin = ", with thin months (see the warning)" if read_coverage(store).thin_in([cov]) else ""
+    thin = ", with thin months (see the warning)" if coverage.thin_in([cov]) else ""
     columns = ["code", "name", "count", "population", "population_year", "ages", "rate",
                "rate_low", "rate_high", "annual_rate", "expected", "rr", "rr_low", "rr_high",
                "p", "q", "significance", "interval_excludes_1"]  # fmt: skip
